@@ -1,0 +1,170 @@
+"""Frozen planning-problem data: what every scheduler backend consumes.
+
+A :class:`PlanningProblem` is built once (from a validated scenario, or directly from
+arrays in tests and benchmarks) and never mutated; every solver backend is a function
+of it.  All arrays are read-only numpy arrays, indexed as follows:
+
+* ``i`` -- component (maintainable item), ``0 <= i < n_components``;
+* ``k`` -- system (the unit that is shut down and opened for maintenance);
+* ``t`` -- planning period, ``0 <= t < n_periods``; period ``t`` starts
+  ``t * period_h`` hours after ``start``;
+* ``s`` -- crew skill.
+
+Decision model (see ``shared/design.md``): each component is either replaced in exactly
+one period ``t`` (``x[i, t] = 1``, cost ``penalty[i, t]``) or deferred beyond the
+horizon (``z[i] = 1``, cost ``penalty_beyond[i]``).  A system ``k`` that hosts work in
+period ``t`` is *opened* there and pays ``opening_cost[k, t]`` once, whatever number of
+its components are replaced together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import numpy as np
+from numpy.typing import NDArray
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+
+NO_PIN = -1
+"""Value of ``pinned_period[i]`` for a component whose work is free to move."""
+PIN_BEYOND = -2
+"""Value of ``pinned_period[i]`` for a component that must not be replaced in the horizon."""
+
+
+def _frozen(a: NDArray[np.generic]) -> NDArray[np.generic]:
+    a = np.array(a, copy=True)
+    a.setflags(write=False)
+    return a
+
+
+@dataclass(frozen=True, eq=False)
+class PlanningProblem:
+    """Frozen input of the grouped-maintenance scheduler.
+
+    Parameters
+    ----------
+    start : datetime
+        Start of period 0 (timezone-aware).
+    period_h : float
+        Length of one planning period, hours.
+    component_ids : tuple of str
+        Component identifiers, length ``n``.
+    system_ids : tuple of str
+        System identifiers, length ``K``.
+    system_of : ndarray of int, shape (n,)
+        Index ``k`` of the system that hosts each component.
+    penalty : ndarray of float, shape (n, T)
+        ``penalty[i, t]``: expected cost (currency) of doing component ``i``'s next
+        preventive replacement in period ``t``, relative to its best timing
+        (``h_i(t)`` of the design, >= 0 up to rounding).
+    penalty_beyond : ndarray of float, shape (n,)
+        Cost of not replacing ``i`` within the horizon (its risk until the horizon end
+        plus the value of leaving it to the next plan), same reference as ``penalty``.
+    allowed : ndarray of bool, shape (n, T)
+        Periods in which component ``i`` may be replaced (sparsity and eligibility).
+    opening_cost : ndarray of float, shape (K, T)
+        Cost of opening system ``k`` in period ``t``: set-up cost plus production lost
+        during the shutdown (time-varying; cheaper in windows / low-demand periods).
+    open_allowed : ndarray of bool, shape (K, T)
+        Periods in which system ``k`` may be opened (systems restricted to windows).
+    duration_h : ndarray of float, shape (n,)
+        Preventive work duration of component ``i``, hours.
+    skill_of : ndarray of int, shape (n,)
+        Index ``s`` of the crew skill the work needs.
+    crew_qty : ndarray of int, shape (n,)
+        Number of technicians of that skill the work needs simultaneously.
+    skill_ids : tuple of str
+        Crew skill identifiers, length ``S``.
+    crew_hours : ndarray of float, shape (S, T)
+        Technician-hours available per skill and period (``inf`` = uncapacitated).
+    pinned_period : ndarray of int, shape (n,)
+        Fixed period of released / in-progress work, ``NO_PIN`` if free, ``PIN_BEYOND``
+        if it must not be done in the horizon.
+    currency : str
+        ISO 4217 code of every cost above.
+    """
+
+    start: datetime
+    period_h: float
+    component_ids: tuple[str, ...]
+    system_ids: tuple[str, ...]
+    system_of: IntArray
+    penalty: FloatArray
+    penalty_beyond: FloatArray
+    allowed: BoolArray
+    opening_cost: FloatArray
+    open_allowed: BoolArray
+    duration_h: FloatArray
+    skill_of: IntArray
+    crew_qty: IntArray
+    skill_ids: tuple[str, ...]
+    crew_hours: FloatArray
+    pinned_period: IntArray
+    currency: str = "EUR"
+    meta: dict[str, object] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        n, k = len(self.component_ids), len(self.system_ids)
+        conv: dict[str, tuple[type, tuple[int, ...] | None]] = {
+            "system_of": (np.int64, (n,)),
+            "penalty": (np.float64, None),
+            "penalty_beyond": (np.float64, (n,)),
+            "allowed": (np.bool_, None),
+            "opening_cost": (np.float64, None),
+            "open_allowed": (np.bool_, None),
+            "duration_h": (np.float64, (n,)),
+            "skill_of": (np.int64, (n,)),
+            "crew_qty": (np.int64, (n,)),
+            "crew_hours": (np.float64, None),
+            "pinned_period": (np.int64, (n,)),
+        }
+        for name, (dtype, shape) in conv.items():
+            arr = np.asarray(getattr(self, name), dtype=dtype)
+            if shape is not None and arr.shape != shape:
+                raise ValueError(f"{name}: expected shape {shape}, got {arr.shape}")
+            object.__setattr__(self, name, _frozen(arr))
+        t = self.penalty.shape[1] if self.penalty.ndim == 2 else -1
+        checks = {
+            "penalty": (n, t),
+            "allowed": (n, t),
+            "opening_cost": (k, t),
+            "open_allowed": (k, t),
+            "crew_hours": (len(self.skill_ids), t),
+        }
+        for name, shape in checks.items():
+            if getattr(self, name).shape != shape:
+                raise ValueError(f"{name}: expected shape {shape}, got {getattr(self, name).shape}")
+        if n and (self.system_of.min() < 0 or self.system_of.max() >= k):
+            raise ValueError("system_of: index out of range")
+        if n and len(self.skill_ids) and (self.skill_of.min() < 0 or self.skill_of.max() >= len(self.skill_ids)):
+            raise ValueError("skill_of: index out of range")
+        if self.period_h <= 0:
+            raise ValueError("period_h: must be > 0")
+
+    @property
+    def n_components(self) -> int:
+        """Number of components ``n``."""
+        return len(self.component_ids)
+
+    @property
+    def n_systems(self) -> int:
+        """Number of systems ``K``."""
+        return len(self.system_ids)
+
+    @property
+    def n_periods(self) -> int:
+        """Number of periods ``T``."""
+        return int(self.penalty.shape[1])
+
+    @property
+    def capacitated(self) -> bool:
+        """True if any crew capacity is finite (crews couple components)."""
+        return bool(np.isfinite(self.crew_hours).any())
+
+    def period_start(self, t: int) -> datetime:
+        """Start of period ``t``."""
+        return self.start + timedelta(hours=float(t) * self.period_h)
