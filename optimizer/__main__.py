@@ -1,0 +1,5 @@
+"""``python -m optimizer`` runs the command line."""
+
+from optimizer.cli import main
+
+main()

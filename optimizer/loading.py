@@ -1,0 +1,360 @@
+"""Load scenario files with errors that name the field path and the file line.
+
+YAML is parsed twice from the same text: once into plain Python data (``safe_load``)
+and once into PyYAML's node tree (``compose``), from which a map ``path -> line`` is
+built.  A pydantic error's ``loc`` is then matched to the deepest known path, so every
+problem is reported as ``line 42: fleet.sites[0].systems[1].components[3].life.shape:
+Input should be greater than 0``.  JSON is a subset of YAML and goes the same way.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from optimizer.scenario import Scenario
+
+Loc = tuple[str | int, ...]
+MAX_FILE_BYTES = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One validation problem.
+
+    Parameters
+    ----------
+    loc : tuple
+        Path of the offending field (keys and list indices).
+    message : str
+        What is wrong, in plain language.
+    line : int or None
+        1-based line in the source file, when known.
+    """
+
+    loc: Loc
+    message: str
+    line: int | None = None
+
+    @property
+    def path(self) -> str:
+        """The field path in dotted form with list indices, e.g. ``crews[0].headcount``."""
+        out = ""
+        for part in self.loc:
+            if isinstance(part, int):
+                out += f"[{part}]"
+            else:
+                out += ("." if out else "") + str(part)
+        return out or "(document)"
+
+    def __str__(self) -> str:
+        where = f"line {self.line}: " if self.line is not None else ""
+        return f"{where}{self.path}: {self.message}"
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-friendly form (with a JSON pointer for APIs)."""
+        pointer = "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in self.loc)
+        return {
+            "path": self.path,
+            "pointer": pointer if self.loc else "",
+            "line": self.line,
+            "message": self.message,
+        }
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be used; ``problems`` lists every reason."""
+
+    def __init__(self, problems: Sequence[Problem], source: str | None = None) -> None:
+        self.problems = tuple(problems)
+        self.source = source
+        head = f"{source}: " if source else ""
+        lines = "\n".join(f"  {p}" for p in self.problems)
+        super().__init__(f"{head}{len(self.problems)} problem(s)\n{lines}")
+
+
+class _LineLoader(yaml.SafeLoader):
+    """Safe loader that refuses duplicate keys (a silent overwrite hides typos)."""
+
+
+def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    loader.flatten_mapping(node)
+    out: dict[Any, Any] = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)  # type: ignore[no-untyped-call]
+        try:
+            hash(key)
+        except TypeError:
+            raise yaml.constructor.ConstructorError(
+                None, None, "a mapping key must be a scalar", key_node.start_mark
+            ) from None
+        if key in out:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark
+            )
+        out[key] = loader.construct_object(value_node, deep=True)  # type: ignore[no-untyped-call]
+    return out
+
+
+_LineLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+    _construct_mapping,  # type: ignore[arg-type]
+)
+
+
+def _line_map(node: yaml.Node | None) -> dict[Loc, int]:
+    """Map each path in a composed YAML document to the 1-based line of its value."""
+    lines: dict[Loc, int] = {}
+
+    def walk(n: yaml.Node, loc: Loc) -> None:
+        lines.setdefault(loc, n.start_mark.line + 1)
+        if isinstance(n, yaml.MappingNode):
+            for k, v in n.value:
+                key: str | int = k.value if isinstance(k, yaml.ScalarNode) else str(k.value)
+                # The key's own line is the most useful place for "unknown key" errors.
+                lines[(*loc, key)] = k.start_mark.line + 1
+                walk(v, (*loc, key))
+                lines.setdefault((*loc, key), v.start_mark.line + 1)
+        elif isinstance(n, yaml.SequenceNode):
+            for j, v in enumerate(n.value):
+                walk(v, (*loc, j))
+
+    if node is not None:
+        walk(node, ())
+    return lines
+
+
+def _match_line(loc: Loc, lines: Mapping[Loc, int]) -> int | None:
+    """Deepest known line for a pydantic loc (which may hold union tags not in the data)."""
+    best: int | None = lines.get(())
+    cur: Loc = ()
+    for part in loc:
+        cand = (*cur, part)
+        if cand in lines:
+            cur = cand
+            best = lines[cand]
+        elif isinstance(part, str) and (*cur, str(part)) in lines:
+            cur = (*cur, str(part))
+            best = lines[cur]
+    return best
+
+
+def _clean_loc(loc: Loc, data: Any) -> Loc:
+    """Drop pydantic's union/discriminator tags, keeping only keys present in the data."""
+    out: list[str | int] = []
+    cur = data
+    for part in loc:
+        if isinstance(cur, Mapping) and part in cur:
+            out.append(part)
+            cur = cur[part]
+        elif isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur):
+            out.append(part)
+            cur = cur[part]
+        elif isinstance(cur, Mapping) and isinstance(part, str) and not _is_tag(part):
+            # a missing required field: its name is the useful last element
+            out.append(part)
+            cur = None
+        # else: a union tag such as 'weibull' or 'function-after[...]': skip
+    return tuple(out)
+
+
+def _is_tag(part: str) -> bool:
+    return "[" in part or part.startswith(("constrained-", "lax-", "json-")) or part in {
+        "weibull",
+        "lognormal",
+        "gamma",
+        "exponential",
+        "normal",
+        "deterministic",
+        "empirical",
+        "parametric",
+        "samples",
+        "progpy",
+        "UnweightedSamples",
+        "MultivariateNormalDist",
+        "float",
+        "int",
+        "str",
+        "bool",
+    }
+
+
+def _message(err: Mapping[str, Any]) -> str:
+    msg = str(err["msg"])
+    if err["type"] == "extra_forbidden":
+        return "unknown key (not part of the schema; check its spelling)"
+    if err["type"] == "missing":
+        return "required field is missing"
+    if err["type"] in {"union_tag_invalid", "union_tag_not_found"}:
+        return msg.replace("Input tag", "value")
+    inp = err.get("input")
+    if isinstance(inp, float) and not math.isfinite(inp):
+        return f"{msg} (got {inp})"
+    if err["type"].startswith(("greater", "less")) and isinstance(inp, int | float):
+        return f"{msg} (got {inp!r})"
+    return msg
+
+
+def problems_from_validation(exc: ValidationError, data: Any, lines: Mapping[Loc, int]) -> list[Problem]:
+    """Translate a pydantic ``ValidationError`` into located problems."""
+    by_loc: dict[Loc, list[Mapping[str, Any]]] = {}
+    for err in exc.errors(include_url=False):
+        by_loc.setdefault(_clean_loc(tuple(err["loc"]), data), []).append(err)
+    out: list[Problem] = []
+    for loc, errs in by_loc.items():
+        # A value checked against a union (number | distribution) fails every branch;
+        # the branch whose *type* does not match the input only adds noise.
+        informative = [e for e in errs if not _is_type_mismatch(e)]
+        deeper = any(len(o) > len(loc) and o[: len(loc)] == loc for o in by_loc)
+        if deeper and not informative:
+            continue  # the input matched another branch, whose own errors are reported
+        if informative:
+            errs = informative
+        elif len(errs) > 1:
+            kinds = sorted({_KIND.get(str(e["type"]), str(e["type"])) for e in errs})
+            errs = [{**errs[0], "msg": f"Input should be {' or '.join(kinds)}"}]
+        seen: set[str] = set()
+        for err in errs:
+            msg = _message(err)
+            if msg not in seen:
+                seen.add(msg)
+                out.append(Problem(loc, msg, _match_line(loc, lines)))
+    return out
+
+
+_KIND = {
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "int_type": "an integer",
+    "int_parsing": "an integer",
+    "model_attributes_type": "a mapping of fields",
+    "dict_type": "a mapping of fields",
+    "model_type": "a mapping of fields",
+    "string_type": "text",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "list_type": "a list",
+}
+
+
+def _is_type_mismatch(err: Mapping[str, Any]) -> bool:
+    t = str(err["type"])
+    return t.endswith("_type") or t.endswith("_parsing") or t == "model_attributes_type"
+
+
+def parse_scenario(
+    data: Any, lines: Mapping[Loc, int] | None = None, source: str | None = None
+) -> Scenario:
+    """Validate plain data (from YAML, JSON or an API body) into a :class:`Scenario`.
+
+    Parameters
+    ----------
+    data : Any
+        Parsed document.
+    lines : mapping, optional
+        Path -> line numbers for messages.
+    source : str, optional
+        Name of the source, for messages.
+
+    Returns
+    -------
+    Scenario
+        The validated scenario.
+
+    Raises
+    ------
+    ScenarioError
+        Listing every structural and cross-reference problem with its path and line.
+    """
+    lines = lines or {}
+    if not isinstance(data, Mapping):
+        kind = "empty" if data is None else f"a {type(data).__name__}"
+        raise ScenarioError(
+            [Problem((), f"a scenario must be a mapping of fields; the document is {kind}", 1)],
+            source,
+        )
+    refs: list[tuple[Loc, str]] = []
+    try:
+        scn = Scenario.model_validate(data, context={"reference_problems": refs})
+    except ValidationError as exc:
+        raise ScenarioError(problems_from_validation(exc, data, lines), source) from None
+    except (OverflowError, RecursionError, ValueError, TypeError) as exc:  # pragma: no cover
+        raise ScenarioError([Problem((), f"cannot be validated: {exc}")], source) from None
+    if refs:
+        raise ScenarioError(
+            [Problem(loc, msg, _match_line(loc, lines)) for loc, msg in refs], source
+        )
+    return scn
+
+
+def load_text(text: str, source: str | None = None) -> Scenario:
+    """Parse and validate YAML/JSON text.
+
+    Raises
+    ------
+    ScenarioError
+        For syntax errors (with line and column) and every validation problem.
+    """
+    if not text.strip():
+        raise ScenarioError([Problem((), "the file is empty", 1)], source)
+    try:
+        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        col = f", column {mark.column + 1}" if mark is not None else ""
+        what = exc.problem or exc.context or "syntax error"
+        raise ScenarioError([Problem((), f"not valid YAML/JSON{col}: {what}", line)], source) from None
+    except (yaml.YAMLError, RecursionError, OverflowError, ValueError) as exc:
+        raise ScenarioError([Problem((), f"not valid YAML/JSON: {exc}")], source) from None
+    return parse_scenario(data, _line_map(node), source)
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Load and validate a scenario file (YAML or JSON).
+
+    Parameters
+    ----------
+    path : str or Path
+        The file.
+
+    Returns
+    -------
+    Scenario
+
+    Raises
+    ------
+    ScenarioError
+        When the file is missing, unreadable, not UTF-8 text, not YAML/JSON, or invalid.
+    """
+    p = Path(path)
+    src = str(p)
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise ScenarioError([Problem((), "file not found")], src) from None
+    except IsADirectoryError:
+        raise ScenarioError([Problem((), "is a directory, not a file")], src) from None
+    except OSError as exc:
+        raise ScenarioError([Problem((), f"cannot be read: {exc.strerror}")], src) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ScenarioError([Problem((), f"larger than {MAX_FILE_BYTES} bytes")], src)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ScenarioError(
+            [Problem((), f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})", line)],
+            src,
+        ) from None
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise ScenarioError([Problem((), "contains a NUL byte: not a text file", line)], src)
+    return load_text(text, src)

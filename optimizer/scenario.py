@@ -1,0 +1,972 @@
+"""Scenario schema: the validated description of a fleet, its costs and its resources.
+
+A scenario file (YAML or JSON) and the HTTP service's request body are both validated by
+the pydantic models below.  Models are frozen and reject unknown keys, so a typo in a
+field name is an error, not a silently ignored setting.  Units are part of every field
+name: ``_h`` hours, ``_days`` days, ``cost_`` money in the scenario's ``currency``,
+``_per_h`` rates per hour, ``_per_year`` annual rates.
+
+Structure::
+
+    Scenario
+      calendar          plan start, horizon, period length, value profiles
+      component_types   templates (life distribution, costs, durations, part, skill)
+      fleet.sites[]     -> systems[] -> components[] (positions holding parts)
+      crews[]           skills, headcount, shifts, response delay, rates
+      inventory.parts[] stock, orders, lead times, unit/holding/order/expedite costs
+      plan              scheduler settings, frozen horizon, open work orders
+      simulation        seed, replications, strategies to compare, twin accuracy
+
+Cross-references (a component's ``type``, ``spare_part``, ``skill``; a crew's site; a
+work order's component) are checked after the structural validation; each problem
+names the field path that holds the bad reference.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+SCHEMA_VERSION = 1
+
+# Bounds keep absurd but syntactically valid numbers (1e308 hours, 10**400) out: they
+# would overflow downstream arithmetic and produce a wrong answer rather than an error.
+MAX_HOURS = 1e7  # ~1,140 years
+MAX_MONEY = 1e12
+MAX_COUNT = 1_000_000
+
+Hours = Annotated[float, Field(ge=0, le=MAX_HOURS)]
+PositiveHours = Annotated[float, Field(gt=0, le=MAX_HOURS)]
+Money = Annotated[float, Field(ge=0, le=MAX_MONEY)]
+Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
+Ident = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:/@#+\- ]+$")]
+Fraction = Annotated[float, Field(ge=0, le=1)]
+
+
+class Model(BaseModel):
+    """Base of every scenario model: frozen, strict about unknown keys, no NaN/inf."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+
+def _aware(value: datetime) -> datetime:
+    """Interpret naive datetimes as UTC, so every instant is comparable."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+
+
+Instant = Annotated[datetime, AfterValidator(_aware)]
+
+
+def as_instant(value: date | datetime) -> datetime:
+    """A date (midnight UTC) or datetime as a timezone-aware datetime."""
+    if isinstance(value, datetime):
+        return _aware(value)
+    return datetime.combine(value, time(0, 0), tzinfo=timezone.utc)
+
+
+# --------------------------------------------------------------------------------------
+# Distributions (all times in hours)
+# --------------------------------------------------------------------------------------
+class WeibullSpec(Model):
+    """Weibull life: ``S(t) = exp(-(t / scale_h) ** shape)``."""
+
+    distribution: Literal["weibull"]
+    shape: float = Field(gt=0, le=50, description="Shape parameter beta (> 1: wear-out).")
+    scale_h: PositiveHours = Field(description="Scale parameter eta (characteristic life), h.")
+
+
+class LognormalSpec(Model):
+    """Lognormal life: ``log T ~ Normal(log median_h, sigma**2)``."""
+
+    distribution: Literal["lognormal"]
+    median_h: PositiveHours = Field(description="Median life, h.")
+    sigma: float = Field(gt=0, le=10, description="Standard deviation of log life.")
+
+
+class GammaSpec(Model):
+    """Gamma life with shape ``k`` and scale ``theta``."""
+
+    distribution: Literal["gamma"]
+    shape: float = Field(gt=0, le=1000, description="Shape parameter k.")
+    scale_h: PositiveHours = Field(description="Scale parameter theta, h.")
+
+
+class ExponentialSpec(Model):
+    """Exponential (memoryless) life."""
+
+    distribution: Literal["exponential"]
+    mean_h: PositiveHours = Field(description="Mean life (MTTF), h.")
+
+
+class NormalSpec(Model):
+    """Normal life truncated at zero (typical of a twin's Gaussian RUL estimate)."""
+
+    distribution: Literal["normal"]
+    mean_h: Hours = Field(description="Mean, h.")
+    sd_h: PositiveHours = Field(description="Standard deviation, h.")
+
+
+class DeterministicSpec(Model):
+    """A life known exactly (e.g. a hard life limit)."""
+
+    distribution: Literal["deterministic"]
+    life_h: PositiveHours = Field(description="Life, h.")
+
+
+class EmpiricalSpec(Model):
+    """Life given by samples; optionally some right-censored (still running)."""
+
+    distribution: Literal["empirical"]
+    samples_h: list[Hours] = Field(min_length=1, max_length=100_000, description="Samples, h.")
+    censored: list[bool] | None = Field(
+        default=None, description="Same length as samples_h; true = right-censored sample."
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> EmpiricalSpec:
+        if self.censored is not None:
+            if len(self.censored) != len(self.samples_h):
+                raise PydanticCustomError(
+                    "length_mismatch",
+                    "censored has {n} entries but samples_h has {m}",
+                    {"n": len(self.censored), "m": len(self.samples_h)},
+                )
+            if all(self.censored):
+                raise PydanticCustomError(
+                    "all_censored", "every sample is censored: at least one failure is needed"
+                )
+        return self
+
+
+Distribution = Annotated[
+    WeibullSpec
+    | LognormalSpec
+    | GammaSpec
+    | ExponentialSpec
+    | NormalSpec
+    | DeterministicSpec
+    | EmpiricalSpec,
+    Field(discriminator="distribution"),
+]
+"""A life or duration distribution, chosen by its ``distribution`` key."""
+
+DurationH = Annotated[Hours, Field(le=1e5)] | Distribution
+"""A duration in hours: a constant or a distribution."""
+
+
+# --------------------------------------------------------------------------------------
+# Digital-twin prognostics
+# --------------------------------------------------------------------------------------
+class ParametricPrognostics(Model):
+    """A twin's residual-life prediction given as a distribution."""
+
+    kind: Literal["parametric"]
+    issued_at: Instant = Field(description="Instant the prediction was made.")
+    residual_life: Distribution = Field(description="Residual life from issued_at, h.")
+
+
+class SamplePrognostics(Model):
+    """A twin's residual-life prediction given as samples (e.g. Monte Carlo)."""
+
+    kind: Literal["samples"]
+    issued_at: Instant
+    residual_life_h: list[Hours] = Field(min_length=1, max_length=100_000)
+    censored: list[bool] | None = Field(
+        default=None, description="true = event not reached by the prediction horizon."
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> SamplePrognostics:
+        if self.censored is not None and len(self.censored) != len(self.residual_life_h):
+            raise PydanticCustomError(
+                "length_mismatch",
+                "censored has {n} entries but residual_life_h has {m}",
+                {"n": len(self.censored), "m": len(self.residual_life_h)},
+            )
+        if self.censored is not None and all(self.censored):
+            raise PydanticCustomError(
+                "all_censored", "every sample is censored: at least one failure is needed"
+            )
+        return self
+
+
+class ProgPyUnweightedSamples(Model):
+    """NASA ProgPy ``UnweightedSamples`` time-of-event prediction, serialized as is."""
+
+    type: Literal["UnweightedSamples"]
+    samples: list[dict[str, Annotated[float, Field(ge=0, le=1e12)] | None]] = Field(
+        min_length=1, max_length=100_000
+    )
+
+
+class ProgPyMultivariateNormal(Model):
+    """NASA ProgPy ``MultivariateNormalDist`` time-of-event prediction, serialized as is."""
+
+    type: Literal["MultivariateNormalDist"]
+    labels: list[str] = Field(min_length=1)
+    mean: list[float]
+    covar: list[list[float]]
+
+    @model_validator(mode="after")
+    def _check(self) -> ProgPyMultivariateNormal:
+        n = len(self.labels)
+        if len(self.mean) != n or len(self.covar) != n or any(len(r) != n for r in self.covar):
+            raise PydanticCustomError(
+                "shape", "mean must have {n} entries and covar must be {n} x {n}", {"n": n}
+            )
+        return self
+
+
+ProgPyPrediction = Annotated[
+    ProgPyUnweightedSamples | ProgPyMultivariateNormal, Field(discriminator="type")
+]
+
+_UNIT_H = {"s": 1 / 3600, "min": 1 / 60, "h": 1.0, "days": 24.0}
+
+
+class ProgPyPrognostics(Model):
+    """A time-of-event prediction produced by NASA ProgPy, embedded as serialized.
+
+    ``samples`` values are event times on ProgPy's simulation clock, in ``time_unit``;
+    ``null`` means the event was not reached before ``horizon`` (right-censored).
+    """
+
+    kind: Literal["progpy"]
+    issued_at: Instant = Field(description="Wall-clock instant of prediction_time.")
+    event: str = Field(min_length=1, description="Event name to use (e.g. 'EOD', 'EOL').")
+    time_unit: Literal["s", "min", "h", "days"] = Field(
+        default="s", description="Unit of the prediction's clock (ProgPy uses seconds)."
+    )
+    prediction_time: float = Field(
+        default=0.0, ge=0, le=1e12, description="Clock value at which it was made."
+    )
+    horizon: float | None = Field(
+        default=None, gt=0, le=1e12, description="Prediction horizon on the clock."
+    )
+    prediction: ProgPyPrediction
+
+    @property
+    def unit_h(self) -> float:
+        """Hours per unit of the prediction's clock."""
+        return _UNIT_H[self.time_unit]
+
+    @model_validator(mode="after")
+    def _check(self) -> ProgPyPrognostics:
+        p = self.prediction
+        if isinstance(p, ProgPyMultivariateNormal):
+            if self.event not in p.labels:
+                raise PydanticCustomError(
+                    "unknown_event",
+                    "event '{e}' is not among the prediction's labels {labels}",
+                    {"e": self.event, "labels": p.labels},
+                )
+        else:
+            missing = [j for j, s in enumerate(p.samples) if self.event not in s]
+            if missing:
+                raise PydanticCustomError(
+                    "unknown_event",
+                    "event '{e}' is missing from {n} sample(s), first at index {j}",
+                    {"e": self.event, "n": len(missing), "j": missing[0]},
+                )
+            if all(s[self.event] is None for s in p.samples):
+                raise PydanticCustomError(
+                    "all_censored", "no sample reached event '{e}'", {"e": self.event}
+                )
+        return self
+
+
+Prognostics = Annotated[
+    ParametricPrognostics | SamplePrognostics | ProgPyPrognostics, Field(discriminator="kind")
+]
+
+
+# --------------------------------------------------------------------------------------
+# Work, component types, components
+# --------------------------------------------------------------------------------------
+class WorkSpec(Model):
+    """A maintenance task (preventive or corrective): duration and direct cost.
+
+    The direct cost is either a lump sum ``cost`` (parts + labour + other) or split:
+    ``cost_parts`` (default: the spare part's unit cost from inventory), ``cost_labour``
+    (default: duration x crew size x the crew's rate) and ``cost_other``.
+    """
+
+    duration_h: DurationH = Field(description="Hands-on duration, h (constant or distribution).")
+    cost: Money | None = Field(default=None, description="Lump-sum direct cost.")
+    cost_parts: Money | None = Field(default=None, description="Parts cost per task.")
+    cost_labour: Money | None = Field(default=None, description="Labour cost per task.")
+    cost_other: Money = Field(default=0.0, description="Other direct cost per task.")
+    cost_secondary_damage: Money = Field(
+        default=0.0, description="Collateral damage cost (corrective tasks)."
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> WorkSpec:
+        if self.cost is not None and (self.cost_parts is not None or self.cost_labour is not None):
+            raise PydanticCustomError(
+                "cost_conflict",
+                "give either the lump sum 'cost' or the split 'cost_parts'/'cost_labour', not both",
+            )
+        return self
+
+
+class ComponentFields(Model):
+    """Fields shared by component types and components (a component overrides its type)."""
+
+    life: Distribution | None = Field(
+        default=None, description="Life distribution of a new part (operating hours)."
+    )
+    corrective_action: Literal["replace", "minimal_repair"] | None = Field(
+        default=None,
+        description="On failure: 'replace' renews the part; 'minimal_repair' restores it as bad as old.",
+    )
+    failure_mode: str | None = Field(
+        default=None, max_length=64, description="ISO 14224 failure-mode code (e.g. 'VIB')."
+    )
+    preventive: WorkSpec | None = Field(default=None, description="Preventive replacement task.")
+    corrective: WorkSpec | None = Field(default=None, description="Corrective task after failure.")
+    spare_part: Ident | None = Field(default=None, description="Inventory part id consumed.")
+    parts_per_task: int | None = Field(default=None, ge=1, le=1000)
+    skill: Ident | None = Field(default=None, description="Crew skill the work needs.")
+    crew_size: int | None = Field(default=None, ge=1, le=100, description="Technicians needed.")
+    max_age_h: PositiveHours | None = Field(
+        default=None, description="Hard life limit: replace at or before this age, h."
+    )
+    max_p_fail: Fraction | None = Field(
+        default=None, description="Cap on P(failure before the planned replacement)."
+    )
+
+
+class ComponentType(ComponentFields):
+    """A template for components of the same kind (e.g. a gearbox model)."""
+
+    description: str | None = Field(default=None, max_length=500)
+
+
+class Component(ComponentFields):
+    """A maintainable item in a position of a system."""
+
+    id: Ident = Field(description="Component id (unique in the scenario).")
+    type: Ident | None = Field(default=None, description="component_types key to inherit from.")
+    position: Ident | None = Field(default=None, description="Slot id; defaults to the id.")
+    age_h: Hours | None = Field(default=None, description="Current age, operating hours.")
+    installed_on: date | None = Field(default=None, description="Install date (age from it).")
+    prognostics: Prognostics | None = Field(
+        default=None, description="Twin prediction overriding the age-based residual life."
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> Component:
+        if self.age_h is not None and self.installed_on is not None:
+            raise PydanticCustomError(
+                "age_conflict", "give either age_h or installed_on, not both"
+            )
+        return self
+
+
+@dataclass(frozen=True)
+class ResolvedComponent:
+    """A component with its type's defaults applied (every required field present)."""
+
+    id: str
+    position: str
+    site_id: str
+    system_id: str
+    type: str | None
+    life: Distribution
+    corrective_action: Literal["replace", "minimal_repair"]
+    failure_mode: str | None
+    preventive: WorkSpec
+    corrective: WorkSpec
+    spare_part: str | None
+    parts_per_task: int
+    skill: str
+    crew_size: int
+    max_age_h: float | None
+    max_p_fail: float | None
+    age_h: float
+    prognostics: Prognostics | None
+    path: tuple[str | int, ...]
+
+
+# --------------------------------------------------------------------------------------
+# Fleet structure
+# --------------------------------------------------------------------------------------
+class RedundancyGroup(Model):
+    """k-out-of-n group: the system runs while at least ``k`` members run."""
+
+    id: Ident
+    k: int = Field(ge=1, le=1000, description="Members needed for the system to run.")
+    components: list[Ident] = Field(min_length=1, description="Member component ids.")
+
+    @model_validator(mode="after")
+    def _check(self) -> RedundancyGroup:
+        if self.k > len(self.components):
+            raise PydanticCustomError(
+                "k_too_large",
+                "k={k} exceeds the {n} member(s) of the group",
+                {"k": self.k, "n": len(self.components)},
+            )
+        return self
+
+
+class Window(Model):
+    """A planned outage or low-demand period in which opening a system is cheaper."""
+
+    start: Instant
+    end: Instant
+    setup_cost_factor: Fraction = Field(
+        default=0.0,
+        description="Multiplier on the set-up cost inside the window (0 = already shut down).",
+    )
+    production_factor: Fraction = Field(
+        default=0.0, description="Multiplier on production value inside (0 = no production)."
+    )
+    note: str | None = Field(default=None, max_length=500)
+
+    @model_validator(mode="after")
+    def _check(self) -> Window:
+        if self.end <= self.start:
+            raise PydanticCustomError("window_order", "end must be after start")
+        return self
+
+
+class SetupSpec(Model):
+    """Cost of opening a system for maintenance."""
+
+    cost: Money = Field(description="Shutdown, mobilization and permits per opening.")
+    duration_h: Hours = Field(
+        default=0.0, description="Shutdown/start-up time added to the longest job, h."
+    )
+
+
+class System(Model):
+    """A unit that stops as a whole for maintenance (a line, a turbine, an elevator bank)."""
+
+    id: Ident
+    name: str | None = Field(default=None, max_length=200)
+    production_value_per_h: Money = Field(description="Value of production lost per hour down.")
+    value_profile: Ident | None = Field(
+        default=None, description="calendar.value_profiles key scaling production value."
+    )
+    operating_h_per_day: float = Field(
+        default=24.0, gt=0, le=24, description="Operating hours per calendar day (ageing)."
+    )
+    idle_ageing: bool = Field(
+        default=False,
+        description="Whether components of a stopped system keep ageing (false for most wear).",
+    )
+    setup: SetupSpec = Field(description="Set-up/shutdown cost per opening.")
+    redundancy: list[RedundancyGroup] = Field(
+        default_factory=list, description="k-out-of-n groups; other components are in series."
+    )
+    windows: list[Window] = Field(default_factory=list, description="Maintenance windows.")
+    open_only_in_windows: bool = Field(
+        default=False, description="If true, the system may be opened only inside windows."
+    )
+    components: list[Component] = Field(min_length=1)
+
+
+class Site(Model):
+    """A plant, wind farm or depot."""
+
+    id: Ident
+    name: str | None = Field(default=None, max_length=200)
+    systems: list[System] = Field(min_length=1)
+
+
+class Fleet(Model):
+    """Sites -> systems -> components."""
+
+    sites: list[Site] = Field(min_length=1)
+
+
+# --------------------------------------------------------------------------------------
+# Crews, inventory, calendar
+# --------------------------------------------------------------------------------------
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class Shift(Model):
+    """A daily working shift, local clock times (``end`` may pass midnight)."""
+
+    start: time
+    end: time
+
+
+class Crew(Model):
+    """A crew: technicians of some skills, a calendar and rates."""
+
+    id: Ident
+    site: Ident | None = Field(default=None, description="Site served; null = every site.")
+    skills: list[Ident] = Field(min_length=1)
+    headcount: int = Field(ge=1, le=10_000)
+    shifts: list[Shift] = Field(
+        default_factory=lambda: [Shift(start=time(7, 0), end=time(15, 0))],
+        description="Daily shifts; default 07:00-15:00.",
+    )
+    days_off: list[Weekday] = Field(default_factory=lambda: ["sat", "sun"])
+    holidays: list[date] = Field(default_factory=list)
+    rate_per_h: Money = Field(description="Labour cost per technician-hour.")
+    overtime_factor: float = Field(default=1.5, ge=1, le=10)
+    response_delay_h: DurationH = Field(
+        default=2.0, description="Call-out, travel and mobilization before corrective work, h."
+    )
+    cost_callout: Money = Field(default=0.0, description="Premium per corrective call-out.")
+
+
+class PartOrder(Model):
+    """A replenishment order already placed."""
+
+    qty: int = Field(ge=1, le=MAX_COUNT)
+    arrival: Instant
+
+
+class ReorderPolicy(Model):
+    """How stock is replenished in simulation: (s, S) or order-on-use."""
+
+    policy: Literal["order_on_use", "s_S", "none"] = "order_on_use"
+    s: Count | None = Field(default=None, description="Reorder point (s_S).")
+    S: Count | None = Field(default=None, description="Order-up-to level (s_S).")
+
+    @model_validator(mode="after")
+    def _check(self) -> ReorderPolicy:
+        if self.policy == "s_S":
+            if self.s is None or self.S is None:
+                raise PydanticCustomError("s_S", "policy s_S needs both s and S")
+            if self.S <= self.s:
+                raise PydanticCustomError("s_S", "S must exceed s")
+        return self
+
+
+class Part(Model):
+    """A spare part in a warehouse."""
+
+    id: Ident
+    description: str | None = Field(default=None, max_length=500)
+    warehouse: Ident = Field(default="main")
+    on_hand: Count = 0
+    on_order: list[PartOrder] = Field(default_factory=list)
+    lead_time_days: float = Field(ge=0, le=3650)
+    cost_unit: Money
+    holding_rate_per_year: float = Field(
+        default=0.2, ge=0, le=5, description="Holding cost as a fraction of unit cost per year."
+    )
+    cost_order: Money = Field(default=0.0, description="Fixed cost per purchase order.")
+    expedite_lead_time_days: float | None = Field(default=None, ge=0, le=3650)
+    cost_expedite_premium: Money = Field(default=0.0, description="Premium per expedited unit.")
+    reorder: ReorderPolicy = Field(default_factory=ReorderPolicy)
+
+    @model_validator(mode="after")
+    def _check(self) -> Part:
+        if (
+            self.expedite_lead_time_days is not None
+            and self.expedite_lead_time_days > self.lead_time_days
+        ):
+            raise PydanticCustomError(
+                "expedite", "expedite_lead_time_days must not exceed lead_time_days"
+            )
+        return self
+
+
+class Inventory(Model):
+    """Spare parts."""
+
+    parts: list[Part] = Field(default_factory=list)
+
+
+class ValueProfile(Model):
+    """Multipliers on production value over a week or a year."""
+
+    kind: Literal["weekly", "monthly"]
+    multipliers: list[Annotated[float, Field(ge=0, le=100)]] = Field(
+        description="7 values Mon..Sun (weekly) or 12 values Jan..Dec (monthly)."
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> ValueProfile:
+        need = 7 if self.kind == "weekly" else 12
+        if len(self.multipliers) != need:
+            raise PydanticCustomError(
+                "profile_length",
+                "a {kind} profile needs {need} multipliers, got {n}",
+                {"kind": self.kind, "need": need, "n": len(self.multipliers)},
+            )
+        return self
+
+
+class Calendar(Model):
+    """Plan start, horizon and period length."""
+
+    start: Instant = Field(description="Plan start (RFC 3339; naive = UTC).")
+    horizon_days: int = Field(ge=1, le=3650, description="Planning horizon, days.")
+    period_days: float = Field(
+        default=1.0, gt=0, le=366, description="Length of a planning period, days."
+    )
+    value_profiles: dict[Ident, ValueProfile] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _check(self) -> Calendar:
+        if self.period_days > self.horizon_days:
+            raise PydanticCustomError("period", "period_days exceeds horizon_days")
+        if self.horizon_days / self.period_days > 20_000:
+            raise PydanticCustomError("period", "more than 20,000 periods: use longer periods")
+        return self
+
+    @property
+    def n_periods(self) -> int:
+        """Number of planning periods (the last may be partial)."""
+        import math
+
+        return math.ceil(self.horizon_days / self.period_days - 1e-9)
+
+
+# --------------------------------------------------------------------------------------
+# Plan and simulation settings
+# --------------------------------------------------------------------------------------
+class OpenWorkOrder(Model):
+    """Work already known to the CMMS (pinned when released or in progress)."""
+
+    id: Ident
+    component: Ident
+    status: Literal["planned", "released", "in_progress"] = "released"
+    scheduled_start: Instant
+
+
+class PlanSettings(Model):
+    """Scheduler settings."""
+
+    method: Literal["auto", "dp", "milp", "cpsat"] = "auto"
+    time_limit_s: float = Field(default=60.0, gt=0, le=86_400)
+    gap: float = Field(default=1e-4, ge=0, le=1)
+    frozen_until: Instant | None = Field(
+        default=None, description="Work starting before this instant is not moved."
+    )
+    open_work_orders: list[OpenWorkOrder] = Field(default_factory=list)
+
+
+StrategyName = Literal[
+    "run-to-failure",
+    "fixed-interval",
+    "optimal-age",
+    "condition-based",
+    "predictive",
+    "prescriptive",
+]
+STRATEGIES: tuple[str, ...] = (
+    "run-to-failure",
+    "fixed-interval",
+    "optimal-age",
+    "condition-based",
+    "predictive",
+    "prescriptive",
+)
+
+
+class StrategySpec(Model):
+    """A strategy to compare, with its parameters (unused ones must be left out)."""
+
+    name: StrategyName
+    interval_h: PositiveHours | None = Field(
+        default=None, description="fixed-interval: block replacement interval, h."
+    )
+    rul_quantile: Fraction | None = Field(
+        default=None, description="condition-based: quantile of the twin's RUL watched."
+    )
+    threshold_h: PositiveHours | None = Field(
+        default=None, description="condition-based: replace when that quantile < threshold."
+    )
+    lead_time_h: Hours | None = Field(
+        default=None, description="condition-based: delay from decision to work."
+    )
+    replan_every_days: float | None = Field(
+        default=None, gt=0, le=366, description="prescriptive: re-planning interval."
+    )
+
+
+class SimulationSettings(Model):
+    """Monte Carlo settings."""
+
+    seed: int = Field(default=20270101, ge=0, le=2**63 - 1)
+    replications: int = Field(default=200, ge=1, le=1_000_000)
+    years: float = Field(default=5.0, gt=0, le=100)
+    twin_accuracy: Literal["perfect", "good", "poor", "none"] = "good"
+    baseline: StrategyName = "run-to-failure"
+    strategies: list[StrategySpec] = Field(
+        default_factory=lambda: [StrategySpec(name=n) for n in STRATEGIES]  # type: ignore[arg-type]
+    )
+
+
+# --------------------------------------------------------------------------------------
+# The scenario
+# --------------------------------------------------------------------------------------
+class Scenario(Model):
+    """A complete, validated scenario."""
+
+    schema_version: Literal[1] = 1
+    name: str = Field(min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=5000)
+    currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code, e.g. EUR.")
+    calendar: Calendar
+    component_types: dict[Ident, ComponentType] = Field(default_factory=dict)
+    fleet: Fleet
+    crews: list[Crew] = Field(min_length=1)
+    inventory: Inventory = Field(default_factory=Inventory)
+    plan: PlanSettings = Field(default_factory=PlanSettings)
+    simulation: SimulationSettings = Field(default_factory=SimulationSettings)
+
+    @model_validator(mode="after")
+    def _references(self, info: ValidationInfo) -> Scenario:
+        ctx = info.context
+        if isinstance(ctx, dict) and "reference_problems" in ctx:
+            ctx["reference_problems"].extend(reference_problems(self))
+            return self
+        problems = reference_problems(self)
+        if problems:
+            text = "; ".join(f"{'.'.join(map(str, loc))}: {msg}" for loc, msg in problems)
+            raise PydanticCustomError("reference", "{text}", {"text": text})
+        return self
+
+    # Convenience views -------------------------------------------------------------
+    def systems(self) -> Iterator[tuple[Site, System]]:
+        """Every (site, system) pair in file order."""
+        for site in self.fleet.sites:
+            for system in site.systems:
+                yield site, system
+
+    def components(self) -> list[ResolvedComponent]:
+        """Every component with its type's defaults applied, in file order."""
+        out: list[ResolvedComponent] = []
+        for si, site in enumerate(self.fleet.sites):
+            for yi, system in enumerate(site.systems):
+                for ci, comp in enumerate(system.components):
+                    path = ("fleet", "sites", si, "systems", yi, "components", ci)
+                    out.append(_resolve(self, site, system, comp, path))
+        return out
+
+    def part(self, part_id: str) -> Part:
+        """The inventory part with this id."""
+        for p in self.inventory.parts:
+            if p.id == part_id:
+                return p
+        raise KeyError(part_id)
+
+
+_REQUIRED = ("life", "preventive", "corrective", "skill")
+_DEFAULTS: dict[str, Any] = {
+    "corrective_action": "replace",
+    "parts_per_task": 1,
+    "crew_size": 1,
+}
+
+
+def _field(scn: Scenario, comp: Component, name: str) -> Any:
+    value = getattr(comp, name)
+    if value is None and comp.type is not None and comp.type in scn.component_types:
+        value = getattr(scn.component_types[comp.type], name)
+    if value is None:
+        value = _DEFAULTS.get(name)
+    return value
+
+
+def _age_h(scn: Scenario, system: System, comp: Component) -> float:
+    if comp.age_h is not None:
+        return comp.age_h
+    if comp.installed_on is not None:
+        days = (scn.calendar.start - as_instant(comp.installed_on)) / timedelta(days=1)
+        return max(0.0, days) * system.operating_h_per_day
+    return 0.0
+
+
+def _resolve(
+    scn: Scenario, site: Site, system: System, comp: Component, path: tuple[str | int, ...]
+) -> ResolvedComponent:
+    vals = {name: _field(scn, comp, name) for name in ComponentFields.model_fields}
+    missing = [name for name in _REQUIRED if vals[name] is None]
+    if missing:
+        raise ValueError(f"component {comp.id}: missing {', '.join(missing)}")
+    return ResolvedComponent(
+        id=comp.id,
+        position=comp.position or comp.id,
+        site_id=site.id,
+        system_id=system.id,
+        type=comp.type,
+        age_h=_age_h(scn, system, comp),
+        prognostics=comp.prognostics,
+        path=path,
+        **vals,
+    )
+
+
+def reference_problems(scn: Scenario) -> list[tuple[tuple[str | int, ...], str]]:
+    """Cross-reference and completeness problems of a structurally valid scenario.
+
+    Returns
+    -------
+    list of (loc, message)
+        ``loc`` is the path of the offending field, as in pydantic errors.
+    """
+    out: list[tuple[tuple[str | int, ...], str]] = []
+    parts = {p.id for p in scn.inventory.parts}
+    skills = {s for c in scn.crews for s in c.skills}
+    site_ids = [s.id for s in scn.fleet.sites]
+    profiles = set(scn.calendar.value_profiles)
+
+    def dupes(ids: list[str], loc: tuple[str | int, ...], what: str) -> None:
+        seen: set[str] = set()
+        for j, x in enumerate(ids):
+            if x in seen:
+                out.append(((*loc, j, "id"), f"duplicate {what} id '{x}'"))
+            seen.add(x)
+
+    dupes(site_ids, ("fleet", "sites"), "site")
+    dupes([p.id for p in scn.inventory.parts], ("inventory", "parts"), "part")
+    dupes([c.id for c in scn.crews], ("crews",), "crew")
+    all_systems: list[str] = []
+    all_components: dict[str, tuple[str | int, ...]] = {}
+    for tname, ctype in scn.component_types.items():
+        loc_t: tuple[str | int, ...] = ("component_types", tname)
+        if ctype.spare_part is not None and ctype.spare_part not in parts:
+            out.append(((*loc_t, "spare_part"), f"unknown part '{ctype.spare_part}'"))
+        if ctype.skill is not None and ctype.skill not in skills:
+            out.append(((*loc_t, "skill"), f"no crew has skill '{ctype.skill}'"))
+    for si, site in enumerate(scn.fleet.sites):
+        for yi, system in enumerate(site.systems):
+            loc_s: tuple[str | int, ...] = ("fleet", "sites", si, "systems", yi)
+            if system.id in all_systems:
+                out.append(((*loc_s, "id"), f"duplicate system id '{system.id}'"))
+            all_systems.append(system.id)
+            if system.value_profile is not None and system.value_profile not in profiles:
+                out.append(
+                    ((*loc_s, "value_profile"), f"unknown value profile '{system.value_profile}'")
+                )
+            if system.open_only_in_windows and not system.windows:
+                out.append(
+                    ((*loc_s, "open_only_in_windows"), "true but the system has no windows")
+                )
+            local = {c.id for c in system.components}
+            grouped: set[str] = set()
+            for gi, grp in enumerate(system.redundancy):
+                for mi, member in enumerate(grp.components):
+                    if member not in local:
+                        out.append(
+                            (
+                                (*loc_s, "redundancy", gi, "components", mi),
+                                f"'{member}' is not a component of system '{system.id}'",
+                            )
+                        )
+                    if member in grouped:
+                        out.append(
+                            (
+                                (*loc_s, "redundancy", gi, "components", mi),
+                                f"'{member}' is in more than one redundancy group",
+                            )
+                        )
+                    grouped.add(member)
+            for ci, comp in enumerate(system.components):
+                loc_c = (*loc_s, "components", ci)
+                if comp.id in all_components:
+                    out.append(((*loc_c, "id"), f"duplicate component id '{comp.id}'"))
+                all_components[comp.id] = loc_c
+                if comp.type is not None and comp.type not in scn.component_types:
+                    out.append(((*loc_c, "type"), f"unknown component type '{comp.type}'"))
+                    continue
+                for name in _REQUIRED:
+                    if _field(scn, comp, name) is None:
+                        src = f" or its type '{comp.type}'" if comp.type else ""
+                        out.append(
+                            ((*loc_c, name), f"required: not set on the component{src}")
+                        )
+                part = comp.spare_part
+                if part is not None and part not in parts:
+                    out.append(((*loc_c, "spare_part"), f"unknown part '{part}'"))
+                if comp.skill is not None and comp.skill not in skills:
+                    out.append(((*loc_c, "skill"), f"no crew has skill '{comp.skill}'"))
+                skill = _field(scn, comp, "skill")
+                size = _field(scn, comp, "crew_size")
+                if skill in skills and size is not None:
+                    cap = max(
+                        (
+                            c.headcount
+                            for c in scn.crews
+                            if skill in c.skills and c.site in (None, site.id)
+                        ),
+                        default=0,
+                    )
+                    if cap == 0:
+                        out.append(
+                            ((*loc_c, "skill"), f"no crew with skill '{skill}' serves site '{site.id}'")
+                        )
+                    elif size > cap:
+                        out.append(
+                            (
+                                (*loc_c, "crew_size"),
+                                f"needs {size} technicians of '{skill}', the largest crew has {cap}",
+                            )
+                        )
+                if comp.installed_on is not None and as_instant(comp.installed_on) > scn.calendar.start:
+                    out.append(((*loc_c, "installed_on"), "is after the plan start"))
+                life = _field(scn, comp, "life")
+                max_age = _field(scn, comp, "max_age_h")
+                if max_age is not None and life is not None and comp.age_h is not None:
+                    if comp.age_h > max_age:
+                        out.append(
+                            (
+                                (*loc_c, "age_h"),
+                                f"age {comp.age_h:g} h already exceeds max_age_h {max_age:g} h",
+                            )
+                        )
+    for ci, crew in enumerate(scn.crews):
+        if crew.site is not None and crew.site not in site_ids:
+            out.append((("crews", ci, "site"), f"unknown site '{crew.site}'"))
+    for wi, wo in enumerate(scn.plan.open_work_orders):
+        if wo.component not in all_components:
+            out.append(
+                (("plan", "open_work_orders", wi, "component"), f"unknown component '{wo.component}'")
+            )
+    names = [s.name for s in scn.simulation.strategies]
+    for j, name in enumerate(names):
+        if name in names[:j]:
+            out.append((("simulation", "strategies", j, "name"), f"duplicate strategy '{name}'"))
+    return out
+
+
+def scenario_json_schema() -> dict[str, Any]:
+    """The JSON Schema of scenario files (draft 2020-12), as generated by pydantic."""
+    schema = Scenario.model_json_schema(mode="validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://opportune.example/schemas/scenario-v1.json"
+    return schema
+
+
+def scenario_summary(scn: Scenario) -> Mapping[str, Any]:
+    """Counts that describe a scenario (for ``validate`` and ``info``)."""
+    comps = scn.components()
+    return {
+        "name": scn.name,
+        "currency": scn.currency,
+        "sites": len(scn.fleet.sites),
+        "systems": sum(1 for _ in scn.systems()),
+        "components": len(comps),
+        "with_prognostics": sum(1 for c in comps if c.prognostics is not None),
+        "crews": len(scn.crews),
+        "technicians": sum(c.headcount for c in scn.crews),
+        "parts": len(scn.inventory.parts),
+        "plan_start": scn.calendar.start.isoformat(),
+        "horizon_days": scn.calendar.horizon_days,
+        "period_days": scn.calendar.period_days,
+        "periods": scn.calendar.n_periods,
+    }
