@@ -143,7 +143,8 @@ def violations(problem: PlanningProblem, period: IntArray, tol: float = 1e-6) ->
     """Constraint violations of an assignment, in plain language (empty if feasible)."""
     period = np.asarray(period, dtype=np.int64)
     out: list[str] = []
-    for i in np.flatnonzero(period >= 0):
+    for j in np.flatnonzero(period >= 0):
+        i = int(j)
         t = int(period[i])
         if not problem.allowed[i, t]:
             out.append(f"{problem.component_ids[i]}: period {t} is not allowed")

@@ -123,7 +123,7 @@ class PlanningProblem:
             "pinned_period": (np.int64, (n,)),
         }
         for name, (dtype, shape) in conv.items():
-            arr = np.asarray(getattr(self, name), dtype=dtype)
+            arr: NDArray[np.generic] = np.asarray(getattr(self, name), dtype=dtype)
             if shape is not None and arr.shape != shape:
                 raise ValueError(f"{name}: expected shape {shape}, got {arr.shape}")
             object.__setattr__(self, name, _frozen(arr))
