@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any
 
+import numpy as np
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -27,12 +28,11 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False, soft_wrap=True)
+# Piped output (files, CI logs) gets a wide fixed width instead of rich's 80 columns.
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
-FileArg = Annotated[
-    Path, typer.Argument(help="Scenario file (YAML or JSON).", show_default=False)
-]
+FileArg = Annotated[Path, typer.Argument(help="Scenario file (YAML or JSON).", show_default=False)]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 
 
@@ -89,7 +89,229 @@ def schema() -> None:
 
 
 def _fmt_money(x: float) -> str:
-    return f"{x:,.0f}"
+    return f"{x:,.0f}" if np.isfinite(x) else "inf"
+
+
+def _fmt_h(x: float) -> str:
+    return f"{x:,.0f}" if np.isfinite(x) else "never"
+
+
+@app.command()
+def info(file: FileArg, as_json: JsonOpt = False) -> None:
+    """Fleet summary: counts, each component's optimal age, cost rates and RUL quantiles."""
+    from optimizer.fleet import fleet_model, rul_quantiles
+
+    scn = _load(file, as_json)
+    fm = fleet_model(scn)
+    q = rul_quantiles(fm, (0.1, 0.5, 0.9))
+    rows: list[dict[str, Any]] = []
+    for i, c in enumerate(fm.components):
+        pol = fm.policy[i]
+        rows.append(
+            {
+                "component": c.id,
+                "system": c.system_id,
+                "type": c.type,
+                "age_h": c.age_h,
+                "twin": c.prognostics.kind if c.prognostics is not None else None,
+                "policy": pol.policy,
+                "t_star_h": pol.t_star if np.isfinite(pol.t_star) else None,
+                "cost_rate_per_h": pol.cost_rate,
+                "cost_rate_run_to_failure_per_h": pol.cost_rate_run_to_failure,
+                "cost_pm": float(fm.cost_pm[i]),
+                "cost_cm": float(fm.cost_cm[i]),
+                "rul_p10_h": float(q[i, 0]),
+                "rul_p50_h": float(q[i, 1]),
+                "rul_p90_h": float(q[i, 2]),
+            }
+        )
+    summary = dict(scenario_summary(scn))
+    if as_json:
+        _emit_json({"summary": summary, "components": rows})
+        return
+    cur = scn.currency
+    out.print(
+        f"[bold]{summary['name']}[/]: {summary['sites']} site(s), {summary['systems']} "
+        f"system(s), {summary['components']} component(s), {summary['crews']} crew(s), "
+        f"{summary['parts']} part(s); currency {cur}"
+    )
+    table = Table(title="Components (hours are operating hours)", show_lines=False)
+    for col, just in [
+        ("component", "left"),
+        ("system", "left"),
+        ("age h", "right"),
+        ("twin", "left"),
+        ("optimal age h", "right"),
+        (f"{cur}/1000 h opt.", "right"),
+        (f"{cur}/1000 h RTF", "right"),
+        ("RUL p10 h", "right"),
+        ("RUL p50 h", "right"),
+        ("RUL p90 h", "right"),
+    ]:
+        table.add_column(col, justify=just)  # type: ignore[arg-type]
+    for r in rows:
+        table.add_row(
+            str(r["component"]),
+            str(r["system"]),
+            _fmt_h(float(r["age_h"])),
+            str(r["twin"] or ""),
+            _fmt_h(r["t_star_h"] if r["t_star_h"] is not None else float("inf")),
+            f"{1000 * float(r['cost_rate_per_h']):,.2f}",
+            f"{1000 * float(r['cost_rate_run_to_failure_per_h']):,.2f}",
+            _fmt_h(float(r["rul_p10_h"])),
+            _fmt_h(float(r["rul_p50_h"])),
+            _fmt_h(float(r["rul_p90_h"])),
+        )
+    out.print(table)
+
+
+MethodOpt = Annotated[
+    str,
+    typer.Option(
+        "--method",
+        help="auto (fastest exact method), dp, milp or cpsat. Default: the scenario's plan.method.",
+    ),
+]
+
+
+@app.command()
+def plan(
+    file: FileArg,
+    method: MethodOpt = "",
+    time_limit_s: Annotated[
+        float | None, typer.Option("--time-limit-s", min=0.001, help="Solver time limit, s.")
+    ] = None,
+    gap: Annotated[
+        float | None, typer.Option("--gap", min=0.0, max=1.0, help="Relative optimality gap.")
+    ] = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write work_orders.csv, work_orders.json, plan.json here."),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Plan grouped maintenance: work orders with reasons, bound and gap."""
+    from optimizer.planning import plan_scenario
+    from optimizer.solvers import METHODS
+
+    if method and method not in METHODS:
+        err.print(f"[bold red]--method[/]: '{method}' is not one of {', '.join(METHODS)}")
+        raise typer.Exit(2)
+    scn = _load(file, as_json)
+    if as_json:
+        result = plan_scenario(scn, method=method or None, time_limit_s=time_limit_s, gap=gap)
+    else:
+        with err.status("planning...") as status:
+            result = plan_scenario(
+                scn,
+                method=method or None,
+                time_limit_s=time_limit_s,
+                gap=gap,
+                progress=lambda msg: status.update(msg),
+            )
+    payload = result.as_dict()
+    if out_dir is not None:
+        _write_plan_files(result, out_dir)
+    if as_json:
+        _emit_json(payload)
+    else:
+        _print_plan(result)
+        if out_dir is not None:
+            out.print(f"files written to {out_dir}/: work_orders.csv, work_orders.json, plan.json")
+    if not result.plan.feasible:
+        raise typer.Exit(3)
+
+
+def _write_plan_files(result: Any, out_dir: Path) -> None:
+    import csv
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    payload = result.as_dict()
+    (out_dir / "plan.json").write_text(json.dumps(payload, indent=2, default=str) + "\n")
+    (out_dir / "work_orders.json").write_text(
+        json.dumps(payload["work_orders"], indent=2, default=str) + "\n"
+    )
+    cols = [
+        "id",
+        "asset_id",
+        "site_id",
+        "position_id",
+        "component_id",
+        "work_type",
+        "scheduled_start",
+        "scheduled_finish",
+        "duration_h",
+        "labor",
+        "materials",
+        "group_id",
+        "expected_cost",
+        "p_fail_before_start",
+        "target_date",
+        "pinned",
+        "reasons",
+    ]
+    with (out_dir / "work_orders.csv").open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(cols)
+        for wo in payload["work_orders"]:
+            row = dict(wo)
+            row["labor"] = "; ".join(
+                f"{x['skill']} x{x['qty']} {x['hours']:g} h" for x in wo["labor"]
+            )
+            row["materials"] = "; ".join(f"{x['part_id']} x{x['qty']}" for x in wo["materials"])
+            row["reasons"] = " | ".join(wo["reasons"])
+            w.writerow([row[c] for c in cols])
+
+
+def _print_plan(result: Any) -> None:
+    p = result.plan
+    pb = result.built.problem
+    cur = pb.currency
+    status_colour = "green" if str(p.status) == "optimal" else "yellow"
+    gap_txt = f"{100 * p.gap:.3f}%" if np.isfinite(p.gap) else "n/a"
+    out.print(
+        f"[bold]{result.built.scenario.name}[/]: status [{status_colour}]{p.status}[/] "
+        f"by {p.method} in {p.runtime_s:.2f} s; cost {_fmt_money(p.objective)} {cur}, "
+        f"lower bound {_fmt_money(p.lower_bound)} {cur}, gap {gap_txt}"
+    )
+    for line in p.log:
+        out.print(f"  [dim]{line}[/]")
+    if not p.feasible:
+        err.print("[bold red]no feasible plan[/]:")
+        for d in p.diagnosis:
+            err.print(f"  - {d}")
+        return
+    split = ", ".join(f"{k} {_fmt_money(v)}" for k, v in p.cost_split.items() if k != "total")
+    out.print(f"  cost split ({cur}): {split}")
+    table = Table(title=f"Shutdown groups ({len(result.groups())})")
+    table.add_column("start")
+    table.add_column("unit")
+    table.add_column("jobs", justify="right")
+    table.add_column(f"opening {cur}", justify="right")
+    table.add_column(f"risk {cur}", justify="right")
+    table.add_column("components")
+    for g in result.groups():
+        comps = g["components"]
+        shown = ", ".join(comps[:6]) + (f" +{len(comps) - 6}" if len(comps) > 6 else "")
+        table.add_row(
+            g["start"][:10],
+            g["unit"],
+            str(len(comps)),
+            _fmt_money(g["opening_cost"]),
+            _fmt_money(g["penalty_cost"]),
+            shown,
+        )
+    out.print(table)
+    if result.orders:
+        out.print("[bold]Why these dates[/] (first work orders):")
+        for wo in result.orders[:8]:
+            out.print(f"  {wo.scheduled_start[:10]} {wo.component_id}: {wo.reasons[0]}")
+    if result.deferred:
+        n_def = len(result.deferred)
+        risky = sorted(result.deferred, key=lambda d: -d.p_fail_within_horizon)[:5]
+        out.print(f"[bold]{n_def} component(s) best left beyond the horizon[/]; highest risk:")
+        for d in risky:
+            out.print(f"  {d.component_id}: {d.reason}")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -101,7 +323,7 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         err.print("interrupted")
         raise SystemExit(130) from None
-    except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback
+    except Exception as exc:
         if os.environ.get("OPPORTUNE_DEBUG"):
             raise
         err.print(f"[bold red]error[/]: {type(exc).__name__}: {exc}")

@@ -87,7 +87,7 @@ def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[
     loader.flatten_mapping(node)
     out: dict[Any, Any] = {}
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)  # type: ignore[no-untyped-call]
+        key = loader.construct_object(key_node, deep=True)
         try:
             hash(key)
         except TypeError:
@@ -98,13 +98,13 @@ def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key {key!r}", key_node.start_mark
             )
-        out[key] = loader.construct_object(value_node, deep=True)  # type: ignore[no-untyped-call]
+        out[key] = loader.construct_object(value_node, deep=True)
     return out
 
 
 _LineLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-    _construct_mapping,  # type: ignore[arg-type]
+    _construct_mapping,
 )
 
 
@@ -165,24 +165,29 @@ def _clean_loc(loc: Loc, data: Any) -> Loc:
 
 
 def _is_tag(part: str) -> bool:
-    return "[" in part or part.startswith(("constrained-", "lax-", "json-")) or part in {
-        "weibull",
-        "lognormal",
-        "gamma",
-        "exponential",
-        "normal",
-        "deterministic",
-        "empirical",
-        "parametric",
-        "samples",
-        "progpy",
-        "UnweightedSamples",
-        "MultivariateNormalDist",
-        "float",
-        "int",
-        "str",
-        "bool",
-    }
+    return (
+        "[" in part
+        or part.startswith(("constrained-", "lax-", "json-"))
+        or part
+        in {
+            "weibull",
+            "lognormal",
+            "gamma",
+            "exponential",
+            "normal",
+            "deterministic",
+            "empirical",
+            "parametric",
+            "samples",
+            "progpy",
+            "UnweightedSamples",
+            "MultivariateNormalDist",
+            "float",
+            "int",
+            "str",
+            "bool",
+        }
+    )
 
 
 def _message(err: Mapping[str, Any]) -> str:
@@ -201,11 +206,13 @@ def _message(err: Mapping[str, Any]) -> str:
     return msg
 
 
-def problems_from_validation(exc: ValidationError, data: Any, lines: Mapping[Loc, int]) -> list[Problem]:
+def problems_from_validation(
+    exc: ValidationError, data: Any, lines: Mapping[Loc, int]
+) -> list[Problem]:
     """Translate a pydantic ``ValidationError`` into located problems."""
     by_loc: dict[Loc, list[Mapping[str, Any]]] = {}
-    for err in exc.errors(include_url=False):
-        by_loc.setdefault(_clean_loc(tuple(err["loc"]), data), []).append(err)
+    for raw in exc.errors(include_url=False):
+        by_loc.setdefault(_clean_loc(tuple(raw["loc"]), data), []).append(raw)
     out: list[Problem] = []
     for loc, errs in by_loc.items():
         # A value checked against a union (number | distribution) fails every branch;
@@ -220,8 +227,8 @@ def problems_from_validation(exc: ValidationError, data: Any, lines: Mapping[Loc
             kinds = sorted({_KIND.get(str(e["type"]), str(e["type"])) for e in errs})
             errs = [{**errs[0], "msg": f"Input should be {' or '.join(kinds)}"}]
         seen: set[str] = set()
-        for err in errs:
-            msg = _message(err)
+        for e in errs:
+            msg = _message(e)
             if msg not in seen:
                 seen.add(msg)
                 out.append(Problem(loc, msg, _match_line(loc, lines)))
@@ -304,14 +311,16 @@ def load_text(text: str, source: str | None = None) -> Scenario:
     if not text.strip():
         raise ScenarioError([Problem((), "the file is empty", 1)], source)
     try:
-        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=_LineLoader)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         col = f", column {mark.column + 1}" if mark is not None else ""
         what = exc.problem or exc.context or "syntax error"
-        raise ScenarioError([Problem((), f"not valid YAML/JSON{col}: {what}", line)], source) from None
+        raise ScenarioError(
+            [Problem((), f"not valid YAML/JSON{col}: {what}", line)], source
+        ) from None
     except (yaml.YAMLError, RecursionError, OverflowError, ValueError) as exc:
         raise ScenarioError([Problem((), f"not valid YAML/JSON: {exc}")], source) from None
     return parse_scenario(data, _line_map(node), source)
@@ -351,7 +360,11 @@ def load_scenario(path: str | Path) -> Scenario:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise ScenarioError(
-            [Problem((), f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})", line)],
+            [
+                Problem(
+                    (), f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})", line
+                )
+            ],
             src,
         ) from None
     if "\x00" in text:

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -63,7 +63,7 @@ class Model(BaseModel):
 
 def _aware(value: datetime) -> datetime:
     """Interpret naive datetimes as UTC, so every instant is comparable."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 Instant = Annotated[datetime, AfterValidator(_aware)]
@@ -73,7 +73,7 @@ def as_instant(value: date | datetime) -> datetime:
     """A date (midnight UTC) or datetime as a timezone-aware datetime."""
     if isinstance(value, datetime):
         return _aware(value)
-    return datetime.combine(value, time(0, 0), tzinfo=timezone.utc)
+    return datetime.combine(value, time(0, 0), tzinfo=UTC)
 
 
 # --------------------------------------------------------------------------------------
@@ -330,7 +330,9 @@ class ComponentFields(Model):
     )
     corrective_action: Literal["replace", "minimal_repair"] | None = Field(
         default=None,
-        description="On failure: 'replace' renews the part; 'minimal_repair' restores it as bad as old.",
+        description=(
+            "On failure: 'replace' renews the part; 'minimal_repair' restores it as bad as old."
+        ),
     )
     failure_mode: str | None = Field(
         default=None, max_length=64, description="ISO 14224 failure-mode code (e.g. 'VIB')."
@@ -370,9 +372,7 @@ class Component(ComponentFields):
     @model_validator(mode="after")
     def _check(self) -> Component:
         if self.age_h is not None and self.installed_on is not None:
-            raise PydanticCustomError(
-                "age_conflict", "give either age_h or installed_on, not both"
-            )
+            raise PydanticCustomError("age_conflict", "give either age_h or installed_on, not both")
         return self
 
 
@@ -518,7 +518,7 @@ class Crew(Model):
         default_factory=lambda: [Shift(start=time(7, 0), end=time(15, 0))],
         description="Daily shifts; default 07:00-15:00.",
     )
-    days_off: list[Weekday] = Field(default_factory=lambda: ["sat", "sun"])
+    days_off: list[Weekday] = Field(default_factory=lambda: list[Weekday](["sat", "sun"]))
     holidays: list[date] = Field(default_factory=list)
     rate_per_h: Money = Field(description="Labour cost per technician-hour.")
     overtime_factor: float = Field(default=1.5, ge=1, le=10)
@@ -706,7 +706,7 @@ class SimulationSettings(Model):
     twin_accuracy: Literal["perfect", "good", "poor", "none"] = "good"
     baseline: StrategyName = "run-to-failure"
     strategies: list[StrategySpec] = Field(
-        default_factory=lambda: [StrategySpec(name=n) for n in STRATEGIES]  # type: ignore[arg-type]
+        default_factory=lambda: [StrategySpec.model_validate({"name": n}) for n in STRATEGIES]
     )
 
 
@@ -854,9 +854,7 @@ def reference_problems(scn: Scenario) -> list[tuple[tuple[str | int, ...], str]]
                     ((*loc_s, "value_profile"), f"unknown value profile '{system.value_profile}'")
                 )
             if system.open_only_in_windows and not system.windows:
-                out.append(
-                    ((*loc_s, "open_only_in_windows"), "true but the system has no windows")
-                )
+                out.append(((*loc_s, "open_only_in_windows"), "true but the system has no windows"))
             local = {c.id for c in system.components}
             grouped: set[str] = set()
             for gi, grp in enumerate(system.redundancy):
@@ -887,9 +885,7 @@ def reference_problems(scn: Scenario) -> list[tuple[tuple[str | int, ...], str]]
                 for name in _REQUIRED:
                     if _field(scn, comp, name) is None:
                         src = f" or its type '{comp.type}'" if comp.type else ""
-                        out.append(
-                            ((*loc_c, name), f"required: not set on the component{src}")
-                        )
+                        out.append(((*loc_c, name), f"required: not set on the component{src}"))
                 part = comp.spare_part
                 if part is not None and part not in parts:
                     out.append(((*loc_c, "spare_part"), f"unknown part '{part}'"))
@@ -908,16 +904,23 @@ def reference_problems(scn: Scenario) -> list[tuple[tuple[str | int, ...], str]]
                     )
                     if cap == 0:
                         out.append(
-                            ((*loc_c, "skill"), f"no crew with skill '{skill}' serves site '{site.id}'")
+                            (
+                                (*loc_c, "skill"),
+                                f"no crew with skill '{skill}' serves site '{site.id}'",
+                            )
                         )
                     elif size > cap:
                         out.append(
                             (
                                 (*loc_c, "crew_size"),
-                                f"needs {size} technicians of '{skill}', the largest crew has {cap}",
+                                f"needs {size} technicians of '{skill}', "
+                                f"the largest crew has {cap}",
                             )
                         )
-                if comp.installed_on is not None and as_instant(comp.installed_on) > scn.calendar.start:
+                if (
+                    comp.installed_on is not None
+                    and as_instant(comp.installed_on) > scn.calendar.start
+                ):
                     out.append(((*loc_c, "installed_on"), "is after the plan start"))
                 life = _field(scn, comp, "life")
                 max_age = _field(scn, comp, "max_age_h")
@@ -935,7 +938,10 @@ def reference_problems(scn: Scenario) -> list[tuple[tuple[str | int, ...], str]]
     for wi, wo in enumerate(scn.plan.open_work_orders):
         if wo.component not in all_components:
             out.append(
-                (("plan", "open_work_orders", wi, "component"), f"unknown component '{wo.component}'")
+                (
+                    ("plan", "open_work_orders", wi, "component"),
+                    f"unknown component '{wo.component}'",
+                )
             )
     names = [s.name for s in scn.simulation.strategies]
     for j, name in enumerate(names):

@@ -730,8 +730,38 @@ class _HighsResult:
     solve_s: float
 
 
+_BANNER_SHOWN = False
+
+
+def _quiet_highs() -> Any:
+    """A ``Highs`` object, created with the C-level stdout silenced the first time.
+
+    HiGHS prints its copyright banner to the process's stdout when the first solver
+    object is created, before any option can turn output off; that would corrupt
+    machine-readable output (``opportune plan --json``), so fd 1 is pointed at
+    ``/dev/null`` for that one call.
+    """
+    global _BANNER_SHOWN
+    if _BANNER_SHOWN:
+        return highspy.Highs()  # type: ignore[no-untyped-call]
+    import os
+    import sys
+
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            h = highspy.Highs()  # type: ignore[no-untyped-call]
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        _BANNER_SHOWN = True
+    return h
+
+
 def _highs() -> Any:
-    h = highspy.Highs()  # type: ignore[no-untyped-call]
+    h = _quiet_highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("random_seed", 0)
     h.setOptionValue("threads", 1)
