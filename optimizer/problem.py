@@ -140,7 +140,11 @@ class PlanningProblem:
                 raise ValueError(f"{name}: expected shape {shape}, got {getattr(self, name).shape}")
         if n and (self.system_of.min() < 0 or self.system_of.max() >= k):
             raise ValueError("system_of: index out of range")
-        if n and len(self.skill_ids) and (self.skill_of.min() < 0 or self.skill_of.max() >= len(self.skill_ids)):
+        if (
+            n
+            and len(self.skill_ids)
+            and (self.skill_of.min() < 0 or self.skill_of.max() >= len(self.skill_ids))
+        ):
             raise ValueError("skill_of: index out of range")
         if self.period_h <= 0:
             raise ValueError("period_h: must be > 0")
