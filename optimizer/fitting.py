@@ -180,13 +180,9 @@ def median_rank_points(times_h: ArrayLike, failed: ArrayLike) -> tuple[FloatArra
     reverse_rank = n - np.arange(n)  # items at or after this position
     t_fail = t_s[f_s]
     rr_fail = reverse_rank[f_s].astype(np.float64)
-    # Johnson: increment = (n + 1 - previous order) / (1 + reverse rank).  The recursion is
-    # sequential but runs once per failure of a (short) history.
-    orders = np.empty(t_fail.shape[0])
-    prev = 0.0
-    for j, rr in enumerate(rr_fail):
-        prev = prev + (n + 1.0 - prev) / (1.0 + rr)
-        orders[j] = prev
+    # Johnson: O_j = O_{j-1} + (n + 1 - O_{j-1}) / (1 + rr_j), i.e.
+    # n + 1 - O_j = (n + 1 - O_{j-1}) rr_j / (1 + rr_j): a cumulative product.
+    orders = (n + 1.0) * (1.0 - np.cumprod(rr_fail / (1.0 + rr_fail)))
     f_hat = (orders - 0.3) / (n + 0.4)
     return t_fail, f_hat
 

@@ -194,6 +194,7 @@ def fleet_model(scn: Scenario) -> FleetModel:
     lives: list[rul.LifeDistribution] = []
     residuals: list[rul.LifeDistribution] = []
     policies: list[ReplacementResult] = []
+    cache: dict[tuple[str, float, float, bool], ReplacementResult] = {}
     for i, c in enumerate(comps):
         system = systems[c.system_id]
         sys_idx[i] = system_ids.index(c.system_id)
@@ -247,8 +248,17 @@ def fleet_model(scn: Scenario) -> FleetModel:
             labour = (
                 cmw.cost_labour
                 if cmw.cost_labour is not None
+                # Corrective work is unplanned: every hour at the overtime rate, plus the
+                # call-out premium of the crew that answers.
                 else float(
-                    cm.labour_cost(d_cm, c.crew_size, rate * overtime, callout_premium=callout)
+                    cm.labour_cost(
+                        d_cm,
+                        c.crew_size,
+                        rate,
+                        overtime_h=d_cm,
+                        overtime_factor=overtime,
+                        callout_premium=callout,
+                    )
                 )
             )
             direct = float(
@@ -267,10 +277,13 @@ def fleet_model(scn: Scenario) -> FleetModel:
         cost_pm_ind = cost_pm + opening
         # A PM that costs at least as much as a failure is never worth planning:
         # guard the optimizers' preconditions (c_p < c_f) by run-to-failure.
-        if minimal:
-            pol = minimal_repair_replacement(life, cost_pm=cost_pm_ind, cost_cm=max(cost_cm, 1e-9))
-        else:
-            pol = age_replacement(life, cost_pm=cost_pm_ind, cost_cm=max(cost_cm, 1e-9))
+        # Fleets repeat the same (life, costs) many times: optimize each once.
+        key = (c.life.model_dump_json(), cost_pm_ind, max(cost_cm, 1e-9), minimal)
+        if key not in cache:
+            opt = minimal_repair_replacement if minimal else age_replacement
+            cache[key] = opt(life, cost_pm=cost_pm_ind, cost_cm=max(cost_cm, 1e-9))
+        pol = cache[key]
+
         lives.append(life)
         residuals.append(residual_life(scn, c, system))
         policies.append(pol)
