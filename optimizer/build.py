@@ -59,10 +59,17 @@ def value_multiplier(scn: Scenario, system: System, edges: list[datetime]) -> Fl
     prof = scn.calendar.value_profiles[system.value_profile]
     m = np.asarray(prof.multipliers, dtype=float)
     out = np.empty(t)
+    tz = edges[0].tzinfo
     for j in range(t):
-        days = _days(edges[j], edges[j + 1])
-        idx = [d.weekday() if prof.kind == "weekly" else d.month - 1 for d in days]
-        out[j] = float(m[idx].mean())
+        a, b = edges[j], edges[j + 1]
+        total = 0.0
+        for d in _days(a, b):
+            d0 = datetime.combine(d, datetime.min.time(), tzinfo=tz)
+            hours = (min(b, d0 + DAY) - max(a, d0)) / timedelta(hours=1)
+            idx = d.weekday() if prof.kind == "weekly" else d.month - 1
+            total += max(hours, 0.0) * float(m[idx])
+        # Weight each calendar day by the hours of it that the period covers.
+        out[j] = total / ((b - a) / timedelta(hours=1))
     return out
 
 

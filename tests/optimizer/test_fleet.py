@@ -1,0 +1,84 @@
+"""Per-component costs and policies derived from scenarios, checked by hand."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.testing import assert_allclose
+from scipy import integrate, stats
+
+from optimizer.fleet import fleet_model, mean_duration_h
+from optimizer.scenario import LognormalSpec, Scenario
+
+
+def _index(fm: object, cid: str) -> int:
+    return [c.id for c in fm.components].index(cid)  # type: ignore[attr-defined]
+
+
+def test_conveyor_gearbox_costs_by_hand(conveyor: Scenario) -> None:
+    fm = fleet_model(conveyor)
+    i = _index(fm, "C1-GBX")
+    # PM: part GBX-25 3,800 + 6 h x 2 technicians x 65 EUR/h; no other cost.
+    assert_allclose(fm.cost_pm[i], 3800 + 6 * 2 * 65)
+    # Failure: part 3,800 + expedite premium 900 (none on hand) + 12 h x 2 x 65 x 1.5
+    # (overtime) + call-out 250 + secondary damage 2,500.
+    direct = 3800 + 900 + 12 * 2 * 65 * 1.5 + 250 + 2500
+    assert_allclose(fm.cost_cm_direct[i], direct)
+    # Lost production: 1,200 EUR/h x mean weekly multiplier (5.2 / 7) x (mean response
+    # delay of a lognormal(median 1.5, sigma 0.5) + 12 h repair + 14 days expedited wait).
+    response = 1.5 * math.exp(0.5**2 / 2)
+    down = 1200 * (5.2 / 7) * (response + 12 + 14 * 24)
+    assert_allclose(fm.cost_cm_downtime[i], down, rtol=1e-9)
+    assert_allclose(fm.cost_cm[i], direct + down, rtol=1e-9)
+    # Opening alone: set-up 900 + lost production over set-up 1.5 h + the 6 h task.
+    assert_allclose(fm.opening_cost_mean[i], 900 + 1200 * (5.2 / 7) * 7.5)
+
+
+def test_redundant_member_does_not_stop_the_line(conveyor: Scenario) -> None:
+    fm = fleet_model(conveyor)
+    i = _index(fm, "C1-TNS-A")
+    assert fm.cost_cm_downtime[i] == 0.0
+    assert_allclose(fm.opening_cost_mean[i], 900.0)  # set-up only
+
+
+def test_policy_matches_brute_force_age_replacement(conveyor: Scenario) -> None:
+    """Independent check of t* for the gearbox: grid search of g(T) with quad integrals."""
+    fm = fleet_model(conveyor)
+    i = _index(fm, "C1-GBX")
+    cp, cf = fm.cost_pm_individual[i], fm.cost_cm[i]
+    life = stats.weibull_min(2.5, scale=45000)
+
+    def g(t: float) -> float:
+        return float((cp * life.sf(t) + cf * life.cdf(t)) / integrate.quad(life.sf, 0, t)[0])
+
+    grid = np.linspace(500, 60000, 3000)
+    vals = np.array([g(t) for t in grid])
+    t_best = grid[np.argmin(vals)]
+    assert abs(fm.policy[i].t_star - t_best) <= 30.0
+    assert_allclose(fm.policy[i].cost_rate, vals.min(), rtol=1e-4)
+
+
+def test_residual_life_uses_twin_prognostics(conveyor: Scenario) -> None:
+    fm = fleet_model(conveyor)
+    i = _index(fm, "C1-BELT")
+    # Normal(1400, 350) issued 12 h before the plan start on a line that runs
+    # 16 h/day: conditioned on 8 operating hours survived.
+    elapsed = 0.5 * 16
+    base = stats.truncnorm(-1400 / 350, np.inf, loc=1400, scale=350)
+    t = np.array([100.0, 1000.0, 1500.0])
+    assert_allclose(fm.residual[i].sf(t), base.sf(t + elapsed) / base.sf(elapsed), rtol=1e-9)
+
+
+def test_age_based_residual(conveyor: Scenario) -> None:
+    fm = fleet_model(conveyor)
+    i = _index(fm, "C1-MOT")
+    life = stats.weibull_min(1.8, scale=60000)
+    t = np.array([10.0, 5000.0, 40000.0])
+    assert_allclose(fm.residual[i].sf(t), life.sf(38000 + t) / life.sf(38000), rtol=1e-9)
+
+
+def test_mean_duration_of_distribution() -> None:
+    spec = LognormalSpec(distribution="lognormal", median_h=5, sigma=0.4)
+    assert_allclose(mean_duration_h(spec), 5 * math.exp(0.08))
+    assert mean_duration_h(3.0) == 3.0
