@@ -23,7 +23,11 @@ import numpy as np
 
 import cost_models as cm
 from optimizer import rul
-from optimizer.penalty import ReplacementResult, age_replacement, minimal_repair_replacement
+from optimizer.penalty import (
+    ReplacementResult,
+    age_replacement_batch,
+    minimal_repair_replacement,
+)
 from optimizer.problem import FloatArray, IntArray
 from optimizer.scenario import (
     Crew,
@@ -175,146 +179,162 @@ def fleet_model(scn: Scenario) -> FleetModel:
     system_ids = tuple(systems)
     comps = tuple(scn.components())
     n = len(comps)
-    arr = {
-        k: np.zeros(n)
+    # 1. Gather each component's inputs (cheap Python over validated models) ...
+    col: dict[str, list[float]] = {
+        k: []
         for k in (
-            "pm",
-            "pm_ind",
-            "cm",
-            "cm_direct",
-            "cm_down",
-            "pm_d",
-            "cm_d",
-            "open",
+            "rate",
+            "overtime",
+            "callout",
+            "response",
+            "parts",
+            "value",
+            "d_pm",
+            "d_cm",
+            "crew",
+            "wait",
+            "expedite",
+            "setup",
+            "setup_h",
+            "stops",
             "oph",
         )
     }
     sys_idx = np.zeros(n, dtype=np.int64)
     mr = np.zeros(n, dtype=bool)
-    lives: list[rul.LifeDistribution] = []
-    residuals: list[rul.LifeDistribution] = []
-    policies: list[ReplacementResult] = []
-    cache: dict[tuple[str, float, float, bool], ReplacementResult] = {}
+    durations: dict[str, float] = {}
+
+    def mean_h(d: DurationH) -> float:
+        key = d if isinstance(d, int | float) else d.model_dump_json()
+        if isinstance(key, str):
+            if key not in durations:
+                durations[key] = mean_duration_h(d)
+            return durations[key]
+        return float(key)
+
     for i, c in enumerate(comps):
         system = systems[c.system_id]
         sys_idx[i] = system_ids.index(c.system_id)
-        rate = labour_rate_per_h(scn, c.skill, c.site_id)
-        part = scn.part(c.spare_part) if c.spare_part is not None else None
-        parts_cost = part.cost_unit * c.parts_per_task if part is not None else 0.0
-        value_h = system.production_value_per_h * mean_value_multiplier(scn, system)
-
-        d_pm = mean_duration_h(c.preventive.duration_h)
-        pm = c.preventive
-        if pm.cost is not None:
-            cost_pm = pm.cost
-        else:
-            labour = (
-                pm.cost_labour
-                if pm.cost_labour is not None
-                else float(cm.labour_cost(d_pm, c.crew_size, rate))
-            )
-            cost_pm = float(
-                cm.preventive_cost(
-                    pm.cost_parts if pm.cost_parts is not None else parts_cost,
-                    labour,
-                    pm.cost_other,
-                )
-            )
-        # A redundant member is maintained while the others carry the load: no lost
-        # production, only the set-up.
-        stops = not _is_redundant(system, c.id)
-        opening = system.setup.cost + (value_h * (system.setup.duration_h + d_pm) if stops else 0.0)
-
-        d_cm = mean_duration_h(c.corrective.duration_h)
         crews = _crews_for(scn, c.skill, c.site_id)
-        response_h = min((mean_duration_h(cr.response_delay_h) for cr in crews), default=0.0)
-        callout = min((cr.cost_callout for cr in crews), default=0.0)
-        overtime = min((cr.overtime_factor for cr in crews), default=1.0)
-        wait_h = 0.0
-        expedite = 0.0
+        part = scn.part(c.spare_part) if c.spare_part is not None else None
+        wait_h = expedite = 0.0
         if part is not None and part.on_hand < c.parts_per_task:
-            lead_days = (
-                part.expedite_lead_time_days
-                if part.expedite_lead_time_days is not None
-                else part.lead_time_days
-            )
-            wait_h = lead_days * HOURS_PER_DAY
-            if part.expedite_lead_time_days is not None:
+            fast = part.expedite_lead_time_days
+            wait_h = (fast if fast is not None else part.lead_time_days) * HOURS_PER_DAY
+            if fast is not None:
                 expedite = part.cost_expedite_premium * c.parts_per_task
-        cmw = c.corrective
-        if cmw.cost is not None:
-            direct = cmw.cost + cmw.cost_secondary_damage + expedite
-        else:
-            labour = (
-                cmw.cost_labour
-                if cmw.cost_labour is not None
-                # Corrective work is unplanned: every hour at the overtime rate, plus the
-                # call-out premium of the crew that answers.
-                else float(
-                    cm.labour_cost(
-                        d_cm,
-                        c.crew_size,
-                        rate,
-                        overtime_h=d_cm,
-                        overtime_factor=overtime,
-                        callout_premium=callout,
+        col["rate"].append(min((cr.rate_per_h for cr in crews), default=0.0))
+        col["overtime"].append(min((cr.overtime_factor for cr in crews), default=1.0))
+        col["callout"].append(min((cr.cost_callout for cr in crews), default=0.0))
+        col["response"].append(min((mean_h(cr.response_delay_h) for cr in crews), default=0.0))
+        col["parts"].append(part.cost_unit * c.parts_per_task if part is not None else 0.0)
+        col["value"].append(system.production_value_per_h * mean_value_multiplier(scn, system))
+        col["d_pm"].append(mean_h(c.preventive.duration_h))
+        col["d_cm"].append(mean_h(c.corrective.duration_h))
+        col["crew"].append(float(c.crew_size))
+        col["wait"].append(wait_h)
+        col["expedite"].append(expedite)
+        col["setup"].append(system.setup.cost)
+        col["setup_h"].append(system.setup.duration_h)
+        col["stops"].append(0.0 if _is_redundant(system, c.id) else 1.0)
+        col["oph"].append(system.operating_h_per_day)
+        mr[i] = c.corrective_action == "minimal_repair"
+    a = {k: np.asarray(v, dtype=float) for k, v in col.items()}
+
+    # 2. ... then price them all at once through cost_models.
+    def override(work: str, field: str, default: FloatArray) -> FloatArray:
+        vals = [getattr(getattr(c, work), field) for c in comps]
+        return np.array([d if v is None else v for v, d in zip(vals, default, strict=True)])
+
+    pm_lump = np.array([np.nan if c.preventive.cost is None else c.preventive.cost for c in comps])
+    pm_labour = override(
+        "preventive", "cost_labour", cm.labour_cost(a["d_pm"], a["crew"], a["rate"])
+    )
+    pm_parts = override("preventive", "cost_parts", a["parts"])
+    pm_other = np.array([c.preventive.cost_other for c in comps])
+    cost_pm = np.where(
+        np.isnan(pm_lump), cm.preventive_cost(pm_parts, pm_labour, pm_other), pm_lump
+    )
+    # A redundant member is maintained while the others carry the load: no lost
+    # production, only the set-up.
+    opening = a["setup"] + a["stops"] * a["value"] * (a["setup_h"] + a["d_pm"])
+
+    # Corrective work is unplanned: every hour at the overtime rate, plus the call-out
+    # premium of the crew that answers.
+    cm_labour = override(
+        "corrective",
+        "cost_labour",
+        cm.labour_cost(
+            a["d_cm"],
+            a["crew"],
+            a["rate"],
+            overtime_h=a["d_cm"],
+            overtime_factor=a["overtime"],
+            callout_premium=a["callout"],
+        ),
+    )
+    cm_parts = override("corrective", "cost_parts", a["parts"])
+    cm_other = np.array(
+        [c.corrective.cost_other + c.corrective.cost_secondary_damage for c in comps]
+    )
+    cm_lump = np.array([np.nan if c.corrective.cost is None else c.corrective.cost for c in comps])
+    secondary = np.array([c.corrective.cost_secondary_damage for c in comps])
+    direct = np.where(
+        np.isnan(cm_lump),
+        cm.preventive_cost(cm_parts + a["expedite"], cm_labour, cm_other),
+        np.nan_to_num(cm_lump) + secondary + a["expedite"],
+    )
+    down_h = a["stops"] * (a["response"] + a["d_cm"] + a["wait"])
+    down_cost = cm.downtime_cost(cm.ValueProfile.constant(1.0), 0.0, down_h) * a["value"]
+    cost_cm = direct + down_cost
+    cost_pm_ind = cost_pm + opening
+
+    # 3. Optimal renewal policy of each position, batched per life distribution.
+    lives: dict[str, rul.LifeDistribution] = {}
+    life_of: list[rul.LifeDistribution] = []
+    groups: dict[tuple[str, bool], list[int]] = {}
+    for i, c in enumerate(comps):
+        key = c.life.model_dump_json()
+        if key not in lives:
+            lives[key] = distribution(c.life)
+        life_of.append(lives[key])
+        groups.setdefault((key, bool(mr[i])), []).append(i)
+    policies: list[ReplacementResult | None] = [None] * n
+    cf_safe = np.maximum(cost_cm, 1e-9)
+    for (key, minimal), idx in groups.items():
+        if minimal:
+            memo: dict[tuple[float, float], ReplacementResult] = {}
+            for i in idx:
+                pair = (float(cost_pm_ind[i]), float(cf_safe[i]))
+                if pair not in memo:
+                    memo[pair] = minimal_repair_replacement(
+                        lives[key], cost_pm=pair[0], cost_cm=pair[1]
                     )
-                )
-            )
-            direct = float(
-                cm.preventive_cost(
-                    (cmw.cost_parts if cmw.cost_parts is not None else parts_cost) + expedite,
-                    labour,
-                    cmw.cost_other + cmw.cost_secondary_damage,
-                )
-            )
-        down_h = 0.0 if _is_redundant(system, c.id) else response_h + d_cm + wait_h
-        down_cost = value_h * down_h
-        cost_cm = direct + down_cost
-
-        life = distribution(c.life)
-        minimal = c.corrective_action == "minimal_repair"
-        cost_pm_ind = cost_pm + opening
-        # A PM that costs at least as much as a failure is never worth planning:
-        # guard the optimizers' preconditions (c_p < c_f) by run-to-failure.
-        # Fleets repeat the same (life, costs) many times: optimize each once.
-        key = (c.life.model_dump_json(), cost_pm_ind, max(cost_cm, 1e-9), minimal)
-        if key not in cache:
-            opt = minimal_repair_replacement if minimal else age_replacement
-            cache[key] = opt(life, cost_pm=cost_pm_ind, cost_cm=max(cost_cm, 1e-9))
-        pol = cache[key]
-
-        lives.append(life)
-        residuals.append(residual_life(scn, c, system))
-        policies.append(pol)
-        mr[i] = minimal
-        arr["pm"][i] = cost_pm
-        arr["pm_ind"][i] = cost_pm_ind
-        arr["cm"][i] = cost_cm
-        arr["cm_direct"][i] = direct
-        arr["cm_down"][i] = down_cost
-        arr["pm_d"][i] = d_pm
-        arr["cm_d"][i] = d_cm
-        arr["open"][i] = opening
-        arr["oph"][i] = system.operating_h_per_day
+                policies[i] = memo[pair]
+        else:
+            res = age_replacement_batch(lives[key], cost_pm=cost_pm_ind[idx], cost_cm=cf_safe[idx])
+            for i, r in zip(idx, res, strict=True):
+                policies[i] = r
+    pols = tuple(p for p in policies if p is not None)
+    residuals = tuple(residual_life(scn, c, systems[c.system_id]) for c in comps)
     return FleetModel(
         components=comps,
         system_index=sys_idx,
         system_ids=system_ids,
-        life=tuple(lives),
-        residual=tuple(residuals),
-        cost_pm=arr["pm"],
-        cost_pm_individual=arr["pm_ind"],
-        cost_cm=arr["cm"],
-        cost_cm_direct=arr["cm_direct"],
-        cost_cm_downtime=arr["cm_down"],
-        pm_duration_h=arr["pm_d"],
-        cm_duration_h=arr["cm_d"],
-        opening_cost_mean=arr["open"],
+        life=tuple(life_of),
+        residual=residuals,
+        cost_pm=np.asarray(cost_pm, dtype=float),
+        cost_pm_individual=np.asarray(cost_pm_ind, dtype=float),
+        cost_cm=np.asarray(cost_cm, dtype=float),
+        cost_cm_direct=np.asarray(direct, dtype=float),
+        cost_cm_downtime=np.asarray(down_cost, dtype=float),
+        pm_duration_h=a["d_pm"],
+        cm_duration_h=a["d_cm"],
+        opening_cost_mean=np.asarray(opening, dtype=float),
         minimal_repair=mr,
-        policy=tuple(policies),
-        cost_rate=np.array([p.cost_rate for p in policies]),
-        operating_h_per_day=arr["oph"],
+        policy=pols,
+        cost_rate=np.array([p.cost_rate for p in pols]),
+        operating_h_per_day=a["oph"],
     )
 
 

@@ -49,6 +49,7 @@ __all__ = [
     "PenaltyCurves",
     "ReplacementResult",
     "age_replacement",
+    "age_replacement_batch",
     "minimal_repair_replacement",
     "penalty_curves",
 ]
@@ -330,6 +331,118 @@ def age_replacement(dist: LifeDistribution, *, cost_pm: float, cost_cm: float) -
     if g_best < rtf * (1.0 - _REL_GAIN):
         return ReplacementResult(t_best, g_best, rtf, "age_replacement")
     return ReplacementResult(math.inf, rtf, rtf, "run_to_failure")
+
+
+def age_replacement_batch(
+    dist: LifeDistribution, *, cost_pm: ArrayLike, cost_cm: ArrayLike
+) -> list[ReplacementResult]:
+    """:func:`age_replacement` for many cost pairs sharing one life distribution.
+
+    Fleets repeat a part type with different costs (each system has its own production
+    value, hence its own failure cost).  ``S``, ``F`` and ``integral_0^T S`` are evaluated
+    once on a log-spaced grid (100 points per decade) shared by all pairs; each pair's
+    best grid point is refined by a vectorized golden-section search in ``log T`` between
+    its grid neighbours (all pairs advance together, 80 iterations: the bracket shrinks
+    by 0.618**80 ~ 1e-17).  Left limits at the jumps of step lives are added as in the
+    scalar function.
+
+    Parameters
+    ----------
+    dist : LifeDistribution
+        Life of a new part (a single distribution, hours).
+    cost_pm, cost_cm : array_like, shape (m,)
+        Preventive and failure costs (> 0), currency.
+
+    Returns
+    -------
+    list of ReplacementResult
+        One per pair, in order; equal to :func:`age_replacement` up to the refinement
+        tolerance.
+
+    Raises
+    ------
+    ValueError
+        As :func:`age_replacement`.
+    """
+    cp = np.atleast_1d(np.asarray(cost_pm, dtype=np.float64))
+    cf = np.atleast_1d(np.asarray(cost_cm, dtype=np.float64))
+    if cp.shape != cf.shape or cp.ndim != 1:
+        raise ValueError("cost_pm, cost_cm: must be 1-D arrays of the same length")
+    for name, v in (("cost_pm", cp), ("cost_cm", cf)):
+        if not (np.isfinite(v).all() and (v > 0).all()):
+            raise ValueError(f"{name}: every cost must be finite and > 0")
+    _scalar_dist(dist)
+    mttf = float(dist.mean())
+    if not (math.isfinite(mttf) and mttf > 0.0):
+        raise ValueError(f"dist: mean life must be finite and > 0, got {mttf!r}")
+    rtf = cf / mttf
+    out: list[ReplacementResult] = [
+        ReplacementResult(math.inf, float(r), float(r), "run_to_failure") for r in rtf
+    ]
+    live = np.flatnonzero(cp < cf)
+    if live.size == 0:
+        return out
+    cpl, cfl = cp[live][:, None], cf[live][:, None]
+    t_lo = float(mttf * np.min(cp[live] / cf[live]))
+    med = float(dist.ppf(0.5))
+    t_hi = max(20.0 * med, float(dist.ppf(_Q_HI)), 4.0 * t_lo)
+    if not math.isfinite(t_hi):
+        t_hi = max(20.0 * med, 1e6 * mttf)
+    n = max(400, math.ceil(_POINTS_PER_DECADE * math.log10(t_hi / t_lo)) + 1)
+    grid = np.geomspace(t_lo, t_hi, n)
+    s_g, f_g, m_g = dist.sf(grid), dist.cdf(grid), dist.int_sf(grid)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        vals = (cpl * s_g + cfl * f_g) / m_g
+    vals = np.where(np.isfinite(vals), vals, np.inf)
+    best = np.argmin(vals, axis=1)
+    best_v = vals[np.arange(live.size), best]
+    best_t = grid[best]
+
+    def rate(t: FloatArray) -> FloatArray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = (cpl[:, 0] * dist.sf(t) + cfl[:, 0] * dist.cdf(t)) / dist.int_sf(t)
+        return np.asarray(np.where(np.isfinite(r), r, np.inf), dtype=np.float64)
+
+    lo = np.log(grid[np.maximum(best - 1, 0)])
+    hi = np.log(grid[np.minimum(best + 1, n - 1)])
+    inv_phi = (math.sqrt(5.0) - 1.0) / 2.0
+    x1 = hi - inv_phi * (hi - lo)
+    x2 = lo + inv_phi * (hi - lo)
+    f1, f2 = rate(np.exp(x1)), rate(np.exp(x2))
+    for _ in range(80):
+        left = f1 <= f2
+        hi = np.where(left, x2, hi)
+        lo = np.where(left, lo, x1)
+        x2n = np.where(left, x1, lo + inv_phi * (hi - lo))
+        x1n = np.where(left, hi - inv_phi * (hi - lo), x2)
+        moved = np.where(left, x1n, x2n)
+        f_new = rate(np.exp(moved))
+        f1, f2 = np.where(left, f_new, f2), np.where(left, f1, f_new)
+        x1, x2 = x1n, x2n
+        if np.all(hi - lo < 1e-12):
+            break
+    xm = np.where(f1 <= f2, x1, x2)
+    fm = np.minimum(f1, f2)
+    better = fm < best_v
+    best_t = np.where(better, np.exp(xm), best_t)
+    best_v = np.where(better, fm, best_v)
+    knots = _knot_left_limits(dist)
+    knots = knots[(knots > 0) & np.isfinite(knots)]
+    if knots.size:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            kv = (cpl * dist.sf(knots) + cfl * dist.cdf(knots)) / dist.int_sf(knots)
+        kv = np.where(np.isfinite(kv), kv, np.inf)
+        j = np.argmin(kv, axis=1)
+        kbest = kv[np.arange(live.size), j]
+        take = kbest < best_v
+        best_t = np.where(take, knots[j], best_t)
+        best_v = np.where(take, kbest, best_v)
+    for pos, i in enumerate(live):
+        if best_v[pos] < rtf[i] * (1.0 - _REL_GAIN):
+            out[i] = ReplacementResult(
+                float(best_t[pos]), float(best_v[pos]), float(rtf[i]), "age_replacement"
+            )
+    return out
 
 
 # --------------------------------------------------------------------------------------
