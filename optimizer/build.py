@@ -118,6 +118,43 @@ def crew_hours(crew: Crew, edges: list[datetime]) -> FloatArray:
     return out
 
 
+def shift_windows_h(crew: Crew, origin: datetime, days: int) -> list[tuple[float, float]]:
+    """A crew's working intervals over ``days`` days from ``origin``, hours from origin.
+
+    Days off and holidays are skipped; a shift that passes midnight ends the next day;
+    a shift already under way at ``origin`` is cut to start there.
+    """
+    out: list[tuple[float, float]] = []
+    off = {WEEKDAYS.index(d) for d in crew.days_off}
+    holidays = set(crew.holidays)
+    tz = origin.tzinfo
+    end = origin + timedelta(days=days)
+    for d in _days(origin - DAY, end):
+        if d.weekday() in off or d in holidays:
+            continue
+        for s in crew.shifts:
+            s0 = datetime.combine(d, s.start, tzinfo=tz)
+            s1 = datetime.combine(d, s.end, tzinfo=tz)
+            if s1 <= s0:
+                s1 += DAY
+            lo = max(s0, origin)
+            hi = min(s1, end)
+            if hi > lo:
+                out.append(((lo - origin) / timedelta(hours=1), (hi - origin) / timedelta(hours=1)))
+    return merge_intervals(out)
+
+
+def merge_intervals(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Sorted union of intervals ``[a, b)``."""
+    merged: list[tuple[float, float]] = []
+    for a, b in sorted(intervals):
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+        else:
+            merged.append((a, b))
+    return merged
+
+
 def skill_key(skill: str, site: str | None) -> str:
     """Resource key of a skill pool: per site when the crew serves one site."""
     return skill if site is None else f"{skill}@{site}"

@@ -128,7 +128,9 @@ def group_id(problem: PlanningProblem, k: int, t: int) -> str:
     return f"{problem.system_ids[k]}@{problem.period_start(t).strftime('%Y-%m-%d')}"
 
 
-def work_orders(built: BuiltProblem, plan: Plan) -> tuple[list[WorkOrder], list[Deferred]]:
+def work_orders(
+    built: BuiltProblem, plan: Plan, *, hour_level: bool = True
+) -> tuple[list[WorkOrder], list[Deferred]]:
     """Work orders and deferred components of a plan.
 
     Parameters
@@ -137,6 +139,10 @@ def work_orders(built: BuiltProblem, plan: Plan) -> tuple[list[WorkOrder], list[
         The problem with its fleet model and penalty curves.
     plan : Plan
         A feasible plan of ``built.problem``.
+    hour_level : bool
+        Schedule each shutdown at the hour (crew shifts, technicians per skill) and
+        give each work order its own start and finish; otherwise every job starts at
+        its period's start.
 
     Returns
     -------
@@ -166,6 +172,12 @@ def work_orders(built: BuiltProblem, plan: Plan) -> tuple[list[WorkOrder], list[
         group_sizes[key] = group_sizes.get(key, 0) + 1
     systems = {s.id: s for _, s in scn.systems()}
     pinned_ids = {wo.component: wo for wo in scn.plan.open_work_orders}
+    hours: dict[str, tuple[float, float]] = {}
+    shutdowns: dict[str, ShutdownResult] = {}
+    if hour_level:
+        shutdowns = schedule_shutdowns(built, plan)
+        for res in shutdowns.values():
+            hours.update(res.slots)
     orders: list[WorkOrder] = []
     deferred: list[Deferred] = []
     for i, comp in enumerate(fm.components):
@@ -259,7 +271,13 @@ def work_orders(built: BuiltProblem, plan: Plan) -> tuple[list[WorkOrder], list[
         mats = (
             (Material(comp.spare_part, comp.parts_per_task),) if comp.spare_part is not None else ()
         )
-        finish = start + timedelta(hours=float(fm.pm_duration_h[i]))
+        slot = hours.get(comp.id)
+        if slot is not None:
+            start_at = start + timedelta(hours=slot[0])
+            finish = start + timedelta(hours=slot[1])
+        else:
+            start_at = start
+            finish = start + timedelta(hours=float(fm.pm_duration_h[i]))
         orders.append(
             WorkOrder(
                 id=f"PM-{comp.id}-{start:%Y%m%d}",
@@ -268,7 +286,7 @@ def work_orders(built: BuiltProblem, plan: Plan) -> tuple[list[WorkOrder], list[
                 position_id=comp.position,
                 component_id=comp.id,
                 work_type="PM",
-                scheduled_start=_iso(start),
+                scheduled_start=_iso(start_at),
                 scheduled_finish=_iso(finish),
                 duration_h=float(fm.pm_duration_h[i]),
                 labor=labor,
@@ -279,6 +297,9 @@ def work_orders(built: BuiltProblem, plan: Plan) -> tuple[list[WorkOrder], list[
                 reasons=tuple(reasons),
                 target_date=_iso(pb.period_start(own)),
                 pinned=bool(pb.pinned_period[i] >= 0),
+                extra=(
+                    {"shutdown_duration_h": shutdowns[gid].makespan_h} if gid in shutdowns else {}
+                ),
             )
         )
     orders.sort(key=lambda w: (w.scheduled_start, w.group_id, w.component_id))
@@ -290,3 +311,103 @@ def _window_of(system: Any, a: datetime, b: datetime) -> tuple[bool, str | None,
         if w.start < b and a < w.end:
             return True, w.note or f"{w.start:%Y-%m-%d}..{w.end:%Y-%m-%d}", w.setup_cost_factor
     return False, None, 1.0
+
+
+@dataclass(frozen=True)
+class ShutdownResult:
+    """Hour-level schedule of one shutdown (one opened unit in one period)."""
+
+    group_id: str
+    slots: dict[str, tuple[float, float]]
+    """Component id -> (start, finish), hours from the period start."""
+    makespan_h: float
+    status: str
+
+
+def _pool_calendar(
+    built: BuiltProblem, key: str, origin: datetime, days: int
+) -> tuple[int, list[tuple[float, float]]]:
+    """Headcount and shifts of a skill pool.
+
+    The shifts are the union of its crews' shifts (a weekend crew covers the days the
+    weekday crew is off); the headcount is the smallest crew's, so that a job is never
+    given more technicians than any one of the crews that may be on shift has.
+    """
+    from optimizer.build import merge_intervals, shift_windows_h, skill_key
+
+    crews = [c for c in built.scenario.crews if any(skill_key(s, c.site) == key for s in c.skills)]
+    if not crews:
+        return 0, []
+    windows = [w for c in crews for w in shift_windows_h(c, origin, days)]
+    return min(c.headcount for c in crews), merge_intervals(windows)
+
+
+def walk_shifts(shifts: list[tuple[float, float]], duration_h: float) -> tuple[float, float]:
+    """Start and finish of one job worked from the first shift on, pausing between shifts.
+
+    Returns ``(inf, inf)`` when the shifts hold fewer than ``duration_h`` hours.
+    """
+    left = duration_h
+    start = float("inf")
+    for a, b in shifts:
+        start = min(start, a)
+        if b - a >= left:
+            return start, a + left
+        left -= b - a
+    return float("inf"), float("inf")
+
+
+def schedule_shutdowns(
+    built: BuiltProblem, plan: Plan, *, time_limit_s: float = 2.0
+) -> dict[str, ShutdownResult]:
+    """Hour-level schedule of every shutdown of a plan (CP-SAT per shutdown).
+
+    Jobs are placed on their skill pool's shifts, at most ``headcount`` technicians of
+    a skill at once, minimizing the shutdown's duration (:mod:`optimizer.solvers.shutdown`).
+    A shutdown whose jobs cannot be placed within 14 days keeps period-start times.
+    """
+    from optimizer.solvers.shutdown import CrewCalendar, ShutdownJob, schedule_shutdown
+
+    pb = built.problem
+    fm = built.fleet
+    groups: dict[tuple[int, int], list[int]] = {}
+    for j in np.flatnonzero(plan.period >= 0):
+        groups.setdefault((int(pb.system_of[j]), int(plan.period[j])), []).append(int(j))
+    out: dict[str, ShutdownResult] = {}
+    for (k, t), members in groups.items():
+        origin = pb.period_start(t)
+        days = max(2, int(np.ceil(fm.pm_duration_h[members].sum() / 8.0)) + 2)
+        days = min(days, 14)
+        jobs = []
+        crews: dict[str, CrewCalendar] = {}
+        for i in members:
+            key = pb.skill_ids[pb.skill_of[i]]
+            if key not in crews:
+                head, shifts = _pool_calendar(built, key, origin, days)
+                crews[key] = CrewCalendar(head, shifts)
+            jobs.append(
+                ShutdownJob(
+                    pb.component_ids[i],
+                    float(fm.pm_duration_h[i]),
+                    key,
+                    int(pb.crew_qty[i]),
+                )
+            )
+        gid = group_id(pb, k, t)
+        if len(jobs) == 1 and jobs[0].crew_qty <= crews[jobs[0].skill].headcount:
+            # One job needs no search: it starts with the first shift and pauses between.
+            shifts = list(crews[jobs[0].skill].shifts_h or [(0.0, float("inf"))])
+            a, b = walk_shifts(shifts, jobs[0].duration_h)
+            if np.isfinite(b):
+                out[gid] = ShutdownResult(gid, {jobs[0].job_id: (a, b)}, b, "optimal")
+            continue
+        res = schedule_shutdown(jobs, crews, time_limit_s=time_limit_s)
+        if not np.isfinite(res.makespan_h):
+            continue
+        out[gid] = ShutdownResult(
+            gid,
+            {j.job_id: (res.start_h[j.job_id], res.finish_h[j.job_id]) for j in jobs},
+            float(res.makespan_h),
+            str(res.status),
+        )
+    return out

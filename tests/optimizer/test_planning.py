@@ -95,3 +95,23 @@ def test_cli_plan_rejects_unknown_method() -> None:
     )
     assert res.returncode == 2
     assert "magic" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_hour_level_schedule_respects_crew_and_shifts(conveyor_plan) -> None:  # type: ignore[no-untyped-def]
+    """The C1 shutdown: gearbox (2 mechanics, 6 h) and head bearing (1 mechanic, 2 h)
+    with 2 mechanics on a 06:00-14:00 shift: by hand the gearbox takes both, so the
+    bearing follows it: 06:00-12:00 then 12:00-14:00, an 8 h shutdown."""
+    from datetime import datetime
+
+    orders = {w.component_id: w for w in conveyor_plan.orders}
+    gbx, brg = orders["C1-GBX"], orders["C1-BRG-HEAD"]
+    assert gbx.group_id == brg.group_id
+    s = {k: datetime.fromisoformat(v.scheduled_start) for k, v in orders.items()}
+    f = {k: datetime.fromisoformat(v.scheduled_finish) for k, v in orders.items()}
+    assert (f["C1-GBX"] - s["C1-GBX"]).total_seconds() == 6 * 3600
+    assert s["C1-BRG-HEAD"] >= f["C1-GBX"] or f["C1-BRG-HEAD"] <= s["C1-GBX"]
+    assert gbx.extra["shutdown_duration_h"] == 8.0
+    for w in (gbx, brg):
+        start = datetime.fromisoformat(w.scheduled_start)
+        finish = datetime.fromisoformat(w.scheduled_finish)
+        assert start.hour >= 6 and (finish.hour, finish.minute) <= (14, 0)
