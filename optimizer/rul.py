@@ -546,9 +546,16 @@ class Weibull(LifeDistribution):
     fraction where ``Q`` underflows), which makes the residual life of very old parts stable.
     """
 
-    def __init__(self, shape: ArrayLike, scale_h: ArrayLike) -> None:
+    def __init__(
+        self, shape: ArrayLike, scale_h: ArrayLike | None = None, *, scale: ArrayLike | None = None
+    ) -> None:
+        # ``scale`` is accepted as an alias of ``scale_h`` (hours), as reliability texts
+        # write (shape, scale); giving both is an error.
+        value = scale_h if scale_h is not None else scale
+        if value is None or (scale_h is not None and scale is not None):
+            raise ValueError("Weibull: give exactly one of scale_h (hours) or its alias scale")
         self.shape = _param("shape", shape)
-        self.scale_h = _param("scale_h", scale_h)
+        self.scale_h = _param("scale_h", value)
 
     def __repr__(self) -> str:
         return f"Weibull(shape={self.shape!r}, scale_h={self.scale_h!r})"
@@ -734,9 +741,16 @@ class Gamma(LifeDistribution):
     form is used for ``x > k`` in log space.
     """
 
-    def __init__(self, shape: ArrayLike, scale_h: ArrayLike) -> None:
+    def __init__(
+        self, shape: ArrayLike, scale_h: ArrayLike | None = None, *, scale: ArrayLike | None = None
+    ) -> None:
+        # ``scale`` is accepted as an alias of ``scale_h`` (hours), as reliability texts
+        # write (shape, scale); giving both is an error.
+        value = scale_h if scale_h is not None else scale
+        if value is None or (scale_h is not None and scale is not None):
+            raise ValueError("Gamma: give exactly one of scale_h (hours) or its alias scale")
         self.shape = _param("shape", shape)
-        self.scale_h = _param("scale_h", scale_h)
+        self.scale_h = _param("scale_h", value)
 
     def __repr__(self) -> str:
         return f"Gamma(shape={self.shape!r}, scale_h={self.scale_h!r})"
