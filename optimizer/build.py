@@ -228,6 +228,19 @@ def build_problem(scn: Scenario, *, prune: bool = True) -> BuiltProblem:
         site_key = skill_key(c.skill, c.site_id)
         skill_of[i] = keys.index(site_key) if site_key in keys else keys.index(c.skill)
 
+    # A job longer than a technician's working hours in one period spans several
+    # consecutive periods, its crew load spread evenly over them (PlanningProblem.span_periods).
+    heads = np.zeros(len(keys))
+    for crew in scn.crews:
+        for s in crew.skills:
+            heads[keys.index(skill_key(s, crew.site))] += crew.headcount
+    per_tech_h = np.where(heads > 0, cap.max(axis=1) / np.maximum(heads, 1), 0.0)
+    tech_h = per_tech_h[skill_of]
+    span = np.where(
+        tech_h > 0, np.ceil(fm.pm_duration_h / np.maximum(tech_h, 1e-9) - 1e-9), 1.0
+    )
+    span = np.clip(span, 1, t_count).astype(np.int64)
+
     # Pinned work and the frozen horizon.
     pinned = np.full(fm.n, NO_PIN, dtype=np.int64)
     index = {c.id: i for i, c in enumerate(fm.components)}
@@ -273,6 +286,7 @@ def build_problem(scn: Scenario, *, prune: bool = True) -> BuiltProblem:
         skill_ids=tuple(keys),
         crew_hours=cap,
         pinned_period=pinned,
+        span_periods=span,
         currency=scn.currency,
         meta={"scenario": scn.name, "period_days": period_days},
     )

@@ -126,21 +126,111 @@ def evaluate(problem: PlanningProblem, period: IntArray) -> dict[str, float]:
     return {"penalty": pen, "deferral": defer, "opening": opening, "total": pen + defer + opening}
 
 
+def span_cells(start: IntArray, span: IntArray, n_periods: int) -> tuple[IntArray, IntArray]:
+    """Every period covered by jobs that start in ``start`` and last ``span`` periods.
+
+    Job ``j`` covers ``start[j], ..., min(start[j] + span[j], n_periods) - 1`` (clipped
+    at the horizon end).
+
+    Parameters
+    ----------
+    start : ndarray of int, shape (m,)
+        Start period of each job, ``0 <= start < n_periods``.
+    span : ndarray of int, shape (m,)
+        Number of periods of each job, ``>= 1``.
+    n_periods : int
+        Number of periods ``T`` of the horizon.
+
+    Returns
+    -------
+    (ndarray of int, ndarray of int)
+        ``(job, period)``, one entry per covered cell, grouped by job in input order
+        and by increasing period within a job.
+    """
+    start = np.asarray(start, dtype=np.int64)
+    length = np.clip(np.minimum(np.asarray(span, dtype=np.int64), n_periods - start), 0, None)
+    job = np.repeat(np.arange(len(start), dtype=np.int64), length)
+    first = np.cumsum(length) - length
+    offset = np.arange(len(job), dtype=np.int64) - np.repeat(first, length)
+    return job, start[job] + offset
+
+
+def spanned_min(values: FloatArray, row: IntArray, span: IntArray) -> FloatArray:
+    """Minimum of ``values[row[j]]`` over every window a job of ``span[j]`` periods covers.
+
+    ``out[j, t] = min(values[row[j], t : min(t + span[j], T)])`` -- e.g. the smallest
+    crew capacity a job started in ``t`` meets.  A sparse table of minima over windows
+    of ``2**l`` periods (built once for the few rows of ``values``) answers each window
+    with two look-ups, so the cost is ``O(R T log(max span) + m T)``.
+
+    Parameters
+    ----------
+    values : ndarray of float, shape (R, T)
+        Per-period values (``inf`` allowed).
+    row : ndarray of int, shape (m,)
+        Row of ``values`` each job reads.
+    span : ndarray of int, shape (m,)
+        Window length of each job, ``>= 1``.
+
+    Returns
+    -------
+    ndarray of float, shape (m, T)
+
+    References
+    ----------
+    .. [1] M. A. Bender, M. Farach-Colton, "The LCA problem revisited", LATIN 2000
+       (sparse-table range-minimum queries).
+    """
+    values = np.asarray(values, dtype=np.float64)
+    row = np.asarray(row, dtype=np.int64)
+    n_t = values.shape[1]
+    length = np.minimum(np.asarray(span, dtype=np.int64)[:, None], n_t - np.arange(n_t)[None, :])
+    if len(row) == 0 or n_t == 0 or int(length.max()) <= 1:
+        out: FloatArray = values[row].copy()
+        return out
+    # table[l][r, t] = min(values[r, t : t + 2**l]), valid where t + 2**l <= T
+    table = [values]
+    width = 1
+    while 2 * width <= int(length.max()):
+        prev = table[-1]
+        nxt = np.full_like(prev, np.inf)
+        nxt[:, : n_t - width] = np.minimum(prev[:, : n_t - width], prev[:, width:])
+        table.append(nxt)
+        width *= 2
+    stack = np.stack(table)
+    level = np.floor(np.log2(length)).astype(np.int64)
+    # guard against log2 rounding for exact powers of two
+    level -= (1 << level) > length
+    level += (1 << (level + 1)) <= length
+    t = np.broadcast_to(np.arange(n_t)[None, :], length.shape)
+    r = np.broadcast_to(row[:, None], length.shape)
+    out = np.minimum(stack[level, r, t], stack[level, r, t + length - (1 << level)])
+    return out
+
+
 def crew_load_h(problem: PlanningProblem, period: IntArray) -> FloatArray:
-    """Technician-hours used per skill and period, shape ``(S, T)``."""
+    """Technician-hours used per skill and period, shape ``(S, T)``.
+
+    A job started in period ``t`` puts ``duration_h * crew_qty / span_periods``
+    technician-hours into each of the periods ``t .. t + span_periods - 1`` that lie
+    in the horizon (see :class:`~optimizer.problem.PlanningProblem`).
+    """
     period = np.asarray(period, dtype=np.int64)
     load = np.zeros((len(problem.skill_ids), problem.n_periods))
-    done = period >= 0
-    np.add.at(
-        load,
-        (problem.skill_of[done], period[done]),
-        problem.duration_h[done] * problem.crew_qty[done],
-    )
+    done = np.flatnonzero(period >= 0)
+    job, cell = span_cells(period[done], problem.span_periods[done], problem.n_periods)
+    comp = done[job]
+    np.add.at(load, (problem.skill_of[comp], cell), problem.load_per_period_h[comp])
     return load
 
 
 def violations(problem: PlanningProblem, period: IntArray, tol: float = 1e-6) -> list[str]:
-    """Constraint violations of an assignment, in plain language (empty if feasible)."""
+    """Constraint violations of an assignment, in plain language (empty if feasible).
+
+    Checks the allowed periods, system openings, pins and the crew capacity of every
+    skill and period against :func:`crew_load_h` (so a job spanning several periods
+    loads each of them with its share), with absolute tolerance ``tol`` hours.
+    """
     period = np.asarray(period, dtype=np.int64)
     out: list[str] = []
     for j in np.flatnonzero(period >= 0):

@@ -14,7 +14,9 @@ Decision model (see ``shared/design.md``): each component is either replaced in 
 one period ``t`` (``x[i, t] = 1``, cost ``penalty[i, t]``) or deferred beyond the
 horizon (``z[i] = 1``, cost ``penalty_beyond[i]``).  A system ``k`` that hosts work in
 period ``t`` is *opened* there and pays ``opening_cost[k, t]`` once, whatever number of
-its components are replaced together.
+its components are replaced together.  A long job may occupy its crew over several
+consecutive periods (``span_periods``): its technician-hours are spread evenly over
+them, while the opening and the penalty belong to its start period.
 """
 
 from __future__ import annotations
@@ -86,6 +88,21 @@ class PlanningProblem:
         if it must not be done in the horizon.
     currency : str
         ISO 4217 code of every cost above.
+    meta : dict
+        Free-form provenance (scenario name, build notes); not read by the solvers.
+    span_periods : ndarray of int, shape (n,), optional
+        Number of consecutive periods a job occupies its crew (``>= 1``; default all
+        ones).  A job started in period ``t`` puts ``duration_h[i] * crew_qty[i] /
+        span_periods[i]`` technician-hours into each of the periods ``t, ...,
+        t + span_periods[i] - 1`` (evenly spread); periods past the horizon end are not
+        counted.  Only the crew load spreads: the system opens, and ``penalty`` /
+        ``opening_cost`` are paid, in the start period ``t`` only.
+
+    Raises
+    ------
+    ValueError
+        If an array has the wrong shape, an index is out of range, ``period_h <= 0``,
+        or ``span_periods`` holds a value that is not an integer ``>= 1``.
     """
 
     start: datetime
@@ -106,9 +123,13 @@ class PlanningProblem:
     pinned_period: IntArray
     currency: str = "EUR"
     meta: dict[str, object] = field(default_factory=dict)
+    # ``None`` (the default) means one period per job; __post_init__ always replaces it
+    # by an int64 array, so after construction the attribute is an IntArray.
+    span_periods: IntArray = None  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
         n, k = len(self.component_ids), len(self.system_ids)
+        self._init_span(n)
         conv: dict[str, tuple[type, tuple[int, ...] | None]] = {
             "system_of": (np.int64, (n,)),
             "penalty": (np.float64, None),
@@ -149,6 +170,29 @@ class PlanningProblem:
         if self.period_h <= 0:
             raise ValueError("period_h: must be > 0")
 
+    def _init_span(self, n: int) -> None:
+        """Validate ``span_periods`` (``None`` -> ones) and store it frozen as int64."""
+        raw = self.span_periods
+        if raw is None:
+            span = np.ones(n, dtype=np.int64)
+        else:
+            arr = np.asarray(raw)
+            if arr.shape != (n,):
+                raise ValueError(f"span_periods: expected shape ({n},), got {arr.shape}")
+            if arr.dtype == np.bool_ or not (
+                np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)
+            ):
+                raise ValueError(f"span_periods: expected integers, got dtype {arr.dtype}")
+            as_float = arr.astype(np.float64)
+            bad = ~np.isfinite(as_float) | (as_float < 1) | (as_float != np.floor(as_float))
+            if bad.any():
+                j = int(np.flatnonzero(bad)[0])
+                raise ValueError(
+                    f"span_periods: must be integers >= 1, component {j} has {arr[j]!r}"
+                )
+            span = arr.astype(np.int64)
+        object.__setattr__(self, "span_periods", _frozen(span))
+
     @property
     def n_components(self) -> int:
         """Number of components ``n``."""
@@ -163,6 +207,15 @@ class PlanningProblem:
     def n_periods(self) -> int:
         """Number of periods ``T``."""
         return int(self.penalty.shape[1])
+
+    @property
+    def load_per_period_h(self) -> FloatArray:
+        """Technician-hours each job puts into every period it spans, shape (n,).
+
+        ``duration_h * crew_qty / span_periods`` (see ``span_periods``).
+        """
+        out: FloatArray = self.duration_h * self.crew_qty / self.span_periods
+        return out
 
     @property
     def capacitated(self) -> bool:

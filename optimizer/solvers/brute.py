@@ -4,8 +4,9 @@ Each free component takes one of its eligible periods (work allowed, finite pena
 its system may open) or ``BEYOND`` (when ``penalty_beyond`` is finite); pinned
 components take their pin.  Every combination is priced with the same arithmetic as
 :func:`optimizer.plan.evaluate` and checked against the crew capacities, in vectorized
-chunks.  Used by the agreement tests as the reference optimum; it shares no code with
-the DP, MILP or CP-SAT backends.
+chunks (a job spanning ``n`` periods loads each of them with ``1/n`` of its
+technician-hours, up to the horizon end).  Used by the agreement tests as the reference
+optimum; it shares no code with the DP, MILP or CP-SAT backends.
 """
 
 from __future__ import annotations
@@ -103,7 +104,11 @@ def solve_brute(
         axis=1,
     )
     oc = np.where(np.isfinite(problem.opening_cost), problem.opening_cost, 0.0)
-    job_h = problem.duration_h * problem.crew_qty
+    # technician-hours per spanned period, recomputed here (not via plan.py) so the
+    # oracle stays independent of the code it checks
+    share_h = problem.duration_h * problem.crew_qty / problem.span_periods
+    span = problem.span_periods
+    max_span = int(span.max()) if n else 1
     cap = problem.crew_hours
     rows = np.arange(n)
     best_cost = np.inf
@@ -121,12 +126,20 @@ def solve_brute(
         opened[np.arange(len(code))[:, None], problem.system_of[None, :], col] = True
         cost = cost + (opened[:, :, :n_t] * oc[None, :, :]).sum(axis=(1, 2))
         if len(problem.skill_ids) and problem.capacitated:
+            # one pass per offset o: a job started in t loads t + o while o < its span;
+            # deferred jobs and cells past the horizon land in the dump column n_t
             load = np.zeros((len(code), len(problem.skill_ids), n_t + 1))
-            np.add.at(
-                load,
-                (np.arange(len(code))[:, None], problem.skill_of[None, :], col),
-                job_h[None, :],
-            )
+            for o in range(min(max_span, n_t)):
+                cell = np.where((period >= 0) & (o < span[None, :]), col + o, n_t)
+                np.add.at(
+                    load,
+                    (
+                        np.arange(len(code))[:, None],
+                        problem.skill_of[None, :],
+                        np.minimum(cell, n_t),
+                    ),
+                    share_h[None, :],
+                )
             ok = (load[:, :, :n_t] <= cap[None] * (1 + _CAP_TOL) + _CAP_TOL).all(axis=(1, 2))
             cost = np.where(ok, cost, np.inf)
         j = int(np.argmin(cost))

@@ -21,6 +21,13 @@ Integer scaling (CP-SAT only takes integer coefficients)
 * Technician-hours are counted in units of ``1/HOURS_SCALE`` h; a job's load is
   rounded *up* and a capacity *down* (within 1e-6 units, so exact decimal hours such as
   2.5 h stay exact), so a CP-SAT plan never overloads a crew in real hours.
+* A job spanning ``n_i`` periods puts ``L_i / n_i`` units into each (``L_i`` its
+  rounded-up total).  To keep that share exact (``30 h / 3`` or ``10 h / 3`` alike),
+  every crew row is multiplied by ``G``, the least common multiple of the spans: the
+  coefficient of a job becomes ``L_i * G / n_i`` and the capacity ``floor(C) * G``.
+  When ``G`` is so large that a row could overflow 62-bit integers, the share is
+  rounded up instead (``ceil(L_i / n_i)``; still never overloads a crew, but may
+  reject a plan that fills a crew exactly).
 
 References
 ----------
@@ -39,7 +46,7 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.sat.python import cp_model
 
-from optimizer.plan import BEYOND, Plan, Status
+from optimizer.plan import BEYOND, Plan, Status, span_cells
 from optimizer.problem import FloatArray, IntArray, PlanningProblem
 from optimizer.solvers.milp import (
     check_inputs,
@@ -63,6 +70,8 @@ HOURS_SCALE = 1000
 """Technician-hours are integer multiples of ``1 / HOURS_SCALE`` h in the CP-SAT model."""
 
 _MAX_OBJ_SUM = 2.0**40
+_MAX_INT = 2.0**62
+"""Bound on the scaled crew-row sums (CP-SAT works in 64-bit integers)."""
 
 
 def auto_cost_scale(coefficients: FloatArray) -> float:
@@ -179,7 +188,7 @@ def solve_cpsat(
     for j, yj in enumerate(idx.x_y.tolist()):
         m.add_implication(x[j], y[yj])
     # crew: integer technician-hours per skill and period, every finite (s, t) group
-    _add_crew_rows(m, problem, idx.x_comp, idx.x_period, x)
+    exact_crew = _add_crew_rows(m, problem, idx.x_comp, idx.x_period, x)
 
     m.minimize(
         cp_model.LinearExpr.weighted_sum(x, ix.tolist())
@@ -209,6 +218,8 @@ def solve_cpsat(
         f"cpsat: build {build_s:.3f} s, solve {solve_s:.3f} s, status {solver.status_name(status)}",
         f"columns: x {idx.n_x}, y {idx.n_y}, z {len(z)}; cost_scale {scale:g}",
     )
+    if not exact_crew:
+        log = (*log, "cpsat: spans too diverse for exact crew shares; shares rounded up")
     if status == cp_model.INFEASIBLE:
         return _infeasible(
             problem, diagnose_infeasibility(problem, time_limit_s=time_limit_s), t0, log
@@ -245,23 +256,45 @@ def _add_crew_rows(
     xi: IntArray,
     xt: IntArray,
     x: list[cp_model.IntVar],
-) -> None:
-    """``sum_{i in s} ceil(d_i q_i) x[i,t] <= floor(C[s,t])`` in 1/HOURS_SCALE h units.
+) -> bool:
+    """Crew rows ``sum_{i in s} sum_{u=t-n_i+1..t} L_i/n_i x[i,u] <= C[s,t]`` in integers.
 
-    Rows whose rounded eligible load cannot exceed the rounded capacity are skipped.
+    ``L_i = ceil(d_i q_i)`` and ``C = floor(C[s,t])`` in 1/HOURS_SCALE h units; the row
+    is multiplied by ``G = lcm(n_i)`` so that every share ``L_i G / n_i`` is an integer
+    (see the module docstring).  Rows whose scaled eligible load cannot exceed the
+    scaled capacity are skipped.
+
+    Returns
+    -------
+    bool
+        True if the shares are exact, False if ``G`` was too large and they were
+        rounded up.
     """
     if not len(problem.skill_ids) or not len(xi):
-        return
-    s = problem.skill_of[xi]
-    cap = problem.crew_hours[s, xt]
+        return True
+    span_all = problem.span_periods
+    ex, et = span_cells(xt, span_all[xi], problem.n_periods)
+    comp = xi[ex]
+    s = problem.skill_of[comp]
+    cap = problem.crew_hours[s, et]
     fin = np.flatnonzero(np.isfinite(cap))
     if not len(fin):
-        return
-    load = _round_up((problem.duration_h * problem.crew_qty)[xi[fin]])
-    cap_i = _round_down(cap[fin])
-    keys = s[fin] * problem.n_periods + xt[fin]
+        return True
+    ex, et, comp, s, cap = ex[fin], et[fin], comp[fin], s[fin], cap[fin]
+    units = _round_up((problem.duration_h * problem.crew_qty)[comp])
+    span = span_all[comp]
+    g = int(np.lcm.reduce(np.unique(span)))
+    exact = float(g) * float(max(int(units.max()), 1)) * len(ex) < _MAX_INT
+    if exact:
+        load = units * (g // span)
+    else:
+        g = 1
+        load = -((-units) // span)  # ceil(units / span)
+    # capacities beyond every possible load are redundant: clip before scaling by g
+    cap_i = _round_down(np.minimum(cap, _MAX_INT / (HOURS_SCALE * g))) * g
+    keys = s * problem.n_periods + et
     order = np.argsort(keys, kind="stable")
-    keys, load, cap_i, members = keys[order], load[order], cap_i[order], fin[order]
+    keys, load, cap_i, members = keys[order], load[order], cap_i[order], ex[order]
     bounds = np.flatnonzero(np.diff(keys)) + 1
     starts = np.concatenate([[0], bounds])
     ends = np.concatenate([bounds, [len(keys)]])
@@ -275,6 +308,7 @@ def _add_crew_rows(
             )
             <= int(cap_i[a])
         )
+    return exact
 
 
 def _infeasible(

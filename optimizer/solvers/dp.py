@@ -58,7 +58,9 @@ Exactness conditions (returned by :func:`dp_is_exact`)
 The DP optimum is the optimum of the instance when
 
 1. crews cannot bind: every crew capacity is infinite, or no skill/period could receive
-   more technician-hours than it has even if all eligible work were put there; and
+   more technician-hours than it has even if all eligible work were put there (a job
+   spanning several periods counts its per-period share in every period it could
+   cover); and
 2. every free component's row is unimodal *on its window*: the set
    ``{t : h_i(t) <= cap_i}`` is an interval around ``m_i`` and ``h_i`` is non-increasing
    up to ``m_i`` and non-decreasing after it on that interval (``allowed = False`` is
@@ -94,7 +96,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from optimizer.plan import BEYOND, Plan, Status, crew_load_h, evaluate, violations
+from optimizer.plan import BEYOND, Plan, Status, crew_load_h, evaluate, spanned_min, violations
 from optimizer.problem import (
     NO_PIN,
     PIN_BEYOND,
@@ -202,9 +204,12 @@ def _pin_diagnosis(problem: PlanningProblem) -> list[str]:
     if len(pinned) and len(problem.skill_ids):
         load = crew_load_h(problem, np.where(pin >= 0, pin, BEYOND))
         over = load > problem.crew_hours * (1 + _CAP_TOL) + _CAP_TOL
+        span = problem.span_periods
         for s, t in np.argwhere(over):
             who = [
-                problem.component_ids[i] for i in pinned if problem.skill_of[i] == s and pin[i] == t
+                problem.component_ids[i]
+                for i in pinned
+                if problem.skill_of[i] == s and pin[i] <= t < pin[i] + span[i]
             ]
             out.append(
                 f"skill {problem.skill_ids[s]} needs {load[s, t]:.1f} h in period {t}"
@@ -233,7 +238,10 @@ def _binding_crew_cells(problem: PlanningProblem) -> list[tuple[int, int, float]
     """Skill/period cells whose capacity could be exceeded by eligible work.
 
     Returns ``(s, t, potential_h)`` for each cell where the technician-hours of all work
-    that could be placed there (free eligible jobs plus pinned jobs) exceed the capacity.
+    that could load it (free eligible jobs plus pinned jobs) exceed the capacity.  A
+    job spanning ``n_i`` periods loads cell ``t`` with its share ``d_i q_i / n_i`` when
+    it can start in one of ``t - n_i + 1 .. t``; it starts at most once, so it counts
+    once per cell however many of those starts are eligible.
     """
     if problem.n_components == 0 or not problem.capacitated:
         return []
@@ -242,11 +250,15 @@ def _binding_crew_cells(problem: PlanningProblem) -> list[tuple[int, int, float]
     elig[pin != NO_PIN] = False
     pinned = np.flatnonzero(pin >= 0)
     elig[pinned, pin[pinned]] = True
-    job_h = problem.duration_h * problem.crew_qty
+    n, n_t = problem.n_components, problem.n_periods
+    # covers[i, t]: some eligible start of i lies in [t - span_i + 1, t]
+    csum = np.concatenate([np.zeros((n, 1)), np.cumsum(elig, axis=1)], axis=1)
+    lag = np.clip(np.arange(n_t)[None, :] + 1 - problem.span_periods[:, None], 0, None)
+    covers = csum[:, 1:] - np.take_along_axis(csum, lag, axis=1) > 0
     n_s = len(problem.skill_ids)
-    onehot = np.zeros((n_s, problem.n_components))
-    onehot[problem.skill_of, np.arange(problem.n_components)] = job_h
-    potential = onehot @ elig.astype(np.float64)
+    onehot = np.zeros((n_s, n))
+    onehot[problem.skill_of, np.arange(n)] = problem.load_per_period_h
+    potential = onehot @ covers.astype(np.float64)
     over = potential > problem.crew_hours * (1 + _CAP_TOL) + _CAP_TOL
     return [(int(s), int(t), float(potential[s, t])) for s, t in np.argwhere(over)]
 
@@ -752,14 +764,17 @@ def _assign(problem: PlanningProblem, inst: _Instance, opened: BoolArray) -> Int
 def _repair(problem: PlanningProblem, inst: _Instance, period: IntArray) -> tuple[IntArray, int]:
     """Greedy crew-capacity repair; returns the plan and the number of moves.
 
-    While a skill/period is overloaded, move the free job of that cell whose move
-    (to another period where it fits, or beyond the horizon) costs least per
-    technician-hour of overload it relieves.  Moves never overload their target,
-    so each job moves at most once and the loop ends.
+    While a skill/period is overloaded, move the free job loading that cell whose move
+    (to another start where it fits in every period it spans, or beyond the horizon)
+    costs least per technician-hour of overload it relieves.  A move never overloads
+    a cell (its own load is taken out before the fit test, and a window that covers an
+    overloaded cell cannot fit), so a moved job never loads an overloaded cell again:
+    each job moves at most once and the loop ends.
     """
     period = period.copy()
     cap = problem.crew_hours
-    job_h = problem.duration_h * problem.crew_qty
+    share = problem.load_per_period_h
+    span = problem.span_periods
     load = crew_load_h(problem, period)
     n_t = problem.n_periods
     sys_of, skill_of = problem.system_of, problem.skill_of
@@ -768,6 +783,7 @@ def _repair(problem: PlanningProblem, inst: _Instance, period: IntArray) -> tupl
     done = period >= 0
     np.add.at(hosts, (sys_of[done], period[done]), 1)
     elig = _eligible(problem)
+    pos = np.arange(n_t)
     moves = 0
     while True:
         over = load > cap * (1 + _CAP_TOL) + _CAP_TOL
@@ -775,28 +791,32 @@ def _repair(problem: PlanningProblem, inst: _Instance, period: IntArray) -> tupl
             return period, moves
         s, t = (int(x) for x in np.argwhere(over)[0])
         excess = load[s, t] - cap[s, t]
-        jobs = np.flatnonzero(free_mask & (period == t) & (skill_of == s))
+        covering = (period >= 0) & (period <= t) & (t < period + span)
+        jobs = np.flatnonzero(free_mask & covering & (skill_of == s))
         if len(jobs) == 0:
             return period, -1
-        ks = sys_of[jobs]
-        leave = inst.h[jobs, t] + np.where(hosts[ks, t] == 1, inst.oc[ks, t], 0.0)
-        fits = (
-            load[s][None, :] + job_h[jobs][:, None] <= cap[s][None, :] * (1 + _CAP_TOL) + _CAP_TOL
-        )
+        ks, start, n_j = sys_of[jobs], period[jobs], span[jobs]
+        leave = inst.h[jobs, start] + np.where(hosts[ks, start] == 1, inst.oc[ks, start], 0.0)
+        # headroom of skill s per period with the job itself taken out, one row per job
+        own = (pos[None, :] >= start[:, None]) & (pos[None, :] < (start + n_j)[:, None])
+        room = cap[s] * (1 + _CAP_TOL) + _CAP_TOL - load[s]
+        room = room[None, :] + own * share[jobs, None]
+        fits = spanned_min(room, np.arange(len(jobs)), n_j) >= share[jobs, None]
         ok = elig[jobs] & fits
-        ok[:, t] = False
+        ok[np.arange(len(jobs)), start] = False
         arrive = np.where(ok, inst.h[jobs] + np.where(hosts[ks] == 0, inst.oc[ks], 0.0), np.inf)
         delta = np.concatenate([arrive, inst.b[jobs][:, None]], axis=1) - leave[:, None]
-        relief = np.maximum(np.minimum(job_h[jobs], excess), 1e-12)[:, None]
+        relief = np.maximum(np.minimum(share[jobs], excess), 1e-12)[:, None]
         score = np.where(delta > 0, delta / relief, delta * relief)
         if not np.isfinite(score).any():
             return period, -1
         a, c = np.unravel_index(int(np.argmin(score)), score.shape)
         i, new = int(jobs[a]), (int(c) if c < n_t else BEYOND)
-        load[s, t] -= job_h[i]
-        hosts[sys_of[i], t] -= 1
+        old = int(period[i])
+        load[s, old : old + span[i]] -= share[i]
+        hosts[sys_of[i], old] -= 1
         if new >= 0:
-            load[s, new] += job_h[i]
+            load[s, new : new + span[i]] += share[i]
             hosts[sys_of[i], new] += 1
         period[i] = new
         moves += 1

@@ -2,18 +2,26 @@
 
 Model (see ``shared/design.md``, "Grouping").  Over sparse index sets only -- a pair
 ``(i, t)`` exists when component ``i`` may be replaced in period ``t`` *and* its system
-may open then (and, for free components, when the job alone fits the crew capacity):
+may open then (and, for free components, when the job alone fits the crew capacity of
+every period it spans):
 
 ::
 
     min  sum_(i,t) h_i(t) x[i,t] + sum_(k,t) S_k(t) y[k,t] + sum_i b_i z[i]
     s.t. sum_t x[i,t] + z[i] = 1                         for every i        (assignment)
          x[i,t] <= y[k(i),t]                             for every (i,t)    (linking)
-         sum_(i in s) d_i q_i x[i,t] <= C[s,t]           finite C[s,t]      (crew capacity)
-         sum_(i in k,s) d_i q_i x[i,t]
-             <= min(C[s,t], sum_(i in k,s) d_i q_i) y[k,t]                  (strengthening)
+         sum_(i in s) sum_(u = t-n_i+1..t) l_i x[i,u] <= C[s,t]   finite C  (crew capacity)
+         sum_(i in k,s) l_i x[i,t]
+             <= min(C[s,t], sum_(i in k,s) l_i) y[k,t]                      (strengthening)
 
-with ``x, y, z`` binary, pinned work fixed (``x[i, p] = 1`` or ``z[i] = 1``).
+with ``x, y, z`` binary, pinned work fixed (``x[i, p] = 1`` or ``z[i] = 1``).  A job
+spans ``n_i = span_periods[i]`` consecutive periods and loads each of them with
+``l_i = d_i q_i / n_i`` technician-hours (so a job started in ``u`` appears in the crew
+rows of ``u .. u + n_i - 1``; periods past the horizon are not counted).  The
+strengthening row of ``(k, s, t)`` contains only the jobs of ``k`` that *start* in
+``t`` (those are the ones that imply ``y[k, t]``), with their period-``t`` load: if
+``y[k, t] = 0`` they are all 0, and if it is 1 their load is part of the period-``t``
+crew row, so the inequality stays valid for any span.
 
 Two builders produce the same model:
 
@@ -52,7 +60,16 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
-from optimizer.plan import BEYOND, Plan, Status, evaluate, violations
+from optimizer.plan import (
+    BEYOND,
+    Plan,
+    Status,
+    crew_load_h,
+    evaluate,
+    span_cells,
+    spanned_min,
+    violations,
+)
 from optimizer.problem import (
     NO_PIN,
     PIN_BEYOND,
@@ -169,7 +186,7 @@ class GroupingIndex:
     opening ``(y_sys, y_period)`` used by some ``x``), ``z`` (one per component).
     Rows: assignment (one per component), linking (one per ``x``), crew capacity (one per
     skill/period whose eligible load can exceed the capacity) and strengthening (one per
-    system/skill/period whose eligible load can exceed the capacity).
+    system/skill/period whose load of jobs starting there can exceed the capacity).
 
     Attributes
     ----------
@@ -178,7 +195,7 @@ class GroupingIndex:
     x_y : ndarray of int, shape (nx,)
         Index of the ``y`` column ``x`` links to.
     x_load_h : ndarray of float, shape (nx,)
-        Technician-hours ``d_i q_i`` of the job.
+        Technician-hours ``d_i q_i / span_i`` the job puts into each period it spans.
     x_fixed : ndarray of bool, shape (nx,)
         True for the single ``x`` of a component pinned to a period (fixed to 1).
     y_sys, y_period : ndarray of int, shape (ny,)
@@ -189,8 +206,12 @@ class GroupingIndex:
         Skill and period of each crew-capacity row.
     crew_cap_h : ndarray of float, shape (nc,)
         Its capacity, technician-hours.
-    x_crew_row : ndarray of int, shape (nx,)
-        Crew row of each ``x`` (-1 when it has none).
+    crew_x, crew_row : ndarray of int, shape (ne,)
+        Entries of the crew rows: column ``x`` ``crew_x[e]`` has coefficient
+        ``crew_coef_h[e]`` in crew row ``crew_row[e]`` (a job spanning several periods
+        appears in the row of each of them).
+    crew_coef_h : ndarray of float, shape (ne,)
+        Coefficient of each entry, technician-hours.
     st_y, st_skill : ndarray of int, shape (ns,)
         ``y`` column and skill of each strengthening row.
     st_cap_h : ndarray of float, shape (ns,)
@@ -212,7 +233,9 @@ class GroupingIndex:
     crew_skill: IntArray
     crew_period: IntArray
     crew_cap_h: FloatArray
-    x_crew_row: IntArray
+    crew_x: IntArray
+    crew_row: IntArray
+    crew_coef_h: FloatArray
     st_y: IntArray
     st_skill: IntArray
     st_cap_h: FloatArray
@@ -238,10 +261,11 @@ def _eligible(problem: PlanningProblem, *, crew_filter: bool) -> BoolArray:
         & np.isfinite(problem.penalty)
         & np.isfinite(problem.opening_cost[k])
     )
-    if crew_filter and problem.n_components:
-        load = problem.duration_h * problem.crew_qty
-        cap = problem.crew_hours[problem.skill_of]
-        # a job larger than the whole capacity of its skill in t can never be done in t
+    if crew_filter and problem.n_components and len(problem.skill_ids):
+        load = problem.load_per_period_h
+        # a job whose per-period share exceeds the whole capacity of its skill in some
+        # period it would span can never start in t
+        cap = spanned_min(problem.crew_hours, problem.skill_of, problem.span_periods)
         elig &= load[:, None] <= cap * (1 + _REL_TOL) + _REL_TOL
     pin = problem.pinned_period
     elig[pin != NO_PIN] = False
@@ -267,6 +291,45 @@ def _groups(
     return new_id[inv], ukeys[need], first[need]
 
 
+def _crew_rows(
+    problem: PlanningProblem, xi: IntArray, xt: IntArray, x_load: FloatArray
+) -> tuple[IntArray, IntArray, IntArray]:
+    """Crew-capacity rows of the ``x`` columns ``(xi, xt)`` with per-period loads ``x_load``.
+
+    Column ``j`` loads the cells ``(skill_of[xi[j]], u)`` for ``u`` in
+    ``xt[j] .. xt[j] + span - 1`` (inside the horizon).  A row is kept for a finite
+    cell whose *potential* load -- every component that could cover it counted once,
+    since a component starts at most once -- exceeds the capacity; other rows are
+    redundant.
+
+    Returns
+    -------
+    (keys, entry_x, entry_row)
+        ``keys = s * T + t`` of the kept rows (sorted), and the ``(x column, row)`` of
+        every non-zero of those rows.
+    """
+    n_t, n_s = problem.n_periods, len(problem.skill_ids)
+    none = np.zeros(0, dtype=np.int64)
+    if not n_s or not len(xi):
+        return none, none, none
+    ex, et = span_cells(xt, problem.span_periods[xi], n_t)
+    es = problem.skill_of[xi[ex]]
+    fin = np.isfinite(problem.crew_hours[es, et])
+    ex, keys = ex[fin], es[fin] * n_t + et[fin]
+    if not len(ex):
+        return none, none, none
+    ukeys, inv = np.unique(keys, return_inverse=True)
+    # one contribution per (component, cell), however many of its starts cover the cell
+    _, first = np.unique(xi[ex] * len(ukeys) + inv, return_index=True)
+    potential = np.bincount(inv[first], weights=x_load[ex[first]], minlength=len(ukeys))
+    cap_u = problem.crew_hours.ravel()[ukeys]
+    need = potential > cap_u * (1 + _REL_TOL) + _REL_TOL
+    new_id = np.full(len(ukeys), -1, dtype=np.int64)
+    new_id[need] = np.arange(int(need.sum()))
+    keep = need[inv]
+    return ukeys[need].astype(np.int64), ex[keep].astype(np.int64), new_id[inv[keep]]
+
+
 def grouping_index(
     problem: PlanningProblem, *, strengthen: bool = True, crew_filter: bool = True
 ) -> GroupingIndex:
@@ -279,8 +342,9 @@ def grouping_index(
     strengthen : bool
         Create the per-system crew/opening strengthening rows.
     crew_filter : bool
-        Drop pairs whose job alone exceeds the crew capacity of its period (False for
-        the elastic diagnosis model, where capacities may be exceeded at a price).
+        Drop pairs whose job alone exceeds the crew capacity of a period it spans
+        (False for the elastic diagnosis model, where capacities may be exceeded at a
+        price).
 
     Returns
     -------
@@ -294,8 +358,7 @@ def grouping_index(
     k = problem.system_of[xi]
     ukey, x_y = np.unique(k * n_t + xt, return_inverse=True)
     y_sys, y_period = np.divmod(ukey, n_t)
-    load_all = problem.duration_h * problem.crew_qty
-    x_load = load_all[xi]
+    x_load = problem.load_per_period_h[xi]
     pin = problem.pinned_period
     pb = problem.penalty_beyond
     z_ub = (((pin == NO_PIN) & np.isfinite(pb)) | (pin == PIN_BEYOND)).astype(np.float64)
@@ -305,18 +368,15 @@ def grouping_index(
     s = problem.skill_of[xi] if n_s else np.zeros(len(xi), dtype=np.int64)
     cap = problem.crew_hours[s, xt] if n_s else np.full(len(xi), np.inf)
     fin = np.flatnonzero(np.isfinite(cap))
-    x_crew_row = np.full(len(xi), -1, dtype=np.int64)
     x_st_row = np.full(len(xi), -1, dtype=np.int64)
-    crew_keys = np.zeros(0, dtype=np.int64)
     st_first = np.zeros(0, dtype=np.int64)
-    if len(fin):
-        rows, crew_keys, _ = _groups(s[fin] * n_t + xt[fin], x_load[fin], cap[fin])
-        x_crew_row[fin] = rows
-        if strengthen:
-            st_keys = (k[fin] * max(n_s, 1) + s[fin]) * n_t + xt[fin]
-            rows, _, first = _groups(st_keys, x_load[fin], cap[fin])
-            x_st_row[fin] = rows
-            st_first = fin[first]
+    crew_keys, crew_x, crew_row = _crew_rows(problem, xi, xt, x_load)
+    if len(fin) and strengthen:
+        # jobs of system k starting in t, with their period-t share (see module docstring)
+        st_keys = (k[fin] * max(n_s, 1) + s[fin]) * n_t + xt[fin]
+        rows, _, first = _groups(st_keys, x_load[fin], cap[fin])
+        x_st_row[fin] = rows
+        st_first = fin[first]
     crew_skill, crew_period = np.divmod(crew_keys, n_t)
     return GroupingIndex(
         x_comp=xi,
@@ -332,7 +392,9 @@ def grouping_index(
         crew_skill=crew_skill.astype(np.int64),
         crew_period=crew_period.astype(np.int64),
         crew_cap_h=problem.crew_hours[crew_skill, crew_period] if len(crew_keys) else np.zeros(0),
-        x_crew_row=x_crew_row,
+        crew_x=crew_x,
+        crew_row=crew_row,
+        crew_coef_h=x_load[crew_x],
         st_y=x_y[st_first].astype(np.int64),
         st_skill=s[st_first].astype(np.int64),
         # the row is only created when the group's load exceeds C_st, so min(...) = C_st
@@ -355,8 +417,9 @@ def pinned_diagnosis(problem: PlanningProblem) -> list[str]:
 
     Checks, in plain language: a pin to a period where the work is not allowed or its
     system may not open; the technician-hours of pinned work per skill and period
-    against the crew capacity; a component that may not be deferred (infinite
-    ``penalty_beyond``) but has no period where it could be done.
+    (spread over the periods each job spans) against the crew capacity; a component
+    that may not be deferred (infinite ``penalty_beyond``) but has no period where it
+    could be done.
 
     Returns
     -------
@@ -381,16 +444,14 @@ def pinned_diagnosis(problem: PlanningProblem) -> list[str]:
             )
     pinned = np.flatnonzero(pin >= 0)
     if len(pinned) and len(problem.skill_ids):
-        load = np.zeros_like(problem.crew_hours)
-        np.add.at(
-            load,
-            (problem.skill_of[pinned], pin[pinned]),
-            problem.duration_h[pinned] * problem.crew_qty[pinned],
-        )
+        load = crew_load_h(problem, np.where(pin >= 0, pin, BEYOND))
         over = load > problem.crew_hours * (1 + _REL_TOL) + _REL_TOL
+        span = problem.span_periods
         for s, t in np.argwhere(over):
             who = [
-                problem.component_ids[i] for i in pinned if problem.skill_of[i] == s and pin[i] == t
+                problem.component_ids[i]
+                for i in pinned
+                if problem.skill_of[i] == s and pin[i] <= t < pin[i] + span[i]
             ]
             out.append(
                 f"skill {problem.skill_ids[s]} needs {load[s, t]:.1f} h in period {t}"
@@ -443,13 +504,7 @@ def diagnose_infeasibility(
             " (the elastic crew relaxation found no plan either)",
         )
     period = model.period_from_columns(res.col_value, problem.n_components)
-    load = np.zeros_like(problem.crew_hours)
-    done = period >= 0
-    np.add.at(
-        load,
-        (problem.skill_of[done], period[done]),
-        problem.duration_h[done] * problem.crew_qty[done],
-    )
+    load = crew_load_h(problem, period)
     over = load > problem.crew_hours * (1 + 1e-7) + 1e-7
     out = [
         f"skill {problem.skill_ids[s]} needs {load[s, t]:.1f} h in period {t}"
@@ -629,8 +684,10 @@ def build_direct_model(
 
     * assignment ``sum_{t in X_i} x_it + z_i = 1`` (n rows);
     * linking ``x_it - y_k(i)t <= 0`` (one per ``x``);
-    * crew ``sum_{i in s} d_i q_i x_it <= C_st`` (+ slack ``- e_st`` if ``elastic``);
-    * strengthening ``sum_{i in k,s} d_i q_i x_it - min(C_st, sum d q) y_kt <= 0``.
+    * crew ``sum_{i in s} sum_{u=t-n_i+1..t} l_i x_iu <= C_st`` (+ slack ``- e_st`` if
+      ``elastic``), ``l_i = d_i q_i / n_i`` per spanned period;
+    * strengthening ``sum_{i in k,s} l_i x_it - min(C_st, sum l) y_kt <= 0`` (jobs
+      starting in ``t``).
 
     Parameters
     ----------
@@ -666,10 +723,9 @@ def build_direct_model(
     v_link = np.concatenate([np.ones(nx), -np.ones(nx)])
     # crew rows
     base_c = n + nx
-    in_c = idx.x_crew_row >= 0
-    r_crew = base_c + idx.x_crew_row[in_c]
-    c_crew = ax[in_c]
-    v_crew = idx.x_load_h[in_c]
+    r_crew = base_c + idx.crew_row
+    c_crew = idx.crew_x
+    v_crew = idx.crew_coef_h
     if elastic:
         r_crew = np.concatenate([r_crew, base_c + np.arange(nc)])
         c_crew = np.concatenate([c_crew, e0 + np.arange(nc)])
@@ -1021,22 +1077,25 @@ def _pyomo_linking(m: Any, problem: PlanningProblem, idx: GroupingIndex) -> None
 
 
 def _pyomo_crew(m: Any, problem: PlanningProblem, idx: GroupingIndex) -> None:
-    """Crew capacity: ``sum_{i: skill(i)=s} d_i q_i x[i,t] <= C[s,t]``.
+    """Crew capacity: ``sum_{i: skill(i)=s} sum_{u=t-n_i+1..t} l_i x[i,u] <= C[s,t]``.
 
-    Only for skill/period pairs whose eligible load can exceed the finite capacity
-    (others are redundant).
+    ``l_i = d_i q_i / n_i`` is the share of the job in each of the ``n_i`` periods it
+    spans.  Only for skill/period pairs whose eligible load can exceed the finite
+    capacity (others are redundant).
     """
     import pyomo.environ as pyo
 
-    members: list[list[int]] = [[] for _ in range(len(idx.crew_cap_h))]
-    for j in np.flatnonzero(idx.x_crew_row >= 0):
-        members[int(idx.x_crew_row[j])].append(int(j))
-    xi, xt, load = idx.x_comp, idx.x_period, idx.x_load_h
+    members: list[list[tuple[int, float]]] = [[] for _ in range(len(idx.crew_cap_h))]
+    for j, r, c in zip(
+        idx.crew_x.tolist(), idx.crew_row.tolist(), idx.crew_coef_h.tolist(), strict=True
+    ):
+        members[r].append((j, c))
+    xi, xt = idx.x_comp, idx.x_period
 
     def rule(m: Any, r: int) -> Any:
-        return pyo.quicksum(
-            float(load[j]) * m.x[int(xi[j]), int(xt[j])] for j in members[r]
-        ) <= float(idx.crew_cap_h[r])
+        return pyo.quicksum(c * m.x[int(xi[j]), int(xt[j])] for j, c in members[r]) <= float(
+            idx.crew_cap_h[r]
+        )
 
     m.crew = pyo.Constraint(m.C, rule=rule)
 
@@ -1044,10 +1103,12 @@ def _pyomo_crew(m: Any, problem: PlanningProblem, idx: GroupingIndex) -> None:
 def _pyomo_strengthening(m: Any, problem: PlanningProblem, idx: GroupingIndex) -> None:
     """Crew/opening strengthening (valid, tighter LP):
 
-    ``sum_{i in k, skill s} d_i q_i x[i,t] <= min(C[s,t], sum_{i in k,s} d_i q_i) * y[k,t]``.
+    ``sum_{i in k, skill s} l_i x[i,t] <= min(C[s,t], sum_{i in k,s} l_i) * y[k,t]``.
 
     Written against the opening variable, so a fractional ``y`` must pay for the
     crew time its system's work uses; only where the load can exceed ``C[s,t]``.
+    Only jobs *starting* in ``t`` appear (with their period-``t`` share ``l_i``): they
+    are the ones that imply ``y[k,t]``, which keeps the row valid for spanning jobs.
     """
     import pyomo.environ as pyo
 

@@ -5,7 +5,10 @@ penalty rows: ``shape="quadratic"`` gives asymmetric quadratic bowls
 ``h_i(t) = a_i (t - m_i)^2`` (left and right curvature differ) around random
 minimisers, ``shape="weibull"`` the age-replacement penalty of the design,
 ``c_i(t) = c_p S(t) + c_f F(t) - g* int_0^t S``, ``h = c - min c``, for a Weibull part
-of random age (unimodal because the hazard increases).  ``method`` runs every backend
+of random age (unimodal because the hazard increases).  ``max_span > 1`` gives each
+job a random span of 1..max_span periods and multiplies its duration by it (long jobs
+whose per-period share is that of a one-period job), drawn after every other number so
+instances with ``max_span=1`` are unchanged.  ``method`` runs every backend
 module that exists (``importorskip``), so agreement tests cover the MILP and CP-SAT
 backends as soon as they land.
 """
@@ -67,6 +70,7 @@ def build_problem(
     setup_cost: float = 100.0,
     time_varying: bool = True,
     n_skills: int = 2,
+    max_span: int = 1,
 ) -> PlanningProblem:
     """Random, seeded, realistic grouping instance (see the module docstring)."""
     rng = np.random.default_rng(seed)
@@ -116,6 +120,10 @@ def build_problem(
         k = system_of[i]
         ok = np.flatnonzero(open_allowed[k] & allowed[i])
         pinned[i] = int(rng.choice(ok)) if len(ok) and rng.random() < 0.7 else PIN_BEYOND
+    span = np.ones(n, dtype=np.int64)
+    if max_span > 1:
+        span = rng.integers(1, max_span + 1, size=n)
+        duration = duration * span
     return PlanningProblem(
         start=datetime(2027, 1, 1, tzinfo=UTC),
         period_h=24.0,
@@ -133,6 +141,7 @@ def build_problem(
         skill_ids=tuple(["electrical", "mechanical", "hydraulic"][:n_skills]),
         crew_hours=crew_hours,
         pinned_period=pinned,
+        span_periods=span,
     )
 
 

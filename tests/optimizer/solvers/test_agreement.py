@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import numpy as np
@@ -10,7 +11,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
-from optimizer.plan import Plan, Status, violations
+from optimizer.plan import Plan, Status, crew_load_h, violations
 from optimizer.problem import PlanningProblem
 from optimizer.solvers.brute import solve_brute
 from optimizer.solvers.dp import dp_is_exact, solve_dp
@@ -105,6 +106,21 @@ def test_dp_on_arbitrary_rows_is_exact_or_bounded(seed: int) -> None:
             assert_allclose(plan.objective, brute.objective, rtol=1e-6)
 
 
+def check_against_brute(problem: PlanningProblem, plan: Plan) -> Plan:
+    """Assert ``plan`` is consistent with the enumerated optimum; return the latter."""
+    brute = solve_brute(problem)
+    if brute.status is Status.INFEASIBLE:
+        assert plan.status is Status.INFEASIBLE or not plan.feasible
+        return brute
+    assert plan.feasible
+    assert not violations(problem, plan.period)
+    assert plan.lower_bound <= brute.objective + 1e-6 * max(1.0, abs(brute.objective))
+    assert brute.objective <= plan.objective + 1e-9
+    if plan.status is Status.OPTIMAL:
+        assert_allclose(plan.objective, brute.objective, rtol=1e-6, atol=1e-6)
+    return brute
+
+
 @SETTINGS
 @given(sizes, st.booleans(), st.booleans(), st.booleans())
 def test_backend_matches_brute_force_when_optimal(
@@ -116,14 +132,101 @@ def test_backend_matches_brute_force_when_optimal(
     pins: bool,
 ) -> None:
     problem = small(make_problem, *dims, capacitated=capacitated, windows=windows, pins=pins)
-    brute = solve_brute(problem)
+    check_against_brute(problem, method(problem, time_limit_s=20.0))
+
+
+@SETTINGS
+@given(sizes, st.booleans(), st.booleans(), st.integers(2, 4))
+def test_backend_matches_brute_force_with_spans(
+    make_problem: Callable[..., PlanningProblem],
+    method: Callable[..., Plan],
+    dims: tuple[int, int, int, int],
+    windows: bool,
+    pins: bool,
+    max_span: int,
+) -> None:
+    # Jobs spanning 1..max_span periods on 8/16/24 h crews: spread loads overlap and
+    # bind.  The MILP and CP-SAT prove optimality, so they must equal the enumeration.
+    problem = small(
+        make_problem, *dims, capacitated=True, windows=windows, pins=pins, max_span=max_span
+    )
     plan = method(problem, time_limit_s=20.0)
-    if brute.status is Status.INFEASIBLE:
-        assert plan.status is Status.INFEASIBLE or not plan.feasible
+    brute = check_against_brute(problem, plan)
+    if plan.method in ("milp", "cpsat") and brute.status is not Status.INFEASIBLE:
+        assert plan.status is Status.OPTIMAL
+    if plan.method == "dp" and dp_is_exact(problem)[0] and brute.status is not Status.INFEASIBLE:
+        assert plan.status is Status.OPTIMAL
+
+
+@SETTINGS
+@given(sizes, st.booleans(), st.integers(2, 4), st.sampled_from([1.0, 2.0, 4.0, 8.0]))
+def test_dp_exact_with_spans_only_when_crews_cannot_bind(
+    make_problem: Callable[..., PlanningProblem],
+    dims: tuple[int, int, int, int],
+    windows: bool,
+    max_span: int,
+    crew_factor: float,
+) -> None:
+    # Larger crews make `dp_is_exact` hold on some instances; when it does, removing the
+    # crews must not change the enumerated optimum (crews truly cannot bind) and the DP
+    # must be optimal.
+    base = small(make_problem, *dims, capacitated=True, windows=windows, max_span=max_span)
+    problem = replace(base, crew_hours=base.crew_hours * crew_factor)
+    exact, why = dp_is_exact(problem)
+    brute = solve_brute(problem)
+    plan = solve_dp(problem)
+    if not exact:
+        assert "crew capacity can bind" in why
+        check_against_brute(problem, plan)
         return
-    assert plan.feasible
+    free = solve_brute(replace(problem, crew_hours=np.full_like(problem.crew_hours, np.inf)))
+    assert_allclose(brute.objective, free.objective, rtol=1e-12)
+    assert plan.status is Status.OPTIMAL
+    assert_allclose(plan.objective, brute.objective, rtol=1e-9, atol=1e-9)
     assert not violations(problem, plan.period)
-    assert plan.lower_bound <= brute.objective + 1e-6 * max(1.0, abs(brute.objective))
-    assert brute.objective <= plan.objective + 1e-9
-    if plan.status is Status.OPTIMAL:
-        assert_allclose(plan.objective, brute.objective, rtol=1e-6, atol=1e-6)
+
+
+@SETTINGS
+@given(st.integers(0, 2**31 - 1))
+def test_dp_crew_verdict_matches_worst_case_load_with_spans(seed: int) -> None:
+    # Sparse random eligibility (gaps matter: a spanning job covers the periods after
+    # each eligible start only) and tight integer crews.  Crews can bind iff some cell
+    # can receive more than its capacity, i.e. iff the sum over components of their
+    # largest load there (each component alone at each of its admissible periods,
+    # loads by `crew_load_h`) exceeds it.
+    rng = np.random.default_rng(seed)
+    n, n_t = int(rng.integers(1, 6)), int(rng.integers(1, 7))
+    span = rng.integers(1, 5, size=n)
+    problem = PlanningProblem(
+        start=datetime(2027, 1, 1, tzinfo=UTC),
+        period_h=24.0,
+        component_ids=tuple(f"c{i}" for i in range(n)),
+        system_ids=("s0", "s1"),
+        system_of=rng.integers(0, 2, size=n),
+        penalty=np.abs(np.arange(n_t)[None, :] - rng.integers(0, n_t, size=(n, 1))) * 1.0,
+        penalty_beyond=np.full(n, 10.0),
+        allowed=rng.random((n, n_t)) < 0.5,
+        opening_cost=np.ones((2, n_t)),
+        open_allowed=rng.random((2, n_t)) < 0.8,
+        duration_h=(rng.integers(1, 4, size=n) * span).astype(np.float64),
+        skill_of=np.zeros(n, dtype=np.int64),
+        crew_qty=np.ones(n, dtype=np.int64),
+        skill_ids=("electrical",),
+        crew_hours=rng.integers(1, 7, size=(1, n_t)).astype(float),
+        pinned_period=np.full(n, -1),
+        span_periods=span,
+    )
+    worst = np.zeros((1, n_t))
+    ok_open = problem.open_allowed[problem.system_of]
+    for i in range(n):
+        best_i = np.zeros((1, n_t))
+        for t in np.flatnonzero(problem.allowed[i] & ok_open[i]):
+            alone = np.full(n, -1)
+            alone[i] = t
+            best_i = np.maximum(best_i, crew_load_h(problem, alone))
+        worst += best_i
+    can_bind = bool((worst > problem.crew_hours + 1e-9).any())
+    exact, why = dp_is_exact(problem)
+    assert ("crew capacity can bind" in why) == can_bind
+    if exact:
+        check_against_brute(problem, solve_dp(problem))
