@@ -1,0 +1,60 @@
+"""HTML reports and exports: strategy comparison for management, plan views for planners.
+
+Public API (imported lazily, so ``import optimizer.report`` does not load plotly)::
+
+    from optimizer.report import write_plan_report, write_compare_report
+    write_plan_report(plan_scenario(scn), "plan.html")
+    write_compare_report(scn, compare(scn), report="report.html", xlsx="report.xlsx")
+
+The CLI options live in :mod:`optimizer.report.cli` (typer annotations and the
+functions the ``plan`` and ``compare`` commands call).
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from optimizer.report.compare_report import (
+        CompareReport,
+        compare_report,
+        compare_tables,
+        twin_value,
+        write_compare_report,
+    )
+    from optimizer.report.export import write_csv, write_xlsx
+    from optimizer.report.plan_report import plan_report_html, plan_tables, write_plan_report
+
+__all__ = [
+    "CompareReport",
+    "compare_report",
+    "compare_tables",
+    "plan_report_html",
+    "plan_tables",
+    "twin_value",
+    "write_compare_report",
+    "write_csv",
+    "write_plan_report",
+    "write_xlsx",
+]
+
+_WHERE: dict[str, str] = {
+    "CompareReport": "compare_report",
+    "compare_report": "compare_report",
+    "compare_tables": "compare_report",
+    "twin_value": "compare_report",
+    "write_compare_report": "compare_report",
+    "write_csv": "export",
+    "write_xlsx": "export",
+    "plan_report_html": "plan_report",
+    "plan_tables": "plan_report",
+    "write_plan_report": "plan_report",
+}
+
+
+def __getattr__(name: str) -> Any:
+    mod = _WHERE.get(name)
+    if mod is None:
+        raise AttributeError(f"module 'optimizer.report' has no attribute {name!r}")
+    return getattr(import_module(f"optimizer.report.{mod}"), name)
