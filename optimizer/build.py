@@ -15,7 +15,7 @@ import numpy as np
 
 from optimizer.fleet import FleetModel, fleet_model
 from optimizer.penalty import PenaltyCurves, penalty_curves
-from optimizer.problem import NO_PIN, FloatArray, IntArray, PlanningProblem
+from optimizer.problem import NO_PIN, FloatArray, IntArray, PlanningProblem, SpareParts
 from optimizer.scenario import WEEKDAYS, Crew, Scenario, System
 
 DAY = timedelta(days=1)
@@ -160,7 +160,7 @@ def skill_key(skill: str, site: str | None) -> str:
     return skill if site is None else f"{skill}@{site}"
 
 
-def build_problem(scn: Scenario, *, prune: bool = True) -> BuiltProblem:
+def build_problem(scn: Scenario, *, prune: bool = True, parts: bool = True) -> BuiltProblem:
     """Build the frozen planning problem of a scenario.
 
     Parameters
@@ -172,6 +172,9 @@ def build_problem(scn: Scenario, *, prune: bool = True) -> BuiltProblem:
         ``h_i(t) <= min(h_beyond_i, min_t' (h_i(t') + S_k(t')))``.  Doing ``i`` at a
         period above that bound costs more than doing it alone at its best period, so
         the pruning is exact when crews do not bind, and keeps the model sparse.
+    parts : bool
+        Model the spare-part stock of ``inventory.parts`` (:func:`spare_parts`); False
+        plans as if every part were always in stock.
 
     Returns
     -------
@@ -256,7 +259,14 @@ def build_problem(scn: Scenario, *, prune: bool = True) -> BuiltProblem:
                 np.clip(np.searchsorted(starts, off_h, side="right") - 1, 0, t_count - 1)
             )
     allowed = np.isfinite(penalty)
-    beyond = beyond.copy()
+    # Deferring past the horizon does not avoid an opening, it postpones it: charge the
+    # deferred replacement the cheapest opening of its unit, as a replacement inside the
+    # horizon pays one. Without this, deferral looks free of set-up and the plan never
+    # advances a job into a shutdown that is opened anyway (opportunistic grouping).
+    usable = np.where(open_allowed, opening, np.inf)
+    cheapest = usable.min(axis=1)
+    future_opening = np.where(np.isfinite(cheapest), cheapest, 0.0)[unit_of]
+    beyond = beyond + future_opening
     must = limits(fm, t_op, horizon_op)
     allowed &= must.allowed
     beyond[must.required] = np.inf
@@ -289,8 +299,73 @@ def build_problem(scn: Scenario, *, prune: bool = True) -> BuiltProblem:
         span_periods=span,
         currency=scn.currency,
         meta={"scenario": scn.name, "period_days": period_days},
+        parts=spare_parts(scn, fm, edges) if parts else None,
     )
     return BuiltProblem(problem, fm, curves, scn, tuple(keys))
+
+
+def spare_parts(scn: Scenario, fm: FleetModel, edges: list[datetime]) -> SpareParts | None:
+    """Spare-part stock pools of a scenario (``None`` when no component uses a part).
+
+    One pool per inventory part (a part id lives in one warehouse).  Units already on
+    order count from the first period that starts at or after their arrival (an arrival
+    before the plan start is on hand); arrivals after the horizon are ignored.  Parts
+    that cannot be expedited get an infinite expedited lead time.
+
+    Parameters
+    ----------
+    scn : Scenario
+        The validated scenario (``inventory.parts``).
+    fm : FleetModel
+        Its fleet model (components with ``spare_part`` and ``parts_per_task``).
+    edges : list of datetime
+        Period starts plus the horizon end (:func:`period_edges`).
+
+    Returns
+    -------
+    SpareParts or None
+    """
+    inv = scn.inventory.parts
+    ids = [p.id for p in inv]
+    part_of = np.array(
+        [ids.index(c.spare_part) if c.spare_part in ids else -1 for c in fm.components],
+        dtype=np.int64,
+    )
+    if not (part_of >= 0).any():
+        return None
+    n_t = len(edges) - 1
+    starts = np.array([(e - edges[0]) / timedelta(hours=1) for e in edges[:-1]])
+    arrivals = np.zeros((len(inv), n_t))
+    on_hand = np.array([float(p.on_hand) for p in inv])
+    for j, part in enumerate(inv):
+        for o in part.on_order:
+            off_h = (o.arrival - edges[0]) / timedelta(hours=1)
+            if off_h <= 0:
+                on_hand[j] += o.qty
+                continue
+            t = int(np.searchsorted(starts, off_h - 1e-9, side="left"))
+            if t < n_t:
+                arrivals[j, t] += o.qty
+    return SpareParts(
+        part_ids=tuple(ids),
+        warehouse=tuple(p.warehouse for p in inv),
+        part_of=part_of,
+        qty=np.array([c.parts_per_task for c in fm.components], dtype=np.int64),
+        on_hand=on_hand,
+        arrivals=arrivals,
+        lead_time_days=np.array([p.lead_time_days for p in inv], dtype=np.float64),
+        expedite_lead_time_days=np.array(
+            [
+                np.inf if p.expedite_lead_time_days is None else p.expedite_lead_time_days
+                for p in inv
+            ],
+            dtype=np.float64,
+        ),
+        cost_unit=np.array([p.cost_unit for p in inv], dtype=np.float64),
+        holding_rate_per_year=np.array([p.holding_rate_per_year for p in inv], dtype=np.float64),
+        cost_order=np.array([p.cost_order for p in inv], dtype=np.float64),
+        cost_expedite_premium=np.array([p.cost_expedite_premium for p in inv], dtype=np.float64),
+    )
 
 
 def maintenance_units(

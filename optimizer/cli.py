@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from optimizer.loading import ScenarioError, load_scenario
+from optimizer.report.cli import ReportOpt, TwinStudyOpt, XlsxOpt
 from optimizer.scenario import Scenario, scenario_json_schema, scenario_summary
 
 app = typer.Typer(
@@ -188,6 +189,8 @@ def plan(
         Path | None,
         typer.Option("--out", help="Write work_orders.csv, work_orders.json, plan.json here."),
     ] = None,
+    report: ReportOpt = None,
+    xlsx: XlsxOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Plan grouped maintenance: work orders with reasons, bound and gap."""
@@ -212,6 +215,10 @@ def plan(
     payload = result.as_dict()
     if out_dir is not None:
         _write_plan_files(result, out_dir)
+    if report is not None or xlsx is not None:
+        from optimizer.report.cli import write_plan_outputs
+
+        write_plan_outputs(result, report=report, xlsx=xlsx, scenario_file=file, echo=err.print)
     if as_json:
         _emit_json(payload)
     else:
@@ -314,6 +321,232 @@ def _print_plan(result: Any) -> None:
             out.print(f"  {d.component_id}: {d.reason}")
 
 
+StrategyOpt = Annotated[
+    str,
+    typer.Option(
+        "--strategy",
+        help="run-to-failure, fixed-interval, optimal-age, condition-based, predictive or "
+        "prescriptive (parameters from the scenario's simulation.strategies).",
+    ),
+]
+ReplicationsOpt = Annotated[
+    int | None,
+    typer.Option("--replications", min=1, help="Monte Carlo replications (scenario default)."),
+]
+SeedOpt = Annotated[int | None, typer.Option("--seed", min=0, help="Random seed.")]
+YearsOpt = Annotated[
+    float | None, typer.Option("--years", min=0.01, help="Simulated years (scenario default).")
+]
+TwinOpt = Annotated[
+    str | None,
+    typer.Option("--twin", help="Twin accuracy: perfect, good, poor or none (scenario default)."),
+]
+WorkersOpt = Annotated[
+    int | None, typer.Option("--workers", min=1, help="Local worker processes (default: cores).")
+]
+DaskOpt = Annotated[
+    str | None,
+    typer.Option("--dask", help="Address of a Dask scheduler, e.g. tcp://host:8786."),
+]
+
+_KPI_ROWS = [
+    ("cost_total", "total cost", "money"),
+    ("cost_preventive", "  preventive", "money"),
+    ("cost_corrective", "  corrective", "money"),
+    ("cost_setup", "  set-up", "money"),
+    ("cost_lost_production", "  lost production", "money"),
+    ("cost_labour", "  labour", "money"),
+    ("availability_fleet", "availability", "pct"),
+    ("downtime_unplanned_h", "unplanned downtime h", "num"),
+    ("failures", "failures", "num"),
+    ("preventive_replacements", "preventive replacements", "num"),
+    ("stockout_h", "stock-out h", "num"),
+    ("crew_utilization", "crew utilization", "pct"),
+]
+
+
+def _fmt_est(mean: float, lo: float, hi: float, kind: str) -> str:
+    if kind == "pct":
+        return f"{100 * mean:.2f}% [{100 * lo:.2f}, {100 * hi:.2f}]"
+    if kind == "money":
+        return f"{mean:,.0f} [{lo:,.0f}, {hi:,.0f}]"
+    return f"{mean:,.1f} [{lo:,.1f}, {hi:,.1f}]"
+
+
+def _check_choice(name: str, value: str | None, allowed: tuple[str, ...]) -> None:
+    if value is not None and value not in allowed:
+        err.print(f"[bold red]{name}[/]: '{value}' is not one of {', '.join(allowed)}")
+        raise typer.Exit(2)
+
+
+def _progress_bar(total_label: str) -> Any:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    return Progress(
+        f"[bold]{total_label}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    )
+
+
+@app.command()
+def simulate(
+    file: FileArg,
+    strategy: StrategyOpt = "run-to-failure",
+    replications: ReplicationsOpt = None,
+    seed: SeedOpt = None,
+    years: YearsOpt = None,
+    twin: TwinOpt = None,
+    workers: WorkersOpt = None,
+    dask: DaskOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Simulate one strategy by Monte Carlo: KPIs with 95% confidence intervals."""
+    from optimizer.scenario import STRATEGIES
+    from optimizer.simulate import simulate as _simulate
+
+    _check_choice("--strategy", strategy, STRATEGIES)
+    _check_choice("--twin", twin, ("perfect", "good", "poor", "none"))
+    scn = _load(file, as_json)
+    with _progress_bar(f"simulating {strategy}") as bar:
+        task = bar.add_task("sim", total=None)
+        res = _simulate(
+            scn,
+            strategy,
+            replications=replications,
+            seed=seed,
+            years=years,
+            twin_accuracy=twin,
+            workers=workers,
+            dask_address=dask,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    if as_json:
+        _emit_json(res.as_dict())
+        return
+    table = Table(
+        title=f"{scn.name}: {strategy}, {res.replications} replications x {res.years:g} years, "
+        f"seed {res.seed}, twin {res.twin_accuracy} ({res.runtime_s:.1f} s)"
+    )
+    table.add_column("KPI (over the simulated years)")
+    table.add_column(f"mean [95% CI] ({scn.currency} for costs)", justify="right")
+    for key, label, kind in _KPI_ROWS:
+        if key in res.kpis:
+            e = res.kpis[key]
+            table.add_row(label, _fmt_est(e.mean, e.ci_low, e.ci_high, kind))
+    out.print(table)
+
+
+@app.command()
+def compare(
+    file: FileArg,
+    strategies: Annotated[
+        str | None,
+        typer.Option("--strategies", help="Comma-separated names (default: the scenario's list)."),
+    ] = None,
+    baseline: Annotated[
+        str | None, typer.Option("--baseline", help="Strategy to compare against.")
+    ] = None,
+    replications: ReplicationsOpt = None,
+    seed: SeedOpt = None,
+    years: YearsOpt = None,
+    twin: TwinOpt = None,
+    workers: WorkersOpt = None,
+    dask: DaskOpt = None,
+    report: ReportOpt = None,
+    xlsx: XlsxOpt = None,
+    twin_study: TwinStudyOpt = True,
+    as_json: JsonOpt = False,
+) -> None:
+    """Compare strategies on common random numbers: KPIs and paired differences vs a baseline."""
+    from optimizer.scenario import STRATEGIES
+    from optimizer.simulate import compare as _compare
+
+    names = [x.strip() for x in strategies.split(",") if x.strip()] if strategies else None
+    for name in names or []:
+        _check_choice("--strategies", name, STRATEGIES)
+    _check_choice("--baseline", baseline, STRATEGIES)
+    _check_choice("--twin", twin, ("perfect", "good", "poor", "none"))
+    scn = _load(file, as_json)
+    if names is not None:
+        specs: dict[str, Any] = {s.name: s for s in scn.simulation.strategies}
+        chosen: list[Any] = [specs[n] if n in specs else n for n in names]
+    else:
+        chosen = list(scn.simulation.strategies)
+    with _progress_bar("simulating strategies") as bar:
+        task = bar.add_task("sim", total=None)
+        cmp = _compare(
+            scn,
+            chosen,
+            baseline=baseline,
+            replications=replications,
+            seed=seed,
+            years=years,
+            twin_accuracy=twin,
+            workers=workers,
+            dask_address=dask,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    if report is not None or xlsx is not None:
+        from optimizer.report.cli import write_compare_outputs
+
+        write_compare_outputs(
+            scn,
+            cmp,
+            report=report,
+            xlsx=xlsx,
+            scenario_file=file,
+            twin_study=twin_study,
+            workers=workers,
+            echo=err.print,
+        )
+    if as_json:
+        _emit_json(cmp.as_dict())
+        return
+    first = next(iter(cmp.results.values()))
+    table = Table(
+        title=f"{scn.name}: {first.replications} replications x {first.years:g} years, seed "
+        f"{first.seed}, twin {first.twin_accuracy}; mean [95% CI], {scn.currency} over the horizon"
+    )
+    table.add_column("KPI")
+    for name in cmp.results:
+        table.add_column(name, justify="right")
+    for key, label, kind in _KPI_ROWS:
+        row = [label]
+        for r in cmp.results.values():
+            e = r.kpis.get(key)
+            row.append(_fmt_est(e.mean, e.ci_low, e.ci_high, kind) if e is not None else "")
+        table.add_row(*row)
+    out.print(table)
+    diff = Table(title=f"Paired difference vs {cmp.baseline} (negative cost = saving)")
+    diff.add_column("strategy")
+    diff.add_column(f"total cost {scn.currency} [95% CI]", justify="right")
+    diff.add_column("failures [95% CI]", justify="right")
+    diff.add_column("availability [95% CI]", justify="right")
+    diff.add_column("verdict")
+    for name, est in cmp.differences.items():
+        c = est["cost_total"]
+        real = c.ci_high < 0 or c.ci_low > 0
+        verdict = ("saves" if c.mean < 0 else "costs more") if real else "no significant difference"
+        diff.add_row(
+            name,
+            _fmt_est(c.mean, c.ci_low, c.ci_high, "money"),
+            _fmt_est(est["failures"].mean, est["failures"].ci_low, est["failures"].ci_high, "num"),
+            _fmt_est(
+                est["availability_fleet"].mean,
+                est["availability_fleet"].ci_low,
+                est["availability_fleet"].ci_high,
+                "pct",
+            ),
+            verdict,
+        )
+    out.print(diff)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``opportune`` console script."""
     try:
@@ -333,3 +566,54 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+# --- HTTP service: thin hooks into optimizer.service (imported only when used) ---------
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="TCP port.")] = 8000,
+    workers: Annotated[
+        int | None, typer.Option("--workers", min=0, help="Solver processes (OPPORTUNE_WORKERS).")
+    ] = None,
+) -> None:
+    """Run the HTTP scheduling service (settings: OPPORTUNE_* environment variables)."""
+    from optimizer.service.admin import serve as _serve
+
+    _serve(host, port, workers)
+
+
+keys_app = typer.Typer(help="API keys of the HTTP service.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+@keys_app.command("create")
+def keys_create(
+    tenant: Annotated[str, typer.Option("--tenant", help="Tenant (created if new).")],
+) -> None:
+    """Create a key; it is printed once, alone on the last line."""
+    from optimizer.service.admin import create_key
+
+    try:
+        create_key(tenant)
+    except ValueError as exc:
+        err.print(f"[bold red]--tenant[/]: {exc}")
+        raise typer.Exit(2) from None
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """List keys (id, tenant, prefix, state); keys themselves are never shown."""
+    from optimizer.service.admin import list_keys
+
+    list_keys()
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: Annotated[int, typer.Argument(help="Key id from `keys list`.")]) -> None:
+    """Revoke a key (takes effect within 10 s on running servers)."""
+    from optimizer.service.admin import revoke_key
+
+    if not revoke_key(key_id):
+        err.print(f"no active key #{key_id}")
+        raise typer.Exit(2)

@@ -218,7 +218,11 @@ def fleet_model(scn: Scenario) -> FleetModel:
         crews = _crews_for(scn, c.skill, c.site_id)
         part = scn.part(c.spare_part) if c.spare_part is not None else None
         wait_h = expedite = 0.0
-        if part is not None and part.on_hand < c.parts_per_task:
+        # The long-run policy sees the stock the replenishment policy keeps: parts on
+        # hand plus those already on order. A position whose part is not stocked at all
+        # waits for delivery (expedited when possible) at every failure.
+        stocked = part.on_hand + sum(o.qty for o in part.on_order) if part is not None else 0
+        if part is not None and stocked < c.parts_per_task:
             fast = part.expedite_lead_time_days
             wait_h = (fast if fast is not None else part.lead_time_days) * HOURS_PER_DAY
             if fast is not None:

@@ -21,18 +21,33 @@ def test_conveyor_gearbox_costs_by_hand(conveyor: Scenario) -> None:
     i = _index(fm, "C1-GBX")
     # PM: part GBX-25 3,800 + 6 h x 2 technicians x 65 EUR/h; no other cost.
     assert_allclose(fm.cost_pm[i], 3800 + 6 * 2 * 65)
-    # Failure: part 3,800 + expedite premium 900 (none on hand) + 12 h x 2 x 65 x 1.5
-    # (overtime) + call-out 250 + secondary damage 2,500.
-    direct = 3800 + 900 + 12 * 2 * 65 * 1.5 + 250 + 2500
+    # Failure: part 3,800 (none on hand but one on order: stocked in the long run) +
+    # 12 h x 2 x 65 x 1.5 (overtime) + call-out 250 + secondary damage 2,500.
+    direct = 3800 + 12 * 2 * 65 * 1.5 + 250 + 2500
     assert_allclose(fm.cost_cm_direct[i], direct)
     # Lost production: 1,200 EUR/h x mean weekly multiplier (5.2 / 7) x (mean response
-    # delay of a lognormal(median 1.5, sigma 0.5) + 12 h repair + 14 days expedited wait).
+    # delay of a lognormal(median 1.5, sigma 0.5) + 12 h repair).
     response = 1.5 * math.exp(0.5**2 / 2)
-    down = 1200 * (5.2 / 7) * (response + 12 + 14 * 24)
+    down = 1200 * (5.2 / 7) * (response + 12)
     assert_allclose(fm.cost_cm_downtime[i], down, rtol=1e-9)
     assert_allclose(fm.cost_cm[i], direct + down, rtol=1e-9)
     # Opening alone: set-up 900 + lost production over set-up 1.5 h + the 6 h task.
     assert_allclose(fm.opening_cost_mean[i], 900 + 1200 * (5.2 / 7) * 7.5)
+
+
+def test_unstocked_part_waits_for_expedited_delivery(conveyor: Scenario) -> None:
+    doc = conveyor.model_dump(mode="json")
+    parts = doc["inventory"]["parts"]
+    gbx = next(p for p in parts if p["id"] == "GBX-25")
+    gbx["on_order"] = []  # nothing on hand, nothing on order
+    from optimizer.loading import parse_scenario
+
+    fm = fleet_model(parse_scenario(doc))
+    i = _index(fm, "C1-GBX")
+    response = 1.5 * math.exp(0.5**2 / 2)
+    # expedited: 14 days of waiting and the 900 EUR premium
+    assert_allclose(fm.cost_cm_direct[i], 3800 + 900 + 12 * 2 * 65 * 1.5 + 250 + 2500)
+    assert_allclose(fm.cost_cm_downtime[i], 1200 * (5.2 / 7) * (response + 12 + 14 * 24))
 
 
 def test_redundant_member_does_not_stop_the_line(conveyor: Scenario) -> None:
