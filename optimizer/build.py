@@ -239,9 +239,7 @@ def build_problem(scn: Scenario, *, prune: bool = True, parts: bool = True) -> B
             heads[keys.index(skill_key(s, crew.site))] += crew.headcount
     per_tech_h = np.where(heads > 0, cap.max(axis=1) / np.maximum(heads, 1), 0.0)
     tech_h = per_tech_h[skill_of]
-    span = np.where(
-        tech_h > 0, np.ceil(fm.pm_duration_h / np.maximum(tech_h, 1e-9) - 1e-9), 1.0
-    )
+    span = np.where(tech_h > 0, np.ceil(fm.pm_duration_h / np.maximum(tech_h, 1e-9) - 1e-9), 1.0)
     span = np.clip(span, 1, t_count).astype(np.int64)
 
     # Pinned work and the frozen horizon.

@@ -268,6 +268,23 @@ def _write_plan_files(result: Any, out_dir: Path) -> None:
             row["materials"] = "; ".join(f"{x['part_id']} x{x['qty']}" for x in wo["materials"])
             row["reasons"] = " | ".join(wo["reasons"])
             w.writerow([row[c] for c in cols])
+    purchases = payload.get("purchase_orders", [])
+    (out_dir / "purchase_orders.json").write_text(json.dumps(purchases, indent=2) + "\n")
+    p_cols = [
+        "part_id",
+        "warehouse",
+        "qty",
+        "order_date",
+        "arrival_date",
+        "expedited",
+        "serves",
+        "cost",
+    ]
+    with (out_dir / "purchase_orders.csv").open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(p_cols)
+        for po in purchases:
+            w.writerow([" ".join(po[c]) if c == "serves" else po[c] for c in p_cols])
 
 
 def _print_plan(result: Any) -> None:

@@ -114,7 +114,10 @@ def evaluate(problem: PlanningProblem, period: IntArray) -> dict[str, float]:
     dict
         ``penalty`` (sum of ``h_i(t)`` of replaced components), ``deferral`` (sum of
         ``penalty_beyond`` of deferred ones), ``opening`` (sum of opening costs of the
-        implied openings) and ``total``.
+        implied openings) and ``total``.  When the problem models spare parts
+        (``problem.has_parts``) also ``purchasing``: the cheapest ordering, expediting
+        and holding cost of the stock the plan needs
+        (:func:`optimizer.purchasing.purchase_cost`), included in ``total``.
     """
     period = np.asarray(period, dtype=np.int64)
     idx = np.arange(problem.n_components)
@@ -123,7 +126,14 @@ def evaluate(problem: PlanningProblem, period: IntArray) -> dict[str, float]:
     defer = float(problem.penalty_beyond[~done].sum())
     y = opened(problem, period)
     opening = float(problem.opening_cost[y].sum())
-    return {"penalty": pen, "deferral": defer, "opening": opening, "total": pen + defer + opening}
+    out = {"penalty": pen, "deferral": defer, "opening": opening, "total": pen + defer + opening}
+    if problem.has_parts:
+        from optimizer.purchasing import purchase_cost
+
+        buy = purchase_cost(problem, period)
+        out["purchasing"] = buy
+        out["total"] += buy
+    return out
 
 
 def span_cells(start: IntArray, span: IntArray, n_periods: int) -> tuple[IntArray, IntArray]:
@@ -229,7 +239,9 @@ def violations(problem: PlanningProblem, period: IntArray, tol: float = 1e-6) ->
 
     Checks the allowed periods, system openings, pins and the crew capacity of every
     skill and period against :func:`crew_load_h` (so a job spanning several periods
-    loads each of them with its share), with absolute tolerance ``tol`` hours.
+    loads each of them with its share), with absolute tolerance ``tol`` hours, and,
+    when the problem models spare parts, stock-outs that no new order can prevent
+    (:func:`optimizer.purchasing.stock_shortages`).
     """
     period = np.asarray(period, dtype=np.int64)
     out: list[str] = []
@@ -256,4 +268,8 @@ def violations(problem: PlanningProblem, period: IntArray, tol: float = 1e-6) ->
             f"skill {problem.skill_ids[s]} needs {load[s, t]:.1f} h in period {t},"
             f" has {problem.crew_hours[s, t]:.1f} h"
         )
+    if problem.has_parts:
+        from optimizer.purchasing import stock_shortages
+
+        out.extend(stock_shortages(problem, period))
     return out

@@ -52,6 +52,16 @@ class PlanResult:
             row["penalty_cost"] += float(pb.penalty[i, t])
         return sorted(rows.values(), key=lambda r: (r["start"], r["group_id"]))
 
+    def purchase_orders(self) -> list[dict[str, Any]]:
+        """New purchase orders the plan needs (part, quantity, order and arrival dates,
+        expedited or not, the components whose work orders they serve, cost)."""
+        from optimizer.purchasing import purchase_orders_table, purchase_plan
+
+        pb = self.built.problem
+        if not pb.has_parts or not self.plan.feasible:
+            return []
+        return purchase_orders_table(pb, purchase_plan(pb, self.plan.period))
+
     def as_dict(self) -> dict[str, Any]:
         """JSON-friendly summary of the plan (``plan.json``)."""
         p = self.plan
@@ -75,6 +85,7 @@ class PlanResult:
             "groups": self.groups(),
             "work_orders": [w.as_dict() for w in self.orders],
             "deferred": [d.as_dict() for d in self.deferred],
+            "purchase_orders": self.purchase_orders(),
         }
 
 

@@ -44,6 +44,141 @@ def _frozen(a: NDArray[np.generic]) -> NDArray[np.generic]:
 
 
 @dataclass(frozen=True, eq=False)
+class SpareParts:
+    """Spare-part stock consumed by the planned work (optional part of a problem).
+
+    One entry per part *and warehouse* ``p`` (a stock pool); component ``i`` consumes
+    ``qty[i]`` units of pool ``part_of[i]`` in the period its work starts (``-1``: no
+    part).  Stock over time must stay non-negative:
+
+        on_hand[p] + arrivals[p, :t+1].sum() + new orders arrived by t
+            - units used in periods 0..t  >= 0          for every t.
+
+    New orders may be placed from period 0 on: a regular order arrives
+    ``lead_periods(period_h)[p]`` periods after it is placed, an expedited one (where
+    ``expedite_lead_time_days`` is finite) after ``expedite_periods(period_h)[p]``
+    periods, at ``cost_expedite_premium`` per unit on top.  Every order pays
+    ``cost_order``; stock held at the end of each period pays holding at
+    ``holding_rate_per_year`` of ``cost_unit`` (priced by :mod:`cost_models.spares`).
+    The unit price itself is already part of the preventive cost ``c_p`` behind
+    ``penalty``, so purchasing adds only ordering, expediting and holding costs.
+
+    Parameters
+    ----------
+    part_ids : tuple of str
+        Part identifier of each pool, length ``P``.
+    warehouse : tuple of str
+        Warehouse of each pool, length ``P``.
+    part_of : ndarray of int, shape (n,)
+        Pool consumed by each component's work, ``-1`` for none.
+    qty : ndarray of int, shape (n,)
+        Units consumed per job (``>= 0``).
+    on_hand : ndarray of float, shape (P,)
+        Units in stock at the plan start.
+    arrivals : ndarray of float, shape (P, T)
+        Units of orders already placed arriving in each period (usable from then on).
+    lead_time_days, expedite_lead_time_days : ndarray of float, shape (P,)
+        Regular and expedited lead times, days (expedite ``inf``: not possible).
+    cost_unit, holding_rate_per_year, cost_order, cost_expedite_premium : ndarray, (P,)
+        Unit value (currency), holding rate (fraction of unit value per year), fixed
+        cost per purchase order (currency) and expediting premium per unit (currency).
+
+    Raises
+    ------
+    ValueError
+        On wrong shapes, indices out of range, negative quantities or costs, NaN.
+    """
+
+    part_ids: tuple[str, ...]
+    warehouse: tuple[str, ...]
+    part_of: IntArray
+    qty: IntArray
+    on_hand: FloatArray
+    arrivals: FloatArray
+    lead_time_days: FloatArray
+    expedite_lead_time_days: FloatArray
+    cost_unit: FloatArray
+    holding_rate_per_year: FloatArray
+    cost_order: FloatArray
+    cost_expedite_premium: FloatArray
+
+    def __post_init__(self) -> None:
+        n_p = len(self.part_ids)
+        if len(self.warehouse) != n_p:
+            raise ValueError(f"parts.warehouse: expected {n_p} entries, got {len(self.warehouse)}")
+        ints = ("part_of", "qty")
+        floats = (
+            "on_hand",
+            "arrivals",
+            "lead_time_days",
+            "expedite_lead_time_days",
+            "cost_unit",
+            "holding_rate_per_year",
+            "cost_order",
+            "cost_expedite_premium",
+        )
+        for name in ints:
+            object.__setattr__(self, name, _frozen(np.asarray(getattr(self, name), np.int64)))
+        for name in floats:
+            arr = np.asarray(getattr(self, name), dtype=np.float64)
+            if np.isnan(arr).any():
+                raise ValueError(f"parts.{name}: contains NaN")
+            object.__setattr__(self, name, _frozen(arr))
+        for name in floats[:1] + floats[2:3] + floats[4:]:
+            arr = getattr(self, name)
+            if arr.shape != (n_p,):
+                raise ValueError(f"parts.{name}: expected shape ({n_p},), got {arr.shape}")
+            if (arr < 0).any() or not np.isfinite(arr).all():
+                raise ValueError(f"parts.{name}: must be finite and >= 0")
+        exp = self.expedite_lead_time_days
+        if exp.shape != (n_p,) or (exp < 0).any():
+            raise ValueError(f"parts.expedite_lead_time_days: expected shape ({n_p},), >= 0")
+        if (self.arrivals < 0).any() or not np.isfinite(self.arrivals).all():
+            raise ValueError("parts.arrivals: must be finite and >= 0")
+
+    def check(self, n: int, n_periods: int) -> None:
+        """Raise ``ValueError`` unless the arrays fit ``n`` components and ``n_periods``."""
+        n_p = len(self.part_ids)
+        if self.part_of.shape != (n,) or self.qty.shape != (n,):
+            raise ValueError(f"parts.part_of / parts.qty: expected shape ({n},)")
+        if n and (self.part_of.min() < -1 or self.part_of.max() >= n_p):
+            raise ValueError("parts.part_of: index out of range")
+        if (self.qty < 0).any():
+            raise ValueError("parts.qty: must be >= 0")
+        if self.arrivals.shape != (n_p, n_periods):
+            raise ValueError(
+                f"parts.arrivals: expected shape ({n_p}, {n_periods}), got {self.arrivals.shape}"
+            )
+
+    @property
+    def n_parts(self) -> int:
+        """Number of stock pools ``P``."""
+        return len(self.part_ids)
+
+    def lead_periods(self, period_h: float) -> IntArray:
+        """Periods from placing a regular order to the first period it can be used."""
+        out: IntArray = np.ceil(self.lead_time_days * 24.0 / period_h - 1e-9).astype(np.int64)
+        return out
+
+    def expedite_periods(self, period_h: float) -> IntArray:
+        """As :meth:`lead_periods` for an expedited order (``lead_periods`` if none)."""
+        days = np.where(
+            np.isfinite(self.expedite_lead_time_days),
+            np.minimum(self.expedite_lead_time_days, self.lead_time_days),
+            self.lead_time_days,
+        )
+        out: IntArray = np.ceil(days * 24.0 / period_h - 1e-9).astype(np.int64)
+        return out
+
+    def holding_per_unit_period(self, period_h: float) -> FloatArray:
+        """Holding cost of one unit over one period, currency (``cost_models``)."""
+        from cost_models.spares import holding_cost
+
+        out: FloatArray = holding_cost(1.0, self.cost_unit, self.holding_rate_per_year, period_h)
+        return np.asarray(out, dtype=np.float64).reshape(self.n_parts)
+
+
+@dataclass(frozen=True, eq=False)
 class PlanningProblem:
     """Frozen input of the grouped-maintenance scheduler.
 
@@ -97,6 +232,9 @@ class PlanningProblem:
         t + span_periods[i] - 1`` (evenly spread); periods past the horizon end are not
         counted.  Only the crew load spreads: the system opens, and ``penalty`` /
         ``opening_cost`` are paid, in the start period ``t`` only.
+    parts : SpareParts or None, optional
+        Spare-part stock that the work consumes (``None``, the default: stock is not
+        modelled).  See :class:`SpareParts`.
 
     Raises
     ------
@@ -126,10 +264,15 @@ class PlanningProblem:
     # ``None`` (the default) means one period per job; __post_init__ always replaces it
     # by an int64 array, so after construction the attribute is an IntArray.
     span_periods: IntArray = None  # type: ignore[assignment]
+    parts: SpareParts | None = None
 
     def __post_init__(self) -> None:
         n, k = len(self.component_ids), len(self.system_ids)
         self._init_span(n)
+        if self.parts is not None:
+            self.parts.check(
+                n, int(np.shape(self.penalty)[1]) if np.ndim(self.penalty) == 2 else -1
+            )
         conv: dict[str, tuple[type, tuple[int, ...] | None]] = {
             "system_of": (np.int64, (n,)),
             "penalty": (np.float64, None),
@@ -216,6 +359,11 @@ class PlanningProblem:
         """
         out: FloatArray = self.duration_h * self.crew_qty / self.span_periods
         return out
+
+    @property
+    def has_parts(self) -> bool:
+        """True if some work consumes spare parts whose stock is modelled."""
+        return self.parts is not None and bool((self.parts.part_of >= 0).any())
 
     @property
     def capacitated(self) -> bool:

@@ -180,6 +180,14 @@ def work_orders(
             hours.update(res.slots)
     orders: list[WorkOrder] = []
     deferred: list[Deferred] = []
+    # when each job's parts are in stock (on hand, an existing order or a new one)
+    avail_on: dict[int, str] = {}
+    if pb.has_parts:
+        from optimizer.purchasing import purchase_plan
+
+        pp = purchase_plan(pb, period)
+        for j in np.flatnonzero(pp.available_period >= 0):
+            avail_on[int(j)] = pb.period_start(int(pp.available_period[j])).date().isoformat()
     for i, comp in enumerate(fm.components):
         k = int(pb.system_of[i])
         system = systems[comp.system_id]
@@ -269,7 +277,9 @@ def work_orders(
             )
         labor = (Labor(pb.skill_ids[pb.skill_of[i]], comp.crew_size, float(fm.pm_duration_h[i])),)
         mats = (
-            (Material(comp.spare_part, comp.parts_per_task),) if comp.spare_part is not None else ()
+            (Material(comp.spare_part, comp.parts_per_task, avail_on.get(i)),)
+            if comp.spare_part is not None
+            else ()
         )
         slot = hours.get(comp.id)
         if slot is not None:

@@ -411,10 +411,17 @@ def min_makespan_cumulative(
     for g in range(n_groups):
         if by_group[g][0]:
             m.add_cumulative(by_group[g][0], by_group[g][1], int(capacity[g]))
-    m.minimize(sum(ms))
+    # Makespans first; among equally short schedules the earliest starts (a canonical
+    # tie-break, so the returned schedule does not depend on the search path).
+    weight = 1 + sum(int(horizon[g]) for g in range(n_groups)) * max(len(starts), 1)
+    m.minimize(weight * sum(ms) + sum(starts))
     solver = cp_model.CpSolver()
     if time_limit_s is not None:
-        solver.parameters.max_time_in_seconds = float(time_limit_s)
+        if num_workers == 1:
+            # deterministic time: reproducible under any machine load
+            solver.parameters.max_deterministic_time = float(time_limit_s)
+        else:
+            solver.parameters.max_time_in_seconds = float(time_limit_s)
     solver.parameters.num_workers = int(num_workers)
     solver.parameters.random_seed = 0
     status = solver.solve(m)

@@ -467,6 +467,10 @@ def pinned_diagnosis(problem: PlanningProblem) -> list[str]:
                 " but has no period where its work is allowed and its system"
                 f" {problem.system_ids[problem.system_of[i]]} may open"
             )
+    if problem.has_parts and not out:
+        from optimizer.purchasing import must_do_shortages
+
+        out.extend(must_do_shortages(problem, _eligible(problem, crew_filter=True)))
     return out
 
 
@@ -644,6 +648,12 @@ class DirectModel:
     row_ub: FloatArray
     matrix: sp.csr_matrix
     n_rows_by_family: dict[str, int]
+    integer: BoolArray | None = None
+    """Integrality of every column (``None``: ``x``, ``y``, ``z`` integer, rest continuous)."""
+    parts_cols: tuple[int, int, int] | None = None
+    """Offsets of the stock ``I``, order quantity ``q`` and order ``o`` columns (parts)."""
+    parts_offset: float = 0.0
+    """Constant cost outside the columns (none today; kept for additive terms)."""
 
     def period_from_columns(self, col_value: FloatArray, n: int) -> IntArray:
         """Assignment encoded by a column vector (``x > 0.5``)."""
@@ -765,16 +775,185 @@ def build_direct_model(
         [idx.x_fixed.astype(np.float64), np.zeros(ny), idx.z_lb, np.zeros(n_slack)]
     )
     col_ub = np.concatenate([np.ones(nx + ny), idx.z_ub, np.full(n_slack, np.inf)])
+    families = {"assignment": n, "linking": nx, "crew": nc, "strengthening": ns}
+    if not problem.has_parts or elastic:
+        return DirectModel(
+            index=idx,
+            cost=cost,
+            col_lb=col_lb,
+            col_ub=col_ub,
+            row_lb=row_lb,
+            row_ub=row_ub,
+            matrix=matrix,
+            n_rows_by_family=families,
+        )
+    blk = stock_block(problem, idx)
+    n0 = matrix.shape[1]
+    x_part = sp.csr_matrix((blk.x_coef, (blk.x_row, blk.x_col)), shape=(blk.n_rows, idx.n_x))
+    lower = sp.hstack([x_part, sp.csr_matrix((blk.n_rows, n0 - idx.n_x)), blk.own], format="csr")
+    upper = sp.hstack([matrix, sp.csr_matrix((matrix.shape[0], blk.n_cols))], format="csr")
+    full = sp.vstack([upper, lower], format="csr")
+    integer = np.concatenate(
+        [np.ones(nx + ny + n, dtype=bool), np.zeros(n_slack, dtype=bool), blk.integer]
+    )
+    families |= {"stock balance": blk.n_balance, "order link": blk.n_rows - blk.n_balance}
     return DirectModel(
         index=idx,
-        cost=cost,
-        col_lb=col_lb,
-        col_ub=col_ub,
-        row_lb=row_lb,
-        row_ub=row_ub,
-        matrix=matrix,
-        n_rows_by_family={"assignment": n, "linking": nx, "crew": nc, "strengthening": ns},
+        cost=np.concatenate([cost, blk.cost]),
+        col_lb=np.concatenate([col_lb, blk.col_lb]),
+        col_ub=np.concatenate([col_ub, blk.col_ub]),
+        row_lb=np.concatenate([row_lb, blk.row_lb]),
+        row_ub=np.concatenate([row_ub, blk.row_ub]),
+        matrix=full,
+        n_rows_by_family=families,
+        integer=integer,
+        parts_cols=(n0, n0 + blk.n_stock, n0 + blk.n_stock + blk.n_orders),
     )
+
+
+@dataclass(frozen=True)
+class StockBlock:
+    """Rows and columns that model spare-part stock and new orders (see :func:`stock_block`).
+
+    Columns (in order): stock ``I[p, t]`` (continuous, >= 0), order quantity
+    ``q[p, a]`` (continuous) and order ``o[p, a]`` (binary) for every arrival period
+    ``a`` a new order can reach.  Rows: one balance row per ``(p, t)`` and one link row
+    ``q[p, a] <= M_p o[p, a]`` per order.
+    """
+
+    n_stock: int
+    n_orders: int
+    stock_part: IntArray
+    stock_period: IntArray
+    order_part: IntArray
+    order_period: IntArray
+    n_balance: int
+    n_rows: int
+    x_row: IntArray
+    x_col: IntArray
+    x_coef: FloatArray
+    own: sp.csr_matrix
+    cost: FloatArray
+    col_lb: FloatArray
+    col_ub: FloatArray
+    row_lb: FloatArray
+    row_ub: FloatArray
+    integer: BoolArray
+
+    @property
+    def n_cols(self) -> int:
+        """Number of stock and order columns."""
+        return self.n_stock + 2 * self.n_orders
+
+
+def stock_block(problem: PlanningProblem, idx: GroupingIndex) -> StockBlock:
+    """Spare-part stock of the grouping model (``problem.parts`` set).
+
+    ::
+
+        I[p,t] - I[p,t-1] - q[p,t] + sum_{i uses p} qty_i x[i,t] = A[p,t]   (balance)
+        q[p,a] - M_p o[p,a] <= 0                                            (order link)
+        cost  +=  hold_p I[p,t] + premium_p [a < lead_p] q[p,a] + K_p o[p,a]
+
+    with ``A[p,0] = on_hand_p + arrivals[p,0]``, ``A[p,t] = arrivals[p,t]``, ``I >= 0``
+    (no stock-out), orders arriving from the expedited lead time on (regular lead time
+    when the part cannot be expedited), and ``M_p`` the units every job of ``p`` could
+    use.  For a fixed ``x`` the cheapest ``I, q, o`` is the Wagner-Whitin plan of
+    :mod:`optimizer.purchasing`, so the objective equals
+    :func:`optimizer.plan.evaluate` at every optimum.
+    """
+    parts = problem.parts
+    assert parts is not None
+    n_p, n_t = parts.n_parts, problem.n_periods
+    first = np.clip(parts.expedite_periods(problem.period_h), 0, n_t)
+    lead = parts.lead_periods(problem.period_h)
+    hold = parts.holding_per_unit_period(problem.period_h)
+    xi, xt = idx.x_comp, idx.x_period
+    xp = parts.part_of[xi]
+    use = (xp >= 0) & (parts.qty[xi] > 0)
+    j_use = np.flatnonzero(use)
+    x_row = xp[j_use] * n_t + xt[j_use]
+    x_coef = parts.qty[xi[j_use]].astype(np.float64)
+    big = np.bincount(
+        parts.part_of[parts.part_of >= 0],
+        weights=parts.qty[parts.part_of >= 0].astype(np.float64),
+        minlength=n_p,
+    )
+    n_stock = n_p * n_t
+    o_len = n_t - first
+    o_part = np.repeat(np.arange(n_p), o_len)
+    o_first = np.cumsum(o_len) - o_len
+    o_per = first[o_part] + (np.arange(int(o_len.sum())) - o_first[o_part])
+    n_o = len(o_part)
+    # own columns: I (n_stock), q (n_o), o (n_o)
+    s_idx = np.arange(n_stock)
+    sp_part, sp_t = np.divmod(s_idx, n_t)
+    prev = np.flatnonzero(sp_t > 0)
+    rows = [s_idx, prev, o_part * n_t + o_per, n_stock + np.arange(n_o), n_stock + np.arange(n_o)]
+    cols = [
+        s_idx,
+        prev - 1,
+        n_stock + np.arange(n_o),
+        n_stock + np.arange(n_o),
+        n_stock + n_o + np.arange(n_o),
+    ]
+    vals = [np.ones(n_stock), -np.ones(len(prev)), -np.ones(n_o), np.ones(n_o), -big[o_part]]
+    own = sp.csr_matrix(
+        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+        shape=(n_stock + n_o, n_stock + 2 * n_o),
+    )
+    rhs = parts.arrivals.copy()
+    rhs[:, 0] += parts.on_hand
+    return StockBlock(
+        n_stock=n_stock,
+        n_orders=n_o,
+        stock_part=sp_part,
+        stock_period=sp_t,
+        order_part=o_part,
+        order_period=o_per,
+        n_balance=n_stock,
+        n_rows=n_stock + n_o,
+        x_row=x_row,
+        x_col=j_use,
+        x_coef=x_coef,
+        own=own,
+        cost=np.concatenate(
+            [
+                hold[sp_part],
+                np.where(o_per < lead[o_part], parts.cost_expedite_premium[o_part], 0.0),
+                parts.cost_order[o_part],
+            ]
+        ),
+        col_lb=np.zeros(n_stock + 2 * n_o),
+        col_ub=np.concatenate([np.full(n_stock + n_o, np.inf), np.ones(n_o)]),
+        row_lb=np.concatenate([rhs.ravel(), np.full(n_o, -np.inf)]),
+        row_ub=np.concatenate([rhs.ravel(), np.zeros(n_o)]),
+        integer=np.concatenate([np.zeros(n_stock + n_o, dtype=bool), np.ones(n_o, dtype=bool)]),
+    )
+
+
+def _stock_columns(problem: PlanningProblem, model: DirectModel, period: IntArray) -> FloatArray:
+    """Values of the stock/order columns for an assignment (its Wagner-Whitin orders)."""
+    from optimizer.purchasing import purchase_plan
+
+    assert model.parts_cols is not None
+    s0, q0, o0 = model.parts_cols
+    n_t = problem.n_periods
+    pp = purchase_plan(problem, period)
+    out = np.zeros(len(model.cost) - s0)
+    out[: q0 - s0] = pp.stock.ravel()
+    n_o = o0 - q0
+    parts = problem.parts
+    assert parts is not None
+    first = np.clip(parts.expedite_periods(problem.period_h), 0, n_t)
+    o_len = n_t - first
+    o_first = np.cumsum(o_len) - o_len
+    for o in pp.orders:
+        j = int(o_first[o.part] + (o.arrival_period - first[o.part]))
+        if 0 <= o.arrival_period - first[o.part] < o_len[o.part]:
+            out[q0 - s0 + j] += o.qty
+            out[q0 - s0 + n_o + j] = 1.0
+    return out
 
 
 @dataclass(frozen=True)
@@ -852,8 +1031,14 @@ def _run_highs(
     lp.a_matrix_.value_ = a.data.astype(np.float64)
     n_int = model.index.n_x + model.index.n_y + len(model.index.z_lb)
     if not relax:
-        kinds = [highspy.HighsVarType.kInteger] * n_int
-        kinds += [highspy.HighsVarType.kContinuous] * (a.shape[1] - n_int)
+        if model.integer is not None:
+            kinds = [
+                highspy.HighsVarType.kInteger if v else highspy.HighsVarType.kContinuous
+                for v in model.integer.tolist()
+            ]
+        else:
+            kinds = [highspy.HighsVarType.kInteger] * n_int
+            kinds += [highspy.HighsVarType.kContinuous] * (a.shape[1] - n_int)
         lp.integrality_ = kinds
     h.passModel(lp)
     if warm_col is not None:
@@ -938,6 +1123,8 @@ def solve_milp_direct(
     model = build_direct_model(problem, strengthen=strengthen)
     build_s = time.perf_counter() - t0
     warm_col = model.columns_from_period(ws) if ws is not None else None
+    if warm_col is not None and ws is not None and model.parts_cols is not None:
+        warm_col[model.parts_cols[0] :] = _stock_columns(problem, model, ws)
     res = _run_highs(model, time_limit_s=time_limit_s, gap=gap, warm_col=warm_col, relax=False)
     fam = ", ".join(f"{k} {v}" for k, v in model.n_rows_by_family.items())
     log = (
@@ -1037,16 +1224,72 @@ def _pyomo_variables(m: Any, problem: PlanningProblem, idx: GroupingIndex) -> No
 
 
 def _pyomo_objective(m: Any, problem: PlanningProblem, idx: GroupingIndex) -> None:
-    """``min sum_{(i,t) in X} h_i(t) x[i,t] + sum_{(k,t) in Y} S_k(t) y[k,t] + sum_i b_i z[i]``."""
+    """``min sum_{(i,t) in X} h_i(t) x[i,t] + sum_{(k,t) in Y} S_k(t) y[k,t] + sum_i b_i z[i]``.
+
+    Plus the purchasing cost of the stock family (:func:`_pyomo_stock`) when the
+    problem models spare parts.
+    """
     import pyomo.environ as pyo
 
     h = problem.penalty
     oc = problem.opening_cost
-    m.cost = pyo.Objective(
-        expr=pyo.quicksum(float(h[i, t]) * m.x[i, t] for i, t in m.X)
+    expr = (
+        pyo.quicksum(float(h[i, t]) * m.x[i, t] for i, t in m.X)
         + pyo.quicksum(float(oc[k, t]) * m.y[k, t] for k, t in m.Y)
-        + pyo.quicksum(float(idx.z_cost[i]) * m.z[i] for i in m.I),
-        sense=pyo.minimize,
+        + pyo.quicksum(float(idx.z_cost[i]) * m.z[i] for i in m.I)
+    )
+    if hasattr(m, "stock_cost"):
+        expr = expr + m.stock_cost
+    m.cost = pyo.Objective(expr=expr, sense=pyo.minimize)
+
+
+def _pyomo_stock(m: Any, problem: PlanningProblem, idx: GroupingIndex) -> None:
+    """Spare-part stock (only when the problem models parts; see :func:`stock_block`):
+
+    ``I[p,t] = I[p,t-1] + A[p,t] + q[p,t] - sum_{i uses p} qty_i x[i,t]``, ``I >= 0``,
+    ``q[p,a] <= M_p o[p,a]``; cost ``hold_p I + premium_p [a < lead_p] q + K_p o``.
+    """
+    if not problem.has_parts:
+        return
+    import pyomo.environ as pyo
+
+    blk = stock_block(problem, idx)
+    n_t = problem.n_periods
+    m.S = pyo.Set(initialize=range(blk.n_stock))
+    m.O = pyo.Set(initialize=range(blk.n_orders))
+    m.stock = pyo.Var(m.S, domain=pyo.NonNegativeReals)
+    m.order_qty = pyo.Var(m.O, domain=pyo.NonNegativeReals)
+    m.order = pyo.Var(m.O, domain=pyo.Binary)
+    uses: list[list[tuple[int, float]]] = [[] for _ in range(blk.n_stock)]
+    for r, j, c in zip(blk.x_row.tolist(), blk.x_col.tolist(), blk.x_coef.tolist(), strict=True):
+        uses[r].append((j, c))
+    arrive: dict[int, int] = {
+        int(p * n_t + a): o
+        for o, (p, a) in enumerate(
+            zip(blk.order_part.tolist(), blk.order_period.tolist(), strict=True)
+        )
+    }
+    xi, xt = idx.x_comp, idx.x_period
+    rhs = blk.row_lb[: blk.n_stock]
+
+    def balance(m: Any, r: int) -> Any:
+        prev = m.stock[r - 1] if r % n_t else 0.0
+        q = m.order_qty[arrive[r]] if r in arrive else 0.0
+        used = pyo.quicksum(c * m.x[int(xi[j]), int(xt[j])] for j, c in uses[r])
+        return m.stock[r] - prev - q + used == float(rhs[r])
+
+    m.stock_balance = pyo.Constraint(m.S, rule=balance)
+    big = -blk.own.toarray()[blk.n_stock :, blk.n_stock + blk.n_orders :].diagonal()
+
+    def link(m: Any, o: int) -> Any:
+        return m.order_qty[o] <= float(big[o]) * m.order[o]
+
+    m.order_link = pyo.Constraint(m.O, rule=link)
+    c = blk.cost
+    m.stock_cost = (
+        pyo.quicksum(float(c[r]) * m.stock[r] for r in m.S)
+        + pyo.quicksum(float(c[blk.n_stock + o]) * m.order_qty[o] for o in m.O)
+        + pyo.quicksum(float(c[blk.n_stock + blk.n_orders + o]) * m.order[o] for o in m.O)
     )
 
 
@@ -1129,6 +1372,7 @@ def _pyomo_strengthening(m: Any, problem: PlanningProblem, idx: GroupingIndex) -
 _PYOMO_FAMILIES: tuple[Callable[[Any, PlanningProblem, GroupingIndex], None], ...] = (
     _pyomo_sets,
     _pyomo_variables,
+    _pyomo_stock,
     _pyomo_objective,
     _pyomo_assignment,
     _pyomo_linking,

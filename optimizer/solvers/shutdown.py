@@ -333,8 +333,16 @@ def schedule_shutdown(
     # (every job starts at 0 or at another job's end), so its starts are multiples of g
     # and nothing is lost, while CP-SAT's domains shrink g-fold (60x for whole hours).
     g_unit = int(np.gcd.reduce(dur)) if len(dur) and dur.any() else 1
+    # One worker and a deterministic time budget: the same shutdown always gets the
+    # same schedule, whatever the machine's load (plans must be reproducible).
     res = min_makespan_cumulative(
-        dur // g_unit, qty, group, cap, horizon // g_unit, time_limit_s=time_limit_s
+        dur // g_unit,
+        qty,
+        group,
+        cap,
+        horizon // g_unit,
+        time_limit_s=time_limit_s,
+        num_workers=1,
     )
     log: tuple[str, ...] = ()
     if res.status is Status.INFEASIBLE:

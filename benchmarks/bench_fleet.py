@@ -1,0 +1,132 @@
+"""Fleet-scale scheduler benchmarks: shared crews and spare-part stock (issue 4).
+
+Instances come from ``benchmarks/fleetgen.py`` with ``crews="tight"``: one technician
+pool per skill and site (50 systems, ~1,000 components per site), 8 h weekday shifts,
+and the generator's spare parts (5 on hand, 14-day lead time, ordering cost 50), so
+crews and stock couple the systems.  Cases:
+
+* ``fleet1k``: 1,000 components / 50 systems / 365 days, target <= 1% gap in <= 10 s;
+* ``fleet10k``: 10,000 components / 500 systems / 365 days, target <= 1% gap in
+  <= 60 s and peak memory <= 4 GiB;
+* ``multiyear``: 2,000 components / 100 systems over 5 years in weekly periods, with a
+  hard life limit (``max_age_h``) on a fifth of the components.
+
+Opportune: ``solve_lagrange`` (what ``solve(method="auto")`` picks at this size).
+Reference, same instance, same run: the monolithic Pyomo MILP (plain crew rows) solved
+by HiGHS, with the same time limit and with a longer one.  Peak memory is the process's
+maximum resident set size (``resource.getrusage``), measured in a fresh subprocess per
+solver so the two do not mix.
+
+Run: ``python3 benchmarks/bench_fleet.py [--cases fleet1k,fleet10k,multiyear]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+CASES = {
+    "fleet1k": {"n": 1000, "k": 50, "days": 365, "period": 1.0, "limit": 10.0, "life": False},
+    "fleet10k": {"n": 10000, "k": 500, "days": 365, "period": 1.0, "limit": 60.0, "life": False},
+    "multiyear": {"n": 2000, "k": 100, "days": 5 * 364, "period": 7.0, "limit": 60.0, "life": True},
+}
+
+
+def build(case: str, seed: int = 1):  # type: ignore[no-untyped-def]
+    from fleetgen import make_scenario
+
+    from optimizer.build import build_problem
+    from optimizer.loading import parse_scenario
+
+    c = CASES[case]
+    doc = make_scenario(
+        c["n"], c["k"], seed=seed, crews="tight", horizon_days=c["days"], period_days=c["period"]
+    )
+    if c["life"]:
+        # a hard life limit on every fifth component: 1.3 x its age now... at most
+        # 1.6 characteristic lives
+        for site in doc["fleet"]["sites"]:
+            for system in site["systems"]:
+                for j, comp in enumerate(system["components"]):
+                    if j % 5 == 0:
+                        comp["max_age_h"] = round(comp["age_h"] * 1.3 + 2000.0, 1)
+    return build_problem(parse_scenario(doc)).problem
+
+
+def run_one(case: str, solver: str, limit: float) -> dict[str, object]:
+    t0 = time.perf_counter()
+    pb = build(case)
+    t_build = time.perf_counter() - t0
+    from optimizer.plan import evaluate, violations
+
+    t1 = time.perf_counter()
+    if solver == "lagrange":
+        from optimizer.solvers.lagrange import solve_lagrange
+
+        plan = solve_lagrange(pb, time_limit_s=limit)
+    else:
+        from optimizer.solvers.milp import solve_milp
+
+        plan = solve_milp(pb, backend="pyomo", strengthen=False, time_limit_s=limit, gap=1e-4)
+    wall = time.perf_counter() - t1
+    ok = plan.feasible and not violations(pb, plan.period)
+    obj = evaluate(pb, plan.period)["total"] if ok else float("inf")
+    return {
+        "case": case,
+        "solver": solver,
+        "n": pb.n_components,
+        "periods": pb.n_periods,
+        "build_s": round(t_build, 2),
+        "wall_s": round(wall, 2),
+        "status": str(plan.status),
+        "objective": obj,
+        "bound": plan.lower_bound,
+        "gap": (obj - plan.lower_bound) / obj if ok and obj > 0 else None,
+        "feasible": ok,
+        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "log": list(plan.log)[:4],
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--cases", default="fleet1k,fleet10k,multiyear")
+    ap.add_argument("--skip-monolithic", action="store_true")
+    ap.add_argument(
+        "--mono-factor",
+        type=float,
+        default=6.0,
+        help="second monolithic run with this multiple of the time limit",
+    )
+    ap.add_argument("--one", nargs=3, metavar=("CASE", "SOLVER", "LIMIT"), help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.one:
+        print(json.dumps(run_one(args.one[0], args.one[1], float(args.one[2]))))
+        return
+    for case in args.cases.split(","):
+        limit = CASES[case]["limit"]
+        runs = [("lagrange", limit)]
+        if not args.skip_monolithic:
+            runs += [("pyomo", limit), ("pyomo", limit * args.mono_factor)]
+        for solver, lim in runs:
+            out = subprocess.run(
+                [sys.executable, __file__, "--one", case, solver, str(lim)],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            line = out.stdout.strip().splitlines()[-1] if out.stdout.strip() else out.stderr[-2000:]
+            print(f"[{case}/{solver}/{lim:g}s] {line}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1224 @@
+"""Lagrangian decomposition for fleets coupled by shared crews and spare-part stock.
+
+Why not one MILP: at fleet scale the monolithic model's LP alone takes longer than the
+time budget (``benchmarks/README.md``), and HiGHS finds few incumbents.  This module
+instead prices the coupling and solves many small exact problems.
+
+Relaxation (the bound)
+----------------------
+Start from the MILP of :mod:`optimizer.solvers.milp` and add, for every system ``k``,
+period ``t`` and finite-capacity skill ``s``, the *local copy* of the crew row
+``sum_{i in k, s} l_i x[i,t] <= C[s,t]`` (one system cannot use more technician-hours
+than the whole pool has).  Dualize
+
+* the assignment rows ``sum_t x[i,t] + z[i] = 1`` with free multipliers ``v_i``;
+* the shared crew rows ``sum_i l_i x[i,.] <= C[s,t]`` with ``lambda[s,t] >= 0``;
+* the stock rows ``U_p(t) <= E_p(t)`` before the earliest delivery of a new order of
+  part ``p`` (``U`` cumulative use, ``E`` on-hand plus already-ordered units) with
+  ``pi[p,t] >= 0``.
+
+What remains separates by *opening* ``(k, t)``: open it (pay ``S_k(t)``) and pick, per
+skill, the subset of its components with negative reduced cost
+``r_it = h_i(t) + l_i sum_{u in span} lambda[s,u] + qty_i sum_{u=t..first_p-1} pi[p,u]
+- v_i`` that fits in ``C[s,t]`` -- a 0/1 knapsack per (k, t, s), solved exactly by a
+vectorised dynamic programme over capacity units (weights rounded *down* to the unit
+when they are not multiples of it, which only relaxes further).  Deferral is
+``min(0, b_i - v_i)``.  So for every multiplier vector
+
+    L(v, lambda, pi) = sum_i v_i + sum_i min(0, b_i - v_i)
+                       + sum_(k,t) min(0, S_k(t) + sum_s KS_kts)
+                       - sum lambda C - sum pi E  + (pinned work)
+
+is a proven lower bound of the optimum.  Purchasing costs are bounded below by the
+holding cost of the stock that certainly stays on the shelf, ``hold_p I_p(t) >=
+hold_p alpha (E_p(t) - U_p(t))`` for any ``alpha in [0, 1]`` (``I >= 0`` and
+``I >= E - U``), which is linear in the plan; ordering and expediting are bounded by 0.
+The multipliers are improved by projected subgradient steps with Polyak's step length
+towards the best plan's cost.  This dual is at least as strong as the LP relaxation of
+the strengthened MILP (the knapsacks are integral), usually stronger.
+
+Plans (the upper bound)
+-----------------------
+Each dual iterate suggests openings and their jobs; a greedy pass turns them into a
+feasible plan (openings by their Lagrangian value, jobs accepted while every crew
+period they span and the stock before the earliest delivery have room; the rest
+deferred, or placed at their cheapest feasible period when they may not be deferred).
+The best plan is then *polished*: per crew pool (site), a MILP restricted to the
+periods that any dual iterate or the incumbent used for its components, with every
+other component pinned at its incumbent period, warm-started with the incumbent.
+
+References
+----------
+.. [1] M. L. Fisher, "The Lagrangian relaxation method for solving integer programming
+   problems", Management Science 27 (1981) 1-18.
+.. [2] B. T. Polyak, "Minimization of unsmooth functionals", USSR Computational
+   Mathematics and Mathematical Physics 9 (1969) 14-29 (step length).
+.. [3] G. Cornuejols, R. Sridharan, J. M. Thizy, "A comparison of heuristics and
+   relaxations for the capacitated plant location problem", European Journal of
+   Operational Research 50 (1991) 280-297 (dualizing assignment rows; knapsack
+   subproblems).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from optimizer.plan import BEYOND, Plan, Status, crew_load_h, evaluate, violations
+from optimizer.problem import (
+    NO_PIN,
+    PIN_BEYOND,
+    BoolArray,
+    FloatArray,
+    IntArray,
+    PlanningProblem,
+)
+from optimizer.solvers.milp import (
+    _eligible,
+    check_inputs,
+    pinned_diagnosis,
+)
+
+__all__ = ["LagrangeResult", "lagrangian_bound", "make_stock_feasible", "solve_lagrange"]
+
+_TOL = 1e-9
+_MAX_UNITS = 64
+"""Most capacity units per knapsack (finer crews are discretized, rounding weights down)."""
+
+
+# --------------------------------------------------------------------------------------
+# Static data
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Data:
+    """Pairs, groups and coefficients that stay fixed over the iterations."""
+
+    pi: IntArray  # component of each free pair
+    pt: IntArray  # period of each free pair
+    pk: IntArray  # system of each pair
+    ps: IntArray  # skill of each pair (-1: no skill)
+    h: FloatArray  # penalty of each pair
+    grp: IntArray  # knapsack group (k, t, s) of each pair
+    yk: IntArray  # opening (k, t) index of each pair
+    w_units: IntArray  # weight in capacity units (0 when the skill is uncapacitated)
+    g_cap: IntArray  # capacity units of each group (large when uncapacitated)
+    g_y: IntArray  # opening of each group
+    y_k: IntArray  # system of each opening
+    y_t: IntArray  # period of each opening
+    y_cost: FloatArray  # opening cost
+    y_forced: BoolArray  # opening forced by pinned work
+    free: IntArray  # free components
+    b: FloatArray  # deferral cost of every component (inf: must do)
+    cap: FloatArray  # (S, T) capacity, 0 where infinite (only finite cells dualized)
+    cap_fin: BoolArray  # (S, T) finite capacity
+    span: IntArray  # span of each component
+    load: FloatArray  # per-period load of each component
+    pinned_const: float  # cost of pinned work (penalty + deferral + openings forced)
+    pin_load: FloatArray  # (S, T) load of pinned work
+    part_first: IntArray  # (P,) earliest delivery period of a new order
+    supply: FloatArray  # (P, T) on-hand + ordered units by t
+    hold: FloatArray  # (P,) holding per unit and period
+    pin_use: FloatArray  # (P, T) units used by pinned work in each period
+
+
+def _unit(load: FloatArray, cap: FloatArray) -> float:
+    """Capacity unit: exact when loads and capacities are multiples of a small unit."""
+    vals = np.concatenate([load[load > 0], cap[np.isfinite(cap) & (cap > 0)]])
+    top = float(cap[np.isfinite(cap)].max()) if np.isfinite(cap).any() else 1.0
+    if not len(vals):
+        return 1.0
+    for u in (1.0, 0.5, 0.25, 0.125, 0.1, 0.05):
+        if np.allclose(vals / u, np.round(vals / u), atol=1e-9) and top / u <= _MAX_UNITS:
+            return u
+    return max(top / _MAX_UNITS, 1e-9)
+
+
+def _prepare(problem: PlanningProblem) -> _Data:
+    n_t, n_s = problem.n_periods, len(problem.skill_ids)
+    elig = _eligible(problem, crew_filter=True)
+    pin = problem.pinned_period
+    free_mask = pin == NO_PIN
+    elig[~free_mask] = False
+    pi, pt = np.nonzero(elig)
+    pi = pi.astype(np.int64)
+    pt = pt.astype(np.int64)
+    pk = problem.system_of[pi]
+    ps = problem.skill_of[pi] if n_s else np.full(len(pi), -1, dtype=np.int64)
+    load = problem.load_per_period_h
+    span = problem.span_periods
+    cap = problem.crew_hours if n_s else np.zeros((0, n_t))
+    cap_fin = np.isfinite(cap)
+    pinned = np.flatnonzero(pin >= 0)
+    pin_period = np.where(pin >= 0, pin, BEYOND)
+    pin_load = crew_load_h(problem, pin_period) if n_s else np.zeros((0, n_t))
+    unit = _unit(load, cap)
+    # capacity per (k, t, s) group: the pool's capacity minus pinned load there
+    fin_pair = cap_fin[ps, pt] if n_s else np.zeros(len(pi), dtype=bool)
+    w_units = np.where(fin_pair, np.floor(load[pi] / unit + 1e-9), 0).astype(np.int64)
+    n_k = problem.n_systems
+    y_key = pk * n_t + pt
+    forced = np.zeros((n_k, n_t), dtype=bool)
+    forced[problem.system_of[pinned], pin[pinned]] = True
+    fk, ft = np.nonzero(forced)
+    all_y = np.unique(np.concatenate([y_key, fk * n_t + ft]))
+    yk = np.searchsorted(all_y, y_key)
+    y_k, y_t = np.divmod(all_y, n_t)
+    y_forced = forced[y_k, y_t]
+    g_key = yk * max(n_s, 1) + np.maximum(ps, 0)
+    ug, grp = np.unique(g_key, return_inverse=True)
+    g_y, g_s = np.divmod(ug, max(n_s, 1))
+    if n_s:
+        g_t = y_t[g_y]
+        g_capf = cap[g_s, g_t]
+        # the pinned load of the same system, skill and period occupies the local copy
+        same = np.zeros(len(ug))
+        if len(pinned):
+            pk_key = (
+                np.searchsorted(all_y, problem.system_of[pinned] * n_t + pin[pinned]) * max(n_s, 1)
+                + problem.skill_of[pinned]
+            )
+            pos = np.searchsorted(ug, pk_key)
+            ok = (pos < len(ug)) & (ug[np.minimum(pos, len(ug) - 1)] == pk_key)
+            np.add.at(same, pos[ok], load[pinned[ok]])
+        g_cap = np.where(
+            np.isfinite(g_capf),
+            np.floor(np.maximum(g_capf - same, 0.0) / unit + 1e-9),
+            10**9,
+        ).astype(np.int64)
+    else:
+        g_cap = np.full(len(ug), 10**9, dtype=np.int64)
+    pinned_const = float(problem.penalty[pinned, pin[pinned]].sum())
+    pinned_const += float(problem.penalty_beyond[pin == PIN_BEYOND].sum())
+    pinned_const += float(problem.opening_cost[forced].sum())
+    parts = problem.parts
+    if problem.has_parts and parts is not None:
+        first = np.clip(parts.expedite_periods(problem.period_h), 0, n_t)
+        supply = parts.on_hand[:, None] + np.cumsum(parts.arrivals, axis=1)
+        hold = parts.holding_per_unit_period(problem.period_h)
+        pin_use = np.zeros((parts.n_parts, n_t))
+        on = (pin >= 0) & (parts.part_of >= 0)
+        np.add.at(pin_use, (parts.part_of[on], pin[on]), parts.qty[on].astype(np.float64))
+    else:
+        first = np.zeros(0, dtype=np.int64)
+        supply = np.zeros((0, n_t))
+        hold = np.zeros(0)
+        pin_use = np.zeros((0, n_t))
+    return _Data(
+        pi=pi,
+        pt=pt,
+        pk=pk,
+        ps=ps,
+        h=problem.penalty[pi, pt].astype(np.float64),
+        grp=grp.astype(np.int64),
+        yk=yk.astype(np.int64),
+        w_units=w_units,
+        g_cap=g_cap,
+        g_y=g_y.astype(np.int64),
+        y_k=y_k.astype(np.int64),
+        y_t=y_t.astype(np.int64),
+        # a forced opening's cost is in pinned_const
+        y_cost=np.where(y_forced, 0.0, problem.opening_cost[y_k, y_t]).astype(np.float64),
+        y_forced=y_forced,
+        free=np.flatnonzero(free_mask),
+        b=problem.penalty_beyond.astype(np.float64),
+        cap=np.where(cap_fin, cap, 0.0),
+        cap_fin=cap_fin,
+        span=span,
+        load=load,
+        pinned_const=pinned_const,
+        pin_load=pin_load,
+        part_first=first,
+        supply=supply,
+        hold=hold,
+        pin_use=pin_use,
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Subproblem: knapsacks per opening
+# --------------------------------------------------------------------------------------
+
+
+def _window_sum(values: FloatArray, row: IntArray, start: IntArray, span: IntArray) -> FloatArray:
+    """``sum(values[row, start : start + span])`` (clipped at the horizon), vectorized."""
+    n_t = values.shape[1]
+    cs = np.concatenate([np.zeros((values.shape[0], 1)), np.cumsum(values, axis=1)], axis=1)
+    end = np.minimum(start + span, n_t)
+    out: FloatArray = cs[row, end] - cs[row, start]
+    return out
+
+
+def _knapsacks(
+    r: FloatArray, grp: IntArray, w: IntArray, g_cap: IntArray, n_g: int
+) -> tuple[FloatArray, BoolArray]:
+    """Exact 0/1 knapsack (minimize the sum of negative ``r``) in every group.
+
+    Returns the optimal value of each group and which items are picked.
+    """
+    val = np.zeros(n_g)
+    pick = np.zeros(len(r), dtype=bool)
+    neg = np.flatnonzero(r < -_TOL)
+    if not len(neg):
+        return val, pick
+    g = grp[neg]
+    # groups whose negative items all fit need no DP
+    tot_w = np.bincount(g, weights=w[neg], minlength=n_g)
+    easy = tot_w <= g_cap
+    e_items = neg[easy[g]]
+    pick[e_items] = True
+    val += np.bincount(grp[e_items], weights=r[e_items], minlength=n_g)
+    hard_items = neg[~easy[g]]
+    if not len(hard_items):
+        return val, pick
+    order = hard_items[np.lexsort((r[hard_items], grp[hard_items]))]
+    hg = grp[order]
+    ug, local = np.unique(hg, return_inverse=True)
+    first = np.searchsorted(hg, ug)
+    rank = np.arange(len(order)) - first[local]
+    caps = g_cap[ug]
+    c_max = int(caps.max())
+    n_h = len(ug)
+    f = np.zeros((n_h, c_max + 1))
+    cols = np.arange(c_max + 1)
+    takes: list[tuple[IntArray, IntArray, BoolArray]] = []
+    for j in range(int(rank.max()) + 1):
+        at = np.flatnonzero(rank == j)
+        rows = local[at]
+        items = order[at]
+        wj = w[items]
+        rj = r[items]
+        src = cols[None, :] - wj[:, None]
+        fr = f[rows]
+        cand = np.where(src >= 0, fr[np.arange(len(rows))[:, None], np.maximum(src, 0)], np.inf)
+        cand = cand + rj[:, None]
+        take = cand < fr - 1e-12
+        f[rows] = np.where(take, cand, fr)
+        takes.append((rows, items, take))
+    c = caps.copy()
+    val[ug] += f[np.arange(n_h), c]
+    for rows, items, take in reversed(takes):
+        t_now = take[np.arange(len(rows)), c[rows]]
+        pick[items[t_now]] = True
+        c[rows[t_now]] -= w[items[t_now]]
+    return val, pick
+
+
+@dataclass(frozen=True)
+class _Dual:
+    value: float
+    pick: BoolArray  # pairs picked in opened groups
+    opened: BoolArray  # openings
+    y_val: FloatArray  # Lagrangian value of each opening
+    defer: BoolArray  # z of each component (free ones)
+
+
+def _evaluate_dual(
+    problem: PlanningProblem,
+    d: _Data,
+    v: FloatArray,
+    lam: FloatArray,
+    pi_mult: FloatArray,
+    alpha: FloatArray,
+) -> _Dual:
+    """Lagrangian value and subproblem solution at the multipliers."""
+    r = d.h - v[d.pi]
+    if lam.size:
+        fin = d.ps >= 0
+        lam_cost = np.zeros(len(r))
+        lam_cost[fin] = d.load[d.pi[fin]] * _window_sum(
+            lam, d.ps[fin], d.pt[fin], d.span[d.pi[fin]]
+        )
+        r = r + lam_cost
+    const = d.pinned_const
+    if problem.has_parts and problem.parts is not None:
+        parts = problem.parts
+        n_t = problem.n_periods
+        # per use in period tau: qty * (sum_{t=tau..first-1} pi - hold * sum_{t>=tau} alpha)
+        rev = np.cumsum((pi_mult - d.hold[:, None] * alpha)[:, ::-1], axis=1)[:, ::-1]
+        pp = parts.part_of[d.pi]
+        on = pp >= 0
+        r[on] += parts.qty[d.pi[on]] * rev[pp[on], d.pt[on]]
+        const += float(np.sum(d.hold[:, None] * alpha * d.supply))
+        const -= float(np.sum(pi_mult * d.supply))
+        const += float(np.sum(rev * d.pin_use))
+        del n_t
+    n_g = len(d.g_y)
+    g_val, pick = _knapsacks(r, d.grp, d.w_units, d.g_cap, n_g)
+    y_val = d.y_cost + np.bincount(d.g_y, weights=g_val, minlength=len(d.y_cost))
+    opened = d.y_forced | (y_val < -_TOL)
+    pick &= opened[d.yk]
+    vf = v[d.free]
+    bf = d.b[d.free]
+    defer = np.isfinite(bf) & (bf - vf < 0)
+    z_term = np.where(defer, bf - vf, 0.0)
+    value = float(vf.sum() + z_term.sum() + y_val[opened].sum() + const)
+    if lam.size:
+        value -= float(np.sum(lam * (d.cap - d.pin_load)))
+    return _Dual(value, pick, opened, y_val, defer)
+
+
+def _subgradient(
+    problem: PlanningProblem, d: _Data, dual: _Dual
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Subgradients for v, lambda, pi, and the usage per part and period (for alpha)."""
+    n = problem.n_components
+    cnt = np.bincount(d.pi[dual.pick], minlength=n).astype(np.float64)
+    g_v = np.zeros(n)
+    g_v[d.free] = 1.0 - cnt[d.free] - dual.defer
+    n_s, n_t = d.cap.shape
+    if n_s:
+        j = np.flatnonzero(dual.pick & (d.ps >= 0))
+        period = np.full(n, BEYOND, dtype=np.int64)
+        load = np.zeros((n_s, n_t))
+        # picked pairs may repeat a component: accumulate pair by pair
+        from optimizer.plan import span_cells
+
+        job, cell = span_cells(d.pt[j], d.span[d.pi[j]], n_t)
+        np.add.at(load, (d.ps[j][job], cell), d.load[d.pi[j][job]])
+        del period
+        g_l = np.where(d.cap_fin, load + d.pin_load - d.cap, 0.0)
+    else:
+        g_l = np.zeros((0, n_t))
+    use = np.zeros_like(d.supply)
+    if problem.has_parts and problem.parts is not None:
+        parts = problem.parts
+        j = np.flatnonzero(dual.pick)
+        pp = parts.part_of[d.pi[j]]
+        on = pp >= 0
+        np.add.at(use, (pp[on], d.pt[j][on]), parts.qty[d.pi[j][on]].astype(np.float64))
+        use = np.cumsum(use + d.pin_use, axis=1)
+        g_p = use - d.supply
+        mask = np.arange(n_t)[None, :] < d.part_first[:, None]
+        g_p = np.where(mask, g_p, 0.0)
+    else:
+        g_p = np.zeros_like(d.supply)
+    return g_v, g_l, g_p, use
+
+
+# --------------------------------------------------------------------------------------
+# Primal: greedy plan from a dual iterate
+# --------------------------------------------------------------------------------------
+
+
+class _Room:
+    """Remaining crew hours and stock before the earliest delivery, with fit tests."""
+
+    def __init__(self, problem: PlanningProblem, d: _Data) -> None:
+        self.problem = problem
+        self.d = d
+        self.cap = np.where(d.cap_fin, d.cap - d.pin_load, np.inf) * (1 + 1e-9) + 1e-9
+        self.has_parts = problem.has_parts
+        if self.has_parts and problem.parts is not None:
+            self.part_of = problem.parts.part_of
+            self.qty = problem.parts.qty.astype(np.float64)
+            # slack[p, t] = supply - cumulative use, only t < first matters
+            self.slack = d.supply - np.cumsum(d.pin_use, axis=1)
+            self.first = d.part_first
+
+    def fits(self, i: int, t: int) -> bool:
+        d = self.d
+        if d.cap.shape[0]:
+            s = int(self.problem.skill_of[i])
+            end = min(t + int(d.span[i]), self.problem.n_periods)
+            if (self.cap[s, t:end] < d.load[i] - 1e-12).any():
+                return False
+        if self.has_parts:
+            p = int(self.part_of[i])
+            if p >= 0 and t < self.first[p] and self.qty[i] > 0:
+                if (self.slack[p, t : self.first[p]] < self.qty[i] - 1e-9).any():
+                    return False
+        return True
+
+    def take(self, i: int, t: int, sign: float = 1.0) -> None:
+        d = self.d
+        if d.cap.shape[0]:
+            s = int(self.problem.skill_of[i])
+            end = min(t + int(d.span[i]), self.problem.n_periods)
+            self.cap[s, t:end] -= sign * d.load[i]
+        if self.has_parts:
+            p = int(self.part_of[i])
+            if p >= 0:
+                self.slack[p, t:] -= sign * self.qty[i]
+
+
+def _greedy(problem: PlanningProblem, d: _Data, dual: _Dual, elig: BoolArray) -> IntArray:
+    """Feasible plan from the openings and picks of a dual iterate."""
+    n = problem.n_components
+    pin = problem.pinned_period
+    period = np.where(pin >= 0, pin, BEYOND).astype(np.int64)
+    room = _Room(problem, d)
+    done = pin != NO_PIN
+    j = np.flatnonzero(dual.pick)
+    # openings by Lagrangian value (most negative first); inside, cheapest pairs first
+    key = dual.y_val[d.yk[j]]
+    j = j[np.lexsort((d.h[j] - d.b[d.pi[j]], key))]
+    open_now = np.zeros((problem.n_systems, problem.n_periods), dtype=bool)
+    open_now[d.y_k[d.y_forced], d.y_t[d.y_forced]] = True
+    for jj in j.tolist():
+        i = int(d.pi[jj])
+        if done[i]:
+            continue
+        t = int(d.pt[jj])
+        if room.fits(i, t):
+            period[i] = t
+            done[i] = True
+            room.take(i, t)
+            open_now[d.pk[jj], t] = True
+    # drop jobs whose opening is not worth it alone (the opening serves too little)
+    _prune_openings(problem, period, room)
+    # jobs that may not be deferred: cheapest feasible period (joining open ones first)
+    must = np.flatnonzero((period == BEYOND) & (pin == NO_PIN) & ~np.isfinite(d.b))
+    for i in must.tolist():
+        k = int(problem.system_of[i])
+        opened_k = np.zeros(problem.n_periods, dtype=bool)
+        same = (problem.system_of == k) & (period >= 0)
+        opened_k[period[same]] = True
+        cost = problem.penalty[i] + np.where(opened_k, 0.0, problem.opening_cost[k])
+        cost = np.where(elig[i], cost, np.inf)
+        for t in np.argsort(cost).tolist():
+            if not np.isfinite(cost[t]):
+                break
+            if room.fits(i, t):
+                period[i] = t
+                room.take(i, t)
+                break
+    del n
+    return period
+
+
+def _prune_openings(problem: PlanningProblem, period: IntArray, room: _Room) -> None:
+    """Defer the jobs of openings that cost more than deferring all their jobs."""
+    done = np.flatnonzero((period >= 0) & (problem.pinned_period == NO_PIN))
+    if not len(done):
+        return
+    k = problem.system_of[done]
+    t = period[done]
+    key = k * problem.n_periods + t
+    saving = problem.penalty_beyond[done] - problem.penalty[done, t]
+    uk, inv = np.unique(key, return_inverse=True)
+    tot = np.bincount(inv, weights=np.where(np.isfinite(saving), saving, 1e300))
+    pinned_there = np.zeros(len(uk), dtype=bool)
+    pins = np.flatnonzero(problem.pinned_period >= 0)
+    if len(pins):
+        pk = problem.system_of[pins] * problem.n_periods + problem.pinned_period[pins]
+        pinned_there = np.isin(uk, pk)
+    oc = problem.opening_cost.ravel()[uk]
+    bad = (tot < oc) & ~pinned_there
+    for j in np.flatnonzero(bad[inv]).tolist():
+        i = int(done[j])
+        room.take(i, int(period[i]), sign=-1.0)
+        period[i] = BEYOND
+
+
+# --------------------------------------------------------------------------------------
+# Driver
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LagrangeResult:
+    """Outcome of the dual phase.
+
+    Parameters
+    ----------
+    bound : float
+        Best Lagrangian lower bound (currency).
+    period : ndarray of int
+        Best plan found (``BEYOND`` = deferred).
+    objective : float
+        Its cost (:func:`optimizer.plan.evaluate`).
+    iterations : int
+        Pricing rounds done.
+    candidates : ndarray of bool, shape (n, T)
+        Periods that some generated pattern used for each component (for polishing).
+    columns : int
+        Patterns generated.
+    """
+
+    bound: float
+    period: IntArray
+    objective: float
+    iterations: int
+    candidates: BoolArray
+    columns: int = 0
+
+
+class _Master:
+    """Dantzig-Wolfe master LP over opening patterns, kept in one HiGHS object.
+
+    Rows: assignment ``sum_patterns a_i theta + z_i = 1`` (free components), crew
+    ``sum l theta <= C - pinned`` (finite cells), convexity ``sum_{patterns of (k,t)}
+    theta <= 1``.  Columns: ``z_i`` (finite deferral cost; an artificial column priced
+    far above any plan for work that may not be deferred) and the patterns.
+    """
+
+    def __init__(self, problem: PlanningProblem, d: _Data) -> None:
+        import highspy
+
+        from optimizer.solvers.milp import _quiet_highs
+
+        self.problem = problem
+        self.d = d
+        n = problem.n_components
+        n_s, n_t = d.cap.shape
+        self.row_of_comp = np.full(n, -1, dtype=np.int64)
+        self.row_of_comp[d.free] = np.arange(len(d.free))
+        n_a = len(d.free)
+        self.cell_row = np.full((n_s, n_t), -1, dtype=np.int64)
+        cells = np.argwhere(d.cap_fin)
+        self.cell_row[cells[:, 0], cells[:, 1]] = n_a + np.arange(len(cells))
+        n_c = len(cells)
+        self.y_row = n_a + n_c + np.arange(len(d.y_k))
+        self.n_rows = n_a + n_c + len(d.y_k)
+        h = _quiet_highs()
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("threads", 1)
+        h.setOptionValue("random_seed", 0)
+        inf = highspy.kHighsInf
+        lo = np.concatenate([np.ones(n_a), np.full(n_c + len(d.y_k), -inf)])
+        cap_left = (d.cap - d.pin_load)[cells[:, 0], cells[:, 1]] if n_c else np.zeros(0)
+        up = np.concatenate([np.ones(n_a), np.maximum(cap_left, 0.0), np.ones(len(d.y_k))])
+        h.addRows(self.n_rows, lo, up, 0, np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0))
+        bf = d.b[d.free]
+        big = 1.0
+        # work that may not be deferred gets an artificial deferral column priced at
+        # twice its dearest stand-alone option: it only shapes the master's duals (the
+        # bound is the Lagrangian function, where such work has no deferral at all)
+        elig = _eligible(problem, crew_filter=True)[d.free]
+        solo = np.where(
+            elig, problem.penalty[d.free] + problem.opening_cost[problem.system_of[d.free]], -np.inf
+        ).max(axis=1, initial=0.0)
+        zc = np.where(np.isfinite(bf), bf, 2.0 * np.maximum(solo, 0.0) + big)
+        del n
+        self.z_cost = zc
+        h.addCols(
+            n_a,
+            zc,
+            np.zeros(n_a),
+            np.ones(n_a),
+            n_a,
+            np.arange(n_a, dtype=np.int32),
+            np.arange(n_a, dtype=np.int32),
+            np.ones(n_a),
+        )
+        self.h = h
+        self.inf = inf
+        self.n_z = n_a
+        self.pat_y: list[int] = []
+        self.pat_items: list[IntArray] = []
+        self.pat_cost: list[float] = []
+
+    def add(self, y: int, items: IntArray) -> None:
+        """Add the pattern (opening ``y``, pairs ``items`` of ``_Data``)."""
+        self.add_many([(y, items)])
+
+    def add_many(self, patterns: list[tuple[int, IntArray]]) -> None:
+        """Add patterns ``(opening, pairs of _Data)`` in one HiGHS call."""
+        if not patterns:
+            return
+        from optimizer.plan import span_cells
+
+        d = self.d
+        n_t = self.problem.n_periods
+        ys = np.array([y for y, _ in patterns], dtype=np.int64)
+        sizes = np.array([len(it) for _, it in patterns], dtype=np.int64)
+        items = np.concatenate([it for _, it in patterns])
+        owner = np.repeat(np.arange(len(patterns)), sizes)
+        ent_col = [owner]
+        ent_row = [self.row_of_comp[d.pi[items]]]
+        ent_val = [np.ones(len(items))]
+        fin = np.flatnonzero(d.ps[items] >= 0)
+        if len(fin):
+            it = items[fin]
+            job, cell = span_cells(d.pt[it], d.span[d.pi[it]], n_t)
+            r = self.cell_row[d.ps[it][job], cell]
+            keep = r >= 0
+            ent_col.append(owner[fin][job][keep])
+            ent_row.append(r[keep])
+            ent_val.append(d.load[d.pi[it][job]][keep])
+        ent_col.append(np.arange(len(patterns)))
+        ent_row.append(self.y_row[ys])
+        ent_val.append(np.ones(len(patterns)))
+        col = np.concatenate(ent_col)
+        row = np.concatenate(ent_row)
+        val = np.concatenate(ent_val)
+        key = col * self.n_rows + row
+        uk, inv = np.unique(key, return_inverse=True)
+        uv = np.bincount(inv, weights=val)
+        uc, ur = np.divmod(uk, self.n_rows)
+        starts = np.searchsorted(uc, np.arange(len(patterns)))
+        cost = d.y_cost[ys] + np.bincount(owner, weights=d.h[items], minlength=len(patterns))
+        self.h.addCols(
+            len(patterns),
+            cost,
+            np.zeros(len(patterns)),
+            np.full(len(patterns), self.inf),
+            len(uk),
+            starts.astype(np.int32),
+            ur.astype(np.int32),
+            uv,
+        )
+        self.pat_y.extend(ys.tolist())
+        self.pat_items.extend(it for _, it in patterns)
+        self.pat_cost.extend(cost.tolist())
+
+    def solve_lp(self) -> tuple[float, FloatArray, FloatArray, FloatArray, FloatArray]:
+        """LP value, duals (v on components, lambda >= 0 on cells, mu on openings), primal."""
+        self.h.run()
+        info = self.h.getInfo()
+        sol = self.h.getSolution()
+        dual = np.asarray(sol.row_dual, dtype=np.float64)
+        n_a = self.n_z
+        v = np.zeros(self.problem.n_components)
+        v[self.d.free] = dual[:n_a]
+        lam = np.zeros_like(self.d.cap)
+        cells = self.cell_row >= 0
+        lam[cells] = np.maximum(-dual[self.cell_row[cells]], 0.0)
+        mu = dual[self.y_row]
+        col = np.asarray(sol.col_value, dtype=np.float64)
+        return float(info.objective_function_value), v, lam, mu, col
+
+    def solve_mip(
+        self,
+        time_limit_s: float,
+        v: FloatArray,
+        lam: FloatArray,
+        mu: FloatArray,
+        slack: float,
+        incumbent: IntArray | None,
+    ) -> FloatArray | None:
+        """Integer restricted master (price and branch); ``None`` without a solution.
+
+        Only patterns whose LP reduced cost is at most ``slack`` (the current absolute
+        gap) enter: a plan using a pattern of larger reduced cost costs more than the
+        incumbent in this restricted master (Lagrangian reduced-cost argument), so the
+        filter loses no better plan built from these patterns.  The incumbent's
+        openings are kept and passed as the starting solution.
+        """
+        import highspy
+
+        from optimizer.solvers.milp import _highs
+
+        d = self.d
+        n_p = len(self.pat_y)
+        lp = self.h.getLp()
+        a = lp.a_matrix_
+        start = np.asarray(a.start_, dtype=np.int64)
+        index = np.asarray(a.index_, dtype=np.int64)
+        value = np.asarray(a.value_, dtype=np.float64)
+        cost = np.asarray(lp.col_cost_, dtype=np.float64)
+        row_dual = np.concatenate([v[d.free], np.zeros(self.n_rows - self.n_z)])
+        cells = self.cell_row >= 0
+        row_dual[self.cell_row[cells]] = -lam[cells]
+        row_dual[self.y_row] = mu
+        n_col = len(cost)
+        counts = np.diff(start)
+        col_of = np.repeat(np.arange(n_col), counts)
+        red = cost - np.bincount(col_of, weights=value * row_dual[index], minlength=n_col)
+        keep = red <= slack + 1e-9 * max(1.0, abs(slack))
+        keep[: self.n_z] = True
+        inc_cols: list[int] = []
+        if incumbent is not None:
+            want = {
+                (int(d.pi[it[0]]), int(d.pt[it[0]])): j
+                for j, it in enumerate(self.pat_items)
+                if len(it)
+            }
+            del want
+        keep_idx = np.flatnonzero(keep)
+        h = _highs()
+        h.setOptionValue("time_limit", float(max(time_limit_s, 0.1)))
+        h.setOptionValue("mip_rel_gap", 1e-4)
+        sub = highspy.HighsLp()
+        sub.num_row_ = self.n_rows
+        sub.num_col_ = len(keep_idx)
+        sub.col_cost_ = cost[keep_idx]
+        sub.col_lower_ = np.zeros(len(keep_idx))
+        sub.col_upper_ = np.ones(len(keep_idx))
+        sub.row_lower_ = np.asarray(lp.row_lower_, dtype=np.float64)
+        sub.row_upper_ = np.asarray(lp.row_upper_, dtype=np.float64)
+        lens = counts[keep_idx]
+        new_start = np.concatenate([[0], np.cumsum(lens)])
+        take = np.repeat(start[keep_idx] - new_start[:-1], lens) + np.arange(int(lens.sum()))
+        sub.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        sub.a_matrix_.start_ = new_start.astype(np.int32)
+        sub.a_matrix_.index_ = index[take].astype(np.int32)
+        sub.a_matrix_.value_ = value[take]
+        sub.integrality_ = [highspy.HighsVarType.kInteger] * len(keep_idx)
+        h.passModel(sub)
+        if incumbent is not None:
+            warm = self._columns_of(incumbent, keep_idx)
+            if warm is not None:
+                sol = highspy.HighsSolution()
+                sol.col_value = warm
+                sol.value_valid = True
+                h.setSolution(sol)
+        del inc_cols, n_p
+        h.run()
+        info = h.getInfo()
+        ok = int(info.primal_solution_status) == int(highspy.SolutionStatus.kSolutionStatusFeasible)
+        if not ok:
+            return None
+        got = np.asarray(h.getSolution().col_value, dtype=np.float64)
+        full = np.zeros(n_col)
+        full[keep_idx] = got
+        return full
+
+    def _columns_of(self, period: IntArray, keep_idx: IntArray) -> FloatArray | None:
+        """Column vector (over ``keep_idx``) of a plan whose openings are all patterns."""
+        d = self.d
+        pos = {int(j): c for c, j in enumerate(keep_idx.tolist())}
+        out = np.zeros(len(keep_idx))
+        free = d.free
+        deferred = period[free] < 0
+        out[np.flatnonzero(deferred)] = 1.0
+        want: dict[tuple[int, int], frozenset[int]] = {}
+        done = np.flatnonzero((period >= 0) & (self.problem.pinned_period == NO_PIN))
+        groups: dict[tuple[int, int], set[int]] = {}
+        for i in done.tolist():
+            groups.setdefault((int(self.problem.system_of[i]), int(period[i])), set()).add(i)
+        want = {k: frozenset(v) for k, v in groups.items()}
+        found = 0
+        for j, (y, items) in enumerate(zip(self.pat_y, self.pat_items, strict=True)):
+            key = (int(d.y_k[y]), int(d.y_t[y]))
+            if key in want and frozenset(d.pi[items].tolist()) == want[key]:
+                c = pos.get(self.n_z + j)
+                if c is None:
+                    return None
+                out[c] = 1.0
+                found += 1
+                del want[key]
+        return out if not want else None
+
+    def period_of(self, col: FloatArray) -> IntArray:
+        """Assignment encoded by a master solution (patterns with value > 0.5)."""
+        pin = self.problem.pinned_period
+        period = np.where(pin >= 0, pin, BEYOND).astype(np.int64)
+        for j in np.flatnonzero(col[self.n_z :] > 0.5).tolist():
+            items = self.pat_items[j]
+            period[self.d.pi[items]] = self.d.pt[items]
+        return period
+
+
+def lagrangian_bound(
+    problem: PlanningProblem,
+    *,
+    time_limit_s: float = 10.0,
+    max_iter: int = 200,
+    warm_start: IntArray | None = None,
+    verbose: bool = False,
+    max_new: int = 4000,
+    mip_share: float = 0.3,
+) -> LagrangeResult:
+    """Lower bound and plans by column generation on the Lagrangian dual.
+
+    Every pricing round evaluates the Lagrangian function at the master LP's duals
+    (a proven bound whatever the duals), adds the most negative patterns, and stops when
+    no pattern prices out (the bound then equals the master LP value) or at the time
+    limit.  The restricted master is then solved as a MILP over the generated patterns
+    (price and branch) for a plan.
+
+    Parameters
+    ----------
+    problem : PlanningProblem
+        The instance (pins consistent).
+    time_limit_s : float
+        Wall-clock budget, seconds.
+    max_iter : int
+        Most pricing rounds.
+    warm_start : ndarray of int, optional
+        A feasible plan: its openings seed the master and it is the first incumbent.
+    verbose : bool
+        Print progress (benchmarks).
+    max_new : int
+        Most patterns added per round.
+    mip_share : float
+        Fraction of the budget kept for the integer restricted master.
+
+    Returns
+    -------
+    LagrangeResult
+    """
+    t0 = time.perf_counter()
+    d = _prepare(problem)
+    elig = _eligible(problem, crew_filter=True)
+    n, n_t = problem.n_components, problem.n_periods
+    master = _Master(problem, d)
+    best_period: IntArray | None = None
+    best_ub = np.inf
+    if warm_start is not None and not violations(problem, warm_start):
+        best_period = np.asarray(warm_start, dtype=np.int64)
+        best_ub = evaluate(problem, best_period)["total"]
+    # seed: a greedy plan at zero crew prices and deferral-cost multipliers
+    lam0 = np.zeros_like(d.cap)
+    v0 = np.where(np.isfinite(d.b), d.b, 0.0)
+    dual0 = _evaluate_dual(problem, d, v0, lam0, np.zeros_like(d.supply), np.zeros_like(d.supply))
+    seed = _greedy(problem, d, dual0, elig)
+    if not violations(problem, seed):
+        c = evaluate(problem, seed)["total"]
+        if c < best_ub:
+            best_ub, best_period = c, seed
+    pair_of = {(int(i), int(t)): j for j, (i, t) in enumerate(zip(d.pi, d.pt, strict=True))}
+    for plan in (best_period, seed):
+        if plan is not None:
+            master.add_many(_plan_patterns(problem, d, plan, pair_of))
+    best_lb = -np.inf
+    zero_p = np.zeros_like(d.supply)
+    it = 0
+    lp_val = np.inf
+    budget_lp = time_limit_s * (1.0 - mip_share)
+    # Wentges smoothing: price at a convex combination of the best-bound duals and the
+    # master's duals (stabilizes the oscillating LP duals; every point gives a valid bound)
+    stab: tuple[FloatArray, FloatArray, FloatArray] | None = None
+    smooth = 0.7
+    for it in range(1, max_iter + 1):
+        lp_val, v_lp, lam_lp, mu_lp, _ = master.solve_lp()
+        neg = np.zeros(0, dtype=np.int64)
+        for attempt in range(2):
+            if stab is not None and attempt == 0:
+                v = smooth * stab[0] + (1 - smooth) * v_lp
+                lam = smooth * stab[1] + (1 - smooth) * lam_lp
+                mu = smooth * stab[2] + (1 - smooth) * mu_lp
+            else:
+                v, lam, mu = v_lp, lam_lp, mu_lp
+            dual = _evaluate_dual(problem, d, v, lam, zero_p, zero_p)
+            if dual.value > best_lb:
+                best_lb = dual.value
+                stab = (v, lam, mu)
+            # reduced cost of the best pattern of each opening: y_val - mu
+            red = dual.y_val - mu
+            neg = np.flatnonzero((red < -1e-7 * (1.0 + np.abs(d.y_cost))) & (dual.y_val < 0))
+            if len(neg) or stab is None:
+                break
+        if verbose:
+            print(
+                f"cg {it} {time.perf_counter() - t0:.2f}s lp {lp_val:,.0f} lb {best_lb:,.0f}"
+                f" ub {best_ub:,.0f} new {len(neg)} cols {len(master.pat_y)}"
+            )
+        if not len(neg):
+            best_lb = max(best_lb, lp_val)
+            break
+        if time.perf_counter() - t0 > budget_lp:
+            break
+        neg = neg[np.argsort(red[neg])][:max_new]
+        # picks of the knapsacks, regardless of the opening decision in dual.pick
+        master.add_many(_pattern_items(problem, d, v, lam, neg))
+    cand = np.zeros((n, n_t), dtype=bool)
+    for items in master.pat_items:
+        cand[d.pi[items], d.pt[items]] = True
+    lp_val, v_lp, lam_lp, mu_lp, lp_col = master.solve_lp()
+    rounded = _round_lp(problem, d, master, lp_col, elig)
+    if not violations(problem, rounded):
+        c = evaluate(problem, rounded)["total"]
+        if c < best_ub:
+            best_ub, best_period = c, rounded
+    if best_period is not None:
+        # the incumbent's openings as patterns, so that it can start the MIP
+        master.add_many(_plan_patterns(problem, d, best_period, pair_of))
+        lp_val, v_lp, lam_lp, mu_lp, lp_col = master.solve_lp()
+    left = time_limit_s - (time.perf_counter() - t0)
+    col = (
+        master.solve_mip(
+            left, v_lp, lam_lp, mu_lp, best_ub - max(best_lb, -abs(best_ub)), best_period
+        )
+        if left > 0.3
+        else None
+    )
+    if col is not None:
+        per = master.period_of(col)
+        if not violations(problem, per):
+            c = evaluate(problem, per)["total"]
+            if c < best_ub:
+                best_ub, best_period = c, per
+        else:
+            # stock is not in the master: keep what fits, re-place the rest greedily
+            per = _restock(problem, d, per, elig)
+            if not violations(problem, per):
+                c = evaluate(problem, per)["total"]
+                if c < best_ub:
+                    best_ub, best_period = c, per
+    if best_period is None:
+        best_period = np.where(problem.pinned_period >= 0, problem.pinned_period, BEYOND)
+        best_ub = evaluate(problem, best_period)["total"]
+    cand[np.flatnonzero(best_period >= 0), best_period[best_period >= 0]] = True
+    return LagrangeResult(float(best_lb), best_period, float(best_ub), it, cand, len(master.pat_y))
+
+
+def _pattern_items(
+    problem: PlanningProblem, d: _Data, v: FloatArray, lam: FloatArray, ys: IntArray
+) -> list[tuple[int, IntArray]]:
+    """Knapsack picks of the openings ``ys`` at the multipliers (pattern contents)."""
+    sel = np.isin(d.yk, ys)
+    idx = np.flatnonzero(sel)
+    r = d.h[idx] - v[d.pi[idx]]
+    fin = d.ps[idx] >= 0
+    if lam.size and fin.any():
+        f_idx = idx[fin]
+        r[fin] += d.load[d.pi[f_idx]] * _window_sum(
+            lam, d.ps[f_idx], d.pt[f_idx], d.span[d.pi[f_idx]]
+        )
+    ug, g_local = np.unique(d.grp[idx], return_inverse=True)
+    _, pick = _knapsacks(r, g_local, d.w_units[idx], d.g_cap[ug], len(ug))
+    chosen = idx[pick]
+    order = np.argsort(d.yk[chosen], kind="stable")
+    chosen = chosen[order]
+    yv = d.yk[chosen]
+    out: list[tuple[int, IntArray]] = []
+    if not len(chosen):
+        return out
+    cuts = np.flatnonzero(np.diff(yv)) + 1
+    for part in np.split(chosen, cuts):
+        out.append((int(d.yk[part[0]]), part))
+    return out
+
+
+def _plan_patterns(
+    problem: PlanningProblem, d: _Data, plan: IntArray, pair_of: dict[tuple[int, int], int]
+) -> list[tuple[int, IntArray]]:
+    """The openings of a plan as patterns ``(opening, pairs)``."""
+    groups: dict[int, list[int]] = {}
+    for i in np.flatnonzero((plan >= 0) & (problem.pinned_period == NO_PIN)).tolist():
+        j = pair_of.get((i, int(plan[i])))
+        if j is not None:
+            groups.setdefault(int(d.yk[j]), []).append(j)
+    return [(y, np.array(it, dtype=np.int64)) for y, it in groups.items()]
+
+
+def _round_lp(
+    problem: PlanningProblem, d: _Data, master: _Master, col: FloatArray, elig: BoolArray
+) -> IntArray:
+    """Plan from the master LP: patterns by decreasing value, jobs accepted while they fit."""
+    room = _Room(problem, d)
+    pin = problem.pinned_period
+    period = np.where(pin >= 0, pin, BEYOND).astype(np.int64)
+    done = pin != NO_PIN
+    theta = col[master.n_z :]
+    order = np.flatnonzero(theta > 1e-6)
+    order = order[np.argsort(-theta[order], kind="stable")]
+    for j in order.tolist():
+        items = master.pat_items[j]
+        for jj in items.tolist():
+            i = int(d.pi[jj])
+            t = int(d.pt[jj])
+            if not done[i] and room.fits(i, t):
+                period[i] = t
+                done[i] = True
+                room.take(i, t)
+    _prune_openings(problem, period, room)
+    return _restock(problem, d, period, elig)
+
+
+def make_stock_feasible(problem: PlanningProblem, period: IntArray) -> IntArray:
+    """A plan that respects crews and stock, as close to ``period`` as a greedy pass gets.
+
+    Jobs are kept in order of their period while every crew period they span and the
+    stock before the earliest delivery of a new order have room; the others are
+    deferred, or moved to their cheapest feasible period when they may not be deferred.
+
+    Parameters
+    ----------
+    problem : PlanningProblem
+        The instance.
+    period : ndarray of int, shape (n,)
+        A plan (``-1`` = deferred), e.g. from a backend that ignores stock.
+
+    Returns
+    -------
+    ndarray of int, shape (n,)
+    """
+    d = _prepare(problem)
+    return _restock(
+        problem, d, np.asarray(period, dtype=np.int64), _eligible(problem, crew_filter=True)
+    )
+
+
+def _restock(problem: PlanningProblem, d: _Data, period: IntArray, elig: BoolArray) -> IntArray:
+    """Make a plan stock-feasible: drop jobs that run short, then re-place must-do work."""
+    room = _Room(problem, d)
+    out = np.where(problem.pinned_period >= 0, problem.pinned_period, BEYOND).astype(np.int64)
+    order = np.argsort(np.where(period >= 0, period, problem.n_periods), kind="stable")
+    for i in order.tolist():
+        t = int(period[i])
+        if t < 0 or problem.pinned_period[i] != NO_PIN:
+            continue
+        if room.fits(i, t):
+            out[i] = t
+            room.take(i, t)
+    must = np.flatnonzero((out == BEYOND) & (problem.pinned_period == NO_PIN) & ~np.isfinite(d.b))
+    for i in must.tolist():
+        cost = np.where(elig[i], problem.penalty[i], np.inf)
+        for t in np.argsort(cost).tolist():
+            if not np.isfinite(cost[t]):
+                break
+            if room.fits(i, t):
+                out[i] = t
+                room.take(i, t)
+                break
+    return out
+
+
+def _blocks(problem: PlanningProblem) -> list[IntArray]:
+    """Components grouped by crew pool (skill pools of one site share components' systems).
+
+    Systems whose components use the same finite-capacity pools form one block
+    (union-find over systems and pools); uncoupled systems form their own blocks.
+    """
+    n_k = problem.n_systems
+    n_s = len(problem.skill_ids)
+    parent = np.arange(n_k + n_s)
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = int(parent[a])
+        return a
+
+    fin = np.asarray(
+        np.isfinite(problem.crew_hours).any(axis=1) if n_s else np.zeros(0), dtype=bool
+    )
+    pairs = {(int(k), int(s)) for k, s in zip(problem.system_of, problem.skill_of, strict=True)}
+    for k, s in pairs:
+        if n_s and fin[s]:
+            a, b = find(k), find(n_k + s)
+            if a != b:
+                parent[a] = b
+    root = np.array([find(int(k)) for k in problem.system_of], dtype=np.int64)
+    return [np.flatnonzero(root == r) for r in np.unique(root)]
+
+
+def _polish(
+    problem: PlanningProblem,
+    period: IntArray,
+    cand: BoolArray,
+    deadline: float,
+    log: list[str],
+) -> IntArray:
+    """Restricted MILP per block, the rest pinned at the incumbent; keeps improvements."""
+    from optimizer.solvers.milp import solve_milp
+
+    best = period.copy()
+    best_cost = evaluate(problem, best)["total"]
+    blocks = _blocks(problem)
+    # larger blocks first: they hold most of the cost
+    blocks.sort(key=lambda b: -len(b))
+    for bi, comps in enumerate(blocks):
+        left = deadline - time.perf_counter()
+        if left < 0.2:
+            log.append(f"lagrange: polish stopped after {bi} of {len(blocks)} blocks (time)")
+            break
+        share = left / (len(blocks) - bi)
+        in_b = np.zeros(problem.n_components, dtype=bool)
+        in_b[comps] = True
+        pin = problem.pinned_period.copy()
+        out_b = ~in_b & (pin == NO_PIN)
+        pin[out_b] = np.where(best[out_b] >= 0, best[out_b], PIN_BEYOND)
+        allowed = problem.allowed & (cand | ~in_b[:, None])
+        keep = in_b & (problem.pinned_period == NO_PIN)
+        # a neighbourhood of the candidate periods (+-2) gives the MILP room to move
+        near = allowed.copy()
+        for sh in (1, 2):
+            near[:, sh:] |= allowed[:, :-sh]
+            near[:, :-sh] |= allowed[:, sh:]
+        allowed = np.where(keep[:, None], near & problem.allowed, allowed)
+        sub = replace(problem, pinned_period=pin, allowed=allowed)
+        plan = solve_milp(sub, time_limit_s=max(share, 0.2), gap=1e-4, warm_start=best)
+        if plan.feasible and not violations(problem, plan.period):
+            cost = evaluate(problem, plan.period)["total"]
+            if cost < best_cost - 1e-9:
+                best, best_cost = plan.period.copy(), cost
+    return best
+
+
+def solve_lagrange(
+    problem: PlanningProblem,
+    *,
+    time_limit_s: float | None = None,
+    gap: float = 1e-6,
+    warm_start: np.ndarray | None = None,
+    polish: bool = True,
+    dual_share: float = 0.85,
+) -> Plan:
+    """Grouped plan with a proven bound by Lagrangian decomposition (see module docstring).
+
+    Parameters
+    ----------
+    problem : PlanningProblem
+        The instance (crews shared across systems and/or spare-part stock).
+    time_limit_s : float or None
+        Wall-clock budget, seconds (default 60).
+    gap : float
+        Relative gap at which the search stops early.
+    warm_start : ndarray of int, shape (n,), or None
+        A plan to start from (used when feasible).
+    polish : bool
+        Run the restricted per-block MILP after the dual phase.
+    dual_share : float
+        Fraction of the budget spent on the dual phase (the rest polishes).
+
+    Returns
+    -------
+    Plan
+        ``OPTIMAL`` when the plan's cost meets the bound within ``gap``, else
+        ``FEASIBLE`` with the Lagrangian bound; ``INFEASIBLE`` with a diagnosis.
+
+    Raises
+    ------
+    ValueError
+        On malformed input (as :func:`optimizer.solvers.milp.check_inputs`).
+    """
+    t0 = time.perf_counter()
+    ws = check_inputs(problem, time_limit_s, gap, warm_start)
+    budget = 60.0 if time_limit_s is None else float(time_limit_s)
+    pre = pinned_diagnosis(problem)
+    if pre:
+        return Plan(
+            period=np.full(problem.n_components, BEYOND, dtype=np.int64),
+            objective=float("inf"),
+            lower_bound=float("inf"),
+            status=Status.INFEASIBLE,
+            method="lagrange",
+            runtime_s=time.perf_counter() - t0,
+            diagnosis=tuple(pre),
+        )
+    log: list[str] = []
+    res = lagrangian_bound(problem, time_limit_s=budget * dual_share, warm_start=ws)
+    t1 = time.perf_counter()
+    log.append(
+        f"lagrange: dual phase {res.iterations} iterations in {t1 - t0:.2f} s: bound"
+        f" {res.bound:,.2f}, best plan {res.objective:,.2f}"
+    )
+    period = res.period
+    if violations(problem, period):
+        # greedy found nothing feasible (must-do work against crews or stock)
+        from optimizer.solvers.milp import solve_milp
+
+        plan = solve_milp(problem, time_limit_s=max(budget - (t1 - t0), 1.0), gap=gap)
+        return replace(plan, method="lagrange", log=(*log, *plan.log))
+    obj = evaluate(problem, period)["total"]
+    if polish and obj - res.bound > gap * max(abs(obj), 1e-9):
+        period = _polish(problem, period, res.candidates, t0 + budget, log)
+        obj2 = evaluate(problem, period)["total"]
+        log.append(
+            f"lagrange: polish (restricted MILP per crew block) {obj:,.2f} -> {obj2:,.2f}"
+            f" in {time.perf_counter() - t1:.2f} s"
+        )
+    cost = evaluate(problem, period)
+    objective = cost["total"]
+    lower = min(res.bound, objective)
+    status = (
+        Status.OPTIMAL if objective - lower <= gap * max(abs(objective), 1e-9) else Status.FEASIBLE
+    )
+    return Plan(
+        period=period,
+        objective=objective,
+        lower_bound=lower,
+        status=status,
+        method="lagrange",
+        runtime_s=time.perf_counter() - t0,
+        cost_split={k: v for k, v in cost.items() if k != "total"},
+        log=tuple(log),
+    )
