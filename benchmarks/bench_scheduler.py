@@ -9,7 +9,8 @@ strengthening), solved by HiGHS.
    low-demand season cheaper). Opportune: ``solve(method="auto")`` (the exact DP).
    Monolithic: Pyomo MILP restricted to +-30 days around each component's own optimum
    (the full model has 3.65 M binaries and does not build in reasonable time here).
-2. ``tight200``: 200 components, tight crews (``benchmarks/fleetgen.py``), target
+2. ``tight200``: 200 components, tight crews, ample spare-part stock (held at a cost)
+   (``benchmarks/fleetgen.py``), target
    <= 1% gap in <= 15 s. Opportune: ``solve(method="auto")`` (MILP, direct highspy
    build with strengthened crew rows). Monolithic: the Pyomo model with plain crew rows.
 3. ``request200``: a 200-component request end to end (validate the JSON-like
@@ -79,7 +80,7 @@ def case_dp10k(args: argparse.Namespace) -> None:
 
 
 def case_tight200(args: argparse.Namespace) -> None:
-    scn = parse_scenario(make_scenario(200, 10, seed=7, crews="tight"))
+    scn = parse_scenario(make_scenario(200, 10, seed=7, crews="tight", stock="ample"))
     pb = build_problem(scn).problem
     t0 = time.perf_counter()
     plan = solve(pb, method="auto", time_limit_s=15, gap=0.01)
@@ -97,7 +98,7 @@ def case_tight200(args: argparse.Namespace) -> None:
 
 def case_request200(args: argparse.Namespace) -> None:
     for crews in ("loose", "tight"):
-        data = make_scenario(200, 10, seed=3, crews=crews)
+        data = make_scenario(200, 10, seed=3, crews=crews, stock="ample")
         times = []
         for _ in range(args.repeat if crews == "loose" else 5):
             t0 = time.perf_counter()

@@ -11,6 +11,11 @@ Crew settings:
 - ``"tight"``: one technician pool per site sized for ~85% utilization of the expected
   preventive workload over the horizon;
 - ``"none"``: effectively unlimited crews, like ``loose``.
+
+Stock: ``"ample"`` (default) stocks every part for all the work the horizon could
+need, so stock never binds (but is held, at a holding cost); ``"tight"`` keeps 5 of
+each part on hand; ``"none"`` models no spare parts at all (the scheduler issue's
+grouping-only benchmarks).
 """
 
 from __future__ import annotations
@@ -21,13 +26,62 @@ from typing import Any
 import numpy as np
 
 TYPES: dict[str, dict[str, Any]] = {
-    "motor": {"shape": 1.8, "scale_h": 40000, "pm_h": 3, "cm_h": 6, "part": 1400, "skill": "electrical"},
-    "gearbox": {"shape": 2.5, "scale_h": 30000, "pm_h": 6, "cm_h": 12, "part": 3800, "skill": "mechanical"},
-    "bearing": {"shape": 2.0, "scale_h": 20000, "pm_h": 2, "cm_h": 4, "part": 180, "skill": "mechanical"},
-    "pump": {"shape": 2.2, "scale_h": 25000, "pm_h": 4, "cm_h": 8, "part": 2600, "skill": "mechanical"},
-    "belt": {"shape": 3.0, "scale_h": 15000, "pm_h": 5, "cm_h": 8, "part": 900, "skill": "mechanical"},
-    "seal": {"shape": 1.6, "scale_h": 12000, "pm_h": 1, "cm_h": 3, "part": 60, "skill": "mechanical"},
-    "encoder": {"shape": 4.0, "scale_h": 35000, "pm_h": 1, "cm_h": 2, "part": 450, "skill": "electrical"},
+    "motor": {
+        "shape": 1.8,
+        "scale_h": 40000,
+        "pm_h": 3,
+        "cm_h": 6,
+        "part": 1400,
+        "skill": "electrical",
+    },
+    "gearbox": {
+        "shape": 2.5,
+        "scale_h": 30000,
+        "pm_h": 6,
+        "cm_h": 12,
+        "part": 3800,
+        "skill": "mechanical",
+    },
+    "bearing": {
+        "shape": 2.0,
+        "scale_h": 20000,
+        "pm_h": 2,
+        "cm_h": 4,
+        "part": 180,
+        "skill": "mechanical",
+    },
+    "pump": {
+        "shape": 2.2,
+        "scale_h": 25000,
+        "pm_h": 4,
+        "cm_h": 8,
+        "part": 2600,
+        "skill": "mechanical",
+    },
+    "belt": {
+        "shape": 3.0,
+        "scale_h": 15000,
+        "pm_h": 5,
+        "cm_h": 8,
+        "part": 900,
+        "skill": "mechanical",
+    },
+    "seal": {
+        "shape": 1.6,
+        "scale_h": 12000,
+        "pm_h": 1,
+        "cm_h": 3,
+        "part": 60,
+        "skill": "mechanical",
+    },
+    "encoder": {
+        "shape": 4.0,
+        "scale_h": 35000,
+        "pm_h": 1,
+        "cm_h": 2,
+        "part": 450,
+        "skill": "electrical",
+    },
 }
 
 
@@ -41,6 +95,7 @@ def make_scenario(
     period_days: float = 1.0,
     n_sites: int | None = None,
     windows: bool = True,
+    stock: str = "ample",
 ) -> dict[str, Any]:
     """A synthetic scenario as plain data (see module docstring)."""
     rng = np.random.default_rng(seed)
@@ -53,7 +108,7 @@ def make_scenario(
             "life": {"distribution": "weibull", "shape": t["shape"], "scale_h": t["scale_h"]},
             "preventive": {"duration_h": t["pm_h"]},
             "corrective": {"duration_h": t["cm_h"], "cost_secondary_damage": 2 * t["part"]},
-            "spare_part": f"P-{name}",
+            **({"spare_part": f"P-{name}"} if stock != "none" else {}),
             "skill": t["skill"],
             "crew_size": 1,
         }
@@ -90,8 +145,12 @@ def make_scenario(
             if windows and k % 3 == 0:
                 w0 = start + timedelta(days=int(rng.integers(60, horizon_days - 20)))
                 system["windows"] = [
-                    {"start": w0.isoformat(), "end": (w0 + timedelta(days=3)).isoformat(),
-                     "setup_cost_factor": 0.3, "production_factor": 0.0}
+                    {
+                        "start": w0.isoformat(),
+                        "end": (w0 + timedelta(days=3)).isoformat(),
+                        "setup_cost_factor": 0.3,
+                        "production_factor": 0.0,
+                    }
                 ]
             systems.append(system)
         sites.append({"id": f"SITE{s}", "systems": systems})
@@ -110,20 +169,41 @@ def make_scenario(
             shifts = [{"start": "00:00", "end": "23:59"}]
             days_off = []
         crew_list.append(
-            {"id": f"CREW{s}", "site": f"SITE{s}", "skills": ["mechanical", "electrical"],
-             "headcount": head, "shifts": shifts, "days_off": days_off, "rate_per_h": 70,
-             "response_delay_h": 3, "cost_callout": 250}
+            {
+                "id": f"CREW{s}",
+                "site": f"SITE{s}",
+                "skills": ["mechanical", "electrical"],
+                "headcount": head,
+                "shifts": shifts,
+                "days_off": days_off,
+                "rate_per_h": 70,
+                "response_delay_h": 3,
+                "cost_callout": 250,
+            }
         )
+    # "ample": every part stocked for all the work the horizon could need (stock never
+    # binds, as in the scheduler issue's benchmarks); "tight": 5 of each on hand.
+    n_of_kind = np.bincount(kinds, minlength=len(type_names))
     parts = [
-        {"id": f"P-{name}", "on_hand": 5, "lead_time_days": 14, "cost_unit": t["part"], "cost_order": 50}
-        for name, t in TYPES.items()
+        {
+            "id": f"P-{name}",
+            "on_hand": int(n_of_kind[j]) if stock == "ample" else 5,
+            "lead_time_days": 14,
+            "cost_unit": t["part"],
+            "cost_order": 50,
+        }
+        for j, (name, t) in enumerate(TYPES.items())
     ]
     return {
         "name": f"synthetic fleet n={n_components} K={n_systems} seed={seed} crews={crews}",
         "currency": "EUR",
-        "calendar": {"start": start.isoformat(), "horizon_days": horizon_days, "period_days": period_days},
+        "calendar": {
+            "start": start.isoformat(),
+            "horizon_days": horizon_days,
+            "period_days": period_days,
+        },
         "component_types": comp_types,
         "fleet": {"sites": sites},
         "crews": crew_list,
-        "inventory": {"parts": parts},
+        "inventory": {"parts": parts if stock != "none" else []},
     }

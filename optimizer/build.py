@@ -160,18 +160,23 @@ def skill_key(skill: str, site: str | None) -> str:
     return skill if site is None else f"{skill}@{site}"
 
 
-def build_problem(scn: Scenario, *, prune: bool = True, parts: bool = True) -> BuiltProblem:
+def build_problem(
+    scn: Scenario, *, prune: bool = True, parts: bool = True, future_opening: bool = False
+) -> BuiltProblem:
     """Build the frozen planning problem of a scenario.
 
     Parameters
     ----------
     scn : Scenario
         A validated scenario.
+    future_opening : bool
+        Charge a deferred component the cheapest opening of its unit (see above).
     prune : bool
         Restrict each component to the periods where its penalty is plausible:
         ``h_i(t) <= min(h_beyond_i, min_t' (h_i(t') + S_k(t')))``.  Doing ``i`` at a
         period above that bound costs more than doing it alone at its best period, so
-        the pruning is exact when crews do not bind, and keeps the model sparse.
+        the pruning is exact when neither crews nor spare-part stock bind, and keeps
+        the model sparse (with coupling it is a heuristic restriction).
     parts : bool
         Model the spare-part stock of ``inventory.parts`` (:func:`spare_parts`); False
         plans as if every part were always in stock.
@@ -257,14 +262,17 @@ def build_problem(scn: Scenario, *, prune: bool = True, parts: bool = True) -> B
                 np.clip(np.searchsorted(starts, off_h, side="right") - 1, 0, t_count - 1)
             )
     allowed = np.isfinite(penalty)
-    # Deferring past the horizon does not avoid an opening, it postpones it: charge the
-    # deferred replacement the cheapest opening of its unit, as a replacement inside the
-    # horizon pays one. Without this, deferral looks free of set-up and the plan never
-    # advances a job into a shutdown that is opened anyway (opportunistic grouping).
+    # Deferring past the horizon postpones an opening rather than avoiding it. With
+    # ``future_opening`` the deferred replacement is charged the cheapest opening of its
+    # unit, which makes advancing jobs into shutdowns opened anyway attractive
+    # (opportunistic grouping). Off by default: the finite-horizon grouping model of
+    # Wildeman, Dekker and Smit (1997) leaves it out, and charging it enlarges and
+    # weakens the model (200 components with tight crews: 30% gap after 15 s instead
+    # of optimal in 6 s).
     usable = np.where(open_allowed, opening, np.inf)
     cheapest = usable.min(axis=1)
-    future_opening = np.where(np.isfinite(cheapest), cheapest, 0.0)[unit_of]
-    beyond = beyond + future_opening
+    postponed = np.where(np.isfinite(cheapest), cheapest, 0.0)[unit_of]
+    beyond = beyond + (postponed if future_opening else 0.0)
     must = limits(fm, t_op, horizon_op)
     allowed &= must.allowed
     beyond[must.required] = np.inf

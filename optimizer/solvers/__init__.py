@@ -9,13 +9,12 @@ warm_start=None) -> Plan``:
 * ``cpsat`` -- OR-Tools CP-SAT (:mod:`optimizer.solvers.cpsat`; OR-Tools is imported
   only there);
 * ``brute`` -- full enumeration for tiny instances (:mod:`optimizer.solvers.brute`);
-* ``lagrange`` -- decomposition for fleets coupled by shared crews and spare-part stock
-  (:mod:`optimizer.solvers.lagrange`: column generation over per-opening knapsacks,
-  proven Lagrangian bound, price-and-branch and restricted-MILP polishing);
-* ``auto`` -- the DP when :func:`~optimizer.solvers.dp.dp_is_exact` holds and no stock
-  is modelled; otherwise the MILP for small models (at most
-  :data:`AUTO_MILP_MAX_PAIRS` eligible component/period pairs) and the decomposition
-  above that.
+* ``lagrange`` -- experimental decomposition for fleets coupled by shared crews and
+  spare-part stock (:mod:`optimizer.solvers.lagrange`: column generation over
+  per-opening knapsacks, proven Lagrangian bound, restricted-MILP polishing); it does
+  not yet converge on the fleet benchmarks, so ``auto`` never picks it;
+* ``auto`` -- the DP when :func:`~optimizer.solvers.dp.dp_is_exact` holds and stock
+  cannot run short (:func:`stock_can_bind`); otherwise the MILP.
 
 The DP, CP-SAT and brute-force backends do not model spare-part stock: on a problem
 with parts they solve the grouping without it, and the plan is then made stock-feasible
@@ -38,7 +37,14 @@ from optimizer.plan import Plan
 from optimizer.problem import PlanningProblem
 from optimizer.solvers.dp import dp_is_exact
 
-__all__ = ["AUTO_MILP_MAX_PAIRS", "EXTRA_METHODS", "METHODS", "dp_is_exact", "solve"]
+__all__ = [
+    "AUTO_MILP_MAX_PAIRS",
+    "EXTRA_METHODS",
+    "METHODS",
+    "dp_is_exact",
+    "solve",
+    "stock_can_bind",
+]
 
 METHODS: tuple[str, ...] = ("auto", "dp", "milp", "cpsat", "brute")
 """Valid values of ``method`` in :func:`solve` (plus :data:`EXTRA_METHODS`)."""
@@ -109,7 +115,10 @@ def solve(
     note: str | None = None
     if method == "auto":
         method, note = _auto(problem)
-    if problem.has_parts and method in ("dp", "cpsat", "brute"):
+    if problem.has_parts and (
+        method in ("dp", "cpsat", "brute") or (method == "milp" and not stock_can_bind(problem))
+    ):
+        # Stock that cannot run short only adds holding cost: solve without its rows.
         plan = _without_stock(problem, method, time_limit_s, gap, warm_start)
     else:
         plan = _backend(method)(problem, time_limit_s=time_limit_s, gap=gap, warm_start=warm_start)
@@ -118,23 +127,38 @@ def solve(
     return plan
 
 
+def stock_can_bind(problem: PlanningProblem) -> bool:
+    """Whether spare-part stock could ever run short, whatever the plan.
+
+    It cannot when every pool holds at the plan start at least the units that all the
+    work eligible in the horizon could consume; then stock adds only holding cost.
+    """
+    parts = problem.parts
+    if parts is None:
+        return False
+    eligible = (problem.allowed & problem.open_allowed[problem.system_of]).any(axis=1)
+    use = parts.part_of >= 0
+    demand = np.zeros(len(parts.part_ids))
+    np.add.at(demand, parts.part_of[use & eligible], parts.qty[use & eligible])
+    return bool((demand > parts.on_hand + 1e-9).any())
+
+
 def _auto(problem: PlanningProblem) -> tuple[str, str]:
-    """Backend picked by ``method="auto"`` and the reason."""
+    """Backend picked by ``method="auto"`` and the reason.
+
+    The exact DP when its conditions hold and stock cannot run short (its plan is then
+    re-costed with the holding cost of the stock); otherwise the MILP, whose model
+    holds crews and stock exactly (it stops at the time limit with its gap). The
+    Lagrangian decomposition is experimental and only runs when asked for.
+    """
     exact, why = dp_is_exact(problem)
-    if exact and not problem.has_parts:
-        return "dp", f"auto: picked dp because {why}"
-    reason = (
-        "spare-part stock couples the systems"
-        if problem.has_parts
-        else (f"the DP is not exact: {why}")
-    )
+    binds = stock_can_bind(problem)
+    if exact and not binds:
+        extra = " (spare-part stock cannot run short)" if problem.has_parts else ""
+        return "dp", f"auto: picked dp because {why}{extra}"
+    reason = "spare-part stock can run short" if binds else f"the DP is not exact: {why}"
     pairs = int((problem.allowed & problem.open_allowed[problem.system_of]).sum())
-    if pairs <= AUTO_MILP_MAX_PAIRS:
-        return "milp", f"auto: picked milp because {reason} ({pairs} eligible pairs)"
-    return "lagrange", (
-        f"auto: picked lagrange because {reason} and the model is large ({pairs} eligible"
-        f" pairs > {AUTO_MILP_MAX_PAIRS})"
-    )
+    return "milp", f"auto: picked milp because {reason} ({pairs} eligible pairs)"
 
 
 def _without_stock(
@@ -148,6 +172,8 @@ def _without_stock(
     from optimizer.plan import Status, evaluate, violations
     from optimizer.solvers.lagrange import make_stock_feasible
 
+    if not stock_can_bind(problem):
+        return _with_holding(problem, method, time_limit_s, gap, warm_start)
     bare = replace(problem, parts=None)
     plan = _backend(method)(bare, time_limit_s=time_limit_s, gap=gap, warm_start=warm_start)
     if not plan.feasible:
@@ -180,4 +206,73 @@ def _without_stock(
         status=status,
         cost_split={k: v for k, v in cost.items() if k != "total"},
         log=log,
+    )
+
+
+def holding_terms(problem: PlanningProblem) -> tuple[np.ndarray, np.ndarray, float]:
+    """Holding cost of stock that cannot run short, as linear terms of the plan.
+
+    With no order ever needed, the stock of pool ``p`` at the end of period ``t`` is
+    ``I_p(t) = on_hand_p + arrivals_p(0..t) - used_p(0..t)`` and holding costs
+    ``sum_p sum_t hold_p I_p(t)``: a unit used in period ``t`` saves ``hold_p (T - t)``.
+    Adding ``qty_i hold_p t`` to every period option of component ``i`` and
+    ``qty_i hold_p T`` to its deferral (the same constant on all options of ``i``, so
+    non-negative and decision-equivalent) makes ``objective + constant`` exact.
+
+    Returns
+    -------
+    (extra_penalty (n, T), extra_beyond (n,), constant)
+        ``purchasing(plan) = extra(plan) + constant`` for every plan.
+    """
+    parts = problem.parts
+    assert parts is not None
+    n_t = problem.n_periods
+    hold = parts.holding_per_unit_period(problem.period_h)
+    use = parts.part_of >= 0
+    per_unit = np.where(use, hold[np.maximum(parts.part_of, 0)] * parts.qty, 0.0)
+    t = np.arange(n_t, dtype=float)
+    extra = per_unit[:, None] * t[None, :]
+    extra_beyond = per_unit * n_t
+    level = parts.on_hand[:, None] + np.cumsum(parts.arrivals, axis=1)
+    constant = float((hold[:, None] * level).sum()) - float(extra_beyond.sum())
+    return extra, extra_beyond, constant
+
+
+def _with_holding(
+    problem: PlanningProblem,
+    method: str,
+    time_limit_s: float | None,
+    gap: float,
+    warm_start: np.ndarray | None,
+) -> Plan:
+    """Solve exactly when stock cannot run short: holding folded into the penalties."""
+    from optimizer.plan import Status, evaluate
+
+    extra, extra_beyond, constant = holding_terms(problem)
+    folded = replace(
+        problem,
+        parts=None,
+        penalty=problem.penalty + extra,
+        penalty_beyond=problem.penalty_beyond + extra_beyond,
+    )
+    plan = _backend(method)(folded, time_limit_s=time_limit_s, gap=gap, warm_start=warm_start)
+    if not plan.feasible:
+        return plan
+    cost = evaluate(problem, plan.period)
+    obj = cost["total"]
+    lower = plan.lower_bound + constant
+    status = plan.status
+    if obj - lower > max(gap, 1e-9) * max(abs(obj), 1e-9) and status is Status.OPTIMAL:
+        status = Status.FEASIBLE
+    return replace(
+        plan,
+        objective=obj,
+        lower_bound=min(lower, obj),
+        status=status,
+        cost_split={k: v for k, v in cost.items() if k != "total"},
+        log=(
+            *plan.log,
+            f"{method}: spare-part stock cannot run short; its holding cost is folded into"
+            " the penalties (exact)",
+        ),
     )

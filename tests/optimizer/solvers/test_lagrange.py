@@ -91,13 +91,15 @@ def test_bound_not_above_uncapacitated_optimum(
     assert res.objective >= dp.objective - 1e-6
 
 
-def test_auto_picks_decomposition_when_large(
+def test_auto_never_picks_the_experimental_decomposition(
     make_problem: Callable[..., PlanningProblem], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The decomposition does not converge on the fleet benchmarks yet: `auto` keeps the
+    # MILP however large the model, and lagrange runs only when asked for.
     pb = make_problem(14, 4, 10, 11, capacitated=True)
     assert solve(pb).method == "milp"
     monkeypatch.setattr(solvers, "AUTO_MILP_MAX_PAIRS", 0)
-    plan = solve(pb, time_limit_s=5)
+    assert solve(pb, time_limit_s=5).method == "milp"
+    plan = solve(pb, "lagrange", time_limit_s=5)
     assert plan.method == "lagrange"
-    assert "lagrange" in plan.log[0]
     assert violations(pb, plan.period) == []

@@ -1,0 +1,251 @@
+"""Load benchmark of the HTTP service on loopback.
+
+Starts ``opportune serve`` on a free loopback port with a fresh SQLite database (or
+``--database-url``), creates one API key per tenant, then ``--clients`` concurrent
+clients submit ``--runs`` small runs (the bundled ``scenarios/conveyor.yaml``) and the
+benchmark waits until every run has ended.  Prints the submit latency (p50 / p95 /
+p99, ms), the submit throughput, and the runs completed per minute.
+
+Modes:
+
+* ``burst`` (default): each client submits its share back to back; the queue fills
+  up and the workers drain it.  Submit latency is measured under the full load of
+  the workers solving at the same time (the worst case for the API).
+* ``closed``: each client submits one run, long-polls it to the end, then submits the
+  next (a CMMS that waits for each plan).  ``--ramp-s`` spreads the clients' first
+  submissions (otherwise all 50 arrive in the same millisecond).
+
+Usage::
+
+    python benchmarks/bench_service.py --clients 50 --runs 500 [--workers 2] [--mode burst]
+
+Every request is sent to 127.0.0.1 only; the loops are bounded by ``--runs`` and
+``--timeout-s``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def conveyor() -> dict[str, Any]:
+    data = yaml.safe_load((ROOT / "scenarios" / "conveyor.yaml").read_text(encoding="utf-8"))
+    out: dict[str, Any] = json.loads(json.dumps(data, default=lambda o: o.isoformat()))
+    return out
+
+
+def start_server(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "optimizer", "serve", "--port", str(port)],
+        env=env,
+        cwd=str(ROOT),
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited: {log.read_text()[-2000:]}")
+        try:
+            r = httpx.get(f"http://127.0.0.1:{port}/v1/readyz", timeout=2)
+            if r.status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    proc.kill()
+    raise SystemExit("server not ready in 60 s")
+
+
+def new_key(env: dict[str, str], tenant: str) -> str:
+    res = subprocess.run(
+        [sys.executable, "-m", "optimizer", "keys", "create", "--tenant", tenant],
+        env=env,
+        cwd=str(ROOT),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return res.stdout.strip().splitlines()[-1]
+
+
+async def run_load(
+    url: str,
+    keys: list[str],
+    n_runs: int,
+    n_clients: int,
+    mode: str,
+    timeout_s: float,
+    ramp_s: float,
+) -> dict[str, Any]:
+    body = json.dumps({"input": conveyor()}).encode()
+    latencies_ms: list[float] = []
+    locations: list[tuple[str, str]] = []
+    next_index = 0
+    errors: dict[int, int] = {}
+    limits = httpx.Limits(max_connections=n_clients + 10, max_keepalive_connections=n_clients + 10)
+    async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
+
+        async def client_task(k: int) -> None:
+            nonlocal next_index
+            await asyncio.sleep(ramp_s * k / n_clients)  # clients start spread over ramp_s
+            key = keys[k % len(keys)]
+            headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+            while next_index < n_runs:
+                next_index += 1
+                t0 = time.perf_counter()
+                r = await client.post("/v1/schedule-runs", content=body, headers=headers)
+                latencies_ms.append(1000 * (time.perf_counter() - t0))
+                if r.status_code != 202:
+                    errors[r.status_code] = errors.get(r.status_code, 0) + 1
+                    continue
+                loc = r.headers["location"]
+                locations.append((loc, key))
+                if mode == "closed":
+                    await wait_done(client, loc, key, timeout_s)
+
+        t_start = time.perf_counter()
+        await asyncio.gather(*(client_task(k) for k in range(n_clients)))
+        t_submitted = time.perf_counter()
+        views = await asyncio.gather(
+            *(wait_done(client, loc, key, timeout_s) for loc, key in locations)
+        )
+        t_done = time.perf_counter()
+    statuses: dict[str, int] = {}
+    for v in views:
+        statuses[v["status"]] = statuses.get(v["status"], 0) + 1
+    run_s = [v["timings"]["run_s"] for v in views if v["timings"]["run_s"] is not None]
+    wait_s = [v["timings"]["queue_wait_s"] for v in views if v["timings"]["queue_wait_s"]]
+    lat = np.asarray(latencies_ms)
+    return {
+        "mode": mode,
+        "ramp_s": ramp_s,
+        "clients": n_clients,
+        "runs_submitted": len(locations),
+        "submit_errors": errors,
+        "statuses": statuses,
+        "submit_p50_ms": float(np.percentile(lat, 50)),
+        "submit_p95_ms": float(np.percentile(lat, 95)),
+        "submit_p99_ms": float(np.percentile(lat, 99)),
+        "submit_max_ms": float(lat.max()),
+        "submit_phase_s": t_submitted - t_start,
+        "submits_per_s": len(latencies_ms) / (t_submitted - t_start),
+        "total_s": t_done - t_start,
+        "runs_completed_per_min": 60 * statuses.get("completed", 0) / (t_done - t_start),
+        "run_s_median": statistics.median(run_s) if run_s else None,
+        "queue_wait_s_max": max(wait_s) if wait_s else None,
+    }
+
+
+async def wait_done(
+    client: httpx.AsyncClient, loc: str, key: str, timeout_s: float
+) -> dict[str, Any]:
+    headers = {"Authorization": f"Bearer {key}"}
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            r = await client.get(loc, params={"wait_s": 30}, headers=headers)
+        except httpx.TransportError:
+            # a kept-alive connection closed by the server as it was reused: retry (GET)
+            await asyncio.sleep(0.1)
+            continue
+        view: dict[str, Any] = r.json()
+        if view["status"] in ("completed", "time_limit", "failed", "cancelled"):
+            return view
+        if time.monotonic() > deadline:
+            raise SystemExit(f"{loc} did not finish within {timeout_s} s")
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--clients", type=int, default=50)
+    ap.add_argument("--runs", type=int, default=500)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--tenants", type=int, default=5)
+    ap.add_argument("--mode", choices=["burst", "closed"], default="burst")
+    ap.add_argument("--ramp-s", type=float, default=0.0, help="spread client starts over")
+    ap.add_argument("--database-url", default=None)
+    ap.add_argument("--timeout-s", type=float, default=900)
+    ap.add_argument("--json", action="store_true", help="print the result as JSON")
+    args = ap.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        url_db = args.database_url or f"sqlite:///{tmp}/bench.db"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("OPPORTUNE_")}
+        env.update(
+            {
+                "OPPORTUNE_DATABASE_URL": url_db,
+                "OPPORTUNE_WORKERS": str(args.workers),
+                "OPPORTUNE_MAX_QUEUED_PER_TENANT": str(args.runs),
+                "OPPORTUNE_MAX_QUEUED_TOTAL": str(args.runs + 1),
+                "OPPORTUNE_LOG_LEVEL": "warning",
+                "PYTHONPATH": str(ROOT),
+            }
+        )
+        keys = [new_key(env, f"tenant-{j}") for j in range(args.tenants)]
+        port = free_port()
+        proc = start_server(env, port, Path(tmp) / "server.log")
+        try:
+            res = asyncio.run(
+                run_load(
+                    f"http://127.0.0.1:{port}",
+                    keys,
+                    args.runs,
+                    args.clients,
+                    args.mode,
+                    args.timeout_s,
+                    args.ramp_s,
+                )
+            )
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    res["workers"] = args.workers
+    res["cpus"] = os.cpu_count()
+    if args.json:
+        print(json.dumps(res, indent=2))
+        return
+    print(
+        f"{res['runs_submitted']} runs by {res['clients']} clients ({res['mode']}), "
+        f"{res['workers']} workers, {res['cpus']} CPUs"
+    )
+    print(f"  statuses            {res['statuses']}  submit errors {res['submit_errors']}")
+    print(
+        f"  submit latency ms   p50 {res['submit_p50_ms']:.1f}  p95 {res['submit_p95_ms']:.1f}  "
+        f"p99 {res['submit_p99_ms']:.1f}  max {res['submit_max_ms']:.1f}"
+    )
+    print(f"  submit throughput   {res['submits_per_s']:.0f} /s over {res['submit_phase_s']:.1f} s")
+    print(
+        f"  completed per min   {res['runs_completed_per_min']:.0f}  (all done in "
+        f"{res['total_s']:.1f} s; median solve {res['run_s_median']:.3f} s)"
+    )
+
+
+if __name__ == "__main__":
+    main()
