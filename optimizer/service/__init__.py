@@ -1,0 +1,8 @@
+"""HTTP scheduling service for CMMS / EAM integration (``opportune serve``).
+
+FastAPI app (:mod:`~optimizer.service.app`), run store on SQLAlchemy 2
+(:mod:`~optimizer.service.db`, :mod:`~optimizer.service.runs`), worker processes
+(:mod:`~optimizer.service.worker`), API keys (:mod:`~optimizer.service.auth`), settings
+from ``OPPORTUNE_*`` variables (:mod:`~optimizer.service.settings`) and RFC 9457 problem
+details (:mod:`~optimizer.service.problems`).
+"""

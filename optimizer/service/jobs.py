@@ -1,0 +1,260 @@
+"""What a worker does with a claimed run: plan a scenario or compare strategies.
+
+Both kinds call the same core functions as the CLI (:func:`optimizer.planning.plan_scenario`
+and :func:`optimizer.simulate.compare`), so the same input gives the same plan either way.
+Errors become a failed :class:`~optimizer.service.runs.Outcome` with a problem document;
+an infeasible plan is a *completed* run whose result carries the diagnosis.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import json
+import logging
+import math
+import time
+import traceback
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+
+from optimizer.loading import ScenarioError, parse_scenario
+from optimizer.scenario import Scenario
+from optimizer.service.jsonutil import finite_or_none, sanitize
+from optimizer.service.problems import problem_body
+from optimizer.service.runs import Claimed, Outcome
+
+log = logging.getLogger("opportune.service.worker")
+
+
+def with_seed(scn: Scenario, seed: int | None) -> Scenario:
+    """The scenario with ``simulation.seed`` replaced (models are frozen: copy)."""
+    if seed is None:
+        return scn
+    sim = scn.simulation.model_copy(update={"seed": int(seed)})
+    return scn.model_copy(update={"simulation": sim})
+
+
+def assignment_of(result: Any) -> dict[str, str | None]:
+    """Start instant (RFC 3339) of each component's planned work, ``None`` = deferred."""
+    pb = result.built.problem
+    out: dict[str, str | None] = {}
+    for i, cid in enumerate(pb.component_ids):
+        t = int(result.plan.period[i])
+        out[str(cid)] = pb.period_start(t).isoformat() if t >= 0 else None
+    return out
+
+
+def warm_start_from(
+    scn: Scenario, base_result: dict[str, Any] | None
+) -> tuple[np.ndarray | None, str]:
+    """The earlier plan mapped onto this scenario's periods, and what happened.
+
+    The earlier run's assignment is stored as a start instant per component; each is
+    mapped to the period of the new calendar that contains it (so a rolled-forward plan
+    start still lines up), and to ``-1`` (beyond the horizon) when it falls outside.
+    The warm start is used only when the component sets are equal.
+    """
+    from optimizer.build import period_edges
+
+    if base_result is None:
+        return None, "the base run has no plan (yet): solved from scratch"
+    assignment = base_result.get("assignment")
+    if not isinstance(assignment, dict):
+        return None, "the base run's result holds no assignment: solved from scratch"
+    ids = [c.id for c in scn.components()]
+    if set(ids) != set(assignment):
+        return None, "component set differs from the base run: solved from scratch"
+    edges = period_edges(scn)
+    starts = np.array([(e - edges[0]) / timedelta(hours=1) for e in edges[:-1]])
+    horizon_h = (edges[-1] - edges[0]) / timedelta(hours=1)
+    ws = np.full(len(ids), -1, dtype=np.int64)
+    for i, cid in enumerate(ids):
+        when = assignment[cid]
+        if when is None:
+            continue
+        off_h = (datetime.fromisoformat(str(when)) - edges[0]) / timedelta(hours=1)
+        if 0 <= off_h < horizon_h:
+            ws[i] = int(np.searchsorted(starts, off_h, side="right") - 1)
+    return ws, "warm start from the base run's plan"
+
+
+def _failure(slug: str, title: str, detail: str, status: int = 422) -> dict[str, Any]:
+    return problem_body(status, slug, detail, title=title)
+
+
+def _internal(exc: BaseException) -> dict[str, Any]:
+    ref = uuid.uuid4().hex[:12]
+    log.error("run failed with an internal error %s:\n%s", ref, traceback.format_exc())
+    return problem_body(
+        500,
+        "internal-error",
+        f"the run failed with an internal error; reference {ref}",
+        title="Internal error",
+        reference=ref,
+    )
+
+
+def _scenario(claimed: Claimed) -> Scenario:
+    return parse_scenario(json.loads(claimed.input_json))
+
+
+def _invalid(exc: ScenarioError) -> Outcome:
+    errors = [
+        {"pointer": "/input" + p.as_dict()["pointer"], "detail": p.message} for p in exc.problems
+    ]
+    return Outcome(
+        "failed",
+        problem=problem_body(
+            422,
+            "validation-error",
+            f"the input has {len(errors)} problem(s)",
+            title="Invalid input",
+            errors=errors,
+        ),
+    )
+
+
+def execute(claimed: Claimed, *, max_time_limit_s: float) -> Outcome:
+    """Run a claimed run to its outcome (never raises for a bad input or a solver error).
+
+    Parameters
+    ----------
+    claimed : Claimed
+        The run.
+    max_time_limit_s : float
+        Cap on the solver time limit (the scenario's own ``plan.time_limit_s`` may be
+        larger than the service allows).
+
+    Returns
+    -------
+    Outcome
+    """
+    t0 = time.perf_counter()
+    try:
+        if claimed.kind == "schedule":
+            out = _schedule(claimed, max_time_limit_s)
+        elif claimed.kind == "strategy":
+            out = _strategy(claimed)
+        else:
+            out = Outcome(
+                "failed",
+                problem=_failure("unknown-kind", "Unknown run kind", f"kind {claimed.kind!r}"),
+            )
+    except ScenarioError as exc:
+        out = _invalid(exc)
+    except ValueError as exc:
+        # The core's documented way of rejecting an input it cannot plan.
+        out = Outcome(
+            "failed",
+            problem=_failure("unprocessable-input", "Input cannot be processed", str(exc)[:2000]),
+        )
+    except Exception as exc:
+        out = Outcome("failed", problem=_internal(exc))
+    return dataclasses.replace(out, run_s=time.perf_counter() - t0)
+
+
+def _schedule(claimed: Claimed, max_time_limit_s: float) -> Outcome:
+    from optimizer.plan import Status
+    from optimizer.planning import plan_scenario
+
+    cfg = claimed.config
+    scn = with_seed(_scenario(claimed), cfg.get("seed"))
+    notes: list[str] = []
+    limit = cfg.get("time_limit_s")
+    if limit is None:
+        limit = scn.plan.time_limit_s
+        if limit > max_time_limit_s:
+            notes.append(
+                f"the scenario's time_limit_s {limit:g} s is capped at the service's "
+                f"{max_time_limit_s:g} s"
+            )
+            limit = max_time_limit_s
+    warm: np.ndarray | None = None
+    warm_info: dict[str, Any] | None = None
+    if claimed.base_run_id is not None:
+        base = json.loads(claimed.base_result_json) if claimed.base_result_json else None
+        warm, why = warm_start_from(scn, base)
+        warm_info = {"base_run_id": claimed.base_run_id, "used": warm is not None, "note": why}
+    res = plan_scenario(
+        scn,
+        method=cfg.get("method"),
+        time_limit_s=float(limit),
+        gap=cfg.get("gap"),
+        warm_start=warm,
+    )
+    result = sanitize(res.as_dict())
+    result["assignment"] = assignment_of(res)
+    result["warm_start"] = warm_info
+    result["notes"] = notes
+    plan = res.plan
+    if plan.status is Status.TIME_LIMIT:
+        status = "time_limit"
+    elif plan.status is Status.CANCELLED:
+        status = "cancelled"
+    else:
+        # optimal, feasible, and infeasible (the diagnosis is the answer) all complete.
+        status = "completed"
+    gap = plan.gap
+    return Outcome(
+        status,
+        result=result,
+        plan_status=str(plan.status),
+        objective=finite_or_none(plan.objective),
+        lower_bound=finite_or_none(plan.lower_bound),
+        gap=gap if math.isfinite(gap) else None,
+    )
+
+
+def _strategy(claimed: Claimed) -> Outcome:
+    try:
+        compare = importlib.import_module("optimizer.simulate").compare
+    except (ImportError, AttributeError):
+        return Outcome(
+            "failed",
+            problem=_failure(
+                "simulator-unavailable",
+                "Strategy simulator unavailable",
+                "this server has no strategy simulator (optimizer.simulate.compare is not "
+                "installed); strategy runs cannot be executed",
+                status=501,
+            ),
+        )
+    cfg = claimed.config
+    scn = _scenario(claimed)
+    comparison = compare(
+        scn,
+        cfg.get("strategies"),
+        baseline=cfg.get("baseline"),
+        replications=cfg.get("replications"),
+        seed=cfg.get("seed"),
+        years=cfg.get("years"),
+        twin_accuracy=cfg.get("twin_accuracy"),
+        workers=1,
+    )
+    result = sanitize(comparison.as_dict())
+    html, note = _report_html(scn, comparison)
+    result["notes"] = [note] if note else []
+    return Outcome("completed", result=result, artifacts={"report.html": html} if html else None)
+
+
+def _report_html(scn: Scenario, comparison: Any) -> tuple[str | None, str | None]:
+    """The comparison's HTML report, when the report module is installed.
+
+    Rendered here, in the worker, because it needs the live ``Comparison`` object (the
+    stored JSON summary is not enough to rebuild it).
+    """
+    try:
+        module = importlib.import_module("optimizer.report.compare_report")
+        render = module.compare_report
+    except (ImportError, AttributeError):
+        return None, "no HTML report: the report module is not installed on this server"
+    try:
+        return str(render(scn, comparison).html), None
+    except Exception:
+        ref = uuid.uuid4().hex[:12]
+        log.error("report rendering failed %s:\n%s", ref, traceback.format_exc())
+        return None, f"the HTML report could not be rendered (reference {ref})"
