@@ -201,15 +201,12 @@ class EventHub:
         self.latest = await to_thread.run_sync(R.latest_event_id, self.store)
         while True:
             try:
-                if self._runs:
-                    latest, changed = await to_thread.run_sync(
-                        R.changes_after, self.store, self.latest
-                    )
-                    self.latest = latest
-                    for run_id in changed:
-                        self.poke(run_id)
-                else:
-                    self.latest = await to_thread.run_sync(R.latest_event_id, self.store)
+                # Always read the changes themselves (not just the latest id), so a waiter
+                # that registered while this query ran cannot miss its run's change.
+                latest, changed = await to_thread.run_sync(R.changes_after, self.store, self.latest)
+                self.latest = latest
+                for run_id in changed:
+                    self.poke(run_id)
             except Exception:
                 log.exception("event poll failed")
             await asyncio.sleep(self.interval_s)

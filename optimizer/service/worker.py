@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from multiprocessing.process import BaseProcess
 from typing import Any
 
-from optimizer.service.db import Store
+from optimizer.service.db import Store, make_engine
 from optimizer.service.jsonutil import dumps
 from optimizer.service.problems import problem_body
 from optimizer.service.runs import (
@@ -234,7 +234,8 @@ def worker_main(settings: ServiceSettings, index: int, parent_pid: int, ready: A
     for module in WARM_MODULES:
         with contextlib.suppress(ImportError):
             importlib.import_module(module)
-    store = Store.from_url(settings.database_url, pool_size=2)
+    # The web process created the tables before starting the workers.
+    store = Store(make_engine(settings.database_url, pool_size=2))
     worker = _Worker(store, settings, index, parent_pid)
     if ready is not None:
         ready.value = 1  # warm and connected: counts as alive for /readyz
