@@ -105,6 +105,7 @@ from optimizer.problem import (
     IntArray,
     PlanningProblem,
 )
+from optimizer.solvers.checks import check_inputs
 
 __all__ = ["dp_is_exact", "solve_dp"]
 
@@ -126,57 +127,6 @@ def _date(problem: PlanningProblem, t: int) -> str:
     if float(problem.period_h) % 24.0 == 0.0:
         return ts.date().isoformat()
     return ts.isoformat(timespec="minutes")
-
-
-def _check_inputs(
-    problem: PlanningProblem,
-    time_limit_s: float | None,
-    gap: float,
-    warm_start: np.ndarray | None,
-) -> IntArray | None:
-    """Raise ``ValueError`` on malformed numbers; return the warm start as int64."""
-    if time_limit_s is not None and not (time_limit_s > 0 and np.isfinite(time_limit_s)):
-        raise ValueError(f"time_limit_s: must be a positive finite number, got {time_limit_s}")
-    if not (gap >= 0 and np.isfinite(gap)):
-        raise ValueError(f"gap: must be a finite number >= 0, got {gap}")
-    for name in ("penalty", "penalty_beyond", "opening_cost", "crew_hours", "duration_h"):
-        arr = getattr(problem, name)
-        if np.isnan(arr).any():
-            raise ValueError(f"problem.{name}: contains NaN")
-        if (arr == -np.inf).any():
-            raise ValueError(f"problem.{name}: -inf is not allowed")
-    usable = problem.open_allowed & np.isfinite(problem.opening_cost)
-    if (problem.opening_cost[usable] < 0).any():
-        k, t = np.argwhere(usable & (problem.opening_cost < 0))[0]
-        raise ValueError(
-            f"problem.opening_cost: must be >= 0 where the system may open; system"
-            f" {problem.system_ids[k]} has {problem.opening_cost[k, t]} in period {t}"
-        )
-    if (problem.duration_h < 0).any() or not np.isfinite(problem.duration_h).all():
-        raise ValueError("problem.duration_h: must be finite and >= 0")
-    if (problem.crew_qty < 0).any():
-        raise ValueError("problem.crew_qty: must be >= 0")
-    if (problem.crew_hours < 0).any():
-        raise ValueError("problem.crew_hours: must be >= 0 (use inf for uncapacitated)")
-    pin = problem.pinned_period
-    bad = (pin < PIN_BEYOND) | (pin >= problem.n_periods)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise ValueError(
-            f"problem.pinned_period: component {problem.component_ids[i]} has pin {pin[i]},"
-            f" expected -2, -1 or a period in [0, {problem.n_periods})"
-        )
-    if warm_start is None:
-        return None
-    ws = np.asarray(warm_start)
-    if ws.shape != (problem.n_components,):
-        raise ValueError(f"warm_start: expected shape ({problem.n_components},), got {ws.shape}")
-    if not np.issubdtype(ws.dtype, np.integer):
-        raise ValueError(f"warm_start: expected integer periods, got dtype {ws.dtype}")
-    ws = ws.astype(np.int64)
-    if ((ws < BEYOND) | (ws >= problem.n_periods)).any():
-        raise ValueError(f"warm_start: periods must be -1 (beyond) or in [0, {problem.n_periods})")
-    return ws
 
 
 def _pin_diagnosis(problem: PlanningProblem) -> list[str]:
@@ -851,7 +801,7 @@ def dp_is_exact(problem: PlanningProblem) -> tuple[bool, str]:
     (bool, str)
         The verdict and a plain-language reason.
     """
-    _check_inputs(problem, None, 0.0, None)
+    check_inputs(problem, None, 0.0, None, nonnegative_opening=True)
     diag = _pin_diagnosis(problem)
     if diag:
         return True, "pinned work is infeasible (" + diag[0] + "); the DP diagnoses it exactly"
@@ -918,7 +868,7 @@ def solve_dp(
        maintenance activities", European Journal of Operational Research 99 (1997).
     """
     t0 = time.perf_counter()
-    ws = _check_inputs(problem, time_limit_s, gap, warm_start)
+    ws = check_inputs(problem, time_limit_s, gap, warm_start, nonnegative_opening=True)
     log: list[str] = []
     if time_limit_s is not None:
         log.append("dp: time_limit_s ignored (the DP runs in polynomial time)")

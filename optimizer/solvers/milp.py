@@ -78,6 +78,7 @@ from optimizer.problem import (
     IntArray,
     PlanningProblem,
 )
+from optimizer.solvers.checks import check_inputs
 
 __all__ = [
     "DirectModel",
@@ -107,75 +108,6 @@ _REL_TOL = 1e-9
 # --------------------------------------------------------------------------------------
 # Input checks, sparse index sets
 # --------------------------------------------------------------------------------------
-
-
-def check_inputs(
-    problem: PlanningProblem,
-    time_limit_s: float | None,
-    gap: float,
-    warm_start: np.ndarray | None,
-) -> IntArray | None:
-    """Validate solver arguments and the numeric content of ``problem``.
-
-    Parameters
-    ----------
-    problem : PlanningProblem
-        The instance.
-    time_limit_s : float or None
-        Solver time limit, seconds; ``None`` for none.
-    gap : float
-        Relative optimality gap at which the solver may stop, >= 0.
-    warm_start : ndarray of int, shape (n,), or None
-        A plan's ``period`` array (``BEYOND`` = deferred) to start from.
-
-    Returns
-    -------
-    ndarray of int or None
-        ``warm_start`` as an int64 array.
-
-    Raises
-    ------
-    ValueError
-        On NaN costs, negative durations, pins out of range, a non-positive time limit,
-        a negative gap or a warm start of the wrong shape or range.
-    """
-    if time_limit_s is not None and not (time_limit_s > 0 and np.isfinite(time_limit_s)):
-        raise ValueError(f"time_limit_s: must be a positive finite number, got {time_limit_s}")
-    if not (gap >= 0 and np.isfinite(gap)):
-        raise ValueError(f"gap: must be a finite number >= 0, got {gap}")
-    for name in ("penalty", "penalty_beyond", "opening_cost", "crew_hours", "duration_h"):
-        arr = getattr(problem, name)
-        if np.isnan(arr).any():
-            raise ValueError(f"problem.{name}: contains NaN")
-    if (problem.duration_h < 0).any() or not np.isfinite(problem.duration_h).all():
-        raise ValueError("problem.duration_h: must be finite and >= 0")
-    if (problem.crew_qty < 0).any():
-        raise ValueError("problem.crew_qty: must be >= 0")
-    if (problem.crew_hours < 0).any():
-        raise ValueError("problem.crew_hours: must be >= 0 (use inf for uncapacitated)")
-    if (problem.penalty == -np.inf).any() or (problem.opening_cost == -np.inf).any():
-        raise ValueError("problem.penalty / opening_cost: -inf is not a cost")
-    if (problem.penalty_beyond == -np.inf).any():
-        raise ValueError("problem.penalty_beyond: -inf is not a cost")
-    pin = problem.pinned_period
-    bad = (pin < PIN_BEYOND) | (pin >= problem.n_periods)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise ValueError(
-            f"problem.pinned_period: component {problem.component_ids[i]} has pin {pin[i]},"
-            f" expected -2, -1 or a period in [0, {problem.n_periods})"
-        )
-    if warm_start is None:
-        return None
-    ws = np.asarray(warm_start)
-    if ws.shape != (problem.n_components,):
-        raise ValueError(f"warm_start: expected shape ({problem.n_components},), got {ws.shape}")
-    if not np.issubdtype(ws.dtype, np.integer):
-        raise ValueError(f"warm_start: expected integer periods, got dtype {ws.dtype}")
-    ws = ws.astype(np.int64)
-    if ((ws < BEYOND) | (ws >= problem.n_periods)).any():
-        raise ValueError(f"warm_start: periods must be -1 (beyond) or in [0, {problem.n_periods})")
-    return ws
 
 
 @dataclass(frozen=True)

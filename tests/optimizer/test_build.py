@@ -67,7 +67,13 @@ def test_opening_cost_uses_value_profile_and_windows(conveyor: Scenario) -> None
         m = (18 * mult[edges[t].weekday()] + 6 * mult[(edges[t].weekday() + 1) % 7]) / 24
         assert_allclose(pb.opening_cost[k, t], 900 + 1200 * m * (1.5 + longest))
     # Easter window 2027-04-02..04-06: set-up x0.3, no production lost.
-    inside = [t for t in range(pb.n_periods) if datetime(2027, 4, 2, tzinfo=timezone.utc) <= edges[t] < datetime(2027, 4, 5, tzinfo=timezone.utc)]
+    inside = [
+        t
+        for t in range(pb.n_periods)
+        if datetime(2027, 4, 2, tzinfo=timezone.utc)
+        <= edges[t]
+        < datetime(2027, 4, 5, tzinfo=timezone.utc)
+    ]
     assert inside
     for t in inside:
         assert_allclose(pb.opening_cost[k, t], 900 * 0.3)
@@ -128,8 +134,12 @@ def test_risk_cap_limits_periods(doc: dict[str, Any]) -> None:
 
 def test_released_work_order_is_pinned(doc: dict[str, Any]) -> None:
     doc["plan"]["open_work_orders"] = [
-        {"id": "WO-1", "component": "C1-BRG-TAIL", "status": "released",
-         "scheduled_start": "2027-01-20T08:00:00+01:00"}
+        {
+            "id": "WO-1",
+            "component": "C1-BRG-TAIL",
+            "status": "released",
+            "scheduled_start": "2027-01-20T08:00:00+01:00",
+        }
     ]
     b = build_problem(_scn(doc))
     i = b.problem.component_ids.index("C1-BRG-TAIL")

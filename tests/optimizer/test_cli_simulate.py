@@ -15,14 +15,29 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "optimizer", *args], capture_output=True, text=True, cwd=ROOT, timeout=600
+        [sys.executable, "-m", "optimizer", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=600,
     )
 
 
 def test_compare_json_paired_difference_is_difference_of_means() -> None:
     res = _run(
-        "compare", "scenarios/conveyor.yaml", "--strategies", "run-to-failure,predictive",
-        "--replications", "12", "--years", "1", "--seed", "5", "--workers", "1", "--json",
+        "compare",
+        "scenarios/conveyor.yaml",
+        "--strategies",
+        "run-to-failure,predictive",
+        "--replications",
+        "12",
+        "--years",
+        "1",
+        "--seed",
+        "5",
+        "--workers",
+        "1",
+        "--json",
     )
     assert res.returncode == 0, res.stderr
     data = json.loads(res.stdout)
@@ -36,8 +51,19 @@ def test_compare_json_paired_difference_is_difference_of_means() -> None:
 
 
 def test_simulate_is_deterministic_for_a_seed() -> None:
-    args = ("simulate", "scenarios/conveyor.yaml", "--strategy", "optimal-age", "--replications", "6",
-            "--years", "1", "--seed", "11", "--json")
+    args = (
+        "simulate",
+        "scenarios/conveyor.yaml",
+        "--strategy",
+        "optimal-age",
+        "--replications",
+        "6",
+        "--years",
+        "1",
+        "--seed",
+        "11",
+        "--json",
+    )
     a, b = _run(*args, "--workers", "1"), _run(*args, "--workers", "2")
     assert a.returncode == 0 and b.returncode == 0, a.stderr + b.stderr
     ka, kb = json.loads(a.stdout)["kpis"], json.loads(b.stdout)["kpis"]
@@ -59,8 +85,18 @@ def test_bad_options_are_named(args: tuple[str, ...], words: str) -> None:
 
 
 def test_compare_table_output() -> None:
-    res = _run("compare", "scenarios/conveyor.yaml", "--strategies", "run-to-failure,optimal-age",
-               "--replications", "6", "--years", "1", "--workers", "1")
+    res = _run(
+        "compare",
+        "scenarios/conveyor.yaml",
+        "--strategies",
+        "run-to-failure,optimal-age",
+        "--replications",
+        "6",
+        "--years",
+        "1",
+        "--workers",
+        "1",
+    )
     assert res.returncode == 0, res.stderr
     assert "Paired difference vs run-to-failure" in res.stdout
     assert "total cost" in res.stdout

@@ -28,18 +28,78 @@ def _line_of(text: str, needle: str) -> int:
 @pytest.mark.parametrize(
     ("old", "new", "path", "needle", "words"),
     [
-        ("shape: 1.8", "shape: -1.8", "component_types.drive_motor.life.shape", "shape: -1.8", "greater than 0"),
-        ("scale_h: 45000", "scale_h: .nan", "component_types.gearbox.life.scale_h", "scale_h: .nan", "finite"),
-        ("scale_h: 45000", "scale_h: .inf", "component_types.gearbox.life.scale_h", "scale_h: .inf", "finite"),
-        ("crew_size: 1\n", "crew_sise: 1\n", "component_types.drive_motor.crew_sise", "crew_sise", "unknown key"),
+        (
+            "shape: 1.8",
+            "shape: -1.8",
+            "component_types.drive_motor.life.shape",
+            "shape: -1.8",
+            "greater than 0",
+        ),
+        (
+            "scale_h: 45000",
+            "scale_h: .nan",
+            "component_types.gearbox.life.scale_h",
+            "scale_h: .nan",
+            "finite",
+        ),
+        (
+            "scale_h: 45000",
+            "scale_h: .inf",
+            "component_types.gearbox.life.scale_h",
+            "scale_h: .inf",
+            "finite",
+        ),
+        (
+            "crew_size: 1\n",
+            "crew_sise: 1\n",
+            "component_types.drive_motor.crew_sise",
+            "crew_sise",
+            "unknown key",
+        ),
         ("headcount: 2", "headcount: two", "crews[0].headcount", "headcount: two", "integer"),
-        ("headcount: 2", "headcount: 1" + "0" * 60, "crews[0].headcount", "headcount: 1000", "less than or equal"),
-        ("age_h: 38000", "age_h: 1e400", "fleet.sites[0].systems[0].components[0].age_h", "age_h: 1e400", "finite"),
-        ("age_h: 38000", "age_h: -5", "fleet.sites[0].systems[0].components[0].age_h", "age_h: -5", "greater than or equal"),
-        ("duration_h: 6}", "duration_h: -6}", "component_types.gearbox.preventive.duration_h", "duration_h: -6}", "greater than or equal to 0"),
-        ("distribution: gamma", "distribution: gama", "component_types.tensioner.life", "distribution: gama", "'gama'"),
+        (
+            "headcount: 2",
+            "headcount: 1" + "0" * 60,
+            "crews[0].headcount",
+            "headcount: 1000",
+            "less than or equal",
+        ),
+        (
+            "age_h: 38000",
+            "age_h: 1e400",
+            "fleet.sites[0].systems[0].components[0].age_h",
+            "age_h: 1e400",
+            "finite",
+        ),
+        (
+            "age_h: 38000",
+            "age_h: -5",
+            "fleet.sites[0].systems[0].components[0].age_h",
+            "age_h: -5",
+            "greater than or equal",
+        ),
+        (
+            "duration_h: 6}",
+            "duration_h: -6}",
+            "component_types.gearbox.preventive.duration_h",
+            "duration_h: -6}",
+            "greater than or equal to 0",
+        ),
+        (
+            "distribution: gamma",
+            "distribution: gama",
+            "component_types.tensioner.life",
+            "distribution: gama",
+            "'gama'",
+        ),
         ("currency: EUR", "currency: euro", "currency", "currency: euro", "pattern"),
-        ("horizon_days: 180", "horizon_days: 0", "calendar.horizon_days", "horizon_days: 0", "greater than or equal to 1"),
+        (
+            "horizon_days: 180",
+            "horizon_days: 0",
+            "calendar.horizon_days",
+            "horizon_days: 0",
+            "greater than or equal to 1",
+        ),
     ],
 )
 def test_field_errors_name_path_line_and_reason(
@@ -58,13 +118,48 @@ def test_field_errors_name_path_line_and_reason(
 @pytest.mark.parametrize(
     ("old", "new", "path", "words"),
     [
-        ("spare_part: GBX-25", "spare_part: GBX-99", "component_types.gearbox.spare_part", "unknown part 'GBX-99'"),
-        ("skill: mechanical\n  belt:", "skill: welding\n  belt:", "component_types.pulley_bearing.skill", "no crew has skill 'welding'"),
-        ("{id: C1-GBX, type: gearbox,", "{id: C1-GBX, type: gear_box,", "fleet.sites[0].systems[0].components[1].type", "unknown component type 'gear_box'"),
-        ("{id: C1-GBX, type: gearbox,", "{id: C1-MOT, type: gearbox,", "fleet.sites[0].systems[0].components[1].id", "duplicate component id 'C1-MOT'"),
-        ("value_profile: weekdays_only", "value_profile: weekends", "fleet.sites[0].systems[0].value_profile", "unknown value profile"),
-        ("components: [C1-TNS-A, C1-TNS-B]", "components: [C1-TNS-A, C1-TNS-X]", "fleet.sites[0].systems[0].redundancy[0].components[1]", "'C1-TNS-X' is not a component"),
-        ("    site: PLANT-A\n    skills: [mechanical]", "    site: PLANT-Z\n    skills: [mechanical]", "crews[0].site", "unknown site 'PLANT-Z'"),
+        (
+            "spare_part: GBX-25",
+            "spare_part: GBX-99",
+            "component_types.gearbox.spare_part",
+            "unknown part 'GBX-99'",
+        ),
+        (
+            "skill: mechanical\n  belt:",
+            "skill: welding\n  belt:",
+            "component_types.pulley_bearing.skill",
+            "no crew has skill 'welding'",
+        ),
+        (
+            "{id: C1-GBX, type: gearbox,",
+            "{id: C1-GBX, type: gear_box,",
+            "fleet.sites[0].systems[0].components[1].type",
+            "unknown component type 'gear_box'",
+        ),
+        (
+            "{id: C1-GBX, type: gearbox,",
+            "{id: C1-MOT, type: gearbox,",
+            "fleet.sites[0].systems[0].components[1].id",
+            "duplicate component id 'C1-MOT'",
+        ),
+        (
+            "value_profile: weekdays_only",
+            "value_profile: weekends",
+            "fleet.sites[0].systems[0].value_profile",
+            "unknown value profile",
+        ),
+        (
+            "components: [C1-TNS-A, C1-TNS-B]",
+            "components: [C1-TNS-A, C1-TNS-X]",
+            "fleet.sites[0].systems[0].redundancy[0].components[1]",
+            "'C1-TNS-X' is not a component",
+        ),
+        (
+            "    site: PLANT-A\n    skills: [mechanical]",
+            "    site: PLANT-Z\n    skills: [mechanical]",
+            "crews[0].site",
+            "unknown site 'PLANT-Z'",
+        ),
     ],
 )
 def test_reference_errors(conveyor_text: str, old: str, new: str, path: str, words: str) -> None:
@@ -74,7 +169,9 @@ def test_reference_errors(conveyor_text: str, old: str, new: str, path: str, wor
 
 
 def test_missing_required_after_type_merge(conveyor_text: str) -> None:
-    text = conveyor_text.replace("{id: C1-GBX, type: gearbox, age_h: 30500}", "{id: C1-GBX, age_h: 30500}")
+    text = conveyor_text.replace(
+        "{id: C1-GBX, type: gearbox, age_h: 30500}", "{id: C1-GBX, age_h: 30500}"
+    )
     problems = _problems(text)
     paths = {p for p, _, _ in problems}
     for field in ("life", "preventive", "corrective", "skill"):
@@ -95,7 +192,7 @@ def test_every_problem_is_reported_at_once(conveyor_text: str) -> None:
         ("42", "mapping"),
         ("name: [unclosed", "not valid YAML"),
         ("a: 1\na: 2\n", "duplicate key"),
-        ("{\"name\": 1", "not valid"),
+        ('{"name": 1', "not valid"),
     ],
 )
 def test_malformed_documents(text: str, words: str) -> None:
@@ -143,14 +240,18 @@ json_values = st.recursive(
     | st.integers(min_value=-(10**30), max_value=10**30)
     | st.floats(allow_nan=True, allow_infinity=True)
     | st.text(max_size=8),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
     max_leaves=12,
 )
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.binary(max_size=200))
-def test_arbitrary_bytes_give_a_scenario_error(tmp_path_factory: pytest.TempPathFactory, blob: bytes) -> None:
+def test_arbitrary_bytes_give_a_scenario_error(
+    tmp_path_factory: pytest.TempPathFactory, blob: bytes
+) -> None:
     path = tmp_path_factory.mktemp("fuzz") / "f.yaml"
     path.write_bytes(blob)
     with pytest.raises(ScenarioError) as info:
@@ -175,7 +276,9 @@ def _leaf_paths(obj: object, prefix: tuple[object, ...] = ()) -> list[tuple[obje
     return [prefix]
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     st.data(),
     st.one_of(
@@ -186,7 +289,9 @@ def _leaf_paths(obj: object, prefix: tuple[object, ...] = ()) -> list[tuple[obje
         st.lists(st.integers(), max_size=2),
     ),
 )
-def test_mutating_any_field_is_either_valid_or_located(conveyor_text: str, data: st.DataObject, value: object) -> None:
+def test_mutating_any_field_is_either_valid_or_located(
+    conveyor_text: str, data: st.DataObject, value: object
+) -> None:
     """Replace one leaf of a valid scenario with junk: valid, or every problem has a path."""
     doc = yaml.safe_load(conveyor_text)
     paths = _leaf_paths(doc)
@@ -202,13 +307,28 @@ def test_mutating_any_field_is_either_valid_or_located(conveyor_text: str, data:
         for p in exc.problems:
             assert p.message
             # the problem points into the mutated branch or names a reference
-            assert p.loc[: 1] == path[:1] or p.loc == () or p.loc[0] in {"fleet", "component_types", "crews", "plan", "inventory", "simulation", "calendar"}
+            assert (
+                p.loc[:1] == path[:1]
+                or p.loc == ()
+                or p.loc[0]
+                in {
+                    "fleet",
+                    "component_types",
+                    "crews",
+                    "plan",
+                    "inventory",
+                    "simulation",
+                    "calendar",
+                }
+            )
 
 
 def test_cli_validate_exit_codes(tmp_path: Path, conveyor_text: str) -> None:
     good = subprocess.run(
         [sys.executable, "-m", "optimizer", "validate", "scenarios/conveyor.yaml"],
-        capture_output=True, text=True, cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
     )
     assert good.returncode == 0, good.stderr
     assert "7 component(s)" in good.stdout
@@ -216,7 +336,8 @@ def test_cli_validate_exit_codes(tmp_path: Path, conveyor_text: str) -> None:
     bad.write_text(conveyor_text.replace("shape: 1.8", "shape: -1.8"))
     res = subprocess.run(
         [sys.executable, "-m", "optimizer", "validate", str(bad), "--json"],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     assert res.returncode == 2
     payload = json.loads(res.stdout)

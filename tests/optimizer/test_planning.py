@@ -75,8 +75,19 @@ def test_every_method_gives_a_plan(conveyor: Scenario, method: str) -> None:
 
 def test_cli_plan_writes_files(tmp_path: Path) -> None:
     res = subprocess.run(
-        [sys.executable, "-m", "optimizer", "plan", "scenarios/conveyor.yaml", "--out", str(tmp_path), "--json"],
-        capture_output=True, text=True, cwd=ROOT,
+        [
+            sys.executable,
+            "-m",
+            "optimizer",
+            "plan",
+            "scenarios/conveyor.yaml",
+            "--out",
+            str(tmp_path),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
     assert res.returncode == 0, res.stderr
     payload = json.loads(res.stdout)  # stdout is pure JSON (no solver banner)
@@ -91,7 +102,9 @@ def test_cli_plan_writes_files(tmp_path: Path) -> None:
 def test_cli_plan_rejects_unknown_method() -> None:
     res = subprocess.run(
         [sys.executable, "-m", "optimizer", "plan", "scenarios/conveyor.yaml", "--method", "magic"],
-        capture_output=True, text=True, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
     assert res.returncode == 2
     assert "magic" in res.stderr and "Traceback" not in res.stderr

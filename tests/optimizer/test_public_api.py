@@ -28,7 +28,9 @@ def test_age_replacement_as_documented() -> None:
 
 
 def test_shape_one_has_no_finite_optimum() -> None:
-    res = optimizer.age_replacement(optimizer.rul.Weibull(shape=1.0, scale=100.0), cost_pm=1.0, cost_cm=10.0)
+    res = optimizer.age_replacement(
+        optimizer.rul.Weibull(shape=1.0, scale=100.0), cost_pm=1.0, cost_cm=10.0
+    )
     assert math.isinf(res.t_star)
     assert_allclose(res.cost_rate, 10.0 / 100.0)
     assert not np.isnan(res.cost_rate)
@@ -36,7 +38,9 @@ def test_shape_one_has_no_finite_optimum() -> None:
 
 def test_minimal_repair_closed_form() -> None:
     beta, eta, cp, cf = 3.0, 500.0, 2.0, 7.0
-    res = optimizer.minimal_repair_replacement(optimizer.rul.Weibull(shape=beta, scale=eta), cost_pm=cp, cost_cm=cf)
+    res = optimizer.minimal_repair_replacement(
+        optimizer.rul.Weibull(shape=beta, scale=eta), cost_pm=cp, cost_cm=cf
+    )
     x_star = eta * (cp / (cf * (beta - 1))) ** (1 / beta)
     assert_allclose(res.t_star, x_star, rtol=1e-9)
     assert_allclose(res.cost_rate, (cp + cf * (x_star / eta) ** beta) / x_star, rtol=1e-9)

@@ -30,7 +30,9 @@ def test_committed_schema_is_current() -> None:
 
 
 def test_schema_command_prints_the_schema() -> None:
-    res = subprocess.run([sys.executable, "-m", "optimizer", "schema"], capture_output=True, text=True)
+    res = subprocess.run(
+        [sys.executable, "-m", "optimizer", "schema"], capture_output=True, text=True
+    )
     assert res.returncode == 0
     assert json.loads(res.stdout)["title"] == "Scenario"
 
@@ -38,7 +40,9 @@ def test_schema_command_prints_the_schema() -> None:
 def test_info_json_lists_every_component() -> None:
     res = subprocess.run(
         [sys.executable, "-m", "optimizer", "info", "scenarios/conveyor.yaml", "--json"],
-        capture_output=True, text=True, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
     assert res.returncode == 0, res.stderr
     data = json.loads(res.stdout)

@@ -16,10 +16,10 @@ from typing import Any
 
 import httpx
 import pytest
+import schemathesis  # noqa: F401  (required: the fuzz run below drives it)
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 
-schemathesis = pytest.importorskip("schemathesis")
 
 EXAMPLES_PER_MODE = 30
 EXAMPLES_PER_MODE_POST = 6

@@ -8,9 +8,8 @@ minimisers, ``shape="weibull"`` the age-replacement penalty of the design,
 of random age (unimodal because the hazard increases).  ``max_span > 1`` gives each
 job a random span of 1..max_span periods and multiplies its duration by it (long jobs
 whose per-period share is that of a one-period job), drawn after every other number so
-instances with ``max_span=1`` are unchanged.  ``method`` runs every backend
-module that exists (``importorskip``), so agreement tests cover the MILP and CP-SAT
-backends as soon as they land.
+instances with ``max_span=1`` are unchanged.  ``method`` runs every backend (DP,
+MILP, CP-SAT); a missing backend fails the tests rather than skipping them.
 """
 
 from __future__ import annotations
@@ -18,7 +17,6 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
 
 import numpy as np
 import pytest
@@ -153,13 +151,8 @@ def make_problem() -> Callable[..., PlanningProblem]:
 
 @pytest.fixture(params=sorted(BACKENDS))
 def method(request: pytest.FixtureRequest) -> Callable[..., Plan]:
-    """Every scheduler backend whose module exists (others are skipped)."""
-    name: str = request.param
-    module = pytest.importorskip(f"optimizer.solvers.{name}")
-    fn: Any = getattr(module, BACKENDS[name], None)
-    if fn is None:
-        pytest.skip(f"optimizer.solvers.{name} has no {BACKENDS[name]} yet")
-    return fn  # type: ignore[no-any-return]
+    """Every scheduler backend (a missing one is an error, not a skip)."""
+    return load_backend(request.param)
 
 
 def load_backend(name: str) -> Callable[..., Plan]:

@@ -228,7 +228,6 @@ def test_dispatch_auto_and_unknown_method() -> None:
 
 
 def test_auto_falls_back_to_milp_when_not_exact() -> None:
-    pytest.importorskip("optimizer.solvers.milp")
     problem = one_system([[0, 10, 1], [10, 0, 10]], [5.0, 5.0, 5.0], beyond=100.0)
     plan = solve(problem)
     assert plan.method != "dp"

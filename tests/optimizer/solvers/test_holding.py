@@ -18,7 +18,9 @@ from fleetgen import make_scenario  # noqa: E402
 
 
 def _problem(stock: str, crews: str = "loose", n: int = 40):  # type: ignore[no-untyped-def]
-    return build_problem(parse_scenario(make_scenario(n, 4, seed=5, crews=crews, stock=stock))).problem
+    return build_problem(
+        parse_scenario(make_scenario(n, 4, seed=5, crews=crews, stock=stock))
+    ).problem
 
 
 def test_linear_holding_equals_purchasing_of_any_plan() -> None:
