@@ -104,6 +104,10 @@ Backend = Literal["pyomo", "direct"]
 _REL_TOL = 1e-9
 """Relative tolerance when comparing technician-hours (loads are sums of floats)."""
 
+HEURISTIC = True
+"""Run the LP-guided start heuristic before the full solve on crew-capacitated models
+(:func:`_heuristic_start`; tests switch it off to compare)."""
+
 
 # --------------------------------------------------------------------------------------
 # Input checks, sparse index sets
@@ -1057,24 +1061,64 @@ def solve_milp_direct(
     warm_col = model.columns_from_period(ws) if ws is not None else None
     if warm_col is not None and ws is not None and model.parts_cols is not None:
         warm_col[model.parts_cols[0] :] = _stock_columns(problem, model, ws)
-    res = _run_highs(model, time_limit_s=time_limit_s, gap=gap, warm_col=warm_col, relax=False)
+    warm_col, ws, lp_bound, heur_log = _heuristic_start(
+        problem, model, ws, warm_col, time_limit_s, gap
+    )
+    left = None if time_limit_s is None else max(time_limit_s - (time.perf_counter() - t0), 1e-3)
+    res = _run_highs(model, time_limit_s=left, gap=gap, warm_col=warm_col, relax=False)
     fam = ", ".join(f"{k} {v}" for k, v in model.n_rows_by_family.items())
     log = (
         f"backend=direct (numpy CSR -> highspy), build {build_s:.3f} s, solve {res.solve_s:.3f} s",
         f"columns: x {model.index.n_x}, y {model.index.n_y}, z {problem.n_components}; rows: {fam}",
+        *heur_log,
         f"HiGHS status {res.status}",
     )
     return _finish(
         problem,
         res.status,
         res.col_value,
-        res.dual_bound,
+        max(res.dual_bound, lp_bound),
         model,
         ws,
         t0,
         log,
         time_limit_s=time_limit_s,
     )
+
+
+def _heuristic_start(
+    problem: PlanningProblem,
+    model: DirectModel,
+    ws: IntArray | None,
+    warm_col: FloatArray | None,
+    time_limit_s: float | None,
+    gap: float,
+) -> tuple[FloatArray | None, IntArray | None, float, tuple[str, ...]]:
+    """Starting incumbent for the full solve: the better of ``ws`` and the LP heuristic.
+
+    The LP-guided heuristic (:mod:`optimizer.solvers.lp_heuristic`) runs only when crew
+    rows couple the components (there HiGHS finds good plans late; without crews the
+    model is solved quickly as it is).  It never removes anything from the full model,
+    so the optimum is unchanged; its LP value is a valid lower bound.
+
+    Returns
+    -------
+    (warm_col, warm_period, lp_bound, log)
+        The incumbent to pass to HiGHS (column vector and assignment), the LP bound
+        (``-inf`` if not computed) and log lines.
+    """
+    if not model.n_rows_by_family.get("crew", 0) or not HEURISTIC:
+        return warm_col, ws, -np.inf, ()
+    from optimizer.solvers.lp_heuristic import opening_heuristic
+
+    heur = opening_heuristic(problem, model, time_limit_s=time_limit_s, gap=gap)
+    if heur.col_value is None:
+        return warm_col, ws, heur.lp_bound, (heur.log,)
+    if warm_col is not None and ws is not None and not violations(problem, ws):
+        if float(model.cost @ warm_col) <= heur.objective:
+            return warm_col, ws, heur.lp_bound, (heur.log, "kept the given warm start (cheaper)")
+    period = model.period_from_columns(heur.col_value, problem.n_components)
+    return heur.col_value, period, heur.lp_bound, (heur.log,)
 
 
 def _finish(
