@@ -354,7 +354,8 @@ def test_columns_and_crew_rows_match_reference_load(seed: int) -> None:
     # crew-row activity of random plans over existing columns equals crew_load_h
     model = build_direct_model(p)
     rng = np.random.default_rng(seed)
-    base = p.n_components + idx.n_x
+    # rows: assignment, linking (not for members of clique rows), crew, ...
+    base = p.n_components + model.n_rows_by_family["linking"]
     rows = slice(base, base + len(idx.crew_cap_h))
     for _ in range(10):
         period = np.full(p.n_components, BEYOND)
