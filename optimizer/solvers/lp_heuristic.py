@@ -50,7 +50,7 @@ __all__ = [
 
 DILATE_PERIODS = 2
 """Periods added on either side of each LP opening in the restricted model."""
-LP_SHARE = 0.5
+LP_SHARE = 0.3
 """Largest share of the time limit the LP relaxation may use (else no heuristic)."""
 SUB_SHARE = 0.3
 """Largest share of the time limit the restricted MILP may use."""
