@@ -34,6 +34,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, replace
 
+import highspy
 import numpy as np
 
 from optimizer.problem import FloatArray, PlanningProblem
@@ -126,7 +127,10 @@ def opening_heuristic(
     t0 = time.perf_counter()
     lp_limit = None if time_limit_s is None else LP_SHARE * time_limit_s
     lp = _run_highs(model, time_limit_s=lp_limit, gap=0.0, warm_col=None, relax=True)
-    if lp.col_value is None or not np.isfinite(lp.dual_bound):
+    # only an optimal LP value is a bound (a time-limited simplex may stop at a point
+    # that is feasible but not optimal)
+    optimal = lp.status == highspy.HighsModelStatus.kOptimal
+    if lp.col_value is None or not optimal or not np.isfinite(lp.dual_bound):
         return HeuristicResult(
             None, np.inf, -np.inf, time.perf_counter() - t0, "LP heuristic: LP not solved"
         )

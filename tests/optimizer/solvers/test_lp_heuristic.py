@@ -105,3 +105,16 @@ def test_time_limit_still_returns_a_plan(make_problem: Callable[..., PlanningPro
     assert not violations(problem, plan.period)
     assert np.isfinite(plan.objective)
     assert plan.lower_bound <= plan.objective
+
+
+def test_lp_stopped_by_the_time_limit_gives_no_bound(
+    make_problem: Callable[..., PlanningProblem],
+) -> None:
+    # A simplex stopped early may hold a feasible, non-optimal point: its value is no
+    # bound and must not be reported as one.
+    problem = make_problem(40, 4, 60, 3, capacitated=True)
+    model = milp.build_direct_model(problem)
+    heur = opening_heuristic(problem, model, time_limit_s=1e-6, gap=1e-9)
+    assert heur.lp_bound == -np.inf
+    assert heur.col_value is None
+    assert "LP not solved" in heur.log
