@@ -1658,7 +1658,8 @@ def solve_milp(
     problem : PlanningProblem
         The instance.
     time_limit_s : float or None
-        Wall-clock limit of the HiGHS solve (model building excluded), seconds.
+        Wall-clock limit of the HiGHS solves (model building excluded), seconds; with
+        the direct backend it covers the start heuristic and the full solve together.
     gap : float
         Relative MIP gap at which HiGHS stops (``mip_rel_gap``).
     warm_start : ndarray of int, shape (n,), or None
@@ -1668,7 +1669,7 @@ def solve_milp(
         ``"direct"`` (default, faster to build: numpy CSR -> highspy) or ``"pyomo"``
         (Pyomo model -> APPSI HiGHS).  Same model, same optimum.
     strengthen : bool
-        Add the crew/opening strengthening rows (tighter LP bound).
+        Add the crew/opening strengthening and clique rows (tighter LP bound).
 
     Returns
     -------
