@@ -55,6 +55,8 @@ LP_SHARE = 0.3
 """Largest share of the time limit the LP relaxation may use (else no heuristic)."""
 SUB_SHARE = 0.3
 """Largest share of the time limit the restricted MILP may use."""
+SUB_MAX_NODES = 1000
+"""Node limit of the restricted MILP (bounds its work when no time limit is given)."""
 SUB_GAP = 1e-3
 """Relative gap of the restricted MILP (or the requested gap if smaller)."""
 _EPS = 1e-6
@@ -159,7 +161,12 @@ def opening_heuristic(
         # cheap and gives the full solve a better incumbent to prove
         sub_gap = min(gap, SUB_GAP)
         sub = _run_highs(
-            restricted, time_limit_s=sub_limit, gap=sub_gap, warm_col=None, relax=False
+            restricted,
+            time_limit_s=sub_limit,
+            gap=sub_gap,
+            warm_col=None,
+            relax=False,
+            options={"mip_max_nodes": SUB_MAX_NODES},
         )
     kept = f"{int(keep_y.sum())} of {ny} openings, {int((col_ub[:nx] > 0).sum())} of {nx} x"
     if sub is None or sub.col_value is None:

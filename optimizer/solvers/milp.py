@@ -1062,12 +1062,18 @@ def _run_highs(
     gap: float,
     warm_col: FloatArray | None,
     relax: bool,
+    options: dict[str, int | float] | None = None,
 ) -> _HighsResult:
-    """Pass ``model`` to highspy in one call, solve, read solution and bound."""
+    """Pass ``model`` to highspy in one call, solve, read solution and bound.
+
+    ``options``: further HiGHS options (e.g. ``mip_max_nodes``) for this solve.
+    """
     h = _highs()
     if time_limit_s is not None:
         h.setOptionValue("time_limit", float(time_limit_s))
     h.setOptionValue("mip_rel_gap", float(gap))
+    for name, value in (options or {}).items():
+        h.setOptionValue(name, value)
     a = model.matrix
     lp = highspy.HighsLp()
     lp.num_col_ = a.shape[1]
