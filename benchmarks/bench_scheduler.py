@@ -12,7 +12,8 @@ strengthening), solved by HiGHS.
 2. ``tight200``: 200 components, tight crews, ample spare-part stock (held at a cost)
    (``benchmarks/fleetgen.py``), target
    <= 1% gap in <= 15 s. Opportune: ``solve(method="auto")`` (MILP, direct highspy
-   build with strengthened crew rows). Monolithic: the Pyomo model with plain crew rows.
+   build with strengthening and clique rows, LP-guided start heuristic; CPU time and
+   load are printed too). Monolithic: the Pyomo model with plain crew rows.
 3. ``request200``: a 200-component request end to end (validate the JSON-like
    scenario, fleet model and penalty curves, solve, work orders), repeated; p50/p95.
 
