@@ -537,6 +537,8 @@ class LagrangeResult:
         Periods that some generated pattern used for each component (for polishing).
     columns : int
         Patterns generated.
+    support, support_open : ndarray of bool, shape (n, T) and (K, T), optional
+        Pairs and openings of the patterns used by the last master LP solution.
     """
 
     bound: float
@@ -545,6 +547,8 @@ class LagrangeResult:
     iterations: int
     candidates: BoolArray
     columns: int = 0
+    support: BoolArray | None = None
+    support_open: BoolArray | None = None
 
 
 class _Master:
@@ -813,6 +817,10 @@ def lagrangian_bound(
     verbose: bool = False,
     max_new: int = 4000,
     mip_share: float = 0.3,
+    extra_seeds: list[IntArray] | None = None,
+    center: FloatArray | None = None,
+    stop_gap: float = 0.0,
+    finish_mip: bool = True,
 ) -> LagrangeResult:
     """Lower bound and plans by column generation on the Lagrangian dual.
 
@@ -838,6 +846,16 @@ def lagrangian_bound(
         Most patterns added per round.
     mip_share : float
         Fraction of the budget kept for the integer restricted master.
+    extra_seeds : list of ndarray of int, optional
+        Further feasible plans whose openings seed the master.
+    center : ndarray of float, shape (n,), optional
+        Initial assignment multipliers ``v`` (e.g. :func:`_plan_duals`): the first
+        stability centre of the smoothing and the first bound.
+    stop_gap : float
+        Stop generating patterns once the bound is within this relative distance of
+        the master LP value (0: only when no pattern prices out).
+    finish_mip : bool
+        Solve the integer restricted master over the generated patterns at the end.
 
     Returns
     -------
@@ -863,7 +881,9 @@ def lagrangian_bound(
         if c < best_ub:
             best_ub, best_period = c, seed
     pair_of = {(int(i), int(t)): j for j, (i, t) in enumerate(zip(d.pi, d.pt, strict=True))}
-    for plan in (best_period, seed):
+    # extra seeds need not be crew-feasible (e.g. the uncapacitated DP plan): their
+    # openings are valid patterns of the relaxation all the same
+    for plan in (best_period, seed, *(extra_seeds or [])):
         if plan is not None:
             master.add_many(_plan_patterns(problem, d, plan, pair_of))
     best_lb = -np.inf
@@ -875,6 +895,15 @@ def lagrangian_bound(
     # master's duals (stabilizes the oscillating LP duals; every point gives a valid bound)
     stab: tuple[FloatArray, FloatArray, FloatArray] | None = None
     smooth = 0.7
+    if center is not None:
+        # a stability centre from a good plan's marginal costs avoids the heading-in
+        # phase (every opening pricing out while the master has few patterns)
+        lam_c = np.zeros_like(d.cap)
+        dual_c = _evaluate_dual(problem, d, center, lam_c, zero_p, zero_p)
+        best_lb = dual_c.value
+        stab = (center, lam_c, np.zeros(len(d.y_k)))
+        neg_c = np.flatnonzero(dual_c.y_val < -1e-7 * (1.0 + np.abs(d.y_cost)))
+        master.add_many(_pattern_items(problem, d, center, lam_c, neg_c))
     for it in range(1, max_iter + 1):
         lp_val, v_lp, lam_lp, mu_lp, _ = master.solve_lp()
         neg = np.zeros(0, dtype=np.int64)
@@ -902,6 +931,10 @@ def lagrangian_bound(
         if not len(neg):
             best_lb = max(best_lb, lp_val)
             break
+        if lp_val - best_lb <= stop_gap * max(abs(lp_val), 1e-9):
+            # the bound is within stop_gap of the master LP: the rest of the budget is
+            # worth more to the plan than the last fraction of the bound
+            break
         if time.perf_counter() - t0 > budget_lp:
             break
         neg = neg[np.argsort(red[neg])][:max_new]
@@ -911,6 +944,12 @@ def lagrangian_bound(
     for items in master.pat_items:
         cand[d.pi[items], d.pt[items]] = True
     lp_val, v_lp, lam_lp, mu_lp, lp_col = master.solve_lp()
+    support = np.zeros((n, n_t), dtype=bool)
+    support_open = np.zeros((problem.n_systems, n_t), dtype=bool)
+    for j in np.flatnonzero(lp_col[master.n_z :] > 1e-6).tolist():
+        items = master.pat_items[j]
+        support[d.pi[items], d.pt[items]] = True
+        support_open[d.y_k[master.pat_y[j]], d.y_t[master.pat_y[j]]] = True
     rounded = _round_lp(problem, d, master, lp_col, elig)
     if not violations(problem, rounded):
         c = evaluate(problem, rounded)["total"]
@@ -925,7 +964,7 @@ def lagrangian_bound(
         master.solve_mip(
             left, v_lp, lam_lp, mu_lp, best_ub - max(best_lb, -abs(best_ub)), best_period
         )
-        if left > 0.3
+        if left > 0.3 and finish_mip
         else None
     )
     if col is not None:
@@ -945,7 +984,33 @@ def lagrangian_bound(
         best_period = np.where(problem.pinned_period >= 0, problem.pinned_period, BEYOND)
         best_ub = evaluate(problem, best_period)["total"]
     cand[np.flatnonzero(best_period >= 0), best_period[best_period >= 0]] = True
-    return LagrangeResult(float(best_lb), best_period, float(best_ub), it, cand, len(master.pat_y))
+    return LagrangeResult(
+        float(best_lb),
+        best_period,
+        float(best_ub),
+        it,
+        cand,
+        len(master.pat_y),
+        support,
+        support_open,
+    )
+
+
+def _plan_duals(problem: PlanningProblem, plan: IntArray) -> FloatArray:
+    """Marginal cost of each component in a plan: its penalty plus an equal share of its
+    opening, or its deferral cost (multipliers ``v`` that price the plan's openings at
+    zero reduced cost)."""
+    n_t = problem.n_periods
+    done = plan >= 0
+    v = np.where(np.isfinite(problem.penalty_beyond), problem.penalty_beyond, 0.0).astype(
+        np.float64
+    )
+    i = np.flatnonzero(done)
+    key = problem.system_of[i] * n_t + plan[i]
+    uk, inv, cnt = np.unique(key, return_inverse=True, return_counts=True)
+    share = problem.opening_cost.ravel()[uk] / cnt
+    v[i] = problem.penalty[i, plan[i]] + share[inv]
+    return v
 
 
 def _pattern_items(
@@ -985,7 +1050,15 @@ def _plan_patterns(
         j = pair_of.get((i, int(plan[i])))
         if j is not None:
             groups.setdefault(int(d.yk[j]), []).append(j)
-    return [(y, np.array(it, dtype=np.int64)) for y, it in groups.items()]
+    out = []
+    for y, it in groups.items():
+        items = np.array(it, dtype=np.int64)
+        # only patterns that fit the local crew copies are columns of the relaxation
+        # (a plan that ignores crews, e.g. the uncapacitated DP, may overload one)
+        ug, inv = np.unique(d.grp[items], return_inverse=True)
+        if (np.bincount(inv, weights=d.w_units[items]) <= d.g_cap[ug]).all():
+            out.append((y, items))
+    return out
 
 
 def _round_lp(
@@ -1133,6 +1206,201 @@ def _polish(
     return best
 
 
+def _restrict(problem: PlanningProblem, comps: IntArray) -> PlanningProblem:
+    """The sub-instance of components ``comps`` (with their systems and skills only).
+
+    Used for crew blocks: no crew pool and no system is shared with the other blocks,
+    so the instance restricted to a block is independent of the rest (stock aside).
+    """
+    systems, sys_of = np.unique(problem.system_of[comps], return_inverse=True)
+    n_s = len(problem.skill_ids)
+    if n_s:
+        skills, sk_of = np.unique(problem.skill_of[comps], return_inverse=True)
+    else:
+        skills, sk_of = np.zeros(0, dtype=np.int64), problem.skill_of[comps]
+    return PlanningProblem(
+        start=problem.start,
+        period_h=problem.period_h,
+        component_ids=tuple(problem.component_ids[i] for i in comps.tolist()),
+        system_ids=tuple(problem.system_ids[k] for k in systems.tolist()),
+        system_of=sys_of.astype(np.int64),
+        penalty=problem.penalty[comps],
+        penalty_beyond=problem.penalty_beyond[comps],
+        allowed=problem.allowed[comps],
+        opening_cost=problem.opening_cost[systems],
+        open_allowed=problem.open_allowed[systems],
+        duration_h=problem.duration_h[comps],
+        skill_of=sk_of.astype(np.int64),
+        crew_qty=problem.crew_qty[comps],
+        skill_ids=tuple(problem.skill_ids[s] for s in skills.tolist()),
+        crew_hours=problem.crew_hours[skills] if n_s else problem.crew_hours,
+        pinned_period=problem.pinned_period[comps],
+        currency=problem.currency,
+        span_periods=problem.span_periods[comps],
+        parts=None,
+    )
+
+
+def _fold_holding(problem: PlanningProblem) -> tuple[PlanningProblem, float, bool]:
+    """Instance without stock rows whose optimum plus a constant bounds the true one.
+
+    Holding of the stock on the shelf is linear in the plan when no order is placed
+    (:func:`optimizer.solvers.holding_terms`); with orders, the stock only grows, so
+    ``purchasing(plan) >= extra(plan) + constant`` for every plan (ordering and
+    expediting cost >= 0).  Dropping the stock rows relaxes further.  So the returned
+    instance's optimum plus ``constant`` is a lower bound of the original optimum, and
+    exactly equal (for every plan) when stock cannot run short.
+
+    Returns
+    -------
+    (instance, constant, exact)
+        ``exact``: stock cannot run short, so every plan costs the same in both.
+    """
+    if not problem.has_parts:
+        return replace(problem, parts=None), 0.0, True
+    from optimizer.solvers import holding_terms, stock_can_bind
+
+    extra, extra_beyond, constant = holding_terms(problem)
+    folded = replace(
+        problem,
+        parts=None,
+        penalty=problem.penalty + extra,
+        penalty_beyond=problem.penalty_beyond + extra_beyond,
+    )
+    return folded, float(constant), not stock_can_bind(problem)
+
+
+def _merged_blocks(problem: PlanningProblem) -> list[IntArray]:
+    """Crew blocks (:func:`_blocks`), the systems without finite crews merged into one."""
+    blocks = _blocks(problem)
+    n_s = len(problem.skill_ids)
+    fin = np.isfinite(problem.crew_hours).any(axis=1) if n_s else np.zeros(0, dtype=bool)
+    coupled: list[IntArray] = []
+    loose: list[IntArray] = []
+    for b in blocks:
+        if n_s and fin[problem.skill_of[b]].any():
+            coupled.append(b)
+        else:
+            loose.append(b)
+    if loose:
+        coupled.append(np.sort(np.concatenate(loose)))
+    coupled.sort(key=lambda b: -len(b))
+    return coupled
+
+
+def _dp_seed(problem: PlanningProblem) -> tuple[IntArray | None, IntArray | None]:
+    """The exact DP's plan without crew limits, and the same repaired greedily for crews.
+
+    Returns ``(repaired, uncapacitated)``; ``repaired`` is ``None`` unless it is
+    feasible, either is ``None`` if the DP rejects the instance.
+    """
+    from optimizer.solvers.dp import solve_dp
+
+    try:
+        plan = solve_dp(problem)
+        free = solve_dp(replace(problem, crew_hours=np.full_like(problem.crew_hours, np.inf)))
+    except ValueError:
+        return None, None
+    uncap = np.asarray(free.period, dtype=np.int64) if free.feasible else None
+    if not plan.feasible or violations(problem, plan.period):
+        return None, uncap
+    return np.asarray(plan.period, dtype=np.int64), uncap
+
+
+def _solve_block(
+    problem: PlanningProblem,
+    budget: float,
+    gap: float,
+    warm_start: IntArray | None,
+    polish: bool,
+    dual_share: float,
+    log: list[str],
+    stop_gap: float = 5e-4,
+) -> tuple[IntArray, float]:
+    """Plan and lower bound of one stock-free block within ``budget`` seconds."""
+    t0 = time.perf_counter()
+    seed, uncap = _dp_seed(problem)
+    start = seed
+    if warm_start is not None and not violations(problem, warm_start):
+        if seed is None or (
+            evaluate(problem, warm_start)["total"] < evaluate(problem, seed)["total"]
+        ):
+            start = warm_start
+    left = budget - (time.perf_counter() - t0)
+    res = lagrangian_bound(
+        problem,
+        time_limit_s=max(left * dual_share, 0.05),
+        finish_mip=False,
+        warm_start=start,
+        extra_seeds=[p for p in (seed, uncap) if p is not None and p is not start],
+        center=None if uncap is None else _plan_duals(problem, uncap),
+        stop_gap=stop_gap,
+    )
+    t1 = time.perf_counter()
+    log.append(
+        f"lagrange: block of {problem.n_components} components: dual phase"
+        f" {res.iterations} rounds, {res.columns} patterns in {t1 - t0:.2f} s: bound"
+        f" {res.bound:,.2f}, best plan {res.objective:,.2f}"
+    )
+    period = res.period
+    if violations(problem, period) or not polish:
+        return period, res.bound
+    deadline = t0 + budget
+    period = _lp_support_milp(problem, res, period, deadline, gap, log)
+    return period, res.bound
+
+
+def _lp_support_milp(
+    problem: PlanningProblem,
+    res: LagrangeResult,
+    period: IntArray,
+    deadline: float,
+    gap: float,
+    log: list[str],
+) -> IntArray:
+    """Improve a plan by MILPs restricted to what the master LP uses (price and branch).
+
+    Two restrictions of the direct MILP, each warm-started with the best plan so far and
+    stopped by ``deadline``: (1) the pairs of the patterns in the LP solution plus the
+    plan's own pairs (small, usually solved to optimality in about a second); (2) every
+    eligible pair of a component at any opening the LP or the plan uses for its system.
+    """
+    from optimizer.solvers.milp import solve_milp
+
+    best = period.copy()
+    best_cost = evaluate(problem, best)["total"]
+    if res.support is None or res.support_open is None:
+        return best
+    elig = _eligible(problem, crew_filter=True)
+    done = np.flatnonzero(best >= 0)
+    stages = []
+    cand1 = res.support.copy()
+    cand1[done, best[done]] = True
+    stages.append(("LP pairs", cand1, 0.5))
+    opened = res.support_open.copy()
+    opened[problem.system_of[done], best[done]] = True
+    stages.append(("LP openings", opened[problem.system_of] & elig, 1.0))
+    for name, cand, share in stages:
+        left = deadline - time.perf_counter()
+        if left < 0.3:
+            log.append(f"lagrange: MILP on {name} skipped (time)")
+            break
+        t1 = time.perf_counter()
+        sub = replace(
+            problem, allowed=problem.allowed & (cand | (problem.pinned_period != NO_PIN)[:, None])
+        )
+        plan = solve_milp(sub, time_limit_s=max(left * share - 0.1, 0.2), gap=gap, warm_start=best)
+        if plan.feasible and not violations(problem, plan.period):
+            cost = evaluate(problem, plan.period)["total"]
+            if cost < best_cost - 1e-9:
+                best, best_cost = plan.period.copy(), cost
+        log.append(
+            f"lagrange: MILP on {name} ({int(cand.sum())} pairs): {best_cost:,.2f}"
+            f" in {time.perf_counter() - t1:.2f} s"
+        )
+    return best
+
+
 def solve_lagrange(
     problem: PlanningProblem,
     *,
@@ -1140,9 +1408,17 @@ def solve_lagrange(
     gap: float = 1e-6,
     warm_start: np.ndarray | None = None,
     polish: bool = True,
-    dual_share: float = 0.85,
+    dual_share: float = 0.7,
 ) -> Plan:
     """Grouped plan with a proven bound by Lagrangian decomposition (see module docstring).
+
+    Spare-part holding is folded into the penalties and the stock rows are relaxed
+    (:func:`_fold_holding`); the remaining instance splits into independent crew blocks
+    (one per site), each solved by column generation seeded with the exact DP's
+    crew-repaired plan, within a share of the budget proportional to its size.  The
+    bound is the sum of the blocks' Lagrangian bounds plus the holding constant.  When
+    stock can run short the combined plan is then made stock-feasible greedily and
+    costed exactly.
 
     Parameters
     ----------
@@ -1157,7 +1433,7 @@ def solve_lagrange(
     polish : bool
         Run the restricted per-block MILP after the dual phase.
     dual_share : float
-        Fraction of the budget spent on the dual phase (the rest polishes).
+        Fraction of each block's budget spent on the dual phase (the rest polishes).
 
     Returns
     -------
@@ -1173,6 +1449,7 @@ def solve_lagrange(
     t0 = time.perf_counter()
     ws = check_inputs(problem, time_limit_s, gap, warm_start)
     budget = 60.0 if time_limit_s is None else float(time_limit_s)
+    deadline = t0 + budget
     pre = pinned_diagnosis(problem)
     if pre:
         return Plan(
@@ -1185,30 +1462,50 @@ def solve_lagrange(
             diagnosis=tuple(pre),
         )
     log: list[str] = []
-    res = lagrangian_bound(problem, time_limit_s=budget * dual_share, warm_start=ws)
-    t1 = time.perf_counter()
-    log.append(
-        f"lagrange: dual phase {res.iterations} iterations in {t1 - t0:.2f} s: bound"
-        f" {res.bound:,.2f}, best plan {res.objective:,.2f}"
-    )
-    period = res.period
-    if violations(problem, period):
-        # greedy found nothing feasible (must-do work against crews or stock)
+    work, constant, exact_stock = _fold_holding(problem)
+    if problem.has_parts:
+        log.append(
+            "lagrange: holding cost folded into the penalties"
+            + (
+                " (exact: stock cannot run short)"
+                if exact_stock
+                else "; stock rows relaxed for the bound, plan made stock-feasible afterwards"
+            )
+        )
+    blocks = _merged_blocks(work)
+    period = np.where(problem.pinned_period >= 0, problem.pinned_period, BEYOND).astype(np.int64)
+    bound = constant
+    todo = sum(len(b) for b in blocks)
+    for comps in blocks:
+        share = (deadline - time.perf_counter()) * len(comps) / max(todo, 1)
+        todo -= len(comps)
+        sub = _restrict(work, comps)
+        sub_ws = None if ws is None else ws[comps]
+        p_sub, lb_sub = _solve_block(sub, share, gap, sub_ws, polish, dual_share, log)
+        period[comps] = p_sub
+        bound += lb_sub
+    if len(blocks) > 1:
+        log.append(f"lagrange: {len(blocks)} independent crew blocks")
+    if violations(work, period):
+        # greedy found nothing feasible (must-do work against crews)
         from optimizer.solvers.milp import solve_milp
 
-        plan = solve_milp(problem, time_limit_s=max(budget - (t1 - t0), 1.0), gap=gap)
+        plan = solve_milp(problem, time_limit_s=max(deadline - time.perf_counter(), 1.0), gap=gap)
         return replace(plan, method="lagrange", log=(*log, *plan.log))
-    obj = evaluate(problem, period)["total"]
-    if polish and obj - res.bound > gap * max(abs(obj), 1e-9):
-        period = _polish(problem, period, res.candidates, t0 + budget, log)
-        obj2 = evaluate(problem, period)["total"]
-        log.append(
-            f"lagrange: polish (restricted MILP per crew block) {obj:,.2f} -> {obj2:,.2f}"
-            f" in {time.perf_counter() - t1:.2f} s"
-        )
+    if not exact_stock:
+        before = period
+        period = make_stock_feasible(problem, period)
+        moved = int((period != before).sum())
+        log.append(f"lagrange: {moved} job(s) moved or deferred for spare-part stock")
+        if violations(problem, period):
+            from optimizer.solvers.milp import solve_milp
+
+            left = max(deadline - time.perf_counter(), 1.0)
+            plan = solve_milp(problem, time_limit_s=left, gap=gap)
+            return replace(plan, method="lagrange", log=(*log, *plan.log))
     cost = evaluate(problem, period)
     objective = cost["total"]
-    lower = min(res.bound, objective)
+    lower = min(bound, objective)
     status = (
         Status.OPTIMAL if objective - lower <= gap * max(abs(objective), 1e-9) else Status.FEASIBLE
     )
