@@ -1401,6 +1401,22 @@ def _lp_support_milp(
     return best
 
 
+def _block_job(
+    sub: PlanningProblem,
+    share: float,
+    finish: float,
+    gap: float,
+    warm_start: IntArray | None,
+    polish: bool,
+    dual_share: float,
+) -> tuple[IntArray, float, list[str]]:
+    """One block within ``share`` seconds and before ``finish`` (``perf_counter``)."""
+    log: list[str] = []
+    budget = min(share, finish - time.perf_counter())
+    period, bound = _solve_block(sub, max(budget, 0.05), gap, warm_start, polish, dual_share, log)
+    return period, bound, log
+
+
 def solve_lagrange(
     problem: PlanningProblem,
     *,
@@ -1409,6 +1425,7 @@ def solve_lagrange(
     warm_start: np.ndarray | None = None,
     polish: bool = True,
     dual_share: float = 0.7,
+    workers: int = 1,
 ) -> Plan:
     """Grouped plan with a proven bound by Lagrangian decomposition (see module docstring).
 
@@ -1434,6 +1451,9 @@ def solve_lagrange(
         Run the restricted per-block MILP after the dual phase.
     dual_share : float
         Fraction of each block's budget spent on the dual phase (the rest polishes).
+    workers : int
+        Processes that solve independent crew blocks in parallel (1: in this process).
+        Each block's budget is ``workers`` times its size's share of the time limit.
 
     Returns
     -------
@@ -1476,14 +1496,49 @@ def solve_lagrange(
     period = np.where(problem.pinned_period >= 0, problem.pinned_period, BEYOND).astype(np.int64)
     bound = constant
     todo = sum(len(b) for b in blocks)
-    for comps in blocks:
-        share = (deadline - time.perf_counter()) * len(comps) / max(todo, 1)
-        todo -= len(comps)
-        sub = _restrict(work, comps)
-        sub_ws = None if ws is None else ws[comps]
-        p_sub, lb_sub = _solve_block(sub, share, gap, sub_ws, polish, dual_share, log)
+    # the last step (stock repair, costing) needs a moment of the budget
+    finish = deadline - min(0.5 + 0.02 * budget, 0.2 * budget)
+    n_workers = max(1, min(int(workers), len(blocks)))
+    jobs = [
+        (_restrict(work, comps), None if ws is None else ws[comps], len(comps)) for comps in blocks
+    ]
+    results: list[tuple[IntArray, float, list[str]]]
+    if n_workers == 1:
+        results = []
+        todo = sum(len(b) for b in blocks)
+        for sub, sub_ws, size in jobs:
+            share = (finish - time.perf_counter()) * size / max(todo, 1)
+            todo -= size
+            results.append(_block_job(sub, share, finish, gap, sub_ws, polish, dual_share))
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        total = sum(len(b) for b in blocks)
+        # W workers share the blocks: each block gets W times its share of the budget
+        span = finish - time.perf_counter()
+        with ProcessPoolExecutor(
+            max_workers=n_workers, mp_context=multiprocessing.get_context("fork")
+        ) as pool:
+            futures = [
+                pool.submit(
+                    _block_job,
+                    sub,
+                    span * n_workers * size / total,
+                    finish,
+                    gap,
+                    sub_ws,
+                    polish,
+                    dual_share,
+                )
+                for sub, sub_ws, size in jobs
+            ]
+            results = [f.result() for f in futures]
+        log.append(f"lagrange: blocks solved by {n_workers} worker processes")
+    for comps, (p_sub, lb_sub, sub_log) in zip(blocks, results, strict=True):
         period[comps] = p_sub
         bound += lb_sub
+        log.extend(sub_log)
     if len(blocks) > 1:
         log.append(f"lagrange: {len(blocks)} independent crew blocks")
     if violations(work, period):
