@@ -577,15 +577,30 @@ class _Master:
         self.cell_row[cells[:, 0], cells[:, 1]] = n_a + np.arange(len(cells))
         n_c = len(cells)
         self.y_row = n_a + n_c + np.arange(len(d.y_k))
-        self.n_rows = n_a + n_c + len(d.y_k)
+        # stock rows before the earliest delivery of a new order (pools p, periods t):
+        # cumulative use <= supply - pinned use
+        n_p = d.supply.shape[0]
+        self.stock_row = np.full(d.supply.shape, -1, dtype=np.int64)
+        s_cells = (
+            np.argwhere(np.arange(n_t)[None, :] < d.part_first[:, None])
+            if n_p
+            else np.zeros((0, 2), dtype=np.int64)
+        )
+        n_st = len(s_cells)
+        self.stock_row[s_cells[:, 0], s_cells[:, 1]] = n_a + n_c + len(d.y_k) + np.arange(n_st)
+        self.n_rows = n_a + n_c + len(d.y_k) + n_st
+        self.pi = np.zeros_like(d.supply)
         h = _quiet_highs()
         h.setOptionValue("output_flag", False)
         h.setOptionValue("threads", 1)
         h.setOptionValue("random_seed", 0)
         inf = highspy.kHighsInf
-        lo = np.concatenate([np.ones(n_a), np.full(n_c + len(d.y_k), -inf)])
+        lo = np.concatenate([np.ones(n_a), np.full(n_c + len(d.y_k) + n_st, -inf)])
         cap_left = (d.cap - d.pin_load)[cells[:, 0], cells[:, 1]] if n_c else np.zeros(0)
-        up = np.concatenate([np.ones(n_a), np.maximum(cap_left, 0.0), np.ones(len(d.y_k))])
+        stock_left = (d.supply - np.cumsum(d.pin_use, axis=1))[s_cells[:, 0], s_cells[:, 1]]
+        up = np.concatenate(
+            [np.ones(n_a), np.maximum(cap_left, 0.0), np.ones(len(d.y_k)), stock_left]
+        )
         h.addRows(self.n_rows, lo, up, 0, np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0))
         bf = d.b[d.free]
         big = 1.0
@@ -644,6 +659,22 @@ class _Master:
             ent_col.append(owner[fin][job][keep])
             ent_row.append(r[keep])
             ent_val.append(d.load[d.pi[it][job]][keep])
+        parts = self.problem.parts
+        if parts is not None and (self.stock_row >= 0).any():
+            # a use in period tau counts in every stock row t = tau .. first - 1
+            pp = parts.part_of[d.pi[items]]
+            on = np.flatnonzero(pp >= 0)
+            if len(on):
+                p_on = pp[on]
+                tau = d.pt[items[on]]
+                n_cover = np.maximum(d.part_first[p_on] - tau, 0)
+                job = np.repeat(np.arange(len(on)), n_cover)
+                first_job = np.concatenate([[0], np.cumsum(n_cover)[:-1]])
+                tt = tau[job] + np.arange(len(job)) - first_job[job]
+                r = self.stock_row[p_on[job], tt]
+                ent_col.append(owner[on][job])
+                ent_row.append(r)
+                ent_val.append(parts.qty[d.pi[items[on]]][job].astype(np.float64))
         ent_col.append(np.arange(len(patterns)))
         ent_row.append(self.y_row[ys])
         ent_val.append(np.ones(len(patterns)))
@@ -684,6 +715,9 @@ class _Master:
         lam[cells] = np.maximum(-dual[self.cell_row[cells]], 0.0)
         mu = dual[self.y_row]
         col = np.asarray(sol.col_value, dtype=np.float64)
+        st = self.stock_row >= 0
+        self.pi = np.zeros_like(self.d.supply)
+        self.pi[st] = np.maximum(-dual[self.stock_row[st]], 0.0)
         return float(info.objective_function_value), v, lam, mu, col
 
     def solve_mip(
@@ -719,6 +753,8 @@ class _Master:
         cells = self.cell_row >= 0
         row_dual[self.cell_row[cells]] = -lam[cells]
         row_dual[self.y_row] = mu
+        st = self.stock_row >= 0
+        row_dual[self.stock_row[st]] = -self.pi[st]
         n_col = len(cost)
         counts = np.diff(start)
         col_of = np.repeat(np.arange(n_col), counts)
@@ -894,6 +930,7 @@ def lagrangian_bound(
     # Wentges smoothing: price at a convex combination of the best-bound duals and the
     # master's duals (stabilizes the oscillating LP duals; every point gives a valid bound)
     stab: tuple[FloatArray, FloatArray, FloatArray] | None = None
+    stab_pi = zero_p
     smooth = 0.7
     if center is not None:
         # a stability centre from a good plan's marginal costs avoids the heading-in
@@ -906,18 +943,21 @@ def lagrangian_bound(
         master.add_many(_pattern_items(problem, d, center, lam_c, neg_c))
     for it in range(1, max_iter + 1):
         lp_val, v_lp, lam_lp, mu_lp, _ = master.solve_lp()
+        pi_lp = master.pi
         neg = np.zeros(0, dtype=np.int64)
         for attempt in range(2):
             if stab is not None and attempt == 0:
                 v = smooth * stab[0] + (1 - smooth) * v_lp
                 lam = smooth * stab[1] + (1 - smooth) * lam_lp
                 mu = smooth * stab[2] + (1 - smooth) * mu_lp
+                pi_m = smooth * stab_pi + (1 - smooth) * pi_lp
             else:
-                v, lam, mu = v_lp, lam_lp, mu_lp
-            dual = _evaluate_dual(problem, d, v, lam, zero_p, zero_p)
+                v, lam, mu, pi_m = v_lp, lam_lp, mu_lp, pi_lp
+            dual = _evaluate_dual(problem, d, v, lam, pi_m, zero_p)
             if dual.value > best_lb:
                 best_lb = dual.value
                 stab = (v, lam, mu)
+                stab_pi = pi_m
             # reduced cost of the best pattern of each opening: y_val - mu
             red = dual.y_val - mu
             neg = np.flatnonzero((red < -1e-7 * (1.0 + np.abs(d.y_cost))) & (dual.y_val < 0))
@@ -939,7 +979,7 @@ def lagrangian_bound(
             break
         neg = neg[np.argsort(red[neg])][:max_new]
         # picks of the knapsacks, regardless of the opening decision in dual.pick
-        master.add_many(_pattern_items(problem, d, v, lam, neg))
+        master.add_many(_pattern_items(problem, d, v, lam, neg, pi_m))
     cand = np.zeros((n, n_t), dtype=bool)
     for items in master.pat_items:
         cand[d.pi[items], d.pt[items]] = True
@@ -1014,12 +1054,24 @@ def _plan_duals(problem: PlanningProblem, plan: IntArray) -> FloatArray:
 
 
 def _pattern_items(
-    problem: PlanningProblem, d: _Data, v: FloatArray, lam: FloatArray, ys: IntArray
+    problem: PlanningProblem,
+    d: _Data,
+    v: FloatArray,
+    lam: FloatArray,
+    ys: IntArray,
+    pi_mult: FloatArray | None = None,
 ) -> list[tuple[int, IntArray]]:
     """Knapsack picks of the openings ``ys`` at the multipliers (pattern contents)."""
     sel = np.isin(d.yk, ys)
     idx = np.flatnonzero(sel)
     r = d.h[idx] - v[d.pi[idx]]
+    parts = problem.parts
+    if pi_mult is not None and parts is not None and pi_mult.size and pi_mult.any():
+        # a use in period tau pays qty * sum_{t=tau..first-1} pi[p, t] (stock rows)
+        rev = np.cumsum(pi_mult[:, ::-1], axis=1)[:, ::-1]
+        pp = parts.part_of[d.pi[idx]]
+        on = pp >= 0
+        r[on] += parts.qty[d.pi[idx][on]] * rev[pp[on], d.pt[idx][on]]
     fin = d.ps[idx] >= 0
     if lam.size and fin.any():
         f_idx = idx[fin]
@@ -1121,15 +1173,32 @@ def _restock(problem: PlanningProblem, d: _Data, period: IntArray, elig: BoolArr
         if room.fits(i, t):
             out[i] = t
             room.take(i, t)
-    must = np.flatnonzero((out == BEYOND) & (problem.pinned_period == NO_PIN) & ~np.isfinite(d.b))
-    for i in must.tolist():
-        cost = np.where(elig[i], problem.penalty[i], np.inf)
-        for t in np.argsort(cost).tolist():
-            if not np.isfinite(cost[t]):
+    # re-place the dropped jobs (and must-do work) at their cheapest period that has
+    # room, counting the opening where the system is not open yet; most valuable first
+    lost = (out == BEYOND) & (problem.pinned_period == NO_PIN)
+    was = lost & (period >= 0)
+    must = lost & ~np.isfinite(d.b)
+    todo = np.flatnonzero(was | must)
+    gain = np.where(
+        must[todo],
+        np.inf,
+        d.b[todo] - problem.penalty[todo, np.maximum(period[todo], 0)],
+    )
+    is_open = np.zeros((problem.n_systems, problem.n_periods), dtype=bool)
+    done = np.flatnonzero(out >= 0)
+    is_open[problem.system_of[done], out[done]] = True
+    for i in todo[np.argsort(-gain, kind="stable")].tolist():
+        k = int(problem.system_of[i])
+        cost = problem.penalty[i] + np.where(is_open[k], 0.0, problem.opening_cost[k])
+        cost = np.where(elig[i], cost, np.inf)
+        limit = np.inf if not np.isfinite(d.b[i]) else d.b[i]
+        for t in np.argsort(cost, kind="stable").tolist():
+            if not cost[t] < limit:
                 break
             if room.fits(i, t):
                 out[i] = t
                 room.take(i, t)
+                is_open[k, t] = True
                 break
     return out
 
@@ -1244,30 +1313,59 @@ def _restrict(problem: PlanningProblem, comps: IntArray) -> PlanningProblem:
 def _fold_holding(problem: PlanningProblem) -> tuple[PlanningProblem, float, bool]:
     """Instance without stock rows whose optimum plus a constant bounds the true one.
 
-    Holding of the stock on the shelf is linear in the plan when no order is placed
-    (:func:`optimizer.solvers.holding_terms`); with orders, the stock only grows, so
-    ``purchasing(plan) >= extra(plan) + constant`` for every plan (ordering and
-    expediting cost >= 0).  Dropping the stock rows relaxes further.  So the returned
-    instance's optimum plus ``constant`` is a lower bound of the original optimum, and
-    exactly equal (for every plan) when stock cannot run short.
+    With ``E_p(t)`` the units of pool ``p`` on hand or already ordered by the end of
+    period ``t`` and ``U_p(t)`` the units the plan uses by then, the stock held is
+    ``I_p(t) >= max(0, E_p(t) - U_p(t))`` (new orders only add), so for any
+    ``alpha[p, t]`` in ``[0, 1]``
+
+        purchasing(plan) >= sum_{p,t} hold_p alpha[p, t] (E_p(t) - U_p(t))
+
+    (ordering and expediting cost >= 0).  The right-hand side is linear in the plan: a
+    use of ``q`` units in period ``tau`` adds ``-q hold_p A_p(tau)`` with
+    ``A_p(tau) = sum_{t >= tau} alpha[p, t]``.  Shifted by ``q hold_p A_p(0)`` per
+    component (the same on all its options), it becomes a non-negative extra penalty
+    ``q hold_p (A_p(0) - A_p(tau))`` and deferral ``q hold_p A_p(0)``, plus a constant.
+    ``alpha[p, t] = 1`` where ``E_p(t)`` covers all the work that could use the pool by
+    ``t`` (then ``E - U >= 0`` for every plan and the term is exact), else 0.  Dropping
+    the stock rows relaxes further.  So the returned instance's optimum plus the
+    constant is a lower bound of the original optimum, and equal to it for every plan
+    when stock cannot run short (:func:`optimizer.solvers.holding_terms`).
 
     Returns
     -------
     (instance, constant, exact)
         ``exact``: stock cannot run short, so every plan costs the same in both.
     """
-    if not problem.has_parts:
+    if not problem.has_parts or problem.parts is None:
         return replace(problem, parts=None), 0.0, True
-    from optimizer.solvers import holding_terms, stock_can_bind
+    from optimizer.solvers import stock_can_bind
 
-    extra, extra_beyond, constant = holding_terms(problem)
+    parts = problem.parts
+    n_t = problem.n_periods
+    hold = parts.holding_per_unit_period(problem.period_h)
+    level = parts.on_hand[:, None] + np.cumsum(parts.arrivals, axis=1)
+    # most units each pool could have to supply by the end of period t
+    elig = problem.allowed & problem.open_allowed[problem.system_of]
+    first = np.where(elig.any(axis=1), elig.argmax(axis=1), n_t)
+    use = (parts.part_of >= 0) & (first < n_t)
+    demand = np.zeros((parts.n_parts, n_t + 1))
+    np.add.at(demand, (parts.part_of[use], first[use]), parts.qty[use].astype(np.float64))
+    most = np.cumsum(demand[:, :n_t], axis=1)
+    alpha = (level >= most - 1e-9).astype(np.float64)
+    tail = np.cumsum(alpha[:, ::-1], axis=1)[:, ::-1]  # A_p(tau)
+    on = parts.part_of >= 0
+    p_of = np.maximum(parts.part_of, 0)
+    unit = np.where(on, hold[p_of] * parts.qty, 0.0)
+    extra = unit[:, None] * (tail[p_of, :1] - tail[p_of])
+    extra_beyond = unit * tail[p_of, 0]
+    constant = float((hold[:, None] * alpha * level).sum()) - float(extra_beyond.sum())
     folded = replace(
         problem,
         parts=None,
         penalty=problem.penalty + extra,
         penalty_beyond=problem.penalty_beyond + extra_beyond,
     )
-    return folded, float(constant), not stock_can_bind(problem)
+    return folded, constant, not stock_can_bind(problem)
 
 
 def _merged_blocks(problem: PlanningProblem) -> list[IntArray]:
@@ -1296,15 +1394,21 @@ def _dp_seed(problem: PlanningProblem) -> tuple[IntArray | None, IntArray | None
     """
     from optimizer.solvers.dp import solve_dp
 
+    bare = replace(problem, parts=None)
     try:
-        plan = solve_dp(problem)
-        free = solve_dp(replace(problem, crew_hours=np.full_like(problem.crew_hours, np.inf)))
+        plan = solve_dp(bare)
+        free = solve_dp(replace(bare, crew_hours=np.full_like(problem.crew_hours, np.inf)))
     except ValueError:
         return None, None
     uncap = np.asarray(free.period, dtype=np.int64) if free.feasible else None
-    if not plan.feasible or violations(problem, plan.period):
+    if not plan.feasible:
         return None, uncap
-    return np.asarray(plan.period, dtype=np.int64), uncap
+    repaired = np.asarray(plan.period, dtype=np.int64)
+    if problem.has_parts:
+        repaired = make_stock_feasible(problem, repaired)
+    if violations(problem, repaired):
+        return None, uncap
+    return repaired, uncap
 
 
 def _solve_block(
@@ -1502,6 +1606,22 @@ def solve_lagrange(
     jobs = [
         (_restrict(work, comps), None if ws is None else ws[comps], len(comps)) for comps in blocks
     ]
+    if not exact_stock and len(blocks) == 1 and problem.parts is not None:
+        # one block holds every user of every pool: its master carries the stock rows
+        # (their purchasing costs stay folded; the rows only restrict the plan)
+        parts = problem.parts
+        zero = np.zeros(parts.n_parts)
+        comps = blocks[0]
+        stock_only = replace(
+            parts,
+            part_of=parts.part_of[comps],
+            qty=parts.qty[comps],
+            holding_rate_per_year=zero,
+            cost_order=zero,
+            cost_expedite_premium=zero,
+        )
+        jobs = [(replace(jobs[0][0], parts=stock_only), jobs[0][1], jobs[0][2])]
+        log.append("lagrange: stock rows in the master (one block)")
     results: list[tuple[IntArray, float, list[str]]]
     if n_workers == 1:
         results = []
