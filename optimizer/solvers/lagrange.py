@@ -33,19 +33,36 @@ is a proven lower bound of the optimum.  Purchasing costs are bounded below by t
 holding cost of the stock that certainly stays on the shelf, ``hold_p I_p(t) >=
 hold_p alpha (E_p(t) - U_p(t))`` for any ``alpha in [0, 1]`` (``I >= 0`` and
 ``I >= E - U``), which is linear in the plan; ordering and expediting are bounded by 0.
-The multipliers are improved by projected subgradient steps with Polyak's step length
-towards the best plan's cost.  This dual is at least as strong as the LP relaxation of
+The multipliers are the duals of a Dantzig-Wolfe master LP over generated opening
+patterns (column generation).  This dual is at least as strong as the LP relaxation of
 the strengthened MILP (the knapsacks are integral), usually stronger.
 
-Plans (the upper bound)
------------------------
-Each dual iterate suggests openings and their jobs; a greedy pass turns them into a
-feasible plan (openings by their Lagrangian value, jobs accepted while every crew
-period they span and the stock before the earliest delivery have room; the rest
-deferred, or placed at their cheapest feasible period when they may not be deferred).
-The best plan is then *polished*: per crew pool (site), a MILP restricted to the
-periods that any dual iterate or the incumbent used for its components, with every
-other component pinned at its incumbent period, warm-started with the incumbent.
+Driver (:func:`solve_lagrange`)
+-------------------------------
+1. *Fold the purchasing costs* that are linear in the plan into the penalties
+   (:func:`_fold_holding`): exact when stock cannot run short, a valid under-estimate
+   otherwise.
+2. *Split into crew blocks* (:func:`_blocks`: systems that share a finite crew pool,
+   i.e. one site): without stock rows the blocks are independent, so the sum of their
+   bounds is a bound, and they can be solved in parallel processes (``workers``).  When
+   stock can run short and a single block holds every user of every pool, its master
+   also carries the stock rows before the earliest delivery (duals ``pi`` priced into
+   the knapsacks); with several blocks the stock rows are relaxed for the bound and the
+   combined plan is made stock-feasible afterwards (:func:`make_stock_feasible`).
+3. Per block, *seed* the master with the exact DP's plan without crew limits (its
+   patterns that fit the local crew copies) and with that plan repaired for crews; the
+   first multipliers ``v`` are the uncapacitated plan's marginal costs
+   (:func:`_plan_duals`), which avoids the heading-in phase where every opening prices
+   out.  *Column generation* then runs with Wentges smoothing until the bound is within
+   ``stop_gap`` of the master LP (or no pattern prices out, or time is up).
+4. *Plans*: LP rounding and greedy passes give incumbents; then two restrictions of the
+   direct MILP (:mod:`optimizer.solvers.milp`), warm-started with the best plan:
+   the pairs of the patterns in the master LP solution, then every eligible pair at any
+   opening the LP or the plan uses (price and branch on the LP support).  Every
+   sub-MILP gets the time left before the block's deadline.
+
+The reported bound is the best Lagrangian value (never the master LP value unless
+column generation converged), so every plan's gap is certified.
 
 References
 ----------
@@ -57,6 +74,9 @@ References
    relaxations for the capacitated plant location problem", European Journal of
    Operational Research 50 (1991) 280-297 (dualizing assignment rows; knapsack
    subproblems).
+.. [4] P. Wentges, "Weighted Dantzig-Wolfe decomposition for linear mixed-integer
+   programming", International Transactions in Operational Research 4 (1997) 151-162
+   (dual smoothing).
 """
 
 from __future__ import annotations
@@ -1232,49 +1252,6 @@ def _blocks(problem: PlanningProblem) -> list[IntArray]:
     return [np.flatnonzero(root == r) for r in np.unique(root)]
 
 
-def _polish(
-    problem: PlanningProblem,
-    period: IntArray,
-    cand: BoolArray,
-    deadline: float,
-    log: list[str],
-) -> IntArray:
-    """Restricted MILP per block, the rest pinned at the incumbent; keeps improvements."""
-    from optimizer.solvers.milp import solve_milp
-
-    best = period.copy()
-    best_cost = evaluate(problem, best)["total"]
-    blocks = _blocks(problem)
-    # larger blocks first: they hold most of the cost
-    blocks.sort(key=lambda b: -len(b))
-    for bi, comps in enumerate(blocks):
-        left = deadline - time.perf_counter()
-        if left < 0.2:
-            log.append(f"lagrange: polish stopped after {bi} of {len(blocks)} blocks (time)")
-            break
-        share = left / (len(blocks) - bi)
-        in_b = np.zeros(problem.n_components, dtype=bool)
-        in_b[comps] = True
-        pin = problem.pinned_period.copy()
-        out_b = ~in_b & (pin == NO_PIN)
-        pin[out_b] = np.where(best[out_b] >= 0, best[out_b], PIN_BEYOND)
-        allowed = problem.allowed & (cand | ~in_b[:, None])
-        keep = in_b & (problem.pinned_period == NO_PIN)
-        # a neighbourhood of the candidate periods (+-2) gives the MILP room to move
-        near = allowed.copy()
-        for sh in (1, 2):
-            near[:, sh:] |= allowed[:, :-sh]
-            near[:, :-sh] |= allowed[:, sh:]
-        allowed = np.where(keep[:, None], near & problem.allowed, allowed)
-        sub = replace(problem, pinned_period=pin, allowed=allowed)
-        plan = solve_milp(sub, time_limit_s=max(share, 0.2), gap=1e-4, warm_start=best)
-        if plan.feasible and not violations(problem, plan.period):
-            cost = evaluate(problem, plan.period)["total"]
-            if cost < best_cost - 1e-9:
-                best, best_cost = plan.period.copy(), cost
-    return best
-
-
 def _restrict(problem: PlanningProblem, comps: IntArray) -> PlanningProblem:
     """The sub-instance of components ``comps`` (with their systems and skills only).
 
@@ -1372,7 +1349,9 @@ def _merged_blocks(problem: PlanningProblem) -> list[IntArray]:
     """Crew blocks (:func:`_blocks`), the systems without finite crews merged into one."""
     blocks = _blocks(problem)
     n_s = len(problem.skill_ids)
-    fin = np.isfinite(problem.crew_hours).any(axis=1) if n_s else np.zeros(0, dtype=bool)
+    fin: BoolArray = np.asarray(
+        np.isfinite(problem.crew_hours).any(axis=1) if n_s else np.zeros(0), dtype=bool
+    )
     coupled: list[IntArray] = []
     loose: list[IntArray] = []
     for b in blocks:
