@@ -999,7 +999,8 @@ def lagrangian_bound(
             break
         neg = neg[np.argsort(red[neg])][:max_new]
         # picks of the knapsacks, regardless of the opening decision in dual.pick
-        master.add_many(_pattern_items(problem, d, v, lam, neg, pi_m))
+        # the knapsack picks of these openings are already in the dual's solution
+        master.add_many(_picked_patterns(d, dual.pick, neg))
     cand = np.zeros((n, n_t), dtype=bool)
     for items in master.pat_items:
         cand[d.pi[items], d.pt[items]] = True
@@ -1054,6 +1055,18 @@ def lagrangian_bound(
         support,
         support_open,
     )
+
+
+def _picked_patterns(d: _Data, pick: BoolArray, ys: IntArray) -> list[tuple[int, IntArray]]:
+    """Patterns ``(opening, pairs)`` of the openings ``ys`` from a pick mask of pairs."""
+    want = np.zeros(len(d.y_k), dtype=bool)
+    want[ys] = True
+    chosen = np.flatnonzero(pick & want[d.yk])
+    if not len(chosen):
+        return []
+    chosen = chosen[np.argsort(d.yk[chosen], kind="stable")]
+    cuts = np.flatnonzero(np.diff(d.yk[chosen])) + 1
+    return [(int(d.yk[part[0]]), part) for part in np.split(chosen, cuts)]
 
 
 def _plan_duals(problem: PlanningProblem, plan: IntArray) -> FloatArray:
@@ -1398,7 +1411,7 @@ def _solve_block(
     polish: bool,
     dual_share: float,
     log: list[str],
-    stop_gap: float = 5e-4,
+    stop_gap: float = 1e-3,
 ) -> tuple[IntArray, float]:
     """Plan and lower bound of one stock-free block within ``budget`` seconds."""
     t0 = time.perf_counter()

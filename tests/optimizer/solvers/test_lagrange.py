@@ -91,18 +91,21 @@ def test_bound_not_above_uncapacitated_optimum(
     assert res.objective >= dp.objective - 1e-6
 
 
-def test_auto_never_picks_the_experimental_decomposition(
+def test_auto_picks_the_decomposition_only_for_large_coupled_models(
     make_problem: Callable[..., PlanningProblem], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The decomposition does not converge on the fleet benchmarks yet: `auto` keeps the
-    # MILP however large the model, and lagrange runs only when asked for.
+    # small crew-coupled models keep the (exact) MILP; above AUTO_MILP_MAX_PAIRS
+    # eligible pairs, auto picks the decomposition and says why
     pb = make_problem(14, 4, 10, 11, capacitated=True)
     assert solve(pb).method == "milp"
     monkeypatch.setattr(solvers, "AUTO_MILP_MAX_PAIRS", 0)
-    assert solve(pb, time_limit_s=5).method == "milp"
-    plan = solve(pb, "lagrange", time_limit_s=5)
+    plan = solve(pb, time_limit_s=5)
     assert plan.method == "lagrange"
+    assert "picked lagrange" in plan.log[0] and "eligible pairs" in plan.log[0]
     assert violations(pb, plan.period) == []
+    # uncoupled instances still go to the DP whatever their size
+    free = make_problem(14, 4, 10, 11)
+    assert solve(free).method == "dp"
 
 
 def _two_site_problem(
