@@ -1379,7 +1379,9 @@ def _merged_blocks(problem: PlanningProblem) -> list[IntArray]:
 
 
 def _dp_seed(problem: PlanningProblem) -> tuple[IntArray | None, IntArray | None]:
-    """The exact DP's plan without crew limits, and the same repaired greedily for crews.
+    """The exact DP's plan without crew limits, and the same made crew- and
+    stock-feasible greedily (:func:`_restock`: jobs kept in period order while they
+    fit, the others moved to their cheapest period with room, or deferred).
 
     Returns ``(repaired, uncapacitated)``; ``repaired`` is ``None`` unless it is
     feasible, either is ``None`` if the DP rejects the instance.
@@ -1388,16 +1390,13 @@ def _dp_seed(problem: PlanningProblem) -> tuple[IntArray | None, IntArray | None
 
     bare = replace(problem, parts=None)
     try:
-        plan = solve_dp(bare)
         free = solve_dp(replace(bare, crew_hours=np.full_like(problem.crew_hours, np.inf)))
     except ValueError:
         return None, None
-    uncap = np.asarray(free.period, dtype=np.int64) if free.feasible else None
-    if not plan.feasible:
-        return None, uncap
-    repaired = np.asarray(plan.period, dtype=np.int64)
-    if problem.has_parts:
-        repaired = make_stock_feasible(problem, repaired)
+    if not free.feasible:
+        return None, None
+    uncap = np.asarray(free.period, dtype=np.int64)
+    repaired = _restock(problem, _prepare(problem), uncap, _eligible(problem, crew_filter=True))
     if violations(problem, repaired):
         return None, uncap
     return repaired, uncap
