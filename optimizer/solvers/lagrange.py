@@ -1584,7 +1584,7 @@ def solve_lagrange(
             + (
                 " (exact: stock cannot run short)"
                 if exact_stock
-                else "; stock rows relaxed for the bound, plan made stock-feasible afterwards"
+                else " where stock is certainly on the shelf (stock can run short)"
             )
         )
     blocks = _merged_blocks(work)
@@ -1613,6 +1613,11 @@ def solve_lagrange(
         )
         jobs = [(replace(jobs[0][0], parts=stock_only), jobs[0][1], jobs[0][2])]
         log.append("lagrange: stock rows in the master (one block)")
+    elif not exact_stock:
+        log.append(
+            f"lagrange: stock rows relaxed for the bound ({len(blocks)} blocks share the"
+            " pools); plan made stock-feasible afterwards"
+        )
     results: list[tuple[IntArray, float, list[str]]]
     if n_workers == 1:
         results = []
