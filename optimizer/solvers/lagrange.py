@@ -1592,7 +1592,9 @@ def solve_lagrange(
     bound = constant
     todo = sum(len(b) for b in blocks)
     # the last step (stock repair, costing) needs a moment of the budget
-    finish = deadline - min(0.5 + 0.02 * budget, 0.2 * budget)
+    # (the stock repair of a large plan takes a while)
+    reserve = 0.5 + 0.02 * budget + (0.0 if exact_stock else 2e-4 * problem.n_components)
+    finish = deadline - min(reserve, 0.2 * budget)
     n_workers = max(1, min(int(workers), len(blocks)))
     jobs = [
         (_restrict(work, comps), None if ws is None else ws[comps], len(comps)) for comps in blocks
