@@ -118,6 +118,10 @@ def run_one(
         "gap": (obj - plan.lower_bound) / obj if ok and obj > 0 else None,
         "feasible": ok,
         "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        # largest worker process (the decomposition's crew blocks with --workers > 1)
+        "peak_rss_worker_mib": round(
+            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1
+        ),
         "log": list(plan.log)[:8],
     }
 
