@@ -1549,6 +1549,7 @@ def solve_lagrange(
     workers : int
         Processes that solve independent crew blocks in parallel (1: in this process).
         Each block's budget is ``workers`` times its size's share of the time limit.
+        Workers are forked (no re-import, no ``__main__`` guard needed in the caller).
 
     Returns
     -------
