@@ -1476,6 +1476,8 @@ def _lp_support_milp(
     opened[problem.system_of[done], best[done]] = True
     stages.append(("LP openings", opened[problem.system_of] & elig, 1.0))
     for name, cand, share in stages:
+        if best_cost - res.bound <= gap * max(abs(best_cost), 1e-9):
+            break  # the block's plan is certified within gap already
         left = deadline - time.perf_counter()
         if left < 0.3:
             log.append(f"lagrange: MILP on {name} skipped (time)")
