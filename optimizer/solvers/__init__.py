@@ -152,10 +152,10 @@ def _auto(problem: PlanningProblem) -> tuple[str, str]:
     re-costed with the holding cost of the stock).  Otherwise, when crews or stock
     couple the systems, the MILP up to :data:`AUTO_MILP_MAX_PAIRS` eligible pairs and
     the Lagrangian decomposition above (measured on ``benchmarks/bench_fleet.py``
-    ``fleet1k``, 264,139 eligible pairs: the MILP has no incumbent and no useful bound after
-    100 s, the decomposition a certified plan within a few percent in 10 s; see
-    ``benchmarks/README.md``).  Instances that only fail the DP's unimodality condition
-    keep the MILP.
+    ``fleet1k``, 264,139 eligible pairs: the MILP has no incumbent and no useful bound
+    after 100 s, the decomposition a plan with a certified gap of about 1% after 8-11
+    CPU seconds; see ``benchmarks/README.md``).  Instances that only fail the DP's
+    unimodality condition keep the MILP.
     """
     exact, why = dp_is_exact(problem)
     binds = stock_can_bind(problem)
