@@ -1358,6 +1358,65 @@ def _fold_holding(problem: PlanningProblem) -> tuple[PlanningProblem, float, boo
     return folded, constant, not stock_can_bind(problem)
 
 
+def _stock_prices(problem: PlanningProblem, work: PlanningProblem) -> tuple[FloatArray, float]:
+    """Lagrangian prices on the stock rows that several crew blocks share.
+
+    For each pool ``p`` the row "units used before the earliest delivery of a new
+    order ``<= units on hand or ordered by then``" is dualized with a price
+    ``lambda_p >= 0``: every use before ``first_p`` pays ``qty lambda_p`` and the bound
+    gets ``- lambda_p * supply``, valid for any ``lambda_p >= 0`` (a feasible plan
+    only gains ``lambda_p (use - supply) <= 0``).  ``lambda_p`` is the market-clearing
+    price of one early unit: each component that could use the pool early values a
+    unit at (its best cost from ``first_p`` on, or deferral) minus (its best cost
+    before), per unit, ignoring openings and crews; the price is the value of the
+    first unit beyond the supply.
+
+    Returns
+    -------
+    (extra_penalty (n, T), constant)
+        Add ``extra_penalty`` to ``work.penalty``; add ``constant`` to the bound.
+    """
+    parts = problem.parts
+    n_t = problem.n_periods
+    extra = np.zeros((problem.n_components, n_t))
+    if parts is None:
+        return extra, 0.0
+    first = np.clip(parts.expedite_periods(problem.period_h), 0, n_t)
+    supply = parts.on_hand[:, None] + np.cumsum(parts.arrivals, axis=1)
+    elig = _eligible(work, crew_filter=True)
+    h = np.where(elig, work.penalty, np.inf)
+    constant = 0.0
+    pin = problem.pinned_period
+    for p in range(parts.n_parts):
+        f = int(first[p])
+        if f <= 0:
+            continue
+        users = np.flatnonzero((parts.part_of == p) & (parts.qty > 0))
+        if not len(users):
+            continue
+        cap = float(supply[p, f - 1])
+        pinned_early = users[(pin[users] >= 0) & (pin[users] < f)]
+        cap -= float(parts.qty[pinned_early].sum())
+        free = users[pin[users] == NO_PIN]
+        early = h[free, :f].min(axis=1)
+        late = np.minimum(work.penalty_beyond[free], h[free, f:].min(axis=1, initial=np.inf))
+        ok = np.isfinite(early)
+        value = np.where(ok & np.isfinite(late), late - early, np.where(ok, np.inf, 0.0))
+        value = np.maximum(value, 0.0) / parts.qty[free]
+        units = parts.qty[free]
+        order = np.argsort(-value, kind="stable")
+        cum = np.cumsum(units[order])
+        beyond = np.flatnonzero(cum > cap + 1e-9)
+        if not len(beyond):
+            continue
+        price = float(value[order][beyond[0]])
+        if not np.isfinite(price) or price <= 0.0:
+            continue
+        extra[users, :f] += parts.qty[users, None] * price
+        constant -= price * float(supply[p, f - 1])
+    return extra, constant
+
+
 def _merged_blocks(problem: PlanningProblem) -> list[IntArray]:
     """Crew blocks (:func:`_blocks`), the systems without finite crews merged into one."""
     blocks = _blocks(problem)
@@ -1619,9 +1678,17 @@ def solve_lagrange(
         jobs = [(replace(jobs[0][0], parts=stock_only), jobs[0][1], jobs[0][2])]
         log.append("lagrange: stock rows in the master (one block)")
     elif not exact_stock:
+        extra, shift = _stock_prices(problem, work)
+        if shift != 0.0:
+            work = replace(work, penalty=work.penalty + extra)
+            bound += shift
+            jobs = [
+                (_restrict(work, comps), None if ws is None else ws[comps], len(comps))
+                for comps in blocks
+            ]
         log.append(
-            f"lagrange: stock rows relaxed for the bound ({len(blocks)} blocks share the"
-            " pools); plan made stock-feasible afterwards"
+            f"lagrange: stock rows priced for the bound ({len(blocks)} blocks share the"
+            " pools; see _stock_prices); plan made stock-feasible afterwards"
         )
     results: list[tuple[IntArray, float, list[str]]]
     if n_workers == 1:
