@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -114,7 +115,6 @@ def _two_site_problem(
     """Random crew-coupled instance split into two sites (two crew blocks) that share
     one spare-part pool per component kind (stock couples the sites); ``sites=1``: every
     system uses both crew pools (one block, whose master then holds the stock rows)."""
-    from dataclasses import replace
 
     from optimizer.problem import SpareParts
     from tests.optimizer.solvers.conftest import build_problem
@@ -210,3 +210,30 @@ def test_blocks_are_independent_and_parallel_workers_agree() -> None:
     assert_allclose(two.objective, one.objective, rtol=1e-9)
     assert_allclose(two.lower_bound, one.lower_bound, rtol=1e-9)
     assert violations(pb, two.period) == []
+
+
+@pytest.mark.parametrize("seed", [0, 5, 6])
+def test_stock_prices_keep_the_bound_valid(seed: int) -> None:
+    # two blocks share the pools and stock binds: the rows are priced, not dropped;
+    # for every plan, cost >= priced cost - price * supply (checked on random plans),
+    # and the priced bound stays below the MILP optimum
+    from optimizer.solvers.lagrange import _fold_holding, _stock_prices
+
+    pb = _two_site_problem(seed, 10, 1.0, 3.0)
+    work, constant, exact = _fold_holding(pb)
+    assert not exact
+    extra, shift = _stock_prices(pb, work)
+    assert shift < 0.0 and (extra >= 0).all()
+    priced = replace(work, penalty=work.penalty + extra)
+    rng = np.random.default_rng(seed)
+    for _ in range(30):
+        period = rng.integers(-1, pb.n_periods, size=10)
+        if violations(pb, period):
+            continue
+        full = evaluate(pb, period)["total"]
+        assert evaluate(priced, period)["total"] + constant + shift <= full + 1e-7 * abs(full)
+    exact_opt = solve_milp(pb, gap=0.0)
+    plan = solve_lagrange(pb, time_limit_s=10)
+    assert any("stock rows priced" in m for m in plan.log)
+    assert plan.lower_bound <= exact_opt.objective + 1e-6 * max(1.0, abs(exact_opt.objective))
+    assert plan.objective >= exact_opt.objective - 1e-6 * max(1.0, abs(exact_opt.objective))
