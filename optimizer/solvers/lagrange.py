@@ -1485,6 +1485,7 @@ def _solve_block(
         problem,
         time_limit_s=max(left * dual_share, 0.05),
         finish_mip=False,
+        mip_share=0.0,  # the restricted MILPs below get the rest of the block's budget
         warm_start=start,
         extra_seeds=[p for p in (seed, uncap) if p is not None and p is not start],
         center=None if uncap is None else _plan_duals(problem, uncap),
