@@ -2,8 +2,10 @@
 
 Instances come from ``benchmarks/fleetgen.py`` with ``crews="tight"``: one technician
 pool per skill and site (50 systems, ~1,000 components per site), 8 h weekday shifts,
-and the generator's spare parts (5 on hand, 14-day lead time, ordering cost 50), so
-crews and stock couple the systems.  Cases:
+and the generator's spare parts: ``--stock ample`` (default; every part stocked for all
+the work the horizon could need, so stock only adds holding cost) or ``--stock tight``
+(5 of each part on hand, 14-day lead time, ordering cost 50, one warehouse for all
+sites, so stock binds and couples the sites).  Cases:
 
 * ``fleet1k``: 1,000 components / 50 systems / 365 days, target <= 1% gap in <= 10 s;
 * ``fleet10k``: 10,000 components / 500 systems / 365 days, target <= 1% gap in
@@ -11,19 +13,23 @@ crews and stock couple the systems.  Cases:
 * ``multiyear``: 2,000 components / 100 systems over 5 years in weekly periods, with a
   hard life limit (``max_age_h``) on a fifth of the components.
 
-Opportune: ``solve_lagrange`` (what ``solve(method="auto")`` picks at this size).
+Opportune: ``solve_lagrange`` (``solve(method="lagrange")``).
 Reference, same instance, same run: the monolithic Pyomo MILP (plain crew rows) solved
 by HiGHS, with the same time limit and with a longer one.  Peak memory is the process's
 maximum resident set size (``resource.getrusage``), measured in a fresh subprocess per
 solver so the two do not mix.
 
-Run: ``python3 benchmarks/bench_fleet.py [--cases fleet1k,fleet10k,multiyear]``.
+Run: ``python3 benchmarks/bench_fleet.py [--cases fleet1k,fleet10k,multiyear] [--stock
+ample|tight|none] [--limit S] [--skip-monolithic]``.  Every line reports wall and CPU
+seconds (process and children) and the 1-minute load average, since the machine may be
+shared.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -39,7 +45,7 @@ CASES = {
 }
 
 
-def build(case: str, seed: int = 1):  # type: ignore[no-untyped-def]
+def build(case: str, seed: int = 1, stock: str = "ample"):  # type: ignore[no-untyped-def]
     from fleetgen import make_scenario
 
     from optimizer.build import build_problem
@@ -47,7 +53,13 @@ def build(case: str, seed: int = 1):  # type: ignore[no-untyped-def]
 
     c = CASES[case]
     doc = make_scenario(
-        c["n"], c["k"], seed=seed, crews="tight", horizon_days=c["days"], period_days=c["period"]
+        c["n"],
+        c["k"],
+        seed=seed,
+        crews="tight",
+        horizon_days=c["days"],
+        period_days=c["period"],
+        stock=stock,
     )
     if c["life"]:
         # a hard life limit on every fifth component: 1.3 x its age now... at most
@@ -60,38 +72,66 @@ def build(case: str, seed: int = 1):  # type: ignore[no-untyped-def]
     return build_problem(parse_scenario(doc)).problem
 
 
-def run_one(case: str, solver: str, limit: float) -> dict[str, object]:
+def _cpu() -> float:
+    """CPU seconds of this process and its children (user + system)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def run_one(
+    case: str, solver: str, limit: float, stock: str = "ample", workers: int = 1
+) -> dict[str, object]:
     t0 = time.perf_counter()
-    pb = build(case)
+    pb = build(case, stock=stock)
     t_build = time.perf_counter() - t0
+    # Module imports are a once-per-process cost, not solve time: importing the
+    # purchasing module pulls in scipy.stats (about 2 CPU s), which would otherwise
+    # land inside the first timed solve of either solver.
+    import optimizer.purchasing
+    import optimizer.solvers.lagrange
+    import optimizer.solvers.milp  # noqa: F401
     from optimizer.plan import evaluate, violations
 
+    if solver != "lagrange":
+        import pyomo.environ  # noqa: F401
+
     t1 = time.perf_counter()
+    c1 = _cpu()
     if solver == "lagrange":
         from optimizer.solvers.lagrange import solve_lagrange
 
-        plan = solve_lagrange(pb, time_limit_s=limit)
+        plan = solve_lagrange(pb, time_limit_s=limit, workers=workers)
     else:
         from optimizer.solvers.milp import solve_milp
 
         plan = solve_milp(pb, backend="pyomo", strengthen=False, time_limit_s=limit, gap=1e-4)
     wall = time.perf_counter() - t1
+    cpu = _cpu() - c1
     ok = plan.feasible and not violations(pb, plan.period)
     obj = evaluate(pb, plan.period)["total"] if ok else float("inf")
     return {
         "case": case,
+        "stock": stock,
         "solver": solver,
+        "workers": workers if solver == "lagrange" else 1,
         "n": pb.n_components,
         "periods": pb.n_periods,
         "build_s": round(t_build, 2),
         "wall_s": round(wall, 2),
+        "cpu_s": round(cpu, 2),
+        "load_1min": round(os.getloadavg()[0], 2),
         "status": str(plan.status),
         "objective": obj,
         "bound": plan.lower_bound,
         "gap": (obj - plan.lower_bound) / obj if ok and obj > 0 else None,
         "feasible": ok,
         "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-        "log": list(plan.log)[:4],
+        # largest worker process (the decomposition's crew blocks with --workers > 1)
+        "peak_rss_worker_mib": round(
+            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1
+        ),
+        "log": list(plan.log)[:8],
     }
 
 
@@ -102,24 +142,49 @@ def main() -> None:
     ap.add_argument("--cases", default="fleet1k,fleet10k,multiyear")
     ap.add_argument("--skip-monolithic", action="store_true")
     ap.add_argument(
+        "--stock",
+        default="ample",
+        choices=["ample", "tight", "none"],
+        help="fleetgen stock setting (tight: 5 on hand, 14-day lead time, stock binds)",
+    )
+    ap.add_argument(
+        "--workers", type=int, default=1, help="processes for the decomposition's crew blocks"
+    )
+    ap.add_argument("--limit", type=float, default=None, help="override the case's time limit")
+    ap.add_argument(
         "--mono-factor",
         type=float,
         default=6.0,
         help="second monolithic run with this multiple of the time limit",
     )
-    ap.add_argument("--one", nargs=3, metavar=("CASE", "SOLVER", "LIMIT"), help=argparse.SUPPRESS)
+    ap.add_argument(
+        "--one",
+        nargs=5,
+        metavar=("CASE", "SOLVER", "LIMIT", "STOCK", "WORKERS"),
+        help=argparse.SUPPRESS,
+    )
     args = ap.parse_args()
     if args.one:
-        print(json.dumps(run_one(args.one[0], args.one[1], float(args.one[2]))))
+        a = args.one
+        print(json.dumps(run_one(a[0], a[1], float(a[2]), a[3], int(a[4]))))
         return
     for case in args.cases.split(","):
-        limit = CASES[case]["limit"]
+        limit = args.limit or CASES[case]["limit"]
         runs = [("lagrange", limit)]
         if not args.skip_monolithic:
             runs += [("pyomo", limit), ("pyomo", limit * args.mono_factor)]
         for solver, lim in runs:
             out = subprocess.run(
-                [sys.executable, __file__, "--one", case, solver, str(lim)],
+                [
+                    sys.executable,
+                    __file__,
+                    "--one",
+                    case,
+                    solver,
+                    str(lim),
+                    args.stock,
+                    str(args.workers),
+                ],
                 capture_output=True,
                 text=True,
                 check=False,

@@ -9,12 +9,14 @@ warm_start=None) -> Plan``:
 * ``cpsat`` -- OR-Tools CP-SAT (:mod:`optimizer.solvers.cpsat`; OR-Tools is imported
   only there);
 * ``brute`` -- full enumeration for tiny instances (:mod:`optimizer.solvers.brute`);
-* ``lagrange`` -- experimental decomposition for fleets coupled by shared crews and
-  spare-part stock (:mod:`optimizer.solvers.lagrange`: column generation over
-  per-opening knapsacks, proven Lagrangian bound, restricted-MILP polishing); it does
-  not yet converge on the fleet benchmarks, so ``auto`` never picks it;
+* ``lagrange`` -- decomposition for fleets coupled by shared crews and spare-part
+  stock (:mod:`optimizer.solvers.lagrange`: independent crew blocks, column generation
+  over per-opening knapsacks seeded by the DP, proven Lagrangian bound, MILPs
+  restricted to the master LP's support);
 * ``auto`` -- the DP when :func:`~optimizer.solvers.dp.dp_is_exact` holds and stock
-  cannot run short (:func:`stock_can_bind`); otherwise the MILP.
+  cannot run short (:func:`stock_can_bind`); otherwise, when crews may bind or stock
+  can run short, the MILP up to :data:`AUTO_MILP_MAX_PAIRS` eligible pairs and the
+  decomposition above; any other case the MILP.
 
 The DP, CP-SAT and brute-force backends do not model spare-part stock: on a problem
 with parts they solve the grouping without it, and the plan is then made stock-feasible
@@ -147,9 +149,13 @@ def _auto(problem: PlanningProblem) -> tuple[str, str]:
     """Backend picked by ``method="auto"`` and the reason.
 
     The exact DP when its conditions hold and stock cannot run short (its plan is then
-    re-costed with the holding cost of the stock); otherwise the MILP, whose model
-    holds crews and stock exactly (it stops at the time limit with its gap). The
-    Lagrangian decomposition is experimental and only runs when asked for.
+    re-costed with the holding cost of the stock).  Otherwise, when crews or stock
+    couple the systems, the MILP up to :data:`AUTO_MILP_MAX_PAIRS` eligible pairs and
+    the Lagrangian decomposition above (measured on ``benchmarks/bench_fleet.py``
+    ``fleet1k``, 264,139 eligible pairs: the MILP has no incumbent and no useful bound
+    after 100 s, the decomposition a plan with a certified gap of about 1% after 8-11
+    CPU seconds; see ``benchmarks/README.md``).  Instances that only fail the DP's
+    unimodality condition keep the MILP.
     """
     exact, why = dp_is_exact(problem)
     binds = stock_can_bind(problem)
@@ -158,6 +164,14 @@ def _auto(problem: PlanningProblem) -> tuple[str, str]:
         return "dp", f"auto: picked dp because {why}{extra}"
     reason = "spare-part stock can run short" if binds else f"the DP is not exact: {why}"
     pairs = int((problem.allowed & problem.open_allowed[problem.system_of]).sum())
+    from optimizer.solvers.dp import _binding_crew_cells
+
+    coupled = binds or bool(_binding_crew_cells(problem))
+    if coupled and pairs > AUTO_MILP_MAX_PAIRS:
+        return "lagrange", (
+            f"auto: picked lagrange because {reason} and the model is large ({pairs} eligible"
+            f" pairs > {AUTO_MILP_MAX_PAIRS})"
+        )
     return "milp", f"auto: picked milp because {reason} ({pairs} eligible pairs)"
 
 

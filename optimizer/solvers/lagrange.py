@@ -33,19 +33,36 @@ is a proven lower bound of the optimum.  Purchasing costs are bounded below by t
 holding cost of the stock that certainly stays on the shelf, ``hold_p I_p(t) >=
 hold_p alpha (E_p(t) - U_p(t))`` for any ``alpha in [0, 1]`` (``I >= 0`` and
 ``I >= E - U``), which is linear in the plan; ordering and expediting are bounded by 0.
-The multipliers are improved by projected subgradient steps with Polyak's step length
-towards the best plan's cost.  This dual is at least as strong as the LP relaxation of
+The multipliers are the duals of a Dantzig-Wolfe master LP over generated opening
+patterns (column generation).  This dual is at least as strong as the LP relaxation of
 the strengthened MILP (the knapsacks are integral), usually stronger.
 
-Plans (the upper bound)
------------------------
-Each dual iterate suggests openings and their jobs; a greedy pass turns them into a
-feasible plan (openings by their Lagrangian value, jobs accepted while every crew
-period they span and the stock before the earliest delivery have room; the rest
-deferred, or placed at their cheapest feasible period when they may not be deferred).
-The best plan is then *polished*: per crew pool (site), a MILP restricted to the
-periods that any dual iterate or the incumbent used for its components, with every
-other component pinned at its incumbent period, warm-started with the incumbent.
+Driver (:func:`solve_lagrange`)
+-------------------------------
+1. *Fold the purchasing costs* that are linear in the plan into the penalties
+   (:func:`_fold_holding`): exact when stock cannot run short, a valid under-estimate
+   otherwise.
+2. *Split into crew blocks* (:func:`_blocks`: systems that share a finite crew pool,
+   i.e. one site): without stock rows the blocks are independent, so the sum of their
+   bounds is a bound, and they can be solved in parallel processes (``workers``).  When
+   stock can run short and a single block holds every user of every pool, its master
+   also carries the stock rows before the earliest delivery (duals ``pi`` priced into
+   the knapsacks); with several blocks the stock rows are relaxed for the bound and the
+   combined plan is made stock-feasible afterwards (:func:`make_stock_feasible`).
+3. Per block, *seed* the master with the exact DP's plan without crew limits (its
+   patterns that fit the local crew copies) and with that plan repaired for crews; the
+   first multipliers ``v`` are the uncapacitated plan's marginal costs
+   (:func:`_plan_duals`), which avoids the heading-in phase where every opening prices
+   out.  *Column generation* then runs with Wentges smoothing until the bound is within
+   ``stop_gap`` of the master LP (or no pattern prices out, or time is up).
+4. *Plans*: LP rounding and greedy passes give incumbents; then two restrictions of the
+   direct MILP (:mod:`optimizer.solvers.milp`), warm-started with the best plan:
+   the pairs of the patterns in the master LP solution, then every eligible pair at any
+   opening the LP or the plan uses (price and branch on the LP support).  Every
+   sub-MILP gets the time left before the block's deadline.
+
+The reported bound is the best Lagrangian value (never the master LP value unless
+column generation converged), so every plan's gap is certified.
 
 References
 ----------
@@ -57,6 +74,9 @@ References
    relaxations for the capacitated plant location problem", European Journal of
    Operational Research 50 (1991) 280-297 (dualizing assignment rows; knapsack
    subproblems).
+.. [4] P. Wentges, "Weighted Dantzig-Wolfe decomposition for linear mixed-integer
+   programming", International Transactions in Operational Research 4 (1997) 151-162
+   (dual smoothing).
 """
 
 from __future__ import annotations
@@ -537,6 +557,8 @@ class LagrangeResult:
         Periods that some generated pattern used for each component (for polishing).
     columns : int
         Patterns generated.
+    support, support_open : ndarray of bool, shape (n, T) and (K, T), optional
+        Pairs and openings of the patterns used by the last master LP solution.
     """
 
     bound: float
@@ -545,6 +567,8 @@ class LagrangeResult:
     iterations: int
     candidates: BoolArray
     columns: int = 0
+    support: BoolArray | None = None
+    support_open: BoolArray | None = None
 
 
 class _Master:
@@ -573,15 +597,30 @@ class _Master:
         self.cell_row[cells[:, 0], cells[:, 1]] = n_a + np.arange(len(cells))
         n_c = len(cells)
         self.y_row = n_a + n_c + np.arange(len(d.y_k))
-        self.n_rows = n_a + n_c + len(d.y_k)
+        # stock rows before the earliest delivery of a new order (pools p, periods t):
+        # cumulative use <= supply - pinned use
+        n_p = d.supply.shape[0]
+        self.stock_row = np.full(d.supply.shape, -1, dtype=np.int64)
+        s_cells = (
+            np.argwhere(np.arange(n_t)[None, :] < d.part_first[:, None])
+            if n_p
+            else np.zeros((0, 2), dtype=np.int64)
+        )
+        n_st = len(s_cells)
+        self.stock_row[s_cells[:, 0], s_cells[:, 1]] = n_a + n_c + len(d.y_k) + np.arange(n_st)
+        self.n_rows = n_a + n_c + len(d.y_k) + n_st
+        self.pi = np.zeros_like(d.supply)
         h = _quiet_highs()
         h.setOptionValue("output_flag", False)
         h.setOptionValue("threads", 1)
         h.setOptionValue("random_seed", 0)
         inf = highspy.kHighsInf
-        lo = np.concatenate([np.ones(n_a), np.full(n_c + len(d.y_k), -inf)])
+        lo = np.concatenate([np.ones(n_a), np.full(n_c + len(d.y_k) + n_st, -inf)])
         cap_left = (d.cap - d.pin_load)[cells[:, 0], cells[:, 1]] if n_c else np.zeros(0)
-        up = np.concatenate([np.ones(n_a), np.maximum(cap_left, 0.0), np.ones(len(d.y_k))])
+        stock_left = (d.supply - np.cumsum(d.pin_use, axis=1))[s_cells[:, 0], s_cells[:, 1]]
+        up = np.concatenate(
+            [np.ones(n_a), np.maximum(cap_left, 0.0), np.ones(len(d.y_k)), stock_left]
+        )
         h.addRows(self.n_rows, lo, up, 0, np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0))
         bf = d.b[d.free]
         big = 1.0
@@ -640,6 +679,22 @@ class _Master:
             ent_col.append(owner[fin][job][keep])
             ent_row.append(r[keep])
             ent_val.append(d.load[d.pi[it][job]][keep])
+        parts = self.problem.parts
+        if parts is not None and (self.stock_row >= 0).any():
+            # a use in period tau counts in every stock row t = tau .. first - 1
+            pp = parts.part_of[d.pi[items]]
+            on = np.flatnonzero(pp >= 0)
+            if len(on):
+                p_on = pp[on]
+                tau = d.pt[items[on]]
+                n_cover = np.maximum(d.part_first[p_on] - tau, 0)
+                job = np.repeat(np.arange(len(on)), n_cover)
+                first_job = np.concatenate([[0], np.cumsum(n_cover)[:-1]])
+                tt = tau[job] + np.arange(len(job)) - first_job[job]
+                r = self.stock_row[p_on[job], tt]
+                ent_col.append(owner[on][job])
+                ent_row.append(r)
+                ent_val.append(parts.qty[d.pi[items[on]]][job].astype(np.float64))
         ent_col.append(np.arange(len(patterns)))
         ent_row.append(self.y_row[ys])
         ent_val.append(np.ones(len(patterns)))
@@ -680,6 +735,9 @@ class _Master:
         lam[cells] = np.maximum(-dual[self.cell_row[cells]], 0.0)
         mu = dual[self.y_row]
         col = np.asarray(sol.col_value, dtype=np.float64)
+        st = self.stock_row >= 0
+        self.pi = np.zeros_like(self.d.supply)
+        self.pi[st] = np.maximum(-dual[self.stock_row[st]], 0.0)
         return float(info.objective_function_value), v, lam, mu, col
 
     def solve_mip(
@@ -715,6 +773,8 @@ class _Master:
         cells = self.cell_row >= 0
         row_dual[self.cell_row[cells]] = -lam[cells]
         row_dual[self.y_row] = mu
+        st = self.stock_row >= 0
+        row_dual[self.stock_row[st]] = -self.pi[st]
         n_col = len(cost)
         counts = np.diff(start)
         col_of = np.repeat(np.arange(n_col), counts)
@@ -813,6 +873,10 @@ def lagrangian_bound(
     verbose: bool = False,
     max_new: int = 4000,
     mip_share: float = 0.3,
+    extra_seeds: list[IntArray] | None = None,
+    center: FloatArray | None = None,
+    stop_gap: float = 0.0,
+    finish_mip: bool = True,
 ) -> LagrangeResult:
     """Lower bound and plans by column generation on the Lagrangian dual.
 
@@ -838,6 +902,16 @@ def lagrangian_bound(
         Most patterns added per round.
     mip_share : float
         Fraction of the budget kept for the integer restricted master.
+    extra_seeds : list of ndarray of int, optional
+        Further feasible plans whose openings seed the master.
+    center : ndarray of float, shape (n,), optional
+        Initial assignment multipliers ``v`` (e.g. :func:`_plan_duals`): the first
+        stability centre of the smoothing and the first bound.
+    stop_gap : float
+        Stop generating patterns once the bound is within this relative distance of
+        the master LP value (0: only when no pattern prices out).
+    finish_mip : bool
+        Solve the integer restricted master over the generated patterns at the end.
 
     Returns
     -------
@@ -863,7 +937,9 @@ def lagrangian_bound(
         if c < best_ub:
             best_ub, best_period = c, seed
     pair_of = {(int(i), int(t)): j for j, (i, t) in enumerate(zip(d.pi, d.pt, strict=True))}
-    for plan in (best_period, seed):
+    # extra seeds need not be crew-feasible (e.g. the uncapacitated DP plan): their
+    # openings are valid patterns of the relaxation all the same
+    for plan in (best_period, seed, *(extra_seeds or [])):
         if plan is not None:
             master.add_many(_plan_patterns(problem, d, plan, pair_of))
     best_lb = -np.inf
@@ -874,21 +950,34 @@ def lagrangian_bound(
     # Wentges smoothing: price at a convex combination of the best-bound duals and the
     # master's duals (stabilizes the oscillating LP duals; every point gives a valid bound)
     stab: tuple[FloatArray, FloatArray, FloatArray] | None = None
+    stab_pi = zero_p
     smooth = 0.7
+    if center is not None:
+        # a stability centre from a good plan's marginal costs avoids the heading-in
+        # phase (every opening pricing out while the master has few patterns)
+        lam_c = np.zeros_like(d.cap)
+        dual_c = _evaluate_dual(problem, d, center, lam_c, zero_p, zero_p)
+        best_lb = dual_c.value
+        stab = (center, lam_c, np.zeros(len(d.y_k)))
+        neg_c = np.flatnonzero(dual_c.y_val < -1e-7 * (1.0 + np.abs(d.y_cost)))
+        master.add_many(_pattern_items(problem, d, center, lam_c, neg_c))
     for it in range(1, max_iter + 1):
         lp_val, v_lp, lam_lp, mu_lp, _ = master.solve_lp()
+        pi_lp = master.pi
         neg = np.zeros(0, dtype=np.int64)
         for attempt in range(2):
             if stab is not None and attempt == 0:
                 v = smooth * stab[0] + (1 - smooth) * v_lp
                 lam = smooth * stab[1] + (1 - smooth) * lam_lp
                 mu = smooth * stab[2] + (1 - smooth) * mu_lp
+                pi_m = smooth * stab_pi + (1 - smooth) * pi_lp
             else:
-                v, lam, mu = v_lp, lam_lp, mu_lp
-            dual = _evaluate_dual(problem, d, v, lam, zero_p, zero_p)
+                v, lam, mu, pi_m = v_lp, lam_lp, mu_lp, pi_lp
+            dual = _evaluate_dual(problem, d, v, lam, pi_m, zero_p)
             if dual.value > best_lb:
                 best_lb = dual.value
                 stab = (v, lam, mu)
+                stab_pi = pi_m
             # reduced cost of the best pattern of each opening: y_val - mu
             red = dual.y_val - mu
             neg = np.flatnonzero((red < -1e-7 * (1.0 + np.abs(d.y_cost))) & (dual.y_val < 0))
@@ -902,15 +991,26 @@ def lagrangian_bound(
         if not len(neg):
             best_lb = max(best_lb, lp_val)
             break
+        if lp_val - best_lb <= stop_gap * max(abs(lp_val), 1e-9):
+            # the bound is within stop_gap of the master LP: the rest of the budget is
+            # worth more to the plan than the last fraction of the bound
+            break
         if time.perf_counter() - t0 > budget_lp:
             break
         neg = neg[np.argsort(red[neg])][:max_new]
         # picks of the knapsacks, regardless of the opening decision in dual.pick
-        master.add_many(_pattern_items(problem, d, v, lam, neg))
+        # the knapsack picks of these openings are already in the dual's solution
+        master.add_many(_picked_patterns(d, dual.pick, neg))
     cand = np.zeros((n, n_t), dtype=bool)
     for items in master.pat_items:
         cand[d.pi[items], d.pt[items]] = True
     lp_val, v_lp, lam_lp, mu_lp, lp_col = master.solve_lp()
+    support = np.zeros((n, n_t), dtype=bool)
+    support_open = np.zeros((problem.n_systems, n_t), dtype=bool)
+    for j in np.flatnonzero(lp_col[master.n_z :] > 1e-6).tolist():
+        items = master.pat_items[j]
+        support[d.pi[items], d.pt[items]] = True
+        support_open[d.y_k[master.pat_y[j]], d.y_t[master.pat_y[j]]] = True
     rounded = _round_lp(problem, d, master, lp_col, elig)
     if not violations(problem, rounded):
         c = evaluate(problem, rounded)["total"]
@@ -925,7 +1025,7 @@ def lagrangian_bound(
         master.solve_mip(
             left, v_lp, lam_lp, mu_lp, best_ub - max(best_lb, -abs(best_ub)), best_period
         )
-        if left > 0.3
+        if left > 0.3 and finish_mip
         else None
     )
     if col is not None:
@@ -945,16 +1045,66 @@ def lagrangian_bound(
         best_period = np.where(problem.pinned_period >= 0, problem.pinned_period, BEYOND)
         best_ub = evaluate(problem, best_period)["total"]
     cand[np.flatnonzero(best_period >= 0), best_period[best_period >= 0]] = True
-    return LagrangeResult(float(best_lb), best_period, float(best_ub), it, cand, len(master.pat_y))
+    return LagrangeResult(
+        float(best_lb),
+        best_period,
+        float(best_ub),
+        it,
+        cand,
+        len(master.pat_y),
+        support,
+        support_open,
+    )
+
+
+def _picked_patterns(d: _Data, pick: BoolArray, ys: IntArray) -> list[tuple[int, IntArray]]:
+    """Patterns ``(opening, pairs)`` of the openings ``ys`` from a pick mask of pairs."""
+    want = np.zeros(len(d.y_k), dtype=bool)
+    want[ys] = True
+    chosen = np.flatnonzero(pick & want[d.yk])
+    if not len(chosen):
+        return []
+    chosen = chosen[np.argsort(d.yk[chosen], kind="stable")]
+    cuts = np.flatnonzero(np.diff(d.yk[chosen])) + 1
+    return [(int(d.yk[part[0]]), part) for part in np.split(chosen, cuts)]
+
+
+def _plan_duals(problem: PlanningProblem, plan: IntArray) -> FloatArray:
+    """Marginal cost of each component in a plan: its penalty plus an equal share of its
+    opening, or its deferral cost (multipliers ``v`` that price the plan's openings at
+    zero reduced cost)."""
+    n_t = problem.n_periods
+    done = plan >= 0
+    v = np.where(np.isfinite(problem.penalty_beyond), problem.penalty_beyond, 0.0).astype(
+        np.float64
+    )
+    i = np.flatnonzero(done)
+    key = problem.system_of[i] * n_t + plan[i]
+    uk, inv, cnt = np.unique(key, return_inverse=True, return_counts=True)
+    share = problem.opening_cost.ravel()[uk] / cnt
+    v[i] = problem.penalty[i, plan[i]] + share[inv]
+    return v
 
 
 def _pattern_items(
-    problem: PlanningProblem, d: _Data, v: FloatArray, lam: FloatArray, ys: IntArray
+    problem: PlanningProblem,
+    d: _Data,
+    v: FloatArray,
+    lam: FloatArray,
+    ys: IntArray,
+    pi_mult: FloatArray | None = None,
 ) -> list[tuple[int, IntArray]]:
     """Knapsack picks of the openings ``ys`` at the multipliers (pattern contents)."""
     sel = np.isin(d.yk, ys)
     idx = np.flatnonzero(sel)
     r = d.h[idx] - v[d.pi[idx]]
+    parts = problem.parts
+    if pi_mult is not None and parts is not None and pi_mult.size and pi_mult.any():
+        # a use in period tau pays qty * sum_{t=tau..first-1} pi[p, t] (stock rows)
+        rev = np.cumsum(pi_mult[:, ::-1], axis=1)[:, ::-1]
+        pp = parts.part_of[d.pi[idx]]
+        on = pp >= 0
+        r[on] += parts.qty[d.pi[idx][on]] * rev[pp[on], d.pt[idx][on]]
     fin = d.ps[idx] >= 0
     if lam.size and fin.any():
         f_idx = idx[fin]
@@ -985,7 +1135,15 @@ def _plan_patterns(
         j = pair_of.get((i, int(plan[i])))
         if j is not None:
             groups.setdefault(int(d.yk[j]), []).append(j)
-    return [(y, np.array(it, dtype=np.int64)) for y, it in groups.items()]
+    out = []
+    for y, it in groups.items():
+        items = np.array(it, dtype=np.int64)
+        # only patterns that fit the local crew copies are columns of the relaxation
+        # (a plan that ignores crews, e.g. the uncapacitated DP, may overload one)
+        ug, inv = np.unique(d.grp[items], return_inverse=True)
+        if (np.bincount(inv, weights=d.w_units[items]) <= d.g_cap[ug]).all():
+            out.append((y, items))
+    return out
 
 
 def _round_lp(
@@ -1048,15 +1206,32 @@ def _restock(problem: PlanningProblem, d: _Data, period: IntArray, elig: BoolArr
         if room.fits(i, t):
             out[i] = t
             room.take(i, t)
-    must = np.flatnonzero((out == BEYOND) & (problem.pinned_period == NO_PIN) & ~np.isfinite(d.b))
-    for i in must.tolist():
-        cost = np.where(elig[i], problem.penalty[i], np.inf)
-        for t in np.argsort(cost).tolist():
-            if not np.isfinite(cost[t]):
+    # re-place the dropped jobs (and must-do work) at their cheapest period that has
+    # room, counting the opening where the system is not open yet; most valuable first
+    lost = (out == BEYOND) & (problem.pinned_period == NO_PIN)
+    was = lost & (period >= 0)
+    must = lost & ~np.isfinite(d.b)
+    todo = np.flatnonzero(was | must)
+    gain = np.where(
+        must[todo],
+        np.inf,
+        d.b[todo] - problem.penalty[todo, np.maximum(period[todo], 0)],
+    )
+    is_open = np.zeros((problem.n_systems, problem.n_periods), dtype=bool)
+    done = np.flatnonzero(out >= 0)
+    is_open[problem.system_of[done], out[done]] = True
+    for i in todo[np.argsort(-gain, kind="stable")].tolist():
+        k = int(problem.system_of[i])
+        cost = problem.penalty[i] + np.where(is_open[k], 0.0, problem.opening_cost[k])
+        cost = np.where(elig[i], cost, np.inf)
+        limit = np.inf if not np.isfinite(d.b[i]) else d.b[i]
+        for t in np.argsort(cost, kind="stable").tolist():
+            if not cost[t] < limit:
                 break
             if room.fits(i, t):
                 out[i] = t
                 room.take(i, t)
+                is_open[k, t] = True
                 break
     return out
 
@@ -1090,47 +1265,313 @@ def _blocks(problem: PlanningProblem) -> list[IntArray]:
     return [np.flatnonzero(root == r) for r in np.unique(root)]
 
 
-def _polish(
+def _restrict(problem: PlanningProblem, comps: IntArray) -> PlanningProblem:
+    """The sub-instance of components ``comps`` (with their systems and skills only).
+
+    Used for crew blocks: no crew pool and no system is shared with the other blocks,
+    so the instance restricted to a block is independent of the rest (stock aside).
+    """
+    systems, sys_of = np.unique(problem.system_of[comps], return_inverse=True)
+    n_s = len(problem.skill_ids)
+    if n_s:
+        skills, sk_of = np.unique(problem.skill_of[comps], return_inverse=True)
+    else:
+        skills, sk_of = np.zeros(0, dtype=np.int64), problem.skill_of[comps]
+    return PlanningProblem(
+        start=problem.start,
+        period_h=problem.period_h,
+        component_ids=tuple(problem.component_ids[i] for i in comps.tolist()),
+        system_ids=tuple(problem.system_ids[k] for k in systems.tolist()),
+        system_of=sys_of.astype(np.int64),
+        penalty=problem.penalty[comps],
+        penalty_beyond=problem.penalty_beyond[comps],
+        allowed=problem.allowed[comps],
+        opening_cost=problem.opening_cost[systems],
+        open_allowed=problem.open_allowed[systems],
+        duration_h=problem.duration_h[comps],
+        skill_of=sk_of.astype(np.int64),
+        crew_qty=problem.crew_qty[comps],
+        skill_ids=tuple(problem.skill_ids[s] for s in skills.tolist()),
+        crew_hours=problem.crew_hours[skills] if n_s else problem.crew_hours,
+        pinned_period=problem.pinned_period[comps],
+        currency=problem.currency,
+        span_periods=problem.span_periods[comps],
+        parts=None,
+    )
+
+
+def _fold_holding(problem: PlanningProblem) -> tuple[PlanningProblem, float, bool]:
+    """Instance without stock rows whose optimum plus a constant bounds the true one.
+
+    With ``E_p(t)`` the units of pool ``p`` on hand or already ordered by the end of
+    period ``t`` and ``U_p(t)`` the units the plan uses by then, the stock held is
+    ``I_p(t) >= max(0, E_p(t) - U_p(t))`` (new orders only add), so for any
+    ``alpha[p, t]`` in ``[0, 1]``
+
+        purchasing(plan) >= sum_{p,t} hold_p alpha[p, t] (E_p(t) - U_p(t))
+
+    (ordering and expediting cost >= 0).  The right-hand side is linear in the plan: a
+    use of ``q`` units in period ``tau`` adds ``-q hold_p A_p(tau)`` with
+    ``A_p(tau) = sum_{t >= tau} alpha[p, t]``.  Shifted by ``q hold_p A_p(0)`` per
+    component (the same on all its options), it becomes a non-negative extra penalty
+    ``q hold_p (A_p(0) - A_p(tau))`` and deferral ``q hold_p A_p(0)``, plus a constant.
+    ``alpha[p, t] = 1`` where ``E_p(t)`` covers all the work that could use the pool by
+    ``t`` (then ``E - U >= 0`` for every plan and the term is exact), else 0.  Dropping
+    the stock rows relaxes further.  So the returned instance's optimum plus the
+    constant is a lower bound of the original optimum, and equal to it for every plan
+    when stock cannot run short (:func:`optimizer.solvers.holding_terms`).
+
+    Returns
+    -------
+    (instance, constant, exact)
+        ``exact``: stock cannot run short, so every plan costs the same in both.
+    """
+    if not problem.has_parts or problem.parts is None:
+        return replace(problem, parts=None), 0.0, True
+    from optimizer.solvers import stock_can_bind
+
+    parts = problem.parts
+    n_t = problem.n_periods
+    hold = parts.holding_per_unit_period(problem.period_h)
+    level = parts.on_hand[:, None] + np.cumsum(parts.arrivals, axis=1)
+    # most units each pool could have to supply by the end of period t
+    elig = problem.allowed & problem.open_allowed[problem.system_of]
+    first = np.where(elig.any(axis=1), elig.argmax(axis=1), n_t)
+    use = (parts.part_of >= 0) & (first < n_t)
+    demand = np.zeros((parts.n_parts, n_t + 1))
+    np.add.at(demand, (parts.part_of[use], first[use]), parts.qty[use].astype(np.float64))
+    most = np.cumsum(demand[:, :n_t], axis=1)
+    alpha = (level >= most - 1e-9).astype(np.float64)
+    tail = np.cumsum(alpha[:, ::-1], axis=1)[:, ::-1]  # A_p(tau)
+    on = parts.part_of >= 0
+    p_of = np.maximum(parts.part_of, 0)
+    unit = np.where(on, hold[p_of] * parts.qty, 0.0)
+    extra = unit[:, None] * (tail[p_of, :1] - tail[p_of])
+    extra_beyond = unit * tail[p_of, 0]
+    constant = float((hold[:, None] * alpha * level).sum()) - float(extra_beyond.sum())
+    folded = replace(
+        problem,
+        parts=None,
+        penalty=problem.penalty + extra,
+        penalty_beyond=problem.penalty_beyond + extra_beyond,
+    )
+    return folded, constant, not stock_can_bind(problem)
+
+
+def _stock_prices(problem: PlanningProblem, work: PlanningProblem) -> tuple[FloatArray, float]:
+    """Lagrangian prices on the stock rows that several crew blocks share.
+
+    For each pool ``p`` the row "units used before the earliest delivery of a new
+    order ``<= units on hand or ordered by then``" is dualized with a price
+    ``lambda_p >= 0``: every use before ``first_p`` pays ``qty lambda_p`` and the bound
+    gets ``- lambda_p * supply``, valid for any ``lambda_p >= 0`` (a feasible plan
+    only gains ``lambda_p (use - supply) <= 0``).  ``lambda_p`` is the market-clearing
+    price of one early unit: each component that could use the pool early values a
+    unit at (its best cost from ``first_p`` on, or deferral) minus (its best cost
+    before), per unit, ignoring openings and crews; the price is the value of the
+    first unit beyond the supply.
+
+    Returns
+    -------
+    (extra_penalty (n, T), constant)
+        Add ``extra_penalty`` to ``work.penalty``; add ``constant`` to the bound.
+    """
+    parts = problem.parts
+    n_t = problem.n_periods
+    extra = np.zeros((problem.n_components, n_t))
+    if parts is None:
+        return extra, 0.0
+    first = np.clip(parts.expedite_periods(problem.period_h), 0, n_t)
+    supply = parts.on_hand[:, None] + np.cumsum(parts.arrivals, axis=1)
+    elig = _eligible(work, crew_filter=True)
+    h = np.where(elig, work.penalty, np.inf)
+    constant = 0.0
+    pin = problem.pinned_period
+    for p in range(parts.n_parts):
+        f = int(first[p])
+        if f <= 0:
+            continue
+        users = np.flatnonzero((parts.part_of == p) & (parts.qty > 0))
+        if not len(users):
+            continue
+        cap = float(supply[p, f - 1])
+        pinned_early = users[(pin[users] >= 0) & (pin[users] < f)]
+        cap -= float(parts.qty[pinned_early].sum())
+        free = users[pin[users] == NO_PIN]
+        early = h[free, :f].min(axis=1)
+        late = np.minimum(work.penalty_beyond[free], h[free, f:].min(axis=1, initial=np.inf))
+        ok = np.isfinite(early)
+        value = np.where(ok & np.isfinite(late), late - early, np.where(ok, np.inf, 0.0))
+        value = np.maximum(value, 0.0) / parts.qty[free]
+        units = parts.qty[free]
+        order = np.argsort(-value, kind="stable")
+        cum = np.cumsum(units[order])
+        beyond = np.flatnonzero(cum > cap + 1e-9)
+        if not len(beyond):
+            continue
+        price = float(value[order][beyond[0]])
+        if not np.isfinite(price) or price <= 0.0:
+            continue
+        extra[users, :f] += parts.qty[users, None] * price
+        constant -= price * float(supply[p, f - 1])
+    return extra, constant
+
+
+def _merged_blocks(problem: PlanningProblem) -> list[IntArray]:
+    """Crew blocks (:func:`_blocks`), the systems without finite crews merged into one."""
+    blocks = _blocks(problem)
+    n_s = len(problem.skill_ids)
+    fin: BoolArray = np.asarray(
+        np.isfinite(problem.crew_hours).any(axis=1) if n_s else np.zeros(0), dtype=bool
+    )
+    coupled: list[IntArray] = []
+    loose: list[IntArray] = []
+    for b in blocks:
+        if n_s and fin[problem.skill_of[b]].any():
+            coupled.append(b)
+        else:
+            loose.append(b)
+    if loose:
+        coupled.append(np.sort(np.concatenate(loose)))
+    coupled.sort(key=lambda b: -len(b))
+    return coupled
+
+
+def _dp_seed(problem: PlanningProblem) -> tuple[IntArray | None, IntArray | None]:
+    """The exact DP's plan without crew limits, and the same made crew- and
+    stock-feasible greedily (:func:`_restock`: jobs kept in period order while they
+    fit, the others moved to their cheapest period with room, or deferred).
+
+    Returns ``(repaired, uncapacitated)``; ``repaired`` is ``None`` unless it is
+    feasible, either is ``None`` if the DP rejects the instance.
+    """
+    from optimizer.solvers.dp import solve_dp
+
+    bare = replace(problem, parts=None)
+    try:
+        free = solve_dp(replace(bare, crew_hours=np.full_like(problem.crew_hours, np.inf)))
+    except ValueError:
+        return None, None
+    if not free.feasible:
+        return None, None
+    uncap = np.asarray(free.period, dtype=np.int64)
+    repaired = _restock(problem, _prepare(problem), uncap, _eligible(problem, crew_filter=True))
+    if violations(problem, repaired):
+        return None, uncap
+    return repaired, uncap
+
+
+def _solve_block(
     problem: PlanningProblem,
+    budget: float,
+    gap: float,
+    warm_start: IntArray | None,
+    polish: bool,
+    dual_share: float,
+    log: list[str],
+    stop_gap: float = 1e-3,
+) -> tuple[IntArray, float]:
+    """Plan and lower bound of one stock-free block within ``budget`` seconds."""
+    t0 = time.perf_counter()
+    seed, uncap = _dp_seed(problem)
+    start = seed
+    if warm_start is not None and not violations(problem, warm_start):
+        if seed is None or (
+            evaluate(problem, warm_start)["total"] < evaluate(problem, seed)["total"]
+        ):
+            start = warm_start
+    left = budget - (time.perf_counter() - t0)
+    res = lagrangian_bound(
+        problem,
+        time_limit_s=max(left * dual_share, 0.05),
+        finish_mip=False,
+        mip_share=0.0,  # the restricted MILPs below get the rest of the block's budget
+        warm_start=start,
+        extra_seeds=[p for p in (seed, uncap) if p is not None and p is not start],
+        center=None if uncap is None else _plan_duals(problem, uncap),
+        stop_gap=stop_gap,
+    )
+    t1 = time.perf_counter()
+    log.append(
+        f"lagrange: block of {problem.n_components} components: dual phase"
+        f" {res.iterations} rounds, {res.columns} patterns in {t1 - t0:.2f} s: bound"
+        f" {res.bound:,.2f}, best plan {res.objective:,.2f}"
+    )
+    period = res.period
+    if violations(problem, period) or not polish:
+        return period, res.bound
+    deadline = t0 + budget
+    period = _lp_support_milp(problem, res, period, deadline, gap, log)
+    return period, res.bound
+
+
+def _lp_support_milp(
+    problem: PlanningProblem,
+    res: LagrangeResult,
     period: IntArray,
-    cand: BoolArray,
     deadline: float,
+    gap: float,
     log: list[str],
 ) -> IntArray:
-    """Restricted MILP per block, the rest pinned at the incumbent; keeps improvements."""
+    """Improve a plan by MILPs restricted to what the master LP uses (price and branch).
+
+    Two restrictions of the direct MILP, each warm-started with the best plan so far and
+    stopped by ``deadline``: (1) the pairs of the patterns in the LP solution plus the
+    plan's own pairs (small, usually solved to optimality in about a second); (2) every
+    eligible pair of a component at any opening the LP or the plan uses for its system.
+    """
     from optimizer.solvers.milp import solve_milp
 
     best = period.copy()
     best_cost = evaluate(problem, best)["total"]
-    blocks = _blocks(problem)
-    # larger blocks first: they hold most of the cost
-    blocks.sort(key=lambda b: -len(b))
-    for bi, comps in enumerate(blocks):
+    if res.support is None or res.support_open is None:
+        return best
+    elig = _eligible(problem, crew_filter=True)
+    done = np.flatnonzero(best >= 0)
+    stages = []
+    cand1 = res.support.copy()
+    cand1[done, best[done]] = True
+    stages.append(("LP pairs", cand1, 0.5))
+    opened = res.support_open.copy()
+    opened[problem.system_of[done], best[done]] = True
+    stages.append(("LP openings", opened[problem.system_of] & elig, 1.0))
+    for name, cand, share in stages:
+        if best_cost - res.bound <= gap * max(abs(best_cost), 1e-9):
+            break  # the block's plan is certified within gap already
         left = deadline - time.perf_counter()
-        if left < 0.2:
-            log.append(f"lagrange: polish stopped after {bi} of {len(blocks)} blocks (time)")
+        if left < 0.3:
+            log.append(f"lagrange: MILP on {name} skipped (time)")
             break
-        share = left / (len(blocks) - bi)
-        in_b = np.zeros(problem.n_components, dtype=bool)
-        in_b[comps] = True
-        pin = problem.pinned_period.copy()
-        out_b = ~in_b & (pin == NO_PIN)
-        pin[out_b] = np.where(best[out_b] >= 0, best[out_b], PIN_BEYOND)
-        allowed = problem.allowed & (cand | ~in_b[:, None])
-        keep = in_b & (problem.pinned_period == NO_PIN)
-        # a neighbourhood of the candidate periods (+-2) gives the MILP room to move
-        near = allowed.copy()
-        for sh in (1, 2):
-            near[:, sh:] |= allowed[:, :-sh]
-            near[:, :-sh] |= allowed[:, sh:]
-        allowed = np.where(keep[:, None], near & problem.allowed, allowed)
-        sub = replace(problem, pinned_period=pin, allowed=allowed)
-        plan = solve_milp(sub, time_limit_s=max(share, 0.2), gap=1e-4, warm_start=best)
+        t1 = time.perf_counter()
+        sub = replace(
+            problem, allowed=problem.allowed & (cand | (problem.pinned_period != NO_PIN)[:, None])
+        )
+        plan = solve_milp(sub, time_limit_s=max(left * share - 0.1, 0.2), gap=gap, warm_start=best)
         if plan.feasible and not violations(problem, plan.period):
             cost = evaluate(problem, plan.period)["total"]
             if cost < best_cost - 1e-9:
                 best, best_cost = plan.period.copy(), cost
+        log.append(
+            f"lagrange: MILP on {name} ({int(cand.sum())} pairs): {best_cost:,.2f}"
+            f" in {time.perf_counter() - t1:.2f} s"
+        )
     return best
+
+
+def _block_job(
+    sub: PlanningProblem,
+    share: float,
+    finish: float,
+    gap: float,
+    warm_start: IntArray | None,
+    polish: bool,
+    dual_share: float,
+) -> tuple[IntArray, float, list[str]]:
+    """One block within ``share`` seconds and before ``finish`` (``perf_counter``)."""
+    log: list[str] = []
+    budget = min(share, finish - time.perf_counter())
+    period, bound = _solve_block(sub, max(budget, 0.05), gap, warm_start, polish, dual_share, log)
+    return period, bound, log
 
 
 def solve_lagrange(
@@ -1140,9 +1581,18 @@ def solve_lagrange(
     gap: float = 1e-6,
     warm_start: np.ndarray | None = None,
     polish: bool = True,
-    dual_share: float = 0.85,
+    dual_share: float = 0.7,
+    workers: int = 1,
 ) -> Plan:
     """Grouped plan with a proven bound by Lagrangian decomposition (see module docstring).
+
+    Spare-part holding is folded into the penalties and the stock rows are relaxed
+    (:func:`_fold_holding`); the remaining instance splits into independent crew blocks
+    (one per site), each solved by column generation seeded with the exact DP's
+    crew-repaired plan, within a share of the budget proportional to its size.  The
+    bound is the sum of the blocks' Lagrangian bounds plus the holding constant.  When
+    stock can run short the combined plan is then made stock-feasible greedily and
+    costed exactly.
 
     Parameters
     ----------
@@ -1157,7 +1607,11 @@ def solve_lagrange(
     polish : bool
         Run the restricted per-block MILP after the dual phase.
     dual_share : float
-        Fraction of the budget spent on the dual phase (the rest polishes).
+        Fraction of each block's budget spent on the dual phase (the rest polishes).
+    workers : int
+        Processes that solve independent crew blocks in parallel (1: in this process).
+        Each block's budget is ``workers`` times its size's share of the time limit.
+        Workers are forked (no re-import, no ``__main__`` guard needed in the caller).
 
     Returns
     -------
@@ -1173,6 +1627,7 @@ def solve_lagrange(
     t0 = time.perf_counter()
     ws = check_inputs(problem, time_limit_s, gap, warm_start)
     budget = 60.0 if time_limit_s is None else float(time_limit_s)
+    deadline = t0 + budget
     pre = pinned_diagnosis(problem)
     if pre:
         return Plan(
@@ -1185,30 +1640,116 @@ def solve_lagrange(
             diagnosis=tuple(pre),
         )
     log: list[str] = []
-    res = lagrangian_bound(problem, time_limit_s=budget * dual_share, warm_start=ws)
-    t1 = time.perf_counter()
-    log.append(
-        f"lagrange: dual phase {res.iterations} iterations in {t1 - t0:.2f} s: bound"
-        f" {res.bound:,.2f}, best plan {res.objective:,.2f}"
-    )
-    period = res.period
-    if violations(problem, period):
-        # greedy found nothing feasible (must-do work against crews or stock)
+    work, constant, exact_stock = _fold_holding(problem)
+    if problem.has_parts:
+        log.append(
+            "lagrange: holding cost folded into the penalties"
+            + (
+                " (exact: stock cannot run short)"
+                if exact_stock
+                else " where stock is certainly on the shelf (stock can run short)"
+            )
+        )
+    blocks = _merged_blocks(work)
+    period = np.where(problem.pinned_period >= 0, problem.pinned_period, BEYOND).astype(np.int64)
+    bound = constant
+    todo = sum(len(b) for b in blocks)
+    # the last step (stock repair, costing) needs a moment of the budget
+    # (the stock repair of a large plan takes a while)
+    reserve = 0.5 + 0.02 * budget + (0.0 if exact_stock else 2e-4 * problem.n_components)
+    finish = deadline - min(reserve, 0.2 * budget)
+    n_workers = max(1, min(int(workers), len(blocks)))
+    jobs = [
+        (_restrict(work, comps), None if ws is None else ws[comps], len(comps)) for comps in blocks
+    ]
+    if not exact_stock and len(blocks) == 1 and problem.parts is not None:
+        # one block holds every user of every pool: its master carries the stock rows
+        # (their purchasing costs stay folded; the rows only restrict the plan)
+        parts = problem.parts
+        zero = np.zeros(parts.n_parts)
+        comps = blocks[0]
+        stock_only = replace(
+            parts,
+            part_of=parts.part_of[comps],
+            qty=parts.qty[comps],
+            holding_rate_per_year=zero,
+            cost_order=zero,
+            cost_expedite_premium=zero,
+        )
+        jobs = [(replace(jobs[0][0], parts=stock_only), jobs[0][1], jobs[0][2])]
+        log.append("lagrange: stock rows in the master (one block)")
+    elif not exact_stock:
+        extra, shift = _stock_prices(problem, work)
+        if shift != 0.0:
+            work = replace(work, penalty=work.penalty + extra)
+            bound += shift
+            jobs = [
+                (_restrict(work, comps), None if ws is None else ws[comps], len(comps))
+                for comps in blocks
+            ]
+        log.append(
+            f"lagrange: stock rows priced for the bound ({len(blocks)} blocks share the"
+            " pools; see _stock_prices); plan made stock-feasible afterwards"
+        )
+    results: list[tuple[IntArray, float, list[str]]]
+    if n_workers == 1:
+        results = []
+        todo = sum(len(b) for b in blocks)
+        for sub, sub_ws, size in jobs:
+            share = (finish - time.perf_counter()) * size / max(todo, 1)
+            todo -= size
+            results.append(_block_job(sub, share, finish, gap, sub_ws, polish, dual_share))
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        total = sum(len(b) for b in blocks)
+        # W workers share the blocks: each block gets W times its share of the budget
+        span = finish - time.perf_counter()
+        with ProcessPoolExecutor(
+            max_workers=n_workers, mp_context=multiprocessing.get_context("fork")
+        ) as pool:
+            futures = [
+                pool.submit(
+                    _block_job,
+                    sub,
+                    span * n_workers * size / total,
+                    finish,
+                    gap,
+                    sub_ws,
+                    polish,
+                    dual_share,
+                )
+                for sub, sub_ws, size in jobs
+            ]
+            results = [f.result() for f in futures]
+        log.append(f"lagrange: blocks solved by {n_workers} worker processes")
+    for comps, (p_sub, lb_sub, sub_log) in zip(blocks, results, strict=True):
+        period[comps] = p_sub
+        bound += lb_sub
+        log.extend(sub_log)
+    if len(blocks) > 1:
+        log.append(f"lagrange: {len(blocks)} independent crew blocks")
+    if violations(work, period):
+        # greedy found nothing feasible (must-do work against crews)
         from optimizer.solvers.milp import solve_milp
 
-        plan = solve_milp(problem, time_limit_s=max(budget - (t1 - t0), 1.0), gap=gap)
+        plan = solve_milp(problem, time_limit_s=max(deadline - time.perf_counter(), 1.0), gap=gap)
         return replace(plan, method="lagrange", log=(*log, *plan.log))
-    obj = evaluate(problem, period)["total"]
-    if polish and obj - res.bound > gap * max(abs(obj), 1e-9):
-        period = _polish(problem, period, res.candidates, t0 + budget, log)
-        obj2 = evaluate(problem, period)["total"]
-        log.append(
-            f"lagrange: polish (restricted MILP per crew block) {obj:,.2f} -> {obj2:,.2f}"
-            f" in {time.perf_counter() - t1:.2f} s"
-        )
+    if not exact_stock:
+        before = period
+        period = make_stock_feasible(problem, period)
+        moved = int((period != before).sum())
+        log.append(f"lagrange: {moved} job(s) moved or deferred for spare-part stock")
+        if violations(problem, period):
+            from optimizer.solvers.milp import solve_milp
+
+            left = max(deadline - time.perf_counter(), 1.0)
+            plan = solve_milp(problem, time_limit_s=left, gap=gap)
+            return replace(plan, method="lagrange", log=(*log, *plan.log))
     cost = evaluate(problem, period)
     objective = cost["total"]
-    lower = min(res.bound, objective)
+    lower = min(bound, objective)
     status = (
         Status.OPTIMAL if objective - lower <= gap * max(abs(objective), 1e-9) else Status.FEASIBLE
     )

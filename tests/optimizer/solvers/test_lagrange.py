@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -91,15 +92,148 @@ def test_bound_not_above_uncapacitated_optimum(
     assert res.objective >= dp.objective - 1e-6
 
 
-def test_auto_never_picks_the_experimental_decomposition(
+def test_auto_picks_the_decomposition_only_for_large_coupled_models(
     make_problem: Callable[..., PlanningProblem], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The decomposition does not converge on the fleet benchmarks yet: `auto` keeps the
-    # MILP however large the model, and lagrange runs only when asked for.
+    # small crew-coupled models keep the (exact) MILP; above AUTO_MILP_MAX_PAIRS
+    # eligible pairs, auto picks the decomposition and says why
     pb = make_problem(14, 4, 10, 11, capacitated=True)
     assert solve(pb).method == "milp"
     monkeypatch.setattr(solvers, "AUTO_MILP_MAX_PAIRS", 0)
-    assert solve(pb, time_limit_s=5).method == "milp"
-    plan = solve(pb, "lagrange", time_limit_s=5)
+    plan = solve(pb, time_limit_s=5)
     assert plan.method == "lagrange"
+    assert "picked lagrange" in plan.log[0] and "eligible pairs" in plan.log[0]
     assert violations(pb, plan.period) == []
+    # uncoupled instances still go to the DP whatever their size
+    free = make_problem(14, 4, 10, 11)
+    assert solve(free).method == "dp"
+
+
+def _two_site_problem(
+    seed: int, n: int, on_hand: float, lead_days: float, sites: int = 2
+) -> PlanningProblem:
+    """Random crew-coupled instance split into two sites (two crew blocks) that share
+    one spare-part pool per component kind (stock couples the sites); ``sites=1``: every
+    system uses both crew pools (one block, whose master then holds the stock rows)."""
+
+    from optimizer.problem import SpareParts
+    from tests.optimizer.solvers.conftest import build_problem
+
+    pb = build_problem(n, 4, 8, seed, capacitated=True, n_skills=2)
+    rng = np.random.default_rng(seed)
+    n_p = 2
+    parts = SpareParts(
+        part_ids=("P0", "P1"),
+        warehouse=("W", "W"),
+        part_of=rng.integers(-1, n_p, size=n),
+        qty=rng.integers(1, 3, size=n),
+        on_hand=np.full(n_p, on_hand),
+        arrivals=np.zeros((n_p, pb.n_periods)),
+        lead_time_days=np.full(n_p, lead_days),
+        expedite_lead_time_days=np.full(n_p, np.inf),
+        cost_unit=rng.uniform(100, 1000, size=n_p),
+        holding_rate_per_year=np.full(n_p, 2.0),
+        cost_order=np.full(n_p, 20.0),
+        cost_expedite_premium=np.zeros(n_p),
+    )
+    if sites == 1:
+        return replace(pb, parts=parts)
+    # even systems use pool 0, odd ones pool 1: two independent crew blocks
+    return replace(pb, skill_of=pb.system_of % 2, parts=parts)
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(4, 10),
+    on_hand=st.sampled_from([0.0, 2.0, 50.0]),
+    lead_days=st.sampled_from([1.0, 3.0]),
+    sites=st.sampled_from([1, 2]),
+)
+def test_coupled_bound_below_milp_optimum_below_plan(
+    seed: int, n: int, on_hand: float, lead_days: float, sites: int
+) -> None:
+    # bound <= exact optimum (MILP, gap 0, crews and stock rows) <= lagrange plan cost,
+    # with two crew blocks solved separately and stock folded/relaxed for the bound, or
+    # one block whose master holds the stock rows
+    pb = _two_site_problem(seed, n, on_hand, lead_days, sites)
+    exact = solve_milp(pb, gap=0.0)
+    assert exact.status is Status.OPTIMAL
+    plan = solve_lagrange(pb, time_limit_s=10)
+    assert plan.feasible
+    assert violations(pb, plan.period) == []
+    assert_allclose(plan.objective, evaluate(pb, plan.period)["total"], rtol=1e-9)
+    tol = 1e-6 * max(1.0, abs(exact.objective))
+    assert plan.lower_bound <= exact.objective + tol
+    assert plan.objective >= exact.objective - tol
+    assert (plan.status is Status.OPTIMAL) == (
+        plan.objective - plan.lower_bound <= 1e-6 * max(abs(plan.objective), 1e-9)
+    )
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10_000), on_hand=st.sampled_from([0.0, 1.0, 3.0, 50.0]))
+def test_folded_holding_bounds_purchasing(seed: int, on_hand: float) -> None:
+    # for every plan: cost(original) >= cost(folded) + constant, equal when stock
+    # cannot run short (independent check through evaluate / lot sizing)
+    from optimizer.solvers.lagrange import _fold_holding
+
+    pb = _two_site_problem(seed, 8, on_hand, 3.0)
+    folded, constant, exact = _fold_holding(pb)
+    rng = np.random.default_rng(seed)
+    for _ in range(5):
+        period = np.where(rng.random(8) < 0.3, -1, rng.integers(0, pb.n_periods, size=8))
+        full = evaluate(pb, period)["total"]
+        if not np.isfinite(full):
+            continue
+        relaxed = evaluate(folded, period)["total"] + constant
+        assert relaxed <= full + 1e-7 * max(1.0, abs(full))
+        if exact:
+            assert_allclose(relaxed, full, rtol=1e-9)
+
+
+def test_blocks_are_independent_and_parallel_workers_agree() -> None:
+    from optimizer.solvers.lagrange import _fold_holding, _merged_blocks, _restrict
+
+    pb = _two_site_problem(3, 10, 50.0, 3.0)
+    work, _, exact = _fold_holding(pb)
+    assert exact
+    blocks = _merged_blocks(work)
+    assert len(blocks) == 2
+    rng = np.random.default_rng(0)
+    period = rng.integers(-1, pb.n_periods, size=10)
+    # the cost splits over the blocks (no shared opening, crew pool or stock row)
+    parts = sum(evaluate(_restrict(work, b), period[b])["total"] for b in blocks)
+    assert_allclose(parts, evaluate(work, period)["total"], rtol=1e-9)
+    one = solve_lagrange(pb, time_limit_s=20)
+    two = solve_lagrange(pb, time_limit_s=20, workers=2)
+    assert_allclose(two.objective, one.objective, rtol=1e-9)
+    assert_allclose(two.lower_bound, one.lower_bound, rtol=1e-9)
+    assert violations(pb, two.period) == []
+
+
+@pytest.mark.parametrize("seed", [0, 5, 6])
+def test_stock_prices_keep_the_bound_valid(seed: int) -> None:
+    # two blocks share the pools and stock binds: the rows are priced, not dropped;
+    # for every plan, cost >= priced cost - price * supply (checked on random plans),
+    # and the priced bound stays below the MILP optimum
+    from optimizer.solvers.lagrange import _fold_holding, _stock_prices
+
+    pb = _two_site_problem(seed, 10, 1.0, 3.0)
+    work, constant, exact = _fold_holding(pb)
+    assert not exact
+    extra, shift = _stock_prices(pb, work)
+    assert shift < 0.0 and (extra >= 0).all()
+    priced = replace(work, penalty=work.penalty + extra)
+    rng = np.random.default_rng(seed)
+    for _ in range(30):
+        period = rng.integers(-1, pb.n_periods, size=10)
+        if violations(pb, period):
+            continue
+        full = evaluate(pb, period)["total"]
+        assert evaluate(priced, period)["total"] + constant + shift <= full + 1e-7 * abs(full)
+    exact_opt = solve_milp(pb, gap=0.0)
+    plan = solve_lagrange(pb, time_limit_s=10)
+    assert any("stock rows priced" in m for m in plan.log)
+    assert plan.lower_bound <= exact_opt.objective + 1e-6 * max(1.0, abs(exact_opt.objective))
+    assert plan.objective >= exact_opt.objective - 1e-6 * max(1.0, abs(exact_opt.objective))
