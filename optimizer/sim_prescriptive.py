@@ -311,13 +311,11 @@ class Prescriptive(_Base):
         g = m.cost_rate[cand][:, None]
         c = cp * sf + cf * (1.0 - sf) - g * isf
         c_inf = cf[:, 0] - g[:, 0] * mrl
-        c_min = np.minimum(np.min(c, axis=1), np.where(np.isfinite(c_inf), c_inf, np.inf))
+        c_inf = np.where(np.isfinite(c_inf), c_inf, np.inf)
+        row_min = np.min(c, axis=1)
+        c_min = np.minimum(row_min, c_inf)
         pen = np.maximum(c[:, :w] - c_min[:, None], 0.0)
-        beyond = np.maximum(
-            np.minimum(np.min(c[:, w:], axis=1), np.where(np.isfinite(c_inf), c_inf, np.inf))
-            - c_min,
-            0.0,
-        )
+        beyond = np.maximum(np.minimum(np.min(c[:, w:], axis=1), c_inf) - c_min, 0.0)
         opening = self._opening[:, pw]
         open_ok = self._open_allowed[:, pw]
         # Deferring a part that is due (its optimum lies in the window) does not avoid its
@@ -326,7 +324,7 @@ class Prescriptive(_Base):
         # (a later opening may be shared), parts best run to failure defer for free.
         cheapest = np.min(np.where(open_ok, opening, np.inf), axis=1)
         cheapest = np.where(np.isfinite(cheapest), cheapest, 0.0)
-        needs_pm = np.min(c, axis=1) <= np.where(np.isfinite(c_inf), c_inf, np.inf)
+        needs_pm = row_min <= c_inf
         due = needs_pm & (np.argmin(c, axis=1) < w)
         beyond = beyond + np.where(due, cheapest[k_of], 0.0)
         solo = np.where(open_ok[k_of], pen + opening[k_of], np.inf)
@@ -348,13 +346,18 @@ class Prescriptive(_Base):
             np.maximum(beyond[:, None] - pen[:, :n_commit], 0.0),
             0.0,
         )
+        # per-system sums (rows grouped by system, added in component order)
+        by_sys = np.argsort(k_of, kind="stable")
+        present, first = np.unique(k_of[by_sys], return_index=True)
         saving = np.zeros((m.n_systems, n_commit))
-        np.add.at(saving, k_of, gain)
+        saving[present] = np.add.reduceat(gain[by_sys], first, axis=0)
         could = (saving >= opening[:, :n_commit] - 1e-9) & open_ok[:, :n_commit] & (saving > 0.0)
         systems = np.flatnonzero(could.any(axis=1))
         if systems.size == 0:
             return
-        keep = np.isin(k_of, systems) & allowed.any(axis=1)
+        chosen = np.zeros(m.n_systems, dtype=bool)
+        chosen[systems] = True
+        keep = chosen[k_of] & allowed.any(axis=1)
         commit_of = dict(zip(cand.tolist(), n_commit_i.tolist(), strict=True))
         sub_all = cand[keep]
         # A system with a single candidate part is decided exactly in closed form (best of
