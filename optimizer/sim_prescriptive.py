@@ -436,11 +436,12 @@ def lognormal_curves(
     ``w = (ln t - ln median) / sigma``, and the mean ``median e^{sigma^2/2}``.
 
     In the far tails ``Phi`` is exactly 0 or 1 in float64, so the closed form reduces to
-    ``S = 1, int S = t`` for ``w < sigma - 12`` and ``sigma <= 1`` (the first term is
+    ``S = 1, int S = t`` for ``w < sigma - 11.9`` and ``sigma <= 1`` (the first term is
     then below ``1e-29 t``, under half an ulp of ``t``) and to ``S = 0``,
-    ``int S = median e^{sigma^2/2}`` for ``w > 40``.  Most grid points of a re-plan lie
-    there, so ``ndtr`` runs only in between: the same numbers, bit for bit, as the
-    closed form evaluated everywhere, at a fraction of the cost.
+    ``int S = median e^{sigma^2/2}`` for ``w > 40.1`` (tested as thresholds on ``t``).
+    Most grid points of a re-plan lie there, so ``log`` and ``ndtr`` run only in
+    between: the same numbers, bit for bit, as the closed form evaluated everywhere, at
+    a fraction of the cost.
 
     Parameters
     ----------
@@ -456,15 +457,15 @@ def lognormal_curves(
     mean : ndarray, shape (n,)
         Mean residual life, hours.
     """
-    with np.errstate(divide="ignore"):
-        wv = (np.log(np.maximum(t_h, 1e-300)) - np.log(median_h)) / sigma
     coef = median_h * np.exp(0.5 * sigma * sigma)
-    low = (wv < sigma - 12.0) & (sigma <= 1.0)
-    high = wv > 40.0
+    # the tails as thresholds on t (a little inside them, so no rounding matters)
+    low = (t_h < median_h * np.exp(sigma * (sigma - 11.9))) & (sigma <= 1.0)
+    high = t_h > median_h * np.exp(40.1 * sigma)
     surv = np.where(high, 0.0, 1.0)
     isf = np.where(high, coef, t_h)
     r, c = np.nonzero(~(low | high))
-    w_mid = wv[r, c]
+    with np.errstate(divide="ignore"):
+        w_mid = (np.log(np.maximum(t_h[r, c], 1e-300)) - np.log(median_h[r, 0])) / sigma[r, 0]
     s_mid = sc.ndtr(-w_mid)
     surv[r, c] = s_mid
     isf[r, c] = coef[r, 0] * sc.ndtr(w_mid - sigma[r, 0]) + t_h[r, c] * s_mid
