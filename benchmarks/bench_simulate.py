@@ -15,12 +15,15 @@ Usage::
 
     python3 benchmarks/bench_simulate.py            # full size (several minutes)
     python3 benchmarks/bench_simulate.py --quick    # a smoke run
+    # the prescriptive target alone (200 replications, twin good, 2 workers):
+    python3 benchmarks/bench_simulate.py --skip-fleet --prescriptive-twins good
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import sys
 import time
 from pathlib import Path
@@ -200,18 +203,36 @@ def bench_fleet(reps: int, strategies: list[str]) -> None:
         )
 
 
-def bench_prescriptive(reps: int) -> None:
+def bench_prescriptive(reps: int, twins: list[str], cpu_reps: int) -> None:
     scn = load_scenario(ROOT / "scenarios" / "plant.yaml")
     model = compile_model(scn, years=5.0)
-    for acc in ("good", "none"):
+    for acc in twins:
+        # CPU per replication in this process (insensitive to other load)
+        twin = Twin(acc)
+        pol = make_policy("prescriptive")
+        pol.prepare(model, twin)
+        c = time.process_time()
+        for r in range(cpu_reps):
+            run_replication(model, pol, twin, 1, r)
+        cpu = (time.process_time() - c) / max(cpu_reps, 1)
+        load0 = os.getloadavg()[0]
+        ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        c0 = time.process_time()
         t = time.perf_counter()
         res = simulate(
             model, "prescriptive", replications=reps, seed=1, twin_accuracy=acc, workers=2
         )
         dt = time.perf_counter() - t
+        ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu_all = (
+            time.process_time() - c0 + (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
+        )
         print(
             f"prescriptive plant.yaml ({model.n} components, 5 years, weekly re-plan, twin {acc}): "
-            f"{reps} reps on 2 workers {dt:.1f} s ({1000 * dt / reps:.0f} ms/rep wall); "
+            f"{reps} reps on 2 workers {dt:.1f} s wall ({1000 * dt / reps:.0f} ms/rep wall), "
+            f"CPU incl. workers {cpu_all:.1f} s; in-process CPU {1000 * cpu:.0f} ms/rep"
+            f" -> {cpu * reps / 2:.1f} s for {reps} reps on 2 idle cores;"
+            f" load {load0:.2f} -> {os.getloadavg()[0]:.2f}; "
             f"cost/rep {res['cost_total'].mean:,.0f}, openings {res['openings'].mean:.1f}, "
             f"PMs {res['preventive_replacements'].mean:.1f}"
         )
@@ -224,6 +245,18 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="small smoke run")
     ap.add_argument("--reps", type=int, default=None, help="replications of the fleet benchmark")
     ap.add_argument("--prescriptive-reps", type=int, default=None)
+    ap.add_argument(
+        "--prescriptive-twins",
+        nargs="+",
+        default=["good", "none"],
+        help="twin accuracies of the prescriptive benchmark (the target is on 'good')",
+    )
+    ap.add_argument(
+        "--prescriptive-cpu-reps",
+        type=int,
+        default=None,
+        help="replications timed in-process for CPU per replication",
+    )
     ap.add_argument("--skip-fleet", action="store_true")
     ap.add_argument("--skip-prescriptive", action="store_true")
     args = ap.parse_args()
@@ -232,7 +265,8 @@ def main() -> None:
     if not args.skip_fleet:
         bench_fleet(reps, ["run-to-failure", "fixed-interval", "optimal-age"])
     if not args.skip_prescriptive:
-        bench_prescriptive(p_reps)
+        cpu_reps = args.prescriptive_cpu_reps or (2 if args.quick else 8)
+        bench_prescriptive(p_reps, args.prescriptive_twins, cpu_reps)
 
 
 if __name__ == "__main__":

@@ -761,6 +761,26 @@ class _Replication:
                 self.res[i] = _Reservation(self.stocks[part].demand(self.ppt[i], critical=False))
         return accepted
 
+    def pm_pending_mask(self) -> BoolArray:
+        """Components whose installed part already has a preventive request."""
+        return np.array([p == g for p, g in zip(self.pending, self.gen, strict=True)], dtype=bool)
+
+    def parts_lead_h(self, comps: Sequence[int]) -> FloatArray:
+        """:meth:`part_lead_h` of several components (one availability check per part)."""
+        out = np.zeros(len(comps))
+        seen: dict[tuple[int, int], bool] = {}
+        for j, i in enumerate(comps):
+            part = self.part_of[i]
+            if part < 0 or self.res[i] is not None:
+                continue
+            key = (part, self.ppt[i])
+            ok = seen.get(key)
+            if ok is None:
+                ok = seen[key] = self.stocks[part].available(self.ppt[i])
+            if not ok:
+                out[j] = self.model.parts[part].lead_h
+        return out
+
     def part_lead_h(self, i: int) -> float:
         """Normal lead time of component ``i``'s spare part if it is not on hand, else 0."""
         part = self.part_of[i]

@@ -20,8 +20,10 @@ Replication ``r`` draws all its randomness from streams keyed by ``(seed, r)``
   same seed gives the same numbers serially, with local processes or on Dask.
 
 Only per-replication KPI vectors travel back from the workers and only the running
-means and variances are kept, so memory stays flat in the number of replications;
-the event log (one pandas DataFrame) is kept only with ``keep_events=True``.
+means and variances are kept; at most four batches per worker are submitted ahead and
+a collected batch is dropped, so memory stays flat in the number of replications
+(``benchmarks/bench_sim_memory.py``); the event log (one pandas DataFrame) is kept only
+with ``keep_events=True``.
 
 Scale-out: ``executor`` may be any ``concurrent.futures.Executor``; by default local
 processes (``workers``, default the CPU count; ``workers=1`` runs in this process);
@@ -34,6 +36,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import hashlib
 import importlib
+import itertools
 import math
 import os
 import pickle
@@ -303,8 +306,21 @@ def _execute(
             own_client = True
         try:
             data = client.scatter(blob, broadcast=True)
-            futs = [client.submit(_run_batch, data, key, a, b, pure=False) for a, b in batches]
-            yield from _ordered(tick(f.result()) for f in dask_as_completed(futs))
+            todo = iter(batches)
+            running = dask_as_completed()
+            for a, b in itertools.islice(todo, _in_flight(n_workers, client)):
+                running.add(client.submit(_run_batch, data, key, a, b, pure=False))
+
+            def dask_results() -> Iterator[BatchOut]:
+                for fut in running:
+                    out = fut.result()
+                    nxt = next(todo, None)
+                    if nxt is not None:
+                        running.add(client.submit(_run_batch, data, key, *nxt, pure=False))
+                    fut.release()
+                    yield tick(out)
+
+            yield from _ordered(dask_results())
         finally:
             if own_client:
                 client.close()
@@ -312,11 +328,40 @@ def _execute(
     own = executor is None
     pool: cf.Executor = cf.ProcessPoolExecutor(max_workers=n_workers) if own else executor
     try:
-        futs = [pool.submit(_run_batch, blob, key, a, b) for a, b in batches]
-        yield from _ordered(tick(f.result()) for f in cf.as_completed(futs))
+        yield from _ordered(
+            tick(out) for out in _bounded(pool, blob, key, batches, _in_flight(n_workers))
+        )
     finally:
         if own:
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _in_flight(n_workers: int, client: Any = None) -> int:
+    """Batches submitted ahead: enough to keep every worker busy, few enough that
+    pending results and futures stay bounded whatever the number of replications."""
+    if client is not None:
+        try:
+            n_workers = max(n_workers, sum(client.nthreads().values()))
+        except Exception:  # pragma: no cover - an unusual client
+            pass
+    return 4 * max(1, n_workers)
+
+
+def _bounded(
+    pool: cf.Executor, blob: bytes, key: str, batches: list[tuple[int, int]], limit: int
+) -> Iterator[BatchOut]:
+    """Run the batches with at most ``limit`` submitted and not yet collected, yielding
+    results as they complete; a collected future is dropped (memory flat in the number
+    of batches)."""
+    todo = iter(batches)
+    pending = {pool.submit(_run_batch, blob, key, a, b) for a, b in itertools.islice(todo, limit)}
+    while pending:
+        done, pending = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+        for fut in done:
+            nxt = next(todo, None)
+            if nxt is not None:
+                pending.add(pool.submit(_run_batch, blob, key, *nxt))
+            yield fut.result()
 
 
 def _is_dask_client(obj: Any) -> bool:

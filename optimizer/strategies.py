@@ -117,6 +117,9 @@ class SimView(Protocol):
     def pm_pending(self, i: int) -> bool:
         """Whether a preventive replacement of the installed part is requested."""
 
+    def pm_pending_mask(self) -> BoolArray:
+        """:meth:`pm_pending` of all components."""
+
     def request_pm(self, comps: Sequence[int], at_h: float, *, current_part: bool = True) -> int:
         """Request preventive replacements at ``at_h`` (see the simulator)."""
 
@@ -125,6 +128,9 @@ class SimView(Protocol):
 
     def part_lead_h(self, i: int) -> float:
         """Lead time of ``i``'s spare part when none is on hand (0 otherwise), hours."""
+
+    def parts_lead_h(self, comps: Sequence[int]) -> FloatArray:
+        """:meth:`part_lead_h` of several components, hours."""
 
 
 @runtime_checkable

@@ -41,7 +41,8 @@ deferral inside its window ``W_i = {t : h_i(t) <= cap_i}``, an interval around
 Writing ``d_i(t) = h_i(t) - b_i <= 0`` on ``W_i`` (0 elsewhere), ``seg(u, v) - sum b_i``
 splits into a part separable in ``u`` and ``v`` plus a correction that is non-zero only
 when ``u`` and ``v`` lie in a common window.  Two exact evaluations of the recursion
-are implemented, and the cheaper one is picked from the window sizes:
+are implemented (and a third for small systems), and the cheapest is picked from the
+window sizes:
 
 * *banded* (narrow windows): the correction for all in-window pairs, ``~ sum_i w_i^2``
   entries built with one ``numpy.bincount``, and a forward pass over ``O(T * w)``
@@ -52,6 +53,12 @@ are implemented, and the cheaper one is picked from the window sizes:
   halves with one lexicographic ``searchsorted``) and the DP does ``K T^2 / 2`` work.
   ``benchmarks/bench_dp.py``: 10,000 components, 500 systems, 365 daily periods in
   about 0.6 s on 2 cores.
+* *hops* (few components per system, no pinned work, e.g. the re-plans of the
+  simulator's prescriptive strategy: 2-8 components over 120 daily periods): the full
+  transition matrix ``seg(u, v)`` per system and a Bellman-Ford pass limited to
+  ``n_k + 1`` edges (an opening that no component strictly prefers can be dropped, so
+  some optimal open set has at most ``n_k`` periods), a few numpy calls per hop
+  instead of one Python step per period.
 
 Exactness conditions (returned by :func:`dp_is_exact`)
 ------------------------------------------------------
@@ -115,6 +122,10 @@ _CHUNK_PAIRS = 2_000_000
 """Max in-window component pairs generated at once."""
 _CAP_TOL = 1e-9
 """Relative and absolute slack when comparing crew loads with capacities."""
+_STEP_COST = 20_000.0
+"""Cost of one Python-level step of numpy calls, in element operations (for ``auto``)."""
+_HOP_CELLS = 2_000_000
+"""Max entries of the full transition matrix (systems x periods^2) of the ``hops`` mode."""
 
 
 # --------------------------------------------------------------------------------------
@@ -337,7 +348,7 @@ def _dp_open_sets(
         Opening cost, ``inf`` where the system may not open.
     forced : ndarray of bool, shape (K, T)
         Openings forced by pinned work.
-    mode : {"auto", "banded", "dense"}
+    mode : {"auto", "banded", "dense", "hops"}
         Evaluation scheme (same result).
 
     Returns
@@ -389,17 +400,28 @@ def _dp_open_sets(
 
     band = max(1, int(w_a.max()) - 1) if n_a else 1
     pairs = w_a * (w_a - 1) // 2
+    hops = int(np.bincount(sys_a, minlength=n_k).max()) + 1 if n_a else 1
     if mode == "auto":
-        banded_cost = 8.0 * float(pairs.sum()) + 3.0 * n_k * tp2 * band
-        dense_cost = 1.0 * n_k * tp2 * tp2 + 30.0 * n_e
-        mode = "banded" if banded_cost < dense_cost else "dense"
+        # banded and dense run one Python-level step of numpy calls per period
+        banded_cost = 8.0 * float(pairs.sum()) + 3.0 * n_k * tp2 * band + _STEP_COST * tp2
+        dense_cost = 1.0 * n_k * tp2 * tp2 + 30.0 * n_e + _STEP_COST * tp2
+        hop_cost = (2.0 * hops + n_a) * n_k * tp2 * tp2 + _STEP_COST * (hops + n_a / 4.0)
+        if forced.any() or n_k * tp2 * tp2 > _HOP_CELLS:
+            hop_cost = np.inf
+        costs = {"banded": banded_cost, "dense": dense_cost, "hops": hop_cost}
+        mode = min(costs, key=costs.__getitem__)
+    if mode == "hops":
+        if forced.any():
+            raise ValueError("mode 'hops' does not handle pinned work (forced openings)")
+        value, path = _hop_open_sets(t_e, d_e, m_a, sys_a, ids, ocs, cand, hops)
+        return value, path[:, 1 : n_t + 1]
     if mode == "dense":
         value, path = _dense_open_sets(
             ids, t_e, d_e, left, m_a, lo_a, sys_a, n_a, ocs, cand, forced_s
         )
         return value, path[:, 1 : n_t + 1]
     if mode != "banded":
-        raise ValueError(f"mode: expected 'auto', 'banded' or 'dense', got {mode!r}")
+        raise ValueError(f"mode: expected 'auto', 'banded', 'dense' or 'hops', got {mode!r}")
     pair_start = np.cumsum(pairs) - pairs
     comp_start = np.searchsorted(sys_a, np.arange(n_k + 1))
     value = np.zeros(n_k)
@@ -527,6 +549,71 @@ def _backtrack(pred: IntArray) -> BoolArray:
         cur = np.where(alive, pred[rows, cur], 0)
         path[rows[cur > 0], cur[cur > 0]] = True
     return path
+
+
+def _hop_open_sets(
+    t_e: IntArray,
+    d_e: FloatArray,
+    m_a: IntArray,
+    sys_a: IntArray,
+    ids: IntArray,
+    ocs: FloatArray,
+    cand: BoolArray,
+    hops: int,
+) -> tuple[FloatArray, BoolArray]:
+    """Hop-limited Bellman-Ford on the full transition matrix (few components per system).
+
+    The transition matrix ``seg(u, v) = sum_{i : u <= m_i < v} min(d_i(u), d_i(v))``
+    (shifted indices, ``d = 0`` outside the window and at the virtual ends) is built
+    outright, one block per component, and the shortest path is found by relaxing all
+    edges at once ``hops`` times.  Exact: an opening that no component strictly
+    prefers can be dropped at no extra cost (opening costs are ``>= 0`` and, with rows
+    unimodal on their windows, every component can still reach its best open period),
+    so some optimal open set has at most ``n_k`` periods, i.e. a path of at most
+    ``n_k + 1`` edges; ``hops`` is the largest ``n_k + 1``.  No pinned work (a forced
+    opening would make the path length unbounded by ``n_k``).  Cost ``O(hops K T^2)``
+    with a handful of numpy calls per hop instead of one Python step per period.
+
+    Returns the same ``(value, path)`` as :func:`_dense_open_sets` (shifted indices).
+    """
+    n_k, tp2 = ocs.shape
+    n_a = len(m_a)
+    big = np.zeros((n_a, tp2))
+    big[ids, t_e + 1] = d_e
+    seg = np.zeros((n_k, tp2, tp2))
+    for c in range(n_a):
+        s = int(m_a[c]) + 2  # rows u <= m + 1, columns v > m + 1 (shifted)
+        row = big[c, :s]
+        seg[sys_a[c], :s, s:] += np.minimum(row[:, None], big[c, None, s:])
+    upper = np.triu(np.ones((tp2, tp2), dtype=bool), 1)
+    seg = np.where(upper[None, :, :], seg, np.inf)
+    arrive = np.where(cand, ocs, np.inf)  # cost of opening v (0 at the virtual end)
+    arrive[:, 0] = np.inf
+    f = np.full((n_k, tp2), np.inf)
+    f[:, 0] = 0.0
+    rows = np.arange(n_k)[:, None]
+    cols = np.arange(tp2)[None, :]
+    preds: list[IntArray] = []
+    for _ in range(hops):
+        step = f[:, :, None] + seg
+        u = np.argmin(step, axis=1)
+        new = step[rows, u, cols] + arrive
+        better = new < f
+        if not better.any():
+            break
+        preds.append(np.where(better, u, -1))
+        f = np.where(better, new, f)
+    path = np.zeros((n_k, tp2), dtype=bool)
+    for k in range(n_k):
+        v, j = tp2 - 1, len(preds) - 1
+        while v > 0 and j >= 0:
+            u_k = int(preds[j][k, v])
+            if u_k >= 0:
+                v = u_k
+                if v > 0:
+                    path[k, v] = True
+            j -= 1
+    return f[:, tp2 - 1].copy(), path
 
 
 def _dense_open_sets(
@@ -846,8 +933,9 @@ def solve_dp(
     warm_start : ndarray of int, shape (n,), or None
         A plan (``BEYOND`` = deferred); used if it satisfies every constraint and is
         cheaper than the DP's plan (only possible when the DP is not exact).
-    mode : {"auto", "banded", "dense"}
-        Evaluation scheme of the DP recursion (same optimum; for tests and tuning).
+    mode : {"auto", "banded", "dense", "hops"}
+        Evaluation scheme of the DP recursion (same optimum; for tests and tuning;
+        ``"hops"`` only without pinned work).
 
     Returns
     -------

@@ -7,9 +7,12 @@ by hand for tiny deterministic fleets (crews, spare parts, redundancy, ageing).
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import json
 import math
+import pickle
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -411,6 +414,72 @@ def test_dask_local_cluster_gives_identical_results(small_fleet: Any) -> None:
             ).table()
     pd.testing.assert_frame_equal(ref, via_address)
     pd.testing.assert_frame_equal(ref, via_client)
+
+
+class _CountingPool(cf.ThreadPoolExecutor):
+    """Thread pool that records the most futures submitted and not yet finished."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=2)
+        self.outstanding = 0
+        self.most = 0
+        self.submitted = 0
+        self._lock = threading.Lock()
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> cf.Future[Any]:
+        with self._lock:
+            self.outstanding += 1
+            self.submitted += 1
+            self.most = max(self.most, self.outstanding)
+        fut = super().submit(fn, *args, **kwargs)
+        fut.add_done_callback(self._finished)
+        return fut
+
+    def _finished(self, _: cf.Future[Any]) -> None:
+        with self._lock:
+            self.outstanding -= 1
+
+
+def test_batches_in_flight_are_bounded_and_results_unchanged(
+    small_fleet: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import distributed
+
+    import optimizer.simulate as sim_mod
+
+    kw: dict[str, Any] = {"replications": 12, "years": 1.0, "seed": 2, "twin_accuracy": "none"}
+    ref = simulate(small_fleet, "optimal-age", workers=1, **kw).table()
+    monkeypatch.setattr(sim_mod, "_in_flight", lambda n_workers, client=None: 3)
+    with _CountingPool() as pool:
+        res = simulate(small_fleet, "optimal-age", executor=pool, batch_size=1, **kw).table()
+    pd.testing.assert_frame_equal(ref, res)
+    assert pool.submitted == 12  # one batch per replication, all run
+    assert 1 <= pool.most <= 3  # never more than the in-flight limit at once
+    # the Dask path refills the same way
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        via_dask = simulate(small_fleet, "optimal-age", executor=client, batch_size=1, **kw)
+    pd.testing.assert_frame_equal(ref, via_dask.table())
+
+
+def test_result_holds_no_per_event_data_unless_asked(small_fleet: Any) -> None:
+    # Without keep_events the result is the same size for 3 and 30 replications: running
+    # KPI statistics only, nothing per replication or per event.
+    kw: dict[str, Any] = {"years": 1.0, "seed": 3, "twin_accuracy": "none", "workers": 1}
+    few = simulate(small_fleet, "optimal-age", replications=3, **kw)
+    many = simulate(small_fleet, "optimal-age", replications=30, **kw)
+    assert few.events is None and many.events is None
+    assert len(pickle.dumps(few)) == len(pickle.dumps(many))
+    # with keep_events the log grows with the replications (so the check above can fail)
+    ev3 = simulate(small_fleet, "optimal-age", replications=3, keep_events=True, **kw)
+    ev30 = simulate(small_fleet, "optimal-age", replications=30, keep_events=True, **kw)
+    assert ev3.events is not None and ev30.events is not None
+    assert len(ev30.events) > 5 * len(ev3.events) > 0
+    assert len(pickle.dumps(ev30)) > 5 * len(pickle.dumps(few))
 
 
 def test_common_random_numbers_same_lives_across_strategies(small_fleet: Any) -> None:

@@ -196,6 +196,31 @@ def test_banded_and_dense_evaluations_agree(
     assert_allclose(banded.objective, evaluate(problem, banded.period)["total"])
 
 
+@pytest.mark.parametrize(("seed", "shape"), [(0, "quadratic"), (1, "weibull"), (2, "weibull")])
+def test_hop_evaluation_agrees_with_dense_and_brute(
+    make_problem: Callable[..., PlanningProblem], seed: int, shape: str
+) -> None:
+    # Few components per system over many periods: the simulator's re-planning shape.
+    problem = make_problem(12, 3, 40, seed, shape=shape, windows=seed == 0)
+    hops = solve_dp(problem, mode="hops")
+    dense = solve_dp(problem, mode="dense")
+    assert hops.status is Status.OPTIMAL
+    assert_allclose(hops.objective, dense.objective, rtol=1e-12)
+    assert_allclose(hops.objective, evaluate(problem, hops.period)["total"])
+    small = make_problem(5, 2, 6, seed, shape=shape)
+    assert_allclose(
+        solve_dp(small, mode="hops").objective, solve_brute(small).objective, rtol=1e-12
+    )
+
+
+def test_hop_evaluation_on_a_crossing_instance_and_refuses_pins() -> None:
+    problem = one_system(*CROSSING)
+    assert_allclose(solve_dp(problem, mode="hops").objective, 5.0)
+    pinned = one_system([[0, 1], [1, 0]], [1.0, 1.0], pinned=[1, NO_PIN])
+    with pytest.raises(ValueError, match="pinned"):
+        solve_dp(pinned, mode="hops")
+
+
 def test_weibull_rows_are_exact(make_problem: Callable[..., PlanningProblem]) -> None:
     problem = make_problem(40, 4, 30, 7, shape="weibull")
     assert dp_is_exact(problem)[0]
