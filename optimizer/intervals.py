@@ -63,16 +63,23 @@ References
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from optimizer.penalty import _knot_left_limits
+from optimizer.problem import PIN_BEYOND, PlanningProblem
 from optimizer.rul import LifeDistribution
+
+if TYPE_CHECKING:
+    from optimizer.build import BuiltProblem
+    from optimizer.scenario import Scenario
 
 FloatArray = NDArray[np.float64]
 
-__all__ = ["continuation_cost", "cycle_cost"]
+__all__ = ["MultiYearProblem", "build_multiyear", "continuation_cost", "cycle_cost"]
 
 _N_GRID = 256  # log-spaced points per row for the minimum over [u, L]
 _BISECT = 60
@@ -223,3 +230,200 @@ def continuation_cost(
     best = np.minimum(best, s_val)
     out: FloatArray = np.where(u <= lim + 1e-9, best, np.inf)
     return out
+
+
+# --------------------------------------------------------------------------------------
+# the multi-year planning problem
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class MultiYearProblem:
+    """Frozen input of the repeated-replacement (multi-year) scheduler.
+
+    A plan gives each position a path ``source -> t_1 -> ... -> t_m -> sink`` of
+    replacement periods (``m >= 0``); its cost is
+
+    * first interval (installed part, current age or twin prognostics):
+      ``base.penalty[i, t_1]`` (``h_i(t)`` of :mod:`optimizer.penalty`), only in periods
+      ``base.allowed[i]`` (life limit, risk cap, frozen horizon, pins);
+    * each later interval of ``d = t_{j+1} - t_j`` periods: ``interval_cost[i, d]``
+      (``w_i(d * period_op_h_i)``, :func:`cycle_cost`), ``inf`` where ``d`` periods
+      exceed the hard life limit or the risk cap (forbidden);
+    * the end state: ``end_cost[i, t_m]`` (:func:`continuation_cost` of the part's age at
+      the horizon end, ``inf`` where it would exceed its limit there);
+    * no replacement in the horizon: ``base.penalty_beyond[i]`` (``inf`` when the limit
+      falls inside the horizon);
+    * every period ``t`` in which system ``k`` hosts a replacement: ``base.opening_cost[k,
+      t]`` once (only where ``base.open_allowed``).
+
+    All costs are relative to the long-run rate ``g*_i`` minus the constant ``c_min_i``
+    of the penalty curves (the same reference as :class:`PlanningProblem`).
+
+    Parameters
+    ----------
+    base : PlanningProblem
+        First-interval penalties, deferral costs, openings, windows and pins.
+    interval_cost : ndarray, shape (n, T)
+        Column ``d`` (``1 <= d < T``): relative cost of an interval of ``d`` periods;
+        column 0 is ``inf``.
+    end_cost : ndarray, shape (n, T)
+        Cost of the last interval when the last replacement is in period ``t``.
+    node_ok : ndarray of bool, shape (n, T)
+        Periods in which a later (not first) replacement may take place.
+    limit_h : ndarray, shape (n,)
+        Hard maximum age at replacement of a new part (life limit and risk cap), hours
+        (``inf``: none).
+    period_op_h : ndarray, shape (n,)
+        Operating hours of the position per period.
+    t_star_h : ndarray, shape (n,)
+        Optimal replacement age of a new part (``inf``: run to failure), hours.
+
+    Raises
+    ------
+    ValueError
+        On arrays of the wrong shape or NaN.
+    """
+
+    base: PlanningProblem
+    interval_cost: FloatArray
+    end_cost: FloatArray
+    node_ok: NDArray[np.bool_]
+    limit_h: FloatArray
+    period_op_h: FloatArray
+    t_star_h: FloatArray
+
+    def __post_init__(self) -> None:
+        n, t = self.base.n_components, self.base.n_periods
+        shapes = {
+            "interval_cost": ((n, t), np.float64),
+            "end_cost": ((n, t), np.float64),
+            "node_ok": ((n, t), np.bool_),
+            "limit_h": ((n,), np.float64),
+            "period_op_h": ((n,), np.float64),
+            "t_star_h": ((n,), np.float64),
+        }
+        for name, (shape, dtype) in shapes.items():
+            arr = np.array(getattr(self, name), dtype=dtype, copy=True)
+            if arr.shape != shape:
+                raise ValueError(f"{name}: expected shape {shape}, got {arr.shape}")
+            if dtype is np.float64 and np.isnan(arr).any():
+                raise ValueError(f"{name}: contains NaN")
+            if name == "interval_cost" and t:
+                arr[:, 0] = np.inf
+            arr.setflags(write=False)
+            object.__setattr__(self, name, arr)
+
+    @property
+    def n_components(self) -> int:
+        """Number of positions ``n``."""
+        return self.base.n_components
+
+    @property
+    def n_periods(self) -> int:
+        """Number of periods ``T``."""
+        return self.base.n_periods
+
+
+def build_multiyear(scn: Scenario) -> tuple[BuiltProblem, MultiYearProblem]:
+    """Build the repeated-replacement problem of a scenario.
+
+    The first interval reuses :func:`optimizer.build.build_problem` (without the
+    single-replacement pruning, which is not valid when later replacements follow,
+    and without spare-part stock, not modelled here).  Later intervals and the end
+    state use the new-part life, the direct preventive cost ``c_p``, the failure cost
+    ``c_f`` and the rate ``g*`` of :func:`optimizer.fleet.fleet_model` (all priced by
+    :mod:`cost_models`).  The hard limit of a new part is
+    ``min(max_age_h, F^{-1}(max_p_fail))``; for the installed part the cost of leaving
+    it in place over the horizon is recomputed within its remaining limit.
+
+    Parameters
+    ----------
+    scn : Scenario
+        A validated scenario.
+
+    Returns
+    -------
+    (BuiltProblem, MultiYearProblem)
+        The built first-interval problem (its ``problem`` is ``MultiYearProblem.base``)
+        and the multi-year problem.
+
+    Raises
+    ------
+    ValueError
+        When a life limit is shorter than one period (a new part could not reach the
+        next period), naming the component and the field.
+    """
+    from optimizer.build import build_problem
+
+    built = build_problem(scn, prune=False, parts=False)
+    pb, fm = built.problem, built.fleet
+    n, n_t = pb.n_components, pb.n_periods
+    per = scn.calendar.period_days * fm.operating_h_per_day
+    hor = scn.calendar.horizon_days * fm.operating_h_per_day
+    limit = np.full(n, np.inf)
+    limit_res = np.full(n, np.inf)
+    for i, c in enumerate(fm.components):
+        if c.max_age_h is not None:
+            limit[i] = c.max_age_h
+            limit_res[i] = c.max_age_h - c.age_h
+        if c.max_p_fail is not None:
+            limit[i] = min(limit[i], float(np.asarray(fm.life[i].ppf(c.max_p_fail))))
+            limit_res[i] = min(
+                limit_res[i], float(np.asarray(fm.residual[i].ppf(c.max_p_fail)))
+            )
+        if limit[i] < per[i] - 1e-9:
+            raise ValueError(
+                f"component {c.id}: max_age_h / max_p_fail allow a new part at most"
+                f" {limit[i]:g} operating hours, shorter than one planning period"
+                f" ({per[i]:g} h): shorten calendar.period_days"
+            )
+    d = np.arange(n_t, dtype=np.float64)
+    interval = np.full((n, n_t), np.inf)
+    end = np.full((n, n_t), np.inf)
+    groups: dict[tuple[int, bool], list[int]] = {}
+    for i in range(n):
+        groups.setdefault((id(fm.life[i]), bool(fm.minimal_repair[i])), []).append(i)
+    for (_, minimal), rows in groups.items():
+        idx = np.asarray(rows)
+        life = fm.life[rows[0]]
+        kw = {
+            "cost_pm": fm.cost_pm[idx],
+            "cost_cm": fm.cost_cm[idx],
+            "cost_rate": fm.cost_rate[idx],
+            "minimal_repair": minimal,
+        }
+        interval[idx] = cycle_cost(life, d[None, :] * per[idx, None], **kw)
+        left = hor[idx, None] - d[None, :] * per[idx, None]
+        end[idx] = continuation_cost(life, left, limit_h=limit[idx], **kw)
+    interval[d[None, :] * per[:, None] > limit[:, None] + 1e-9] = np.inf
+    beyond = np.array(pb.penalty_beyond, dtype=np.float64)
+    c_min = built.curves.c_min
+    for i in np.flatnonzero(np.isfinite(limit_res) & np.isfinite(beyond)):
+        e = continuation_cost(
+            fm.residual[i],
+            [[hor[i]]],
+            cost_pm=fm.cost_pm[i],
+            cost_cm=fm.cost_cm[i],
+            cost_rate=fm.cost_rate[i],
+            limit_h=limit_res[i],
+            minimal_repair=bool(fm.minimal_repair[i]),
+        )[0, 0]
+        beyond[i] = max(float(e - c_min[i]), float(beyond[i]))
+    base = replace(pb, penalty_beyond=beyond, meta={**pb.meta, "repeated_replacements": True})
+    edges = [pb.period_start(t) for t in range(n_t)]
+    frozen = scn.plan.frozen_until
+    free = np.array([frozen is None or e >= frozen for e in edges], dtype=bool)
+    node_ok = pb.open_allowed[pb.system_of] & free[None, :]
+    node_ok[pb.pinned_period == PIN_BEYOND] = False
+    t_star = np.array([p.t_star for p in fm.policy], dtype=np.float64)
+    multi = MultiYearProblem(
+        base=base,
+        interval_cost=interval,
+        end_cost=end,
+        node_ok=node_ok,
+        limit_h=limit,
+        period_op_h=per,
+        t_star_h=t_star,
+    )
+    return replace(built, problem=base), multi
