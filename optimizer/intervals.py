@@ -278,6 +278,12 @@ class MultiYearProblem:
         Operating hours of the position per period.
     t_star_h : ndarray, shape (n,)
         Optimal replacement age of a new part (``inf``: run to failure), hours.
+    offset : ndarray, shape (n,), optional
+        Constant added to every plan of position ``i`` (default 0): ``c_min_i + g*_i
+        H_i``, which turns the relative costs above into (approximately) the expected
+        cost of the horizon including the end-state value, so that objectives and
+        gaps are on the scale of what the plan costs (relative costs have no natural
+        zero and may be negative when openings are shared).
 
     Raises
     ------
@@ -292,10 +298,14 @@ class MultiYearProblem:
     limit_h: FloatArray
     period_op_h: FloatArray
     t_star_h: FloatArray
+    offset: FloatArray = None  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
         n, t = self.base.n_components, self.base.n_periods
+        if self.offset is None:
+            object.__setattr__(self, "offset", np.zeros(n))
         shapes = {
+            "offset": ((n,), np.float64),
             "interval_cost": ((n, t), np.float64),
             "end_cost": ((n, t), np.float64),
             "node_ok": ((n, t), np.bool_),
@@ -425,5 +435,6 @@ def build_multiyear(scn: Scenario) -> tuple[BuiltProblem, MultiYearProblem]:
         limit_h=limit,
         period_op_h=per,
         t_star_h=t_star,
+        offset=c_min + fm.cost_rate * hor,
     )
     return replace(built, problem=base), multi

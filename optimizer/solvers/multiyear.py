@@ -215,8 +215,8 @@ def evaluate_multiyear(mp: MultiYearProblem, x: BoolArray) -> dict[str, float]:
     -------
     dict
         ``first`` (first-interval penalties), ``intervals`` (later intervals),
-        ``end_state``, ``deferral`` (positions without replacement), ``opening`` and
-        ``total``.
+        ``end_state``, ``deferral`` (positions without replacement), ``opening``,
+        ``base`` (the constant ``sum(mp.offset)``) and ``total``.
     """
     pb = mp.base
     x = np.asarray(x, dtype=bool)
@@ -240,6 +240,7 @@ def evaluate_multiyear(mp: MultiYearProblem, x: BoolArray) -> dict[str, float]:
     if (y & ~pb.open_allowed).any():
         opening = np.inf
     out["opening"] = opening
+    out["base"] = float(np.sum(mp.offset))
     out["total"] = sum(out.values())
     return out
 
@@ -252,28 +253,50 @@ def _incidence(mp: MultiYearProblem) -> sparse.csr_matrix:
     )
 
 
-def _repair(
-    mp: MultiYearProblem, data: _Data, x0: BoolArray, deadline: float, max_passes: int = 50
-) -> tuple[BoolArray, float]:
-    """Best-response local search from ``x0`` (see the module docstring)."""
+def _position_costs(mp: MultiYearProblem, data: _Data, x: BoolArray) -> FloatArray:
+    """Path cost of every position (no openings), vectorized, shape ``(n,)``."""
+    n = x.shape[0]
+    ii, tt = np.nonzero(x)  # sorted by position, then period
+    out = np.array(data.beyond, dtype=np.float64)
+    if ii.size == 0:
+        return out
+    has = np.zeros(n, dtype=bool)
+    has[ii] = True
+    start = np.r_[True, ii[1:] != ii[:-1]]
+    stop = np.r_[ii[1:] != ii[:-1], True]
+    cost = np.zeros(n)
+    cost[ii[start]] += data.first[ii[start], tt[start]]
+    cost[ii[stop]] += data.end[ii[stop], tt[stop]]
+    inner = ~start
+    gaps = tt[inner] - tt[np.flatnonzero(inner) - 1]
+    cost += np.bincount(ii[inner], weights=mp.interval_cost[ii[inner], gaps], minlength=n)
+    out[has] = cost[has]
+    return out
+
+
+def _system_costs(mp: MultiYearProblem, data: _Data, x: BoolArray) -> FloatArray:
+    """Cost of every system's plan (its positions' paths + its openings), shape ``(K,)``."""
+    pb = mp.base
+    paths = _position_costs(mp, data, x)
+    y = np.zeros((pb.n_systems, pb.n_periods), dtype=bool)
+    ii, tt = np.nonzero(x)
+    y[pb.system_of[ii], tt] = True
+    opening = np.where(y, np.where(pb.open_allowed, pb.opening_cost, np.inf), 0.0).sum(axis=1)
+    out: FloatArray = np.bincount(pb.system_of, weights=paths, minlength=pb.n_systems) + opening
+    return out
+
+
+def _best_response(
+    mp: MultiYearProblem, data: _Data, x: BoolArray, rounds: list[IntArray], deadline: float
+) -> BoolArray:
+    """Best-response passes until no system improves (see the module docstring)."""
     pb = mp.base
     k_of = pb.system_of
     s_cost = np.where(pb.open_allowed, pb.opening_cost, np.inf)
-    x = x0.copy()
-    inc = _incidence(mp)
-    count = np.asarray(inc @ x.astype(np.float64))
-    # rank of each position inside its system: round r moves one position per system
-    order = np.argsort(k_of, kind="stable")
-    rank = np.empty(pb.n_components, dtype=np.int64)
-    first_of = np.searchsorted(k_of[order], k_of[order], side="left")
-    rank[order] = np.arange(pb.n_components) - first_of
-    rounds = [np.flatnonzero(rank == r) for r in range(int(rank.max()) + 1)] if len(rank) else []
-
-    def total(xx: BoolArray) -> float:
-        return evaluate_multiyear(mp, xx)["total"]
-
-    best = total(x)
-    for _ in range(max_passes):
+    x = x.copy()
+    count = np.asarray(_incidence(mp) @ x.astype(np.float64))
+    best = _system_costs(mp, data, x).sum()
+    for _ in range(50):
         for sel in rounds:
             others = count[k_of[sel]] - x[sel]
             node_cost = np.where(others > 0.5, 0.0, s_cost[k_of[sel]])
@@ -287,12 +310,84 @@ def _repair(
             )
             count[k_of[sel]] += p.x.astype(np.float64) - x[sel]
             x[sel] = p.x
-        new = total(x)
+        new = _system_costs(mp, data, x).sum()
         if new >= best - 1e-9 * max(1.0, abs(best)) or time.perf_counter() > deadline:
-            best = min(best, new)
             break
         best = new
-    return x, best
+    return x
+
+
+def _drop_openings(
+    mp: MultiYearProblem, data: _Data, x: BoolArray, deadline: float
+) -> tuple[BoolArray, bool]:
+    """Try closing each opening; its users re-route (one try per system at a time).
+
+    For every system at once, the least used untried opening ``t_k`` is closed: the
+    system's positions take their best paths with its other openings free, ``t_k``
+    forbidden and any other period at its full opening cost.  A system keeps the
+    change when its cost (true openings counted once) decreases.  This joint move
+    escapes the coordination failures of one-position best responses (several
+    positions leaving a shutdown together).
+    """
+    pb = mp.base
+    k_of = pb.system_of
+    s_cost = np.where(pb.open_allowed, pb.opening_cost, np.inf)
+    x = x.copy()
+    improved = False
+    tried = np.zeros((pb.n_systems, pb.n_periods), dtype=bool)
+    cur = _system_costs(mp, data, x)
+    while time.perf_counter() < deadline:
+        count = np.asarray(_incidence(mp) @ x.astype(np.float64))
+        cand = np.where((count > 0) & ~tried, count, np.inf)
+        t_k = np.argmin(cand, axis=1)
+        active = np.isfinite(cand[np.arange(pb.n_systems), t_k])
+        if not active.any():
+            break
+        tried[np.flatnonzero(active), t_k[active]] = True
+        rows = np.flatnonzero(active[k_of])
+        kk = k_of[rows]
+        node_cost = np.where(count[kk] > 0.5, 0.0, s_cost[kk])
+        node_cost[np.arange(rows.size), t_k[kk]] = np.inf
+        p = shortest_paths(
+            data.first[rows],
+            data.interval[rows],
+            data.end[rows],
+            data.beyond[rows],
+            data.node_ok[rows],
+            node_cost,
+        )
+        trial = x.copy()
+        trial[rows] = p.x
+        new = _system_costs(mp, data, trial)
+        better = new < cur - 1e-9 * np.maximum(1.0, np.abs(cur))
+        if better.any():
+            take = better[k_of]
+            x[take] = trial[take]
+            cur = np.where(better, new, cur)
+            tried[better] = False
+            improved = True
+    return x, improved
+
+
+def _repair(
+    mp: MultiYearProblem, data: _Data, x0: BoolArray, deadline: float
+) -> tuple[BoolArray, float]:
+    """Local search from ``x0``: best responses, then closing openings, until stable."""
+    pb = mp.base
+    k_of = pb.system_of
+    # rank of each position inside its system: round r moves one position per system
+    order = np.argsort(k_of, kind="stable")
+    rank = np.empty(pb.n_components, dtype=np.int64)
+    first_of = np.searchsorted(k_of[order], k_of[order], side="left")
+    rank[order] = np.arange(pb.n_components) - first_of
+    rounds = [np.flatnonzero(rank == r) for r in range(int(rank.max()) + 1)] if len(rank) else []
+    x = _best_response(mp, data, x0, rounds, deadline)
+    for _ in range(20):
+        x, improved = _drop_openings(mp, data, x, deadline)
+        if not improved:
+            break
+        x = _best_response(mp, data, x, rounds, deadline)
+    return x, float(_system_costs(mp, data, x).sum())
 
 
 def solve_multiyear(
@@ -385,7 +480,7 @@ def solve_multiyear(
             x, cost = _repair(mp, data, sub.x, deadline)
             if cost < ub:
                 ub, best_x = cost, x
-        if ub - best_lb <= gap * max(abs(ub), 1e-9):
+        if ub - best_lb <= gap * max(abs(ub + float(np.sum(mp.offset))), 1e-9):
             status = Status.OPTIMAL
             break
         if time.perf_counter() > deadline:
@@ -401,11 +496,14 @@ def solve_multiyear(
         if theta < 1e-4:
             break
     cost = evaluate_multiyear(mp, best_x)
-    lb = min(best_lb, cost["total"])
+    const = float(np.sum(mp.offset))
+    lb = min(best_lb + const, cost["total"])
     if cost["total"] - lb <= gap * max(abs(cost["total"]), 1e-9):
         status = Status.OPTIMAL
     log.append(
-        f"multiyear: {it} subgradient iterations, bound {lb:,.2f}, plan {cost['total']:,.2f},"
+        f"multiyear: {it} subgradient iterations; plan {cost['total']:,.2f}, bound"
+        f" {lb:,.2f} (absolute gap {cost['total'] - lb:,.2f}, of which the controllable"
+        f" part, openings + relative costs, is {cost['total'] - const:,.2f});"
         f" {int(best_x.sum())} replacements in {int((np.asarray(inc @ best_x) > 0).sum())}"
         " openings"
     )
@@ -446,6 +544,7 @@ def solve_multiyear_milp(
     time_limit_s: float | None = None,
     gap: float = 1e-4,
     prune: bool = True,
+    relax: bool = False,
 ) -> Plan:
     """Monolithic arc-flow model of the same problem in Pyomo, solved by HiGHS (APPSI).
 
@@ -456,7 +555,9 @@ def solve_multiyear_milp(
     For fixed ``y`` the flow problem is a shortest path (integral), so the flows need
     not be binary; the plan is read back as each position's shortest path through the
     opened periods (exact for the solver's ``y``).  The arcs are those of
-    :func:`arcs_kept` when ``prune``.
+    :func:`arcs_kept` when ``prune``.  ``relax``: solve the LP relaxation (``y`` in
+    ``[0, 1]``); the bound is then the LP optimum and the plan is read from the
+    rounded-up openings ``y > 0``.
 
     Returns
     -------
@@ -496,14 +597,15 @@ def solve_multiyear_milp(
     m.f = pyo.Var(m.A, bounds=(0, 1))
     opened = sorted({(int(k_of[a[0]]), a[2]) for a in arcs if 0 <= a[2] < n_t})
     m.Y = pyo.Set(initialize=opened, dimen=2)
-    m.y = pyo.Var(m.Y, domain=pyo.Binary)
+    m.y = pyo.Var(m.Y, bounds=(0, 1), domain=pyo.Reals if relax else pyo.Binary)
     out_of: dict[tuple[int, int], list[int]] = {}
     into: dict[tuple[int, int], list[int]] = {}
     for j, (i, a, b, _) in enumerate(arcs):
         out_of.setdefault((i, a), []).append(j)
         into.setdefault((i, b), []).append(j)
     m.obj = pyo.Objective(
-        expr=sum(c * m.f[j] for j, (_, _, _, c) in enumerate(arcs))
+        expr=float(np.sum(mp.offset))
+        + sum(c * m.f[j] for j, (_, _, _, c) in enumerate(arcs))
         + sum(float(pb.opening_cost[k, t]) * m.y[k, t] for k, t in opened)
     )
     m.src = pyo.Constraint(range(n), rule=lambda mm, i: sum(mm.f[j] for j in out_of[(i, -1)]) == 1)
@@ -547,7 +649,7 @@ def solve_multiyear_milp(
     res.solution_loader.load_vars()
     y = np.zeros((pb.n_systems, n_t), dtype=bool)
     for (k, t), var in m.y.items():
-        y[k, t] = (var.value or 0.0) > 0.5
+        y[k, t] = (var.value or 0.0) > (1e-6 if relax else 0.5)
     node_cost = np.where(y[k_of], 0.0, np.inf)
     paths = shortest_paths(data.first, data.interval, data.end, data.beyond, data.node_ok, node_cost)
     cost = evaluate_multiyear(mp, paths.x)
