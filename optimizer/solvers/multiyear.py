@@ -58,9 +58,17 @@ FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 
+_CHUNK = 256  # rows per block of the shortest-path sweep
+_REPAIR_EVERY = 25  # subgradient iterations between repairs from the subproblem's paths
+_INIT = "even"
+_THETA0 = 1.0
+_STALL = 15
+_DEFLECT = 0.5
+
 __all__ = [
     "Paths",
     "arcs_kept",
+    "count_arcs",
     "evaluate_multiyear",
     "shortest_paths",
     "solve_multiyear",
@@ -170,22 +178,16 @@ def shortest_paths(
     Paths
     """
     n, n_t = first.shape
-    d_max = interval.shape[1] - 1
-    f = np.full((n, n_t), np.inf)
+    f = np.empty((n, n_t))
     pred = np.zeros((n, n_t), dtype=np.int32)
+    # rows in chunks whose (rows x lengths) block stays in cache: ~4x faster than one
+    # sweep over all rows (measured on 2,000 x 260 x 259)
+    for a in range(0, n, _CHUNK):
+        b = min(n, a + _CHUNK)
+        f[a:b], pred[a:b] = _forward(
+            first[a:b], interval[a:b], node_ok[a:b], node_cost[a:b]
+        )
     rows = np.arange(n)
-    w_rev = interval[:, 1:][:, ::-1]  # column j <-> d = d_max - j
-    for t in range(n_t):
-        best = first[:, t].copy()
-        dm = min(t, d_max)
-        if dm > 0:
-            cand = f[:, t - dm : t] + w_rev[:, d_max - dm :]
-            j = np.argmin(cand, axis=1)
-            v = cand[rows, j]
-            better = (v < best) & node_ok[:, t]
-            best = np.where(better, v, best)
-            pred[:, t] = np.where(better, dm - j, 0)
-        f[:, t] = best + node_cost[:, t]
     tot = f + end
     last = np.argmin(tot, axis=1)
     val = tot[rows, last]
@@ -199,6 +201,56 @@ def shortest_paths(
         step = pred[on, cur[on]]
         cur[on] = np.where(step > 0, cur[on] - step, -1)
     return Paths(np.asarray(cost, dtype=np.float64), x)
+
+
+def _forward(
+    first: FloatArray, interval: FloatArray, node_ok: BoolArray, node_cost: FloatArray
+) -> tuple[FloatArray, NDArray[np.int32]]:
+    """Forward pass of :func:`shortest_paths` on a block of rows."""
+    m, n_t = first.shape
+    d_max = interval.shape[1] - 1
+    f = np.full((m, n_t), np.inf)
+    pred = np.zeros((m, n_t), dtype=np.int32)
+    rows = np.arange(m)
+    w_rev = np.ascontiguousarray(interval[:, 1:][:, ::-1])  # column j <-> d = d_max - j
+    for t in range(n_t):
+        best = first[:, t].copy()
+        dm = min(t, d_max)
+        if dm > 0:
+            cand = f[:, t - dm : t] + w_rev[:, d_max - dm :]
+            j = np.argmin(cand, axis=1)
+            v = cand[rows, j]
+            better = (v < best) & node_ok[:, t]
+            best = np.where(better, v, best)
+            pred[:, t] = np.where(better, dm - j, 0)
+        f[:, t] = best + node_cost[:, t]
+    return f, pred
+
+
+def count_arcs(mp: MultiYearProblem, prune: bool = True) -> int:
+    """Number of arcs of the monolithic arc-flow model (:func:`solve_multiyear_milp`).
+
+    Source arcs to allowed first periods and to the sink, interval arcs from every
+    reachable period ``t`` to ``t + d`` (kept length, allowed period), and end arcs from
+    reachable periods; computed without building the model, to know its size first.
+    """
+    data = _data(mp, prune=prune)
+    n, n_t = data.first.shape
+    kept = np.isfinite(data.interval)
+    d_max = kept.shape[1] - 1
+    reach = np.isfinite(data.first).copy()
+    total = int(reach.sum() + np.isfinite(data.beyond).sum())
+    for t in range(n_t):
+        dm = min(t, d_max)
+        if dm > 0:
+            into = (reach[:, t - dm : t] & kept[:, dm:0:-1]).any(axis=1) & data.node_ok[:, t]
+            reach[:, t] |= into
+        hi = min(n_t - 1 - t, d_max)
+        if hi > 0:
+            outs = (kept[:, 1 : hi + 1] & data.node_ok[:, t + 1 : t + hi + 1]).sum(axis=1)
+            total += int(outs[reach[:, t]].sum())
+    total += int((reach & np.isfinite(data.end)).sum())
+    return total
 
 
 def evaluate_multiyear(mp: MultiYearProblem, x: BoolArray) -> dict[str, float]:
@@ -322,8 +374,8 @@ def _drop_openings(
 ) -> tuple[BoolArray, bool]:
     """Try closing each opening; its users re-route (one try per system at a time).
 
-    For every system at once, the least used untried opening ``t_k`` is closed: the
-    system's positions take their best paths with its other openings free, ``t_k``
+    For every system at once, the least used untried opening ``t_k`` is closed: its
+    users take their best paths with its other openings free, ``t_k``
     forbidden and any other period at its full opening cost.  A system keeps the
     change when its cost (true openings counted once) decreases.  This joint move
     escapes the coordination failures of one-position best responses (several
@@ -344,7 +396,8 @@ def _drop_openings(
         if not active.any():
             break
         tried[np.flatnonzero(active), t_k[active]] = True
-        rows = np.flatnonzero(active[k_of])
+        # only the users of the closed opening re-route (the others keep their paths)
+        rows = np.flatnonzero(active[k_of] & x[np.arange(pb.n_components), t_k[k_of]])
         kk = k_of[rows]
         node_cost = np.where(count[kk] > 0.5, 0.0, s_cost[kk])
         node_cost[np.arange(rows.size), t_k[kk]] = np.inf
@@ -396,6 +449,7 @@ def solve_multiyear(
     time_limit_s: float | None = None,
     gap: float = 1e-4,
     max_iter: int = 300,
+    trace: list[tuple[float, float, float]] | None = None,
 ) -> Plan:
     """Plan repeated replacements: Lagrangian bound + best-response repair.
 
@@ -409,6 +463,9 @@ def solve_multiyear(
         Stop when ``(plan - bound) / |plan| <= gap``.
     max_iter : int
         Largest number of subgradient iterations.
+    trace : list, optional
+        Appended ``(seconds, plan cost, bound)`` after every iteration (relative costs,
+        without ``sum(mp.offset)``), for benchmarks.
 
     Returns
     -------
@@ -458,8 +515,17 @@ def solve_multiyear(
     lam = np.where(usable, (s_cost / np.maximum(n_k, 1.0)[:, None])[k_of], 0.0)
     best_lb = -np.inf
     best_x, ub = _repair(mp, data, free.x, deadline)
-    theta = 1.0
+    best_sub: BoolArray | None = None
+    # the subgradient phase gets 3/4 of the time left, the final repair the rest
+    lagrange_until = time.perf_counter() + 0.75 * max(0.0, deadline - time.perf_counter())
+    if _INIT == "shares":
+        # start from the plan's cost shares: each opening's cost split among its users
+        cnt = np.asarray(inc @ best_x.astype(np.float64))
+        share = np.where(cnt > 0, s_cost / np.maximum(cnt, 1.0), 0.0)
+        lam = np.where(best_x, share[k_of], 0.0)
+    theta = _THETA0
     stall = 0
+    direction = np.zeros_like(lam)
     it = 0
     status = Status.FEASIBLE
     for it in range(1, max_iter + 1):
@@ -470,20 +536,23 @@ def solve_multiyear(
         value = float(sub.cost.sum() + np.minimum(slack, 0.0)[pb.open_allowed].sum())
         if not np.isfinite(best_lb) or value > best_lb + 1e-9 * max(1.0, abs(best_lb)):
             best_lb = value
+            best_sub = sub.x
             stall = 0
         else:
             stall += 1
-            if stall >= 5:
+            if stall >= _STALL:
                 theta *= 0.5
                 stall = 0
-        if it % 10 == 1 or it <= 3:
+        if it % _REPAIR_EVERY == 0:
             x, cost = _repair(mp, data, sub.x, deadline)
             if cost < ub:
                 ub, best_x = cost, x
+        if trace is not None:
+            trace.append((time.perf_counter() - t0, ub, best_lb))
         if ub - best_lb <= gap * max(abs(ub + float(np.sum(mp.offset))), 1e-9):
             status = Status.OPTIMAL
             break
-        if time.perf_counter() > deadline:
+        if time.perf_counter() > lagrange_until:
             status = Status.TIME_LIMIT
             break
         grad = np.where(usable, sub.x.astype(np.float64) - y[k_of], 0.0)
@@ -492,9 +561,18 @@ def solve_multiyear(
             status = Status.OPTIMAL
             best_lb = max(best_lb, min(ub, value))
             break
-        lam = np.maximum(lam + theta * (ub - value) / norm * grad, 0.0)
+        direction = grad + _DEFLECT * direction
+        dn = float((direction * direction).sum())
+        lam = np.maximum(lam + theta * (ub - value) / dn * direction, 0.0)
         if theta < 1e-4:
             break
+    if best_sub is not None and status is not Status.OPTIMAL:
+        # last repair from the paths of the best multipliers, with the time left
+        x, c = _repair(mp, data, best_sub, deadline)
+        if c < ub:
+            ub, best_x = c, x
+        if trace is not None:
+            trace.append((time.perf_counter() - t0, ub, best_lb))
     cost = evaluate_multiyear(mp, best_x)
     const = float(np.sum(mp.offset))
     lb = min(best_lb + const, cost["total"])
