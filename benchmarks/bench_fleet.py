@@ -12,8 +12,9 @@ crews and stock couple the systems.  Cases:
   every replacement of every position planned (``plan.repeated_replacements``), with a
   hard life limit (``max_age_h``) on a fifth of the positions; crews loose and no
   spare-part stock (this mode couples positions through shared openings only).
-  ``multiyear100`` / ``multiyear200`` / ``multiyear400``: the same generator with 100 /
-  200 / 400 positions (5 / 10 / 20 systems), where the monolithic model can be built.
+  ``multiyear20`` / ``multiyear40`` / ``multiyear100`` / ``multiyear200`` /
+  ``multiyear400``: the same generator with 20 / 40 / 100 / 200 / 400 positions (1 / 2 /
+  5 / 10 / 20 systems), to find where the monolithic model can still be built.
   Opportune: :func:`optimizer.solvers.multiyear.solve_multiyear` (Lagrangian bound +
   repair); reference: the monolithic Pyomo arc-flow model solved by HiGHS
   (:func:`~optimizer.solvers.multiyear.solve_multiyear_milp`, same arcs), refused above
@@ -47,9 +48,25 @@ CASES = {
     "fleet1k": {"n": 1000, "k": 50, "days": 365, "period": 1.0, "limit": 10.0, "life": False},
     "fleet10k": {"n": 10000, "k": 500, "days": 365, "period": 1.0, "limit": 60.0, "life": False},
     "multiyear": {"n": 2000, "k": 100, "days": 5 * 364, "period": 7.0, "limit": 60.0, "life": True},
+    "multiyear20": {"n": 20, "k": 1, "days": 5 * 364, "period": 7.0, "limit": 60.0, "life": True},
+    "multiyear40": {"n": 40, "k": 2, "days": 5 * 364, "period": 7.0, "limit": 60.0, "life": True},
     "multiyear100": {"n": 100, "k": 5, "days": 5 * 364, "period": 7.0, "limit": 60.0, "life": True},
-    "multiyear200": {"n": 200, "k": 10, "days": 5 * 364, "period": 7.0, "limit": 60.0, "life": True},
-    "multiyear400": {"n": 400, "k": 20, "days": 5 * 364, "period": 7.0, "limit": 60.0, "life": True},
+    "multiyear200": {
+        "n": 200,
+        "k": 10,
+        "days": 5 * 364,
+        "period": 7.0,
+        "limit": 60.0,
+        "life": True,
+    },
+    "multiyear400": {
+        "n": 400,
+        "k": 20,
+        "days": 5 * 364,
+        "period": 7.0,
+        "limit": 60.0,
+        "life": True,
+    },
 }
 MAX_ARCS = 3_000_000  # monolithic multi-year model: refuse to build above this many arcs
 
@@ -131,7 +148,11 @@ def run_multiyear(case: str, solver: str, limit: float, max_arcs: int) -> dict[s
         replacements=int(x.sum()),
         peak_rss_mib=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         log=list(plan.log),
-        trace=[(round(a, 2), round(b + base, 2), round(c + base, 2)) for a, b, c in trace],
+        # (seconds, plan, bound) after each subgradient iteration, thinned to ~40 points
+        trace=[
+            (round(a, 2), round(b + base, 2), round(c + base, 2))
+            for a, b, c in trace[:: max(1, len(trace) // 40)] + trace[-1:]
+        ],
     )
     return out
 

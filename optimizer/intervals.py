@@ -64,7 +64,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -198,7 +198,9 @@ def continuation_cost(
     q = float(np.max(np.asarray(dist.ppf(1.0 - 1e-9), dtype=np.float64)))
     fin_u = u[np.isfinite(u)]
     lo = max(float(fin_u[fin_u > 0].min()) if (fin_u > 0).any() else 1.0, 1e-6)
-    hi = max(20.0 * float(fin_u.max()) if fin_u.size else 1.0, 100.0 * q if math.isfinite(q) else 0.0)
+    hi = max(
+        20.0 * float(fin_u.max()) if fin_u.size else 1.0, 100.0 * q if math.isfinite(q) else 0.0
+    )
     hi = max(hi, 10.0 * lo)
     grid = np.geomspace(lo, hi, _N_GRID)
     knots = _knot_left_limits(dist)
@@ -314,7 +316,7 @@ class MultiYearProblem:
             "t_star_h": ((n,), np.float64),
         }
         for name, (shape, dtype) in shapes.items():
-            arr = np.array(getattr(self, name), dtype=dtype, copy=True)
+            arr: NDArray[Any] = np.array(getattr(self, name), dtype=dtype, copy=True)
             if arr.shape != shape:
                 raise ValueError(f"{name}: expected shape {shape}, got {arr.shape}")
             if dtype is np.float64 and np.isnan(arr).any():
@@ -379,9 +381,7 @@ def build_multiyear(scn: Scenario) -> tuple[BuiltProblem, MultiYearProblem]:
             limit_res[i] = c.max_age_h - c.age_h
         if c.max_p_fail is not None:
             limit[i] = min(limit[i], float(np.asarray(fm.life[i].ppf(c.max_p_fail))))
-            limit_res[i] = min(
-                limit_res[i], float(np.asarray(fm.residual[i].ppf(c.max_p_fail)))
-            )
+            limit_res[i] = min(limit_res[i], float(np.asarray(fm.residual[i].ppf(c.max_p_fail))))
         if limit[i] < per[i] - 1e-9:
             raise ValueError(
                 f"component {c.id}: max_age_h / max_p_fail allow a new part at most"
@@ -409,17 +409,17 @@ def build_multiyear(scn: Scenario) -> tuple[BuiltProblem, MultiYearProblem]:
     interval[d[None, :] * per[:, None] > limit[:, None] + 1e-9] = np.inf
     beyond = np.array(pb.penalty_beyond, dtype=np.float64)
     c_min = built.curves.c_min
-    for i in np.flatnonzero(np.isfinite(limit_res) & np.isfinite(beyond)):
+    for j in np.flatnonzero(np.isfinite(limit_res) & np.isfinite(beyond)):
         e = continuation_cost(
-            fm.residual[i],
-            [[hor[i]]],
-            cost_pm=fm.cost_pm[i],
-            cost_cm=fm.cost_cm[i],
-            cost_rate=fm.cost_rate[i],
-            limit_h=limit_res[i],
-            minimal_repair=bool(fm.minimal_repair[i]),
+            fm.residual[j],
+            [[hor[j]]],
+            cost_pm=fm.cost_pm[j],
+            cost_cm=fm.cost_cm[j],
+            cost_rate=fm.cost_rate[j],
+            limit_h=limit_res[j],
+            minimal_repair=bool(fm.minimal_repair[j]),
         )[0, 0]
-        beyond[i] = max(float(e - c_min[i]), float(beyond[i]))
+        beyond[j] = max(float(e - c_min[j]), float(beyond[j]))
     base = replace(pb, penalty_beyond=beyond, meta={**pb.meta, "repeated_replacements": True})
     edges = [pb.period_start(t) for t in range(n_t)]
     frozen = scn.plan.frozen_until

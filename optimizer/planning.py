@@ -37,7 +37,9 @@ class PlanResult:
         if self.plan.replacements is not None:  # multi-year plan: every occurrence
             pairs = [(int(i), int(t)) for i, t in self.plan.replacements]
         else:
-            pairs = [(int(i), int(self.plan.period[i])) for i in np.flatnonzero(self.plan.period >= 0)]
+            pairs = [
+                (int(i), int(self.plan.period[i])) for i in np.flatnonzero(self.plan.period >= 0)
+            ]
         for i, t in pairs:
             k = int(pb.system_of[i])
             gid = group_id(pb, k, t)

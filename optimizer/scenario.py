@@ -938,11 +938,7 @@ def reference_problems(scn: Scenario) -> list[tuple[tuple[str | int, ...], str]]
                 life = _field(scn, comp, "life")
                 max_age = _field(scn, comp, "max_age_h")
                 period_op_h = scn.calendar.period_days * system.operating_h_per_day
-                if (
-                    scn.plan.repeated_replacements
-                    and max_age is not None
-                    and max_age < period_op_h
-                ):
+                if scn.plan.repeated_replacements and max_age is not None and max_age < period_op_h:
                     out.append(
                         (
                             (*loc_c, "max_age_h"),

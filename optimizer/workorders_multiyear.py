@@ -78,7 +78,9 @@ def multiyear_work_orders(
             opening = float(pb.opening_cost[k, t])
             share = opening / jobs
             start = pb.period_start(t)
-            reasons = [f"replacement {j + 1} of {len(ts)} of position {comp.position} in the horizon"]
+            reasons = [
+                f"replacement {j + 1} of {len(ts)} of position {comp.position} in the horizon"
+            ]
             if j == 0:
                 rel = float(pb.penalty[i, t])
                 p_fail = float(np.asarray(fm.residual[i].cdf(t * per)))

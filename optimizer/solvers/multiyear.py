@@ -114,7 +114,7 @@ def arcs_kept(mp: MultiYearProblem) -> BoolArray:
     keep = np.isfinite(w)
     n_t = pb.n_periods
     s_max = np.where(pb.open_allowed, pb.opening_cost, -np.inf).max(axis=1)[pb.system_of]
-    all_open = pb.open_allowed.all(axis=1)[pb.system_of]
+    all_open = np.asarray(pb.open_allowed.all(axis=1))[pb.system_of]
     best_split = np.full_like(w, np.inf)
     for d1 in range(1, n_t // 2 + 1):
         d2 = np.arange(d1, n_t - d1)  # d = d1 + d2 with d2 >= d1
@@ -184,9 +184,7 @@ def shortest_paths(
     # sweep over all rows (measured on 2,000 x 260 x 259)
     for a in range(0, n, _CHUNK):
         b = min(n, a + _CHUNK)
-        f[a:b], pred[a:b] = _forward(
-            first[a:b], interval[a:b], node_ok[a:b], node_cost[a:b]
-        )
+        f[a:b], pred[a:b] = _forward(first[a:b], interval[a:b], node_ok[a:b], node_cost[a:b])
     rows = np.arange(n)
     tot = f + end
     last = np.argmin(tot, axis=1)
@@ -235,7 +233,7 @@ def count_arcs(mp: MultiYearProblem, prune: bool = True) -> int:
     reachable periods; computed without building the model, to know its size first.
     """
     data = _data(mp, prune=prune)
-    n, n_t = data.first.shape
+    n_t = data.first.shape[1]
     kept = np.isfinite(data.interval)
     d_max = kept.shape[1] - 1
     reach = np.isfinite(data.first).copy()
@@ -300,9 +298,7 @@ def evaluate_multiyear(mp: MultiYearProblem, x: BoolArray) -> dict[str, float]:
 def _incidence(mp: MultiYearProblem) -> sparse.csr_matrix:
     pb = mp.base
     n = pb.n_components
-    return sparse.csr_matrix(
-        (np.ones(n), (pb.system_of, np.arange(n))), shape=(pb.n_systems, n)
-    )
+    return sparse.csr_matrix((np.ones(n), (pb.system_of, np.arange(n))), shape=(pb.n_systems, n))
 
 
 def _position_costs(mp: MultiYearProblem, data: _Data, x: BoolArray) -> FloatArray:
@@ -544,9 +540,9 @@ def solve_multiyear(
                 theta *= 0.5
                 stall = 0
         if it % _REPAIR_EVERY == 0:
-            x, cost = _repair(mp, data, sub.x, deadline)
-            if cost < ub:
-                ub, best_x = cost, x
+            x, c_rep = _repair(mp, data, sub.x, deadline)
+            if c_rep < ub:
+                ub, best_x = c_rep, x
         if trace is not None:
             trace.append((time.perf_counter() - t0, ub, best_lb))
         if ub - best_lb <= gap * max(abs(ub + float(np.sum(mp.offset))), 1e-9):
@@ -612,7 +608,7 @@ def _plan(
         time.perf_counter() - t0,
         cost_split={k: v for k, v in cost.items() if k != "total"},
         log=tuple(log),
-        replacements=np.stack([ii, tt], axis=1) if ii.size else np.zeros((0, 2)),
+        replacements=np.stack([ii, tt], axis=1) if ii.size else np.zeros((0, 2), np.int64),
     )
 
 
@@ -659,15 +655,15 @@ def solve_multiyear_milp(
         if np.isfinite(data.beyond[i]):
             arcs.append((i, -1, n_t, float(data.beyond[i])))
         lens = np.flatnonzero(np.isfinite(data.interval[i]))
-        for t in range(n_t):
-            if not reach[t]:
+        for s_t in range(n_t):
+            if not reach[s_t]:
                 continue
-            to = t + lens
+            to = s_t + lens
             to = to[to < n_t]
             to = to[data.node_ok[i, to]]
             reach[to] = True
             for u in to:
-                arcs.append((i, t, int(u), float(data.interval[i, u - t])))
+                arcs.append((i, s_t, int(u), float(data.interval[i, u - s_t])))
         for t in np.flatnonzero(reach & np.isfinite(data.end[i])):
             arcs.append((i, int(t), n_t, float(data.end[i, t])))
     m = pyo.ConcreteModel()
@@ -690,8 +686,9 @@ def solve_multiyear_milp(
     nodes = sorted(k for k in into if 0 <= k[1] < n_t)
     m.flow = pyo.Constraint(
         nodes,
-        rule=lambda mm, i, t: sum(mm.f[j] for j in into[(i, t)])
-        == sum(mm.f[j] for j in out_of.get((i, t), [])),
+        rule=lambda mm, i, t: (
+            sum(mm.f[j] for j in into[(i, t)]) == sum(mm.f[j] for j in out_of.get((i, t), []))
+        ),
     )
     m.link = pyo.Constraint(
         nodes, rule=lambda mm, i, t: sum(mm.f[j] for j in into[(i, t)]) <= mm.y[int(k_of[i]), t]
@@ -729,7 +726,9 @@ def solve_multiyear_milp(
     for (k, t), var in m.y.items():
         y[k, t] = (var.value or 0.0) > (1e-6 if relax else 0.5)
     node_cost = np.where(y[k_of], 0.0, np.inf)
-    paths = shortest_paths(data.first, data.interval, data.end, data.beyond, data.node_ok, node_cost)
+    paths = shortest_paths(
+        data.first, data.interval, data.end, data.beyond, data.node_ok, node_cost
+    )
     cost = evaluate_multiyear(mp, paths.x)
     status = Status.OPTIMAL if tc == TerminationCondition.optimal else Status.TIME_LIMIT
     return _plan(mp, paths.x, cost, min(lb, cost["total"]), status, "multiyear-milp", t0, log)

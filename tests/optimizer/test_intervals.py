@@ -47,8 +47,13 @@ def test_exponential_closed_forms() -> None:
 def test_cycle_cost_vanishes_at_t_star() -> None:
     d = rul.Weibull(2.5, 10_000.0)
     pol = age_replacement(d, cost_pm=CP, cost_cm=CF)
-    w = cycle_cost(d, [[pol.t_star, 0.8 * pol.t_star, 1.2 * pol.t_star]], cost_pm=CP,
-                   cost_cm=CF, cost_rate=pol.cost_rate)[0]
+    w = cycle_cost(
+        d,
+        [[pol.t_star, 0.8 * pol.t_star, 1.2 * pol.t_star]],
+        cost_pm=CP,
+        cost_cm=CF,
+        cost_rate=pol.cost_rate,
+    )[0]
     assert abs(w[0]) < 1e-6 * CP
     assert (w[1:] > 0).all()
 
@@ -104,8 +109,9 @@ def test_end_state_equals_bias_of_the_renewal_process() -> None:
         ref = CF * (1 - s) - pol.cost_rate * integral + s * bias
         assert_allclose(val, ref, atol=3e-3 * CP)
     # increasing hazard: E(u) = w(max(u, T*))
-    w = cycle_cost(d, np.maximum(u, pol.t_star)[None, :], cost_pm=CP, cost_cm=CF,
-                   cost_rate=pol.cost_rate)[0]
+    w = cycle_cost(
+        d, np.maximum(u, pol.t_star)[None, :], cost_pm=CP, cost_cm=CF, cost_rate=pol.cost_rate
+    )[0]
     assert_allclose(e, w, atol=1e-6 * CP)
 
 
@@ -136,14 +142,14 @@ def test_deterministic_life_and_minimal_repair(minimal: bool) -> None:
         # minimum at the closed-form optimum of Barlow and Hunter
         x = 1e4 * (CP / (CF * 2.0)) ** (1 / 3)
         g = (CP + CF * (x / 1e4) ** 3) / x
-        e = continuation_cost(d, [[0.5 * x, 2 * x]], cost_pm=CP, cost_cm=CF, cost_rate=g,
-                              minimal_repair=True)[0]
+        e = continuation_cost(
+            d, [[0.5 * x, 2 * x]], cost_pm=CP, cost_cm=CF, cost_rate=g, minimal_repair=True
+        )[0]
         assert_allclose(e[0], 0.0, atol=1e-6 * CP)
         assert_allclose(e[1], CP + CF * (2 * x / 1e4) ** 3 - g * 2 * x, rtol=1e-9)
     else:
         d = rul.Deterministic(8000.0)
         g = CP / 8000.0  # replace just before the known end of life
-        e = continuation_cost(d, [[1000.0, 7000.0, 8500.0]], cost_pm=CP, cost_cm=CF,
-                              cost_rate=g)[0]
+        e = continuation_cost(d, [[1000.0, 7000.0, 8500.0]], cost_pm=CP, cost_cm=CF, cost_rate=g)[0]
         assert_allclose(e[:2], 0.0, atol=1e-6 * CP)
         assert_allclose(e[2], CF - g * 8000.0)  # past the life: the failure is certain
