@@ -78,14 +78,13 @@ def multiyear_work_orders(
             opening = float(pb.opening_cost[k, t])
             share = opening / jobs
             start = pb.period_start(t)
-            reasons = [
-                f"replacement {j + 1} of {len(ts)} of position {comp.position} in the horizon"
-            ]
+            head = f"replacement {j + 1} of {len(ts)} of position {comp.position}: "
+            reasons: list[str] = []
             if j == 0:
                 rel = float(pb.penalty[i, t])
                 p_fail = float(np.asarray(fm.residual[i].cdf(t * per)))
                 reasons.append(
-                    f"installed part (age {comp.age_h:,.0f} h now): replacing it on"
+                    head + f"installed part (age {comp.age_h:,.0f} h now): replacing it on"
                     f" {start:%Y-%m-%d} costs {money(rel, cur)} more than at its own best"
                     f" date; P(fail before) {pct(p_fail)}"
                 )
@@ -101,7 +100,7 @@ def multiyear_work_orders(
                     else "a new part alone would run to failure"
                 )
                 reasons.append(
-                    f"{d * weeks:.0f} weeks ({hours:,.0f} h) after the previous replacement"
+                    head + f"{d * weeks:.0f} weeks ({hours:,.0f} h) after the previous replacement"
                     f" ({opt_txt}): expected cost of the interval relative to the long-run"
                     f" rate {money(rel, cur)}; P(fail before) {pct(p_fail)}"
                 )
