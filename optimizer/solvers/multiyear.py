@@ -444,7 +444,7 @@ def solve_multiyear(
     *,
     time_limit_s: float | None = None,
     gap: float = 1e-4,
-    max_iter: int = 300,
+    max_iter: int | None = None,
     trace: list[tuple[float, float, float]] | None = None,
 ) -> Plan:
     """Plan repeated replacements: Lagrangian bound + best-response repair.
@@ -457,8 +457,9 @@ def solve_multiyear(
         Wall-clock limit, seconds (``None``: ``max_iter`` subgradient iterations).
     gap : float
         Stop when ``(plan - bound) / |plan| <= gap``.
-    max_iter : int
-        Largest number of subgradient iterations.
+    max_iter : int or None
+        Largest number of subgradient iterations (``None``: until the time limit, or
+        300 without one).
     trace : list, optional
         Appended ``(seconds, plan cost, bound)`` after every iteration (relative costs,
         without ``sum(mp.offset)``), for benchmarks.
@@ -474,6 +475,8 @@ def solve_multiyear(
     """
     t0 = time.perf_counter()
     deadline = t0 + (time_limit_s if time_limit_s is not None else np.inf)
+    if max_iter is None:
+        max_iter = 300 if time_limit_s is None else 10**9
     pb = mp.base
     n, n_t = pb.n_components, pb.n_periods
     data = _data(mp)
