@@ -439,6 +439,32 @@ def _repair(
     return x, float(_system_costs(mp, data, x).sum())
 
 
+def _why_no_path(mp: MultiYearProblem, data: _Data, i: int) -> str:
+    """Plain-language reason why position ``i`` has no feasible replacement path."""
+    pb = mp.base
+    name = pb.component_ids[i]
+    lim_h = float(mp.limit_h[i])
+    lim_p = int(np.floor(lim_h / float(mp.period_op_h[i]) + 1e-9)) if np.isfinite(lim_h) else 0
+    first = np.flatnonzero(np.isfinite(data.first[i]))
+    if not np.isfinite(data.beyond[i]) and first.size == 0:
+        return (
+            f"{name}: its installed part must be replaced in the horizon (life limit or risk"
+            " cap) but no period before its limit is allowed (windows, frozen horizon, pins)"
+        )
+    closed = ~mp.node_ok[i]
+    run = longest = 0
+    for c in closed:
+        run = run + 1 if c else 0
+        longest = max(longest, run)
+    if np.isfinite(lim_h):
+        return (
+            f"{name}: a new part may run at most {lim_h:,.0f} h ({lim_p} periods) but its"
+            f" system may not open for {longest} consecutive periods (windows, pins): no"
+            " replacement plan respects the life limit over the horizon"
+        )
+    return f"{name}: no replacement plan respects its windows and pins over the horizon"
+
+
 def solve_multiyear(
     mp: MultiYearProblem,
     *,
@@ -490,11 +516,7 @@ def solve_multiyear(
     )
     bad = np.flatnonzero(~np.isfinite(free.cost))
     if bad.size:
-        diag = tuple(
-            f"{pb.component_ids[i]}: no replacement plan respects its life limit / risk cap,"
-            " windows and pins over the horizon"
-            for i in bad[:20]
-        )
+        diag = tuple(_why_no_path(mp, data, int(i)) for i in bad[:20])
         return Plan(
             np.full(n, BEYOND),
             float("inf"),

@@ -251,3 +251,40 @@ def test_no_feasible_path_is_diagnosed() -> None:
     assert plan.status is Status.INFEASIBLE
     assert "C0" in plan.diagnosis[0]
     assert (plan.period == BEYOND).all()
+
+
+def test_life_limit_against_closed_windows_is_diagnosed() -> None:
+    mp = make_instance(2, 1, 20, seed=4, limit_share=0.0)
+    open_ok = np.ones((1, 20), dtype=bool)
+    open_ok[0, 3:15] = False  # the system may not open for 12 weeks
+    beyond = np.array(mp.base.penalty_beyond)
+    beyond[0] = np.inf  # its installed part must be replaced in the horizon
+    allowed = np.array(mp.base.allowed)
+    allowed[0, 3:] = False  # the installed part reaches its limit in period 3
+    base = mp.base.__class__(
+        **{
+            **mp.base.__dict__,
+            "open_allowed": open_ok,
+            "penalty_beyond": beyond,
+            "allowed": allowed,
+        }
+    )
+    limit = np.array([4000.0, np.inf])  # 4 periods of 1,000 h
+    w = np.array(mp.interval_cost)
+    w[0, 5:] = np.inf
+    end = np.array(mp.end_cost)
+    end[0, :16] = np.inf
+    mp2 = MultiYearProblem(
+        base=base,
+        interval_cost=w,
+        end_cost=end,
+        node_ok=np.broadcast_to(open_ok, (2, 20)),
+        limit_h=limit,
+        period_op_h=mp.period_op_h,
+        t_star_h=mp.t_star_h,
+    )
+    plan = solve_multiyear(mp2)
+    assert plan.status is Status.INFEASIBLE
+    assert len(plan.diagnosis) == 1
+    assert "C0" in plan.diagnosis[0] and "4 periods" in plan.diagnosis[0]
+    assert "12 consecutive periods" in plan.diagnosis[0]
