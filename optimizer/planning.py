@@ -34,8 +34,13 @@ class PlanResult:
         """One row per shutdown (system opening): date, jobs, opening cost."""
         pb = self.built.problem
         rows: dict[str, dict[str, Any]] = {}
+        rel: dict[tuple[str, str], float] = {}
         if self.plan.replacements is not None:  # multi-year plan: every occurrence
             pairs = [(int(i), int(t)) for i, t in self.plan.replacements]
+            rel = {
+                (w.component_id, w.group_id): float(w.extra.get("relative_cost", 0.0))
+                for w in self.orders
+            }
         else:
             pairs = [
                 (int(i), int(self.plan.period[i])) for i in np.flatnonzero(self.plan.period >= 0)
@@ -55,7 +60,10 @@ class PlanResult:
                 },
             )
             row["components"].append(pb.component_ids[i])
-            row["penalty_cost"] += float(pb.penalty[i, t])
+            if self.plan.replacements is not None:  # the occurrence's own interval cost
+                row["penalty_cost"] += rel.get((pb.component_ids[i], gid), 0.0)
+            else:
+                row["penalty_cost"] += float(pb.penalty[i, t])
         return sorted(rows.values(), key=lambda r: (r["start"], r["group_id"]))
 
     def purchase_orders(self) -> list[dict[str, Any]]:

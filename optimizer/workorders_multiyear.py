@@ -145,7 +145,7 @@ def multiyear_work_orders(
                     reasons=tuple(reasons),
                     target_date=None,
                     pinned=bool(j == 0 and pb.pinned_period[i] >= 0),
-                    extra={"occurrence": j + 1, "occurrences": len(ts)},
+                    extra={"occurrence": j + 1, "occurrences": len(ts), "relative_cost": rel},
                 )
             )
     orders.sort(key=lambda w: (w.scheduled_start, w.group_id, w.component_id))
