@@ -288,3 +288,30 @@ def test_life_limit_against_closed_windows_is_diagnosed() -> None:
     assert len(plan.diagnosis) == 1
     assert "C0" in plan.diagnosis[0] and "4 periods" in plan.diagnosis[0]
     assert "12 consecutive periods" in plan.diagnosis[0]
+
+
+def test_per_hour_cost_tends_to_the_long_run_rate() -> None:
+    # Free openings, one position: lengthening the horizon adds, per period, exactly the
+    # best per-period interval cost on the period grid, min_d w(d) / d (>= 0, 0 when T*
+    # is a whole number of periods), so the expected cost per hour tends to
+    # g* + min_d w(d Delta) / (d Delta) and to g* as the periods shrink.
+    step = 500.0
+    rel = []
+    for n_t in (60, 240, 480):
+        mp = make_instance(1, 1, n_t, seed=8, step_h=step, opening=(0.0, 0.0), limit_share=0)
+        rel.append(solve_multiyear(mp, max_iter=3).objective)
+    w = np.asarray(mp.interval_cost[0])
+    d = np.arange(1, w.size)
+    per_period = float(np.min(w[1:] / d))
+    assert_allclose((rel[1] - rel[0]) / 180, per_period, rtol=1e-6)
+    assert_allclose((rel[2] - rel[1]) / 240, per_period, rtol=1e-6)
+    g = age_replacement(rul.Weibull(*_weibull_of(8)), cost_pm=CP, cost_cm=CF).cost_rate
+    assert per_period < 0.05 * g * step  # within 5% of g* on this 500 h grid
+
+
+def _weibull_of(seed: int) -> tuple[float, float]:
+    """The (shape, scale) that make_instance draws for its first position."""
+    rng = np.random.default_rng(seed)
+    shape = rng.uniform(1.8, 3.5, 1)[0]
+    scale = rng.uniform(4.0, 9.0, 1)[0] * 500.0
+    return float(shape), float(scale)
