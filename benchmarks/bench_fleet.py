@@ -10,10 +10,20 @@ sites, so stock binds and couples the sites).  Cases:
 * ``fleet1k``: 1,000 components / 50 systems / 365 days, target <= 1% gap in <= 10 s;
 * ``fleet10k``: 10,000 components / 500 systems / 365 days, target <= 1% gap in
   <= 60 s and peak memory <= 4 GiB;
-* ``multiyear``: 2,000 components / 100 systems over 5 years in weekly periods, with a
-  hard life limit (``max_age_h``) on a fifth of the components.
+* ``multiyear``: 2,000 positions / 100 systems over 5 years in weekly periods (260),
+  every replacement of every position planned (``plan.repeated_replacements``), with a
+  hard life limit (``max_age_h``) on a fifth of the positions; crews loose and no
+  spare-part stock (this mode couples positions through shared openings only).
+  ``multiyear20`` / ``multiyear40`` / ``multiyear100`` / ``multiyear200`` /
+  ``multiyear400``: the same generator with 20 / 40 / 100 / 200 / 400 positions (1 / 2 /
+  5 / 10 / 20 systems), to find where the monolithic model can still be built.
+  Opportune: :func:`optimizer.solvers.multiyear.solve_multiyear` (Lagrangian bound +
+  repair); reference: the monolithic Pyomo arc-flow model solved by HiGHS
+  (:func:`~optimizer.solvers.multiyear.solve_multiyear_milp`, same arcs), refused above
+  ``--max-arcs`` arcs (the arc count, build time and memory per arc are reported so the
+  size where it fails is known).
 
-Opportune: ``solve_lagrange`` (``solve(method="lagrange")``).
+Opportune (fleet cases): ``solve_lagrange`` (what ``solve(method="auto")`` picks at this size).
 Reference, same instance, same run: the monolithic Pyomo MILP (plain crew rows) solved
 by HiGHS, with the same time limit and with a longer one.  Peak memory is the process's
 maximum resident set size (``resource.getrusage``), measured in a fresh subprocess per
@@ -36,13 +46,121 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 CASES = {
     "fleet1k": {"n": 1000, "k": 50, "days": 365, "period": 1.0, "limit": 10.0, "life": False},
     "fleet10k": {"n": 10000, "k": 500, "days": 365, "period": 1.0, "limit": 60.0, "life": False},
     "multiyear": {"n": 2000, "k": 100, "days": 5 * 364, "period": 7.0, "limit": 60.0, "life": True},
+    "multiyear20": {"n": 20, "k": 1, "days": 5 * 364, "period": 7.0, "limit": 60.0, "life": True},
+    "multiyear40": {"n": 40, "k": 2, "days": 5 * 364, "period": 7.0, "limit": 60.0, "life": True},
+    "multiyear100": {"n": 100, "k": 5, "days": 5 * 364, "period": 7.0, "limit": 60.0, "life": True},
+    "multiyear200": {
+        "n": 200,
+        "k": 10,
+        "days": 5 * 364,
+        "period": 7.0,
+        "limit": 60.0,
+        "life": True,
+    },
+    "multiyear400": {
+        "n": 400,
+        "k": 20,
+        "days": 5 * 364,
+        "period": 7.0,
+        "limit": 60.0,
+        "life": True,
+    },
 }
+MAX_ARCS = 3_000_000  # monolithic multi-year model: refuse to build above this many arcs
+
+
+def build_multiyear_case(case: str, seed: int = 1):  # type: ignore[no-untyped-def]
+    """The multi-year instance: fleetgen scenario, life limits, repeated replacements."""
+    from fleetgen import make_scenario
+
+    from optimizer.intervals import build_multiyear
+    from optimizer.loading import parse_scenario
+
+    c = CASES[case]
+    doc = make_scenario(
+        c["n"],
+        c["k"],
+        seed=seed,
+        crews="loose",
+        horizon_days=c["days"],
+        period_days=c["period"],
+        stock="none",
+    )
+    for site in doc["fleet"]["sites"]:
+        for system in site["systems"]:
+            for j, comp in enumerate(system["components"]):
+                if j % 5 == 0:  # a hard life limit on every fifth position
+                    comp["max_age_h"] = round(comp["age_h"] * 1.3 + 2000.0, 1)
+    doc["plan"] = {"repeated_replacements": True}
+    return build_multiyear(parse_scenario(doc))[1]
+
+
+def run_multiyear(case: str, solver: str, limit: float, max_arcs: int) -> dict[str, object]:
+    """One multi-year run: the decomposition or the monolithic model (fresh process)."""
+    from optimizer.solvers.multiyear import (
+        count_arcs,
+        evaluate_multiyear,
+        solve_multiyear,
+        solve_multiyear_milp,
+    )
+
+    t0 = time.perf_counter()
+    c0 = time.process_time()
+    mp = build_multiyear_case(case)
+    t_build = time.perf_counter() - t0
+    arcs = count_arcs(mp)
+    out: dict[str, object] = {
+        "case": case,
+        "solver": solver,
+        "n": mp.n_components,
+        "periods": mp.n_periods,
+        "life_limited": int(np.isfinite(mp.limit_h).sum()),
+        "arcs": arcs,
+        "build_s": round(t_build, 2),
+    }
+    t1 = time.perf_counter()
+    c1 = time.process_time()
+    trace: list[tuple[float, float, float]] = []
+    if solver == "multiyear":
+        plan = solve_multiyear(mp, time_limit_s=limit, trace=trace)
+    elif arcs > max_arcs:
+        out.update(status="not built", note=f"{arcs:,} arcs > --max-arcs {max_arcs:,}")
+        return out
+    else:
+        plan = solve_multiyear_milp(mp, time_limit_s=limit)
+    wall = time.perf_counter() - t1
+    x = np.zeros((mp.n_components, mp.n_periods), dtype=bool)
+    if plan.replacements is not None and len(plan.replacements):
+        x[plan.replacements[:, 0], plan.replacements[:, 1]] = True
+    obj = evaluate_multiyear(mp, x)["total"] if plan.feasible else float("inf")
+    base = float(np.sum(mp.offset))
+    out.update(
+        wall_s=round(wall, 2),
+        cpu_s=round(time.process_time() - c1, 2),
+        total_cpu_s=round(time.process_time() - c0, 2),
+        status=str(plan.status),
+        objective=round(obj, 2),
+        bound=round(plan.lower_bound, 2),
+        gap=plan.gap,
+        controllable=round(obj - base, 2),
+        replacements=int(x.sum()),
+        peak_rss_mib=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        log=list(plan.log),
+        # (seconds, plan, bound) after each subgradient iteration, thinned to ~40 points
+        trace=[
+            (round(a, 2), round(b + base, 2), round(c + base, 2))
+            for a, b, c in trace[:: max(1, len(trace) // 40)] + trace[-1:]
+        ],
+    )
+    return out
 
 
 def build(case: str, seed: int = 1, stock: str = "ample"):  # type: ignore[no-untyped-def]
@@ -80,8 +198,15 @@ def _cpu() -> float:
 
 
 def run_one(
-    case: str, solver: str, limit: float, stock: str = "ample", workers: int = 1
+    case: str,
+    solver: str,
+    limit: float,
+    stock: str = "ample",
+    workers: int = 1,
+    max_arcs: int = MAX_ARCS,
 ) -> dict[str, object]:
+    if case.startswith("multiyear"):
+        return run_multiyear(case, "multiyear" if solver == "lagrange" else solver, limit, max_arcs)
     t0 = time.perf_counter()
     pb = build(case, stock=stock)
     t_build = time.perf_counter() - t0
@@ -157,6 +282,7 @@ def main() -> None:
         default=6.0,
         help="second monolithic run with this multiple of the time limit",
     )
+    ap.add_argument("--max-arcs", type=int, default=MAX_ARCS, help="multi-year monolithic cap")
     ap.add_argument(
         "--one",
         nargs=5,
@@ -166,7 +292,8 @@ def main() -> None:
     args = ap.parse_args()
     if args.one:
         a = args.one
-        print(json.dumps(run_one(a[0], a[1], float(a[2]), a[3], int(a[4]))))
+        res = run_one(a[0], a[1], float(a[2]), a[3], int(a[4]), args.max_arcs)
+        print(json.dumps(res, default=float))
         return
     for case in args.cases.split(","):
         limit = args.limit or CASES[case]["limit"]
@@ -184,6 +311,8 @@ def main() -> None:
                     str(lim),
                     args.stock,
                     str(args.workers),
+                    "--max-arcs",
+                    str(args.max_arcs),
                 ],
                 capture_output=True,
                 text=True,

@@ -57,6 +57,11 @@ class Plan:
         Plain-language reasons for infeasibility (empty when feasible).
     log : tuple of str
         Notes from the solver (what ``auto`` picked and why, timings).
+    replacements : ndarray of int, shape (m, 2), or None
+        Every planned replacement as rows ``(component, period)`` sorted by component
+        then period, when the plan holds repeated replacements of the same position
+        (multi-year plans, :mod:`optimizer.solvers.multiyear`); ``period`` then holds
+        each component's first one.  ``None`` for next-replacement plans.
     """
 
     period: IntArray
@@ -68,11 +73,16 @@ class Plan:
     cost_split: dict[str, float] = field(default_factory=dict)
     diagnosis: tuple[str, ...] = ()
     log: tuple[str, ...] = ()
+    replacements: IntArray | None = None
 
     def __post_init__(self) -> None:
         p = np.array(self.period, dtype=np.int64, copy=True)
         p.setflags(write=False)
         object.__setattr__(self, "period", p)
+        if self.replacements is not None:
+            r = np.array(self.replacements, dtype=np.int64, copy=True).reshape(-1, 2)
+            r.setflags(write=False)
+            object.__setattr__(self, "replacements", r)
 
     @property
     def gap(self) -> float:

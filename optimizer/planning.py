@@ -34,8 +34,19 @@ class PlanResult:
         """One row per shutdown (system opening): date, jobs, opening cost."""
         pb = self.built.problem
         rows: dict[str, dict[str, Any]] = {}
-        for i in np.flatnonzero(self.plan.period >= 0):
-            k, t = int(pb.system_of[i]), int(self.plan.period[i])
+        rel: dict[tuple[str, str], float] = {}
+        if self.plan.replacements is not None:  # multi-year plan: every occurrence
+            pairs = [(int(i), int(t)) for i, t in self.plan.replacements]
+            rel = {
+                (w.component_id, w.group_id): float(w.extra.get("relative_cost", 0.0))
+                for w in self.orders
+            }
+        else:
+            pairs = [
+                (int(i), int(self.plan.period[i])) for i in np.flatnonzero(self.plan.period >= 0)
+            ]
+        for i, t in pairs:
+            k = int(pb.system_of[i])
             gid = group_id(pb, k, t)
             row = rows.setdefault(
                 gid,
@@ -49,7 +60,10 @@ class PlanResult:
                 },
             )
             row["components"].append(pb.component_ids[i])
-            row["penalty_cost"] += float(pb.penalty[i, t])
+            if self.plan.replacements is not None:  # the occurrence's own interval cost
+                row["penalty_cost"] += rel.get((pb.component_ids[i], gid), 0.0)
+            else:
+                row["penalty_cost"] += float(pb.penalty[i, t])
         return sorted(rows.values(), key=lambda r: (r["start"], r["group_id"]))
 
     def purchase_orders(self) -> list[dict[str, Any]]:
@@ -58,7 +72,7 @@ class PlanResult:
         from optimizer.purchasing import purchase_orders_table, purchase_plan
 
         pb = self.built.problem
-        if not pb.has_parts or not self.plan.feasible:
+        if not pb.has_parts or not self.plan.feasible or self.plan.replacements is not None:
             return []
         return purchase_orders_table(pb, purchase_plan(pb, self.plan.period))
 
@@ -117,6 +131,8 @@ def plan_scenario(
     """
     say = progress or (lambda _msg: None)
     settings = scn.plan
+    if settings.repeated_replacements:
+        return _plan_multiyear(scn, method, time_limit_s, gap, say)
     t0 = time.perf_counter()
     say("building penalty curves and the planning problem")
     built = build_problem(scn)
@@ -135,6 +151,54 @@ def plan_scenario(
         orders, deferred = work_orders(built, plan)
     else:
         orders, deferred = [], []
+    t3 = time.perf_counter()
+    return PlanResult(
+        built,
+        plan,
+        tuple(orders),
+        tuple(deferred),
+        {"build": t1 - t0, "solve": t2 - t1, "work_orders": t3 - t2, "total": t3 - t0},
+    )
+
+
+def _plan_multiyear(
+    scn: Scenario,
+    method: str | None,
+    time_limit_s: float | None,
+    gap: float | None,
+    say: Callable[[str], None],
+) -> PlanResult:
+    """``plan_scenario`` with ``plan.repeated_replacements``: every replacement planned.
+
+    ``auto`` runs the Lagrangian decomposition (:func:`~optimizer.solvers.multiyear.
+    solve_multiyear`), ``milp`` the monolithic Pyomo/HiGHS arc-flow model (small plans);
+    other methods plan only the next replacement and are refused.
+    """
+    from optimizer.intervals import build_multiyear
+    from optimizer.solvers.multiyear import solve_multiyear, solve_multiyear_milp
+    from optimizer.workorders_multiyear import multiyear_work_orders
+
+    settings = scn.plan
+    how = method or settings.method
+    if how not in ("auto", "milp"):
+        raise ValueError(
+            f"method: '{how}' plans only the next replacement; with"
+            " plan.repeated_replacements use 'auto' or 'milp'"
+        )
+    limit = time_limit_s if time_limit_s is not None else settings.time_limit_s
+    tol = gap if gap is not None else settings.gap
+    t0 = time.perf_counter()
+    say("building interval costs and the multi-year problem")
+    built, mp = build_multiyear(scn)
+    t1 = time.perf_counter()
+    say(f"solving ({how}, repeated replacements)")
+    if how == "milp":
+        plan = solve_multiyear_milp(mp, time_limit_s=limit, gap=tol)
+    else:
+        plan = solve_multiyear(mp, time_limit_s=limit, gap=tol)
+    t2 = time.perf_counter()
+    say("writing work orders")
+    orders, deferred = multiyear_work_orders(built, mp, plan) if plan.feasible else ([], [])
     t3 = time.perf_counter()
     return PlanResult(
         built,

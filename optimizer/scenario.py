@@ -656,6 +656,19 @@ class PlanSettings(Model):
         default=None, description="Work starting before this instant is not moved."
     )
     open_work_orders: list[OpenWorkOrder] = Field(default_factory=list)
+    repeated_replacements: bool = Field(
+        default=False,
+        description=(
+            "Plan every replacement of each position over the horizon, not only the next"
+            " one (multi-year plans): intervals between replacements are priced by the"
+            " component's cost functions relative to its long-run rate, every interval"
+            " respects max_age_h and max_p_fail, and the part left at the horizon end is"
+            " priced by its relative value. Off: only the next replacement is planned."
+            " Methods: auto (Lagrangian decomposition with a proven bound) or milp"
+            " (monolithic arc-flow model, small plans). Spare-part stock and crew hours"
+            " are not modelled in this mode."
+        ),
+    )
 
 
 StrategyName = Literal[
@@ -924,6 +937,17 @@ def reference_problems(scn: Scenario) -> list[tuple[tuple[str | int, ...], str]]
                     out.append(((*loc_c, "installed_on"), "is after the plan start"))
                 life = _field(scn, comp, "life")
                 max_age = _field(scn, comp, "max_age_h")
+                period_op_h = scn.calendar.period_days * system.operating_h_per_day
+                if scn.plan.repeated_replacements and max_age is not None and max_age < period_op_h:
+                    out.append(
+                        (
+                            (*loc_c, "max_age_h"),
+                            f"life limit {max_age:g} h is shorter than one planning period"
+                            f" ({period_op_h:g} operating hours): with"
+                            " plan.repeated_replacements a new part must last at least one"
+                            " period; shorten calendar.period_days",
+                        )
+                    )
                 if max_age is not None and life is not None and comp.age_h is not None:
                     if comp.age_h > max_age:
                         out.append(
