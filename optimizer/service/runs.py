@@ -25,6 +25,7 @@ References
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
 import os
@@ -282,7 +283,9 @@ def cancel(store: Store, tenant_id: int, run_id: str, kind: str) -> Run:
     """Cancel a queued or running run (no change when it already ended).
 
     A running run is marked ``cancelled`` at once; the worker that runs it notices
-    within a second and kills the solver process.  Any result already stored stays.
+    within a second, kills the solver process and stores the newest incumbent it
+    received (:func:`keep_incumbent`).  Any result already stored stays, with
+    ``plan_status`` ``cancelled``.
 
     Raises
     ------
@@ -301,7 +304,14 @@ def cancel(store: Store, tenant_id: int, run_id: str, kind: str) -> Run:
             res = s.execute(
                 update(Run)
                 .where(Run.id == run_id, Run.status == was)
-                .values(status="cancelled", finished_at=now, updated_at=now, lease_expires_at=None)
+                .values(
+                    status="cancelled",
+                    finished_at=now,
+                    updated_at=now,
+                    lease_expires_at=None,
+                    # an incumbent already stored is now the plan of a stopped solve
+                    plan_status=case((Run.plan_status.is_(None), None), else_="cancelled"),
+                )
             )
             if getattr(res, "rowcount", 0):
                 _event(s, run_id, "cancelled", now, {"requested_while": was})
@@ -455,7 +465,8 @@ def finish(store: Store, run_id: str, worker_id: str, outcome: Outcome) -> bool:
     """Record a run's outcome; False if the run was cancelled or taken over meanwhile.
 
     A plan that arrives after the run was cancelled is still attached to it (the
-    status stays ``cancelled``), so cancelling never throws a finished plan away.
+    status stays ``cancelled``; it replaces the incumbent stored while solving, which
+    it is never worse than), so cancelling never throws a finished plan away.
     """
     now = utcnow()
     result_json = None if outcome.result is None else dumps(outcome.result)
@@ -507,13 +518,54 @@ def finish(store: Store, run_id: str, worker_id: str, outcome: Outcome) -> bool:
                     Run.id == run_id,
                     Run.worker_id == worker_id,
                     Run.status == "cancelled",
-                    Run.result_json.is_(None),
                 )
                 .values(**values)
             )
             if getattr(late, "rowcount", 0):
                 _event(s, run_id, "cancelled", now, {"note": "plan stored after cancellation"})
         return False
+
+
+def progress(store: Store, run_id: str, worker_id: str, best: Outcome) -> bool:
+    """Store a running run's best plan so far (an incumbent); False if the run is no
+    longer this worker's running run (then nothing is written)."""
+    values = _plan_values(best)
+    with store.write() as s, s.begin():
+        res = s.execute(
+            update(Run)
+            .where(Run.id == run_id, Run.worker_id == worker_id, Run.status == "running")
+            .values(updated_at=utcnow(), **values)
+        )
+        return bool(getattr(res, "rowcount", 0))
+
+
+def keep_incumbent(store: Store, run_id: str, worker_id: str, best: Outcome) -> bool:
+    """Attach the newest incumbent to a run cancelled while its solver was working.
+
+    The plan is stored with ``plan_status`` ``cancelled`` (the solve was stopped on
+    request: the plan is the best found, its gap what the bound proved by then).
+    Only when the run is ``cancelled`` and was this worker's; False otherwise.
+    """
+    result = dict(best.result or {})
+    result["status"] = "cancelled"
+    values = _plan_values(dataclasses.replace(best, result=result, plan_status="cancelled"))
+    with store.write() as s, s.begin():
+        res = s.execute(
+            update(Run)
+            .where(Run.id == run_id, Run.worker_id == worker_id, Run.status == "cancelled")
+            .values(updated_at=utcnow(), **values)
+        )
+        return bool(getattr(res, "rowcount", 0))
+
+
+def _plan_values(outcome: Outcome) -> dict[str, Any]:
+    return {
+        "result_json": None if outcome.result is None else dumps(outcome.result),
+        "plan_status": outcome.plan_status,
+        "objective": outcome.objective,
+        "lower_bound": outcome.lower_bound,
+        "gap": outcome.gap,
+    }
 
 
 def release(

@@ -79,6 +79,7 @@ from optimizer.problem import (
     PlanningProblem,
 )
 from optimizer.solvers.checks import check_inputs
+from optimizer.solvers.incumbent import IncumbentCallback, IncumbentFeed
 
 __all__ = [
     "DirectModel",
@@ -942,8 +943,13 @@ def _run_highs(
     gap: float,
     warm_col: FloatArray | None,
     relax: bool,
+    on_solution: Callable[[FloatArray, float], None] | None = None,
 ) -> _HighsResult:
-    """Pass ``model`` to highspy in one call, solve, read solution and bound."""
+    """Pass ``model`` to highspy in one call, solve, read solution and bound.
+
+    ``on_solution(col_value, dual_bound)`` is called from HiGHS's improving-solution
+    callback with each new incumbent (MIP only).
+    """
     h = _highs()
     if time_limit_s is not None:
         h.setOptionValue("time_limit", float(time_limit_s))
@@ -978,8 +984,25 @@ def _run_highs(
         sol.col_value = warm_col
         sol.value_valid = True
         h.setSolution(sol)
+    raised: list[BaseException] = []
+    if on_solution is not None and not relax:
+
+        def improving(event: Any) -> None:
+            # An exception must not unwind through HiGHS's C++ frames: keep it, re-raise.
+            if raised:
+                return
+            try:
+                out = event.data_out
+                on_solution(np.array(out.mip_solution, dtype=np.float64), out.mip_dual_bound)
+            except BaseException as exc:
+                raised.append(exc)
+                event.interrupt()
+
+        h.cbMipImprovingSolution.subscribe(improving)
     t0 = time.perf_counter()
     h.run()
+    if raised:
+        raise raised[0]
     solve_s = time.perf_counter() - t0
     status = h.getModelStatus()
     info = h.getInfo()
@@ -1040,6 +1063,7 @@ def solve_milp_direct(
     gap: float = 1e-6,
     warm_start: np.ndarray | None = None,
     strengthen: bool = True,
+    on_incumbent: IncumbentCallback | None = None,
 ) -> Plan:
     """Solve the grouping MILP with HiGHS on a numpy-built sparse model.
 
@@ -1057,7 +1081,31 @@ def solve_milp_direct(
     warm_col = model.columns_from_period(ws) if ws is not None else None
     if warm_col is not None and ws is not None and model.parts_cols is not None:
         warm_col[model.parts_cols[0] :] = _stock_columns(problem, model, ws)
-    res = _run_highs(model, time_limit_s=time_limit_s, gap=gap, warm_col=warm_col, relax=False)
+    feed = IncumbentFeed(on_incumbent)
+
+    def improving(col: FloatArray, bound: float) -> None:
+        period = model.period_from_columns(col, problem.n_components)
+        if not violations(problem, period):
+            feed.offer(
+                plan_from_period(
+                    problem,
+                    period,
+                    status=Status.FEASIBLE,
+                    lower_bound=bound if np.isfinite(bound) else -np.inf,
+                    method="milp",
+                    runtime_s=time.perf_counter() - t0,
+                    log=("incumbent",),
+                )
+            )
+
+    res = _run_highs(
+        model,
+        time_limit_s=time_limit_s,
+        gap=gap,
+        warm_col=warm_col,
+        relax=False,
+        on_solution=improving if feed.active else None,
+    )
     fam = ", ".join(f"{k} {v}" for k, v in model.n_rows_by_family.items())
     log = (
         f"backend=direct (numpy CSR -> highspy), build {build_s:.3f} s, solve {res.solve_s:.3f} s",
@@ -1432,6 +1480,7 @@ def solve_milp(
     warm_start: np.ndarray | None = None,
     backend: Backend = "direct",
     strengthen: bool = True,
+    on_incumbent: IncumbentCallback | None = None,
 ) -> Plan:
     """Solve the grouped maintenance MILP with HiGHS.
 
@@ -1451,6 +1500,9 @@ def solve_milp(
         (Pyomo model -> APPSI HiGHS).  Same model, same optimum.
     strengthen : bool
         Add the crew/opening strengthening rows (tighter LP bound).
+    on_incumbent : callable or None
+        Called with each improved feasible plan HiGHS finds (status ``feasible``, its
+        exact objective and the bound at that moment); ``backend="direct"`` only.
 
     Returns
     -------
@@ -1472,6 +1524,7 @@ def solve_milp(
             gap=gap,
             warm_start=warm_start,
             strengthen=strengthen,
+            on_incumbent=on_incumbent,
         )
     if backend == "pyomo":
         return solve_milp_pyomo(
