@@ -130,7 +130,8 @@ class IncumbentPublisher:
 
     The solver's callback only keeps a reference to the newest plan (it holds up the
     search while it runs); this thread turns the newest one into work orders and sends
-    it, at most once per ``interval_s``; plans superseded in between are skipped.  The
+    it, at most once per ``interval_s`` and not in the first ``interval_s`` (a quick
+    run sends nothing but its outcome); plans superseded in between are skipped.  The
     solvers release the GIL while they search, so the conversion runs alongside.
 
     Parameters
@@ -176,6 +177,9 @@ class IncumbentPublisher:
         self._thread.join()
 
     def _loop(self) -> None:
+        # Nothing before interval_s: a quick run's final outcome follows anyway, and a
+        # plan published just before it would only cost a conversion and a write.
+        self._stop.wait(self._interval_s)
         while not self._stop.is_set():
             self._wake.wait()
             with self._lock:
