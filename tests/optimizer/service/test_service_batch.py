@@ -44,7 +44,7 @@ def _subs(cfg: ServiceSettings, conveyor: dict[str, Any]) -> list[Submission]:
 def _answer(res: tuple[dict[str, Any], bool] | ProblemError) -> tuple[Any, ...]:
     if isinstance(res, ProblemError):
         return ("problem", res.status, res.headers.get("Retry-After") if res.headers else None)
-    body, replayed = res
+    _body, replayed = res
     return ("replay" if replayed else "new",)
 
 
