@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, case, func, insert, select, update
+from sqlalchemy import Select, Table, case, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, undefer
 
@@ -716,12 +716,18 @@ def finish(store: Store, run_id: str, worker_id: str, outcome: Outcome) -> bool:
 
 def progress(store: Store, run_id: str, worker_id: str, best: Outcome) -> bool:
     """Store a running run's best plan so far (an incumbent); False if the run is no
-    longer this worker's running run (then nothing is written)."""
+    longer this worker's running run, or already holds a plan at least as good (an
+    earlier attempt's), and nothing was written."""
     values = _plan_values(best)
+    better = (
+        Run.objective.is_(None)
+        if best.objective is None
+        else or_(Run.objective.is_(None), Run.objective > best.objective)
+    )
     with store.write() as s, s.begin():
         res = s.execute(
             update(Run)
-            .where(Run.id == run_id, Run.worker_id == worker_id, Run.status == "running")
+            .where(Run.id == run_id, Run.worker_id == worker_id, Run.status == "running", better)
             .values(updated_at=utcnow(), **values)
         )
         return bool(getattr(res, "rowcount", 0))
@@ -732,15 +738,24 @@ def keep_incumbent(store: Store, run_id: str, worker_id: str, best: Outcome) -> 
 
     The plan is stored with ``plan_status`` ``cancelled`` (the solve was stopped on
     request: the plan is the best found, its gap what the bound proved by then).
-    Only when the run is ``cancelled`` and was this worker's; False otherwise.
+    Only when the run is ``cancelled``, was this worker's and holds no better plan
+    (an earlier attempt's); False otherwise.
     """
     result = dict(best.result or {})
     result["status"] = "cancelled"
     values = _plan_values(dataclasses.replace(best, result=result, plan_status="cancelled"))
+    # the same plan as stored (rewritten with its new status), or a better one
+    not_worse = (
+        Run.objective.is_(None)
+        if best.objective is None
+        else or_(Run.objective.is_(None), Run.objective >= best.objective)
+    )
     with store.write() as s, s.begin():
         res = s.execute(
             update(Run)
-            .where(Run.id == run_id, Run.worker_id == worker_id, Run.status == "cancelled")
+            .where(
+                Run.id == run_id, Run.worker_id == worker_id, Run.status == "cancelled", not_worse
+            )
             .values(updated_at=utcnow(), **values)
         )
         return bool(getattr(res, "rowcount", 0))
