@@ -168,18 +168,32 @@ class _Worker:
         outcome: Outcome | None = None
         best: Outcome | None = None  # newest incumbent received
         abandoned = False
+
+        def receive(timeout_s: float) -> bool:
+            """Read one message if one comes within the timeout; False if none came."""
+            nonlocal payload, best
+            if not recv.poll(timeout_s):
+                return False
+            try:
+                message = recv.recv_bytes()
+            except EOFError:
+                payload = b""
+                return True
+            if message[:1] == PROGRESS:
+                best = _outcome_from(message[1:])
+                self._store_progress(claimed.id, best)
+            else:
+                payload = message[1:]
+            return True
+
         while True:
-            if payload is None and recv.poll(0.05):
-                try:
-                    message = recv.recv_bytes()
-                except EOFError:
-                    payload = b""
-                else:
-                    if message[:1] == PROGRESS:
-                        best = _outcome_from(message[1:])
-                        self._store_progress(claimed.id, best)
-                    else:
-                        payload = message[1:]
+            if payload is None:
+                receive(0.05)
+            if payload is None and not child.is_alive():
+                # It may have written its last messages just before it exited (after the
+                # poll above timed out): read what the pipe still holds.
+                while payload is None and receive(0.0):
+                    pass
             if payload is not None or not child.is_alive():
                 child.join(5.0)
                 if payload:
