@@ -398,7 +398,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"  submit throughput   {res['submits_per_s']:.0f} /s over {res['submit_phase_s']:.1f} s")
     cpu = res["submit_phase_cpu_s"]
     print(
-        f"  submit phase CPU s  web {cpu['web']:.2f}  workers {cpu['workers']:.2f}  "
+        f"  submit phase CPU s  web {cpu['web']:.2f}  worker procs {cpu['workers']:.2f} "
+        "(their per-run processes not counted)  "
         f"client {cpu['client']:.2f}  (load average before {res['loadavg_1min_before']:.2f})"
     )
     if res["runs_completed_per_min"] is not None:
