@@ -111,6 +111,7 @@ def plan_scenario(
     gap: float | None = None,
     warm_start: np.ndarray | None = None,
     progress: Callable[[str], None] | None = None,
+    on_incumbent: Callable[[BuiltProblem, Plan], None] | None = None,
 ) -> PlanResult:
     """Build, solve and explain the maintenance plan of a scenario.
 
@@ -124,6 +125,10 @@ def plan_scenario(
         A previous assignment (period per component, -1 beyond) to start from.
     progress : callable, optional
         Called with a short message at each stage.
+    on_incumbent : callable, optional
+        ``(built, plan)``, called from the solver's thread with each improved feasible
+        plan (see :func:`optimizer.solvers.solve`); turn it into work orders with
+        :func:`plan_result` elsewhere, not in the callback, which holds up the solver.
 
     Returns
     -------
@@ -144,21 +149,24 @@ def plan_scenario(
         time_limit_s=time_limit_s if time_limit_s is not None else settings.time_limit_s,
         gap=gap if gap is not None else settings.gap,
         warm_start=warm_start,
+        on_incumbent=None if on_incumbent is None else lambda p: on_incumbent(built, p),
     )
     t2 = time.perf_counter()
     say("writing work orders")
+    res = plan_result(built, plan)
+    t3 = time.perf_counter()
+    timings = {"build": t1 - t0, "solve": t2 - t1, "work_orders": t3 - t2, "total": t3 - t0}
+    return PlanResult(built, plan, res.orders, res.deferred, timings)
+
+
+def plan_result(built: BuiltProblem, plan: Plan) -> PlanResult:
+    """A plan of ``built`` with its work orders (no timings): the tail of
+    :func:`plan_scenario`, also used for the incumbents it reports."""
     if plan.feasible:
         orders, deferred = work_orders(built, plan)
     else:
         orders, deferred = [], []
-    t3 = time.perf_counter()
-    return PlanResult(
-        built,
-        plan,
-        tuple(orders),
-        tuple(deferred),
-        {"build": t1 - t0, "solve": t2 - t1, "work_orders": t3 - t2, "total": t3 - t0},
-    )
+    return PlanResult(built, plan, tuple(orders), tuple(deferred))
 
 
 def _plan_multiyear(

@@ -8,14 +8,17 @@ an infeasible plan is a *completed* run whose result carries the diagnosis.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import importlib
 import json
 import logging
 import math
+import threading
 import time
 import traceback
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -118,7 +121,103 @@ def _invalid(exc: ScenarioError) -> Outcome:
     )
 
 
-def execute(claimed: Claimed, *, max_time_limit_s: float) -> Outcome:
+PUBLISH_INTERVAL_S = 1.0
+"""Shortest time between two incumbents sent to the worker (and stored)."""
+
+
+class IncumbentPublisher:
+    """Hands the solver's incumbents to ``send`` as ``running`` outcomes, from a thread.
+
+    The solver's callback only keeps a reference to the newest plan (it holds up the
+    search while it runs); this thread turns the newest one into work orders and sends
+    it, at most once per ``interval_s`` and not in the first ``interval_s`` (a quick
+    run sends nothing but its outcome); plans superseded in between are skipped.  The
+    solvers release the GIL while they search, so the conversion runs alongside.
+
+    Parameters
+    ----------
+    send : callable
+        Receives the progress :class:`Outcome` (status ``running``).
+    extra : dict
+        Keys added to each result (``warm_start``, ``notes``), as in the final result.
+    interval_s : float
+        Shortest time between two sends, seconds.
+    """
+
+    def __init__(
+        self,
+        send: Callable[[Outcome], None],
+        extra: dict[str, Any],
+        interval_s: float = PUBLISH_INTERVAL_S,
+    ) -> None:
+        self._send = send
+        self._extra = extra
+        self._interval_s = interval_s
+        self._pending: tuple[Any, Any] | None = None
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="incumbents", daemon=True)
+        self.sent = 0
+
+    def offer(self, built: Any, plan: Any) -> None:
+        """The solver's callback: keep the newest plan (cheap)."""
+        with self._lock:
+            self._pending = (built, plan)
+        self._wake.set()
+
+    def __enter__(self) -> IncumbentPublisher:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        # The final outcome follows: incumbents still pending are not sent.
+        self._stop.set()
+        self._wake.set()
+        self._thread.join()
+
+    def _loop(self) -> None:
+        # Nothing before interval_s: a quick run's final outcome follows anyway, and a
+        # plan published just before it would only cost a conversion and a write.
+        self._stop.wait(self._interval_s)
+        while not self._stop.is_set():
+            self._wake.wait()
+            with self._lock:
+                item, self._pending = self._pending, None
+                self._wake.clear()
+            if item is None or self._stop.is_set():
+                continue
+            try:
+                self._send(self._outcome(*item))
+                self.sent += 1
+            except Exception:
+                log.exception("could not publish an incumbent")
+            self._stop.wait(self._interval_s)
+
+    def _outcome(self, built: Any, plan: Any) -> Outcome:
+        from optimizer.planning import plan_result
+
+        res = plan_result(built, plan)
+        result = sanitize(res.as_dict())
+        result["assignment"] = assignment_of(res)
+        result.update(self._extra)
+        gap = plan.gap
+        return Outcome(
+            "running",
+            result=result,
+            plan_status=str(plan.status),
+            objective=finite_or_none(plan.objective),
+            lower_bound=finite_or_none(plan.lower_bound),
+            gap=gap if math.isfinite(gap) else None,
+        )
+
+
+def execute(
+    claimed: Claimed,
+    *,
+    max_time_limit_s: float,
+    on_progress: Callable[[Outcome], None] | None = None,
+) -> Outcome:
     """Run a claimed run to its outcome (never raises for a bad input or a solver error).
 
     Parameters
@@ -128,6 +227,9 @@ def execute(claimed: Claimed, *, max_time_limit_s: float) -> Outcome:
     max_time_limit_s : float
         Cap on the solver time limit (the scenario's own ``plan.time_limit_s`` may be
         larger than the service allows).
+    on_progress : callable, optional
+        Receives the best plan so far of a schedule run (a ``running`` outcome) while
+        the solver works, at most once per :data:`PUBLISH_INTERVAL_S`.
 
     Returns
     -------
@@ -136,7 +238,7 @@ def execute(claimed: Claimed, *, max_time_limit_s: float) -> Outcome:
     t0 = time.perf_counter()
     try:
         if claimed.kind == "schedule":
-            out = _schedule(claimed, max_time_limit_s)
+            out = _schedule(claimed, max_time_limit_s, on_progress)
         elif claimed.kind == "strategy":
             out = _strategy(claimed)
         else:
@@ -157,7 +259,11 @@ def execute(claimed: Claimed, *, max_time_limit_s: float) -> Outcome:
     return dataclasses.replace(out, run_s=time.perf_counter() - t0)
 
 
-def _schedule(claimed: Claimed, max_time_limit_s: float) -> Outcome:
+def _schedule(
+    claimed: Claimed,
+    max_time_limit_s: float,
+    on_progress: Callable[[Outcome], None] | None = None,
+) -> Outcome:
     from optimizer.plan import Status
     from optimizer.planning import plan_scenario
 
@@ -179,17 +285,22 @@ def _schedule(claimed: Claimed, max_time_limit_s: float) -> Outcome:
         base = json.loads(claimed.base_result_json) if claimed.base_result_json else None
         warm, why = warm_start_from(scn, base)
         warm_info = {"base_run_id": claimed.base_run_id, "used": warm is not None, "note": why}
-    res = plan_scenario(
-        scn,
-        method=cfg.get("method"),
-        time_limit_s=float(limit),
-        gap=cfg.get("gap"),
-        warm_start=warm,
-    )
+    extra = {"warm_start": warm_info, "notes": notes}
+    with contextlib.ExitStack() as stack:
+        pub = None
+        if on_progress is not None:
+            pub = stack.enter_context(IncumbentPublisher(on_progress, extra))
+        res = plan_scenario(
+            scn,
+            method=cfg.get("method"),
+            time_limit_s=float(limit),
+            gap=cfg.get("gap"),
+            warm_start=warm,
+            on_incumbent=None if pub is None else pub.offer,
+        )
     result = sanitize(res.as_dict())
     result["assignment"] = assignment_of(res)
-    result["warm_start"] = warm_info
-    result["notes"] = notes
+    result.update(extra)
     plan = res.plan
     if plan.status is Status.TIME_LIMIT:
         status = "time_limit"

@@ -25,6 +25,7 @@ References
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
 import os
@@ -33,9 +34,9 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, case, func, insert, select, update
+from sqlalchemy import Select, Table, case, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, undefer
 
@@ -43,6 +44,9 @@ from optimizer.service.db import Run, RunArtifact, RunEvent, Store, utcnow
 from optimizer.service.jsonutil import dumps
 from optimizer.service.problems import ProblemError, not_found
 
+RUNS = cast(Table, Run.__table__)
+RUN_EVENTS = cast(Table, RunEvent.__table__)
+"""The tables, for Core inserts (cheaper than ORM inserts on the submit path)."""
 TERMINAL = frozenset({"completed", "time_limit", "failed", "cancelled"})
 STATUSES = ("queued", "running", "completed", "time_limit", "failed", "cancelled")
 KINDS = ("schedule", "strategy")
@@ -81,7 +85,8 @@ class Submission:
     input_json: str | None
     base_run_id: str | None
     idempotency_key: str | None
-    request_sha256: str
+    request_sha256: str | None
+    """SHA-256 of the canonical body; only computed when there is an idempotency key."""
     time_limit_s: float | None
 
 
@@ -135,6 +140,247 @@ def submit(
     raise ProblemError(409, "conflict", "concurrent requests with the same Idempotency-Key")
 
 
+def _key_reused(prior_id: str) -> ProblemError:
+    return ProblemError(
+        422,
+        "idempotency-key-reused",
+        "this Idempotency-Key was used with a different request body "
+        f"(run {prior_id}); use a new key for a new request",
+        title="Idempotency-Key reused",
+        run_id=prior_id,
+    )
+
+
+def _queue_full(
+    queued_tenant: int,
+    queued_all: int,
+    max_queued_per_tenant: int,
+    max_queued_total: int,
+    retry_after_s: int,
+) -> ProblemError | None:
+    if queued_tenant >= max_queued_per_tenant:
+        return ProblemError(
+            429,
+            "queue-full",
+            f"this tenant already has {queued_tenant} queued run(s) (limit "
+            f"{max_queued_per_tenant}); retry later",
+            title="Too many queued runs",
+            headers={"Retry-After": str(retry_after_s)},
+        )
+    if queued_all >= max_queued_total:
+        return ProblemError(
+            503,
+            "service-busy",
+            f"the service has {queued_all} queued run(s) (limit {max_queued_total}); retry later",
+            title="Service busy",
+            headers={"Retry-After": str(retry_after_s)},
+        )
+    return None
+
+
+def _resolved(s: Session, sub: Submission) -> tuple[dict[str, Any], str, float | None]:
+    """Configuration, input and time limit of a submission, its base run's filled in.
+
+    Raises
+    ------
+    ProblemError
+        404 for an unknown (or foreign) base run.
+    """
+    config = dict(sub.config)
+    input_json = sub.input_json
+    time_limit = sub.time_limit_s
+    if sub.base_run_id is not None:
+        base = s.scalar(
+            select(Run)
+            .options(undefer(Run.input_json))
+            .where(
+                Run.id == sub.base_run_id,
+                Run.tenant_id == sub.tenant_id,
+                Run.kind == sub.kind,
+            )
+        )
+        if base is None:
+            raise not_found("base run", sub.base_run_id)
+        base_config = json.loads(base.config_json)
+        config = {**base_config, **{k: v for k, v in config.items() if v is not None}}
+        if input_json is None:
+            input_json = base.input_json
+            time_limit = base.time_limit_s
+    if input_json is None:  # pragma: no cover - the handler checks this first
+        raise ProblemError(422, "validation-error", "input is required")
+    if config.get("time_limit_s") is not None:
+        time_limit = float(config["time_limit_s"])
+    return config, input_json, time_limit
+
+
+def _row(
+    sub: Submission,
+    run_id: str,
+    now: datetime,
+    body: dict[str, Any],
+    resolved: tuple[dict[str, Any], str, float | None],
+) -> dict[str, Any]:
+    config, input_json, time_limit = resolved
+    return {
+        "id": run_id,
+        "tenant_id": sub.tenant_id,
+        "kind": sub.kind,
+        "status": "queued",
+        "config_json": dumps(config),
+        "input_json": input_json,
+        "base_run_id": sub.base_run_id,
+        "idempotency_key": sub.idempotency_key,
+        "request_sha256": sub.request_sha256,
+        "accepted_json": dumps(body),
+        "created_at": now,
+        "updated_at": now,
+        "attempts": 0,
+        "time_limit_s": time_limit,
+        # columns an ORM insert would fill with NULL (executemany needs every key)
+        "started_at": None,
+        "finished_at": None,
+        "lease_expires_at": None,
+        "worker_id": None,
+        "result_json": None,
+        "problem_json": None,
+        "plan_status": None,
+        "objective": None,
+        "lower_bound": None,
+        "gap": None,
+        "run_s": None,
+    }
+
+
+Accepted = Callable[[str, str, datetime, str | None], dict[str, Any]]
+"""``(run_id, kind, created_at, base_run_id) -> dict``: the 202 body of a new run."""
+
+
+def submit_many(
+    store: Store,
+    subs: list[Submission],
+    *,
+    accepted_body: Accepted,
+    max_queued_per_tenant: int,
+    max_queued_total: int,
+    retry_after_s: int,
+) -> list[tuple[dict[str, Any], bool] | ProblemError]:
+    """Store several submissions in one transaction (group commit).
+
+    Each submission gets exactly the answer :func:`submit` would give it had they
+    been sent one after the other in this order (idempotency replays and conflicts,
+    queue limits counting the runs accepted earlier in the batch, unknown base runs),
+    but the batch pays for one write lock and one commit.  Nothing is answered before
+    the commit: a run reported accepted is stored.
+
+    Returns
+    -------
+    list
+        Per submission: ``(accepted body, replayed)`` or the :class:`ProblemError`
+        to answer with.
+    """
+
+    def one(sub: Submission) -> tuple[dict[str, Any], bool] | ProblemError:
+        try:
+            return submit(
+                store,
+                sub,
+                accepted_body=lambda rid, k, at: accepted_body(rid, k, at, sub.base_run_id),
+                max_queued_per_tenant=max_queued_per_tenant,
+                max_queued_total=max_queued_total,
+                retry_after_s=retry_after_s,
+            )
+        except ProblemError as exc:
+            return exc
+
+    if len(subs) == 1:
+        return [one(subs[0])]
+    try:
+        return _submit_batch(
+            store, subs, accepted_body, max_queued_per_tenant, max_queued_total, retry_after_s
+        )
+    except IntegrityError:
+        # Another process inserted a run with one of these idempotency keys meanwhile:
+        # the batch was rolled back; one by one, the loser of that race replays.
+        return [one(sub) for sub in subs]
+
+
+def _submit_batch(
+    store: Store,
+    subs: list[Submission],
+    accepted_body: Accepted,
+    max_queued_per_tenant: int,
+    max_queued_total: int,
+    retry_after_s: int,
+) -> list[tuple[dict[str, Any], bool] | ProblemError]:
+    out: list[tuple[dict[str, Any], bool] | ProblemError] = []
+    with store.write() as s, s.begin():
+        keys = {sub.idempotency_key for sub in subs if sub.idempotency_key is not None}
+        prior: dict[tuple[int, str, str | None], tuple[str, str | None, dict[str, Any]]] = {}
+        if keys:
+            for r in s.execute(
+                select(
+                    Run.tenant_id,
+                    Run.kind,
+                    Run.idempotency_key,
+                    Run.id,
+                    Run.request_sha256,
+                    Run.accepted_json,
+                ).where(Run.idempotency_key.in_(keys))
+            ):
+                prior[(r[0], r[1], r[2])] = (r[3], r[4], json.loads(r[5] or "{}"))
+        queued: dict[int, int] = {
+            int(t): int(n)
+            for t, n in s.execute(
+                select(Run.tenant_id, func.count())
+                .where(Run.status == "queued")
+                .group_by(Run.tenant_id)
+            )
+        }
+        queued_all = sum(queued.values())
+        runs: list[dict[str, Any]] = []
+        events: list[dict[str, Any]] = []
+        for sub in subs:
+            ident = (
+                (sub.tenant_id, sub.kind, sub.idempotency_key)
+                if sub.idempotency_key is not None
+                else None
+            )
+            if ident is not None and ident in prior:
+                prior_id, sha, body = prior[ident]
+                out.append(_key_reused(prior_id) if sha != sub.request_sha256 else (body, True))
+                continue
+            full = _queue_full(
+                queued.get(sub.tenant_id, 0),
+                queued_all,
+                max_queued_per_tenant,
+                max_queued_total,
+                retry_after_s,
+            )
+            if full is not None:
+                out.append(full)
+                continue
+            try:
+                resolved = _resolved(s, sub)
+            except ProblemError as exc:
+                out.append(exc)
+                continue
+            now = utcnow()
+            run_id = new_run_id()
+            body = accepted_body(run_id, sub.kind, now, sub.base_run_id)
+            runs.append(_row(sub, run_id, now, body, resolved))
+            events.append({"run_id": run_id, "at": now, "status": "queued", "detail": None})
+            queued[sub.tenant_id] = queued.get(sub.tenant_id, 0) + 1
+            queued_all += 1
+            if ident is not None:
+                prior[ident] = (run_id, sub.request_sha256, body)
+            out.append((body, False))
+        if runs:
+            # Core executemany on the tables: no ORM unit of work per row.
+            s.execute(insert(RUNS), runs)
+            s.execute(insert(RUN_EVENTS), events)
+    return out
+
+
 def _submit_once(
     store: Store,
     sub: Submission,
@@ -154,14 +400,7 @@ def _submit_once(
             ).first()
             if prior is not None:
                 if prior.request_sha256 != sub.request_sha256:
-                    raise ProblemError(
-                        422,
-                        "idempotency-key-reused",
-                        "this Idempotency-Key was used with a different request body "
-                        f"(run {prior.id}); use a new key for a new request",
-                        title="Idempotency-Key reused",
-                        run_id=prior.id,
-                    )
+                    raise _key_reused(prior.id)
                 body = json.loads(prior.accepted_json or "{}")
                 return body, True
         # one query for both queue limits
@@ -171,71 +410,21 @@ def _submit_once(
                 func.count(),
             ).where(Run.status == "queued")
         ).one()
-        if queued_tenant >= max_queued_per_tenant:
-            raise ProblemError(
-                429,
-                "queue-full",
-                f"this tenant already has {queued_tenant} queued run(s) (limit "
-                f"{max_queued_per_tenant}); retry later",
-                title="Too many queued runs",
-                headers={"Retry-After": str(retry_after_s)},
-            )
-        if queued_all >= max_queued_total:
-            raise ProblemError(
-                503,
-                "service-busy",
-                f"the service has {queued_all} queued run(s) (limit {max_queued_total}); "
-                "retry later",
-                title="Service busy",
-                headers={"Retry-After": str(retry_after_s)},
-            )
-        config = dict(sub.config)
-        input_json = sub.input_json
-        time_limit = sub.time_limit_s
-        if sub.base_run_id is not None:
-            base = s.scalar(
-                select(Run)
-                .options(undefer(Run.input_json))
-                .where(
-                    Run.id == sub.base_run_id,
-                    Run.tenant_id == sub.tenant_id,
-                    Run.kind == sub.kind,
-                )
-            )
-            if base is None:
-                raise not_found("base run", sub.base_run_id)
-            base_config = json.loads(base.config_json)
-            config = {**base_config, **{k: v for k, v in config.items() if v is not None}}
-            if input_json is None:
-                input_json = base.input_json
-                time_limit = base.time_limit_s
-        if input_json is None:  # pragma: no cover - the handler checks this first
-            raise ProblemError(422, "validation-error", "input is required")
+        full = _queue_full(
+            queued_tenant, queued_all, max_queued_per_tenant, max_queued_total, retry_after_s
+        )
+        if full is not None:
+            raise full
+        resolved = _resolved(s, sub)
         now = utcnow()
         run_id = new_run_id()
         body = accepted_body(run_id, sub.kind, now)
-        if config.get("time_limit_s") is not None:
-            time_limit = float(config["time_limit_s"])
         # Core inserts: the ORM unit of work costs more than the statements themselves.
+        s.execute(insert(RUNS), [_row(sub, run_id, now, body, resolved)])
         s.execute(
-            insert(Run).values(
-                id=run_id,
-                tenant_id=sub.tenant_id,
-                kind=sub.kind,
-                status="queued",
-                config_json=dumps(config),
-                input_json=input_json,
-                base_run_id=sub.base_run_id,
-                idempotency_key=sub.idempotency_key,
-                request_sha256=sub.request_sha256,
-                accepted_json=dumps(body),
-                created_at=now,
-                updated_at=now,
-                attempts=0,
-                time_limit_s=time_limit,
-            )
+            insert(RUN_EVENTS),
+            [{"run_id": run_id, "at": now, "status": "queued", "detail": None}],
         )
-        s.execute(insert(RunEvent).values(run_id=run_id, at=now, status="queued", detail=None))
     return body, False
 
 
@@ -282,7 +471,9 @@ def cancel(store: Store, tenant_id: int, run_id: str, kind: str) -> Run:
     """Cancel a queued or running run (no change when it already ended).
 
     A running run is marked ``cancelled`` at once; the worker that runs it notices
-    within a second and kills the solver process.  Any result already stored stays.
+    within a second, kills the solver process and stores the newest incumbent it
+    received (:func:`keep_incumbent`).  Any result already stored stays, with
+    ``plan_status`` ``cancelled``.
 
     Raises
     ------
@@ -301,7 +492,14 @@ def cancel(store: Store, tenant_id: int, run_id: str, kind: str) -> Run:
             res = s.execute(
                 update(Run)
                 .where(Run.id == run_id, Run.status == was)
-                .values(status="cancelled", finished_at=now, updated_at=now, lease_expires_at=None)
+                .values(
+                    status="cancelled",
+                    finished_at=now,
+                    updated_at=now,
+                    lease_expires_at=None,
+                    # an incumbent already stored is now the plan of a stopped solve
+                    plan_status=case((Run.plan_status.is_(None), None), else_="cancelled"),
+                )
             )
             if getattr(res, "rowcount", 0):
                 _event(s, run_id, "cancelled", now, {"requested_while": was})
@@ -455,7 +653,8 @@ def finish(store: Store, run_id: str, worker_id: str, outcome: Outcome) -> bool:
     """Record a run's outcome; False if the run was cancelled or taken over meanwhile.
 
     A plan that arrives after the run was cancelled is still attached to it (the
-    status stays ``cancelled``), so cancelling never throws a finished plan away.
+    status stays ``cancelled``; it replaces the incumbent stored while solving, which
+    it is never worse than), so cancelling never throws a finished plan away.
     """
     now = utcnow()
     result_json = None if outcome.result is None else dumps(outcome.result)
@@ -507,13 +706,69 @@ def finish(store: Store, run_id: str, worker_id: str, outcome: Outcome) -> bool:
                     Run.id == run_id,
                     Run.worker_id == worker_id,
                     Run.status == "cancelled",
-                    Run.result_json.is_(None),
                 )
                 .values(**values)
             )
             if getattr(late, "rowcount", 0):
                 _event(s, run_id, "cancelled", now, {"note": "plan stored after cancellation"})
         return False
+
+
+def progress(store: Store, run_id: str, worker_id: str, best: Outcome) -> bool:
+    """Store a running run's best plan so far (an incumbent); False if the run is no
+    longer this worker's running run, or already holds a plan at least as good (an
+    earlier attempt's), and nothing was written."""
+    values = _plan_values(best)
+    better = (
+        Run.objective.is_(None)
+        if best.objective is None
+        else or_(Run.objective.is_(None), Run.objective > best.objective)
+    )
+    with store.write() as s, s.begin():
+        res = s.execute(
+            update(Run)
+            .where(Run.id == run_id, Run.worker_id == worker_id, Run.status == "running", better)
+            .values(updated_at=utcnow(), **values)
+        )
+        return bool(getattr(res, "rowcount", 0))
+
+
+def keep_incumbent(store: Store, run_id: str, worker_id: str, best: Outcome) -> bool:
+    """Attach the newest incumbent to a run cancelled while its solver was working.
+
+    The plan is stored with ``plan_status`` ``cancelled`` (the solve was stopped on
+    request: the plan is the best found, its gap what the bound proved by then).
+    Only when the run is ``cancelled``, was this worker's and holds no better plan
+    (an earlier attempt's); False otherwise.
+    """
+    result = dict(best.result or {})
+    result["status"] = "cancelled"
+    values = _plan_values(dataclasses.replace(best, result=result, plan_status="cancelled"))
+    # the same plan as stored (rewritten with its new status), or a better one
+    not_worse = (
+        Run.objective.is_(None)
+        if best.objective is None
+        else or_(Run.objective.is_(None), Run.objective >= best.objective)
+    )
+    with store.write() as s, s.begin():
+        res = s.execute(
+            update(Run)
+            .where(
+                Run.id == run_id, Run.worker_id == worker_id, Run.status == "cancelled", not_worse
+            )
+            .values(updated_at=utcnow(), **values)
+        )
+        return bool(getattr(res, "rowcount", 0))
+
+
+def _plan_values(outcome: Outcome) -> dict[str, Any]:
+    return {
+        "result_json": None if outcome.result is None else dumps(outcome.result),
+        "plan_status": outcome.plan_status,
+        "objective": outcome.objective,
+        "lower_bound": outcome.lower_bound,
+        "gap": outcome.gap,
+    }
 
 
 def release(

@@ -13,9 +13,15 @@ A worker never solves in its own process: it forks a child per run and waits for
 while renewing the run's lease every second.  So the worker stays responsive however
 long the solver holds the GIL, and can stop a run at once: when the run was cancelled
 (its lease renewal fails), when it exceeds its time limit plus ``run_grace_s``, or on
-shutdown, it kills the child with SIGKILL.  The solvers cannot be interrupted mid-way
-and keep no incumbent outside their process, so a run cancelled while solving keeps
-whatever result was already stored (none for a first solve).
+shutdown, it kills the child with SIGKILL.  While the solver works, the child sends
+its improved plans ("incumbents", at most one a second, already turned into work
+orders) through the same pipe; the worker stores each as the run's best plan so far
+(``GET`` shows it while the run is ``running``).  A run cancelled while solving keeps
+the newest of them, with ``plan_status`` ``cancelled``.
+
+Worker processes run at a lower CPU priority (``os.nice(worker_nice)``, default +10):
+on a machine where the web process and the solvers share the cores, accepting and
+answering requests wins over solving, which only finishes a little later.
 
 On Linux every process asks the kernel to kill it when its parent dies
 (``PR_SET_PDEATHSIG``), so killing the server with SIGKILL leaves no orphan solving;
@@ -48,6 +54,8 @@ from optimizer.service.runs import (
     Outcome,
     claim,
     finish,
+    keep_incumbent,
+    progress,
     recover,
     release,
     renew_lease,
@@ -85,13 +93,22 @@ def die_with_parent() -> None:
 # ----------------------------------------------------------------------------------------
 # one run, in a forked child
 # ----------------------------------------------------------------------------------------
+PROGRESS = b"P"
+"""Tag of a child's message carrying an incumbent (a ``running`` outcome)."""
+FINAL = b"F"
+"""Tag of a child's message carrying the run's outcome."""
+
+
 def _child_main(claimed: Claimed, max_time_limit_s: float, conn: mpc.Connection) -> None:
     die_with_parent()
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     from optimizer.service.jobs import execute
 
-    outcome = execute(claimed, max_time_limit_s=max_time_limit_s)
-    conn.send_bytes(dumps(outcome.__dict__).encode("utf-8"))
+    def progress(outcome: Outcome) -> None:
+        conn.send_bytes(PROGRESS + dumps(outcome.__dict__).encode("utf-8"))
+
+    outcome = execute(claimed, max_time_limit_s=max_time_limit_s, on_progress=progress)
+    conn.send_bytes(FINAL + dumps(outcome.__dict__).encode("utf-8"))
     conn.close()
 
 
@@ -149,13 +166,34 @@ class _Worker:
         next_beat = time.monotonic() + HEARTBEAT_S
         payload: bytes | None = None
         outcome: Outcome | None = None
+        best: Outcome | None = None  # newest incumbent received
         abandoned = False
+
+        def receive(timeout_s: float) -> bool:
+            """Read one message if one comes within the timeout; False if none came."""
+            nonlocal payload, best
+            if not recv.poll(timeout_s):
+                return False
+            try:
+                message = recv.recv_bytes()
+            except EOFError:
+                payload = b""
+                return True
+            if message[:1] == PROGRESS:
+                best = _outcome_from(message[1:])
+                self._store_progress(claimed.id, best)
+            else:
+                payload = message[1:]
+            return True
+
         while True:
-            if payload is None and recv.poll(0.05):
-                try:
-                    payload = recv.recv_bytes()
-                except EOFError:
-                    payload = b""
+            if payload is None:
+                receive(0.05)
+            if payload is None and not child.is_alive():
+                # It may have written its last messages just before it exited (after the
+                # poll above timed out): read what the pipe still holds.
+                while payload is None and receive(0.0):
+                    pass
             if payload is not None or not child.is_alive():
                 child.join(5.0)
                 if payload:
@@ -196,6 +234,13 @@ class _Worker:
             child.kill()
             child.join(5.0)
         recv.close()
+        if abandoned and best is not None:
+            try:
+                keep_incumbent(self.store, claimed.id, self.wid, best)
+            except Exception:
+                log.exception(
+                    "worker %s: cannot keep the plan of cancelled %s", self.wid, claimed.id
+                )
         if outcome is not None:
             try:
                 finish(self.store, claimed.id, self.wid, outcome)
@@ -210,6 +255,13 @@ class _Worker:
                 count_attempt=False,
                 max_attempts=self.settings.max_attempts,
             )
+
+    def _store_progress(self, run_id: str, best: Outcome) -> None:
+        try:
+            progress(self.store, run_id, self.wid, best)
+        except Exception:
+            # the next incumbent (or the final outcome) is stored instead
+            log.exception("worker %s: cannot store the best plan so far of %s", self.wid, run_id)
 
 
 def worker_main(settings: ServiceSettings, index: int, parent_pid: int, ready: Any = None) -> None:

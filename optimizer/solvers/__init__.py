@@ -38,6 +38,7 @@ import numpy as np
 from optimizer.plan import Plan
 from optimizer.problem import PlanningProblem
 from optimizer.solvers.dp import dp_is_exact
+from optimizer.solvers.incumbent import IncumbentCallback, IncumbentFeed
 
 __all__ = [
     "AUTO_MILP_MAX_PAIRS",
@@ -81,6 +82,7 @@ def solve(
     time_limit_s: float | None = None,
     gap: float = 1e-6,
     warm_start: np.ndarray | None = None,
+    on_incumbent: IncumbentCallback | None = None,
 ) -> Plan:
     """Solve a grouping instance with the chosen backend.
 
@@ -99,6 +101,13 @@ def solve(
         Relative optimality gap at which a backend may stop.
     warm_start : ndarray of int, shape (n,), or None
         A plan (``BEYOND`` = deferred) to start from.
+    on_incumbent : callable or None
+        Called with each improved feasible plan while solving (status ``feasible``,
+        exact objective, the backend's bound at that moment): by the MILP and CP-SAT
+        as they find incumbents, and for the other backends once with their final
+        plan.  Objectives are strictly decreasing from call to call, and the returned
+        plan is never worse than the last one reported.  It runs in the solver's
+        thread, so it should return quickly (keep the plan, convert it elsewhere).
 
     Returns
     -------
@@ -117,16 +126,59 @@ def solve(
     note: str | None = None
     if method == "auto":
         method, note = _auto(problem)
+    feed = IncumbentFeed(on_incumbent)
     if problem.has_parts and (
         method in ("dp", "cpsat", "brute") or (method == "milp" and not stock_can_bind(problem))
     ):
         # Stock that cannot run short only adds holding cost: solve without its rows.
-        plan = _without_stock(problem, method, time_limit_s, gap, warm_start)
+        plan = _without_stock(problem, method, time_limit_s, gap, warm_start, feed)
     else:
-        plan = _backend(method)(problem, time_limit_s=time_limit_s, gap=gap, warm_start=warm_start)
+        plan = _backend(method)(
+            problem,
+            time_limit_s=time_limit_s,
+            gap=gap,
+            warm_start=warm_start,
+            **_incumbent_kw(method, feed.offer if feed.active else None),
+        )
+    plan = _not_worse_than(plan, feed.best)
+    feed.offer(plan)  # the DP's (and brute force's) only plan; a no-op when already seen
     if note is not None:
         plan = replace(plan, log=(note, *plan.log))
     return plan
+
+
+_REPORTS_INCUMBENTS = frozenset({"milp", "cpsat"})
+
+
+def _incumbent_kw(method: str, sink: IncumbentCallback | None) -> dict[str, IncumbentCallback]:
+    """``{"on_incumbent": sink}`` for backends that report incumbents, else ``{}``."""
+    return {"on_incumbent": sink} if sink is not None and method in _REPORTS_INCUMBENTS else {}
+
+
+def _not_worse_than(plan: Plan, best: Plan | None) -> Plan:
+    """``plan``, or the better incumbent already reported (keeping the final bound).
+
+    The final plan is normally the last incumbent; it can only be worse when the
+    solver's objective and the exact cost disagree (an incumbent that opens a system
+    without work), and then the caller must not lose the better plan it was shown.
+    """
+    if best is None or not plan.feasible or best.objective >= plan.objective:
+        return plan
+    from optimizer.plan import Status
+
+    lower = min(plan.lower_bound, best.objective)
+    status = plan.status
+    if status is Status.OPTIMAL and best.objective - lower > 1e-9 * max(1.0, best.objective):
+        status = Status.FEASIBLE
+    return replace(
+        plan,
+        period=best.period,
+        objective=best.objective,
+        lower_bound=lower,
+        status=status,
+        cost_split=best.cost_split,
+        log=(*plan.log, "kept an earlier incumbent that costs less than the final plan"),
+    )
 
 
 def stock_can_bind(problem: PlanningProblem) -> bool:
@@ -181,15 +233,45 @@ def _without_stock(
     time_limit_s: float | None,
     gap: float,
     warm_start: np.ndarray | None,
+    feed: IncumbentFeed | None = None,
 ) -> Plan:
     """Run a backend that ignores stock, then make its plan stock-feasible and cost it."""
+    if not stock_can_bind(problem):
+        return _with_holding(problem, method, time_limit_s, gap, warm_start, feed)
+    bare = replace(problem, parts=None)
+    sink = _mapped_sink(feed, lambda p: _stock_fixed(problem, p, method, gap))
+    plan = _backend(method)(
+        bare,
+        time_limit_s=time_limit_s,
+        gap=gap,
+        warm_start=warm_start,
+        **_incumbent_kw(method, sink),
+    )
+    return _stock_fixed(problem, plan, method, gap)
+
+
+def _mapped_sink(
+    feed: IncumbentFeed | None, mapping: Callable[[Plan], Plan]
+) -> IncumbentCallback | None:
+    """A sink that maps a backend's incumbent to the caller's problem, then offers it."""
+    if feed is None or not feed.active:
+        return None
+
+    def sink(plan: Plan) -> None:
+        from optimizer.plan import Status
+
+        mapped = mapping(plan)
+        if mapped.feasible:
+            feed.offer(replace(mapped, status=Status.FEASIBLE))
+
+    return sink
+
+
+def _stock_fixed(problem: PlanningProblem, plan: Plan, method: str, gap: float) -> Plan:
+    """A stock-blind backend's plan made stock-feasible and costed with purchasing."""
     from optimizer.plan import Status, evaluate, violations
     from optimizer.solvers.lagrange import make_stock_feasible
 
-    if not stock_can_bind(problem):
-        return _with_holding(problem, method, time_limit_s, gap, warm_start)
-    bare = replace(problem, parts=None)
-    plan = _backend(method)(bare, time_limit_s=time_limit_s, gap=gap, warm_start=warm_start)
     if not plan.feasible:
         return plan
     period = make_stock_feasible(problem, plan.period)
@@ -258,10 +340,9 @@ def _with_holding(
     time_limit_s: float | None,
     gap: float,
     warm_start: np.ndarray | None,
+    feed: IncumbentFeed | None = None,
 ) -> Plan:
     """Solve exactly when stock cannot run short: holding folded into the penalties."""
-    from optimizer.plan import Status, evaluate
-
     extra, extra_beyond, constant = holding_terms(problem)
     folded = replace(
         problem,
@@ -269,7 +350,23 @@ def _with_holding(
         penalty=problem.penalty + extra,
         penalty_beyond=problem.penalty_beyond + extra_beyond,
     )
-    plan = _backend(method)(folded, time_limit_s=time_limit_s, gap=gap, warm_start=warm_start)
+    sink = _mapped_sink(feed, lambda p: _holding_costed(problem, p, method, gap, constant))
+    plan = _backend(method)(
+        folded,
+        time_limit_s=time_limit_s,
+        gap=gap,
+        warm_start=warm_start,
+        **_incumbent_kw(method, sink),
+    )
+    return _holding_costed(problem, plan, method, gap, constant)
+
+
+def _holding_costed(
+    problem: PlanningProblem, plan: Plan, method: str, gap: float, constant: float
+) -> Plan:
+    """A plan of the folded problem costed on the original one (purchasing included)."""
+    from optimizer.plan import Status, evaluate
+
     if not plan.feasible:
         return plan
     cost = evaluate(problem, plan.period)

@@ -48,7 +48,9 @@ from ortools.sat.python import cp_model
 
 from optimizer.plan import BEYOND, Plan, Status, span_cells
 from optimizer.problem import FloatArray, IntArray, PlanningProblem
+from optimizer.solvers.incumbent import IncumbentCallback, IncumbentFeed
 from optimizer.solvers.milp import (
+    GroupingIndex,
     check_inputs,
     diagnose_infeasibility,
     empty_plan,
@@ -110,6 +112,7 @@ def solve_cpsat(
     warm_start: np.ndarray | None = None,
     cost_scale: float | None = None,
     num_workers: int = 2,
+    on_incumbent: IncumbentCallback | None = None,
 ) -> Plan:
     """Solve the grouped maintenance period model with CP-SAT.
 
@@ -129,6 +132,9 @@ def solve_cpsat(
         :func:`auto_cost_scale`).
     num_workers : int
         CP-SAT search workers (default 2).
+    on_incumbent : callable or None
+        Called with each improved feasible plan CP-SAT finds (status ``feasible``, its
+        exact objective and CP-SAT's bound at that moment).
 
     Returns
     -------
@@ -212,7 +218,13 @@ def solve_cpsat(
     solver.parameters.random_seed = 0
     build_s = time.perf_counter() - t0
     t1 = time.perf_counter()
-    status = solver.solve(m)
+    const = float(problem.penalty_beyond[(idx.z_lb == 1)].sum())
+    allowance = 2.0 * n * 0.5 / scale
+    feed = IncumbentFeed(on_incumbent)
+    callback = _Incumbents(problem, idx, x, feed, scale, const - allowance, t0)
+    status = solver.solve(m, callback if feed.active else None)
+    if callback.raised:
+        raise callback.raised[0]
     solve_s = time.perf_counter() - t1
     log: tuple[str, ...] = (
         f"cpsat: build {build_s:.3f} s, solve {solve_s:.3f} s, status {solver.status_name(status)}",
@@ -227,8 +239,6 @@ def solve_cpsat(
     if status == cp_model.MODEL_INVALID:
         raise RuntimeError(f"CP-SAT rejected the grouping model: {m.validate()}")
     # constant part of the objective (pinned-beyond deferrals) and rounding allowance
-    const = float(problem.penalty_beyond[(idx.z_lb == 1)].sum())
-    allowance = 2.0 * n * 0.5 / scale
     bound = float(solver.best_objective_bound) / scale + const - allowance
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         xv = np.array([solver.boolean_value(v) for v in x], dtype=np.bool_)
@@ -248,6 +258,54 @@ def solve_cpsat(
         runtime_s=time.perf_counter() - t0,
         log=log,
     )
+
+
+class _Incumbents(cp_model.CpSolverSolutionCallback):
+    """CP-SAT solution callback: each new solution, as a costed plan, to an
+    :class:`IncumbentFeed` (CP-SAT calls it only with improving solutions when it
+    optimizes)."""
+
+    def __init__(
+        self,
+        problem: PlanningProblem,
+        idx: GroupingIndex,
+        x: list[cp_model.IntVar],
+        feed: IncumbentFeed,
+        scale: float,
+        offset: float,
+        t0: float,
+    ) -> None:
+        super().__init__()
+        self.problem = problem
+        self.idx = idx
+        self.x = x
+        self.feed = feed
+        self.scale = scale
+        self.offset = offset
+        self.t0 = t0
+        self.raised: list[BaseException] = []
+
+    def on_solution_callback(self) -> None:
+        if self.raised:
+            return
+        try:
+            xv = np.array([self.boolean_value(v) for v in self.x], dtype=np.bool_)
+            period = np.full(self.problem.n_components, BEYOND, dtype=np.int64)
+            period[self.idx.x_comp[xv]] = self.idx.x_period[xv]
+            self.feed.offer(
+                plan_from_period(
+                    self.problem,
+                    period,
+                    status=Status.FEASIBLE,
+                    lower_bound=float(self.best_objective_bound) / self.scale + self.offset,
+                    method="cpsat",
+                    runtime_s=time.perf_counter() - self.t0,
+                    log=("incumbent",),
+                )
+            )
+        except BaseException as exc:  # never unwind through the C++ solver
+            self.raised.append(exc)
+            self.stop_search()
 
 
 def _add_crew_rows(

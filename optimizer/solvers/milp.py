@@ -92,6 +92,7 @@ from optimizer.problem import (
     PlanningProblem,
 )
 from optimizer.solvers.checks import check_inputs
+from optimizer.solvers.incumbent import IncumbentCallback, IncumbentFeed
 
 __all__ = [
     "DirectModel",
@@ -1063,10 +1064,13 @@ def _run_highs(
     warm_col: FloatArray | None,
     relax: bool,
     options: dict[str, int | float] | None = None,
+    on_solution: Callable[[FloatArray, float], None] | None = None,
 ) -> _HighsResult:
     """Pass ``model`` to highspy in one call, solve, read solution and bound.
 
     ``options``: further HiGHS options (e.g. ``mip_max_nodes``) for this solve.
+    ``on_solution(col_value, dual_bound)`` is called from HiGHS's improving-solution
+    callback with each new incumbent (MIP only).
     """
     h = _highs()
     if time_limit_s is not None:
@@ -1104,8 +1108,25 @@ def _run_highs(
         sol.col_value = warm_col
         sol.value_valid = True
         h.setSolution(sol)
+    raised: list[BaseException] = []
+    if on_solution is not None and not relax:
+
+        def improving(event: Any) -> None:
+            # An exception must not unwind through HiGHS's C++ frames: keep it, re-raise.
+            if raised:
+                return
+            try:
+                out = event.data_out
+                on_solution(np.array(out.mip_solution, dtype=np.float64), out.mip_dual_bound)
+            except BaseException as exc:
+                raised.append(exc)
+                event.interrupt()
+
+        h.cbMipImprovingSolution.subscribe(improving)
     t0 = time.perf_counter()
     h.run()
+    if raised:
+        raise raised[0]
     solve_s = time.perf_counter() - t0
     status = h.getModelStatus()
     info = h.getInfo()
@@ -1166,6 +1187,7 @@ def solve_milp_direct(
     gap: float = 1e-6,
     warm_start: np.ndarray | None = None,
     strengthen: bool = True,
+    on_incumbent: IncumbentCallback | None = None,
 ) -> Plan:
     """Solve the grouping MILP with HiGHS on a numpy-built sparse model.
 
@@ -1183,11 +1205,41 @@ def solve_milp_direct(
     warm_col = model.columns_from_period(ws) if ws is not None else None
     if warm_col is not None and ws is not None and model.parts_cols is not None:
         warm_col[model.parts_cols[0] :] = _stock_columns(problem, model, ws)
+    feed = IncumbentFeed(on_incumbent)
+
+    def improving(col: FloatArray, bound: float) -> None:
+        period = model.period_from_columns(col, problem.n_components)
+        if not violations(problem, period):
+            feed.offer(
+                plan_from_period(
+                    problem,
+                    period,
+                    status=Status.FEASIBLE,
+                    lower_bound=bound if np.isfinite(bound) else -np.inf,
+                    method="milp",
+                    runtime_s=time.perf_counter() - t0,
+                    log=("incumbent",),
+                )
+            )
+
     warm_col, ws, lp_bound, heur_log = _heuristic_start(
         problem, model, ws, warm_col, time_limit_s, gap
     )
     fam = ", ".join(f"{k} {v}" for k, v in model.n_rows_by_family.items())
     if heur_log and warm_col is not None and ws is not None and not violations(problem, ws):
+        if feed.active:
+            # the start heuristic's plan is the first incumbent (the full MILP may not run)
+            feed.offer(
+                plan_from_period(
+                    problem,
+                    ws,
+                    status=Status.FEASIBLE,
+                    lower_bound=lp_bound if np.isfinite(lp_bound) else -np.inf,
+                    method="milp",
+                    runtime_s=time.perf_counter() - t0,
+                    log=("incumbent (start heuristic)",),
+                )
+            )
         start_cost = float(model.cost @ warm_col)
         if start_cost - lp_bound <= gap * max(abs(start_cost), 1e-9):
             # the LP bound already proves the starting plan within the requested gap
@@ -1211,7 +1263,14 @@ def solve_milp_direct(
                 time_limit_s=time_limit_s,
             )
     left = None if time_limit_s is None else max(time_limit_s - (time.perf_counter() - t0), 1e-3)
-    res = _run_highs(model, time_limit_s=left, gap=gap, warm_col=warm_col, relax=False)
+    res = _run_highs(
+        model,
+        time_limit_s=left,
+        gap=gap,
+        warm_col=warm_col,
+        relax=False,
+        on_solution=improving if feed.active else None,
+    )
     log = (
         f"backend=direct (numpy CSR -> highspy), build {build_s:.3f} s, solve {res.solve_s:.3f} s",
         f"columns: x {model.index.n_x}, y {model.index.n_y}, z {problem.n_components}; rows: {fam}",
@@ -1656,6 +1715,7 @@ def solve_milp(
     warm_start: np.ndarray | None = None,
     backend: Backend = "direct",
     strengthen: bool = True,
+    on_incumbent: IncumbentCallback | None = None,
 ) -> Plan:
     """Solve the grouped maintenance MILP with HiGHS.
 
@@ -1676,6 +1736,9 @@ def solve_milp(
         (Pyomo model -> APPSI HiGHS).  Same model, same optimum.
     strengthen : bool
         Add the crew/opening strengthening and clique rows (tighter LP bound).
+    on_incumbent : callable or None
+        Called with each improved feasible plan HiGHS finds (status ``feasible``, its
+        exact objective and the bound at that moment); ``backend="direct"`` only.
 
     Returns
     -------
@@ -1697,6 +1760,7 @@ def solve_milp(
             gap=gap,
             warm_start=warm_start,
             strengthen=strengthen,
+            on_incumbent=on_incumbent,
         )
     if backend == "pyomo":
         return solve_milp_pyomo(
