@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import numpy as np
@@ -70,9 +70,7 @@ def test_opening_cost_uses_value_profile_and_windows(conveyor: Scenario) -> None
     inside = [
         t
         for t in range(pb.n_periods)
-        if datetime(2027, 4, 2, tzinfo=timezone.utc)
-        <= edges[t]
-        < datetime(2027, 4, 5, tzinfo=timezone.utc)
+        if datetime(2027, 4, 2, tzinfo=UTC) <= edges[t] < datetime(2027, 4, 5, tzinfo=UTC)
     ]
     assert inside
     for t in inside:

@@ -28,9 +28,8 @@ def test_batch_equals_scalar(dist: rul.LifeDistribution) -> None:
     cp = rng.uniform(1, 10, 15)
     cf = cp * rng.uniform(0.5, 60, 15)  # includes c_p >= c_f (run-to-failure) cases
     batch = age_replacement_batch(dist, cost_pm=cp, cost_cm=cf)
-    for x, y, a, b in zip(
-        cp, cf, batch, [age_replacement(dist, cost_pm=x, cost_cm=y) for x, y in zip(cp, cf)]
-    ):
+    singles = [age_replacement(dist, cost_pm=x, cost_cm=y) for x, y in zip(cp, cf, strict=True)]
+    for x, y, a, b in zip(cp, cf, batch, singles, strict=True):
         assert a.policy == b.policy, (x, y)
         assert_allclose(a.cost_rate, b.cost_rate, rtol=1e-9)
         if np.isfinite(b.t_star):

@@ -25,7 +25,8 @@ def test_bundled_scenario_plans(bundled: Scenario) -> None:
 def test_committed_schema_is_current() -> None:
     committed = json.loads((ROOT / "scenarios" / "scenario.schema.json").read_text())
     assert committed == scenario_json_schema(), (
-        "scenarios/scenario.schema.json is stale: run `opportune schema > scenarios/scenario.schema.json`"
+        "scenarios/scenario.schema.json is stale: run"
+        " `opportune schema > scenarios/scenario.schema.json`"
     )
 
 

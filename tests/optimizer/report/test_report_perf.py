@@ -2,7 +2,8 @@
 
 The simulation is kept tiny (2 replications of 1 year); what is timed is everything
 the report adds on top of it: planning the fleet, the charts, the page, the CSV and the
-workbook. Budget: 10 s (CPU time of this process) and 10 MB (the page carries plotly.js, about 4.6 MB, once).
+workbook. Budget: 10 s (CPU time of this process) and 10 MB (the page carries plotly.js,
+about 4.6 MB, once).
 """
 
 from __future__ import annotations

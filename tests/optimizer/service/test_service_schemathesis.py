@@ -20,7 +20,6 @@ import schemathesis  # noqa: F401  (required: the fuzz run below drives it)
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 
-
 EXAMPLES_PER_MODE = 30
 EXAMPLES_PER_MODE_POST = 6
 """Generating whole scenarios from the schema is slow (~2 s each): fewer for submissions."""

@@ -14,7 +14,7 @@ from optimizer.plan import evaluate
 from optimizer.solvers import holding_terms, solve, stock_can_bind
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "benchmarks"))
-from fleetgen import make_scenario  # noqa: E402
+from fleetgen import make_scenario
 
 
 def _problem(stock: str, crews: str = "loose", n: int = 40):  # type: ignore[no-untyped-def]

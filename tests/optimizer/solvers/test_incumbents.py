@@ -19,9 +19,8 @@ from optimizer.build import build_problem as build_scenario_problem
 from optimizer.loading import parse_scenario
 from optimizer.plan import Plan, Status, evaluate, violations
 from optimizer.problem import PlanningProblem
-from optimizer.solvers import solve, stock_can_bind
+from optimizer.solvers import milp, solve, stock_can_bind
 from optimizer.solvers.cpsat import solve_cpsat
-from optimizer.solvers import milp
 from optimizer.solvers.milp import solve_milp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "benchmarks"))
