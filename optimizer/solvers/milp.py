@@ -1825,8 +1825,11 @@ def solve_milp(
     problem : PlanningProblem
         The instance.
     time_limit_s : float or None
-        Wall-clock limit of the HiGHS solves (model building excluded), seconds; with
-        the direct backend it covers the start heuristic and the full solve together.
+        Wall-clock limit from the start of the call, seconds: it covers the model
+        build, the start heuristic and the full solve.  With ``backend="direct"`` it is
+        hard (a HiGHS run still busy :data:`ABANDON_GRACE_S` after it is abandoned and
+        the best plan known is returned); with ``backend="pyomo"`` HiGHS gets what is
+        left after the build and may overrun it in setup phases that do not check it.
     gap : float
         Relative MIP gap at which HiGHS stops (``mip_rel_gap``).
     warm_start : ndarray of int, shape (n,), or None
