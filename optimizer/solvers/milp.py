@@ -1755,21 +1755,40 @@ def solve_milp_pyomo(
     opt.config.stream_solver = False
     opt.config.mip_gap = gap
     opt.config.warmstart = ws is not None
-    highs_options: dict[str, int] = {"random_seed": 0, "threads": 1}
+    opt.highs_options = {"random_seed": 0, "threads": 1}
+    t1 = time.perf_counter()
     deadline = None
     if time_limit_s is not None:
-        # wall clock from the start of this call: the Pyomo build counts, and so does
-        # APPSI's translation of the model into highspy inside ``solve``
+        # Wall clock from the start of this call: the Pyomo build and APPSI's
+        # translation of the model into highspy (``set_instance``, done here so that
+        # it counts) use the limit too; ``solve`` then only re-checks the model.
         deadline = t0 + time_limit_s
-        opt.config.time_limit = max(deadline - time.perf_counter(), 1e-3)
+        opt.set_instance(m)
+        for key in opt.update_config:
+            if key.startswith(("check_for_", "update_")):
+                # nothing changed since set_instance: skip APPSI's model scan
+                setattr(opt.update_config, key, False)
+        left = deadline - time.perf_counter()
+        if left <= 0:
+            log = (
+                f"backend=pyomo (Pyomo ConcreteModel -> APPSI HiGHS), build {build_s:.3f} s,"
+                f" APPSI set_instance {time.perf_counter() - t1:.3f} s",
+                f"columns: x {idx.n_x}, y {idx.n_y}, z {problem.n_components}",
+                "time limit reached before HiGHS could start",
+            )
+            return _finish(
+                problem, highspy.HighsModelStatus.kTimeLimit, None, -np.inf, None, ws, t0, log
+            )
+        opt.config.time_limit = left
         if idx.n_x + idx.n_y > ENUMERATION_OFF_COLS:
-            highs_options["presolve_rule_off"] = _PRESOLVE_RULE_ENUMERATION
-    opt.highs_options = highs_options
-    t1 = time.perf_counter()
+            opt.highs_options = {
+                **opt.highs_options,
+                "presolve_rule_off": _PRESOLVE_RULE_ENUMERATION,
+            }
     # No worker thread here (unlike the direct backend): APPSI redirects the process's
-    # stdout while it solves, so an abandoned solve would keep it redirected.  HiGHS's
-    # MIP setup phases that ignore the time limit can therefore make this backend
-    # overrun it (see ABANDON_GRACE_S and benchmarks/README.md).
+    # stdout (fd 1) while HiGHS runs, so an abandoned solve would leave it redirected.
+    # HiGHS's MIP setup phases that ignore the time limit can therefore make this
+    # backend overrun it (see ABANDON_GRACE_S and benchmarks/README.md).
     res = opt.solve(m)
     solve_s = time.perf_counter() - t1
     tc = res.termination_condition
