@@ -105,6 +105,7 @@ def opening_heuristic(
     time_limit_s: float | None,
     gap: float,
     dilate: int = DILATE_PERIODS,
+    deadline: float | None = None,
 ) -> HeuristicResult:
     """Find a good plan of ``model`` from its LP relaxation (see the module docstring).
 
@@ -121,6 +122,9 @@ def opening_heuristic(
         Relative gap at which the restricted MILP stops.
     dilate : int
         Periods added on either side of every LP opening (``>= 0``).
+    deadline : float or None
+        :func:`time.perf_counter` instant neither solve may outlast (the caller's whole
+        budget); a solve still busy shortly after it is abandoned.
 
     Returns
     -------
@@ -128,7 +132,9 @@ def opening_heuristic(
     """
     t0 = time.perf_counter()
     lp_limit = None if time_limit_s is None else LP_SHARE * time_limit_s
-    lp = _run_highs(model, time_limit_s=lp_limit, gap=0.0, warm_col=None, relax=True)
+    lp = _run_highs(
+        model, time_limit_s=lp_limit, gap=0.0, warm_col=None, relax=True, deadline=deadline
+    )
     # only an optimal LP value is a bound (a time-limited simplex may stop at a point
     # that is feasible but not optimal)
     optimal = lp.status == highspy.HighsModelStatus.kOptimal
@@ -167,6 +173,7 @@ def opening_heuristic(
             warm_col=None,
             relax=False,
             options={"mip_max_nodes": SUB_MAX_NODES},
+            deadline=deadline,
         )
     kept = f"{int(keep_y.sum())} of {ny} openings, {int((col_ub[:nx] > 0).sum())} of {nx} x"
     if sub is None or sub.col_value is None:

@@ -122,6 +122,27 @@ HEURISTIC = True
 """Run the LP-guided start heuristic before the full solve on crew-capacitated models
 (:func:`_heuristic_start`; tests switch it off to compare)."""
 
+ABANDON_GRACE_S = 0.5
+"""Seconds a time-limited HiGHS run may exceed its deadline before it is abandoned.
+
+HiGHS checks its ``time_limit`` (and the interrupt callbacks) only between phases of
+work; some phases never check it.  Measured with highspy 1.16 on the 210k-column
+``fleet1k`` model (benchmarks/bench_fleet.py) with a 7 s limit: the presolve rule
+*Enumeration* ran 33 s past the limit and the MIP setup's objective clique partition
+(``HighsObjectiveFunction::setupCliquePartition``) 17 s, and ``kCallbackMipInterrupt``
+was first called after both (so an interrupt callback cannot stop them either).  A
+time-limited run therefore runs in a worker thread (highspy releases the GIL); if it
+has not returned ``ABANDON_GRACE_S`` after the deadline, the caller goes on without
+it (no incumbent from that run) and the thread ends by itself at HiGHS's next
+time-limit check."""
+
+ENUMERATION_OFF_COLS = 100_000
+"""Columns above which the HiGHS presolve rule *Enumeration* is switched off in a
+time-limited MILP solve (it ignores the time limit, see :data:`ABANDON_GRACE_S`)."""
+
+_PRESOLVE_RULE_ENUMERATION = 1 << 16
+"""Bit of the HiGHS option ``presolve_rule_off`` for the Enumeration rule (rule 16)."""
+
 
 # --------------------------------------------------------------------------------------
 # Input checks, sparse index sets
@@ -1016,6 +1037,38 @@ class _HighsResult:
     objective: float
     dual_bound: float
     solve_s: float
+    abandoned: bool = False
+    """True when the run outlasted its deadline and was left to finish on its own."""
+
+
+def _call_bounded(fn: Callable[[], Any], hard_deadline: float) -> tuple[bool, Any]:
+    """Call ``fn()`` in a daemon thread and wait for it until ``hard_deadline`` at most.
+
+    Returns ``(True, fn's result)``, or ``(False, None)`` when ``fn`` is still running at
+    ``hard_deadline`` (a :func:`time.perf_counter` instant): the thread is abandoned and
+    ends by itself; the caller must not touch what ``fn`` uses any more.  HiGHS releases
+    the GIL while it runs, so waiting with a timeout works.  An exception raised by
+    ``fn`` is re-raised here.
+    """
+    import threading
+
+    out: list[Any] = []
+    failed: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            out.append(fn())
+        except BaseException as exc:  # re-raised in the caller's thread
+            failed.append(exc)
+
+    worker = threading.Thread(target=target, name="highs-run", daemon=True)
+    worker.start()
+    worker.join(max(hard_deadline - time.perf_counter(), 0.0))
+    if worker.is_alive():
+        return False, None
+    if failed:
+        raise failed[0]
+    return True, out[0]
 
 
 _BANNER_SHOWN = False
@@ -1065,16 +1118,28 @@ def _run_highs(
     relax: bool,
     options: dict[str, int | float] | None = None,
     on_solution: Callable[[FloatArray, float], None] | None = None,
+    deadline: float | None = None,
 ) -> _HighsResult:
     """Pass ``model`` to highspy in one call, solve, read solution and bound.
 
     ``options``: further HiGHS options (e.g. ``mip_max_nodes``) for this solve.
     ``on_solution(col_value, dual_bound)`` is called from HiGHS's improving-solution
-    callback with each new incumbent (MIP only).
+    callback with each new incumbent (MIP only).  ``deadline``: a
+    :func:`time.perf_counter` instant the run must not outlast; the HiGHS time limit
+    is the smaller of ``time_limit_s`` and the time left to it, and a run still busy
+    :data:`ABANDON_GRACE_S` after it is abandoned (status ``kTimeLimit``, no solution,
+    bound ``-inf``; see :data:`ABANDON_GRACE_S`).
     """
+    start = time.perf_counter()
+    limit = time_limit_s
+    if deadline is not None:
+        left = max(deadline - start, 1e-3)
+        limit = left if limit is None else min(limit, left)
     h = _highs()
-    if time_limit_s is not None:
-        h.setOptionValue("time_limit", float(time_limit_s))
+    if limit is not None:
+        h.setOptionValue("time_limit", float(limit))
+        if not relax and model.matrix.shape[1] > ENUMERATION_OFF_COLS:
+            h.setOptionValue("presolve_rule_off", _PRESOLVE_RULE_ENUMERATION)
     h.setOptionValue("mip_rel_gap", float(gap))
     for name, value in (options or {}).items():
         h.setOptionValue(name, value)
@@ -1109,11 +1174,14 @@ def _run_highs(
         sol.value_valid = True
         h.setSolution(sol)
     raised: list[BaseException] = []
+    abandoned: list[bool] = []
     if on_solution is not None and not relax:
 
         def improving(event: Any) -> None:
             # An exception must not unwind through HiGHS's C++ frames: keep it, re-raise.
-            if raised:
+            # An abandoned run must not report plans after its caller has returned.
+            if raised or abandoned:
+                event.interrupt()
                 return
             try:
                 out = event.data_out
@@ -1124,7 +1192,18 @@ def _run_highs(
 
         h.cbMipImprovingSolution.subscribe(improving)
     t0 = time.perf_counter()
-    h.run()
+    if limit is None:
+        h.run()
+    elif not _call_bounded(h.run, start + limit + ABANDON_GRACE_S)[0]:
+        abandoned.append(True)
+        return _HighsResult(
+            status=highspy.HighsModelStatus.kTimeLimit,
+            col_value=None,
+            objective=np.inf,
+            dual_bound=-np.inf,
+            solve_s=time.perf_counter() - t0,
+            abandoned=True,
+        )
     if raised:
         raise raised[0]
     solve_s = time.perf_counter() - t0
@@ -1195,6 +1274,8 @@ def solve_milp_direct(
     """
     t0 = time.perf_counter()
     ws = check_inputs(problem, time_limit_s, gap, warm_start)
+    # the limit is wall clock from here: model build, start heuristic and full solve
+    deadline = None if time_limit_s is None else t0 + time_limit_s
     pre = pinned_diagnosis(problem)
     if pre:
         return _infeasible_plan(problem, tuple(pre), "milp", t0, ("backend=direct",))
@@ -1223,7 +1304,7 @@ def solve_milp_direct(
             )
 
     warm_col, ws, lp_bound, heur_log = _heuristic_start(
-        problem, model, ws, warm_col, time_limit_s, gap
+        problem, model, ws, warm_col, time_limit_s, gap, deadline
     )
     fam = ", ".join(f"{k} {v}" for k, v in model.n_rows_by_family.items())
     if heur_log and warm_col is not None and ws is not None and not violations(problem, ws):
@@ -1260,16 +1341,16 @@ def solve_milp_direct(
                 t0,
                 log,
                 period=ws,
-                time_limit_s=time_limit_s,
+                deadline=deadline,
             )
-    left = None if time_limit_s is None else max(time_limit_s - (time.perf_counter() - t0), 1e-3)
     res = _run_highs(
         model,
-        time_limit_s=left,
+        time_limit_s=None,
         gap=gap,
         warm_col=warm_col,
         relax=False,
         on_solution=improving if feed.active else None,
+        deadline=deadline,
     )
     log = (
         f"backend=direct (numpy CSR -> highspy), build {build_s:.3f} s, solve {res.solve_s:.3f} s",
@@ -1277,6 +1358,8 @@ def solve_milp_direct(
         *heur_log,
         f"HiGHS status {res.status}",
     )
+    if res.abandoned:
+        log = (*log, f"HiGHS still busy {ABANDON_GRACE_S} s after the deadline: abandoned")
     return _finish(
         problem,
         res.status,
@@ -1286,7 +1369,7 @@ def solve_milp_direct(
         ws,
         t0,
         log,
-        time_limit_s=time_limit_s,
+        deadline=deadline,
     )
 
 
@@ -1297,6 +1380,7 @@ def _heuristic_start(
     warm_col: FloatArray | None,
     time_limit_s: float | None,
     gap: float,
+    deadline: float | None = None,
 ) -> tuple[FloatArray | None, IntArray | None, float, tuple[str, ...]]:
     """Starting incumbent for the full solve: the better of ``ws`` and the LP heuristic.
 
@@ -1315,7 +1399,7 @@ def _heuristic_start(
         return warm_col, ws, -np.inf, ()
     from optimizer.solvers.lp_heuristic import opening_heuristic
 
-    heur = opening_heuristic(problem, model, time_limit_s=time_limit_s, gap=gap)
+    heur = opening_heuristic(problem, model, time_limit_s=time_limit_s, gap=gap, deadline=deadline)
     if heur.col_value is None:
         return warm_col, ws, heur.lp_bound, (heur.log,)
     if warm_col is not None and ws is not None and not violations(problem, ws):
@@ -1335,11 +1419,16 @@ def _finish(
     t0: float,
     log: tuple[str, ...],
     period: IntArray | None = None,
-    time_limit_s: float | None = None,
+    deadline: float | None = None,
 ) -> Plan:
-    """Map a HiGHS outcome to a :class:`Plan` (shared by the two builders)."""
+    """Map a HiGHS outcome to a :class:`Plan` (shared by the two builders).
+
+    ``deadline`` (a :func:`time.perf_counter` instant or None) bounds the
+    infeasibility diagnosis.
+    """
     if _infeasible_status(status):
-        diag = diagnose_infeasibility(problem, time_limit_s=time_limit_s)
+        left = None if deadline is None else max(deadline - time.perf_counter(), 0.05)
+        diag = diagnose_infeasibility(problem, time_limit_s=left)
         return _infeasible_plan(problem, diag, "milp", t0, log)
     if status in _ERROR_STATUSES:
         raise RuntimeError(f"HiGHS failed on the grouping model: {status}; log: {log}")
@@ -1664,11 +1753,42 @@ def solve_milp_pyomo(
     opt = Highs()
     opt.config.load_solution = False
     opt.config.stream_solver = False
-    opt.config.time_limit = time_limit_s
     opt.config.mip_gap = gap
     opt.config.warmstart = ws is not None
     opt.highs_options = {"random_seed": 0, "threads": 1}
     t1 = time.perf_counter()
+    deadline = None
+    if time_limit_s is not None:
+        # Wall clock from the start of this call: the Pyomo build and APPSI's
+        # translation of the model into highspy (``set_instance``, done here so that
+        # it counts) use the limit too; ``solve`` then only re-checks the model.
+        deadline = t0 + time_limit_s
+        opt.set_instance(m)
+        for key in opt.update_config:
+            if key.startswith(("check_for_", "update_")):
+                # nothing changed since set_instance: skip APPSI's model scan
+                setattr(opt.update_config, key, False)
+        left = deadline - time.perf_counter()
+        if left <= 0:
+            log = (
+                f"backend=pyomo (Pyomo ConcreteModel -> APPSI HiGHS), build {build_s:.3f} s,"
+                f" APPSI set_instance {time.perf_counter() - t1:.3f} s",
+                f"columns: x {idx.n_x}, y {idx.n_y}, z {problem.n_components}",
+                "time limit reached before HiGHS could start",
+            )
+            return _finish(
+                problem, highspy.HighsModelStatus.kTimeLimit, None, -np.inf, None, ws, t0, log
+            )
+        opt.config.time_limit = left
+        if idx.n_x + idx.n_y > ENUMERATION_OFF_COLS:
+            opt.highs_options = {
+                **opt.highs_options,
+                "presolve_rule_off": _PRESOLVE_RULE_ENUMERATION,
+            }
+    # No worker thread here (unlike the direct backend): APPSI redirects the process's
+    # stdout (fd 1) while HiGHS runs, so an abandoned solve would leave it redirected.
+    # HiGHS's MIP setup phases that ignore the time limit can therefore make this
+    # backend overrun it (see ABANDON_GRACE_S and benchmarks/README.md).
     res = opt.solve(m)
     solve_s = time.perf_counter() - t1
     tc = res.termination_condition
@@ -1703,7 +1823,7 @@ def solve_milp_pyomo(
         t0,
         log,
         period=period,
-        time_limit_s=time_limit_s,
+        deadline=deadline,
     )
 
 
@@ -1724,8 +1844,11 @@ def solve_milp(
     problem : PlanningProblem
         The instance.
     time_limit_s : float or None
-        Wall-clock limit of the HiGHS solves (model building excluded), seconds; with
-        the direct backend it covers the start heuristic and the full solve together.
+        Wall-clock limit from the start of the call, seconds: it covers the model
+        build, the start heuristic and the full solve.  With ``backend="direct"`` it is
+        hard (a HiGHS run still busy :data:`ABANDON_GRACE_S` after it is abandoned and
+        the best plan known is returned); with ``backend="pyomo"`` HiGHS gets what is
+        left after the build and may overrun it in setup phases that do not check it.
     gap : float
         Relative MIP gap at which HiGHS stops (``mip_rel_gap``).
     warm_start : ndarray of int, shape (n,), or None

@@ -270,7 +270,9 @@ def schedule_shutdown(
     crews : mapping of str to CrewCalendar
         Crew of each skill (headcount and shifts).
     time_limit_s : float or None
-        CP-SAT time limit, seconds.
+        CP-SAT *deterministic* time budget (``max_deterministic_time``, about seconds
+        on an idle machine), not a wall-clock limit: the same shutdown gets the same
+        schedule whatever the machine's load.
 
     Returns
     -------
