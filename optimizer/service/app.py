@@ -45,6 +45,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingRes
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import ValidationError
 from pydantic.json_schema import models_json_schema
+from pydantic_core import from_json, to_json
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from optimizer.loading import ScenarioError, parse_scenario
@@ -414,6 +415,21 @@ def _envelope_errors(exc: ValidationError) -> list[dict[str, Any]]:
     return out
 
 
+def _input_json(inp: dict[str, Any], fast: bool) -> str:
+    """Compact JSON of a submission's input, refusing NaN and infinities (ValueError).
+
+    ``fast``: ``inp`` came from pydantic-core's parser (no NaN, no lone surrogates), so
+    its serializer (a fifth of the time of json.dumps) applies; an overflowing number
+    such as ``1e400`` still parses to infinity, and any text that may hold one takes
+    the strict json.dumps path.
+    """
+    if fast:
+        out = to_json(inp)
+        if b"Infinity" not in out and b"NaN" not in out:
+            return out.decode("utf-8")
+    return json.dumps(inp, separators=(",", ":"), allow_nan=False)
+
+
 def prepare(
     kind: str,
     raw: bytes,
@@ -428,8 +444,16 @@ def prepare(
     ProblemError
         400 (not JSON) or 422 (invalid), with ``errors``.
     """
+    # pydantic-core's parser takes half the time of json.loads; anything it refuses
+    # (NaN, lone surrogates, UTF-16...) goes through json.loads, which decides as before.
+    fast = True
     try:
-        data = json.loads(raw)
+        data = from_json(raw, allow_inf_nan=False)
+    except ValueError:
+        fast = False
+    try:
+        if not fast:
+            data = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ProblemError(
             400, "malformed-json", f"the body is not valid JSON: {exc}", title="Malformed JSON"
@@ -486,7 +510,7 @@ def prepare(
         try:
             scn = parse_scenario(inp)
             scenario_limit = min(scn.plan.time_limit_s, settings.max_time_limit_s)
-            input_json = json.dumps(inp, separators=(",", ":"), allow_nan=False)
+            input_json = _input_json(inp, fast)
         except ScenarioError as exc:
             errors.extend(
                 {"pointer": "/input" + p.as_dict()["pointer"], "detail": p.message}
