@@ -64,3 +64,26 @@ def test_what_the_fast_parser_refuses_gets_the_json_answer() -> None:
     assert exc.extra["errors"] == [
         {"pointer": "", "detail": "must be an object with config and input"}
     ]
+
+
+def test_submit_route_checks_key_and_header_like_fastapi(
+    api: Any, conveyor_input: dict[str, Any]
+) -> None:
+    body = {"input": conveyor_input}
+    for value, detail in (
+        ("", "String should have at least 1 character"),
+        ("x" * 256, "String should have at most 255 characters"),
+    ):
+        r = api.post(body, **{"Idempotency-Key": value})
+        assert r.status_code == 422
+        assert r.json()["errors"] == [{"detail": detail, "header": "Idempotency-Key"}]
+    assert api.post(body, **{"Idempotency-Key": "x" * 255}).status_code == 202
+    # no or a wrong key: 401 before anything else is looked at
+    url = "/v1/schedule-runs"
+    for headers in ({}, {"Authorization": "Basic abc"}, {"Authorization": "Bearer opp_x"}):
+        r = api.client.post(url, json=body, headers={**headers, "Idempotency-Key": ""})
+        assert r.status_code == 401
+        assert r.headers["WWW-Authenticate"] == 'Bearer realm="opportune"'
+    op = api.client.get("/openapi.json").json()["paths"][url]["post"]
+    assert op["security"] == [{"HTTPBearer": []}]
+    assert [p["name"] for p in op["parameters"]] == ["Idempotency-Key"]
