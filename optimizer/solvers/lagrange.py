@@ -104,6 +104,10 @@ from optimizer.solvers.milp import (
 __all__ = ["LagrangeResult", "lagrangian_bound", "make_stock_feasible", "solve_lagrange"]
 
 _TOL = 1e-9
+_EJECT_TRIES = 3
+"""Local search: target periods tried per job, and alternatives per ejected job."""
+_EJECT_BLOCKERS = 8
+"""Local search: blocking jobs tried per target period."""
 _MAX_UNITS = 64
 """Most capacity units per knapsack (finer crews are discretized, rounding weights down)."""
 
@@ -596,6 +600,69 @@ def _local_search(problem: PlanningProblem, period: IntArray, deadline: float) -
         if t_old >= 0:
             room.take(i, t_old, sign=-1.0)
 
+    span = problem.span_periods
+    skill = problem.skill_of if len(problem.skill_ids) else np.full(len(pin), -1)
+    is_free = np.zeros(len(pin), dtype=bool)
+    is_free[free] = True
+
+    def try_moves(moves: list[tuple[int, int]]) -> bool:
+        """Apply ``moves`` (job, new period) if they fit and lower the cost."""
+        old = [(i, int(period[i])) for i, _ in moves]
+        touched = {(int(k_of[i]), t) for i, t in old + moves if t >= 0}
+        before = {key: count[key] > 0 for key in touched}
+        change = 0.0
+        for (i, t_old), (_, t_new) in zip(old, moves, strict=True):
+            change += job_cost(i, t_new) - job_cost(i, t_old)
+            unplace(i)
+            if t_old >= 0:
+                count[k_of[i], t_old] -= 1
+            period[i] = BEYOND
+        ok = True
+        done: list[tuple[int, int]] = []
+        for i, t_new in moves:
+            if t_new >= 0 and not room.fits(i, t_new):
+                ok = False
+                break
+            move(i, t_new)
+            done.append((i, t_new))
+        if ok:
+            for key in touched:
+                change += float(oc[key]) * (float(count[key] > 0) - float(before[key]))
+            if change < -eps * (1.0 + abs(change)):
+                return True
+        for i, t_new in reversed(done):
+            unplace(i)
+            if t_new >= 0:
+                count[k_of[i], t_new] -= 1
+            period[i] = BEYOND
+        for i, t_old in old:
+            move(i, t_old)
+        return False
+
+    def eject(i: int, targets: IntArray) -> bool:
+        """Move job ``i`` to one of ``targets`` after moving one blocking job away."""
+        s = int(skill[i])
+        if s < 0:
+            return False
+        for t in targets.tolist():
+            end = t + int(span[i])
+            blockers = np.flatnonzero(
+                is_free & (skill == s) & (period >= 0) & (period < end) & (period + span > t)
+            )
+            blockers = blockers[blockers != i][:_EJECT_BLOCKERS]
+            for j in blockers.tolist():
+                kj = int(k_of[j])
+                alt = np.where(elig[j] & (count[kj] > 0), pen[j], np.inf)
+                alt[int(period[j])] = np.inf
+                options = [int(x) for x in np.argsort(alt, kind="stable")[:_EJECT_TRIES]]
+                options = [x for x in options if np.isfinite(alt[x])]
+                if np.isfinite(beyond[j]):
+                    options.append(BEYOND)
+                for tj in options:
+                    if try_moves([(j, tj), (i, t)]):
+                        return True
+        return False
+
     improved = True
     while improved and time.perf_counter() < deadline:
         improved = False
@@ -631,8 +698,13 @@ def _local_search(problem: PlanningProblem, period: IntArray, deadline: float) -
                 period[i] = BEYOND
                 move(i, best_t)
                 improved = True
-            elif t0 >= 0:
-                room.take(i, t0)
+            else:
+                if t0 >= 0:
+                    room.take(i, t0)
+                # the best periods lack crew: make room by moving one job there away
+                top = cand[np.argsort(delta[cand], kind="stable")][:_EJECT_TRIES]
+                if eject(i, top):
+                    improved = True
             if time.perf_counter() > deadline:
                 break
         # close openings: their jobs to other used openings of the system, or deferral
@@ -1750,8 +1822,6 @@ def _lp_support_milp(
     plan's own pairs (small, usually solved to optimality in about a second); (2) every
     eligible pair of a component at any opening the LP or the plan uses for its system.
     """
-    from optimizer.solvers.milp import solve_milp
-
     best = period.copy()
     best_cost = evaluate(problem, best)["total"]
     if res.support is None or res.support_open is None:
@@ -1777,17 +1847,41 @@ def _lp_support_milp(
         sub = replace(
             problem, allowed=problem.allowed & (cand | (problem.pinned_period != NO_PIN)[:, None])
         )
-        plan = solve_milp(sub, time_limit_s=max(left * share - 0.1, 0.2), gap=gap, warm_start=best)
-        if plan.feasible and not violations(problem, plan.period):
-            cost = evaluate(problem, plan.period)["total"]
+        got = _restricted_milp(sub, best, max(left * share - 0.1, 0.2), gap)
+        if got is not None and not violations(problem, got):
+            cost = evaluate(problem, got)["total"]
             if cost < best_cost - 1e-9:
-                best, best_cost = plan.period.copy(), cost
+                best, best_cost = got.copy(), cost
         log.append(
             f"lagrange: MILP on {name} ({int(cand.sum())} pairs): {best_cost:,.2f}"
             f" in {time.perf_counter() - t1:.2f} s"
         )
         best, best_cost = _improve(problem, best, best_cost, deadline, log)
     return best
+
+
+def _restricted_milp(
+    sub: PlanningProblem, start: IntArray, time_limit_s: float, gap: float
+) -> IntArray | None:
+    """Plan of the direct MILP of ``sub`` warm-started with ``start`` (``None``: none).
+
+    Without :func:`optimizer.solvers.milp.solve_milp`'s LP-guided start heuristic: the
+    restriction already is the LP's neighbourhood and ``start`` a good incumbent, so
+    the heuristic's LP and sub-MILP would only take time from HiGHS's search.  With
+    spare parts in ``sub`` (their stock columns need the full solver) it calls
+    ``solve_milp``.
+    """
+    from optimizer.solvers.milp import _run_highs, build_direct_model, solve_milp
+
+    if sub.has_parts:
+        plan = solve_milp(sub, time_limit_s=time_limit_s, gap=gap, warm_start=start)
+        return plan.period if plan.feasible else None
+    model = build_direct_model(sub, strengthen=True)
+    warm = model.columns_from_period(start)
+    res = _run_highs(model, time_limit_s=time_limit_s, gap=gap, warm_col=warm, relax=False)
+    if res.col_value is None:
+        return None
+    return model.period_from_columns(res.col_value, sub.n_components)
 
 
 def _improve(
