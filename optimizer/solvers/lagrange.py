@@ -108,6 +108,8 @@ _EJECT_TRIES = 3
 """Local search: target periods tried per job, and alternatives per ejected job."""
 _EJECT_BLOCKERS = 8
 """Local search: blocking jobs tried per target period."""
+_MERGE_ROUNDS = 3
+"""Most rounds of (MILP on the LP pairs and every plan's pairs, local search)."""
 _MAX_UNITS = 64
 """Most capacity units per knapsack (finer crews are discretized, rounding weights down)."""
 
@@ -1815,49 +1817,90 @@ def _lp_support_milp(
     gap: float,
     log: list[str],
 ) -> IntArray:
-    """Improve a plan by MILPs restricted to what the master LP uses (price and branch).
+    """Improve a plan by local search and MILPs restricted to what the master LP uses.
 
-    Two restrictions of the direct MILP, each warm-started with the best plan so far and
-    stopped by ``deadline``: (1) the pairs of the patterns in the LP solution plus the
-    plan's own pairs (small, usually solved to optimality in about a second); (2) every
-    eligible pair of a component at any opening the LP or the plan uses for its system.
+    Alternates :func:`_local_search` with restrictions of the direct MILP, each
+    warm-started with the best plan so far and stopped by ``deadline``:
+
+    1. the pairs of the patterns in the LP solution plus the pairs of every plan seen so
+       far (small, usually solved to optimality in about a second; merging the plans
+       before and after the local search lets it combine both), repeated while the
+       MILP or the local search improves (at most :data:`_MERGE_ROUNDS` times);
+    2. every eligible pair of a component at any opening the LP or the plan uses for
+       its system, with the time left.
     """
     best = period.copy()
     best_cost = evaluate(problem, best)["total"]
     if res.support is None or res.support_open is None:
         return best
     elig = _eligible(problem, crew_filter=True)
+    pool = res.support.copy()
+
+    def remember(plan: IntArray) -> None:
+        done = np.flatnonzero(plan >= 0)
+        pool[done, plan[done]] = True
+
+    def certified() -> bool:
+        return best_cost - res.bound <= gap * max(abs(best_cost), 1e-9)
+
+    remember(best)
+    best, best_cost = _improve(problem, best, best_cost, deadline, log)
+    remember(best)
+    for _ in range(_MERGE_ROUNDS):
+        if certified():
+            return best  # the block's plan is certified within gap already
+        before = best_cost
+        got, got_cost = _stage(problem, "LP pairs", pool, best, best_cost, deadline, 0.5, gap, log)
+        if got_cost < best_cost:
+            best, best_cost = got, got_cost
+            remember(best)
+        best, best_cost = _improve(problem, best, best_cost, deadline, log)
+        remember(best)
+        if best_cost >= before - 1e-9 or deadline - time.perf_counter() < 0.3:
+            break
+    if certified():
+        return best
     done = np.flatnonzero(best >= 0)
-    stages = []
-    cand1 = res.support.copy()
-    cand1[done, best[done]] = True
-    stages.append(("LP pairs", cand1, 0.5))
     opened = res.support_open.copy()
     opened[problem.system_of[done], best[done]] = True
-    stages.append(("LP openings", opened[problem.system_of] & elig, 1.0))
-    best, best_cost = _improve(problem, best, best_cost, deadline, log)
-    for name, cand, share in stages:
-        if best_cost - res.bound <= gap * max(abs(best_cost), 1e-9):
-            break  # the block's plan is certified within gap already
-        left = deadline - time.perf_counter()
-        if left < 0.3:
-            log.append(f"lagrange: MILP on {name} skipped (time)")
-            break
-        t1 = time.perf_counter()
-        sub = replace(
-            problem, allowed=problem.allowed & (cand | (problem.pinned_period != NO_PIN)[:, None])
-        )
-        got = _restricted_milp(sub, best, max(left * share - 0.1, 0.2), gap)
-        if got is not None and not violations(problem, got):
-            cost = evaluate(problem, got)["total"]
-            if cost < best_cost - 1e-9:
-                best, best_cost = got.copy(), cost
-        log.append(
-            f"lagrange: MILP on {name} ({int(cand.sum())} pairs): {best_cost:,.2f}"
-            f" in {time.perf_counter() - t1:.2f} s"
-        )
-        best, best_cost = _improve(problem, best, best_cost, deadline, log)
+    cand = opened[problem.system_of] & elig
+    got, got_cost = _stage(problem, "LP openings", cand, best, best_cost, deadline, 1.0, gap, log)
+    if got_cost < best_cost:
+        best, best_cost = _improve(problem, got, got_cost, deadline, log)
     return best
+
+
+def _stage(
+    problem: PlanningProblem,
+    name: str,
+    cand: BoolArray,
+    best: IntArray,
+    best_cost: float,
+    deadline: float,
+    share: float,
+    gap: float,
+    log: list[str],
+) -> tuple[IntArray, float]:
+    """The direct MILP restricted to the pairs ``cand`` from ``best``, within ``share``
+    of the time left; returns the better of its plan and ``best`` with its cost."""
+    left = deadline - time.perf_counter()
+    if left < 0.3:
+        log.append(f"lagrange: MILP on {name} skipped (time)")
+        return best, best_cost
+    t1 = time.perf_counter()
+    sub = replace(
+        problem, allowed=problem.allowed & (cand | (problem.pinned_period != NO_PIN)[:, None])
+    )
+    got = _restricted_milp(sub, best, max(left * share - 0.1, 0.2), gap)
+    if got is not None and not violations(problem, got):
+        cost = evaluate(problem, got)["total"]
+        if cost < best_cost - 1e-9:
+            best, best_cost = got.copy(), cost
+    log.append(
+        f"lagrange: MILP on {name} ({int(cand.sum())} pairs): {best_cost:,.2f}"
+        f" in {time.perf_counter() - t1:.2f} s"
+    )
+    return best, best_cost
 
 
 def _restricted_milp(
