@@ -1773,7 +1773,7 @@ def _solve_block(
     polish: bool,
     dual_share: float,
     log: list[str],
-    stop_gap: float = 1e-3,
+    stop_gap: float = 2e-4,
 ) -> tuple[IntArray, float]:
     """Plan and lower bound of one stock-free block within ``budget`` seconds."""
     t0 = time.perf_counter()
