@@ -55,11 +55,14 @@ Driver (:func:`solve_lagrange`)
    (:func:`_plan_duals`), which avoids the heading-in phase where every opening prices
    out.  *Column generation* then runs with Wentges smoothing until the bound is within
    ``stop_gap`` of the master LP (or no pattern prices out, or time is up).
-4. *Plans*: LP rounding and greedy passes give incumbents; then two restrictions of the
-   direct MILP (:mod:`optimizer.solvers.milp`), warm-started with the best plan:
-   the pairs of the patterns in the master LP solution, then every eligible pair at any
-   opening the LP or the plan uses (price and branch on the LP support).  Every
-   sub-MILP gets the time left before the block's deadline.
+4. *Plans*: LP rounding and greedy passes give incumbents; a local search
+   (:func:`_local_search`: single-job moves, one blocking job ejected to make crew
+   room, opening closures, new openings pulling the jobs that gain most) then
+   alternates with a restriction of the direct MILP (:mod:`optimizer.solvers.milp`)
+   to the pairs of the patterns in the master LP solution and of every plan seen so
+   far, warm-started with the best plan; last, every eligible pair at any opening the
+   LP or the plan uses (price and branch on the LP support).  Every sub-MILP gets the
+   time left before the block's deadline.
 
 The reported bound is the best Lagrangian value (never the master LP value unless
 column generation converged), so every plan's gap is certified.
