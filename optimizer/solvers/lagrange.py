@@ -55,11 +55,14 @@ Driver (:func:`solve_lagrange`)
    (:func:`_plan_duals`), which avoids the heading-in phase where every opening prices
    out.  *Column generation* then runs with Wentges smoothing until the bound is within
    ``stop_gap`` of the master LP (or no pattern prices out, or time is up).
-4. *Plans*: LP rounding and greedy passes give incumbents; then two restrictions of the
-   direct MILP (:mod:`optimizer.solvers.milp`), warm-started with the best plan:
-   the pairs of the patterns in the master LP solution, then every eligible pair at any
-   opening the LP or the plan uses (price and branch on the LP support).  Every
-   sub-MILP gets the time left before the block's deadline.
+4. *Plans*: LP rounding and greedy passes give incumbents; a local search
+   (:func:`_local_search`: single-job moves, one blocking job ejected to make crew
+   room, opening closures, new openings pulling the jobs that gain most) then
+   alternates with a restriction of the direct MILP (:mod:`optimizer.solvers.milp`)
+   to the pairs of the patterns in the master LP solution and of every plan seen so
+   far, warm-started with the best plan; last, every eligible pair at any opening the
+   LP or the plan uses (price and branch on the LP support).  Every sub-MILP gets the
+   time left before the block's deadline.
 
 The reported bound is the best Lagrangian value (never the master LP value unless
 column generation converged), so every plan's gap is certified.
@@ -104,6 +107,12 @@ from optimizer.solvers.milp import (
 __all__ = ["LagrangeResult", "lagrangian_bound", "make_stock_feasible", "solve_lagrange"]
 
 _TOL = 1e-9
+_EJECT_TRIES = 3
+"""Local search: target periods tried per job, and alternatives per ejected job."""
+_EJECT_BLOCKERS = 8
+"""Local search: blocking jobs tried per target period."""
+_MERGE_ROUNDS = 3
+"""Most rounds of (MILP on the LP pairs and every plan's pairs, local search)."""
 _MAX_UNITS = 64
 """Most capacity units per knapsack (finer crews are discretized, rounding weights down)."""
 
@@ -532,6 +541,304 @@ def _prune_openings(problem: PlanningProblem, period: IntArray, room: _Room) -> 
         i = int(done[j])
         room.take(i, int(period[i]), sign=-1.0)
         period[i] = BEYOND
+
+
+# --------------------------------------------------------------------------------------
+# Local search on a feasible plan
+# --------------------------------------------------------------------------------------
+
+
+def _local_search(problem: PlanningProblem, period: IntArray, deadline: float) -> IntArray:
+    """Improve a feasible plan by single-job moves and opening closures (first descent).
+
+    Moves, each kept only when it lowers ``penalty + deferral + opening`` and the crews
+    (and the stock before the earliest delivery, via :class:`_Room`) still fit:
+
+    * *move*: one free job to another period of its system (an opening already used,
+      or a new one, paying its opening cost) or deferral, saving its opening's cost
+      when it was the only job there;
+    * *close*: every job of an opening (none pinned) to the best other used opening of
+      its system or deferral, saving the opening cost.
+
+    Passes repeat until none improves or ``deadline`` (``perf_counter``) passes.  Costs
+    other than these three (purchasing) are not modelled here, so the caller keeps the
+    result only if :func:`optimizer.plan.evaluate` agrees it is cheaper.  Much cheaper
+    than a second restricted MILP: one pass over ~1,000 jobs takes a few hundredths of
+    a second per job set.
+    """
+    d = _prepare(problem)
+    elig = _eligible(problem, crew_filter=True)
+    pin = problem.pinned_period
+    period = np.asarray(period, dtype=np.int64).copy()
+    room = _Room(problem, d)
+    k_of = problem.system_of
+    n_t = problem.n_periods
+    count = np.zeros((problem.n_systems, n_t), dtype=np.int64)
+    on = np.flatnonzero(period >= 0)
+    np.add.at(count, (k_of[on], period[on]), 1)
+    n_pin = np.zeros_like(count)
+    pinned = np.flatnonzero(pin >= 0)
+    np.add.at(n_pin, (k_of[pinned], pin[pinned]), 1)
+    free = np.flatnonzero(pin == NO_PIN)
+    for i in free[period[free] >= 0].tolist():
+        room.take(i, int(period[i]))
+    pen = problem.penalty
+    oc = problem.opening_cost
+    beyond = problem.penalty_beyond
+    eps = 1e-9
+
+    def job_cost(i: int, t: int) -> float:
+        return float(beyond[i]) if t < 0 else float(pen[i, t])
+
+    def move(i: int, t_new: int) -> None:
+        t_old = int(period[i])
+        k = int(k_of[i])
+        if t_old >= 0:
+            count[k, t_old] -= 1
+        if t_new >= 0:
+            room.take(i, t_new)
+            count[k, t_new] += 1
+        period[i] = t_new
+
+    def unplace(i: int) -> None:
+        t_old = int(period[i])
+        if t_old >= 0:
+            room.take(i, t_old, sign=-1.0)
+
+    span = problem.span_periods
+    skill = problem.skill_of if len(problem.skill_ids) else np.full(len(pin), -1)
+    is_free = np.zeros(len(pin), dtype=bool)
+    is_free[free] = True
+
+    def try_moves(moves: list[tuple[int, int]]) -> bool:
+        """Apply ``moves`` (job, new period) if they fit and lower the cost."""
+        old = [(i, int(period[i])) for i, _ in moves]
+        touched = {(int(k_of[i]), t) for i, t in old + moves if t >= 0}
+        before = {key: count[key] > 0 for key in touched}
+        change = 0.0
+        for (i, t_old), (_, t_new) in zip(old, moves, strict=True):
+            change += job_cost(i, t_new) - job_cost(i, t_old)
+            unplace(i)
+            if t_old >= 0:
+                count[k_of[i], t_old] -= 1
+            period[i] = BEYOND
+        ok = True
+        done: list[tuple[int, int]] = []
+        for i, t_new in moves:
+            if t_new >= 0 and not room.fits(i, t_new):
+                ok = False
+                break
+            move(i, t_new)
+            done.append((i, t_new))
+        if ok:
+            for key in touched:
+                change += float(oc[key]) * (float(count[key] > 0) - float(before[key]))
+            if change < -eps * (1.0 + abs(change)):
+                return True
+        for i, t_new in reversed(done):
+            unplace(i)
+            if t_new >= 0:
+                count[k_of[i], t_new] -= 1
+            period[i] = BEYOND
+        for i, t_old in old:
+            move(i, t_old)
+        return False
+
+    def eject(i: int, targets: IntArray) -> bool:
+        """Move job ``i`` to one of ``targets`` after moving one blocking job away."""
+        s = int(skill[i])
+        if s < 0:
+            return False
+        for t in targets.tolist():
+            end = t + int(span[i])
+            blockers = np.flatnonzero(
+                is_free & (skill == s) & (period >= 0) & (period < end) & (period + span > t)
+            )
+            blockers = blockers[blockers != i][:_EJECT_BLOCKERS]
+            for j in blockers.tolist():
+                kj = int(k_of[j])
+                alt = np.where(elig[j] & (count[kj] > 0), pen[j], np.inf)
+                alt[int(period[j])] = np.inf
+                options = [int(x) for x in np.argsort(alt, kind="stable")[:_EJECT_TRIES]]
+                options = [x for x in options if np.isfinite(alt[x])]
+                if np.isfinite(beyond[j]):
+                    options.append(BEYOND)
+                for tj in options:
+                    if try_moves([(j, tj), (i, t)]):
+                        return True
+        return False
+
+    improved = True
+    while improved and time.perf_counter() < deadline:
+        improved = False
+        for i in free.tolist():
+            k = int(k_of[i])
+            t0 = int(period[i])
+            cur = job_cost(i, t0)
+            gain_close = float(oc[k, t0]) if t0 >= 0 and count[k, t0] == 1 else 0.0
+            cost = pen[i] + np.where(count[k] > 0, 0.0, oc[k])
+            cost = np.where(elig[i], cost, np.inf)
+            if t0 >= 0:
+                cost[t0] = np.inf
+            delta = cost - cur - gain_close
+            cand = np.flatnonzero(delta < -eps * (1.0 + abs(cur)))
+            d_beyond = (
+                float(beyond[i]) - cur - gain_close if t0 >= 0 and np.isfinite(beyond[i]) else 0.0
+            )
+            if not len(cand) and d_beyond >= -eps * (1.0 + abs(cur)):
+                continue
+            unplace(i)
+            best_t, best_d = t0, 0.0
+            if d_beyond < -eps * (1.0 + abs(cur)):
+                best_t, best_d = BEYOND, d_beyond
+            for t in cand[np.argsort(delta[cand], kind="stable")].tolist():
+                if delta[t] >= best_d:
+                    break
+                if room.fits(i, t):
+                    best_t, best_d = t, float(delta[t])
+                    break
+            if best_t != t0:
+                if t0 >= 0:
+                    count[k, t0] -= 1
+                period[i] = BEYOND
+                move(i, best_t)
+                improved = True
+            else:
+                if t0 >= 0:
+                    room.take(i, t0)
+                # the best periods lack crew: make room by moving one job there away
+                top = cand[np.argsort(delta[cand], kind="stable")][:_EJECT_TRIES]
+                if eject(i, top):
+                    improved = True
+            if time.perf_counter() > deadline:
+                break
+        # close openings: their jobs to other used openings of the system, or deferral
+        keys = np.unique(k_of[free[period[free] >= 0]] * n_t + period[free[period[free] >= 0]])
+        for key in keys.tolist():
+            if time.perf_counter() > deadline:
+                break
+            k, t = divmod(int(key), n_t)
+            if count[k, t] == 0 or n_pin[k, t] > 0:
+                continue
+            jobs = np.flatnonzero((k_of == k) & (period == t))
+            for i in jobs.tolist():
+                unplace(i)
+            count[k, t] = 0
+            period[jobs] = BEYOND
+            total = -float(oc[k, t])
+            placed: list[tuple[int, int]] = []
+            ok = True
+            for i in jobs[np.argsort(-d.load[jobs], kind="stable")].tolist():
+                cost = np.where(elig[i] & (count[k] > 0), pen[i], np.inf)
+                cost[t] = np.inf
+                best_t, best_c = BEYOND, float(beyond[i])
+                for tt in np.argsort(cost, kind="stable").tolist():
+                    if cost[tt] >= best_c:
+                        break
+                    if room.fits(i, tt):
+                        best_t, best_c = tt, float(cost[tt])
+                        break
+                if not np.isfinite(best_c):
+                    ok = False
+                    break
+                total += best_c - float(pen[i, t])
+                move(i, best_t)
+                placed.append((i, best_t))
+            if ok and total < -eps * (1.0 + abs(float(oc[k, t]))):
+                improved = True
+                continue
+            # revert
+            for i, tt in placed:
+                if tt >= 0:
+                    room.take(i, tt, sign=-1.0)
+                    count[k, tt] -= 1
+            for i in jobs.tolist():
+                room.take(i, t)
+            period[jobs] = t
+            count[k, t] = len(jobs)
+        if _open_pass(problem, period, count, room, elig, free, deadline):
+            improved = True
+    return period
+
+
+def _open_pass(
+    problem: PlanningProblem,
+    period: IntArray,
+    count: IntArray,
+    room: _Room,
+    elig: BoolArray,
+    free: IntArray,
+    deadline: float,
+) -> bool:
+    """Open unused openings ``(k, t)`` and pull in the jobs of ``k`` that gain most.
+
+    For each system, the periods where the jobs that would gain by moving there (ignoring
+    crews) gain more than the opening costs are tried best first: jobs join greedily,
+    largest gain first, while the crews fit; the change is kept when the opening cost
+    plus the jobs' cost changes, minus the costs of openings they leave empty, is
+    negative.  Updates ``period``, ``count`` and ``room`` in place; returns whether
+    anything changed.
+    """
+    pen = problem.penalty
+    oc = problem.opening_cost
+    beyond = problem.penalty_beyond
+    k_of = problem.system_of
+    changed = False
+    is_free = np.zeros(problem.n_components, dtype=bool)
+    is_free[free] = True
+    for k in range(problem.n_systems):
+        if time.perf_counter() > deadline:
+            break
+        comps = np.flatnonzero((k_of == k) & is_free)
+        if not len(comps):
+            continue
+        per = period[comps]
+        cur = np.where(per >= 0, pen[comps, np.maximum(per, 0)], beyond[comps])
+        gain = np.where(elig[comps], pen[comps] - cur[:, None], np.inf)
+        gain = np.where(np.isfinite(gain), gain, np.inf)
+        neg = np.where(gain < 0, gain, 0.0)
+        best = neg.sum(axis=0) + oc[k]
+        best[count[k] > 0] = np.inf
+        order = np.argsort(best, kind="stable")
+        for t in order.tolist():
+            if not best[t] < -1e-9 * (1.0 + abs(float(oc[k, t]))):
+                break
+            if count[k, t] > 0:
+                continue
+            cand = np.flatnonzero(gain[:, t] < 0)
+            moved: list[tuple[int, int]] = []
+            total = float(oc[k, t])
+            for c in cand[np.argsort(gain[cand, t], kind="stable")].tolist():
+                i = int(comps[c])
+                t_old = int(period[i])
+                if t_old >= 0:
+                    room.take(i, t_old, sign=-1.0)
+                if room.fits(i, t):
+                    room.take(i, t)
+                    if t_old >= 0:
+                        count[k, t_old] -= 1
+                        if count[k, t_old] == 0:
+                            total -= float(oc[k, t_old])
+                    count[k, t] += 1
+                    period[i] = t
+                    total += float(gain[c, t])
+                    moved.append((i, t_old))
+                elif t_old >= 0:
+                    room.take(i, t_old)
+            if moved and total < -1e-9 * (1.0 + abs(float(oc[k, t]))):
+                changed = True
+                per = period[comps]
+                cur = np.where(per >= 0, pen[comps, np.maximum(per, 0)], beyond[comps])
+                gain = np.where(elig[comps], pen[comps] - cur[:, None], np.inf)
+                continue
+            for i, t_old in reversed(moved):
+                room.take(i, t, sign=-1.0)
+                count[k, t] -= 1
+                if t_old >= 0:
+                    room.take(i, t_old)
+                    count[k, t_old] += 1
+                period[i] = t_old
+    return changed
 
 
 # --------------------------------------------------------------------------------------
@@ -1469,7 +1776,7 @@ def _solve_block(
     polish: bool,
     dual_share: float,
     log: list[str],
-    stop_gap: float = 1e-3,
+    stop_gap: float = 2e-4,
 ) -> tuple[IntArray, float]:
     """Plan and lower bound of one stock-free block within ``budget`` seconds."""
     t0 = time.perf_counter()
@@ -1513,49 +1820,132 @@ def _lp_support_milp(
     gap: float,
     log: list[str],
 ) -> IntArray:
-    """Improve a plan by MILPs restricted to what the master LP uses (price and branch).
+    """Improve a plan by local search and MILPs restricted to what the master LP uses.
 
-    Two restrictions of the direct MILP, each warm-started with the best plan so far and
-    stopped by ``deadline``: (1) the pairs of the patterns in the LP solution plus the
-    plan's own pairs (small, usually solved to optimality in about a second); (2) every
-    eligible pair of a component at any opening the LP or the plan uses for its system.
+    Alternates :func:`_local_search` with restrictions of the direct MILP, each
+    warm-started with the best plan so far and stopped by ``deadline``:
+
+    1. the pairs of the patterns in the LP solution plus the pairs of every plan seen so
+       far (small, usually solved to optimality in about a second; merging the plans
+       before and after the local search lets it combine both), repeated while the
+       MILP or the local search improves (at most :data:`_MERGE_ROUNDS` times);
+    2. every eligible pair of a component at any opening the LP or the plan uses for
+       its system, with the time left.
     """
-    from optimizer.solvers.milp import solve_milp
-
     best = period.copy()
     best_cost = evaluate(problem, best)["total"]
     if res.support is None or res.support_open is None:
         return best
     elig = _eligible(problem, crew_filter=True)
+    pool = res.support.copy()
+
+    def remember(plan: IntArray) -> None:
+        done = np.flatnonzero(plan >= 0)
+        pool[done, plan[done]] = True
+
+    def certified() -> bool:
+        return best_cost - res.bound <= gap * max(abs(best_cost), 1e-9)
+
+    remember(best)
+    best, best_cost = _improve(problem, best, best_cost, deadline, log)
+    remember(best)
+    for _ in range(_MERGE_ROUNDS):
+        if certified():
+            return best  # the block's plan is certified within gap already
+        before = best_cost
+        got, got_cost = _stage(problem, "LP pairs", pool, best, best_cost, deadline, 0.5, gap, log)
+        if got_cost < best_cost:
+            best, best_cost = got, got_cost
+            remember(best)
+        best, best_cost = _improve(problem, best, best_cost, deadline, log)
+        remember(best)
+        if best_cost >= before - 1e-9 or deadline - time.perf_counter() < 0.3:
+            break
+    if certified():
+        return best
     done = np.flatnonzero(best >= 0)
-    stages = []
-    cand1 = res.support.copy()
-    cand1[done, best[done]] = True
-    stages.append(("LP pairs", cand1, 0.5))
     opened = res.support_open.copy()
     opened[problem.system_of[done], best[done]] = True
-    stages.append(("LP openings", opened[problem.system_of] & elig, 1.0))
-    for name, cand, share in stages:
-        if best_cost - res.bound <= gap * max(abs(best_cost), 1e-9):
-            break  # the block's plan is certified within gap already
-        left = deadline - time.perf_counter()
-        if left < 0.3:
-            log.append(f"lagrange: MILP on {name} skipped (time)")
-            break
-        t1 = time.perf_counter()
-        sub = replace(
-            problem, allowed=problem.allowed & (cand | (problem.pinned_period != NO_PIN)[:, None])
-        )
-        plan = solve_milp(sub, time_limit_s=max(left * share - 0.1, 0.2), gap=gap, warm_start=best)
-        if plan.feasible and not violations(problem, plan.period):
-            cost = evaluate(problem, plan.period)["total"]
-            if cost < best_cost - 1e-9:
-                best, best_cost = plan.period.copy(), cost
-        log.append(
-            f"lagrange: MILP on {name} ({int(cand.sum())} pairs): {best_cost:,.2f}"
-            f" in {time.perf_counter() - t1:.2f} s"
-        )
+    cand = opened[problem.system_of] & elig
+    got, got_cost = _stage(problem, "LP openings", cand, best, best_cost, deadline, 1.0, gap, log)
+    if got_cost < best_cost:
+        best, best_cost = _improve(problem, got, got_cost, deadline, log)
     return best
+
+
+def _stage(
+    problem: PlanningProblem,
+    name: str,
+    cand: BoolArray,
+    best: IntArray,
+    best_cost: float,
+    deadline: float,
+    share: float,
+    gap: float,
+    log: list[str],
+) -> tuple[IntArray, float]:
+    """The direct MILP restricted to the pairs ``cand`` from ``best``, within ``share``
+    of the time left; returns the better of its plan and ``best`` with its cost."""
+    left = deadline - time.perf_counter()
+    if left < 0.3:
+        log.append(f"lagrange: MILP on {name} skipped (time)")
+        return best, best_cost
+    t1 = time.perf_counter()
+    sub = replace(
+        problem, allowed=problem.allowed & (cand | (problem.pinned_period != NO_PIN)[:, None])
+    )
+    got = _restricted_milp(sub, best, max(left * share - 0.1, 0.2), gap)
+    if got is not None and not violations(problem, got):
+        cost = evaluate(problem, got)["total"]
+        if cost < best_cost - 1e-9:
+            best, best_cost = got.copy(), cost
+    log.append(
+        f"lagrange: MILP on {name} ({int(cand.sum())} pairs): {best_cost:,.2f}"
+        f" in {time.perf_counter() - t1:.2f} s"
+    )
+    return best, best_cost
+
+
+def _restricted_milp(
+    sub: PlanningProblem, start: IntArray, time_limit_s: float, gap: float
+) -> IntArray | None:
+    """Plan of the direct MILP of ``sub`` warm-started with ``start`` (``None``: none).
+
+    Without :func:`optimizer.solvers.milp.solve_milp`'s LP-guided start heuristic: the
+    restriction already is the LP's neighbourhood and ``start`` a good incumbent, so
+    the heuristic's LP and sub-MILP would only take time from HiGHS's search.  With
+    spare parts in ``sub`` (their stock columns need the full solver) it calls
+    ``solve_milp``.
+    """
+    from optimizer.solvers.milp import _run_highs, build_direct_model, solve_milp
+
+    if sub.has_parts:
+        plan = solve_milp(sub, time_limit_s=time_limit_s, gap=gap, warm_start=start)
+        return plan.period if plan.feasible else None
+    model = build_direct_model(sub, strengthen=True)
+    warm = model.columns_from_period(start)
+    res = _run_highs(model, time_limit_s=time_limit_s, gap=gap, warm_col=warm, relax=False)
+    if res.col_value is None:
+        return None
+    return model.period_from_columns(res.col_value, sub.n_components)
+
+
+def _improve(
+    problem: PlanningProblem, period: IntArray, cost: float, deadline: float, log: list[str]
+) -> tuple[IntArray, float]:
+    """:func:`_local_search` on ``period``, kept when feasible and cheaper."""
+    t1 = time.perf_counter()
+    if deadline - t1 < 0.1:
+        return period, cost
+    better = _local_search(problem, period, deadline)
+    if violations(problem, better):
+        return period, cost
+    new = evaluate(problem, better)["total"]
+    log.append(
+        f"lagrange: local search {cost:,.2f} -> {min(new, cost):,.2f}"
+        f" in {time.perf_counter() - t1:.2f} s"
+    )
+    return (better, new) if new < cost - 1e-9 else (period, cost)
 
 
 def _block_job(

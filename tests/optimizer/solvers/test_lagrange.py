@@ -237,3 +237,55 @@ def test_stock_prices_keep_the_bound_valid(seed: int) -> None:
     assert any("stock rows priced" in m for m in plan.log)
     assert plan.lower_bound <= exact_opt.objective + 1e-6 * max(1.0, abs(exact_opt.objective))
     assert plan.objective >= exact_opt.objective - 1e-6 * max(1.0, abs(exact_opt.objective))
+
+
+@pytest.mark.parametrize(
+    ("seed", "kw"),
+    [(0, {}), (1, {"max_span": 2}), (2, {"pins": True}), (3, {"windows": True})],
+)
+def test_local_search_feasible_cheaper_and_one_move_optimal(
+    make_problem: Callable[..., PlanningProblem], seed: int, kw: dict[str, object]
+) -> None:
+    # independent check by enumeration: after the local search no single job can move
+    # to another period (or be deferred) with a feasible, cheaper plan
+    import time
+
+    from optimizer.plan import BEYOND
+    from optimizer.solvers.lagrange import _dp_seed, _local_search
+
+    pb = make_problem(14, 4, 10, seed, capacitated=True, **kw)
+    start, _ = _dp_seed(pb)
+    assert start is not None
+    better = _local_search(pb, start, time.perf_counter() + 30.0)
+    assert violations(pb, better) == []
+    cost = evaluate(pb, better)["total"]
+    assert cost <= evaluate(pb, start)["total"] + 1e-9
+    tol = 1e-7 * max(1.0, abs(cost))
+    free = np.flatnonzero(pb.pinned_period == -1)
+    for i in free.tolist():
+        for t in [BEYOND, *range(pb.n_periods)]:
+            if t == better[i]:
+                continue
+            moved = better.copy()
+            moved[i] = t
+            if violations(pb, moved):
+                continue
+            assert evaluate(pb, moved)["total"] >= cost - tol, (i, t)
+
+
+def test_local_search_keeps_stock_feasibility() -> None:
+    import time
+
+    from optimizer.solvers.lagrange import _dp_seed, _improve
+
+    for seed in range(4):
+        pb = _two_site_problem(seed, 10, 1.0, 3.0)
+        start, _ = _dp_seed(pb)
+        if start is None:
+            continue
+        cost0 = evaluate(pb, start)["total"]
+        log: list[str] = []
+        got, cost = _improve(pb, start, cost0, time.perf_counter() + 30.0, log)
+        assert violations(pb, got) == []
+        assert_allclose(cost, evaluate(pb, got)["total"], rtol=1e-12)
+        assert cost <= cost0 + 1e-9
