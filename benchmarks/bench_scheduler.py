@@ -34,16 +34,16 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_dp import build as build_dp_instance  # noqa: E402
-from fleetgen import make_scenario  # noqa: E402
+from bench_dp import build as build_dp_instance
+from fleetgen import make_scenario
 
-from optimizer.build import build_problem  # noqa: E402
-from optimizer.loading import parse_scenario  # noqa: E402
-from optimizer.plan import evaluate  # noqa: E402
-from optimizer.planning import plan_scenario  # noqa: E402
-from optimizer.problem import PlanningProblem  # noqa: E402
-from optimizer.solvers import solve  # noqa: E402
-from optimizer.solvers.milp import solve_milp  # noqa: E402
+from optimizer.build import build_problem
+from optimizer.loading import parse_scenario
+from optimizer.plan import evaluate
+from optimizer.planning import plan_scenario
+from optimizer.problem import PlanningProblem
+from optimizer.solvers import solve
+from optimizer.solvers.milp import solve_milp
 
 
 def windowed(problem: PlanningProblem, half_width: int) -> PlanningProblem:
@@ -71,15 +71,21 @@ def case_dp10k(args: argparse.Namespace) -> None:
     t0 = time.perf_counter()
     plan = solve(pb, method="auto")
     t_ours = time.perf_counter() - t0
-    print(f"[dp10k] opportune auto -> {plan.method}: {t_ours:.3f} s, status {plan.status}, "
-          f"objective {plan.objective:,.0f}, bound {plan.lower_bound:,.0f}, gap {plan.gap:.2e}")
+    print(
+        f"[dp10k] opportune auto -> {plan.method}: {t_ours:.3f} s, status {plan.status}, "
+        f"objective {plan.objective:,.0f}, bound {plan.lower_bound:,.0f}, gap {plan.gap:.2e}"
+    )
     if args.skip_monolithic:
         return
     mono_pb = windowed(pb, 30)
     wall, obj, bound, status = monolithic(mono_pb, args.mono_time_limit_s)
-    print(f"[dp10k] monolithic Pyomo/HiGHS (+-30 days): {wall:.1f} s, status {status}, "
-          f"objective {obj:,.0f}, bound {bound:,.0f}")
-    print(f"[dp10k] time ratio {wall / t_ours:,.0f}x, objective ratio (mono/ours) {obj / plan.objective:.3f}")
+    print(
+        f"[dp10k] monolithic Pyomo/HiGHS (+-30 days): {wall:.1f} s, status {status}, "
+        f"objective {obj:,.0f}, bound {bound:,.0f}"
+    )
+    print(
+        f"[dp10k] time ratio {wall / t_ours:,.0f}x, objective ratio (mono/ours) {obj / plan.objective:.3f}"
+    )
 
 
 def case_tight200(args: argparse.Namespace) -> None:
@@ -95,16 +101,22 @@ def tight200_one(args: argparse.Namespace, seed: int) -> None:
     plan = solve(pb, method="auto", time_limit_s=15, gap=0.01)
     t_ours = time.perf_counter() - t0
     cpu = time.process_time() - c0
-    print(f"[tight200 seed {seed}] opportune auto -> {plan.method}: {t_ours:.2f} s wall, {cpu:.2f} s CPU, "
-          f"status {plan.status}, objective {plan.objective:,.0f}, bound {plan.lower_bound:,.0f}, "
-          f"gap {100 * plan.gap:.2f}% (load {os.getloadavg()[0]:.2f})")
+    print(
+        f"[tight200 seed {seed}] opportune auto -> {plan.method}: {t_ours:.2f} s wall, {cpu:.2f} s CPU, "
+        f"status {plan.status}, objective {plan.objective:,.0f}, bound {plan.lower_bound:,.0f}, "
+        f"gap {100 * plan.gap:.2f}% (load {os.getloadavg()[0]:.2f})"
+    )
     if args.skip_monolithic:
         return
     wall, obj, bound, status = monolithic(pb, 15.0)
     gap = (obj - bound) / obj if np.isfinite(obj) else float("inf")
-    print(f"[tight200 seed {seed}] monolithic Pyomo/HiGHS (plain crew rows, 15 s): {wall:.2f} s, status {status}, "
-          f"objective {obj:,.0f}, bound {bound:,.0f}, gap {100 * gap:.2f}%")
-    print(f"[tight200 seed {seed}] time ratio {wall / t_ours:.2f}x, objective ratio {obj / plan.objective:.4f}")
+    print(
+        f"[tight200 seed {seed}] monolithic Pyomo/HiGHS (plain crew rows, 15 s): {wall:.2f} s, status {status}, "
+        f"objective {obj:,.0f}, bound {bound:,.0f}, gap {100 * gap:.2f}%"
+    )
+    print(
+        f"[tight200 seed {seed}] time ratio {wall / t_ours:.2f}x, objective ratio {obj / plan.objective:.4f}"
+    )
 
 
 def case_request200(args: argparse.Namespace) -> None:
@@ -116,18 +128,24 @@ def case_request200(args: argparse.Namespace) -> None:
             result = plan_scenario(parse_scenario(data), time_limit_s=15, gap=0.01)
             times.append(time.perf_counter() - t0)
         arr = np.array(times[1:] if len(times) > 1 else times)
-        print(f"[request200/{crews}] method {result.plan.method}, {len(result.orders)} work orders: "
-              f"p50 {1000 * np.percentile(arr, 50):.0f} ms, p95 {1000 * np.percentile(arr, 95):.0f} ms, "
-              f"max {1000 * arr.max():.0f} ms over {arr.size} runs")
+        print(
+            f"[request200/{crews}] method {result.plan.method}, {len(result.orders)} work orders: "
+            f"p50 {1000 * np.percentile(arr, 50):.0f} ms, p95 {1000 * np.percentile(arr, 95):.0f} ms, "
+            f"max {1000 * arr.max():.0f} ms over {arr.size} runs"
+        )
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--cases", default="dp10k,tight200,request200")
     ap.add_argument("--repeat", type=int, default=40)
     ap.add_argument("--mono-time-limit-s", type=float, default=120.0)
     ap.add_argument("--skip-monolithic", action="store_true")
-    ap.add_argument("--seeds", default="7", help="fleet seeds of the tight200 case (comma-separated)")
+    ap.add_argument(
+        "--seeds", default="7", help="fleet seeds of the tight200 case (comma-separated)"
+    )
     args = ap.parse_args()
     for name in args.cases.split(","):
         {"dp10k": case_dp10k, "tight200": case_tight200, "request200": case_request200}[name](args)
