@@ -12,7 +12,6 @@ import json
 import math
 import pickle
 import sys
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -417,27 +416,26 @@ def test_dask_local_cluster_gives_identical_results(small_fleet: Any) -> None:
 
 
 class _CountingPool(cf.ThreadPoolExecutor):
-    """Thread pool that records the most futures submitted and not yet finished."""
+    """Thread pool that records the most futures submitted and not yet finished.
+
+    Counted from the futures' own state at each submission (not from done callbacks,
+    which run only after waiters have been woken, so a callback-based count can lag
+    behind a refill and over-count by one).
+    """
 
     def __init__(self) -> None:
         super().__init__(max_workers=2)
-        self.outstanding = 0
+        self.futures: list[cf.Future[Any]] = []
         self.most = 0
         self.submitted = 0
-        self._lock = threading.Lock()
 
     def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> cf.Future[Any]:
-        with self._lock:
-            self.outstanding += 1
-            self.submitted += 1
-            self.most = max(self.most, self.outstanding)
+        in_flight = sum(not f.done() for f in self.futures) + 1
+        self.most = max(self.most, in_flight)
+        self.submitted += 1
         fut = super().submit(fn, *args, **kwargs)
-        fut.add_done_callback(self._finished)
+        self.futures.append(fut)
         return fut
-
-    def _finished(self, _: cf.Future[Any]) -> None:
-        with self._lock:
-            self.outstanding -= 1
 
 
 def test_batches_in_flight_are_bounded_and_results_unchanged(
