@@ -126,10 +126,10 @@ def submit(
     """
     for _attempt in range(3):
         try:
-            return _submit_once(
+            (answer,) = _submit_batch(
                 store,
-                sub,
-                accepted_body,
+                [sub],
+                lambda rid, k, at, _base: accepted_body(rid, k, at),
                 max_queued_per_tenant,
                 max_queued_total,
                 retry_after_s,
@@ -137,6 +137,9 @@ def submit(
         except IntegrityError:
             # Two requests with the same idempotency key raced; the loser replays.
             continue
+        if isinstance(answer, ProblemError):
+            raise answer
+        return answer
     raise ProblemError(409, "conflict", "concurrent requests with the same Idempotency-Key")
 
 
@@ -379,53 +382,6 @@ def _submit_batch(
             s.execute(insert(RUNS), runs)
             s.execute(insert(RUN_EVENTS), events)
     return out
-
-
-def _submit_once(
-    store: Store,
-    sub: Submission,
-    accepted_body: Callable[[str, str, datetime], dict[str, Any]],
-    max_queued_per_tenant: int,
-    max_queued_total: int,
-    retry_after_s: int,
-) -> tuple[dict[str, Any], bool]:
-    with store.write() as s, s.begin():
-        if sub.idempotency_key is not None:
-            prior = s.execute(
-                select(Run.id, Run.request_sha256, Run.accepted_json).where(
-                    Run.tenant_id == sub.tenant_id,
-                    Run.kind == sub.kind,
-                    Run.idempotency_key == sub.idempotency_key,
-                )
-            ).first()
-            if prior is not None:
-                if prior.request_sha256 != sub.request_sha256:
-                    raise _key_reused(prior.id)
-                body = json.loads(prior.accepted_json or "{}")
-                return body, True
-        # one query for both queue limits
-        queued_tenant, queued_all = s.execute(
-            select(
-                func.coalesce(func.sum(case((Run.tenant_id == sub.tenant_id, 1), else_=0)), 0),
-                func.count(),
-            ).where(Run.status == "queued")
-        ).one()
-        full = _queue_full(
-            queued_tenant, queued_all, max_queued_per_tenant, max_queued_total, retry_after_s
-        )
-        if full is not None:
-            raise full
-        resolved = _resolved(s, sub)
-        now = utcnow()
-        run_id = new_run_id()
-        body = accepted_body(run_id, sub.kind, now)
-        # Core inserts: the ORM unit of work costs more than the statements themselves.
-        s.execute(insert(RUNS), [_row(sub, run_id, now, body, resolved)])
-        s.execute(
-            insert(RUN_EVENTS),
-            [{"run_id": run_id, "at": now, "status": "queued", "detail": None}],
-        )
-    return body, False
 
 
 def get_run(
