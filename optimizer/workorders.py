@@ -275,38 +275,22 @@ def work_orders(
                 f"{pol.cost_rate_run_to_failure * 1000:,.2f} run-to-failure); current age "
                 f"{comp.age_h:,.0f} h"
             )
-        labor = (Labor(pb.skill_ids[pb.skill_of[i]], comp.crew_size, float(fm.pm_duration_h[i])),)
-        mats = (
-            (Material(comp.spare_part, comp.parts_per_task, avail_on.get(i)),)
-            if comp.spare_part is not None
-            else ()
-        )
         slot = hours.get(comp.id)
-        if slot is not None:
-            start_at = start + timedelta(hours=slot[0])
-            finish = start + timedelta(hours=slot[1])
-        else:
-            start_at = start
-            finish = start + timedelta(hours=float(fm.pm_duration_h[i]))
+        start_at = start if slot is None else start + timedelta(hours=slot[0])
         orders.append(
-            WorkOrder(
-                id=f"PM-{comp.id}-{start:%Y%m%d}",
-                asset_id=comp.system_id,
-                site_id=comp.site_id,
-                position_id=comp.position,
-                component_id=comp.id,
-                work_type="PM",
-                scheduled_start=_iso(start_at),
-                scheduled_finish=_iso(finish),
-                duration_h=float(fm.pm_duration_h[i]),
-                labor=labor,
-                materials=mats,
-                group_id=gid,
+            pm_order(
+                built,
+                i,
+                start,
+                start_at,
+                None if slot is None else start + timedelta(hours=slot[1]),
+                group=gid,
                 expected_cost=float(fm.cost_pm[i] + share + pb.penalty[i, t]),
-                p_fail_before_start=p_fail,
-                reasons=tuple(reasons),
+                p_fail=p_fail,
+                reasons=reasons,
                 target_date=_iso(pb.period_start(own)),
                 pinned=bool(pb.pinned_period[i] >= 0),
+                available_on=avail_on.get(i),
                 extra=(
                     {"shutdown_duration_h": shutdowns[gid].makespan_h} if gid in shutdowns else {}
                 ),
@@ -314,6 +298,72 @@ def work_orders(
         )
     orders.sort(key=lambda w: (w.scheduled_start, w.group_id, w.component_id))
     return orders, deferred
+
+
+def pm_order(
+    built: BuiltProblem,
+    i: int,
+    period_start: datetime,
+    start: datetime,
+    finish: datetime | None,
+    *,
+    group: str,
+    expected_cost: float,
+    p_fail: float,
+    reasons: list[str],
+    target_date: str | None,
+    pinned: bool,
+    available_on: str | None = None,
+    extra: dict[str, Any] | None = None,
+) -> WorkOrder:
+    """The preventive work order of component ``i`` in the period starting ``period_start``.
+
+    Parameters
+    ----------
+    built : BuiltProblem
+        The problem the plan solves (fleet model, skills).
+    i : int
+        Component index.
+    period_start, start : datetime
+        Start of the planned period (names the order) and of the work itself.
+    finish : datetime or None
+        End of the work; ``None``: ``start`` plus the job's duration.
+    group, expected_cost, p_fail, reasons, target_date, pinned, available_on, extra
+        The order's shutdown id, expected cost (currency units), probability of
+        failing before the start, reasons, target date, pinned flag, the date its part
+        is on the shelf, and extra fields.
+
+    Returns
+    -------
+    WorkOrder
+    """
+    fm, pb = built.fleet, built.problem
+    comp = fm.components[i]
+    dur = float(fm.pm_duration_h[i])
+    return WorkOrder(
+        id=f"PM-{comp.id}-{period_start:%Y%m%d}",
+        asset_id=comp.system_id,
+        site_id=comp.site_id,
+        position_id=comp.position,
+        component_id=comp.id,
+        work_type="PM",
+        scheduled_start=_iso(start),
+        scheduled_finish=_iso(finish if finish is not None else start + timedelta(hours=dur)),
+        duration_h=dur,
+        labor=(Labor(pb.skill_ids[pb.skill_of[i]], comp.crew_size, dur),),
+        materials=(
+            (Material(comp.spare_part, comp.parts_per_task, available_on),)
+            if comp.spare_part is not None
+            else ()
+        ),
+        group_id=group,
+        expected_cost=expected_cost,
+        p_fail_before_start=p_fail,
+        reasons=tuple(reasons),
+        target_date=target_date,
+        pinned=pinned,
+        extra=extra or {},
+    )
 
 
 def _window_of(system: Any, a: datetime, b: datetime) -> tuple[bool, str | None, float]:

@@ -12,14 +12,12 @@ period's start (no hour-level shutdown schedule in this mode).
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import numpy as np
 
 from optimizer.build import BuiltProblem
 from optimizer.intervals import MultiYearProblem
 from optimizer.plan import Plan
-from optimizer.workorders import Deferred, Labor, Material, WorkOrder, group_id, money, pct
+from optimizer.workorders import Deferred, WorkOrder, group_id, money, pct, pm_order
 
 
 def multiyear_work_orders(
@@ -120,29 +118,17 @@ def multiyear_work_orders(
                     f" priced {money(float(mp.end_cost[i, t]), cur)} (its value to the next"
                     " horizon, relative to the long-run rate)"
                 )
-            mats = (
-                (Material(comp.spare_part, comp.parts_per_task, None),)
-                if comp.spare_part is not None
-                else ()
-            )
-            dur = float(fm.pm_duration_h[i])
             orders.append(
-                WorkOrder(
-                    id=f"PM-{comp.id}-{start:%Y%m%d}",
-                    asset_id=comp.system_id,
-                    site_id=comp.site_id,
-                    position_id=comp.position,
-                    component_id=comp.id,
-                    work_type="PM",
-                    scheduled_start=start.isoformat(timespec="minutes"),
-                    scheduled_finish=(start + timedelta(hours=dur)).isoformat(timespec="minutes"),
-                    duration_h=dur,
-                    labor=(Labor(pb.skill_ids[pb.skill_of[i]], comp.crew_size, dur),),
-                    materials=mats,
-                    group_id=group_id(pb, k, t),
+                pm_order(
+                    built,
+                    i,
+                    start,
+                    start,
+                    None,
+                    group=group_id(pb, k, t),
                     expected_cost=float(fm.cost_pm[i] + share + rel),
-                    p_fail_before_start=p_fail,
-                    reasons=tuple(reasons),
+                    p_fail=p_fail,
+                    reasons=reasons,
                     target_date=None,
                     pinned=bool(j == 0 and pb.pinned_period[i] >= 0),
                     extra={"occurrence": j + 1, "occurrences": len(ts), "relative_cost": rel},

@@ -1288,20 +1288,23 @@ def solve_milp_direct(
         warm_col[model.parts_cols[0] :] = _stock_columns(problem, model, ws)
     feed = IncumbentFeed(on_incumbent)
 
+    def offer(period: IntArray, bound: float, note: str) -> None:
+        feed.offer(
+            plan_from_period(
+                problem,
+                period,
+                status=Status.FEASIBLE,
+                lower_bound=bound if np.isfinite(bound) else -np.inf,
+                method="milp",
+                runtime_s=time.perf_counter() - t0,
+                log=(note,),
+            )
+        )
+
     def improving(col: FloatArray, bound: float) -> None:
         period = model.period_from_columns(col, problem.n_components)
         if not violations(problem, period):
-            feed.offer(
-                plan_from_period(
-                    problem,
-                    period,
-                    status=Status.FEASIBLE,
-                    lower_bound=bound if np.isfinite(bound) else -np.inf,
-                    method="milp",
-                    runtime_s=time.perf_counter() - t0,
-                    log=("incumbent",),
-                )
-            )
+            offer(period, bound, "incumbent")
 
     warm_col, ws, lp_bound, heur_log = _heuristic_start(
         problem, model, ws, warm_col, time_limit_s, gap, deadline
@@ -1310,17 +1313,7 @@ def solve_milp_direct(
     if heur_log and warm_col is not None and ws is not None and not violations(problem, ws):
         if feed.active:
             # the start heuristic's plan is the first incumbent (the full MILP may not run)
-            feed.offer(
-                plan_from_period(
-                    problem,
-                    ws,
-                    status=Status.FEASIBLE,
-                    lower_bound=lp_bound if np.isfinite(lp_bound) else -np.inf,
-                    method="milp",
-                    runtime_s=time.perf_counter() - t0,
-                    log=("incumbent (start heuristic)",),
-                )
-            )
+            offer(ws, lp_bound, "incumbent (start heuristic)")
         start_cost = float(model.cost @ warm_col)
         if start_cost - lp_bound <= gap * max(abs(start_cost), 1e-9):
             # the LP bound already proves the starting plan within the requested gap
