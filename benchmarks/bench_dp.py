@@ -19,8 +19,8 @@ from datetime import UTC, datetime
 import numpy as np
 from scipy import special
 
-from optimizer.plan import evaluate
-from optimizer.problem import NO_PIN, PlanningProblem
+from optimizer.problem.data import NO_PIN, PlanningProblem
+from optimizer.problem.plan import evaluate
 from optimizer.solvers.dp import dp_is_exact, solve_dp
 
 

@@ -81,8 +81,8 @@ def build_multiyear_case(case: str, seed: int = 1):  # type: ignore[no-untyped-d
     """The multi-year instance: fleetgen scenario, life limits, repeated replacements."""
     from fleetgen import make_scenario
 
-    from optimizer.intervals import build_multiyear
     from optimizer.loading import parse_scenario
+    from optimizer.problem.multiyear import build_multiyear
 
     c = CASES[case]
     doc = make_scenario(
@@ -166,8 +166,8 @@ def run_multiyear(case: str, solver: str, limit: float, max_arcs: int) -> dict[s
 def build(case: str, seed: int = 1, stock: str = "ample"):  # type: ignore[no-untyped-def]
     from fleetgen import make_scenario
 
-    from optimizer.build import build_problem
     from optimizer.loading import parse_scenario
+    from optimizer.problem.build import build_problem
 
     c = CASES[case]
     doc = make_scenario(
@@ -213,10 +213,10 @@ def run_one(
     # Module imports are a once-per-process cost, not solve time: importing the
     # purchasing module pulls in scipy.stats (about 2 CPU s), which would otherwise
     # land inside the first timed solve of either solver.
-    import optimizer.purchasing
+    import optimizer.problem.purchasing
     import optimizer.solvers.lagrange
     import optimizer.solvers.milp  # noqa: F401
-    from optimizer.plan import evaluate, violations
+    from optimizer.problem.plan import evaluate, violations
 
     if solver != "lagrange":
         import pyomo.environ  # noqa: F401

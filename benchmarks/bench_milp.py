@@ -30,7 +30,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from optimizer.problem import PlanningProblem
+from optimizer.problem.data import PlanningProblem
 from optimizer.solvers.milp import (
     _highs,
     build_direct_model,

@@ -4,11 +4,11 @@ Run from the repository root::
 
     python3 benchmarks/bench_penalty.py [--n 10000] [--periods 365] [--seed 0]
 
-Prints the wall time of :func:`optimizer.penalty.penalty_curves` (best of ``--repeat``
+Prints the wall time of :func:`optimizer.reliability.penalty.penalty_curves` (best of ``--repeat``
 runs, after one warm-up) and its peak traced memory (``tracemalloc``).  The fleet is a
 seeded mix of wear-out Weibull lives (shape 1.2-5, scale 2,000-40,000 h) at random ages,
 about 10 % of them with minimal repair; the renewal rates ``g*`` come from
-:func:`optimizer.penalty.age_replacement` / :func:`minimal_repair_replacement` of each
+:func:`optimizer.reliability.penalty.age_replacement` / :func:`minimal_repair_replacement` of each
 part's new-part life (computed once, not timed).
 """
 
@@ -24,8 +24,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from optimizer import rul
-from optimizer.penalty import (
+from optimizer.reliability import distributions as rul
+from optimizer.reliability.penalty import (
     age_replacement,
     minimal_repair_replacement,
     penalty_curves,

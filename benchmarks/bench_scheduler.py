@@ -37,11 +37,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_dp import build as build_dp_instance
 from fleetgen import make_scenario
 
-from optimizer.build import build_problem
 from optimizer.loading import parse_scenario
-from optimizer.plan import evaluate
-from optimizer.planning import plan_scenario
-from optimizer.problem import PlanningProblem
+from optimizer.planning.pipeline import plan_scenario
+from optimizer.problem.build import build_problem
+from optimizer.problem.data import PlanningProblem
+from optimizer.problem.plan import evaluate
 from optimizer.solvers import solve
 from optimizer.solvers.milp import solve_milp
 

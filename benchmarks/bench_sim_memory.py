@@ -46,8 +46,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 def _child(reps: int, mode: str, systems: int, years: float, strategy: str) -> dict[str, Any]:
     from bench_simulate import synthetic_fleet
 
-    from optimizer.sim_model import compile_model
-    from optimizer.simulate import simulate
+    from optimizer.sim.model import compile_model
+    from optimizer.sim.simulate import simulate
 
     model = compile_model(synthetic_fleet(n_systems=systems), years=years)
     keep = mode == "events"

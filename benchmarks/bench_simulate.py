@@ -36,13 +36,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from optimizer.loading import load_scenario  # noqa: E402
-from optimizer.renewal import simulate_renewal  # noqa: E402
 from optimizer.scenario import Scenario  # noqa: E402
-from optimizer.sim_engine import run_replication  # noqa: E402
-from optimizer.sim_model import SimModel, compile_model  # noqa: E402
-from optimizer.sim_twin import Twin  # noqa: E402
-from optimizer.simulate import simulate  # noqa: E402
-from optimizer.strategies import make_policy  # noqa: E402
+from optimizer.sim.engine import run_replication  # noqa: E402
+from optimizer.sim.model import SimModel, compile_model  # noqa: E402
+from optimizer.sim.renewal import simulate_renewal  # noqa: E402
+from optimizer.sim.simulate import simulate  # noqa: E402
+from optimizer.sim.strategies import make_policy  # noqa: E402
+from optimizer.sim.twin import Twin  # noqa: E402
 
 
 def synthetic_fleet(n_systems: int = 100, per_system: int = 10, seed: int = 7) -> Scenario:
@@ -139,7 +139,7 @@ class _CountingEnv(simpy.Environment):
 
 def count_events(model: SimModel, strategy: str, reps: int, seed: int = 1) -> int:
     """Events processed by ``reps`` replications (run once with a counting environment)."""
-    import optimizer.sim_engine as eng
+    import optimizer.sim.engine as eng
 
     twin = Twin("none")
     pol = make_policy(strategy)

@@ -1,66 +1,158 @@
 """Opportune: prescriptive maintenance from remaining-useful-life models.
 
-Public entry points::
+Public API (each name is loaded on first use, so ``import optimizer`` and the
+``opportune`` command start fast; PEP 562 module ``__getattr__``)::
 
     import optimizer
-    dist = optimizer.rul.Weibull(shape=2.5, scale=1000.0)
-    optimizer.age_replacement(dist, cost_pm=1.0, cost_cm=10.0)   # t_star, cost_rate, ...
-    optimizer.minimal_repair_replacement(dist, cost_pm=1.0, cost_cm=10.0)
     scn = optimizer.load_scenario("scenarios/conveyor.yaml")
-    result = optimizer.plan_scenario(scn)                         # plan + work orders
-    plan = optimizer.solve(problem, method="auto")                # frozen problem -> Plan
+    result = optimizer.plan_scenario(scn)                  # PlanResult: plan + work orders
+    plan = optimizer.solve(optimizer.build_problem(scn).problem, method="auto")  # -> Plan
+    sim = optimizer.simulate(scn, "prescriptive", replications=200, seed=1)
+    cmp = optimizer.compare(scn, replications=200, seed=1)
+    optimizer.age_replacement(optimizer.Weibull(shape=2.5, scale=1000.0), cost_pm=1.0, cost_cm=10.0)
+
+Layers (each imports only from the layers above it; enforced by
+``tests/optimizer/test_layering.py``)::
+
+    _typing, scenario, loading            schema, validation, files
+    calendar                              crews' working hours, shifts, windows, value profiles
+    reliability/                          life distributions, fitting, age replacement, penalties
+    fleet                                 per-component costs and policies (uses cost_models)
+    problem/                              the frozen planning problem, its builders, plans
+    solvers/                              solve(problem, method) -> Plan (DP, MILP, CP-SAT, ...)
+    planning/                             scenario -> PlanResult (groups, purchases, work orders)
+    sim/                                  SimPy fleet simulator, twin model, statistics, strategies
+    report/  service/  cli                adapters: parse, call the core, format
+
+``cost_models`` (a sibling package) holds every money computation; any layer may use it.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
-from optimizer import rul
-from optimizer.loading import ScenarioError, load_scenario, parse_scenario
-from optimizer.penalty import (
-    PenaltyCurves,
-    ReplacementResult,
-    age_replacement,
-    age_replacement_batch,
-    minimal_repair_replacement,
-    penalty_curves,
-)
-from optimizer.plan import Plan, Status
-from optimizer.problem import PlanningProblem
-from optimizer.scenario import Scenario
+if TYPE_CHECKING:
+    from optimizer.loading import ScenarioError, load_scenario, parse_scenario
+    from optimizer.planning.pipeline import PlanResult, plan_scenario
+    from optimizer.planning.workorders import WorkOrder
+    from optimizer.problem.build import BuiltProblem, build_problem
+    from optimizer.problem.data import PlanningProblem
+    from optimizer.problem.plan import Plan, Status
+    from optimizer.reliability.distributions import (
+        Deterministic,
+        Empirical,
+        Exponential,
+        Gamma,
+        LifeDistribution,
+        Lognormal,
+        Normal,
+        Weibull,
+    )
+    from optimizer.reliability.penalty import (
+        PenaltyCurves,
+        ReplacementResult,
+        age_replacement,
+        age_replacement_batch,
+        minimal_repair_replacement,
+        penalty_curves,
+    )
+    from optimizer.scenario import Scenario
+    from optimizer.sim.simulate import Comparison, SimulationResult, compare, simulate
+    from optimizer.sim.strategies import Policy, make_policy
+    from optimizer.solvers import solve
 
 __version__ = "0.1.0"
 
+# public name -> module that defines it
+_WHERE: dict[str, str] = {
+    "ScenarioError": "optimizer.loading",
+    "load_scenario": "optimizer.loading",
+    "parse_scenario": "optimizer.loading",
+    "Scenario": "optimizer.scenario",
+    "LifeDistribution": "optimizer.reliability.distributions",
+    "Weibull": "optimizer.reliability.distributions",
+    "Lognormal": "optimizer.reliability.distributions",
+    "Gamma": "optimizer.reliability.distributions",
+    "Exponential": "optimizer.reliability.distributions",
+    "Normal": "optimizer.reliability.distributions",
+    "Deterministic": "optimizer.reliability.distributions",
+    "Empirical": "optimizer.reliability.distributions",
+    "PenaltyCurves": "optimizer.reliability.penalty",
+    "ReplacementResult": "optimizer.reliability.penalty",
+    "age_replacement": "optimizer.reliability.penalty",
+    "age_replacement_batch": "optimizer.reliability.penalty",
+    "minimal_repair_replacement": "optimizer.reliability.penalty",
+    "penalty_curves": "optimizer.reliability.penalty",
+    "PlanningProblem": "optimizer.problem.data",
+    "BuiltProblem": "optimizer.problem.build",
+    "build_problem": "optimizer.problem.build",
+    "Plan": "optimizer.problem.plan",
+    "Status": "optimizer.problem.plan",
+    "solve": "optimizer.solvers",
+    "PlanResult": "optimizer.planning.pipeline",
+    "plan_scenario": "optimizer.planning.pipeline",
+    "WorkOrder": "optimizer.planning.workorders",
+    "simulate": "optimizer.sim.simulate",
+    "compare": "optimizer.sim.simulate",
+    "SimulationResult": "optimizer.sim.simulate",
+    "Comparison": "optimizer.sim.simulate",
+    "Policy": "optimizer.sim.strategies",
+    "make_policy": "optimizer.sim.strategies",
+}
+_SUBPACKAGES = frozenset(
+    {"reliability", "problem", "solvers", "planning", "sim", "report", "service"}
+)
+
 __all__ = [
+    "BuiltProblem",
+    "Comparison",
+    "Deterministic",
+    "Empirical",
+    "Exponential",
+    "Gamma",
+    "LifeDistribution",
+    "Lognormal",
+    "Normal",
     "PenaltyCurves",
     "Plan",
+    "PlanResult",
     "PlanningProblem",
+    "Policy",
     "ReplacementResult",
     "Scenario",
     "ScenarioError",
+    "SimulationResult",
     "Status",
+    "Weibull",
+    "WorkOrder",
     "__version__",
     "age_replacement",
     "age_replacement_batch",
+    "build_problem",
+    "compare",
     "load_scenario",
+    "make_policy",
     "minimal_repair_replacement",
     "parse_scenario",
     "penalty_curves",
     "plan_scenario",
-    "rul",
+    "simulate",
     "solve",
 ]
 
 
-def solve(problem: PlanningProblem, method: str = "auto", **kwargs: Any) -> Plan:
-    """Solve a planning problem; see :func:`optimizer.solvers.solve`."""
-    from optimizer.solvers import solve as _solve
+def __getattr__(name: str) -> Any:
+    """Load a public name (or a subpackage) on first use."""
+    if name in _SUBPACKAGES:
+        return import_module(f"optimizer.{name}")
+    where = _WHERE.get(name)
+    if where is None:
+        raise AttributeError(f"module 'optimizer' has no attribute {name!r}")
+    value = getattr(import_module(where), name)
+    globals()[name] = value  # later look-ups skip __getattr__
+    return value
 
-    return _solve(problem, method, **kwargs)
 
-
-def plan_scenario(scn: Scenario, **kwargs: Any) -> Any:
-    """Plan a scenario end to end; see :func:`optimizer.planning.plan_scenario`."""
-    from optimizer.planning import plan_scenario as _plan
-
-    return _plan(scn, **kwargs)
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_WHERE, *_SUBPACKAGES})

@@ -194,7 +194,7 @@ def plan(
     as_json: JsonOpt = False,
 ) -> None:
     """Plan grouped maintenance: work orders with reasons, bound and gap."""
-    from optimizer.planning import plan_scenario
+    from optimizer.planning.pipeline import plan_scenario
     from optimizer.solvers import METHODS
 
     if method and method not in METHODS:
@@ -424,7 +424,7 @@ def simulate(
 ) -> None:
     """Simulate one strategy by Monte Carlo: KPIs with 95% confidence intervals."""
     from optimizer.scenario import STRATEGIES
-    from optimizer.simulate import simulate as _simulate
+    from optimizer.sim.simulate import simulate as _simulate
 
     _check_choice("--strategy", strategy, STRATEGIES)
     _check_choice("--twin", twin, ("perfect", "good", "poor", "none"))
@@ -481,7 +481,7 @@ def compare(
 ) -> None:
     """Compare strategies on common random numbers: KPIs and paired differences vs a baseline."""
     from optimizer.scenario import STRATEGIES
-    from optimizer.simulate import compare as _compare
+    from optimizer.sim.simulate import compare as _compare
 
     names = [x.strip() for x in strategies.split(",") if x.strip()] if strategies else None
     for name in names or []:

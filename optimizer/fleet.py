@@ -22,13 +22,13 @@ from typing import Any
 import numpy as np
 
 import cost_models as cm
-from optimizer import rul
-from optimizer.penalty import (
+from optimizer._typing import FloatArray, IntArray
+from optimizer.reliability import distributions as rul
+from optimizer.reliability.penalty import (
     ReplacementResult,
     age_replacement_batch,
     minimal_repair_replacement,
 )
-from optimizer.problem import FloatArray, IntArray
 from optimizer.scenario import (
     Crew,
     DurationH,
@@ -45,7 +45,7 @@ HOURS_PER_DAY = 24.0
 
 
 def distribution(spec: Any) -> rul.LifeDistribution:
-    """The :mod:`optimizer.rul` object for a scenario distribution spec."""
+    """The :mod:`optimizer.reliability.distributions` object for a scenario distribution spec."""
     return rul.from_spec(spec.model_dump(exclude_none=True))
 
 

@@ -16,7 +16,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from optimizer.report.compare_report import (
+    from optimizer.report.comparison import (
         CompareReport,
         compare_report,
         compare_tables,
@@ -40,11 +40,11 @@ __all__ = [
 ]
 
 _WHERE: dict[str, str] = {
-    "CompareReport": "compare_report",
-    "compare_report": "compare_report",
-    "compare_tables": "compare_report",
-    "twin_value": "compare_report",
-    "write_compare_report": "compare_report",
+    "CompareReport": "comparison",
+    "compare_report": "comparison",
+    "compare_tables": "comparison",
+    "twin_value": "comparison",
+    "write_compare_report": "comparison",
     "write_csv": "export",
     "write_xlsx": "export",
     "plan_report_html": "plan_report",

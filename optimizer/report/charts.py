@@ -33,7 +33,7 @@ from optimizer.report.formatting import (
 )
 
 if TYPE_CHECKING:
-    from optimizer.planning import PlanResult
+    from optimizer.planning.pipeline import PlanResult
 
 Figure = Any
 """``plotly.graph_objects.Figure`` (plotly ships no type information)."""

@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 if TYPE_CHECKING:
-    from optimizer.planning import PlanResult
+    from optimizer.planning.pipeline import PlanResult
     from optimizer.scenario import Scenario
-    from optimizer.simulate import Comparison
+    from optimizer.sim.simulate import Comparison
 
 __all__ = [
     "ReportOpt",
@@ -70,7 +70,7 @@ def write_plan_outputs(
     Parameters
     ----------
     result : PlanResult
-        Output of :func:`optimizer.planning.plan_scenario`.
+        Output of :func:`optimizer.planning.pipeline.plan_scenario`.
     report : Path, optional
         HTML file.
     xlsx : Path, optional
@@ -121,7 +121,7 @@ def write_compare_outputs(
     scn : Scenario
         The scenario that was compared.
     cmp : Comparison
-        Output of :func:`optimizer.simulate.compare`.
+        Output of :func:`optimizer.sim.simulate.compare`.
     report : Path, optional
         HTML file; ``comparison.csv`` is written in the same folder.
     xlsx : Path, optional
@@ -143,8 +143,8 @@ def write_compare_outputs(
     """
     if report is None and xlsx is None:
         return []
-    from optimizer.planning import plan_scenario
-    from optimizer.report.compare_report import twin_value, write_compare_report
+    from optimizer.planning.pipeline import plan_scenario
+    from optimizer.report.comparison import twin_value, write_compare_report
 
     tv = None
     if twin_study:

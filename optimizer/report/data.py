@@ -26,10 +26,10 @@ from optimizer.report.formatting import (
 )
 
 if TYPE_CHECKING:
-    from optimizer.planning import PlanResult
+    from optimizer.planning.pipeline import PlanResult
     from optimizer.scenario import Scenario
-    from optimizer.simulate import Comparison, SimulationResult
-    from optimizer.stats import Estimate
+    from optimizer.sim.simulate import Comparison, SimulationResult
+    from optimizer.sim.stats import Estimate
 
 __all__ = [
     "FRACTION_KPIS",
@@ -113,7 +113,7 @@ def strategy_summary(cmp: Comparison) -> pd.DataFrame:
     Parameters
     ----------
     cmp : Comparison
-        Result of :func:`optimizer.simulate.compare`.
+        Result of :func:`optimizer.sim.simulate.compare`.
 
     Returns
     -------

@@ -22,7 +22,7 @@ from optimizer.report.formatting import fmt_money, fmt_pct
 from optimizer.report.html import Chart, Section, Table, render_page, trusted
 
 if TYPE_CHECKING:
-    from optimizer.planning import PlanResult
+    from optimizer.planning.pipeline import PlanResult
 
 __all__ = ["plan_report_html", "plan_sections", "plan_tables", "write_plan_report"]
 
@@ -319,7 +319,7 @@ def plan_report_html(
     Parameters
     ----------
     result : PlanResult
-        Output of :func:`optimizer.planning.plan_scenario`.
+        Output of :func:`optimizer.planning.pipeline.plan_scenario`.
     scenario_file : str, optional
         Path of the scenario file, shown in the assumptions.
     generated_at : datetime, optional

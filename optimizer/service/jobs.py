@@ -1,7 +1,8 @@
 """What a worker does with a claimed run: plan a scenario or compare strategies.
 
-Both kinds call the same core functions as the CLI (:func:`optimizer.planning.plan_scenario`
-and :func:`optimizer.simulate.compare`), so the same input gives the same plan either way.
+Both kinds call the same core functions as the CLI
+(:func:`optimizer.planning.pipeline.plan_scenario`
+and :func:`optimizer.sim.simulate.compare`), so the same input gives the same plan either way.
 Errors become a failed :class:`~optimizer.service.runs.Outcome` with a problem document;
 an infeasible plan is a *completed* run whose result carries the diagnosis.
 """
@@ -61,7 +62,7 @@ def warm_start_from(
     start still lines up), and to ``-1`` (beyond the horizon) when it falls outside.
     The warm start is used only when the component sets are equal.
     """
-    from optimizer.build import period_edges
+    from optimizer.problem.build import period_edges
 
     if base_result is None:
         return None, "the base run has no plan (yet): solved from scratch"
@@ -195,7 +196,7 @@ class IncumbentPublisher:
             self._stop.wait(self._interval_s)
 
     def _outcome(self, built: Any, plan: Any) -> Outcome:
-        from optimizer.planning import plan_result
+        from optimizer.planning.pipeline import plan_result
 
         res = plan_result(built, plan)
         result = sanitize(res.as_dict())
@@ -264,8 +265,8 @@ def _schedule(
     max_time_limit_s: float,
     on_progress: Callable[[Outcome], None] | None = None,
 ) -> Outcome:
-    from optimizer.plan import Status
-    from optimizer.planning import plan_scenario
+    from optimizer.planning.pipeline import plan_scenario
+    from optimizer.problem.plan import Status
 
     cfg = claimed.config
     scn = with_seed(_scenario(claimed), cfg.get("seed"))
@@ -322,14 +323,14 @@ def _schedule(
 
 def _strategy(claimed: Claimed) -> Outcome:
     try:
-        compare = importlib.import_module("optimizer.simulate").compare
+        compare = importlib.import_module("optimizer.sim.simulate").compare
     except (ImportError, AttributeError):
         return Outcome(
             "failed",
             problem=_failure(
                 "simulator-unavailable",
                 "Strategy simulator unavailable",
-                "this server has no strategy simulator (optimizer.simulate.compare is not "
+                "this server has no strategy simulator (optimizer.sim.simulate.compare is not "
                 "installed); strategy runs cannot be executed",
                 status=501,
             ),
@@ -359,7 +360,7 @@ def _report_html(scn: Scenario, comparison: Any) -> tuple[str | None, str | None
     stored JSON summary is not enough to rebuild it).
     """
     try:
-        module = importlib.import_module("optimizer.report.compare_report")
+        module = importlib.import_module("optimizer.report.comparison")
         render = module.compare_report
     except (ImportError, AttributeError):
         return None, "no HTML report: the report module is not installed on this server"

@@ -66,16 +66,16 @@ from optimizer.service.settings import ServiceSettings
 log = logging.getLogger("opportune.service.worker")
 PR_SET_PDEATHSIG = 1
 WARM_MODULES = (
-    "optimizer.planning",
+    "optimizer.planning.pipeline",
     "optimizer.service.jobs",
     "optimizer.solvers.dp",
     "optimizer.solvers.milp",
     "optimizer.solvers.cpsat",
     "optimizer.solvers.shutdown",
-    "optimizer.workorders",
-    "optimizer.purchasing",
-    "optimizer.simulate",
-    "optimizer.report.compare_report",
+    "optimizer.planning.workorders",
+    "optimizer.problem.purchasing",
+    "optimizer.sim.simulate",
+    "optimizer.report.comparison",
 )
 HEARTBEAT_S = 1.0
 """How often a busy worker renews its lease and checks for cancellation."""

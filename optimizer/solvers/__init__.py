@@ -35,8 +35,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from optimizer.plan import Plan
-from optimizer.problem import PlanningProblem
+from optimizer.problem.data import PlanningProblem
+from optimizer.problem.plan import Plan
 from optimizer.solvers.dp import dp_is_exact
 from optimizer.solvers.incumbent import IncumbentCallback, IncumbentFeed
 
@@ -164,7 +164,7 @@ def _not_worse_than(plan: Plan, best: Plan | None) -> Plan:
     """
     if best is None or not plan.feasible or best.objective >= plan.objective:
         return plan
-    from optimizer.plan import Status
+    from optimizer.problem.plan import Status
 
     lower = min(plan.lower_bound, best.objective)
     status = plan.status
@@ -258,7 +258,7 @@ def _mapped_sink(
         return None
 
     def sink(plan: Plan) -> None:
-        from optimizer.plan import Status
+        from optimizer.problem.plan import Status
 
         mapped = mapping(plan)
         if mapped.feasible:
@@ -269,7 +269,7 @@ def _mapped_sink(
 
 def _stock_fixed(problem: PlanningProblem, plan: Plan, method: str, gap: float) -> Plan:
     """A stock-blind backend's plan made stock-feasible and costed with purchasing."""
-    from optimizer.plan import Status, evaluate, violations
+    from optimizer.problem.plan import Status, evaluate, violations
     from optimizer.solvers.lagrange import make_stock_feasible
 
     if not plan.feasible:
@@ -365,7 +365,7 @@ def _holding_costed(
     problem: PlanningProblem, plan: Plan, method: str, gap: float, constant: float
 ) -> Plan:
     """A plan of the folded problem costed on the original one (purchasing included)."""
-    from optimizer.plan import Status, evaluate
+    from optimizer.problem.plan import Status, evaluate
 
     if not plan.feasible:
         return plan

@@ -3,7 +3,7 @@
 Each free component takes one of its eligible periods (work allowed, finite penalty,
 its system may open) or ``BEYOND`` (when ``penalty_beyond`` is finite); pinned
 components take their pin.  Every combination is priced with the same arithmetic as
-:func:`optimizer.plan.evaluate` and checked against the crew capacities, in vectorized
+:func:`optimizer.problem.plan.evaluate` and checked against the crew capacities, in vectorized
 chunks (a job spanning ``n`` periods loads each of them with ``1/n`` of its
 technician-hours, up to the horizon end).  Used by the agreement tests as the reference
 optimum; it shares no code with the DP, MILP or CP-SAT backends.
@@ -15,8 +15,9 @@ import time
 
 import numpy as np
 
-from optimizer.plan import BEYOND, Plan, Status, evaluate
-from optimizer.problem import NO_PIN, IntArray, PlanningProblem
+from optimizer._typing import IntArray
+from optimizer.problem.data import NO_PIN, PlanningProblem
+from optimizer.problem.plan import BEYOND, Plan, Status, evaluate
 
 __all__ = ["MAX_ASSIGNMENTS", "solve_brute"]
 

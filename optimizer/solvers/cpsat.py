@@ -16,7 +16,7 @@ Integer scaling (CP-SAT only takes integer coefficients)
   ``2**40`` (about ``1.1e12``; for realistic fleets this is finer than a cent).  Every
   plan has at most ``n`` replaced-or-deferred terms and at most ``n`` openings, so the
   scaled objective differs from the exact one by at most ``n / cost_scale``; the
-  plan's ``objective`` is recomputed exactly with :func:`optimizer.plan.evaluate` and
+  plan's ``objective`` is recomputed exactly with :func:`optimizer.problem.plan.evaluate` and
   ``lower_bound`` is the CP-SAT bound minus that rounding allowance (valid).
 * Technician-hours are counted in units of ``1/HOURS_SCALE`` h; a job's load is
   rounded *up* and a capacity *down* (within 1e-6 units, so exact decimal hours such as
@@ -46,8 +46,9 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.sat.python import cp_model
 
-from optimizer.plan import BEYOND, Plan, Status, span_cells
-from optimizer.problem import FloatArray, IntArray, PlanningProblem
+from optimizer._typing import FloatArray, IntArray
+from optimizer.problem.data import PlanningProblem
+from optimizer.problem.plan import BEYOND, Plan, Status, span_cells
 from optimizer.solvers.incumbent import IncumbentCallback, IncumbentFeed
 from optimizer.solvers.milp import (
     GroupingIndex,
@@ -142,7 +143,7 @@ def solve_cpsat(
     Plan
         ``OPTIMAL`` (CP-SAT OPTIMAL), ``TIME_LIMIT`` (CP-SAT FEASIBLE, or UNKNOWN with
         the warm start / deferral plan) or ``INFEASIBLE`` with a diagnosis.  The
-        objective is recomputed exactly with :func:`optimizer.plan.evaluate`.
+        objective is recomputed exactly with :func:`optimizer.problem.plan.evaluate`.
 
     Raises
     ------

@@ -103,16 +103,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from optimizer.plan import BEYOND, Plan, Status, crew_load_h, evaluate, spanned_min, violations
-from optimizer.problem import (
-    NO_PIN,
-    PIN_BEYOND,
-    BoolArray,
-    FloatArray,
-    IntArray,
-    PlanningProblem,
+from optimizer._typing import BoolArray, FloatArray, IntArray
+from optimizer.problem.data import NO_PIN, PIN_BEYOND, PlanningProblem
+from optimizer.problem.plan import (
+    BEYOND,
+    Plan,
+    Status,
+    crew_load_h,
+    evaluate,
+    spanned_min,
+    violations,
 )
-from optimizer.solvers.checks import check_inputs
+from optimizer.solvers.common import check_inputs
 
 __all__ = ["dp_is_exact", "solve_dp"]
 

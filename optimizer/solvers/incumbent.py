@@ -7,7 +7,7 @@ HTTP service, while a run is in progress or after it was cancelled) pass
 :class:`IncumbentFeed`, which forwards a plan only when its exactly re-evaluated
 objective is strictly lower than every plan forwarded before.  So the caller sees
 non-increasing objectives even when the solver's internal objective and
-:func:`optimizer.plan.evaluate` disagree slightly (CP-SAT rounds costs to integers; a
+:func:`optimizer.problem.plan.evaluate` disagree slightly (CP-SAT rounds costs to integers; a
 MILP incumbent may open a system with no work, which ``evaluate`` does not charge).
 """
 
@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from optimizer.plan import Plan
+from optimizer.problem.plan import Plan
 
 IncumbentCallback = Callable[[Plan], None]
 """Called with each improved feasible plan (status ``feasible``)."""

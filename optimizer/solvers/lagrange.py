@@ -89,15 +89,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from optimizer.plan import BEYOND, Plan, Status, crew_load_h, evaluate, violations
-from optimizer.problem import (
-    NO_PIN,
-    PIN_BEYOND,
-    BoolArray,
-    FloatArray,
-    IntArray,
-    PlanningProblem,
-)
+from optimizer._typing import BoolArray, FloatArray, IntArray
+from optimizer.problem.data import NO_PIN, PIN_BEYOND, PlanningProblem
+from optimizer.problem.plan import BEYOND, Plan, Status, crew_load_h, evaluate, violations
 from optimizer.solvers.milp import (
     _eligible,
     check_inputs,
@@ -404,7 +398,7 @@ def _subgradient(
         period = np.full(n, BEYOND, dtype=np.int64)
         load = np.zeros((n_s, n_t))
         # picked pairs may repeat a component: accumulate pair by pair
-        from optimizer.plan import span_cells
+        from optimizer.problem.plan import span_cells
 
         job, cell = span_cells(d.pt[j], d.span[d.pi[j]], n_t)
         np.add.at(load, (d.ps[j][job], cell), d.load[d.pi[j][job]])
@@ -562,7 +556,7 @@ def _local_search(problem: PlanningProblem, period: IntArray, deadline: float) -
 
     Passes repeat until none improves or ``deadline`` (``perf_counter``) passes.  Costs
     other than these three (purchasing) are not modelled here, so the caller keeps the
-    result only if :func:`optimizer.plan.evaluate` agrees it is cheaper.  Much cheaper
+    result only if :func:`optimizer.problem.plan.evaluate` agrees it is cheaper.  Much cheaper
     than a second restricted MILP: one pass over ~1,000 jobs takes a few hundredths of
     a second per job set.
     """
@@ -857,7 +851,7 @@ class LagrangeResult:
     period : ndarray of int
         Best plan found (``BEYOND`` = deferred).
     objective : float
-        Its cost (:func:`optimizer.plan.evaluate`).
+        Its cost (:func:`optimizer.problem.plan.evaluate`).
     iterations : int
         Pricing rounds done.
     candidates : ndarray of bool, shape (n, T)
@@ -966,7 +960,7 @@ class _Master:
         """Add patterns ``(opening, pairs of _Data)`` in one HiGHS call."""
         if not patterns:
             return
-        from optimizer.plan import span_cells
+        from optimizer.problem.plan import span_cells
 
         d = self.d
         n_t = self.problem.n_periods

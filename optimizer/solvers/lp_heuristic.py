@@ -37,7 +37,8 @@ from dataclasses import dataclass, replace
 import highspy
 import numpy as np
 
-from optimizer.problem import FloatArray, PlanningProblem
+from optimizer._typing import FloatArray
+from optimizer.problem.data import PlanningProblem
 from optimizer.solvers.milp import DirectModel, _run_highs
 
 __all__ = [

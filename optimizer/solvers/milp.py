@@ -73,7 +73,9 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
-from optimizer.plan import (
+from optimizer._typing import BoolArray, FloatArray, IntArray
+from optimizer.problem.data import NO_PIN, PIN_BEYOND, PlanningProblem
+from optimizer.problem.plan import (
     BEYOND,
     Plan,
     Status,
@@ -83,15 +85,7 @@ from optimizer.plan import (
     spanned_min,
     violations,
 )
-from optimizer.problem import (
-    NO_PIN,
-    PIN_BEYOND,
-    BoolArray,
-    FloatArray,
-    IntArray,
-    PlanningProblem,
-)
-from optimizer.solvers.checks import check_inputs
+from optimizer.solvers.common import check_inputs
 from optimizer.solvers.incumbent import IncumbentCallback, IncumbentFeed
 
 __all__ = [
@@ -526,7 +520,7 @@ def pinned_diagnosis(problem: PlanningProblem) -> list[str]:
                 f" {problem.system_ids[problem.system_of[i]]} may open"
             )
     if problem.has_parts and not out:
-        from optimizer.purchasing import must_do_shortages
+        from optimizer.problem.purchasing import must_do_shortages
 
         out.extend(must_do_shortages(problem, _eligible(problem, crew_filter=True)))
     return out
@@ -933,8 +927,8 @@ def stock_block(problem: PlanningProblem, idx: GroupingIndex) -> StockBlock:
     (no stock-out), orders arriving from the expedited lead time on (regular lead time
     when the part cannot be expedited), and ``M_p`` the units every job of ``p`` could
     use.  For a fixed ``x`` the cheapest ``I, q, o`` is the Wagner-Whitin plan of
-    :mod:`optimizer.purchasing`, so the objective equals
-    :func:`optimizer.plan.evaluate` at every optimum.
+    :mod:`optimizer.problem.purchasing`, so the objective equals
+    :func:`optimizer.problem.plan.evaluate` at every optimum.
     """
     parts = problem.parts
     assert parts is not None
@@ -1008,7 +1002,7 @@ def stock_block(problem: PlanningProblem, idx: GroupingIndex) -> StockBlock:
 
 def _stock_columns(problem: PlanningProblem, model: DirectModel, period: IntArray) -> FloatArray:
     """Values of the stock/order columns for an assignment (its Wagner-Whitin orders)."""
-    from optimizer.purchasing import purchase_plan
+    from optimizer.problem.purchasing import purchase_plan
 
     assert model.parts_cols is not None
     s0, q0, o0 = model.parts_cols
@@ -1862,7 +1856,7 @@ def solve_milp(
         ``OPTIMAL``; ``TIME_LIMIT`` with the incumbent (or the warm start / deferral
         plan when HiGHS had none), its exact cost and the solver bound; or
         ``INFEASIBLE`` with a plain-language ``diagnosis``.  ``objective`` is always
-        recomputed with :func:`optimizer.plan.evaluate`.
+        recomputed with :func:`optimizer.problem.plan.evaluate`.
 
     Raises
     ------

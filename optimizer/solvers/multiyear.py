@@ -1,6 +1,6 @@
 """Repeated replacements over a long horizon: Lagrangian decomposition and arc-flow MILP.
 
-Problem (:class:`optimizer.intervals.MultiYearProblem`): each position ``i`` chooses a
+Problem (:class:`optimizer.problem.multiyear.MultiYearProblem`): each position ``i`` chooses a
 path of replacement periods ``t_1 < ... < t_m`` (cost: first-interval penalty, interval
 costs, end state, or deferral), and every period ``t`` in which system ``k`` hosts a
 replacement pays the opening ``S_kt`` once.  With ``x_it = 1`` when position ``i`` is
@@ -25,7 +25,7 @@ else it costs ``S_kt``), one position per system at a time for all systems toget
 Each such move lowers the plan's total cost (the change of a position's cost given the
 others *is* the change of the total), so the repair terminates in a local optimum.
 
-Every :class:`~optimizer.plan.Plan` carries the best bound and the gap; ``period``
+Every :class:`~optimizer.problem.plan.Plan` carries the best bound and the gap; ``period``
 holds each position's first replacement and ``replacements`` all of them.
 
 :func:`solve_multiyear_milp` is the monolithic reference: the arc-flow model in Pyomo
@@ -52,13 +52,10 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import sparse
 
-from optimizer.intervals import MultiYearProblem
-from optimizer.plan import BEYOND, Plan, Status
-from optimizer.problem import NO_PIN, PIN_BEYOND
-
-FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.int64]
-BoolArray = NDArray[np.bool_]
+from optimizer._typing import BoolArray, FloatArray, IntArray
+from optimizer.problem.data import NO_PIN, PIN_BEYOND
+from optimizer.problem.multiyear import MultiYearProblem
+from optimizer.problem.plan import BEYOND, Plan, Status
 
 _CHUNK = 256  # rows per block of the shortest-path sweep
 _REPAIR_EVERY = 25  # subgradient iterations between repairs from the subproblem's paths

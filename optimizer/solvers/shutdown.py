@@ -40,8 +40,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from optimizer.plan import Status
-from optimizer.problem import IntArray
+from optimizer._typing import IntArray
+from optimizer.problem.plan import Status
 from optimizer.solvers.cpsat import min_makespan_cumulative
 
 __all__ = ["CrewCalendar", "ShutdownJob", "ShutdownSchedule", "schedule_shutdown"]

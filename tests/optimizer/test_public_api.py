@@ -13,7 +13,7 @@ import optimizer
 
 
 def test_age_replacement_as_documented() -> None:
-    dist = optimizer.rul.Weibull(shape=2.5, scale=1000.0)
+    dist = optimizer.Weibull(shape=2.5, scale=1000.0)
     res = optimizer.age_replacement(dist, cost_pm=1.0, cost_cm=10.0)
     # independent: minimize g(T) with scipy on the closed-form Weibull
     life = stats.weibull_min(2.5, scale=1000.0)
@@ -29,7 +29,9 @@ def test_age_replacement_as_documented() -> None:
 
 def test_shape_one_has_no_finite_optimum() -> None:
     res = optimizer.age_replacement(
-        optimizer.rul.Weibull(shape=1.0, scale=100.0), cost_pm=1.0, cost_cm=10.0
+        optimizer.Weibull(shape=1.0, scale=100.0),
+        cost_pm=1.0,
+        cost_cm=10.0,
     )
     assert math.isinf(res.t_star)
     assert_allclose(res.cost_rate, 10.0 / 100.0)
@@ -39,7 +41,7 @@ def test_shape_one_has_no_finite_optimum() -> None:
 def test_minimal_repair_closed_form() -> None:
     beta, eta, cp, cf = 3.0, 500.0, 2.0, 7.0
     res = optimizer.minimal_repair_replacement(
-        optimizer.rul.Weibull(shape=beta, scale=eta), cost_pm=cp, cost_cm=cf
+        optimizer.Weibull(shape=beta, scale=eta), cost_pm=cp, cost_cm=cf
     )
     x_star = eta * (cp / (cf * (beta - 1))) ** (1 / beta)
     assert_allclose(res.t_star, x_star, rtol=1e-9)
@@ -48,9 +50,9 @@ def test_minimal_repair_closed_form() -> None:
 
 def test_weibull_scale_alias_is_exclusive() -> None:
     with pytest.raises(ValueError, match="exactly one"):
-        optimizer.rul.Weibull(shape=2.0, scale_h=1.0, scale=1.0)
+        optimizer.Weibull(shape=2.0, scale_h=1.0, scale=1.0)
     with pytest.raises(ValueError, match="exactly one"):
-        optimizer.rul.Weibull(shape=2.0)
+        optimizer.Weibull(shape=2.0)
 
 
 def test_solve_and_plan_scenario_entry_points(conveyor: optimizer.Scenario) -> None:

@@ -7,8 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from optimizer.plan import violations
-from optimizer.planning import plan_scenario
+from optimizer.planning.pipeline import plan_scenario
+from optimizer.problem.plan import violations
 from optimizer.scenario import Scenario, scenario_json_schema
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,6 +1,6 @@
 """Fixtures of the report tests: small real comparisons and plans, and headless Chromium.
 
-The comparisons are real :func:`optimizer.simulate.compare` runs, kept small (few
+The comparisons are real :func:`optimizer.sim.simulate.compare` runs, kept small (few
 replications, two simulated years, one process) so the whole folder stays quick.
 
 Browser: Debian's ``chromium`` (``apt-get install -y chromium``) run headless with the
@@ -23,10 +23,10 @@ from typing import Any
 import pytest
 
 from optimizer.loading import load_scenario
-from optimizer.planning import PlanResult, plan_scenario
+from optimizer.planning.pipeline import PlanResult, plan_scenario
 from optimizer.report.data import TwinValue
 from optimizer.scenario import Scenario
-from optimizer.simulate import Comparison, compare
+from optimizer.sim.simulate import Comparison, compare
 
 ROOT = Path(__file__).resolve().parents[3]
 SCENARIOS = ROOT / "scenarios"
@@ -59,7 +59,7 @@ def conveyor_cmp(conveyor_scn: Scenario) -> Comparison:
 
 @pytest.fixture(scope="session")
 def conveyor_twin(conveyor_scn: Scenario, conveyor_cmp: Comparison) -> TwinValue:
-    from optimizer.report.compare_report import twin_value
+    from optimizer.report.comparison import twin_value
 
     tv = twin_value(conveyor_scn, conveyor_cmp, workers=1)
     assert tv is not None

@@ -8,12 +8,12 @@ import re
 from pathlib import Path
 from typing import Any
 
-from optimizer.planning import PlanResult
-from optimizer.report.compare_report import write_compare_report
+from optimizer.planning.pipeline import PlanResult
+from optimizer.report.comparison import write_compare_report
 from optimizer.report.data import TwinValue
 from optimizer.report.plan_report import write_plan_report
 from optimizer.scenario import Scenario
-from optimizer.simulate import Comparison
+from optimizer.sim.simulate import Comparison
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

@@ -9,7 +9,7 @@ import typer
 from typer.testing import CliRunner
 
 from optimizer.loading import load_scenario
-from optimizer.planning import PlanResult, plan_scenario
+from optimizer.planning.pipeline import PlanResult, plan_scenario
 from optimizer.report.cli import (
     ReportOpt,
     TwinStudyOpt,
@@ -18,7 +18,7 @@ from optimizer.report.cli import (
     write_plan_outputs,
 )
 from optimizer.scenario import Scenario
-from optimizer.simulate import Comparison
+from optimizer.sim.simulate import Comparison
 
 ROOT = Path(__file__).resolve().parents[3]
 

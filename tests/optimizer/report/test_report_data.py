@@ -16,12 +16,12 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from optimizer.planning import PlanResult
+from optimizer.planning.pipeline import PlanResult
 from optimizer.report import data
 from optimizer.report.formatting import COST_CATEGORIES
 from optimizer.scenario import Scenario
-from optimizer.simulate import Comparison, SimulationResult
-from optimizer.stats import Estimate, mean_ci
+from optimizer.sim.simulate import Comparison, SimulationResult
+from optimizer.sim.stats import Estimate, mean_ci
 
 
 def _kpi(cmp: Comparison, strategy: str, kpi: str, col: str = "mean") -> float:

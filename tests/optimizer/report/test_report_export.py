@@ -10,14 +10,14 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from optimizer.planning import PlanResult
+from optimizer.planning.pipeline import PlanResult
 from optimizer.report import data
-from optimizer.report.compare_report import compare_tables, write_compare_report
+from optimizer.report.comparison import compare_tables, write_compare_report
 from optimizer.report.data import TwinValue
 from optimizer.report.export import sheet_name, write_csv, write_xlsx
 from optimizer.report.plan_report import plan_tables
 from optimizer.scenario import Scenario
-from optimizer.simulate import Comparison
+from optimizer.sim.simulate import Comparison
 
 
 def test_compare_outputs_round_trip(

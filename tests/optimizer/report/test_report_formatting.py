@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
-from optimizer.report.compare_report import _num
+from optimizer.report.comparison import _num
 from optimizer.report.formatting import (
     CATEGORY_COLOURS,
     COST_CATEGORIES,

@@ -12,13 +12,13 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from optimizer.planning import PlanResult
-from optimizer.report.compare_report import compare_report
+from optimizer.planning.pipeline import PlanResult
+from optimizer.report.comparison import compare_report
 from optimizer.report.data import TwinValue
 from optimizer.report.html import Section, Table, plotly_js, render_page, table_html, trusted
 from optimizer.report.plan_report import plan_report_html
 from optimizer.scenario import Scenario
-from optimizer.simulate import Comparison
+from optimizer.sim.simulate import Comparison
 
 MAX_BYTES = 10 * 1024 * 1024
 

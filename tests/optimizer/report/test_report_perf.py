@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 
 from optimizer.loading import load_scenario
-from optimizer.report.compare_report import twin_value, write_compare_report
-from optimizer.simulate import compare
+from optimizer.report.comparison import twin_value, write_compare_report
+from optimizer.sim.simulate import compare
 
 ROOT = Path(__file__).resolve().parents[3]
 

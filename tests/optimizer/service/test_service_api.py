@@ -12,7 +12,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from optimizer.loading import parse_scenario
-from optimizer.planning import plan_scenario
+from optimizer.planning.pipeline import plan_scenario
 from optimizer.service.auth import revoke_key
 from optimizer.service.schemas import Problem, RunAccepted, RunView, ScheduleResult
 
@@ -465,7 +465,7 @@ def test_listing_pages(api: Any, conveyor_input: dict[str, Any]) -> None:
 
 def test_strategy_run(api: Any, conveyor_input: dict[str, Any]) -> None:
     from optimizer.loading import parse_scenario
-    from optimizer.simulate import compare
+    from optimizer.sim.simulate import compare
 
     cfg = {
         "replications": 3,
@@ -521,7 +521,7 @@ def test_strategy_report_unavailable_without_report_module(
 ) -> None:
     cfg = {"replications": 2, "years": 0.25, "strategies": ["run-to-failure"]}
     rid = api.post({"config": cfg, "input": conveyor_input}, kind="strategy").json()["id"]
-    monkeypatch.setitem(sys.modules, "optimizer.report.compare_report", None)
+    monkeypatch.setitem(sys.modules, "optimizer.report.comparison", None)
     api.drain()
     view = api.get(rid, kind="strategy").json()
     assert view["status"] == "completed"
@@ -534,25 +534,25 @@ def test_strategy_run_without_simulator_fails_clearly(
     api: Any, conveyor_input: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     rid = api.post({"input": conveyor_input}, kind="strategy").json()["id"]
-    monkeypatch.setitem(sys.modules, "optimizer.simulate", None)  # import now fails
+    monkeypatch.setitem(sys.modules, "optimizer.sim.simulate", None)  # import now fails
     api.drain()
     view = api.get(rid, kind="strategy").json()
     assert view["status"] == "failed" and view["result"] is None
     assert view["problem"]["type"].endswith("/simulator-unavailable")
-    assert "optimizer.simulate" in view["problem"]["detail"]
+    assert "optimizer.sim.simulate" in view["problem"]["detail"]
 
 
 def test_internal_errors_never_leak(
     api: Any, conveyor_input: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import optimizer.planning
+    import optimizer.planning.pipeline
     import optimizer.service.runs as runs
 
     def boom(*_a: Any, **_k: Any) -> Any:
         raise RuntimeError("secret /etc/opportune/credentials")
 
     rid = api.post({"input": conveyor_input}).json()["id"]
-    monkeypatch.setattr(optimizer.planning, "plan_scenario", boom)
+    monkeypatch.setattr(optimizer.planning.pipeline, "plan_scenario", boom)
     api.drain()
     r = api.get(rid)
     view = r.json()
@@ -567,13 +567,13 @@ def test_internal_errors_never_leak(
 def test_value_error_from_the_core_is_a_failed_run(
     api: Any, conveyor_input: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import optimizer.planning
+    import optimizer.planning.pipeline
 
     def reject(*_a: Any, **_k: Any) -> Any:
         raise ValueError("gap: must be finite")
 
     rid = api.post({"input": conveyor_input}).json()["id"]
-    monkeypatch.setattr(optimizer.planning, "plan_scenario", reject)
+    monkeypatch.setattr(optimizer.planning.pipeline, "plan_scenario", reject)
     api.drain()
     view = api.get(rid).json()
     assert view["status"] == "failed"

@@ -18,9 +18,9 @@ import httpx
 import numpy as np
 from numpy.testing import assert_allclose
 
-from optimizer.build import build_problem, period_edges
 from optimizer.loading import parse_scenario
-from optimizer.plan import evaluate, violations
+from optimizer.problem.build import build_problem, period_edges
+from optimizer.problem.plan import evaluate, violations
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "benchmarks"))
 from fleetgen import make_scenario

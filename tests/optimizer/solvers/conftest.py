@@ -22,8 +22,8 @@ import numpy as np
 import pytest
 from scipy import special
 
-from optimizer.plan import Plan
-from optimizer.problem import NO_PIN, PIN_BEYOND, PlanningProblem
+from optimizer.problem.data import NO_PIN, PIN_BEYOND, PlanningProblem
+from optimizer.problem.plan import Plan
 
 BACKENDS = {"dp": "solve_dp", "milp": "solve_milp", "cpsat": "solve_cpsat"}
 

@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
-from optimizer.plan import Plan, Status, crew_load_h, violations
-from optimizer.problem import PlanningProblem
+from optimizer.problem.data import PlanningProblem
+from optimizer.problem.plan import Plan, Status, crew_load_h, violations
 from optimizer.solvers.brute import solve_brute
 from optimizer.solvers.dp import dp_is_exact, solve_dp
 

@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
-from optimizer.problem import PlanningProblem
+from optimizer.problem.data import PlanningProblem
 from optimizer.solvers.milp import (
     _clique_rows,
     build_direct_model,

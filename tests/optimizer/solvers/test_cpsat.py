@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 
-from optimizer.plan import BEYOND, Status, evaluate, violations
-from optimizer.problem import PlanningProblem
+from optimizer.problem.data import PlanningProblem
+from optimizer.problem.plan import BEYOND, Status, evaluate, violations
 from optimizer.solvers.cpsat import auto_cost_scale, solve_cpsat
 from optimizer.solvers.milp import solve_milp
 

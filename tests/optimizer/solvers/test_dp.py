@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from optimizer.plan import BEYOND, Status, evaluate, violations
-from optimizer.problem import NO_PIN, PIN_BEYOND, PlanningProblem
+from optimizer.problem.data import NO_PIN, PIN_BEYOND, PlanningProblem
+from optimizer.problem.plan import BEYOND, Status, evaluate, violations
 from optimizer.solvers import METHODS, solve
 from optimizer.solvers.brute import solve_brute
 from optimizer.solvers.dp import dp_is_exact, solve_dp

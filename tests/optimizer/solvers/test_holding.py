@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 from numpy.testing import assert_allclose
 
-from optimizer.build import build_problem
 from optimizer.loading import parse_scenario
-from optimizer.plan import evaluate
+from optimizer.problem.build import build_problem
+from optimizer.problem.plan import evaluate
 from optimizer.solvers import holding_terms, solve, stock_can_bind
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "benchmarks"))

@@ -1,7 +1,7 @@
 """``on_incumbent``: each improved feasible plan is reported while the solver works.
 
-Checked against an independent costing (:func:`optimizer.plan.evaluate` and
-:func:`optimizer.plan.violations` of each reported assignment), for the MILP and CP-SAT
+Checked against an independent costing (:func:`optimizer.problem.plan.evaluate` and
+:func:`optimizer.problem.plan.violations` of each reported assignment), for the MILP and CP-SAT
 backends directly and through :func:`optimizer.solvers.solve` (including the
 stock paths that map the backend's plans back onto the problem with parts).
 """
@@ -15,10 +15,10 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from optimizer.build import build_problem as build_scenario_problem
 from optimizer.loading import parse_scenario
-from optimizer.plan import Plan, Status, evaluate, violations
-from optimizer.problem import PlanningProblem
+from optimizer.problem.build import build_problem as build_scenario_problem
+from optimizer.problem.data import PlanningProblem
+from optimizer.problem.plan import Plan, Status, evaluate, violations
 from optimizer.solvers import milp, solve, stock_can_bind
 from optimizer.solvers.cpsat import solve_cpsat
 from optimizer.solvers.milp import solve_milp

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
 import optimizer.solvers as solvers
-from optimizer.plan import Status, evaluate, violations
-from optimizer.problem import PlanningProblem
+from optimizer.problem.data import PlanningProblem
+from optimizer.problem.plan import Status, evaluate, violations
 from optimizer.solvers import solve
 from optimizer.solvers.dp import solve_dp
 from optimizer.solvers.lagrange import _knapsacks, lagrangian_bound, solve_lagrange
@@ -116,7 +116,7 @@ def _two_site_problem(
     one spare-part pool per component kind (stock couples the sites); ``sites=1``: every
     system uses both crew pools (one block, whose master then holds the stock rows)."""
 
-    from optimizer.problem import SpareParts
+    from optimizer.problem.data import SpareParts
     from tests.optimizer.solvers.conftest import build_problem
 
     pb = build_problem(n, 4, 8, seed, capacitated=True, n_skills=2)
@@ -250,7 +250,7 @@ def test_local_search_feasible_cheaper_and_one_move_optimal(
     # to another period (or be deferred) with a feasible, cheaper plan
     import time
 
-    from optimizer.plan import BEYOND
+    from optimizer.problem.plan import BEYOND
     from optimizer.solvers.lagrange import _dp_seed, _local_search
 
     pb = make_problem(14, 4, 10, seed, capacitated=True, **kw)

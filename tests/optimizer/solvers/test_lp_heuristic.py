@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from optimizer.plan import Plan, Status, evaluate, violations
-from optimizer.problem import PlanningProblem
+from optimizer.problem.data import PlanningProblem
+from optimizer.problem.plan import Plan, Status, evaluate, violations
 from optimizer.solvers import milp
 from optimizer.solvers.lp_heuristic import opening_heuristic
 

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from optimizer import rul
-from optimizer.intervals import MultiYearProblem, continuation_cost, cycle_cost
-from optimizer.penalty import age_replacement, penalty_curves
-from optimizer.plan import BEYOND, Status
-from optimizer.problem import NO_PIN, PlanningProblem
+from optimizer.problem.data import NO_PIN, PlanningProblem
+from optimizer.problem.multiyear import MultiYearProblem, continuation_cost, cycle_cost
+from optimizer.problem.plan import BEYOND, Status
+from optimizer.reliability import distributions as rul
+from optimizer.reliability.penalty import age_replacement, penalty_curves
 from optimizer.solvers.multiyear import (
     evaluate_multiyear,
     solve_multiyear,

@@ -36,8 +36,8 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
-from optimizer.plan import Status
-from optimizer.problem import NO_PIN, PlanningProblem
+from optimizer.problem.data import NO_PIN, PlanningProblem
+from optimizer.problem.plan import Status
 from optimizer.solvers.dp import solve_dp
 
 

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
-from optimizer.plan import Status
+from optimizer.problem.plan import Status
 from optimizer.solvers.shutdown import (
     CrewCalendar,
     ShutdownJob,

@@ -2,7 +2,7 @@
 
 A job started in period ``t`` with span ``n`` puts ``d q / n`` technician-hours into
 each of the periods ``t .. t + n - 1`` inside the horizon.  The reference semantics
-(:func:`optimizer.plan.crew_load_h`) is checked against plain loops written here; every
+(:func:`optimizer.problem.plan.crew_load_h`) is checked against plain loops written here; every
 backend is checked on hand-made instances whose optimum is derived in the comments,
 and the MILP rows against :func:`crew_load_h` on random plans.
 """
@@ -20,8 +20,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 
-from optimizer.plan import BEYOND, Plan, Status, crew_load_h, span_cells, spanned_min, violations
-from optimizer.problem import PlanningProblem
+from optimizer.problem.data import PlanningProblem
+from optimizer.problem.plan import (
+    BEYOND,
+    Plan,
+    Status,
+    crew_load_h,
+    span_cells,
+    spanned_min,
+    violations,
+)
 from optimizer.solvers.brute import solve_brute
 from optimizer.solvers.cpsat import solve_cpsat
 from optimizer.solvers.dp import dp_is_exact, solve_dp

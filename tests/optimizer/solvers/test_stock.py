@@ -17,9 +17,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
-from optimizer.plan import BEYOND, Status, evaluate, violations
-from optimizer.problem import NO_PIN, PlanningProblem, SpareParts
-from optimizer.purchasing import (
+from optimizer.problem.data import NO_PIN, PlanningProblem, SpareParts
+from optimizer.problem.plan import BEYOND, Status, evaluate, violations
+from optimizer.problem.purchasing import (
     lot_sizing,
     must_do_shortages,
     purchase_orders_table,
@@ -271,9 +271,9 @@ def test_fifo_available_on_and_serves() -> None:
 
 
 def test_scenario_parts_and_purchase_orders(tmp_path: Any) -> None:
-    from optimizer.build import build_problem
     from optimizer.loading import load_scenario
-    from optimizer.planning import plan_scenario
+    from optimizer.planning.pipeline import plan_scenario
+    from optimizer.problem.build import build_problem
 
     scn = load_scenario("scenarios/windfarm.yaml")
     b = build_problem(scn)
@@ -301,8 +301,8 @@ def test_risk_cap_binds() -> None:
 
     The cap is set to half the risk the unconstrained plan accepts for its riskiest job,
     so it binds by construction."""
-    from optimizer.build import build_problem
     from optimizer.loading import load_scenario
+    from optimizer.problem.build import build_problem
 
     scn = load_scenario("scenarios/conveyor.yaml")
     base = build_problem(scn, parts=False).problem

@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from optimizer.plan import BEYOND, Status, evaluate, violations
-from optimizer.problem import PlanningProblem
+from optimizer.problem.data import PlanningProblem
+from optimizer.problem.plan import BEYOND, Status, evaluate, violations
 from optimizer.solvers import milp
 
 LIMIT_S = 0.5

@@ -1,0 +1,1 @@
+"""From a scenario to a plan result: build, solve, work orders, shutdowns."""

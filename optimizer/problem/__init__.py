@@ -1,0 +1,1 @@
+"""The frozen planning problem: data, builders from a scenario, plans, purchasing."""

@@ -1,0 +1,1 @@
+"""The SimPy fleet simulator, its twin model, statistics and strategies."""

@@ -1,0 +1,1203 @@
+"""One Monte Carlo replication of a fleet under a maintenance policy (SimPy).
+
+Written in the style of SimPy's machine-shop example: the entities are classes and their
+generator methods are SimPy processes.
+
+* :class:`_Component` -- ``lifecycle`` process: wait for its failure, then the corrective
+  work (spare part, crew, response delay, repair), then renewal (or minimal repair).
+* :class:`_System` -- the operating clock of a unit.  Its up components age in lockstep
+  (operating hours ``theta``, advancing at ``operating_h_per_day / 24`` per calendar hour
+  while the system runs, or always with ``idle_ageing``), so a failure is a fixed point
+  on the ``theta`` axis and the clock schedules only the *next* one: a stop or restart
+  re-arms one timer instead of touching every component (no per-hour ticking).  A
+  failure interrupts the system per its structure: a series component (a 1-of-1 group)
+  stops it, a member of a k-out-of-n group stops it only when fewer than ``k`` members
+  are up (surviving members of a degraded group keep running and ageing).
+* :class:`_CrewPool` -- technicians of one skill at one site, FIFO; corrective work waits
+  for ``crew_size`` of them; preventive work starts at the pool's next shift.
+* :class:`_Stock` -- spare parts: on-hand stock, orders in transit, reorder policy
+  ((s, S), order-on-use as a base-stock policy, or none) and expediting; a failure that
+  finds no spare waits for one (stock-out time, which is downtime).
+* work packages (``_package`` process) -- preventive openings of a system: parts, stop,
+  set-up time, jobs (crews), restart; requests for the same system and instant share
+  one opening.
+
+Randomness: all variates of a replication come from uniforms pre-drawn life by life for
+each component (:func:`replication_draws`), so every strategy meets the same part lives,
+repair times, response delays and twin errors (common random numbers).  Money is not
+computed during the run: the run appends flat records (jobs, openings, downtime
+segments, orders, stock levels) and :func:`_price` prices them at the end with the
+vectorized :mod:`cost_models` functions.
+
+Modelling choices (documented, not hidden):
+
+* corrective work is an emergency call-out at any hour, paid at the pool's overtime
+  factor plus its call-out premium (as :func:`optimizer.fleet.fleet_model` prices the
+  cost of a failure); the crew travels (response delay) only after the part is there;
+* preventive work starts at the planned time aligned to the crews' next shift and is
+  paid at the regular rate for the part that fits in the shift, overtime beyond;
+* a set-up cost (times the window's set-up factor) is paid per preventive opening; a
+  failure's stop is priced by its corrective cost and lost production;
+* lost production accrues at the system's value profile (with window production
+  factors) during every stop, planned or unplanned;
+* spare parts are priced when consumed (in the preventive / corrective costs); the
+  ordering category holds the fixed cost per purchase order only, so unit prices are
+  not counted twice.
+
+References
+----------
+.. [1] SimPy documentation, "Machine Shop" example
+   (https://simpy.readthedocs.io/en/latest/examples/machine_shop.html).
+"""
+
+from __future__ import annotations
+
+import gc
+import heapq
+import math
+from bisect import bisect_right
+from collections import deque
+from collections.abc import Callable, Generator, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import simpy
+from scipy import special as sc
+
+import cost_models as cm
+from optimizer._typing import BoolArray, FloatArray
+from optimizer.sim.model import SimModel
+from optimizer.sim.twin import Twin
+
+if TYPE_CHECKING:
+    from optimizer.sim.strategies import Policy
+
+
+N_DRAWS = 5
+"""Uniforms per (component, life): life, repair time, response delay, PM time, twin error."""
+_LIFE, _REPAIR, _RESPONSE, _PMDUR, _TWIN = range(N_DRAWS)
+_FAIL, _ALARM = 0, 1
+_EPS = 1e-9
+
+KPI_BASE: tuple[str, ...] = (
+    "cost_total",
+    "cost_preventive",
+    "cost_corrective",
+    "cost_setup",
+    "cost_lost_production",
+    "cost_spares_holding",
+    "cost_spares_ordering",
+    "cost_spares_expediting",
+    "cost_labour",
+    "availability_fleet",
+    "downtime_unplanned_h",
+    "downtime_planned_h",
+    "failures",
+    "preventive_replacements",
+    "openings",
+    "stockout_h",
+    "stockouts",
+    "crew_utilization",
+)
+"""KPIs of every replication (followed by per-system availability and per-pool utilization)."""
+
+
+def kpi_names(model: SimModel) -> tuple[str, ...]:
+    """All KPI names of a model: :data:`KPI_BASE`, ``availability[<system>]``,
+    ``crew_utilization[<pool>]``."""
+    return (
+        *KPI_BASE,
+        *(f"availability[{s}]" for s in model.system_ids),
+        *(f"crew_utilization[{p.key}]" for p in model.pools),
+    )
+
+
+EVENT_COLUMNS: tuple[str, ...] = (
+    "replication",
+    "time_h",
+    "event",
+    "system",
+    "component",
+    "value",
+)
+"""Columns of the event log (``value``: a duration in hours or a quantity)."""
+
+
+# --------------------------------------------------------------------------------------
+# random numbers
+# --------------------------------------------------------------------------------------
+def replication_uniforms(seed: int, rep: int, n: int, lives: int) -> FloatArray:
+    """Uniforms of one replication, shape ``(n, lives, N_DRAWS)``.
+
+    Drawn from ``SeedSequence(seed, spawn_key=(rep, 0))``: a stream per replication
+    whose row ``i`` is component ``i``'s sequence of draws, life by life.  Depends only
+    on ``(seed, rep, n, lives)``, never on the strategy or on how replications are
+    distributed over workers.
+    """
+    ss = np.random.SeedSequence(seed, spawn_key=(rep, 0))
+    return np.random.Generator(np.random.PCG64(ss)).random((n, lives, N_DRAWS))
+
+
+def extension_uniforms(seed: int, rep: int, i: int, block: int, lives: int) -> FloatArray:
+    """Further draws of component ``i`` once its pre-drawn lives are used up.
+
+    Block ``block >= 1`` covers lives ``block * lives ... (block + 1) * lives - 1`` and
+    comes from its own stream ``SeedSequence(seed, spawn_key=(rep, 1, i, block))``.
+    """
+    ss = np.random.SeedSequence(seed, spawn_key=(rep, 1, i, block))
+    return np.random.Generator(np.random.PCG64(ss)).random((lives, N_DRAWS))
+
+
+def _safe_u(u: FloatArray) -> FloatArray:
+    # Generator.random is in [0, 1); keep ndtri finite for the (2^-53) draw of 0.
+    return np.clip(u, 1e-300, 1.0 - 1e-16)
+
+
+class _Draws:
+    """Variates of one replication, computed from the uniforms by batched inverse transform."""
+
+    def __init__(self, model: SimModel, seed: int, rep: int) -> None:
+        self.model = model
+        self.seed = seed
+        self.rep = rep
+        self.lives = model.lives_hint()
+        u = replication_uniforms(seed, rep, model.n, self.lives)
+        self.life = model.new_life.ppf(u[:, :, _LIFE])
+        if model.n:
+            self.life[:, 0] = model.initial_life.ppf(u[:, :1, _LIFE])[:, 0]
+        self.life_u = u[:, :, _LIFE]
+        self.repair = model.repair.ppf(u[:, :, _REPAIR])
+        self.response = model.response.ppf(u[:, :, _RESPONSE])
+        self.pm = model.pm_duration.ppf(u[:, :, _PMDUR])
+        self.z = np.asarray(sc.ndtri(_safe_u(u[:, :, _TWIN])), dtype=np.float64)
+        self._ext: dict[tuple[int, int], dict[str, FloatArray]] = {}
+
+    def _block(self, i: int, j: int) -> tuple[dict[str, FloatArray] | None, int]:
+        if j < self.lives:
+            return None, j
+        b, jj = divmod(j, self.lives)
+        key = (i, b)
+        if key not in self._ext:
+            m = self.model
+            u = extension_uniforms(self.seed, self.rep, i, b, self.lives)
+
+            def one(dist: Any, col: int) -> FloatArray:
+                if isinstance(dist, int | float):
+                    return np.full(self.lives, float(dist))
+                return np.asarray(dist.ppf(u[:, col]), dtype=np.float64)
+
+            self._ext[key] = {
+                "life": one(m.life[i], _LIFE),
+                "life_u": u[:, _LIFE],
+                "repair": one(m.repair.members[i], _REPAIR),
+                "response": one(m.response.members[i], _RESPONSE),
+                "pm": one(m.pm_duration.members[i], _PMDUR),
+                "z": np.asarray(sc.ndtri(_safe_u(u[:, _TWIN])), dtype=np.float64),
+            }
+        return self._ext[key], jj
+
+    def get(self, name: str, i: int, j: int) -> float:
+        blk, jj = self._block(i, j)
+        if blk is None:
+            arr: FloatArray = getattr(self, name)
+            return float(arr[i, jj])
+        return float(blk[name][jj])
+
+
+# --------------------------------------------------------------------------------------
+# resources
+# --------------------------------------------------------------------------------------
+class _CrewPool:
+    """Technicians of one skill at one site: a FIFO counting resource."""
+
+    __slots__ = ("busy_h", "capacity", "ends", "env", "level", "starts", "waiters")
+
+    def __init__(self, env: simpy.Environment, capacity: int, shifts: FloatArray) -> None:
+        self.env = env
+        self.capacity = capacity
+        self.level = capacity
+        self.waiters: deque[tuple[int, simpy.Event]] = deque()
+        self.starts: list[float] = shifts[:, 0].tolist()
+        self.ends: list[float] = shifts[:, 1].tolist()
+        self.busy_h = 0.0
+
+    def get(self, qty: int) -> simpy.Event | None:
+        """Take ``qty`` technicians; ``None`` if granted now, else an event to wait for."""
+        if not self.waiters and self.level >= qty:
+            self.level -= qty
+            return None
+        ev = self.env.event()
+        self.waiters.append((qty, ev))
+        return ev
+
+    def put(self, qty: int) -> None:
+        """Return ``qty`` technicians and serve waiting requests in order."""
+        self.level += qty
+        w = self.waiters
+        while w and self.level >= w[0][0]:
+            q, ev = w.popleft()
+            self.level -= q
+            ev.succeed()
+
+    def next_shift(self, t: float) -> float:
+        """Earliest instant ``>= t`` inside a shift (``t`` if there are no more shifts)."""
+        k = bisect_right(self.starts, t) - 1
+        if k >= 0 and t < self.ends[k]:
+            return t
+        return self.starts[k + 1] if k + 1 < len(self.starts) else t
+
+    def regular_h(self, t: float) -> float:
+        """Regular (in-shift) hours left at ``t`` in the current shift (0 outside shifts)."""
+        k = bisect_right(self.starts, t) - 1
+        if k >= 0 and t < self.ends[k]:
+            return self.ends[k] - t
+        return 0.0
+
+
+class _Stock:
+    """On-hand stock of one spare part with orders in transit and a reorder policy."""
+
+    def __init__(self, rep: _Replication, q: int) -> None:
+        p = rep.model.parts[q]
+        self.rep = rep
+        self.env = rep.env
+        self.q = q
+        self.p = p
+        self.level = p.on_hand
+        self.waiters: deque[tuple[int, simpy.Event]] = deque()
+        self.waiting_qty = 0
+        self.pipeline: list[tuple[float, int]] = []  # (arrival time, qty), sorted
+        self.area = 0.0
+        self.t_last = 0.0
+        self.orders = 0
+        self.expedited_qty = 0
+        for t_arr, qty in p.arrivals:
+            if t_arr <= 0.0:
+                self.level += qty
+            else:
+                self._schedule(qty, t_arr, expedited=False, placed=False)
+
+    def _touch(self) -> None:
+        now = self.env.now
+        self.area += self.level * (now - self.t_last)
+        self.t_last = now
+
+    def _schedule(self, qty: int, t_arr: float, *, expedited: bool, placed: bool = True) -> None:
+        entry = (t_arr, qty)
+        self.pipeline.append(entry)
+        self.pipeline.sort()
+        if placed:
+            self.orders += 1
+            if expedited:
+                self.expedited_qty += qty
+            self.rep.log("expedite" if expedited else "order", -1, -1, float(qty), part=self.q)
+        ev = self.env.timeout(t_arr - self.env.now)
+
+        def arrive(_ev: simpy.Event, entry: tuple[float, int] = entry) -> None:
+            self._receive(entry)
+
+        ev.callbacks.append(arrive)
+
+    def _order(self, qty: int, expedited: bool = False) -> None:
+        if qty <= 0:
+            return
+        lead = self.p.expedite_h if expedited and self.p.expedite_h is not None else self.p.lead_h
+        self._schedule(qty, self.env.now + lead, expedited=expedited)
+
+    def _receive(self, entry: tuple[float, int]) -> None:
+        self._touch()
+        self.pipeline.remove(entry)
+        self.level += entry[1]
+        self.rep.log("arrival", -1, -1, float(entry[1]), part=self.q)
+        self._serve()
+
+    def _serve(self) -> None:
+        w = self.waiters
+        while w and self.level >= w[0][0]:
+            qty, ev = w.popleft()
+            self.level -= qty
+            self.waiting_qty -= qty
+            ev.succeed()
+
+    def put_back(self, qty: int) -> None:
+        """Return unused parts (a preventive job that no longer takes place)."""
+        self._touch()
+        self.level += qty
+        self._serve()
+
+    def demand(self, qty: int, critical: bool) -> simpy.Event | None:
+        """Take ``qty`` units; ``None`` if on hand, else an event fired when they arrive.
+
+        A critical (corrective) demand that cannot be served expedites its shortfall when
+        that beats the orders in transit; any demand not covered by orders in transit
+        triggers a normal order.  Then the reorder policy looks at the inventory position
+        (on hand + in transit - waiting demand).
+        """
+        self._touch()
+        if not self.waiters and self.level >= qty:
+            self.level -= qty
+            self._reorder()
+            return None
+        ev = self.env.event()
+        self.waiters.append((qty, ev))
+        self.waiting_qty += qty
+        self.cover(qty, critical)
+        self._reorder()
+        return ev
+
+    def cover(self, qty: int, critical: bool) -> None:
+        """Make sure waiting demand will be served: expedite ``qty`` units for a critical
+        demand when that beats the orders in transit, else order what transit lacks."""
+        need = self.waiting_qty - self.level  # units that still have to arrive
+        if need <= 0:
+            return
+        cum = 0
+        serve_t = math.inf
+        for t_arr, q_arr in self.pipeline:
+            cum += q_arr
+            if cum >= need:
+                serve_t = t_arr
+                break
+        exp_h = self.p.expedite_h
+        if critical and exp_h is not None and self.env.now + exp_h < serve_t:
+            self._order(min(qty, need), expedited=True)
+        elif not math.isfinite(serve_t):
+            self._order(need - cum)
+
+    def available(self, qty: int) -> bool:
+        """Whether ``qty`` units could be taken now."""
+        return not self.waiters and self.level >= qty
+
+    def _reorder(self) -> None:
+        p = self.p
+        if p.policy == "none":
+            return
+        position = self.level + sum(q for _, q in self.pipeline) - self.waiting_qty
+        if p.policy == "s_S":
+            if position <= p.s:
+                self._order(p.S - position)
+        elif position < p.base_stock:
+            self._order(p.base_stock - position)
+
+    def finish(self) -> None:
+        """Close the holding-cost integral at the end of the horizon."""
+        self._touch()
+
+
+class _Reservation:
+    """Spare parts set aside for a released preventive work order.
+
+    ``ev`` is ``None`` when the parts were on hand at release, else the stock event that
+    fires when they arrive.  A failure before the work takes the reservation over
+    (``stolen``): the corrective repair uses those parts.
+    """
+
+    __slots__ = ("ev", "stolen")
+
+    def __init__(self, ev: simpy.Event | None) -> None:
+        self.ev = ev
+        self.stolen = False
+
+
+# --------------------------------------------------------------------------------------
+# systems and components
+# --------------------------------------------------------------------------------------
+class _System:
+    """Operating clock, structure state and downtime accounting of one system."""
+
+    __slots__ = (
+        "armed",
+        "down",
+        "down_h",
+        "env",
+        "heap",
+        "idle_ageing",
+        "k",
+        "n_open",
+        "rate",
+        "rep",
+        "seq",
+        "short",
+        "t_last",
+        "t_state",
+        "theta",
+        "unplanned",
+        "unplanned_h",
+        "version",
+    )
+
+    def __init__(self, rep: _Replication, k: int) -> None:
+        self.rep = rep
+        self.env = rep.env
+        self.k = k
+        self.rate = float(rep.model.rate[k])
+        self.idle_ageing = bool(rep.model.idle_ageing[k])
+        self.theta = 0.0
+        self.t_last = 0.0
+        self.heap: list[tuple[float, int, int, int, int]] = []
+        self.seq = 0
+        self.version = 0
+        self.armed = math.inf
+        self.short = 0  # redundancy groups below k (failed series components included)
+        self.n_open = 0  # preventive openings in progress
+        self.down = False
+        self.unplanned = False
+        self.t_state = 0.0
+        self.down_h = 0.0
+        self.unplanned_h = 0.0
+
+    # ---- operating clock ----------------------------------------------------------
+    def ageing(self) -> bool:
+        return self.idle_ageing or not self.down
+
+    def theta_now(self) -> float:
+        if self.ageing():
+            return self.theta + self.rate * (self.env.now - self.t_last)
+        return self.theta
+
+    def _advance(self) -> None:
+        now = self.env.now
+        if self.ageing():
+            self.theta += self.rate * (now - self.t_last)
+        self.t_last = now
+
+    def push(self, theta: float, i: int, kind: int, tag: int) -> None:
+        self.seq += 1
+        heapq.heappush(self.heap, (theta, self.seq, i, kind, tag))
+        if theta < self.armed:
+            self._arm()
+
+    def _valid(self, entry: tuple[float, int, int, int, int]) -> bool:
+        _, _, i, kind, tag = entry
+        rep = self.rep
+        if not rep.up[i]:
+            return False
+        return (rep.gen[i] if kind == _FAIL else rep.alarm_tag[i]) == tag
+
+    def _arm(self) -> None:
+        heap = self.heap
+        while heap and not self._valid(heap[0]):
+            heapq.heappop(heap)
+        self.version += 1
+        if not heap or not self.ageing():
+            self.armed = math.inf
+            return
+        top = heap[0][0]
+        self.armed = top
+        dt = max(0.0, (top - self.theta_now()) / self.rate) if self.rate > 0 else math.inf
+        if not math.isfinite(dt):
+            return
+        ev = self.env.timeout(dt)
+        ev.callbacks.append(self._make_fire(self.version))
+
+    def _make_fire(self, version: int) -> Callable[[simpy.Event], None]:
+        def fire(_ev: simpy.Event) -> None:
+            if version == self.version:
+                self._fire()
+
+        return fire
+
+    def _fire(self) -> None:
+        self.armed = math.inf
+        self._advance()
+        heap = self.heap
+        limit = self.theta + _EPS * max(1.0, abs(self.theta))
+        fired: list[tuple[int, int]] = []
+        while heap and heap[0][0] <= limit:
+            entry = heapq.heappop(heap)
+            if self._valid(entry):
+                fired.append((entry[2], entry[3]))
+        for i, kind in fired:
+            if kind == _FAIL:
+                self.rep.fail(i)
+            elif self.rep.up[i]:
+                self.rep.policy.on_alarm(self.rep, i)
+        if self.armed == math.inf:
+            self._arm()
+
+    # ---- structure state ------------------------------------------------------------
+    def update(self) -> None:
+        """Re-evaluate down / unplanned after a change of ``short`` or ``n_open``."""
+        down = self.short > 0 or self.n_open > 0
+        unplanned = self.short > 0
+        if down == self.down and unplanned == self.unplanned:
+            return
+        self._advance()
+        now = self.env.now
+        if self.down:
+            self._segment(now)
+        self.down = down
+        self.unplanned = unplanned
+        self.t_state = now
+        self._arm()
+
+    def _segment(self, now: float) -> None:
+        dt = now - self.t_state
+        if dt <= 0.0:
+            return
+        self.down_h += dt
+        if self.unplanned:
+            self.unplanned_h += dt
+        self.rep.rec_down.append((self.k, self.t_state, dt))
+
+    def finish(self) -> None:
+        """Close an open downtime segment at the end of the horizon."""
+        if self.down:
+            self._segment(self.env.now)
+            self.t_state = self.env.now
+
+
+class _Replication:
+    """One replication: entities, processes, records; also the view policies act on."""
+
+    def __init__(
+        self,
+        model: SimModel,
+        policy: Policy,
+        twin: Twin,
+        seed: int,
+        rep: int,
+        keep_events: bool,
+    ) -> None:
+        self.model = model
+        self.policy = policy
+        self.twin = twin
+        self.rep_index = rep
+        self.env = simpy.Environment()
+        self.draws = _Draws(model, seed, rep)
+        n = model.n
+        self.systems = [_System(self, k) for k in range(model.n_systems)]
+        self.pools = [_CrewPool(self.env, p.capacity, p.shifts) for p in model.pools]
+        self.stocks = [_Stock(self, q) for q in range(len(model.parts))]
+        self.sys_of: list[int] = model.system_of.tolist()
+        self.pool_of: list[int] = model.pool_of.tolist()
+        self.part_of: list[int] = model.part_of.tolist()
+        self.crew: list[int] = model.crew_size.tolist()
+        self.ppt: list[int] = model.parts_per_task.tolist()
+        self.group_of: list[int] = model.group_of.tolist()
+        self.group_k: list[int] = model.group_k.tolist()
+        self.group_up: list[int] = model.group_size.tolist()
+        self.minimal: list[bool] = model.minimal_repair.tolist()
+        # component state
+        self.up: list[bool] = [True] * n
+        self.gen: list[int] = [0] * n
+        self.alarm_tag: list[int] = [0] * n
+        self.life_j: list[int] = [0] * n
+        self.origin: list[float] = (-model.initial_age_h).tolist()
+        self.fail_age: list[float] = (model.initial_age_h + self.draws.life[:, 0]).tolist()
+        self.frozen_age: list[float] = [0.0] * n
+        self.pending: list[int | None] = [None] * n
+        self.fail_ev: list[simpy.Event | None] = [None] * n
+        self.res: list[_Reservation | None] = [None] * n
+        self._on_initial: list[bool] = [True] * n
+        self._tags = 0
+        self._packages: dict[tuple[int, float], list[tuple[int, int]]] = {}
+        # records
+        self.keep_events = keep_events
+        self.events: list[tuple[int, float, str, int, int, float]] = []
+        self.rec_cm: list[tuple[int, float, float]] = []  # (i, t_fail, repair_h)
+        self.rec_pm: list[tuple[int, float, float, float]] = []  # (i, start, dur, regular_h)
+        self.rec_open: list[tuple[int, float]] = []  # (k, t)
+        self.rec_down: list[tuple[int, float, float]] = []  # (k, start, duration)
+        self.failures = 0
+        self.stockout_h = 0.0
+        self.stockouts = 0
+
+    # ---- logging ------------------------------------------------------------------
+    def log(self, event: str, k: int, i: int, value: float, part: int = -1) -> None:
+        if self.keep_events:
+            comp = i if part < 0 else -2 - part
+            self.events.append((self.rep_index, float(self.env.now), event, k, comp, value))
+
+    # ---- view used by policies ----------------------------------------------------
+    @property
+    def now_h(self) -> float:
+        """Current time, hours from the plan start."""
+        return float(self.env.now)
+
+    def age_h(self, i: int) -> float:
+        """Operating age of component ``i``'s installed part, hours."""
+        if self.up[i]:
+            return self.systems[self.sys_of[i]].theta_now() - self.origin[i]
+        return self.frozen_age[i]
+
+    def ages_h(self) -> FloatArray:
+        """Operating ages of all components (frozen while down), hours."""
+        theta = np.array([s.theta_now() for s in self.systems])
+        age = theta[self.model.system_of] - np.asarray(self.origin)
+        up = np.asarray(self.up)
+        return np.where(up, age, np.asarray(self.frozen_age))
+
+    def up_mask(self) -> BoolArray:
+        """Components running (not failed and not in preventive work)."""
+        return np.asarray(self.up, dtype=bool)
+
+    def is_up(self, i: int) -> bool:
+        """Whether component ``i`` is running."""
+        return self.up[i]
+
+    def true_residual_h(self, i: int) -> float:
+        """True remaining operating life of component ``i``'s part (simulator only)."""
+        return max(self.fail_age[i] - self.age_h(i), 0.0)
+
+    def twin_z(self, i: int) -> float:
+        """The twin's standard-normal error for component ``i``'s current part."""
+        return self.draws.get("z", i, self.life_j[i])
+
+    def twin_report(self) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """Twin reports for all components: true residual, reported median and spread.
+
+        Returns
+        -------
+        r_h, median_h, sigma : ndarray, shape (n,)
+            ``nan`` for components that are down.  Only meaningful for informative twins.
+        """
+        n = self.model.n
+        ages = self.ages_h()
+        r = np.maximum(np.asarray(self.fail_age) - ages, 0.0)
+        j = np.asarray(self.life_j)
+        z = np.empty(n)
+        inside = j < self.draws.lives
+        idx = np.flatnonzero(inside)
+        z[idx] = self.draws.z[idx, j[idx]]
+        for i in np.flatnonzero(~inside):
+            z[i] = self.draws.get("z", int(i), int(j[i]))
+        med, s = self.twin.report(r, z, self.model.mean_life_h)
+        up = self.up_mask()
+        nan = np.nan
+        return np.where(up, r, nan), np.where(up, med, nan), np.where(up, s, nan)
+
+    def life_index(self, i: int) -> int:
+        """Index of component ``i``'s installed part (0 = the part installed at the start)."""
+        return self.life_j[i]
+
+    def set_alarm(self, i: int, age_h: float) -> None:
+        """Call ``policy.on_alarm(i)`` when the installed part reaches ``age_h`` (operating).
+
+        Replaces an earlier alarm of the same component; an age already reached fires at
+        once.  Alarms die with the part (failure or replacement).
+        """
+        if not self.up[i] or not math.isfinite(age_h):
+            return
+        self._tags += 1
+        self.alarm_tag[i] = self._tags
+        sysm = self.systems[self.sys_of[i]]
+        theta = max(self.origin[i] + age_h, sysm.theta_now())
+        sysm.push(theta, i, _ALARM, self._tags)
+
+    def clear_alarm(self, i: int) -> None:
+        """Cancel component ``i``'s alarm."""
+        self._tags += 1
+        self.alarm_tag[i] = self._tags
+
+    def latest_work_start(self, i: int, t_h: float) -> float:
+        """Latest instant ``<= t_h`` (not before now) at which ``i``'s crew is on shift.
+
+        ``t_h`` itself inside a shift, else the start of the last shift before it;
+        ``t_h`` when the pool has no shift before it.
+        """
+        now = float(self.env.now)
+        if t_h <= now:
+            return now
+        pool = self.pools[self.pool_of[i]]
+        k = bisect_right(pool.starts, t_h) - 1
+        if k < 0 or t_h < pool.ends[k]:
+            return t_h
+        return max(now, pool.starts[k])
+
+    def pm_pending(self, i: int) -> bool:
+        """Whether a preventive replacement of the installed part is already requested."""
+        return self.pending[i] == self.gen[i]
+
+    def request_pm(self, comps: Sequence[int], at_h: float, *, current_part: bool = True) -> int:
+        """Request preventive replacement of components at (or after) ``at_h``.
+
+        Components are grouped by system; requests for the same system and instant
+        share one opening.  The work starts at the crews' next shift, after the parts
+        are there.
+
+        Parameters
+        ----------
+        comps : sequence of int
+            Component indices.
+        at_h : float
+            Planned time, hours from the plan start (clipped to now).
+        current_part : bool, default True
+            Replace only the part installed now (a failure or replacement before the
+            work cancels it); ``False`` replaces whatever part is installed then (block
+            replacement).
+
+        Returns
+        -------
+        int
+            Number of components accepted (a component whose current part already has a
+            pending request is skipped when ``current_part``).
+        """
+        t = max(float(at_h), float(self.env.now))
+        if t >= self.model.horizon_h:
+            return 0
+        accepted = 0
+        for i in comps:
+            if current_part:
+                if not self.up[i] or self.pending[i] == self.gen[i]:
+                    continue
+                self.pending[i] = self.gen[i]
+                tag = self.gen[i]
+            else:
+                tag = -1
+            key = (self.sys_of[i], t)
+            items = self._packages.get(key)
+            if items is None:
+                items = []
+                self._packages[key] = items
+                self.env.process(self._package(key))
+            items.append((i, tag))
+            accepted += 1
+            part = self.part_of[i]
+            if current_part and part >= 0 and self.res[i] is None:
+                # released work reserves its parts now (ordering them if needed)
+                self.res[i] = _Reservation(self.stocks[part].demand(self.ppt[i], critical=False))
+        return accepted
+
+    def pm_pending_mask(self) -> BoolArray:
+        """Components whose installed part already has a preventive request."""
+        return np.array([p == g for p, g in zip(self.pending, self.gen, strict=True)], dtype=bool)
+
+    def parts_lead_h(self, comps: Sequence[int]) -> FloatArray:
+        """:meth:`part_lead_h` of several components (one availability check per part)."""
+        out = np.zeros(len(comps))
+        seen: dict[tuple[int, int], bool] = {}
+        for j, i in enumerate(comps):
+            part = self.part_of[i]
+            if part < 0 or self.res[i] is not None:
+                continue
+            key = (part, self.ppt[i])
+            ok = seen.get(key)
+            if ok is None:
+                ok = seen[key] = self.stocks[part].available(self.ppt[i])
+            if not ok:
+                out[j] = self.model.parts[part].lead_h
+        return out
+
+    def part_lead_h(self, i: int) -> float:
+        """Normal lead time of component ``i``'s spare part if it is not on hand, else 0."""
+        part = self.part_of[i]
+        if part < 0 or self.res[i] is not None or self.stocks[part].available(self.ppt[i]):
+            return 0.0
+        return float(self.model.parts[part].lead_h)
+
+    # ---- component life -------------------------------------------------------------
+    def _install(self, i: int, *, at_start: bool = False) -> None:
+        """A new part in position ``i`` (age 0), or the initial part at the start."""
+        sysm = self.systems[self.sys_of[i]]
+        self._on_initial[i] = at_start
+        if not at_start:
+            j = self.life_j[i] + 1
+            self.life_j[i] = j
+            self.fail_age[i] = self.draws.get("life", i, j)
+            self.origin[i] = sysm.theta_now()
+        self.up[i] = True
+        sysm.push(self.origin[i] + self.fail_age[i], i, _FAIL, self.gen[i])
+
+    def fail(self, i: int) -> None:
+        """Failure of component ``i`` (called by its system's clock)."""
+        k = self.sys_of[i]
+        self.up[i] = False
+        self.gen[i] += 1
+        self.frozen_age[i] = self.fail_age[i]
+        self.failures += 1
+        # booked when it happens (like the failure count): the repair's labour and parts
+        self.rec_cm.append((i, float(self.env.now), self.draws.get("repair", i, self.life_j[i])))
+        self.log("failure", k, i, self.fail_age[i])
+        g = self.group_of[i]
+        self.group_up[g] -= 1
+        if self.group_up[g] == self.group_k[g] - 1:
+            sysm = self.systems[k]
+            sysm.short += 1
+            sysm.update()
+        ev = self.fail_ev[i]
+        assert ev is not None
+        ev.succeed()
+
+    def _lifecycle(self, i: int) -> Generator[simpy.Event, Any, None]:
+        """Process of one position: failure -> corrective work -> renewal, forever."""
+        env = self.env
+        k = self.sys_of[i]
+        pool = self.pools[self.pool_of[i]]
+        crew = self.crew[i]
+        part = self.part_of[i]
+        while True:
+            ev = env.event()
+            self.fail_ev[i] = ev
+            yield ev
+            t0 = env.now
+            res = self.res[i]
+            wait = None
+            if res is not None:  # parts reserved for a preventive job: use them
+                self.res[i] = None
+                res.stolen = True
+                if res.ev is not None and not res.ev.processed:
+                    wait = res.ev
+                    self.stocks[part].cover(self.ppt[i], critical=True)
+            elif part >= 0:
+                wait = self.stocks[part].demand(self.ppt[i], critical=True)
+            if wait is not None:
+                self.stockouts += 1
+                yield wait
+                self.stockout_h += env.now - t0
+                self.log("part_received", k, i, env.now - t0)
+            wait = pool.get(crew)
+            if wait is not None:
+                yield wait
+            j = self.life_j[i]
+            busy = self.draws.get("response", i, j) + self.draws.get("repair", i, j)
+            self.log("corrective_start", k, i, env.now - t0)
+            yield env.timeout(busy)
+            pool.put(crew)
+            pool.busy_h += crew * busy
+            self.log("repaired", k, i, busy)
+            if self.minimal[i]:
+                self._minimal_repair(i)
+            else:
+                self._install(i)
+            g = self.group_of[i]
+            self.group_up[g] += 1
+            if self.group_up[g] == self.group_k[g]:
+                sysm = self.systems[k]
+                sysm.short -= 1
+                sysm.update()
+            self.policy.on_install(self, i)
+
+    def _minimal_repair(self, i: int) -> None:
+        """As bad as old: the part keeps its age; the next failure is drawn from the
+        residual life at that age, with the next life's uniform."""
+        sysm = self.systems[self.sys_of[i]]
+        age = self.frozen_age[i]
+        j = self.life_j[i] + 1
+        self.life_j[i] = j
+        blk, jj = self.draws._block(i, j)
+        u = float(self.draws.life_u[i, jj]) if blk is None else float(blk["life_u"][jj])
+        if self._on_initial[i]:
+            base = self.model.initial[i]
+            offset = float(self.model.initial_age_h[i])
+        else:
+            base = self.model.life[i]
+            offset = 0.0
+        extra = float(base.residual(max(age - offset, 0.0)).ppf(min(u, 1.0 - 1e-16)))
+        self.fail_age[i] = age + extra
+        self.origin[i] = sysm.theta_now() - age
+        self.up[i] = True
+        sysm.push(self.origin[i] + self.fail_age[i], i, _FAIL, self.gen[i])
+
+    # ---- preventive work ------------------------------------------------------------
+    def _package(self, key: tuple[int, float]) -> Generator[simpy.Event, Any, None]:
+        """A preventive opening of system ``key[0]`` planned at ``key[1]``."""
+        env = self.env
+        k, t_plan = key
+        if t_plan > env.now:
+            yield env.timeout(t_plan - env.now)
+        items = self._packages.pop(key)
+
+        def valid(entry: tuple[int, int]) -> bool:
+            i, tag = entry
+            return self.up[i] and (tag < 0 or tag == self.gen[i])
+
+        items = [e for e in items if valid(e)]
+        if not items:
+            return
+        start = max(self.pools[self.pool_of[i]].next_shift(env.now) for i, _ in items)
+        if self.model.windows_only[k]:
+            start = self._next_window(k, start)
+        if start >= self.model.horizon_h:
+            for i, tag in items:
+                if tag >= 0 and self.pending[i] == tag:
+                    self.pending[i] = None
+            return
+        if start > env.now:
+            yield env.timeout(start - env.now)
+            items = [e for e in items if valid(e)]
+        for i, _ in items:
+            part = self.part_of[i]
+            if part < 0:
+                continue
+            res = self.res[i]
+            if res is None:
+                res = _Reservation(self.stocks[part].demand(self.ppt[i], critical=False))
+                self.res[i] = res
+            if res.ev is not None and not res.ev.processed:
+                yield res.ev
+        keep = [e for e in items if valid(e)]
+        kept = {i for i, _ in keep}
+        for i, _ in items:
+            res = self.res[i]
+            if res is not None and not res.stolen:
+                self.res[i] = None
+                if i not in kept:
+                    self.stocks[self.part_of[i]].put_back(self.ppt[i])
+        if not keep:
+            return
+        comps = [i for i, _ in keep]
+        for i in comps:
+            self.frozen_age[i] = self.age_h(i)
+            self.up[i] = False
+            self.gen[i] += 1
+        sysm = self.systems[k]
+        sysm.n_open += 1
+        sysm.update()
+        self.rec_open.append((k, env.now))
+        self.log("opening", k, -1, float(len(comps)))
+        setup_h = float(self.model.setup_duration_h[k])
+        if setup_h > 0.0:
+            yield env.timeout(setup_h)
+        if len(comps) == 1:
+            yield from self._pm_job(comps[0])
+        else:
+            yield env.all_of([env.process(self._pm_job(i)) for i in comps])
+        for i in comps:
+            self._install(i)
+            self.pending[i] = None
+        sysm.n_open -= 1
+        sysm.update()
+        self.log("closing", k, -1, float(len(comps)))
+        for i in comps:
+            self.policy.on_install(self, i)
+
+    def _next_window(self, k: int, t: float) -> float:
+        """Earliest instant ``>= t`` inside one of system ``k``'s maintenance windows."""
+        w = self.model.windows[k]
+        inside = (w[:, 0] <= t) & (t < w[:, 1])
+        if inside.any():
+            return t
+        later = w[w[:, 0] > t, 0]
+        return float(later.min()) if later.size else math.inf
+
+    def on_initial_part(self, i: int) -> bool:
+        """Whether position ``i`` still holds the part installed at the start."""
+        return self._on_initial[i]
+
+    def _pm_job(self, i: int) -> Generator[simpy.Event, Any, None]:
+        env = self.env
+        pool = self.pools[self.pool_of[i]]
+        crew = self.crew[i]
+        wait = pool.get(crew)
+        if wait is not None:
+            yield wait
+        start = env.now
+        dur = self.draws.get("pm", i, self.life_j[i])
+        self.rec_pm.append((i, start, dur, pool.regular_h(start)))
+        self.log("pm_start", self.sys_of[i], i, dur)
+        if dur > 0.0:
+            yield env.timeout(dur)
+        pool.put(crew)
+        pool.busy_h += crew * dur
+
+    # ---- run ------------------------------------------------------------------------
+    def _decisions(self, every_h: float) -> Generator[simpy.Event, Any, None]:
+        while True:
+            self.policy.decide(self)
+            yield self.env.timeout(every_h)
+
+    def run(self) -> FloatArray:
+        """Run the replication to the horizon and return its KPI vector."""
+        model = self.model
+        n = model.n
+        for i in range(n):
+            self.env.process(self._lifecycle(i))
+            self._install(i, at_start=True)
+        self.policy.start(self)
+        for i in range(n):
+            self.policy.on_install(self, i)
+        every = self.policy.decision_interval_h
+        if every is not None:
+            self.env.process(self._decisions(float(every)))
+        self.env.run(until=model.horizon_h)
+        for s in self.systems:
+            s.finish()
+        for st in self.stocks:
+            st.finish()
+        return _kpis(self)
+
+
+# --------------------------------------------------------------------------------------
+# pricing and KPIs
+# --------------------------------------------------------------------------------------
+def _price(rep: _Replication) -> dict[str, float]:
+    """Cost of every category, priced with :mod:`cost_models` (vectorized)."""
+    m = rep.model
+    out = dict.fromkeys(cm.CATEGORIES, 0.0)
+    pools = m.pools
+    rate = np.array([p.rate_per_h for p in pools])
+    ot = np.array([p.overtime_factor for p in pools])
+    callout = np.array([p.callout for p in pools])
+    if rep.rec_cm:
+        arr = np.array(rep.rec_cm)
+        i = arr[:, 0].astype(np.int64)
+        rep_h = arr[:, 2]
+        lump = m.cm_lump[i]
+        has_lump = ~np.isnan(lump)
+        direct = cm.corrective_cost(m.cm_parts[i], 0.0, m.cm_other[i], 0.0)
+        pl = m.pool_of[i]
+        labour = cm.labour_cost(
+            rep_h,
+            m.crew_size[i],
+            rate[pl],
+            overtime_h=rep_h,
+            overtime_factor=ot[pl],
+            callout_premium=callout[pl],
+        )
+        fixed_lab = m.cm_labour[i]
+        labour = np.where(np.isnan(fixed_lab), labour, fixed_lab)
+        out["corrective"] += float(np.sum(np.where(has_lump, lump, direct)))
+        out["labour"] += float(np.sum(np.where(has_lump, 0.0, labour)))
+    if rep.rec_pm:
+        arr = np.array(rep.rec_pm)
+        i = arr[:, 0].astype(np.int64)
+        dur = arr[:, 2]
+        _, overtime = cm.split_overtime(dur, arr[:, 3])
+        pl = m.pool_of[i]
+        labour = cm.labour_cost(
+            dur, m.crew_size[i], rate[pl], overtime_h=overtime, overtime_factor=ot[pl]
+        )
+        fixed_lab = m.pm_labour[i]
+        labour = np.where(np.isnan(fixed_lab), labour, fixed_lab)
+        lump = m.pm_lump[i]
+        has_lump = ~np.isnan(lump)
+        direct = cm.preventive_cost(m.pm_parts[i], 0.0, m.pm_other[i])
+        out["preventive"] += float(np.sum(np.where(has_lump, lump, direct)))
+        out["labour"] += float(np.sum(np.where(has_lump, 0.0, labour)))
+    if rep.rec_open:
+        arr = np.array(rep.rec_open)
+        ks = arr[:, 0].astype(np.int64)
+        t = arr[:, 1]
+        factor = np.ones(len(t))
+        for k in np.unique(ks):
+            w = m.windows[int(k)]
+            if w.size:
+                sel = ks == k
+                tt = t[sel, None]
+                inside = (tt >= w[None, :, 0]) & (tt < w[None, :, 1])
+                factor[sel] = np.min(np.where(inside, w[None, :, 2], 1.0), axis=1)
+        fixed = m.setup_cost[ks] * factor
+        # the set-up itself (its production loss is in the downtime segments)
+        out["setup"] += float(np.sum(cm.setup_cost(fixed, 0.0, m.shape_profiles[0], t)))
+    if rep.rec_down:
+        arr = np.array(rep.rec_down)
+        ks = arr[:, 0].astype(np.int64)
+        shape = m.shape_of[ks]
+        for g in np.unique(shape):
+            sel = shape == g
+            out["lost_production"] += float(
+                np.sum(
+                    cm.downtime_cost(
+                        m.shape_profiles[int(g)],
+                        arr[sel, 1],
+                        arr[sel, 2],
+                        loss_fraction=m.loss_fraction[ks[sel]],
+                    )
+                )
+            )
+    if rep.stocks:
+        parts = m.parts
+        unit = np.array([p.cost_unit for p in parts])
+        out["spares_holding"] += float(
+            np.sum(
+                cm.holding_cost(
+                    1.0,
+                    unit,
+                    np.array([p.holding_rate_per_year for p in parts]),
+                    np.array([s.area for s in rep.stocks]),
+                )
+            )
+        )
+        out["spares_ordering"] += float(
+            np.sum(
+                cm.ordering_cost(
+                    np.array([s.orders for s in rep.stocks], dtype=float),
+                    np.array([p.cost_order for p in parts]),
+                    0.0,
+                    unit,
+                )
+            )
+        )
+        out["spares_expediting"] += float(
+            np.sum(
+                cm.expedite_cost(
+                    np.array([s.expedited_qty for s in rep.stocks], dtype=float),
+                    np.array([p.expedite_premium for p in parts]),
+                )
+            )
+        )
+    return out
+
+
+def _kpis(rep: _Replication) -> FloatArray:
+    m = rep.model
+    h = m.horizon_h
+    cost = _price(rep)
+    breakdown = cm.CostBreakdown(**cost)
+    avail = np.array([1.0 - s.down_h / h for s in rep.systems])
+    busy = np.array([p.busy_h for p in rep.pools])
+    avail_h = np.array([p.available_h for p in m.pools])
+    util = np.divide(busy, avail_h, out=np.zeros_like(busy), where=avail_h > 0)
+    total_busy = float(busy.sum())
+    total_avail = float(avail_h.sum())
+    base = [
+        breakdown.total,
+        *(cost[c] for c in cm.CATEGORIES),
+        float(avail.mean()) if len(avail) else 1.0,
+        float(sum(s.unplanned_h for s in rep.systems)),
+        float(sum(s.down_h - s.unplanned_h for s in rep.systems)),
+        float(rep.failures),
+        float(len(rep.rec_pm)),
+        float(len(rep.rec_open)),
+        rep.stockout_h,
+        float(rep.stockouts),
+        total_busy / total_avail if total_avail > 0 else 0.0,
+    ]
+    return np.concatenate([np.array(base, dtype=np.float64), avail, util])
+
+
+def run_replication(
+    model: SimModel,
+    policy: Policy,
+    twin: Twin,
+    seed: int,
+    rep: int,
+    *,
+    keep_events: bool = False,
+) -> tuple[FloatArray, list[tuple[int, float, str, int, int, float]]]:
+    """Simulate replication ``rep`` and return its KPI vector (and events if asked).
+
+    Parameters
+    ----------
+    model : SimModel
+        Compiled scenario.
+    policy : Policy
+        A prepared strategy (``policy.prepare(model, twin)`` already called).
+    twin : Twin
+        Twin accuracy.
+    seed : int
+        Root seed of the study.
+    rep : int
+        Replication index (selects the random streams).
+    keep_events : bool, default False
+        Keep the event log (flat tuples, see :data:`EVENT_COLUMNS`).
+
+    Returns
+    -------
+    kpis : ndarray
+        Values in the order of :func:`kpi_names`.
+    events : list of tuple
+        Event records (empty unless ``keep_events``).
+    """
+    # The cyclic garbage collector would scan the replication's many live objects over
+    # and over (about a quarter of the run time); its cycles are freed once it is back on.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        r = _Replication(model, policy, twin, seed, rep, keep_events)
+        kpis = r.run()
+        return kpis, r.events
+    finally:
+        if enabled:
+            gc.enable()

@@ -1,0 +1,649 @@
+"""The simulator's compiled, picklable view of a scenario (:class:`SimModel`).
+
+:func:`compile_model` turns a validated :class:`~optimizer.scenario.Scenario` into flat
+numpy arrays and small lookup tables once per simulation, so that each Monte Carlo
+replication (in this process, a local worker process or a Dask worker) only draws random
+numbers and runs events.  It holds:
+
+* per component: system, crew pool, spare part, life of a new part, residual life of the
+  installed part (twin prognostics or age), repair / preventive durations, direct costs,
+  and the fleet model's optimal policy (``t_star``, ``g*``) and failure cost;
+* per system: ageing rate (operating hours per calendar hour), idle ageing, set-up cost
+  and time, redundancy groups, the production-value profile (value profile x window
+  production factors) and window set-up factors;
+* per crew pool (a skill at a site): headcount, rates, call-out premium, response delay
+  and the union of the member crews' shifts over the simulated horizon;
+* per spare part: stock, orders in transit, lead times, costs and reorder policy.
+
+Random variates are drawn by inverse transform from uniforms (:class:`BatchDist`), so one
+uniform per (component, life, purpose) fixes a variate whatever strategy runs: the basis
+of common random numbers.
+
+Times are hours from the plan start (calendar) unless named ``_op`` / ``age``
+(operating hours of a component).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import numpy as np
+
+import cost_models as cm
+from optimizer._typing import BoolArray, FloatArray, IntArray
+from optimizer.fleet import FleetModel, distribution, fleet_model, mean_duration_h
+from optimizer.reliability import distributions as rul
+from optimizer.scenario import WEEKDAYS, Crew, DurationH, Scenario, System
+
+HOURS_PER_YEAR = cm.HOURS_PER_YEAR
+
+_PARAMS: dict[type[rul.LifeDistribution], tuple[str, ...]] = {
+    rul.Weibull: ("shape", "scale_h"),
+    rul.Lognormal: ("median_h", "sigma"),
+    rul.Gamma: ("shape", "scale_h"),
+    rul.Exponential: ("mean_h",),
+    rul.Normal: ("mean_h", "sd_h"),
+    rul.Deterministic: ("life_h",),
+}
+
+
+# --------------------------------------------------------------------------------------
+# batched inverse transform
+# --------------------------------------------------------------------------------------
+def _scalar_params(d: rul.LifeDistribution) -> bool:
+    return type(d) in _PARAMS and all(np.ndim(getattr(d, p)) == 0 for p in _PARAMS[type(d)])
+
+
+@dataclass(frozen=True, eq=False)
+class _Family:
+    rows: IntArray
+    dist: rul.LifeDistribution | None  # batched (m, 1) distribution, None for constants
+    const: FloatArray | None  # constants (m, 1)
+
+
+class BatchDist:
+    """Inverse-transform sampler of ``n`` scalar distributions or constants at once.
+
+    Members of one parametric family (and residual lives of one family) are stacked
+    into one batched :mod:`~optimizer.reliability.distributions` object, so ``ppf`` on an ``(n, J)``
+    matrix of uniforms costs one vectorized call per family.
+
+    Parameters
+    ----------
+    members : sequence of LifeDistribution or float
+        One scalar distribution or constant (hours) per row.
+
+    Raises
+    ------
+    ValueError
+        If a member is a batch of distributions or a negative / non-finite constant.
+    """
+
+    def __init__(self, members: Sequence[rul.LifeDistribution | float]) -> None:
+        self.n = len(members)
+        self.members: tuple[rul.LifeDistribution | float, ...] = tuple(members)
+        keys: dict[tuple[object, ...], list[int]] = {}
+        for i, d in enumerate(members):
+            key: tuple[object, ...]
+            if isinstance(d, int | float):
+                if not (math.isfinite(float(d)) and float(d) >= 0.0):
+                    raise ValueError(f"members[{i}]: constant must be finite and >= 0, got {d}")
+                key = ("const",)
+            elif _scalar_params(d):
+                key = (type(d),)
+            elif isinstance(d, rul.Residual) and _scalar_params(d.base) and d.age_h.ndim == 0:
+                key = (rul.Residual, type(d.base))
+            else:
+                if d.batch_shape != ():
+                    raise ValueError(f"members[{i}]: must be a single distribution")
+                key = ("single", i)
+            keys.setdefault(key, []).append(i)
+        fams: list[_Family] = []
+        for key, idx in keys.items():
+            rows = np.asarray(idx, dtype=np.int64)
+            ms = [members[i] for i in idx]
+            if key[0] == "const":
+                fams.append(_Family(rows, None, np.array([[float(m)] for m in ms])))  # type: ignore[arg-type]
+            elif key[0] == "single":
+                d0 = ms[0]
+                assert isinstance(d0, rul.LifeDistribution)
+                fams.append(_Family(rows, d0, None))
+            elif key[0] is rul.Residual:
+                cls = key[1]
+                assert isinstance(cls, type)
+                res = [m for m in ms if isinstance(m, rul.Residual)]
+                vals = [
+                    np.array([float(getattr(m.base, p)) for m in res])[:, None]
+                    for p in _PARAMS[cls]
+                ]
+                ages = np.array([float(m.age_h) for m in res])[:, None]
+                fams.append(_Family(rows, rul.Residual(cls(*vals), ages), None))
+            else:
+                cls = key[0]
+                assert isinstance(cls, type)
+                vals = [np.array([float(getattr(m, p)) for m in ms])[:, None] for p in _PARAMS[cls]]
+                fams.append(_Family(rows, cls(*vals), None))
+        self._families = tuple(fams)
+
+    def ppf(self, u: FloatArray) -> FloatArray:
+        """Quantiles of every row at the uniforms of that row.
+
+        Parameters
+        ----------
+        u : ndarray, shape (n, J)
+            Uniforms in ``[0, 1)``.
+
+        Returns
+        -------
+        ndarray, shape (n, J)
+            ``ppf_i(u[i, j])``, hours.
+        """
+        if u.ndim != 2 or u.shape[0] != self.n:
+            raise ValueError(f"u must have shape ({self.n}, J), got {u.shape}")
+        out = np.empty(u.shape)
+        for fam in self._families:
+            if fam.const is not None:
+                out[fam.rows] = fam.const
+            else:
+                assert fam.dist is not None
+                out[fam.rows] = fam.dist.ppf(u[fam.rows])
+        return out
+
+
+def _as_dist(d: DurationH) -> rul.LifeDistribution | float:
+    if isinstance(d, int | float):
+        return float(d)
+    return distribution(d)
+
+
+# --------------------------------------------------------------------------------------
+# calendars and profiles
+# --------------------------------------------------------------------------------------
+def shift_intervals(crew: Crew, start: datetime, horizon_h: float) -> FloatArray:
+    """Working intervals of a crew, hours from ``start``, shape ``(m, 2)``, clipped.
+
+    Days follow the plan start's wall clock (daylight-saving shifts are ignored, as in
+    :func:`optimizer.problem.build.crew_hours`); a shift whose end is not after its start passes
+    midnight.
+    """
+    n_days = math.ceil(horizon_h / 24.0) + 2
+    day0 = start.date() - timedelta(days=1)
+    tod_h = (start - datetime.combine(start.date(), datetime.min.time(), start.tzinfo)) / timedelta(
+        hours=1
+    )
+    k = np.arange(n_days)
+    weekday = (day0.weekday() + k) % 7
+    off = np.isin(weekday, [WEEKDAYS.index(d) for d in crew.days_off])
+    if crew.holidays:
+        hol = np.array([(h - day0).days for h in crew.holidays])
+        off |= np.isin(k, hol)
+    base = (k - 1) * 24.0 - tod_h  # day0 is one day before the start's date
+    out: list[FloatArray] = []
+    for s in crew.shifts:
+        s0 = s.start.hour + s.start.minute / 60.0 + s.start.second / 3600.0
+        s1 = s.end.hour + s.end.minute / 60.0 + s.end.second / 3600.0
+        if s1 <= s0:
+            s1 += 24.0
+        iv = np.stack([base + s0, base + s1], axis=1)[~off]
+        out.append(iv)
+    iv = np.concatenate(out) if out else np.zeros((0, 2))
+    iv = np.clip(iv, 0.0, horizon_h)
+    return iv[iv[:, 1] > iv[:, 0]]
+
+
+def merge_intervals(iv: FloatArray) -> FloatArray:
+    """Union of intervals ``(m, 2)`` as sorted disjoint intervals (touching ones merged)."""
+    if iv.size == 0:
+        return np.zeros((0, 2))
+    iv = iv[np.argsort(iv[:, 0], kind="stable")]
+    ends = np.maximum.accumulate(iv[:, 1])
+    new = np.ones(len(iv), dtype=bool)
+    new[1:] = iv[1:, 0] > ends[:-1]
+    starts = iv[new, 0]
+    group = np.cumsum(new) - 1
+    stop = np.zeros(len(starts))
+    np.maximum.at(stop, group, iv[:, 1])
+    return np.stack([starts, stop], axis=1)
+
+
+def _hours(t: datetime, start: datetime) -> float:
+    return (t - start) / timedelta(hours=1)
+
+
+def value_profile(
+    scn: Scenario, system: System, horizon_h: float, value_per_h: float | None = None
+) -> cm.ValueProfile:
+    """Production value of a system, currency per hour, over hours from the plan start.
+
+    The system's ``production_value_per_h`` (or ``value_per_h`` when given) times its
+    value profile (weekly or monthly multipliers) times the production factor of
+    maintenance windows (the lowest factor where windows overlap).
+    """
+    start = scn.calendar.start
+    v = system.production_value_per_h if value_per_h is None else value_per_h
+    if system.value_profile is None:
+        prof = cm.ValueProfile.constant(v)
+    else:
+        spec = scn.calendar.value_profiles[system.value_profile]
+        mult = np.asarray(spec.multipliers, dtype=float) * v
+        prof = (
+            cm.ValueProfile.weekly(mult, start)
+            if spec.kind == "weekly"
+            else cm.ValueProfile.monthly(mult, start)
+        )
+    if not system.windows:
+        return prof
+    cuts = sorted(
+        {0.0}
+        | {
+            min(max(_hours(t, start), 0.0), horizon_h + 1.0)
+            for w in system.windows
+            for t in (w.start, w.end)
+        }
+    )
+    b = np.array(cuts)
+    mids = np.append(0.5 * (b[:-1] + b[1:]), b[-1] + 1.0)
+    fac = np.ones(len(b))
+    for w in system.windows:
+        a, e = _hours(w.start, start), _hours(w.end, start)
+        inside = (mids >= a) & (mids < e)
+        fac[inside] = np.minimum(fac[inside], w.production_factor)
+    windows = cm.ValueProfile(b, fac)
+    return prof.product(windows, horizon_h=horizon_h + 1.0)
+
+
+# --------------------------------------------------------------------------------------
+# the model
+# --------------------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class Pool:
+    """Crews that can do a skill at a site, simulated as one pool of technicians."""
+
+    key: str
+    capacity: int
+    rate_per_h: float
+    overtime_factor: float
+    callout: float
+    response: rul.LifeDistribution | float
+    shifts: FloatArray  # (m, 2) disjoint sorted working intervals, hours from start
+    available_h: float  # technician-hours in shifts over the horizon
+    crew_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class PartModel:
+    """A spare part's stock and replenishment data (hours from the plan start)."""
+
+    id: str
+    on_hand: int
+    arrivals: tuple[tuple[float, int], ...]
+    lead_h: float
+    expedite_h: float | None
+    expedite_premium: float
+    cost_order: float
+    cost_unit: float
+    holding_rate_per_year: float
+    policy: str  # "order_on_use", "s_S", "none"
+    s: int
+    S: int
+    base_stock: int
+
+
+@dataclass(frozen=True, eq=False)
+class SimModel:
+    """Everything a replication needs, as arrays (see the module docstring)."""
+
+    name: str
+    currency: str
+    scenario: Scenario
+    start: datetime
+    horizon_h: float
+    years: float
+    fleet: FleetModel
+    component_ids: tuple[str, ...]
+    system_ids: tuple[str, ...]
+    # per component ------------------------------------------------------------------
+    system_of: IntArray
+    pool_of: IntArray
+    crew_size: IntArray
+    part_of: IntArray  # -1: no spare part
+    parts_per_task: IntArray
+    minimal_repair: BoolArray
+    life: tuple[rul.LifeDistribution, ...]
+    initial: tuple[rul.LifeDistribution, ...]
+    initial_age_h: FloatArray
+    mean_life_h: FloatArray
+    new_life: BatchDist
+    initial_life: BatchDist
+    repair: BatchDist
+    response: BatchDist
+    pm_duration: BatchDist
+    pm_duration_mean_h: FloatArray
+    group_of: IntArray  # redundancy group (series components have their own 1-of-1)
+    # direct costs per task (nan = not given)
+    pm_parts: FloatArray
+    pm_other: FloatArray
+    pm_lump: FloatArray
+    pm_labour: FloatArray
+    cm_parts: FloatArray
+    cm_other: FloatArray
+    cm_lump: FloatArray
+    cm_labour: FloatArray
+    # policy inputs (from the fleet model)
+    t_star_h: FloatArray
+    cost_rate: FloatArray
+    cost_pm: FloatArray
+    cost_pm_individual: FloatArray
+    cost_cm: FloatArray
+    # per system ---------------------------------------------------------------------
+    rate: FloatArray  # operating hours per calendar hour
+    idle_ageing: BoolArray
+    setup_cost: FloatArray
+    setup_duration_h: FloatArray
+    profiles: tuple[cm.ValueProfile, ...]
+    windows: tuple[FloatArray, ...]  # (m, 3): start_h, end_h, setup factor
+    windows_only: BoolArray  # preventive openings only inside maintenance windows
+    shape_of: IntArray  # systems with the same profile shape (profile name, windows) ...
+    shape_profiles: tuple[cm.ValueProfile, ...]  # ... share one profile at their top value
+    loss_fraction: FloatArray  # value / top value of the shape group (for cost_models)
+    group_k: IntArray  # members needed per group
+    group_size: IntArray
+    group_system: IntArray
+    members_of: tuple[IntArray, ...]  # component indices per system
+    # pools and parts ----------------------------------------------------------------
+    pools: tuple[Pool, ...]
+    parts: tuple[PartModel, ...]
+    meta: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def n(self) -> int:
+        """Number of components."""
+        return len(self.component_ids)
+
+    @property
+    def n_systems(self) -> int:
+        """Number of systems."""
+        return len(self.system_ids)
+
+    def lives_hint(self) -> int:
+        """Lives per component pre-drawn per replication (a property of the model only).
+
+        Enough for most components to never need an extension block: 1.5 x the expected
+        number of renewals of the busiest component under its optimal age policy, plus 4,
+        clipped to ``[8, 64]``.
+        """
+        cycle = np.minimum(
+            self.mean_life_h, np.where(np.isfinite(self.t_star_h), self.t_star_h, np.inf)
+        )
+        op = self.horizon_h * self.rate[self.system_of]
+        renewals = float(np.max(op / np.maximum(cycle, 1e-9))) if self.n else 0.0
+        return int(min(64, max(8, math.ceil(1.5 * renewals) + 4)))
+
+
+def _pool_key(skill: str, site: str) -> str:
+    return f"{skill}@{site}"
+
+
+def compile_model(scn: Scenario, *, years: float | None = None) -> SimModel:
+    """Compile a scenario for simulation.
+
+    Parameters
+    ----------
+    scn : Scenario
+        A validated scenario.
+    years : float, optional
+        Simulated horizon, years of 8760 h (default ``scn.simulation.years``).
+
+    Returns
+    -------
+    SimModel
+
+    Raises
+    ------
+    ValueError
+        If ``years`` is not finite and positive.
+    """
+    yrs = float(scn.simulation.years if years is None else years)
+    if not (math.isfinite(yrs) and yrs > 0.0):
+        raise ValueError(f"years must be finite and > 0, got {years!r}")
+    horizon = yrs * HOURS_PER_YEAR
+    fm = fleet_model(scn)
+    start = scn.calendar.start
+    systems = {s.id: (site, s) for site, s in scn.systems()}
+    comps = fm.components
+    n = len(comps)
+
+    # crew pools: one per (skill, site) used by a component
+    pool_keys: list[str] = []
+    pool_objs: list[Pool] = []
+    pool_of = np.zeros(n, dtype=np.int64)
+    for i, c in enumerate(comps):
+        key = _pool_key(c.skill, c.site_id)
+        if key not in pool_keys:
+            crews = [
+                cr for cr in scn.crews if c.skill in cr.skills and cr.site in (None, c.site_id)
+            ]
+            if not crews:
+                raise ValueError(
+                    f"component {c.id}: no crew with skill '{c.skill}' serves its site"
+                )
+            resp = min(crews, key=lambda cr: mean_duration_h(cr.response_delay_h))
+            shifts = merge_intervals(
+                np.concatenate([shift_intervals(cr, start, horizon) for cr in crews])
+            )
+            avail = float(
+                sum(
+                    cr.headcount
+                    * float(np.sum(np.diff(shift_intervals(cr, start, horizon), axis=1)))
+                    for cr in crews
+                )
+            )
+            pool_keys.append(key)
+            pool_objs.append(
+                Pool(
+                    key=key,
+                    capacity=int(sum(cr.headcount for cr in crews)),
+                    rate_per_h=min(cr.rate_per_h for cr in crews),
+                    overtime_factor=min(cr.overtime_factor for cr in crews),
+                    callout=min(cr.cost_callout for cr in crews),
+                    response=_as_dist(resp.response_delay_h),
+                    shifts=shifts,
+                    available_h=avail,
+                    crew_ids=tuple(cr.id for cr in crews),
+                )
+            )
+        pool_of[i] = pool_keys.index(key)
+        if c.crew_size > pool_objs[pool_of[i]].capacity:
+            raise ValueError(
+                f"component {c.id}: crew_size {c.crew_size} exceeds the"
+                f" {pool_objs[pool_of[i]].capacity}"
+                f" technicians of pool {key}"
+            )
+
+    # parts
+    part_ids = [p.id for p in scn.inventory.parts]
+    parts: list[PartModel] = []
+    for p in scn.inventory.parts:
+        arrivals = tuple(
+            sorted((max(_hours(o.arrival, start), 0.0), int(o.qty)) for o in p.on_order)
+        )
+        r = p.reorder
+        parts.append(
+            PartModel(
+                id=p.id,
+                on_hand=int(p.on_hand),
+                arrivals=arrivals,
+                lead_h=float(p.lead_time_days) * 24.0,
+                expedite_h=None
+                if p.expedite_lead_time_days is None
+                else float(p.expedite_lead_time_days) * 24.0,
+                expedite_premium=float(p.cost_expedite_premium),
+                cost_order=float(p.cost_order),
+                cost_unit=float(p.cost_unit),
+                holding_rate_per_year=float(p.holding_rate_per_year),
+                policy=r.policy,
+                s=int(r.s or 0),
+                S=int(r.S or 0),
+                base_stock=int(p.on_hand) + sum(q for _, q in arrivals),
+            )
+        )
+    part_of = np.array(
+        [part_ids.index(c.spare_part) if c.spare_part is not None else -1 for c in comps],
+        dtype=np.int64,
+    )
+
+    # costs per task: parts default to the spare part's unit cost
+    def unit_parts(i: int) -> float:
+        c = comps[i]
+        return parts[part_of[i]].cost_unit * c.parts_per_task if part_of[i] >= 0 else 0.0
+
+    nan = math.nan
+    pm_parts, pm_other, pm_lump, pm_lab = (np.full(n, nan) for _ in range(4))
+    cm_parts, cm_other, cm_lump, cm_lab = (np.full(n, nan) for _ in range(4))
+    for i, c in enumerate(comps):
+        pm, cw = c.preventive, c.corrective
+        pm_parts[i] = pm.cost_parts if pm.cost_parts is not None else unit_parts(i)
+        pm_other[i] = pm.cost_other
+        if pm.cost is not None:
+            pm_lump[i] = pm.cost
+        if pm.cost_labour is not None:
+            pm_lab[i] = pm.cost_labour
+        cm_parts[i] = cw.cost_parts if cw.cost_parts is not None else unit_parts(i)
+        cm_other[i] = cw.cost_other + cw.cost_secondary_damage
+        if cw.cost is not None:
+            cm_lump[i] = cw.cost + cw.cost_secondary_damage
+        if cw.cost_labour is not None:
+            cm_lab[i] = cw.cost_labour
+
+    # systems and redundancy groups
+    sys_ids = fm.system_ids
+    k_count = len(sys_ids)
+    rate = np.zeros(k_count)
+    idle = np.zeros(k_count, dtype=bool)
+    setup_c = np.zeros(k_count)
+    setup_d = np.zeros(k_count)
+    profiles: list[cm.ValueProfile] = []
+    windows: list[FloatArray] = []
+    group_of = np.full(n, -1, dtype=np.int64)
+    g_k: list[int] = []
+    g_size: list[int] = []
+    g_sys: list[int] = []
+    index = {c.id: i for i, c in enumerate(comps)}
+    shape_key: list[tuple[object, ...]] = []
+    for k, sid in enumerate(sys_ids):
+        _, system = systems[sid]
+        shape_key.append(
+            (
+                system.value_profile,
+                tuple((w.start, w.end, w.production_factor) for w in system.windows),
+            )
+        )
+        rate[k] = system.operating_h_per_day / 24.0
+        idle[k] = system.idle_ageing
+        setup_c[k] = system.setup.cost
+        setup_d[k] = system.setup.duration_h
+        profiles.append(value_profile(scn, system, horizon))
+        windows.append(
+            np.array(
+                [
+                    (_hours(w.start, start), _hours(w.end, start), w.setup_cost_factor)
+                    for w in system.windows
+                ],
+                dtype=float,
+            ).reshape(-1, 3)
+        )
+        for grp in system.redundancy:
+            gi = len(g_k)
+            g_k.append(grp.k)
+            g_size.append(len(grp.components))
+            g_sys.append(k)
+            for m in grp.components:
+                group_of[index[m]] = gi
+    for i in range(n):
+        if group_of[i] < 0:
+            group_of[i] = len(g_k)
+            g_k.append(1)
+            g_size.append(1)
+            g_sys.append(int(fm.system_index[i]))
+    members = tuple(np.flatnonzero(fm.system_index == k).astype(np.int64) for k in range(k_count))
+    # Systems whose value differs only by a constant share one profile (at the group's top
+    # value); each system's lost production is that profile's integral times its
+    # loss_fraction = value / top value, so pricing costs one cost_models call per shape.
+    keys = list(dict.fromkeys(shape_key))
+    shape_of = np.array([keys.index(key) for key in shape_key], dtype=np.int64)
+    values = np.array([systems[sid][1].production_value_per_h for sid in sys_ids])
+    shape_profiles: list[cm.ValueProfile] = []
+    loss = np.zeros(k_count)
+    for g in range(len(keys)):
+        sel = np.flatnonzero(shape_of == g)
+        top = float(values[sel].max())
+        shape_profiles.append(
+            value_profile(scn, systems[sys_ids[int(sel[0])]][1], horizon, value_per_h=max(top, 1.0))
+        )
+        loss[sel] = values[sel] / max(top, 1.0)
+
+    t_star = np.array([p.t_star for p in fm.policy])
+    model = SimModel(
+        name=scn.name,
+        currency=scn.currency,
+        scenario=scn,
+        start=start,
+        horizon_h=horizon,
+        years=yrs,
+        fleet=fm,
+        component_ids=tuple(c.id for c in comps),
+        system_ids=sys_ids,
+        system_of=fm.system_index.astype(np.int64),
+        pool_of=pool_of,
+        crew_size=np.array([c.crew_size for c in comps], dtype=np.int64),
+        part_of=part_of,
+        parts_per_task=np.array([c.parts_per_task for c in comps], dtype=np.int64),
+        minimal_repair=np.asarray(fm.minimal_repair, dtype=bool),
+        life=fm.life,
+        initial=fm.residual,
+        initial_age_h=np.array([c.age_h for c in comps], dtype=float),
+        mean_life_h=np.array([float(d.mean()) for d in fm.life]),
+        new_life=BatchDist(fm.life),
+        initial_life=BatchDist(fm.residual),
+        repair=BatchDist([_as_dist(c.corrective.duration_h) for c in comps]),
+        response=BatchDist([pool_objs[pool_of[i]].response for i in range(n)]),
+        pm_duration=BatchDist([_as_dist(c.preventive.duration_h) for c in comps]),
+        pm_duration_mean_h=np.asarray(fm.pm_duration_h, dtype=float),
+        group_of=group_of,
+        pm_parts=pm_parts,
+        pm_other=pm_other,
+        pm_lump=pm_lump,
+        pm_labour=pm_lab,
+        cm_parts=cm_parts,
+        cm_other=cm_other,
+        cm_lump=cm_lump,
+        cm_labour=cm_lab,
+        t_star_h=t_star,
+        cost_rate=np.asarray(fm.cost_rate, dtype=float),
+        cost_pm=np.asarray(fm.cost_pm, dtype=float),
+        cost_pm_individual=np.asarray(fm.cost_pm_individual, dtype=float),
+        cost_cm=np.asarray(fm.cost_cm, dtype=float),
+        rate=rate,
+        idle_ageing=idle,
+        setup_cost=setup_c,
+        setup_duration_h=setup_d,
+        profiles=tuple(profiles),
+        windows=tuple(windows),
+        windows_only=np.array(
+            [systems[sid][1].open_only_in_windows for sid in sys_ids], dtype=bool
+        ),
+        shape_of=shape_of,
+        shape_profiles=tuple(shape_profiles),
+        loss_fraction=loss,
+        group_k=np.array(g_k, dtype=np.int64),
+        group_size=np.array(g_size, dtype=np.int64),
+        group_system=np.array(g_sys, dtype=np.int64),
+        members_of=members,
+        pools=tuple(pool_objs),
+        parts=tuple(parts),
+        meta={"scenario": scn.name, "period_days": scn.calendar.period_days},
+    )
+    return model

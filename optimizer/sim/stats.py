@@ -1,0 +1,250 @@
+"""Monte Carlo statistics: means with confidence intervals and paired differences.
+
+Replications are independent, so a KPI's sample mean has the Student-t confidence
+interval ``mean +- t_{1 - alpha/2, n - 1} s / sqrt(n)``.  Two strategies simulated with
+common random numbers are compared through the *paired* differences of their
+replications (same replication index = same random numbers), whose variance is
+``var(A) + var(B) - 2 cov(A, B)``: much smaller than for independent runs when the
+strategies face the same failures.
+
+:class:`RunningStats` accumulates a vector of KPIs one replication at a time (Welford's
+update), so memory does not grow with the number of replications, and the result does
+not depend on how replications were batched or parallelised as long as they are added
+in replication order.
+
+References
+----------
+.. [1] B. P. Welford, "Note on a method for calculating corrected sums of squares and
+   products", Technometrics 4(3) (1962) 419-420.
+.. [2] A. M. Law, *Simulation Modeling and Analysis*, 5th ed., McGraw-Hill, 2015,
+   sections 9.4 (confidence intervals) and 10.2 (paired-t comparison, common random
+   numbers).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+from scipy import stats as sps
+
+from optimizer._typing import FloatArray
+
+__all__ = ["Estimate", "RunningStats", "mean_ci", "paired_ci", "t_quantile"]
+
+
+def t_quantile(confidence: float, n: int) -> float:
+    """Two-sided Student-t critical value ``t_{(1 + confidence) / 2, n - 1}``.
+
+    Parameters
+    ----------
+    confidence : float
+        Confidence level in ``(0, 1)``, e.g. 0.95.
+    n : int
+        Number of observations (``>= 2``).
+
+    Returns
+    -------
+    float
+        The critical value.
+
+    Raises
+    ------
+    ValueError
+        If ``confidence`` is not in ``(0, 1)`` or ``n < 2``.
+    """
+    if not (0.0 < confidence < 1.0):
+        raise ValueError(f"confidence must lie in (0, 1), got {confidence!r}")
+    if n < 2:
+        raise ValueError(f"n must be >= 2 for a confidence interval, got {n}")
+    return float(sps.t.ppf(0.5 * (1.0 + confidence), n - 1))
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A mean with its confidence interval.
+
+    Parameters
+    ----------
+    mean : float
+        Sample mean.
+    ci_low, ci_high : float
+        Confidence interval bounds (``nan`` with fewer than 2 observations).
+    sd : float
+        Sample standard deviation (``nan`` with fewer than 2 observations).
+    n : int
+        Number of observations.
+    confidence : float
+        Confidence level of the interval.
+    """
+
+    mean: float
+    ci_low: float
+    ci_high: float
+    sd: float
+    n: int
+    confidence: float = 0.95
+
+    @property
+    def half_width(self) -> float:
+        """Half-width of the confidence interval."""
+        return 0.5 * (self.ci_high - self.ci_low)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-serializable form (``nan`` becomes ``None``)."""
+
+        def clean(x: float) -> float | None:
+            return None if not math.isfinite(x) else float(x)
+
+        return {
+            "mean": clean(self.mean),
+            "ci_low": clean(self.ci_low),
+            "ci_high": clean(self.ci_high),
+            "sd": clean(self.sd),
+            "n": int(self.n),
+            "confidence": float(self.confidence),
+        }
+
+
+def _estimate(mean: float, var: float, n: int, confidence: float) -> Estimate:
+    if n < 2:
+        return Estimate(mean, math.nan, math.nan, math.nan, n, confidence)
+    sd = math.sqrt(max(var, 0.0))
+    half = t_quantile(confidence, n) * sd / math.sqrt(n)
+    return Estimate(mean, mean - half, mean + half, sd, n, confidence)
+
+
+def mean_ci(values: ArrayLike, confidence: float = 0.95) -> Estimate:
+    """Sample mean of independent observations with its Student-t confidence interval.
+
+    Parameters
+    ----------
+    values : array_like, shape (n,)
+        Observations (e.g. one KPI value per replication), finite.
+    confidence : float, default 0.95
+        Confidence level.
+
+    Returns
+    -------
+    Estimate
+
+    Raises
+    ------
+    ValueError
+        If ``values`` is empty, not 1-D, or contains NaN/inf.
+    """
+    x = np.asarray(values, dtype=np.float64)
+    if x.ndim != 1 or x.size == 0:
+        raise ValueError(f"values must be a non-empty 1-D array, got shape {x.shape}")
+    if not np.all(np.isfinite(x)):
+        raise ValueError("values must be finite (no NaN or inf)")
+    n = int(x.size)
+    var = float(np.var(x, ddof=1)) if n > 1 else math.nan
+    return _estimate(float(np.mean(x)), var, n, confidence)
+
+
+def paired_ci(a: ArrayLike, b: ArrayLike, confidence: float = 0.95) -> Estimate:
+    """Mean of the paired differences ``a - b`` with its confidence interval.
+
+    Parameters
+    ----------
+    a, b : array_like, shape (n,)
+        Observations of two alternatives on the same replications (common random
+        numbers): ``a[r]`` and ``b[r]`` used the same random numbers.
+    confidence : float, default 0.95
+        Confidence level.
+
+    Returns
+    -------
+    Estimate
+        Estimate of ``E[A - B]``.
+
+    Raises
+    ------
+    ValueError
+        If the arrays differ in shape, are empty or contain NaN/inf.
+    """
+    x = np.asarray(a, dtype=np.float64)
+    y = np.asarray(b, dtype=np.float64)
+    if x.shape != y.shape:
+        raise ValueError(f"a and b must have the same shape, got {x.shape} and {y.shape}")
+    return mean_ci(x - y, confidence)
+
+
+class RunningStats:
+    """Streaming mean and variance of a vector of KPIs (Welford's algorithm).
+
+    Parameters
+    ----------
+    names : sequence of str
+        KPI names, one per vector entry.
+
+    Notes
+    -----
+    Adding the same rows in the same order gives bit-identical results, whatever the
+    batching upstream; the simulator therefore adds replications in replication order.
+    """
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self.names: tuple[str, ...] = tuple(names)
+        self.n = 0
+        self._mean = np.zeros(len(self.names))
+        self._m2 = np.zeros(len(self.names))
+
+    def add(self, row: ArrayLike) -> None:
+        """Add one observation of every KPI.
+
+        Parameters
+        ----------
+        row : array_like, shape (k,)
+            One value per KPI (finite).
+
+        Raises
+        ------
+        ValueError
+            On a wrong length or non-finite values.
+        """
+        x = np.asarray(row, dtype=np.float64)
+        if x.shape != self._mean.shape:
+            raise ValueError(f"row must have shape {self._mean.shape}, got {x.shape}")
+        if not np.all(np.isfinite(x)):
+            bad = [self.names[j] for j in np.flatnonzero(~np.isfinite(x))]
+            raise ValueError(f"row has non-finite values for {bad}")
+        self.n += 1
+        delta = x - self._mean
+        self._mean += delta / self.n
+        self._m2 += delta * (x - self._mean)
+
+    @property
+    def mean(self) -> FloatArray:
+        """Current means, shape ``(k,)``."""
+        return self._mean.copy()
+
+    @property
+    def variance(self) -> FloatArray:
+        """Sample variances (``ddof = 1``), ``nan`` with fewer than 2 rows."""
+        if self.n < 2:
+            return np.full(self._mean.shape, math.nan)
+        return self._m2 / (self.n - 1)
+
+    def estimates(self, confidence: float = 0.95) -> dict[str, Estimate]:
+        """Mean and confidence interval of every KPI.
+
+        Parameters
+        ----------
+        confidence : float, default 0.95
+            Confidence level.
+
+        Returns
+        -------
+        dict of str to Estimate
+        """
+        var = self.variance
+        return {
+            name: _estimate(float(self._mean[j]), float(var[j]), self.n, confidence)
+            for j, name in enumerate(self.names)
+        }

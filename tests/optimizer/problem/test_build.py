@@ -1,0 +1,154 @@
+"""Planning-problem construction: calendars, windows, crews, limits, pins, pruning."""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import numpy as np
+import pytest
+import yaml
+from numpy.testing import assert_allclose
+
+from optimizer.loading import parse_scenario
+from optimizer.problem.build import build_problem, crew_hours, period_edges
+from optimizer.problem.plan import evaluate
+from optimizer.scenario import Scenario
+from optimizer.solvers import solve
+
+
+@pytest.fixture()
+def doc(conveyor_text: str) -> dict[str, Any]:
+    return dict(yaml.safe_load(conveyor_text))
+
+
+def _scn(doc: dict[str, Any]) -> Scenario:
+    return parse_scenario(copy.deepcopy(doc))
+
+
+def test_period_grid(conveyor: Scenario) -> None:
+    edges = period_edges(conveyor)
+    assert len(edges) == 181
+    assert edges[0] == datetime(2027, 1, 4, 6, tzinfo=timezone(timedelta(hours=1)))
+    assert edges[-1] - edges[0] == timedelta(days=180)
+
+
+def test_crew_hours_follow_shifts_and_days_off(conveyor: Scenario) -> None:
+    edges = period_edges(conveyor)
+    mech = conveyor.crews[0]  # 2 technicians, 06:00-14:00, Sundays off
+    h = crew_hours(mech, edges)
+    weekdays = [e.weekday() for e in edges[:-1]]
+    expected = np.array([0.0 if d == 6 else 16.0 for d in weekdays])
+    assert_allclose(h, expected)
+    elec = conveyor.crews[1]  # 1 technician, Saturdays and Sundays off
+    assert_allclose(crew_hours(elec, edges)[:7], [8, 8, 8, 8, 8, 0, 0])
+
+
+def test_night_shift_crosses_midnight(doc: dict[str, Any]) -> None:
+    doc["crews"][0]["shifts"] = [{"start": "22:00", "end": "06:00"}]
+    doc["crews"][0]["days_off"] = []
+    scn = _scn(doc)
+    h = crew_hours(scn.crews[0], period_edges(scn))
+    # Periods run 06:00 -> 06:00: each holds exactly one 8 h night shift x 2 people.
+    assert_allclose(h[1:10], 16.0)
+
+
+def test_opening_cost_uses_value_profile_and_windows(conveyor: Scenario) -> None:
+    b = build_problem(conveyor)
+    pb = b.problem
+    k = pb.system_ids.index("C1")
+    longest = max(b.fleet.pm_duration_h[b.problem.system_of == k])
+    assert longest == 8.0  # the belt
+    edges = period_edges(conveyor)
+    mult = {0: 1, 1: 1, 2: 1, 3: 1, 4: 1, 5: 0.2, 6: 0}
+    for t in range(14):
+        # A period runs 06:00 -> 06:00: 18 h of its own day, 6 h of the next.
+        m = (18 * mult[edges[t].weekday()] + 6 * mult[(edges[t].weekday() + 1) % 7]) / 24
+        assert_allclose(pb.opening_cost[k, t], 900 + 1200 * m * (1.5 + longest))
+    # Easter window 2027-04-02..04-06: set-up x0.3, no production lost.
+    inside = [
+        t
+        for t in range(pb.n_periods)
+        if datetime(2027, 4, 2, tzinfo=UTC) <= edges[t] < datetime(2027, 4, 5, tzinfo=UTC)
+    ]
+    assert inside
+    for t in inside:
+        assert_allclose(pb.opening_cost[k, t], 900 * 0.3)
+
+
+def test_redundant_pair_is_its_own_unit(conveyor: Scenario) -> None:
+    pb = build_problem(conveyor).problem
+    assert "C1/C1-TNS" in pb.system_ids
+    k = pb.system_ids.index("C1/C1-TNS")
+    assert_allclose(pb.opening_cost[k, :5], 900.0)
+
+
+def _uncapacitated(doc: dict[str, Any]) -> Scenario:
+    for crew in doc["crews"]:
+        crew["headcount"] = 50
+        crew["days_off"] = []
+        crew["shifts"] = [{"start": "00:00", "end": "23:59"}]
+    return _scn(doc)
+
+
+def test_pruning_is_exact_without_binding_crews(doc: dict[str, Any]) -> None:
+    scn = _uncapacitated(doc)
+    # exact when nothing couples the units: no binding crews and no stock
+    full = build_problem(scn, prune=False, parts=False).problem
+    pruned = build_problem(scn, prune=True, parts=False).problem
+    assert pruned.allowed.sum() < full.allowed.sum()
+    a = solve(full, method="milp")
+    b = solve(pruned, method="milp")
+    assert_allclose(a.objective, b.objective, rtol=1e-7)
+    # and the pruned plan is feasible for the full problem at the same cost
+    assert_allclose(evaluate(full, b.period)["total"], a.objective, rtol=1e-7)
+
+
+def test_life_limit_forces_replacement_in_time(doc: dict[str, Any]) -> None:
+    # Motor at 38,000 h with a 39,000 h hard limit; 16 h/day -> limit after 62.5 days.
+    doc["fleet"]["sites"][0]["systems"][0]["components"][0]["max_age_h"] = 39000
+    scn = _scn(doc)
+    b = build_problem(scn)
+    i = b.problem.component_ids.index("C1-MOT")
+    assert np.isinf(b.problem.penalty_beyond[i])
+    assert not b.problem.allowed[i, 63:].any()
+    plan = solve(b.problem, method="milp")
+    assert 0 <= plan.period[i] <= 62
+
+
+def test_risk_cap_limits_periods(doc: dict[str, Any]) -> None:
+    doc["fleet"]["sites"][0]["systems"][0]["components"][1]["max_p_fail"] = 0.05
+    scn = _scn(doc)
+    b = build_problem(scn)
+    i = b.problem.component_ids.index("C1-GBX")
+    t_op = np.arange(b.problem.n_periods) * 16.0
+    p = b.fleet.residual[i].cdf(t_op)
+    assert not (b.problem.allowed[i] & (p > 0.05)).any()
+    plan = solve(b.problem, method="milp")
+    t = plan.period[i]
+    assert t >= 0 and p[t] <= 0.05
+
+
+def test_released_work_order_is_pinned(doc: dict[str, Any]) -> None:
+    doc["plan"]["open_work_orders"] = [
+        {
+            "id": "WO-1",
+            "component": "C1-BRG-TAIL",
+            "status": "released",
+            "scheduled_start": "2027-01-20T08:00:00+01:00",
+        }
+    ]
+    b = build_problem(_scn(doc))
+    i = b.problem.component_ids.index("C1-BRG-TAIL")
+    assert b.problem.pinned_period[i] == 16
+    plan = solve(b.problem)
+    assert plan.period[i] == 16
+
+
+def test_frozen_horizon_blocks_early_periods(doc: dict[str, Any]) -> None:
+    doc["plan"]["frozen_until"] = "2027-01-15T00:00:00+01:00"
+    b = build_problem(_scn(doc))
+    assert not b.problem.allowed[:, :11].any()
+    plan = solve(b.problem)
+    assert (plan.period[plan.period >= 0] >= 11).all()
