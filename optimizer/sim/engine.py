@@ -112,6 +112,14 @@ def kpi_names(model: SimModel) -> tuple[str, ...]:
     )
 
 
+def kpi_ranges(names: Sequence[str]) -> dict[str, tuple[float, float]]:
+    """The range of each KPI's mean: every KPI is non-negative, availabilities are at most 1.
+
+    Confidence intervals are intersected with these ranges (:class:`RunningStats`).
+    """
+    return {n: (0.0, 1.0) if n.startswith("availability") else (0.0, math.inf) for n in names}
+
+
 EVENT_COLUMNS: tuple[str, ...] = (
     "replication",
     "time_h",

@@ -12,6 +12,15 @@ update), so memory does not grow with the number of replications, and the result
 not depend on how replications were batched or parallelised as long as they are added
 in replication order.
 
+Quantities that cannot be negative (costs, counts, hours) or exceed one (availability)
+get the t interval intersected with their range, ``[max(lo, mean - h), min(hi, mean + h)]``.
+Intersecting a confidence set with the parameter space never lowers its coverage (the true
+mean always lies in the range, so it is in the intersection whenever it is in the interval),
+and it removes the impossible "68 [-26, 162]" of a skewed cost with few replications. The
+t interval is kept (not a bootstrap) so that the streaming, batch-independent accumulation
+stays possible; with few replications of a heavily skewed KPI its coverage is approximate,
+as for any CLT-based interval [2]_.
+
 References
 ----------
 .. [1] B. P. Welford, "Note on a method for calculating corrected sums of squares and
@@ -24,7 +33,7 @@ References
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -93,6 +102,24 @@ class Estimate:
     def half_width(self) -> float:
         """Half-width of the confidence interval."""
         return 0.5 * (self.ci_high - self.ci_low)
+
+    def within(self, low: float, high: float) -> Estimate:
+        """The interval intersected with the range ``[low, high]`` the quantity lives in.
+
+        Parameters
+        ----------
+        low, high : float
+            Range of the estimated mean (e.g. ``0, inf`` for a cost or a count).
+
+        Returns
+        -------
+        Estimate
+            The same estimate with ``ci_low >= low`` and ``ci_high <= high`` (``nan``
+            bounds stay ``nan``).
+        """
+        lo = self.ci_low if not self.ci_low < low else low
+        hi = self.ci_high if not self.ci_high > high else high
+        return Estimate(self.mean, float(lo), float(hi), self.sd, self.n, self.confidence)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-serializable form (``nan`` becomes ``None``)."""
@@ -182,6 +209,10 @@ class RunningStats:
     ----------
     names : sequence of str
         KPI names, one per vector entry.
+    ranges : mapping of str to (float, float), optional
+        The range each named KPI's mean lives in (e.g. ``(0, inf)`` for costs); its
+        confidence interval is intersected with it (see the module notes). KPIs not
+        named are unbounded.
 
     Notes
     -----
@@ -189,8 +220,13 @@ class RunningStats:
     batching upstream; the simulator therefore adds replications in replication order.
     """
 
-    def __init__(self, names: Sequence[str]) -> None:
+    def __init__(
+        self,
+        names: Sequence[str],
+        ranges: Mapping[str, tuple[float, float]] | None = None,
+    ) -> None:
         self.names: tuple[str, ...] = tuple(names)
+        self.ranges: dict[str, tuple[float, float]] = dict(ranges or {})
         self.n = 0
         self._mean = np.zeros(len(self.names))
         self._m2 = np.zeros(len(self.names))
@@ -244,7 +280,10 @@ class RunningStats:
         dict of str to Estimate
         """
         var = self.variance
-        return {
-            name: _estimate(float(self._mean[j]), float(var[j]), self.n, confidence)
-            for j, name in enumerate(self.names)
-        }
+        out: dict[str, Estimate] = {}
+        for j, name in enumerate(self.names):
+            est = _estimate(float(self._mean[j]), float(var[j]), self.n, confidence)
+            if name in self.ranges:
+                est = est.within(*self.ranges[name])
+            out[name] = est
+        return out

@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 from scipy import stats
 
+from optimizer.scenario import Scenario
+from optimizer.sim.simulate import simulate
 from optimizer.sim.stats import RunningStats, mean_ci, paired_ci, t_quantile
 
 
@@ -103,3 +105,36 @@ def test_running_stats_validates_rows() -> None:
     with pytest.raises(ValueError, match=r"non-finite values for \['b'\]"):
         rs.add([1.0, float("inf")])
     assert np.isnan(rs.variance).all()
+
+
+def test_interval_is_intersected_with_the_range_of_the_quantity() -> None:
+    # a skewed non-negative KPI (a rare failure cost): the plain t interval dips below 0
+    x = np.array([0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 500.0])
+    plain = mean_ci(x)
+    t = stats.t.ppf(0.975, 7)
+    half = t * np.std(x, ddof=1) / np.sqrt(8)
+    assert_allclose([plain.ci_low, plain.ci_high], [62.5 - half, 62.5 + half], rtol=1e-12)
+    assert plain.ci_low < 0.0
+    clipped = plain.within(0.0, math.inf)
+    assert clipped.ci_low == 0.0 and math.copysign(1.0, clipped.ci_low) == 1.0  # no "-0.0"
+    assert clipped.ci_high == plain.ci_high and clipped.mean == plain.mean
+
+    rs = RunningStats(
+        ["cost", "availability", "diff"], {"cost": (0.0, math.inf), "availability": (0.0, 1.0)}
+    )
+    for row in ([0.0, 1.0, -3.0], [0.0, 0.9, 2.0], [40.0, 1.0, -1.0]):
+        rs.add(row)
+    est = rs.estimates()
+    assert est["cost"].ci_low == 0.0
+    assert est["availability"].ci_high == 1.0
+    assert_allclose(est["availability"].ci_low, mean_ci([1.0, 0.9, 1.0]).ci_low, rtol=1e-12)
+    # an unbounded KPI (a paired difference) is untouched
+    assert_allclose(est["diff"].ci_low, mean_ci([-3.0, 2.0, -1.0]).ci_low, rtol=1e-12)
+
+
+def test_simulated_kpis_have_no_impossible_interval_bounds(conveyor: Scenario) -> None:
+    res = simulate(conveyor, "run-to-failure", replications=6, seed=2, years=0.5, workers=1)
+    for name, est in res.kpis.items():
+        assert est.ci_low >= 0.0, name
+        if name.startswith("availability"):
+            assert est.ci_high <= 1.0, name
