@@ -23,6 +23,7 @@ import numpy as np
 
 import cost_models as cm
 from optimizer._typing import FloatArray, IntArray
+from optimizer.calendar import serving_crews
 from optimizer.reliability import distributions as rul
 from optimizer.reliability.penalty import (
     ReplacementResult,
@@ -30,7 +31,6 @@ from optimizer.reliability.penalty import (
     minimal_repair_replacement,
 )
 from optimizer.scenario import (
-    Crew,
     DurationH,
     ParametricPrognostics,
     ProgPyMultivariateNormal,
@@ -96,10 +96,6 @@ def _progpy(prog: ProgPyPrognostics) -> rul.LifeDistribution:
     return rul.Empirical(times_h, censored=censored if censored.any() else None)
 
 
-def _crews_for(scn: Scenario, skill: str, site_id: str) -> list[Crew]:
-    return [c for c in scn.crews if skill in c.skills and c.site in (None, site_id)]
-
-
 @dataclass(frozen=True, eq=False)
 class FleetModel:
     """Per-component numbers derived from a scenario (arrays of length ``n``).
@@ -138,7 +134,7 @@ class FleetModel:
 
 def labour_rate_per_h(scn: Scenario, skill: str, site_id: str) -> float:
     """Cheapest labour rate of the crews that can do ``skill`` at ``site_id``."""
-    crews = _crews_for(scn, skill, site_id)
+    crews = serving_crews(scn.crews, skill, site_id)
     return min(c.rate_per_h for c in crews) if crews else 0.0
 
 
@@ -215,7 +211,7 @@ def fleet_model(scn: Scenario) -> FleetModel:
     for i, c in enumerate(comps):
         system = systems[c.system_id]
         sys_idx[i] = system_ids.index(c.system_id)
-        crews = _crews_for(scn, c.skill, c.site_id)
+        crews = serving_crews(scn.crews, c.skill, c.site_id)
         part = scn.part(c.spare_part) if c.spare_part is not None else None
         wait_h = expedite = 0.0
         # The long-run policy sees the stock the replenishment policy keeps: parts on

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from optimizer.calendar import plan_zone
 from optimizer.problem.build import BuiltProblem
 from optimizer.problem.data import PlanningProblem
 from optimizer.problem.plan import Plan
@@ -387,19 +388,22 @@ class ShutdownResult:
 def _pool_calendar(
     built: BuiltProblem, key: str, origin: datetime, days: int
 ) -> tuple[int, list[tuple[float, float]]]:
-    """Headcount and shifts of a skill pool.
+    """Headcount and shifts of a skill pool over ``days`` days from ``origin``.
 
     The shifts are the union of its crews' shifts (a weekend crew covers the days the
-    weekday crew is off); the headcount is the smallest crew's, so that a job is never
-    given more technicians than any one of the crews that may be on shift has.
+    weekday crew is off); the headcount is the fewest technicians on shift at any
+    working hour (:meth:`optimizer.calendar.SkillPool.on_shift`), so that a job is never
+    given more technicians than are on shift when it runs.
     """
-    from optimizer.problem.build import merge_intervals, shift_windows_h, skill_key
-
-    crews = [c for c in built.scenario.crews if any(skill_key(s, c.site) == key for s in c.skills)]
-    if not crews:
-        return 0, []
-    windows = [w for c in crews for w in shift_windows_h(c, origin, days)]
-    return min(c.headcount for c in crews), merge_intervals(windows)
+    pool = built.pools[built.skill_keys.index(key)]
+    end = origin + timedelta(days=days)
+    tz = plan_zone(built.scenario.calendar)
+    _, heads = pool.on_shift(origin, end, tz)
+    if not heads.size:
+        # nobody on shift in these days: no calendar to place the jobs on
+        return min(c.headcount for c in pool.crews), []
+    shifts = pool.intervals(origin, end, tz)
+    return int(heads.min()), [(float(a), float(b)) for a, b in shifts]
 
 
 def walk_shifts(shifts: list[tuple[float, float]], duration_h: float) -> tuple[float, float]:

@@ -9,17 +9,22 @@ crews' calendars -> pinned work and the frozen horizon.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import numpy as np
 
 from optimizer._typing import FloatArray, IntArray
+from optimizer.calendar import (
+    SkillPool,
+    plan_zone,
+    skill_pools,
+    value_multiplier,
+    window_factors,
+)
 from optimizer.fleet import FleetModel, fleet_model
 from optimizer.problem.data import NO_PIN, PlanningProblem, SpareParts
 from optimizer.reliability.penalty import PenaltyCurves, penalty_curves
-from optimizer.scenario import WEEKDAYS, Crew, Scenario, System
-
-DAY = timedelta(days=1)
+from optimizer.scenario import Scenario
 
 
 @dataclass(frozen=True, eq=False)
@@ -31,6 +36,8 @@ class BuiltProblem:
     curves: PenaltyCurves
     scenario: Scenario
     skill_keys: tuple[str, ...]
+    pools: tuple[SkillPool, ...]
+    """The crews behind each skill key (same order)."""
 
 
 def period_edges(scn: Scenario) -> list[datetime]:
@@ -40,125 +47,6 @@ def period_edges(scn: Scenario) -> list[datetime]:
     end = cal.start + timedelta(days=cal.horizon_days)
     edges = [cal.start + j * step for j in range(cal.n_periods)]
     return [*edges, end]
-
-
-def _days(start: datetime, end: datetime) -> list[date]:
-    """Calendar days (in the plan's time zone) touched by ``[start, end)``."""
-    out: list[date] = []
-    d = start.date()
-    while datetime.combine(d, datetime.min.time(), tzinfo=start.tzinfo) < end:
-        out.append(d)
-        d += DAY
-    return out
-
-
-def value_multiplier(scn: Scenario, system: System, edges: list[datetime]) -> FloatArray:
-    """Mean production-value multiplier of a system in each period, shape ``(T,)``."""
-    t = len(edges) - 1
-    if system.value_profile is None:
-        return np.ones(t)
-    prof = scn.calendar.value_profiles[system.value_profile]
-    m = np.asarray(prof.multipliers, dtype=float)
-    out = np.empty(t)
-    tz = edges[0].tzinfo
-    for j in range(t):
-        a, b = edges[j], edges[j + 1]
-        total = 0.0
-        for d in _days(a, b):
-            d0 = datetime.combine(d, datetime.min.time(), tzinfo=tz)
-            hours = (min(b, d0 + DAY) - max(a, d0)) / timedelta(hours=1)
-            idx = d.weekday() if prof.kind == "weekly" else d.month - 1
-            total += max(hours, 0.0) * float(m[idx])
-        # Weight each calendar day by the hours of it that the period covers.
-        out[j] = total / ((b - a) / timedelta(hours=1))
-    return out
-
-
-def window_factors(
-    system: System, edges: list[datetime]
-) -> tuple[FloatArray, FloatArray, np.ndarray]:
-    """Per period: set-up factor, production factor, and whether a window overlaps it.
-
-    A period counts as inside a window when at least half of it is covered.
-    """
-    t = len(edges) - 1
-    setup = np.ones(t)
-    prod = np.ones(t)
-    inside = np.zeros(t, dtype=bool)
-    for w in system.windows:
-        for j in range(t):
-            a, b = edges[j], edges[j + 1]
-            overlap = (min(b, w.end) - max(a, w.start)) / (b - a)
-            if overlap >= 0.5 - 1e-9:
-                inside[j] = True
-                setup[j] = min(setup[j], w.setup_cost_factor)
-                prod[j] = min(prod[j], w.production_factor)
-    return setup, prod, inside
-
-
-def crew_hours(crew: Crew, edges: list[datetime]) -> FloatArray:
-    """Technician-hours a crew works in each period, from its shifts, days off and holidays."""
-    t = len(edges) - 1
-    out = np.zeros(t)
-    off = {WEEKDAYS.index(d) for d in crew.days_off}
-    holidays = set(crew.holidays)
-    tz = edges[0].tzinfo
-    for j in range(t):
-        a, b = edges[j], edges[j + 1]
-        for d in _days(a - DAY, b):
-            if d.weekday() in off or d in holidays:
-                continue
-            for s in crew.shifts:
-                s0 = datetime.combine(d, s.start, tzinfo=tz)
-                s1 = datetime.combine(d, s.end, tzinfo=tz)
-                if s1 <= s0:
-                    s1 += DAY  # a night shift passes midnight
-                h = (min(b, s1) - max(a, s0)) / timedelta(hours=1)
-                if h > 0:
-                    out[j] += h * crew.headcount
-    return out
-
-
-def shift_windows_h(crew: Crew, origin: datetime, days: int) -> list[tuple[float, float]]:
-    """A crew's working intervals over ``days`` days from ``origin``, hours from origin.
-
-    Days off and holidays are skipped; a shift that passes midnight ends the next day;
-    a shift already under way at ``origin`` is cut to start there.
-    """
-    out: list[tuple[float, float]] = []
-    off = {WEEKDAYS.index(d) for d in crew.days_off}
-    holidays = set(crew.holidays)
-    tz = origin.tzinfo
-    end = origin + timedelta(days=days)
-    for d in _days(origin - DAY, end):
-        if d.weekday() in off or d in holidays:
-            continue
-        for s in crew.shifts:
-            s0 = datetime.combine(d, s.start, tzinfo=tz)
-            s1 = datetime.combine(d, s.end, tzinfo=tz)
-            if s1 <= s0:
-                s1 += DAY
-            lo = max(s0, origin)
-            hi = min(s1, end)
-            if hi > lo:
-                out.append(((lo - origin) / timedelta(hours=1), (hi - origin) / timedelta(hours=1)))
-    return merge_intervals(out)
-
-
-def merge_intervals(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    """Sorted union of intervals ``[a, b)``."""
-    merged: list[tuple[float, float]] = []
-    for a, b in sorted(intervals):
-        if merged and a <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
-        else:
-            merged.append((a, b))
-    return merged
-
-
-def skill_key(skill: str, site: str | None) -> str:
-    """Resource key of a skill pool: per site when the crew serves one site."""
-    return skill if site is None else f"{skill}@{site}"
 
 
 def build_problem(
@@ -220,30 +108,19 @@ def build_problem(
         if system.open_only_in_windows:
             open_allowed[k] = inside
 
-    # Crew capacity per skill pool.
-    keys: list[str] = []
-    for crew in scn.crews:
-        for s in crew.skills:
-            key = skill_key(s, crew.site)
-            if key not in keys:
-                keys.append(key)
-    cap = np.zeros((len(keys), t_count))
-    for crew in scn.crews:
-        h = crew_hours(crew, edges)
-        for s in crew.skills:
-            cap[keys.index(skill_key(s, crew.site))] += h
-    skill_of = np.zeros(fm.n, dtype=np.int64)
-    for i, c in enumerate(fm.components):
-        site_key = skill_key(c.skill, c.site_id)
-        skill_of[i] = keys.index(site_key) if site_key in keys else keys.index(c.skill)
+    # Crew capacity per skill pool (optimizer.calendar: which crews, how hours add up).
+    pools, skill_of = skill_pools(scn.crews, [(c.skill, c.site_id) for c in fm.components])
+    keys = [p.key for p in pools]
+    tz = plan_zone(scn.calendar)
+    cap = np.array([p.hours(edges, tz) for p in pools]).reshape(len(pools), t_count)
 
     # A job longer than a technician's working hours in one period spans several
     # consecutive periods, its crew load spread evenly over them (PlanningProblem.span_periods).
-    heads = np.zeros(len(keys))
-    for crew in scn.crews:
-        for s in crew.skills:
-            heads[keys.index(skill_key(s, crew.site))] += crew.headcount
-    per_tech_h = np.where(heads > 0, cap.max(axis=1) / np.maximum(heads, 1), 0.0)
+    # Per technician: the busiest period's hours of the member crews (in full, whatever
+    # their share) over their headcount.
+    heads = np.array([p.headcount for p in pools], dtype=float)
+    full = np.array([p.hours(edges, tz, shared=False).max() for p in pools])
+    per_tech_h = np.where(heads > 0, full / np.maximum(heads, 1), 0.0)
     tech_h = per_tech_h[skill_of]
     span = np.where(tech_h > 0, np.ceil(fm.pm_duration_h / np.maximum(tech_h, 1e-9) - 1e-9), 1.0)
     span = np.clip(span, 1, t_count).astype(np.int64)
@@ -308,7 +185,7 @@ def build_problem(
         meta={"scenario": scn.name, "period_days": period_days},
         parts=spare_parts(scn, fm, edges) if parts else None,
     )
-    return BuiltProblem(problem, fm, curves, scn, tuple(keys))
+    return BuiltProblem(problem, fm, curves, scn, tuple(keys), pools)
 
 
 def spare_parts(scn: Scenario, fm: FleetModel, edges: list[datetime]) -> SpareParts | None:

@@ -11,8 +11,10 @@ numbers and runs events.  It holds:
 * per system: ageing rate (operating hours per calendar hour), idle ageing, set-up cost
   and time, redundancy groups, the production-value profile (value profile x window
   production factors) and window set-up factors;
-* per crew pool (a skill at a site): headcount, rates, call-out premium, response delay
-  and the union of the member crews' shifts over the simulated horizon;
+* per crew pool (the planner's skill pools, :func:`optimizer.calendar.skill_pools`):
+  headcount (the most technicians on shift together), rates, call-out premium, response
+  delay, the union of the member crews' shifts and their technician-hours over the
+  simulated horizon;
 * per spare part: stock, orders in transit, lead times, costs and reorder policy.
 
 Random variates are drawn by inverse transform from uniforms (:class:`BatchDist`), so one
@@ -34,9 +36,17 @@ import numpy as np
 
 import cost_models as cm
 from optimizer._typing import BoolArray, FloatArray, IntArray
+from optimizer.calendar import (
+    SkillPool,
+    hours_between,
+    plan_zone,
+    skill_pools,
+    value_profile,
+    window_hours,
+)
 from optimizer.fleet import FleetModel, distribution, fleet_model, mean_duration_h
 from optimizer.reliability import distributions as rul
-from optimizer.scenario import WEEKDAYS, Crew, DurationH, Scenario, System
+from optimizer.scenario import DurationH, Scenario
 
 HOURS_PER_YEAR = cm.HOURS_PER_YEAR
 
@@ -160,107 +170,16 @@ def _as_dist(d: DurationH) -> rul.LifeDistribution | float:
 
 
 # --------------------------------------------------------------------------------------
-# calendars and profiles
-# --------------------------------------------------------------------------------------
-def shift_intervals(crew: Crew, start: datetime, horizon_h: float) -> FloatArray:
-    """Working intervals of a crew, hours from ``start``, shape ``(m, 2)``, clipped.
-
-    Days follow the plan start's wall clock (daylight-saving shifts are ignored, as in
-    :func:`optimizer.problem.build.crew_hours`); a shift whose end is not after its start passes
-    midnight.
-    """
-    n_days = math.ceil(horizon_h / 24.0) + 2
-    day0 = start.date() - timedelta(days=1)
-    tod_h = (start - datetime.combine(start.date(), datetime.min.time(), start.tzinfo)) / timedelta(
-        hours=1
-    )
-    k = np.arange(n_days)
-    weekday = (day0.weekday() + k) % 7
-    off = np.isin(weekday, [WEEKDAYS.index(d) for d in crew.days_off])
-    if crew.holidays:
-        hol = np.array([(h - day0).days for h in crew.holidays])
-        off |= np.isin(k, hol)
-    base = (k - 1) * 24.0 - tod_h  # day0 is one day before the start's date
-    out: list[FloatArray] = []
-    for s in crew.shifts:
-        s0 = s.start.hour + s.start.minute / 60.0 + s.start.second / 3600.0
-        s1 = s.end.hour + s.end.minute / 60.0 + s.end.second / 3600.0
-        if s1 <= s0:
-            s1 += 24.0
-        iv = np.stack([base + s0, base + s1], axis=1)[~off]
-        out.append(iv)
-    iv = np.concatenate(out) if out else np.zeros((0, 2))
-    iv = np.clip(iv, 0.0, horizon_h)
-    return iv[iv[:, 1] > iv[:, 0]]
-
-
-def merge_intervals(iv: FloatArray) -> FloatArray:
-    """Union of intervals ``(m, 2)`` as sorted disjoint intervals (touching ones merged)."""
-    if iv.size == 0:
-        return np.zeros((0, 2))
-    iv = iv[np.argsort(iv[:, 0], kind="stable")]
-    ends = np.maximum.accumulate(iv[:, 1])
-    new = np.ones(len(iv), dtype=bool)
-    new[1:] = iv[1:, 0] > ends[:-1]
-    starts = iv[new, 0]
-    group = np.cumsum(new) - 1
-    stop = np.zeros(len(starts))
-    np.maximum.at(stop, group, iv[:, 1])
-    return np.stack([starts, stop], axis=1)
-
-
-def _hours(t: datetime, start: datetime) -> float:
-    return (t - start) / timedelta(hours=1)
-
-
-def value_profile(
-    scn: Scenario, system: System, horizon_h: float, value_per_h: float | None = None
-) -> cm.ValueProfile:
-    """Production value of a system, currency per hour, over hours from the plan start.
-
-    The system's ``production_value_per_h`` (or ``value_per_h`` when given) times its
-    value profile (weekly or monthly multipliers) times the production factor of
-    maintenance windows (the lowest factor where windows overlap).
-    """
-    start = scn.calendar.start
-    v = system.production_value_per_h if value_per_h is None else value_per_h
-    if system.value_profile is None:
-        prof = cm.ValueProfile.constant(v)
-    else:
-        spec = scn.calendar.value_profiles[system.value_profile]
-        mult = np.asarray(spec.multipliers, dtype=float) * v
-        prof = (
-            cm.ValueProfile.weekly(mult, start)
-            if spec.kind == "weekly"
-            else cm.ValueProfile.monthly(mult, start)
-        )
-    if not system.windows:
-        return prof
-    cuts = sorted(
-        {0.0}
-        | {
-            min(max(_hours(t, start), 0.0), horizon_h + 1.0)
-            for w in system.windows
-            for t in (w.start, w.end)
-        }
-    )
-    b = np.array(cuts)
-    mids = np.append(0.5 * (b[:-1] + b[1:]), b[-1] + 1.0)
-    fac = np.ones(len(b))
-    for w in system.windows:
-        a, e = _hours(w.start, start), _hours(w.end, start)
-        inside = (mids >= a) & (mids < e)
-        fac[inside] = np.minimum(fac[inside], w.production_factor)
-    windows = cm.ValueProfile(b, fac)
-    return prof.product(windows, horizon_h=horizon_h + 1.0)
-
-
-# --------------------------------------------------------------------------------------
 # the model
 # --------------------------------------------------------------------------------------
 @dataclass(frozen=True, eq=False)
 class Pool:
-    """Crews that can do a skill at a site, simulated as one pool of technicians."""
+    """Crews that can do a skill for some components, simulated as one pool of technicians.
+
+    ``capacity`` is constant: the most technicians of the pool on shift at one time
+    (:meth:`optimizer.calendar.SkillPool.on_shift`); ``available_h`` are the pool's
+    technician-hours, a shared crew counted by its share, as in the planner.
+    """
 
     key: str
     capacity: int
@@ -271,6 +190,7 @@ class Pool:
     shifts: FloatArray  # (m, 2) disjoint sorted working intervals, hours from start
     available_h: float  # technician-hours in shifts over the horizon
     crew_ids: tuple[str, ...]
+    calendar: SkillPool  # the member crews and their shares
 
 
 @dataclass(frozen=True, eq=False)
@@ -383,10 +303,6 @@ class SimModel:
         return int(min(64, max(8, math.ceil(1.5 * renewals) + 4)))
 
 
-def _pool_key(skill: str, site: str) -> str:
-    return f"{skill}@{site}"
-
-
 def compile_model(scn: Scenario, *, years: float | None = None) -> SimModel:
     """Compile a scenario for simulation.
 
@@ -416,51 +332,36 @@ def compile_model(scn: Scenario, *, years: float | None = None) -> SimModel:
     comps = fm.components
     n = len(comps)
 
-    # crew pools: one per (skill, site) used by a component
-    pool_keys: list[str] = []
+    # crew pools (optimizer.calendar): the planner's pools, each a constant headcount, the
+    # peak of its technicians on shift together
+    specs, pool_of = skill_pools(scn.crews, [(c.skill, c.site_id) for c in comps])
+    tz = plan_zone(scn.calendar)
+    end = start + timedelta(hours=horizon)
     pool_objs: list[Pool] = []
-    pool_of = np.zeros(n, dtype=np.int64)
+    for spec in specs:
+        crews = spec.crews
+        resp = min(crews, key=lambda cr: mean_duration_h(cr.response_delay_h))
+        _, heads = spec.on_shift(start, end, tz)
+        pool_objs.append(
+            Pool(
+                key=spec.key,
+                capacity=int(heads.max()) if heads.size else spec.headcount,
+                rate_per_h=min(cr.rate_per_h for cr in crews),
+                overtime_factor=min(cr.overtime_factor for cr in crews),
+                callout=min(cr.cost_callout for cr in crews),
+                response=_as_dist(resp.response_delay_h),
+                shifts=spec.intervals(start, end, tz),
+                available_h=float(spec.hours([start, end], tz)[0]),
+                crew_ids=tuple(cr.id for cr in crews),
+                calendar=spec,
+            )
+        )
     for i, c in enumerate(comps):
-        key = _pool_key(c.skill, c.site_id)
-        if key not in pool_keys:
-            crews = [
-                cr for cr in scn.crews if c.skill in cr.skills and cr.site in (None, c.site_id)
-            ]
-            if not crews:
-                raise ValueError(
-                    f"component {c.id}: no crew with skill '{c.skill}' serves its site"
-                )
-            resp = min(crews, key=lambda cr: mean_duration_h(cr.response_delay_h))
-            shifts = merge_intervals(
-                np.concatenate([shift_intervals(cr, start, horizon) for cr in crews])
-            )
-            avail = float(
-                sum(
-                    cr.headcount
-                    * float(np.sum(np.diff(shift_intervals(cr, start, horizon), axis=1)))
-                    for cr in crews
-                )
-            )
-            pool_keys.append(key)
-            pool_objs.append(
-                Pool(
-                    key=key,
-                    capacity=int(sum(cr.headcount for cr in crews)),
-                    rate_per_h=min(cr.rate_per_h for cr in crews),
-                    overtime_factor=min(cr.overtime_factor for cr in crews),
-                    callout=min(cr.cost_callout for cr in crews),
-                    response=_as_dist(resp.response_delay_h),
-                    shifts=shifts,
-                    available_h=avail,
-                    crew_ids=tuple(cr.id for cr in crews),
-                )
-            )
-        pool_of[i] = pool_keys.index(key)
-        if c.crew_size > pool_objs[pool_of[i]].capacity:
+        pool = pool_objs[pool_of[i]]
+        if c.crew_size > pool.capacity:
             raise ValueError(
                 f"component {c.id}: crew_size {c.crew_size} exceeds the"
-                f" {pool_objs[pool_of[i]].capacity}"
-                f" technicians of pool {key}"
+                f" {pool.capacity} technicians of pool {pool.key}"
             )
 
     # parts
@@ -468,7 +369,7 @@ def compile_model(scn: Scenario, *, years: float | None = None) -> SimModel:
     parts: list[PartModel] = []
     for p in scn.inventory.parts:
         arrivals = tuple(
-            sorted((max(_hours(o.arrival, start), 0.0), int(o.qty)) for o in p.on_order)
+            sorted((max(hours_between(start, o.arrival), 0.0), int(o.qty)) for o in p.on_order)
         )
         r = p.reorder
         parts.append(
@@ -546,15 +447,7 @@ def compile_model(scn: Scenario, *, years: float | None = None) -> SimModel:
         setup_c[k] = system.setup.cost
         setup_d[k] = system.setup.duration_h
         profiles.append(value_profile(scn, system, horizon))
-        windows.append(
-            np.array(
-                [
-                    (_hours(w.start, start), _hours(w.end, start), w.setup_cost_factor)
-                    for w in system.windows
-                ],
-                dtype=float,
-            ).reshape(-1, 3)
-        )
+        windows.append(window_hours(system, start))
         for grp in system.redundancy:
             gi = len(g_k)
             g_k.append(grp.k)

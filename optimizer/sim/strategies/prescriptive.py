@@ -59,7 +59,7 @@ from scipy import special as sc
 
 import cost_models as cm
 from optimizer._typing import FloatArray, IntArray
-from optimizer.problem.build import crew_hours
+from optimizer.calendar import plan_zone
 from optimizer.problem.data import NO_PIN, PlanningProblem
 from optimizer.problem.plan import BEYOND
 from optimizer.sim.model import SimModel
@@ -261,12 +261,9 @@ class Prescriptive(_Base):
             model.start + timedelta(hours=float(s))
             for s in np.append(starts, starts[-1] + period_h)
         ]
-        crews = {c.id: c for c in scn.crews}
-        cap = np.zeros((len(model.pools), n_total))
-        for p, pool in enumerate(model.pools):
-            for cid in pool.crew_ids:
-                cap[p] += crew_hours(crews[cid], edges)
-        self._crew_hours = cap
+        tz = plan_zone(scn.calendar)
+        cap = np.array([pool.calendar.hours(edges, tz) for pool in model.pools])
+        self._crew_hours = cap.reshape(len(model.pools), n_total)
         # extension grid beyond the window, relative to the window end (operating hours)
         far = 20.0 * float(np.max(model.mean_life_h)) if model.n else 1.0
         self._ext = np.geomspace(1.0, max(far, 2.0), _N_EXT)

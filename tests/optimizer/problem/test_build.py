@@ -12,7 +12,7 @@ import yaml
 from numpy.testing import assert_allclose
 
 from optimizer.loading import parse_scenario
-from optimizer.problem.build import build_problem, crew_hours, period_edges
+from optimizer.problem.build import build_problem, period_edges
 from optimizer.problem.plan import evaluate
 from optimizer.scenario import Scenario
 from optimizer.solvers import solve
@@ -32,26 +32,6 @@ def test_period_grid(conveyor: Scenario) -> None:
     assert len(edges) == 181
     assert edges[0] == datetime(2027, 1, 4, 6, tzinfo=timezone(timedelta(hours=1)))
     assert edges[-1] - edges[0] == timedelta(days=180)
-
-
-def test_crew_hours_follow_shifts_and_days_off(conveyor: Scenario) -> None:
-    edges = period_edges(conveyor)
-    mech = conveyor.crews[0]  # 2 technicians, 06:00-14:00, Sundays off
-    h = crew_hours(mech, edges)
-    weekdays = [e.weekday() for e in edges[:-1]]
-    expected = np.array([0.0 if d == 6 else 16.0 for d in weekdays])
-    assert_allclose(h, expected)
-    elec = conveyor.crews[1]  # 1 technician, Saturdays and Sundays off
-    assert_allclose(crew_hours(elec, edges)[:7], [8, 8, 8, 8, 8, 0, 0])
-
-
-def test_night_shift_crosses_midnight(doc: dict[str, Any]) -> None:
-    doc["crews"][0]["shifts"] = [{"start": "22:00", "end": "06:00"}]
-    doc["crews"][0]["days_off"] = []
-    scn = _scn(doc)
-    h = crew_hours(scn.crews[0], period_edges(scn))
-    # Periods run 06:00 -> 06:00: each holds exactly one 8 h night shift x 2 people.
-    assert_allclose(h[1:10], 16.0)
 
 
 def test_opening_cost_uses_value_profile_and_windows(conveyor: Scenario) -> None:

@@ -1,0 +1,356 @@
+"""The one calendar: crews, shifts, days off, holidays, skill pools, windows and value profiles.
+
+The planner (:mod:`optimizer.problem.build`), the simulator (:mod:`optimizer.sim.model`,
+:mod:`optimizer.sim.strategies.prescriptive`) and the work orders
+(:mod:`optimizer.planning.workorders`) all read working time from here, so they count
+the same technicians.
+
+Semantics
+---------
+Clock
+    Shifts, days off and holidays are local wall-clock times in the plan's zone
+    (:func:`plan_zone`): the fixed offset of ``calendar.start``.  A shift whose end is
+    not after its start passes midnight and belongs to the day it starts on (a night
+    shift Fri 22:00 - Sat 06:00 is worked when Friday is a working day).  Instants are
+    hours from an origin, measured in real (UTC) time.
+Which crews serve a component
+    The crews that have the component's skill and whose ``site`` is the component's site
+    or ``None`` (a roaming crew serves every site).
+Skill pools
+    Components served by the same set of crews with the same skill share one pool.  Its
+    key is ``"skill@site"`` when a crew of that site is in the set, else ``"skill"`` (only
+    roaming crews: one pool for every site they serve, so a roaming crew is not counted
+    once per site).  Both the planner and the simulator use these pools and keys.
+Technician-hours of a pool
+    Each crew member works its shifts on its working days (not on ``days_off`` nor on
+    ``holidays``).  A crew in several pools (a multi-skilled crew, or a roaming crew
+    sharing a skill with a site crew) is NOT counted in full in each: its hours are split
+    evenly among the pools it serves (``share = 1 / number of pools``).  The budget is
+    conservative: the pools together never hold more hours than the crews work, so a
+    plan within every pool's hours can be staffed; the price is that a shared crew
+    cannot move more than its share to one skill on a given day (modelling that exactly
+    needs one constraint per set of pools, which the planning model does not have).
+    Crew skills that no component needs get no share.
+Headcount at an hour
+    The technicians of a pool on shift at an instant are all members of its crews whose
+    shift covers it (a shared crew's technicians can take either skill's job at that
+    hour; only their hours are split).  :meth:`SkillPool.on_shift` gives it as a step
+    function; the simulator holds the peak of it (a constant headcount), the hour-level
+    shutdown schedule the lowest value at a working hour.
+Value profiles and windows
+    Production-value multipliers (weekly by local weekday or monthly by local month) and
+    maintenance windows: as period means for the planner (:func:`value_multiplier`,
+    :func:`window_factors`) and as a step function of hours for the simulator
+    (:func:`value_profile`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, tzinfo
+
+import numpy as np
+
+import cost_models as cm
+from optimizer._typing import FloatArray, IntArray
+from optimizer.scenario import WEEKDAYS, Calendar, Crew, Scenario, System
+
+DAY = timedelta(days=1)
+HOUR = timedelta(hours=1)
+
+
+# --------------------------------------------------------------------------------------
+# clock
+# --------------------------------------------------------------------------------------
+def plan_zone(cal: Calendar) -> tzinfo:
+    """The zone whose wall clock shifts, days off and holidays follow."""
+    return cal.start.tzinfo or UTC
+
+
+def hours_between(origin: datetime, t: datetime) -> float:
+    """Real hours from ``origin`` to ``t`` (both aware; differences taken in UTC)."""
+    return (t.astimezone(UTC) - origin.astimezone(UTC)) / HOUR
+
+
+def local_days(start: datetime, end: datetime, tz: tzinfo) -> list[date]:
+    """Local calendar days touched by ``[start, end)``."""
+    out: list[date] = []
+    d = start.astimezone(tz).date()
+    while datetime.combine(d, datetime.min.time(), tzinfo=tz) < end:
+        out.append(d)
+        d += DAY
+    return out
+
+
+def merge_intervals(iv: FloatArray) -> FloatArray:
+    """Union of intervals ``(m, 2)`` as sorted disjoint intervals (touching ones merged)."""
+    if iv.size == 0:
+        return np.zeros((0, 2))
+    iv = iv[np.argsort(iv[:, 0], kind="stable")]
+    ends = np.maximum.accumulate(iv[:, 1])
+    new = np.ones(len(iv), dtype=bool)
+    new[1:] = iv[1:, 0] > ends[:-1]
+    starts = iv[new, 0]
+    group = np.cumsum(new) - 1
+    stop = np.zeros(len(starts))
+    np.maximum.at(stop, group, iv[:, 1])
+    return np.stack([starts, stop], axis=1)
+
+
+def overlap_h(iv: FloatArray, bounds_h: FloatArray) -> FloatArray:
+    """Hours of disjoint intervals ``iv`` inside each ``[bounds_h[j], bounds_h[j+1])``."""
+    if iv.size == 0:
+        return np.zeros(len(bounds_h) - 1)
+    # Worked hours before t = sum over intervals of clip(t - a, 0, b - a).
+    lo = np.maximum(bounds_h[:-1, None], iv[None, :, 0])
+    hi = np.minimum(bounds_h[1:, None], iv[None, :, 1])
+    return np.asarray(np.clip(hi - lo, 0.0, None).sum(axis=1), dtype=float)
+
+
+# --------------------------------------------------------------------------------------
+# crews
+# --------------------------------------------------------------------------------------
+def crew_intervals(crew: Crew, origin: datetime, end: datetime, tz: tzinfo) -> FloatArray:
+    """A crew's working intervals in ``[origin, end)``, hours from ``origin``, shape ``(m, 2)``.
+
+    Days off and holidays are skipped; a shift passing midnight ends the next day; a
+    shift under way at ``origin`` is cut to start there.  Sorted, disjoint.
+    """
+    off = {WEEKDAYS.index(d) for d in crew.days_off}
+    holidays = set(crew.holidays)
+    span = hours_between(origin, end)
+    out: list[tuple[float, float]] = []
+    for d in local_days(origin - DAY, end, tz):
+        if d.weekday() in off or d in holidays:
+            continue
+        for s in crew.shifts:
+            s0 = datetime.combine(d, s.start, tzinfo=tz)
+            s1 = datetime.combine(d, s.end, tzinfo=tz)
+            if s1 <= s0:
+                s1 += DAY  # a night shift passes midnight
+            lo = max(hours_between(origin, s0), 0.0)
+            hi = min(hours_between(origin, s1), span)
+            if hi > lo:
+                out.append((lo, hi))
+    return merge_intervals(np.array(out, dtype=float).reshape(-1, 2))
+
+
+def crew_hours(crew: Crew, edges: Sequence[datetime], tz: tzinfo) -> FloatArray:
+    """Technician-hours a crew works in each period ``[edges[j], edges[j+1])``."""
+    iv = crew_intervals(crew, edges[0], edges[-1], tz)
+    bounds = np.array([hours_between(edges[0], e) for e in edges])
+    return crew.headcount * overlap_h(iv, bounds)
+
+
+def serving_crews(crews: Sequence[Crew], skill: str, site: str) -> tuple[Crew, ...]:
+    """The crews that can do ``skill`` work at ``site``: of that site, or roaming."""
+    return tuple(c for c in crews if skill in c.skills and c.site in (None, site))
+
+
+@dataclass(frozen=True, eq=False)
+class SkillPool:
+    """Crews that do one skill for a set of components, with each crew's share of time."""
+
+    key: str
+    skill: str
+    crews: tuple[Crew, ...]
+    shares: tuple[float, ...]
+    """Fraction of each crew's hours that belong to this pool (see the module docstring)."""
+
+    @property
+    def headcount(self) -> int:
+        """Technicians of all member crews (on shift or not)."""
+        return sum(c.headcount for c in self.crews)
+
+    def hours(self, edges: Sequence[datetime], tz: tzinfo, *, shared: bool = True) -> FloatArray:
+        """Technician-hours of the pool in each period ``[edges[j], edges[j+1])``.
+
+        ``shared=False`` counts every member crew in full (what its technicians work,
+        whichever pool they work for).
+        """
+        out = np.zeros(len(edges) - 1)
+        for crew, share in zip(self.crews, self.shares, strict=True):
+            out += (share if shared else 1.0) * crew_hours(crew, edges, tz)
+        return out
+
+    def intervals(self, origin: datetime, end: datetime, tz: tzinfo) -> FloatArray:
+        """Hours from ``origin`` when at least one member crew is on shift, ``(m, 2)``."""
+        parts = [crew_intervals(c, origin, end, tz) for c in self.crews]
+        return merge_intervals(np.concatenate(parts) if parts else np.zeros((0, 2)))
+
+    def on_shift(self, origin: datetime, end: datetime, tz: tzinfo) -> tuple[FloatArray, IntArray]:
+        """Technicians on shift as a step function over ``[origin, end)``.
+
+        Returns
+        -------
+        segments : ndarray, shape (m, 2)
+            Disjoint working segments, hours from ``origin``.
+        heads : ndarray of int, shape (m,)
+            Technicians on shift throughout each segment (> 0).
+        """
+        cuts: list[FloatArray] = []
+        ivs: list[tuple[FloatArray, int]] = []
+        for c in self.crews:
+            iv = crew_intervals(c, origin, end, tz)
+            ivs.append((iv, c.headcount))
+            cuts.append(iv.ravel())
+        if not cuts or not np.concatenate(cuts).size:
+            return np.zeros((0, 2)), np.zeros(0, dtype=np.int64)
+        b = np.unique(np.concatenate(cuts))
+        mid = 0.5 * (b[:-1] + b[1:])
+        heads = np.zeros(len(mid), dtype=np.int64)
+        for iv, n in ivs:
+            k = np.searchsorted(iv[:, 0], mid, side="right") - 1
+            inside = (k >= 0) & (mid < iv[np.maximum(k, 0), 1])
+            heads += np.where(inside, n, 0)
+        keep = heads > 0
+        return np.stack([b[:-1], b[1:]], axis=1)[keep], heads[keep]
+
+
+def skill_pools(
+    crews: Sequence[Crew], demands: Sequence[tuple[str, str]]
+) -> tuple[tuple[SkillPool, ...], IntArray]:
+    """The skill pools serving ``demands`` and the pool of each demand.
+
+    Parameters
+    ----------
+    crews : sequence of Crew
+        The scenario's crews.
+    demands : sequence of (skill, site)
+        One per component: its skill and its site.
+
+    Returns
+    -------
+    pools : tuple of SkillPool
+        In order of first use by ``demands``.
+    pool_of : ndarray of int, shape (len(demands),)
+        Pool index of each demand.
+
+    Raises
+    ------
+    ValueError
+        If no crew serves a demand.
+    """
+    index: dict[tuple[str, frozenset[str]], int] = {}
+    members: list[tuple[str, str, tuple[Crew, ...]]] = []
+    pool_of = np.zeros(len(demands), dtype=np.int64)
+    for i, (skill, site) in enumerate(demands):
+        serving = serving_crews(crews, skill, site)
+        if not serving:
+            raise ValueError(f"no crew with skill '{skill}' serves site '{site}'")
+        ident = (skill, frozenset(c.id for c in serving))
+        if ident not in index:
+            local = any(c.site == site for c in serving)
+            index[ident] = len(members)
+            members.append((f"{skill}@{site}" if local else skill, skill, serving))
+        pool_of[i] = index[ident]
+    used: dict[str, int] = {}
+    for _, _, serving in members:
+        for c in serving:
+            used[c.id] = used.get(c.id, 0) + 1
+    pools = tuple(
+        SkillPool(key, skill, serving, tuple(1.0 / used[c.id] for c in serving))
+        for key, skill, serving in members
+    )
+    return pools, pool_of
+
+
+# --------------------------------------------------------------------------------------
+# windows and value profiles
+# --------------------------------------------------------------------------------------
+def value_multiplier(scn: Scenario, system: System, edges: list[datetime]) -> FloatArray:
+    """Mean production-value multiplier of a system in each period, shape ``(T,)``."""
+    t = len(edges) - 1
+    if system.value_profile is None:
+        return np.ones(t)
+    prof = scn.calendar.value_profiles[system.value_profile]
+    m = np.asarray(prof.multipliers, dtype=float)
+    out = np.empty(t)
+    tz = plan_zone(scn.calendar)
+    for j in range(t):
+        a, b = edges[j], edges[j + 1]
+        total = 0.0
+        for d in local_days(a, b, tz):
+            d0 = datetime.combine(d, datetime.min.time(), tzinfo=tz)
+            hours = (min(b, d0 + DAY) - max(a, d0)) / HOUR
+            idx = d.weekday() if prof.kind == "weekly" else d.month - 1
+            total += max(hours, 0.0) * float(m[idx])
+        # Weight each calendar day by the hours of it that the period covers.
+        out[j] = total / ((b - a) / HOUR)
+    return out
+
+
+def window_factors(
+    system: System, edges: list[datetime]
+) -> tuple[FloatArray, FloatArray, np.ndarray]:
+    """Per period: set-up factor, production factor, and whether a window overlaps it.
+
+    A period counts as inside a window when at least half of it is covered.
+    """
+    t = len(edges) - 1
+    setup = np.ones(t)
+    prod = np.ones(t)
+    inside = np.zeros(t, dtype=bool)
+    for w in system.windows:
+        for j in range(t):
+            a, b = edges[j], edges[j + 1]
+            overlap = (min(b, w.end) - max(a, w.start)) / (b - a)
+            if overlap >= 0.5 - 1e-9:
+                inside[j] = True
+                setup[j] = min(setup[j], w.setup_cost_factor)
+                prod[j] = min(prod[j], w.production_factor)
+    return setup, prod, inside
+
+
+def window_hours(system: System, origin: datetime) -> FloatArray:
+    """Maintenance windows, ``(m, 3)``: start, end (hours from ``origin``), set-up factor."""
+    return np.array(
+        [
+            (hours_between(origin, w.start), hours_between(origin, w.end), w.setup_cost_factor)
+            for w in system.windows
+        ],
+        dtype=float,
+    ).reshape(-1, 3)
+
+
+def value_profile(
+    scn: Scenario, system: System, horizon_h: float, value_per_h: float | None = None
+) -> cm.ValueProfile:
+    """Production value of a system, currency per hour, over hours from the plan start.
+
+    The system's ``production_value_per_h`` (or ``value_per_h`` when given) times its
+    value profile (weekly or monthly multipliers) times the production factor of
+    maintenance windows (the lowest factor where windows overlap).
+    """
+    start = scn.calendar.start
+    v = system.production_value_per_h if value_per_h is None else value_per_h
+    if system.value_profile is None:
+        prof = cm.ValueProfile.constant(v)
+    else:
+        spec = scn.calendar.value_profiles[system.value_profile]
+        mult = np.asarray(spec.multipliers, dtype=float) * v
+        prof = (
+            cm.ValueProfile.weekly(mult, start)
+            if spec.kind == "weekly"
+            else cm.ValueProfile.monthly(mult, start)
+        )
+    if not system.windows:
+        return prof
+    cuts = sorted(
+        {0.0}
+        | {
+            min(max(hours_between(start, t), 0.0), horizon_h + 1.0)
+            for w in system.windows
+            for t in (w.start, w.end)
+        }
+    )
+    b = np.array(cuts)
+    mids = np.append(0.5 * (b[:-1] + b[1:]), b[-1] + 1.0)
+    fac = np.ones(len(b))
+    for w in system.windows:
+        a, e = hours_between(start, w.start), hours_between(start, w.end)
+        inside = (mids >= a) & (mids < e)
+        fac[inside] = np.minimum(fac[inside], w.production_factor)
+    windows = cm.ValueProfile(b, fac)
+    return prof.product(windows, horizon_h=horizon_h + 1.0)

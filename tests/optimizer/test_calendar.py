@@ -1,0 +1,157 @@
+"""The one crew calendar: hand-computed hours, and planner and simulator agreeing on them."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from optimizer.calendar import crew_hours, crew_intervals, skill_pools
+from optimizer.loading import load_scenario
+from optimizer.problem.build import build_problem, period_edges
+from optimizer.scenario import Crew, Scenario
+from optimizer.sim.model import compile_model
+
+MON = datetime(2027, 1, 4, tzinfo=UTC)  # a Monday
+
+
+def crew(cid: str, **kw: Any) -> Crew:
+    spec: dict[str, Any] = {"id": cid, "skills": ["mech"], "headcount": 1, "rate_per_h": 50}
+    spec.update(kw)
+    return Crew.model_validate(spec)
+
+
+def days(n: int, start: datetime = MON) -> list[datetime]:
+    return [start + timedelta(days=d) for d in range(n + 1)]
+
+
+WEEKDAY = crew(
+    "WEEKDAY", site="A", headcount=2, shifts=[{"start": "06:00", "end": "14:00"}]
+)  # Mon-Fri (default days off sat, sun)
+WEEKEND = crew(
+    "WEEKEND",
+    site="A",
+    shifts=[{"start": "06:00", "end": "18:00"}],
+    days_off=["mon", "tue", "wed", "thu", "fri"],
+)
+
+
+# --------------------------------------------------------------------------------------
+# hand-computed cases
+# --------------------------------------------------------------------------------------
+def test_weekday_crew_and_weekend_crew() -> None:
+    pools, pool_of = skill_pools([WEEKDAY, WEEKEND], [("mech", "A")])
+    (pool,) = pools
+    assert pool.key == "mech@A" and pool_of.tolist() == [0]
+    assert pool.shares == (1.0, 1.0)
+    # Mon-Fri 2 x 8 h, Sat and Sun 1 x 12 h
+    assert_allclose(pool.hours(days(7), UTC), [16, 16, 16, 16, 16, 12, 12])
+    # On shift: 2 technicians on weekdays 06-14, 1 at weekends 06-18.
+    seg, heads = pool.on_shift(MON, MON + timedelta(days=7), UTC)
+    assert_allclose(seg[:2], [[6, 14], [30, 38]])
+    assert_allclose(seg[-2:], [[126, 138], [150, 162]])
+    assert heads.tolist() == [2] * 5 + [1] * 2
+
+
+def test_holiday_is_a_day_off() -> None:
+    c = crew("C", headcount=2, holidays=[date(2027, 1, 6)])  # default 07:00-15:00
+    assert_allclose(crew_hours(c, days(7), UTC), [16, 16, 0, 16, 16, 0, 0])
+
+
+def test_night_shift_over_midnight_belongs_to_its_start_day() -> None:
+    c = crew("N", headcount=3, shifts=[{"start": "22:00", "end": "06:00"}])
+    # Sunday's shift is off, so Monday holds only 22-24; Friday's shift ends Saturday 06:00.
+    assert_allclose(crew_hours(c, days(7), UTC), [6, 24, 24, 24, 24, 18, 0])
+    iv = crew_intervals(c, MON, MON + timedelta(days=7), UTC)
+    assert_allclose(iv[0], [22, 30])
+    assert_allclose(iv[-1], [4 * 24 + 22, 5 * 24 + 6])
+
+
+def test_shift_under_way_at_the_origin_is_cut() -> None:
+    c = crew("C", days_off=[])
+    origin = MON + timedelta(hours=10)
+    iv = crew_intervals(c, origin, origin + timedelta(days=1), UTC)
+    assert_allclose(iv, [[0, 5], [21, 24]])
+
+
+def test_roaming_crew_shared_with_a_site_crew_is_not_counted_twice() -> None:
+    site = crew("SITE", site="A", headcount=2)
+    roam = crew("ROAM", site=None, headcount=4)
+    pools, pool_of = skill_pools([site, roam], [("mech", "A"), ("mech", "B"), ("mech", "C")])
+    # A: its own crew and the roaming one; B and C only the roaming crew: one pool.
+    assert [p.key for p in pools] == ["mech@A", "mech"]
+    assert pool_of.tolist() == [0, 1, 1]
+    assert pools[0].shares == (1.0, 0.5) and pools[1].shares == (0.5,)
+    h = np.array([p.hours(days(7), UTC) for p in pools])
+    assert_allclose(h[0], [16 + 16] * 5 + [0, 0])  # 2 x 8 + half of 4 x 8
+    assert_allclose(h[1], [16] * 5 + [0, 0])
+    # Together the pools hold exactly what the crews work.
+    assert_allclose(h.sum(axis=0), crew_hours(site, days(7), UTC) + crew_hours(roam, days(7), UTC))
+
+
+def test_multi_skilled_crew_split_between_its_skills() -> None:
+    mech = crew("M", site="A", headcount=3)
+    elec = crew("E", site="A", skills=["elec"], headcount=1)
+    both = crew("W", site="A", skills=["mech", "elec", "hv"], headcount=2, days_off=[])
+    pools, _ = skill_pools([mech, elec, both], [("mech", "A"), ("elec", "A")])
+    # "hv" has no component: the crew's time goes to the two skills that are needed.
+    assert [p.key for p in pools] == ["mech@A", "elec@A"]
+    h = np.array([p.hours(days(7), UTC) for p in pools])
+    assert_allclose(h[0], [24 + 8] * 5 + [8, 8])
+    assert_allclose(h[1], [8 + 8] * 5 + [8, 8])
+    # The shared technicians are on shift for either skill (the headcount is not split).
+    _, heads = pools[1].on_shift(MON, MON + timedelta(days=1), UTC)
+    assert heads.tolist() == [3]
+
+
+def test_no_serving_crew_is_an_error() -> None:
+    with pytest.raises(ValueError, match="no crew with skill 'mech' serves site 'B'"):
+        skill_pools([WEEKDAY], [("mech", "B")])
+
+
+# --------------------------------------------------------------------------------------
+# planner, simulator and work orders on scenarios
+# --------------------------------------------------------------------------------------
+def test_planner_and_simulator_see_the_same_hours(bundled: Scenario) -> None:
+    built = build_problem(bundled, parts=False)
+    pb = built.problem
+    cal = bundled.calendar
+    model = compile_model(bundled, years=cal.horizon_days / 365.0)
+    # the same pool for every component
+    sim_keys = [model.pools[p].key for p in model.pool_of]
+    assert sim_keys == [pb.skill_ids[s] for s in pb.skill_of]
+    assert [p.key for p in model.pools] == list(pb.skill_ids)
+    # the same technician-hours per pool and day
+    daily = [cal.start + timedelta(days=d) for d in range(cal.horizon_days + 1)]
+    edges = period_edges(bundled)
+    per_day = np.array([p.calendar.hours(daily, daily[0].tzinfo or UTC) for p in model.pools])
+    ends_d = [(e - edges[0]) / timedelta(days=1) for e in edges[1:]]
+    day_of_period = np.searchsorted(ends_d, np.arange(cal.horizon_days), "right")
+    summed = np.zeros_like(pb.crew_hours)
+    np.add.at(summed.T, day_of_period, per_day.T)
+    assert_allclose(summed, pb.crew_hours, atol=1e-9)
+    assert_allclose([p.available_h for p in model.pools], pb.crew_hours.sum(axis=1))
+    assert pb.crew_hours.sum() > 0
+
+
+def test_plant_weekend_crew_counted_once(scenario_dir: Path) -> None:
+    plant = load_scenario(scenario_dir / "plant.yaml")
+    built = build_problem(plant, parts=False)
+    pb = built.problem
+    mech = pb.skill_ids.index("mechanical@PLANT-WS")
+    elec = pb.skill_ids.index("electrical@PLANT-WS")
+    sat = next(t for t in range(pb.n_periods) if pb.period_start(t).weekday() == 5)
+    # WEEKEND (2 x 06-18, mechanical and electrical) is split between the two skills.
+    assert pb.crew_hours[mech, sat] == pytest.approx(12.0)
+    assert pb.crew_hours[elec, sat] == pytest.approx(12.0)
+    assert pb.crew_hours[mech, sat - 5] == pytest.approx(3 * 8 + 2 * 8)  # Monday
+    # The simulator holds the most technicians on shift together: 3 (early shift),
+    # not the 7 mechanical technicians of all three crews.
+    model = compile_model(plant, years=0.1)
+    caps = {p.key: p.capacity for p in model.pools}
+    assert caps["mechanical@PLANT-WS"] == 3
+    assert caps["electrical@PLANT-WS"] == 2
