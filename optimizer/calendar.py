@@ -25,12 +25,13 @@ Technician-hours of a pool
     Each crew member works its shifts on its working days (not on ``days_off`` nor on
     ``holidays``).  A crew in several pools (a multi-skilled crew, or a roaming crew
     sharing a skill with a site crew) is NOT counted in full in each: its hours are split
-    evenly among the pools it serves (``share = 1 / number of pools``).  The budget is
-    conservative: the pools together never hold more hours than the crews work, so a
-    plan within every pool's hours can be staffed; the price is that a shared crew
-    cannot move more than its share to one skill on a given day (modelling that exactly
-    needs one constraint per set of pools, which the planning model does not have).
-    Crew skills that no component needs get no share.
+    among the pools it serves in proportion to their preventive workload (technician-
+    hours of one preventive replacement of each of the pool's components; evenly when
+    no workload is given).  The pools together never hold more hours than the crews
+    work, so a plan within every pool's hours can be staffed; the price is that a shared
+    crew cannot move more than its share to one skill on a given day (modelling that
+    exactly needs one constraint per set of pools, which the planning model does not
+    have).  Crew skills that no component needs get no share.
 Headcount at an hour
     The technicians of a pool on shift at an instant are all members of its crews whose
     shift covers it (a shared crew's technicians can take either skill's job at that
@@ -54,7 +55,7 @@ import numpy as np
 
 import cost_models as cm
 from optimizer._typing import FloatArray, IntArray
-from optimizer.scenario import WEEKDAYS, Calendar, Crew, Scenario, System
+from optimizer.scenario import WEEKDAYS, Calendar, Crew, ResolvedComponent, Scenario, System
 
 DAY = timedelta(days=1)
 HOUR = timedelta(hours=1)
@@ -201,6 +202,8 @@ class SkillPool:
         mid = 0.5 * (b[:-1] + b[1:])
         heads = np.zeros(len(mid), dtype=np.int64)
         for iv, n in ivs:
+            if not iv.size:
+                continue  # this crew is not on shift in [origin, end)
             k = np.searchsorted(iv[:, 0], mid, side="right") - 1
             inside = (k >= 0) & (mid < iv[np.maximum(k, 0), 1])
             heads += np.where(inside, n, 0)
@@ -209,7 +212,9 @@ class SkillPool:
 
 
 def skill_pools(
-    crews: Sequence[Crew], demands: Sequence[tuple[str, str]]
+    crews: Sequence[Crew],
+    demands: Sequence[tuple[str, str]],
+    workload_h: Sequence[float] | None = None,
 ) -> tuple[tuple[SkillPool, ...], IntArray]:
     """The skill pools serving ``demands`` and the pool of each demand.
 
@@ -219,6 +224,9 @@ def skill_pools(
         The scenario's crews.
     demands : sequence of (skill, site)
         One per component: its skill and its site.
+    workload_h : sequence of float, optional
+        Technician-hours of each demand's preventive task (duration x crew size): a
+        crew shared by several pools is split in proportion to their workload.
 
     Returns
     -------
@@ -245,15 +253,38 @@ def skill_pools(
             index[ident] = len(members)
             members.append((f"{skill}@{site}" if local else skill, skill, serving))
         pool_of[i] = index[ident]
-    used: dict[str, int] = {}
-    for _, _, serving in members:
+    load = np.zeros(len(members))
+    if workload_h is not None:
+        np.add.at(load, pool_of, np.asarray(workload_h, dtype=float))
+    # Per crew: the workload (and the number) of the pools it serves.
+    total: dict[str, float] = {}
+    count: dict[str, int] = {}
+    for p, (_, _, serving) in enumerate(members):
         for c in serving:
-            used[c.id] = used.get(c.id, 0) + 1
+            total[c.id] = total.get(c.id, 0.0) + float(load[p])
+            count[c.id] = count.get(c.id, 0) + 1
+
+    def share(p: int, c: Crew) -> float:
+        if total[c.id] > 0.0:
+            return float(load[p]) / total[c.id]
+        return 1.0 / count[c.id]
+
     pools = tuple(
-        SkillPool(key, skill, serving, tuple(1.0 / used[c.id] for c in serving))
-        for key, skill, serving in members
+        SkillPool(key, skill, serving, tuple(share(p, c) for c in serving))
+        for p, (key, skill, serving) in enumerate(members)
     )
     return pools, pool_of
+
+
+def component_pools(
+    crews: Sequence[Crew], components: Sequence[ResolvedComponent], pm_duration_h: FloatArray
+) -> tuple[tuple[SkillPool, ...], IntArray]:
+    """:func:`skill_pools` of a fleet's components (workload: preventive duration x crew)."""
+    return skill_pools(
+        crews,
+        [(c.skill, c.site_id) for c in components],
+        np.asarray(pm_duration_h, dtype=float) * np.array([c.crew_size for c in components]),
+    )
 
 
 # --------------------------------------------------------------------------------------

@@ -16,8 +16,8 @@ import numpy as np
 from optimizer._typing import FloatArray, IntArray
 from optimizer.calendar import (
     SkillPool,
+    component_pools,
     plan_zone,
-    skill_pools,
     value_multiplier,
     window_factors,
 )
@@ -109,7 +109,7 @@ def build_problem(
             open_allowed[k] = inside
 
     # Crew capacity per skill pool (optimizer.calendar: which crews, how hours add up).
-    pools, skill_of = skill_pools(scn.crews, [(c.skill, c.site_id) for c in fm.components])
+    pools, skill_of = component_pools(scn.crews, fm.components, fm.pm_duration_h)
     keys = [p.key for p in pools]
     tz = plan_zone(scn.calendar)
     cap = np.array([p.hours(edges, tz) for p in pools]).reshape(len(pools), t_count)

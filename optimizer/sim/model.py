@@ -38,9 +38,9 @@ import cost_models as cm
 from optimizer._typing import BoolArray, FloatArray, IntArray
 from optimizer.calendar import (
     SkillPool,
+    component_pools,
     hours_between,
     plan_zone,
-    skill_pools,
     value_profile,
     window_hours,
 )
@@ -334,7 +334,7 @@ def compile_model(scn: Scenario, *, years: float | None = None) -> SimModel:
 
     # crew pools (optimizer.calendar): the planner's pools, each a constant headcount, the
     # peak of its technicians on shift together
-    specs, pool_of = skill_pools(scn.crews, [(c.skill, c.site_id) for c in comps])
+    specs, pool_of = component_pools(scn.crews, comps, fm.pm_duration_h)
     tz = plan_zone(scn.calendar)
     end = start + timedelta(hours=horizon)
     pool_objs: list[Pool] = []

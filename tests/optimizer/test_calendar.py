@@ -55,6 +55,10 @@ def test_weekday_crew_and_weekend_crew() -> None:
     assert_allclose(seg[:2], [[6, 14], [30, 38]])
     assert_allclose(seg[-2:], [[126, 138], [150, 162]])
     assert heads.tolist() == [2] * 5 + [1] * 2
+    # On Monday only the weekday crew works.
+    seg, heads = pool.on_shift(MON, MON + timedelta(days=1), UTC)
+    assert_allclose(seg, [[6, 14]])
+    assert heads.tolist() == [2]
 
 
 def test_holiday_is_a_day_off() -> None:
@@ -97,12 +101,20 @@ def test_multi_skilled_crew_split_between_its_skills() -> None:
     mech = crew("M", site="A", headcount=3)
     elec = crew("E", site="A", skills=["elec"], headcount=1)
     both = crew("W", site="A", skills=["mech", "elec", "hv"], headcount=2, days_off=[])
-    pools, _ = skill_pools([mech, elec, both], [("mech", "A"), ("elec", "A")])
-    # "hv" has no component: the crew's time goes to the two skills that are needed.
-    assert [p.key for p in pools] == ["mech@A", "elec@A"]
+    demands = [("mech", "A"), ("elec", "A"), ("mech", "A")]
+    # Without workloads: evenly. "hv" has no component: no share.
+    pools, pool_of = skill_pools([mech, elec, both], demands)
+    assert [p.key for p in pools] == ["mech@A", "elec@A"] and pool_of.tolist() == [0, 1, 0]
     h = np.array([p.hours(days(7), UTC) for p in pools])
     assert_allclose(h[0], [24 + 8] * 5 + [8, 8])
     assert_allclose(h[1], [8 + 8] * 5 + [8, 8])
+    # With workloads (mech 30 technician-hours, elec 10): W gives 3/4 to mech, 1/4 to elec.
+    pools, _ = skill_pools([mech, elec, both], demands, [20.0, 10.0, 10.0])
+    assert pools[0].shares == (1.0, 0.75) and pools[1].shares == (1.0, 0.25)
+    h = np.array([p.hours(days(7), UTC) for p in pools])
+    assert_allclose(h[0], [24 + 12] * 5 + [12, 12])
+    assert_allclose(h[1], [8 + 4] * 5 + [4, 4])
+    assert_allclose(h.sum(axis=0), [48] * 5 + [16, 16])  # what the three crews work
     # The shared technicians are on shift for either skill (the headcount is not split).
     _, heads = pools[1].on_shift(MON, MON + timedelta(days=1), UTC)
     assert heads.tolist() == [3]
@@ -145,9 +157,11 @@ def test_plant_weekend_crew_counted_once(scenario_dir: Path) -> None:
     mech = pb.skill_ids.index("mechanical@PLANT-WS")
     elec = pb.skill_ids.index("electrical@PLANT-WS")
     sat = next(t for t in range(pb.n_periods) if pb.period_start(t).weekday() == 5)
-    # WEEKEND (2 x 06-18, mechanical and electrical) is split between the two skills.
-    assert pb.crew_hours[mech, sat] == pytest.approx(12.0)
-    assert pb.crew_hours[elec, sat] == pytest.approx(12.0)
+    # WEEKEND (2 x 06-18, mechanical and electrical) is split between the two skills by
+    # their preventive workload: 925 and 160 technician-hours.
+    share = 925.0 / (925.0 + 160.0)
+    assert pb.crew_hours[mech, sat] == pytest.approx(24.0 * share)
+    assert pb.crew_hours[elec, sat] == pytest.approx(24.0 * (1 - share))
     assert pb.crew_hours[mech, sat - 5] == pytest.approx(3 * 8 + 2 * 8)  # Monday
     # The simulator holds the most technicians on shift together: 3 (early shift),
     # not the 7 mechanical technicians of all three crews.
