@@ -229,6 +229,63 @@ def plan(
         raise typer.Exit(3)
 
 
+@app.command()
+def check(
+    file: FileArg,
+    plan_file: Annotated[
+        Path,
+        typer.Option(
+            "--plan", help="work_orders.json (or plan.json) written by `opportune plan --out`."
+        ),
+    ],
+    as_json: JsonOpt = False,
+) -> None:
+    """Check a plan (edited by hand or not): its cost by term and every violated constraint.
+
+    Recomputes the cost from the scenario alone, by its own code path, and checks crew
+    time per skill and day, technicians at once, spare-part stock, windows, life limits,
+    pins and the frozen period.  Exits 0 when the plan is feasible, 4 when it violates
+    constraints, 2 on invalid input (scenario or plan).
+    """
+    from rich.markup import escape
+
+    from optimizer.check import check_plan
+
+    scn = _load(file, as_json)
+    try:
+        res = check_plan(scn, plan_file)
+    except ValueError as exc:
+        if as_json:
+            _emit_json({"valid": False, "file": str(plan_file), "problems": [str(exc)]})
+        else:
+            err.print(f"[bold red]{escape(str(plan_file))}[/]: {escape(str(exc))}")
+        raise typer.Exit(2) from None
+    if as_json:
+        _emit_json(res.as_dict())
+    else:
+        cur = escape(res.currency)
+        verdict = "[green]feasible[/]" if res.feasible else "[bold red]violates constraints[/]"
+        out.print(
+            f"[bold]{escape(res.scenario)}[/]: {res.jobs} work order(s),"
+            f" {len(res.deferred)} component(s) beyond the horizon; {verdict}"
+        )
+        table = Table(title=f"Cost by term ({cur})")
+        table.add_column("term")
+        table.add_column(cur, justify="right")
+        for term, value in res.cost.items():
+            if term != "total":
+                table.add_row(term, f"{value:,.2f}")
+            if term == "purchasing":
+                for sub, x in res.purchasing.items():
+                    table.add_row(f"  {sub}", f"{x:,.2f}")
+        table.add_row("[bold]total[/]", f"[bold]{res.cost['total']:,.2f}[/]")
+        out.print(table)
+        for v in res.violations:
+            out.print(f"  [red]{v.kind}[/]: {escape(v.message)}")
+    if not res.feasible:
+        raise typer.Exit(4)
+
+
 def _write_plan_files(result: Any, out_dir: Path) -> None:
     import csv
 
