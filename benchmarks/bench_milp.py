@@ -31,13 +31,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from optimizer.problem.data import PlanningProblem
-from optimizer.solvers.milp import (
-    _highs,
-    build_direct_model,
-    build_pyomo_model,
-    root_lp_bound,
-    solve_milp,
-)
+from optimizer.solvers.highs import new_highs
+from optimizer.solvers.milp import root_lp_bound, solve_milp
+from optimizer.solvers.milp_pyomo import build_pyomo_model
+from optimizer.solvers.model import build_direct_model
 
 
 def make_fleet(
@@ -89,7 +86,7 @@ def time_direct(problem: PlanningProblem) -> tuple[float, float, int, int]:
     t0 = time.perf_counter()
     model = build_direct_model(problem)
     t1 = time.perf_counter()
-    h = _highs()
+    h = new_highs()
     a = model.matrix
     lp = highspy.HighsLp()
     lp.num_col_, lp.num_row_ = a.shape[1], a.shape[0]

@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 import numpy as np
 from numpy.typing import NDArray
 
+from cost_models.spares import holding_cost
 from optimizer._typing import BoolArray, FloatArray, IntArray
 
 NO_PIN = -1
@@ -170,8 +171,6 @@ class SpareParts:
 
     def holding_per_unit_period(self, period_h: float) -> FloatArray:
         """Holding cost of one unit over one period, currency (``cost_models``)."""
-        from cost_models.spares import holding_cost
-
         out: FloatArray = holding_cost(1.0, self.cost_unit, self.holding_rate_per_year, period_h)
         return np.asarray(out, dtype=np.float64).reshape(self.n_parts)
 

@@ -64,20 +64,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from optimizer._typing import FloatArray
+from optimizer.problem.build import BuiltProblem, build_problem
 from optimizer.problem.data import PIN_BEYOND, PlanningProblem
 from optimizer.reliability.distributions import LifeDistribution
-from optimizer.reliability.penalty import _knot_left_limits
-
-if TYPE_CHECKING:
-    from optimizer.problem.build import BuiltProblem
-    from optimizer.scenario import Scenario
-
+from optimizer.reliability.penalty import knot_left_limits
+from optimizer.scenario import Scenario
 
 __all__ = ["MultiYearProblem", "build_multiyear", "continuation_cost", "cycle_cost"]
 
@@ -203,7 +200,7 @@ def continuation_cost(
     )
     hi = max(hi, 10.0 * lo)
     grid = np.geomspace(lo, hi, _N_GRID)
-    knots = _knot_left_limits(dist)
+    knots = knot_left_limits(dist)
     knots = knots[np.isfinite(knots) & (knots > 0)]
     pts = np.unique(np.concatenate([grid, knots]))
     wg = w(np.broadcast_to(pts, (m, pts.size)))
@@ -366,8 +363,6 @@ def build_multiyear(scn: Scenario) -> tuple[BuiltProblem, MultiYearProblem]:
         When a life limit is shorter than one period (a new part could not reach the
         next period), naming the component and the field.
     """
-    from optimizer.problem.build import build_problem
-
     built = build_problem(scn, prune=False, parts=False)
     pb, fm = built.problem, built.fleet
     n, n_t = pb.n_components, pb.n_periods

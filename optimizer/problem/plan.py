@@ -14,6 +14,7 @@ import numpy as np
 
 from optimizer._typing import FloatArray, IntArray
 from optimizer.problem.data import PlanningProblem
+from optimizer.problem.purchasing import purchase_cost, stock_shortages
 
 BEYOND = -1
 """``Plan.period[i]`` value for a component deferred beyond the horizon."""
@@ -85,6 +86,46 @@ class Plan:
             r.setflags(write=False)
             object.__setattr__(self, "replacements", r)
 
+    @classmethod
+    def infeasible(
+        cls,
+        problem: PlanningProblem,
+        *,
+        method: str,
+        diagnosis: tuple[str, ...],
+        runtime_s: float,
+        log: tuple[str, ...] = (),
+    ) -> Plan:
+        """The plan of an instance that no assignment satisfies.
+
+        Status ``INFEASIBLE``, objective and bound ``inf``, pinned work at its pin and
+        every other component deferred (``BEYOND``), the reasons in ``diagnosis``.
+
+        Parameters
+        ----------
+        problem : PlanningProblem
+            The instance.
+        method : str
+            Backend that found the infeasibility.
+        diagnosis : tuple of str
+            Plain-language reasons.
+        runtime_s : float
+            Wall-clock solve time, seconds.
+        log : tuple of str
+            Notes from the solver.
+        """
+        pin = problem.pinned_period
+        return cls(
+            period=np.where(pin >= 0, pin, BEYOND).astype(np.int64),
+            objective=float("inf"),
+            lower_bound=float("inf"),
+            status=Status.INFEASIBLE,
+            method=method,
+            runtime_s=runtime_s,
+            diagnosis=diagnosis,
+            log=log,
+        )
+
     @property
     def gap(self) -> float:
         """Relative optimality gap ``(objective - bound) / max(|objective|, 1e-9)``, >= 0.
@@ -139,8 +180,6 @@ def evaluate(problem: PlanningProblem, period: IntArray) -> dict[str, float]:
     opening = float(problem.opening_cost[y].sum())
     out = {"penalty": pen, "deferral": defer, "opening": opening, "total": pen + defer + opening}
     if problem.has_parts:
-        from optimizer.problem.purchasing import purchase_cost
-
         buy = purchase_cost(problem, period)
         out["purchasing"] = buy
         out["total"] += buy
@@ -280,7 +319,5 @@ def violations(problem: PlanningProblem, period: IntArray, tol: float = 1e-6) ->
             f" has {problem.crew_hours[s, t]:.1f} h"
         )
     if problem.has_parts:
-        from optimizer.problem.purchasing import stock_shortages
-
         out.extend(stock_shortages(problem, period))
     return out

@@ -47,6 +47,7 @@ __all__ = [
     "ReplacementResult",
     "age_replacement",
     "age_replacement_batch",
+    "knot_left_limits",
     "minimal_repair_replacement",
     "penalty_curves",
 ]
@@ -179,7 +180,7 @@ def _left_limit(x_h: FloatArray, age_h: FloatArray | float) -> FloatArray:
     return np.asarray(np.maximum(t, 0.0), dtype=np.float64)
 
 
-def _knot_left_limits(dist: LifeDistribution) -> FloatArray:
+def knot_left_limits(dist: LifeDistribution) -> FloatArray:
     """Left limits (in ``dist``'s time) of the jumps of a step survival function.
 
     The cost functions jump *up* where the survival drops, so their infima are the left
@@ -324,7 +325,7 @@ def age_replacement(dist: LifeDistribution, *, cost_pm: float, cost_cm: float) -
     t_hi = max(20.0 * med, float(dist.ppf(_Q_HI)), 4.0 * t_lo)
     if not math.isfinite(t_hi):
         t_hi = max(20.0 * med, 1e6 * mttf)
-    t_best, g_best = _robust_minimize(rate, t_lo, t_hi, _knot_left_limits(dist), rtf)
+    t_best, g_best = _robust_minimize(rate, t_lo, t_hi, knot_left_limits(dist), rtf)
     if g_best < rtf * (1.0 - _REL_GAIN):
         return ReplacementResult(t_best, g_best, rtf, "age_replacement")
     return ReplacementResult(math.inf, rtf, rtf, "run_to_failure")
@@ -423,7 +424,7 @@ def age_replacement_batch(
     better = fm < best_v
     best_t = np.where(better, np.exp(xm), best_t)
     best_v = np.where(better, fm, best_v)
-    knots = _knot_left_limits(dist)
+    knots = knot_left_limits(dist)
     knots = knots[(knots > 0) & np.isfinite(knots)]
     if knots.size:
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -524,7 +525,7 @@ def _minimal_repair_numeric(dist: LifeDistribution, cp: float, cf: float) -> Rep
     x_lo = min(x_lo, med)
     q_hi = float(dist.ppf(_Q_HI))
     x_hi = max(20.0 * med, 100.0 * q_hi if math.isfinite(q_hi) else 1e6 * med, 4.0 * x_lo)
-    x_best, r_best = _robust_minimize(rate, x_lo, x_hi, _knot_left_limits(dist), limit)
+    x_best, r_best = _robust_minimize(rate, x_lo, x_hi, knot_left_limits(dist), limit)
     if r_best < limit * (1.0 - _REL_GAIN):
         return ReplacementResult(x_best, r_best, limit, "periodic_minimal_repair")
     return ReplacementResult(math.inf, limit, limit, "minimal_repair_only")
@@ -584,7 +585,7 @@ def _group(residual: Sequence[LifeDistribution]) -> list[_Group]:
         members = [residual[i] for i in idx_list]
         if key[0] == "single":
             d0 = members[0]
-            kn = _knot_left_limits(d0)
+            kn = knot_left_limits(d0)
 
             def build_one(rows: IndexArray, d0: LifeDistribution = d0) -> LifeDistribution:
                 return d0

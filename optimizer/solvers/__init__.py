@@ -1,49 +1,72 @@
 """Scheduler backends and the public dispatch :func:`solve`.
 
-Backends share one signature, ``solve_X(problem, *, time_limit_s=None, gap=1e-6,
-warm_start=None) -> Plan``:
+Every backend satisfies the :class:`Backend` protocol, ``solve(problem, *,
+time_limit_s, gap, warm_start, on_incumbent) -> Plan``, and is registered in
+:data:`BACKENDS` under its method name:
 
 * ``dp`` -- exact open-period dynamic programme (:mod:`optimizer.solvers.dp`), exact
   when crews cannot bind and every penalty row is unimodal on its cost window;
-* ``milp`` -- Pyomo/HiGHS MILP (:mod:`optimizer.solvers.milp`);
+* ``milp`` -- HiGHS MILP (:mod:`optimizer.solvers.milp` on the model of
+  :mod:`optimizer.solvers.model`; a Pyomo builder in :mod:`optimizer.solvers.milp_pyomo`);
 * ``cpsat`` -- OR-Tools CP-SAT (:mod:`optimizer.solvers.cpsat`; OR-Tools is imported
-  only there);
+  only there, and that module only when the method is used);
 * ``brute`` -- full enumeration for tiny instances (:mod:`optimizer.solvers.brute`);
 * ``lagrange`` -- decomposition for fleets coupled by shared crews and spare-part
   stock (:mod:`optimizer.solvers.lagrange`: independent crew blocks, column generation
   over per-opening knapsacks seeded by the DP, proven Lagrangian bound, MILPs
   restricted to the master LP's support);
 * ``auto`` -- the DP when :func:`~optimizer.solvers.dp.dp_is_exact` holds and stock
-  cannot run short (:func:`stock_can_bind`); otherwise, when crews may bind or stock
-  can run short, the MILP up to :data:`AUTO_MILP_MAX_PAIRS` eligible pairs and the
-  decomposition above; any other case the MILP.
+  cannot run short (:func:`~optimizer.solvers.stock.stock_can_bind`); otherwise, when
+  crews may bind or stock can run short, the MILP up to :data:`AUTO_MILP_MAX_PAIRS`
+  eligible pairs and the decomposition above; any other case the MILP.
 
 The DP, CP-SAT and brute-force backends do not model spare-part stock: on a problem
 with parts they solve the grouping without it, and the plan is then made stock-feasible
 (jobs that would run out of stock are deferred or moved to their cheapest feasible
-period) and costed with purchasing; their bound stays valid (purchasing costs are
-``>= 0`` and stock only restricts), but optimality is no longer claimed.
+period, :func:`~optimizer.solvers.repair.make_stock_feasible`) and costed with
+purchasing; their bound stays valid (purchasing costs are ``>= 0`` and stock only
+restricts), but optimality is no longer claimed.  When stock cannot run short, every
+backend solves the instance with the holding cost folded into the penalties
+(:func:`~optimizer.solvers.stock.fold_holding`, exact then).
 
-The MILP and CP-SAT modules are imported lazily, so importing this package stays cheap.
+Modules of the package, each importing only those above it:
+``common`` (input checks, eligibility, pinned-work diagnosis, plan wrapping),
+``stock``, ``repair``, ``incumbent``; ``model`` (the MILP as numpy arrays), ``highs``
+(running HiGHS), ``lp_heuristic``, ``milp``, ``milp_pyomo``; ``dp``, ``brute``,
+``cpsat``, ``lagrange``; ``multiyear`` and ``shutdown`` stand apart (multi-year plans,
+shutdown sequencing).
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Literal, Protocol
 
 import numpy as np
 
 from optimizer.problem.data import PlanningProblem
-from optimizer.problem.plan import Plan
-from optimizer.solvers.dp import dp_is_exact
+from optimizer.problem.plan import Plan, Status, evaluate, violations
+from optimizer.solvers.brute import solve_brute
+from optimizer.solvers.common import binding_crew_cells
+from optimizer.solvers.dp import dp_is_exact, solve_dp
 from optimizer.solvers.incumbent import IncumbentCallback, IncumbentFeed
+from optimizer.solvers.lagrange import solve_lagrange
+from optimizer.solvers.milp import solve_milp
+from optimizer.solvers.repair import make_stock_feasible
+from optimizer.solvers.stock import fold_holding, stock_can_bind
 
 __all__ = [
     "AUTO_MILP_MAX_PAIRS",
+    "BACKENDS",
     "EXTRA_METHODS",
     "METHODS",
+    "Backend",
+    "BruteBackend",
+    "CpSatBackend",
+    "DpBackend",
+    "LagrangeBackend",
+    "MilpBackend",
     "dp_is_exact",
     "solve",
     "stock_can_bind",
@@ -60,19 +83,157 @@ AUTO_MILP_MAX_PAIRS = 20_000
 """Largest number of eligible (component, period) pairs for which ``auto`` picks the MILP
 when crews or stock couple the systems; above it, the decomposition."""
 
-_BACKENDS: dict[str, tuple[str, str]] = {
-    "dp": ("optimizer.solvers.dp", "solve_dp"),
-    "milp": ("optimizer.solvers.milp", "solve_milp"),
-    "cpsat": ("optimizer.solvers.cpsat", "solve_cpsat"),
-    "brute": ("optimizer.solvers.brute", "solve_brute"),
-    "lagrange": ("optimizer.solvers.lagrange", "solve_lagrange"),
+StockHandling = Literal["blind", "rows", "own"]
+"""How a backend treats spare-part stock: ``blind`` (ignores it: :func:`solve` repairs
+and costs its plan afterwards), ``rows`` (models it exactly; :func:`solve` drops the
+rows when stock cannot run short) or ``own`` (handles it itself)."""
+
+
+class Backend(Protocol):
+    """A scheduler backend as :func:`solve` calls it."""
+
+    @property
+    def name(self) -> str:
+        """Method name (``Plan.method``)."""
+        ...
+
+    @property
+    def stock(self) -> StockHandling:
+        """How the backend treats spare-part stock."""
+        ...
+
+    def solve(
+        self,
+        problem: PlanningProblem,
+        *,
+        time_limit_s: float | None,
+        gap: float,
+        warm_start: np.ndarray | None,
+        on_incumbent: IncumbentCallback | None,
+    ) -> Plan:
+        """Solve ``problem``; see :func:`optimizer.solvers.solve` for the parameters.
+
+        A backend that cannot report incumbents while it runs ignores
+        ``on_incumbent`` (:func:`solve` then reports its final plan).
+        """
+        ...
+
+
+class DpBackend:
+    """The open-period dynamic programme (:func:`~optimizer.solvers.dp.solve_dp`)."""
+
+    name = "dp"
+    stock: StockHandling = "blind"
+
+    def solve(
+        self,
+        problem: PlanningProblem,
+        *,
+        time_limit_s: float | None,
+        gap: float,
+        warm_start: np.ndarray | None,
+        on_incumbent: IncumbentCallback | None,
+    ) -> Plan:
+        """See :class:`Backend`; no incumbents while running."""
+        return solve_dp(problem, time_limit_s=time_limit_s, gap=gap, warm_start=warm_start)
+
+
+class MilpBackend:
+    """The HiGHS MILP (:func:`~optimizer.solvers.milp.solve_milp`, direct builder)."""
+
+    name = "milp"
+    stock: StockHandling = "rows"
+
+    def solve(
+        self,
+        problem: PlanningProblem,
+        *,
+        time_limit_s: float | None,
+        gap: float,
+        warm_start: np.ndarray | None,
+        on_incumbent: IncumbentCallback | None,
+    ) -> Plan:
+        """See :class:`Backend`; reports each improving HiGHS incumbent."""
+        return solve_milp(
+            problem,
+            time_limit_s=time_limit_s,
+            gap=gap,
+            warm_start=warm_start,
+            on_incumbent=on_incumbent,
+        )
+
+
+class CpSatBackend:
+    """OR-Tools CP-SAT (:func:`~optimizer.solvers.cpsat.solve_cpsat`)."""
+
+    name = "cpsat"
+    stock: StockHandling = "blind"
+
+    def solve(
+        self,
+        problem: PlanningProblem,
+        *,
+        time_limit_s: float | None,
+        gap: float,
+        warm_start: np.ndarray | None,
+        on_incumbent: IncumbentCallback | None,
+    ) -> Plan:
+        """See :class:`Backend`; reports each improving CP-SAT solution."""
+        # lazy: OR-Tools takes about half a second to import and only this backend needs it
+        from optimizer.solvers.cpsat import solve_cpsat
+
+        return solve_cpsat(
+            problem,
+            time_limit_s=time_limit_s,
+            gap=gap,
+            warm_start=warm_start,
+            on_incumbent=on_incumbent,
+        )
+
+
+class BruteBackend:
+    """Full enumeration of tiny instances (:func:`~optimizer.solvers.brute.solve_brute`)."""
+
+    name = "brute"
+    stock: StockHandling = "blind"
+
+    def solve(
+        self,
+        problem: PlanningProblem,
+        *,
+        time_limit_s: float | None,
+        gap: float,
+        warm_start: np.ndarray | None,
+        on_incumbent: IncumbentCallback | None,
+    ) -> Plan:
+        """See :class:`Backend`; no incumbents while running."""
+        return solve_brute(problem, time_limit_s=time_limit_s, gap=gap, warm_start=warm_start)
+
+
+class LagrangeBackend:
+    """The decomposition (:func:`~optimizer.solvers.lagrange.solve_lagrange`)."""
+
+    name = "lagrange"
+    stock: StockHandling = "own"
+
+    def solve(
+        self,
+        problem: PlanningProblem,
+        *,
+        time_limit_s: float | None,
+        gap: float,
+        warm_start: np.ndarray | None,
+        on_incumbent: IncumbentCallback | None,
+    ) -> Plan:
+        """See :class:`Backend`; no incumbents while running."""
+        return solve_lagrange(problem, time_limit_s=time_limit_s, gap=gap, warm_start=warm_start)
+
+
+BACKENDS: dict[str, Backend] = {
+    b.name: b
+    for b in (DpBackend(), MilpBackend(), CpSatBackend(), BruteBackend(), LagrangeBackend())
 }
-
-
-def _backend(name: str) -> Callable[..., Plan]:
-    module_name, func_name = _BACKENDS[name]
-    fn: Callable[..., Plan] = getattr(importlib.import_module(module_name), func_name)
-    return fn
+"""Every backend by method name."""
 
 
 def solve(
@@ -126,33 +287,26 @@ def solve(
     note: str | None = None
     if method == "auto":
         method, note = _auto(problem)
+    backend = BACKENDS[method]
     feed = IncumbentFeed(on_incumbent)
     if problem.has_parts and (
-        method in ("dp", "cpsat", "brute") or (method == "milp" and not stock_can_bind(problem))
+        backend.stock == "blind" or (backend.stock == "rows" and not stock_can_bind(problem))
     ):
         # Stock that cannot run short only adds holding cost: solve without its rows.
-        plan = _without_stock(problem, method, time_limit_s, gap, warm_start, feed)
+        plan = _without_stock(problem, backend, time_limit_s, gap, warm_start, feed)
     else:
-        plan = _backend(method)(
+        plan = backend.solve(
             problem,
             time_limit_s=time_limit_s,
             gap=gap,
             warm_start=warm_start,
-            **_incumbent_kw(method, feed.offer if feed.active else None),
+            on_incumbent=feed.offer if feed.active else None,
         )
     plan = _not_worse_than(plan, feed.best)
     feed.offer(plan)  # the DP's (and brute force's) only plan; a no-op when already seen
     if note is not None:
         plan = replace(plan, log=(note, *plan.log))
     return plan
-
-
-_REPORTS_INCUMBENTS = frozenset({"milp", "cpsat"})
-
-
-def _incumbent_kw(method: str, sink: IncumbentCallback | None) -> dict[str, IncumbentCallback]:
-    """``{"on_incumbent": sink}`` for backends that report incumbents, else ``{}``."""
-    return {"on_incumbent": sink} if sink is not None and method in _REPORTS_INCUMBENTS else {}
 
 
 def _not_worse_than(plan: Plan, best: Plan | None) -> Plan:
@@ -164,8 +318,6 @@ def _not_worse_than(plan: Plan, best: Plan | None) -> Plan:
     """
     if best is None or not plan.feasible or best.objective >= plan.objective:
         return plan
-    from optimizer.problem.plan import Status
-
     lower = min(plan.lower_bound, best.objective)
     status = plan.status
     if status is Status.OPTIMAL and best.objective - lower > 1e-9 * max(1.0, best.objective):
@@ -179,22 +331,6 @@ def _not_worse_than(plan: Plan, best: Plan | None) -> Plan:
         cost_split=best.cost_split,
         log=(*plan.log, "kept an earlier incumbent that costs less than the final plan"),
     )
-
-
-def stock_can_bind(problem: PlanningProblem) -> bool:
-    """Whether spare-part stock could ever run short, whatever the plan.
-
-    It cannot when every pool holds at the plan start at least the units that all the
-    work eligible in the horizon could consume; then stock adds only holding cost.
-    """
-    parts = problem.parts
-    if parts is None:
-        return False
-    eligible = (problem.allowed & problem.open_allowed[problem.system_of]).any(axis=1)
-    use = parts.part_of >= 0
-    demand = np.zeros(len(parts.part_ids))
-    np.add.at(demand, parts.part_of[use & eligible], parts.qty[use & eligible])
-    return bool((demand > parts.on_hand + 1e-9).any())
 
 
 def _auto(problem: PlanningProblem) -> tuple[str, str]:
@@ -216,9 +352,7 @@ def _auto(problem: PlanningProblem) -> tuple[str, str]:
         return "dp", f"auto: picked dp because {why}{extra}"
     reason = "spare-part stock can run short" if binds else f"the DP is not exact: {why}"
     pairs = int((problem.allowed & problem.open_allowed[problem.system_of]).sum())
-    from optimizer.solvers.dp import _binding_crew_cells
-
-    coupled = binds or bool(_binding_crew_cells(problem))
+    coupled = binds or bool(binding_crew_cells(problem))
     if coupled and pairs > AUTO_MILP_MAX_PAIRS:
         return "lagrange", (
             f"auto: picked lagrange because {reason} and the model is large ({pairs} eligible"
@@ -229,7 +363,7 @@ def _auto(problem: PlanningProblem) -> tuple[str, str]:
 
 def _without_stock(
     problem: PlanningProblem,
-    method: str,
+    backend: Backend,
     time_limit_s: float | None,
     gap: float,
     warm_start: np.ndarray | None,
@@ -237,17 +371,17 @@ def _without_stock(
 ) -> Plan:
     """Run a backend that ignores stock, then make its plan stock-feasible and cost it."""
     if not stock_can_bind(problem):
-        return _with_holding(problem, method, time_limit_s, gap, warm_start, feed)
+        return _with_holding(problem, backend, time_limit_s, gap, warm_start, feed)
     bare = replace(problem, parts=None)
-    sink = _mapped_sink(feed, lambda p: _stock_fixed(problem, p, method, gap))
-    plan = _backend(method)(
+    sink = _mapped_sink(feed, lambda p: _stock_fixed(problem, p, backend.name, gap))
+    plan = backend.solve(
         bare,
         time_limit_s=time_limit_s,
         gap=gap,
         warm_start=warm_start,
-        **_incumbent_kw(method, sink),
+        on_incumbent=sink,
     )
-    return _stock_fixed(problem, plan, method, gap)
+    return _stock_fixed(problem, plan, backend.name, gap)
 
 
 def _mapped_sink(
@@ -258,8 +392,6 @@ def _mapped_sink(
         return None
 
     def sink(plan: Plan) -> None:
-        from optimizer.problem.plan import Status
-
         mapped = mapping(plan)
         if mapped.feasible:
             feed.offer(replace(mapped, status=Status.FEASIBLE))
@@ -269,9 +401,6 @@ def _mapped_sink(
 
 def _stock_fixed(problem: PlanningProblem, plan: Plan, method: str, gap: float) -> Plan:
     """A stock-blind backend's plan made stock-feasible and costed with purchasing."""
-    from optimizer.problem.plan import Status, evaluate, violations
-    from optimizer.solvers.lagrange import make_stock_feasible
-
     if not plan.feasible:
         return plan
     period = make_stock_feasible(problem, plan.period)
@@ -305,68 +434,33 @@ def _stock_fixed(problem: PlanningProblem, plan: Plan, method: str, gap: float) 
     )
 
 
-def holding_terms(problem: PlanningProblem) -> tuple[np.ndarray, np.ndarray, float]:
-    """Holding cost of stock that cannot run short, as linear terms of the plan.
-
-    With no order ever needed, the stock of pool ``p`` at the end of period ``t`` is
-    ``I_p(t) = on_hand_p + arrivals_p(0..t) - used_p(0..t)`` and holding costs
-    ``sum_p sum_t hold_p I_p(t)``: a unit used in period ``t`` saves ``hold_p (T - t)``.
-    Adding ``qty_i hold_p t`` to every period option of component ``i`` and
-    ``qty_i hold_p T`` to its deferral (the same constant on all options of ``i``, so
-    non-negative and decision-equivalent) makes ``objective + constant`` exact.
-
-    Returns
-    -------
-    (extra_penalty (n, T), extra_beyond (n,), constant)
-        ``purchasing(plan) = extra(plan) + constant`` for every plan.
-    """
-    parts = problem.parts
-    assert parts is not None
-    n_t = problem.n_periods
-    hold = parts.holding_per_unit_period(problem.period_h)
-    use = parts.part_of >= 0
-    per_unit = np.where(use, hold[np.maximum(parts.part_of, 0)] * parts.qty, 0.0)
-    t = np.arange(n_t, dtype=float)
-    extra = per_unit[:, None] * t[None, :]
-    extra_beyond = per_unit * n_t
-    level = parts.on_hand[:, None] + np.cumsum(parts.arrivals, axis=1)
-    constant = float((hold[:, None] * level).sum()) - float(extra_beyond.sum())
-    return extra, extra_beyond, constant
-
-
 def _with_holding(
     problem: PlanningProblem,
-    method: str,
+    backend: Backend,
     time_limit_s: float | None,
     gap: float,
     warm_start: np.ndarray | None,
     feed: IncumbentFeed | None = None,
 ) -> Plan:
     """Solve exactly when stock cannot run short: holding folded into the penalties."""
-    extra, extra_beyond, constant = holding_terms(problem)
-    folded = replace(
-        problem,
-        parts=None,
-        penalty=problem.penalty + extra,
-        penalty_beyond=problem.penalty_beyond + extra_beyond,
-    )
-    sink = _mapped_sink(feed, lambda p: _holding_costed(problem, p, method, gap, constant))
-    plan = _backend(method)(
+    folded, constant, exact = fold_holding(problem)
+    assert exact, "called only when stock cannot run short"
+    name = backend.name
+    sink = _mapped_sink(feed, lambda p: _holding_costed(problem, p, name, gap, constant))
+    plan = backend.solve(
         folded,
         time_limit_s=time_limit_s,
         gap=gap,
         warm_start=warm_start,
-        **_incumbent_kw(method, sink),
+        on_incumbent=sink,
     )
-    return _holding_costed(problem, plan, method, gap, constant)
+    return _holding_costed(problem, plan, name, gap, constant)
 
 
 def _holding_costed(
     problem: PlanningProblem, plan: Plan, method: str, gap: float, constant: float
 ) -> Plan:
     """A plan of the folded problem costed on the original one (purchasing included)."""
-    from optimizer.problem.plan import Status, evaluate
-
     if not plan.feasible:
         return plan
     cost = evaluate(problem, plan.period)

@@ -6,7 +6,9 @@ components take their pin.  Every combination is priced with the same arithmetic
 :func:`optimizer.problem.plan.evaluate` and checked against the crew capacities, in vectorized
 chunks (a job spanning ``n`` periods loads each of them with ``1/n`` of its
 technician-hours, up to the horizon end).  Used by the agreement tests as the reference
-optimum; it shares no code with the DP, MILP or CP-SAT backends.
+optimum; it shares no code with the DP, MILP or CP-SAT backends in deciding what is
+feasible and what it costs.  When nothing is, the reasons are worded by the diagnosis
+every backend uses (:func:`optimizer.solvers.common.pinned_diagnosis`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import numpy as np
 from optimizer._typing import IntArray
 from optimizer.problem.data import NO_PIN, PlanningProblem
 from optimizer.problem.plan import BEYOND, Plan, Status, evaluate
+from optimizer.solvers.common import pinned_diagnosis
 
 __all__ = ["MAX_ASSIGNMENTS", "solve_brute"]
 
@@ -163,14 +166,11 @@ def solve_brute(
     )
 
 
-def _infeasible(problem: PlanningProblem, t0: float, diagnosis: tuple[str, ...]) -> Plan:
-    period = np.where(problem.pinned_period >= 0, problem.pinned_period, BEYOND)
-    return Plan(
-        period=period,
-        objective=float("inf"),
-        lower_bound=float("inf"),
-        status=Status.INFEASIBLE,
+def _infeasible(problem: PlanningProblem, t0: float, fallback: tuple[str, ...]) -> Plan:
+    """The infeasible plan, explained by :func:`pinned_diagnosis` (else by ``fallback``)."""
+    return Plan.infeasible(
+        problem,
         method="brute",
+        diagnosis=tuple(pinned_diagnosis(problem)) or fallback,
         runtime_s=time.perf_counter() - t0,
-        diagnosis=diagnosis,
     )

@@ -3,7 +3,7 @@
 This is the only module of the package that imports ``ortools``.
 
 1. :func:`solve_cpsat` -- the same period model as :mod:`optimizer.solvers.milp`
-   (same sparse index sets, :func:`~optimizer.solvers.milp.grouping_index`) with Boolean
+   (same sparse index sets, :func:`~optimizer.solvers.model.grouping_index`) with Boolean
    variables, ``exactly_one`` assignment, implications for linking and linear crew rows.
 2. :func:`min_makespan_cumulative` -- the CP-SAT core of
    :func:`optimizer.solvers.shutdown.schedule_shutdown`: interval variables on a
@@ -49,17 +49,16 @@ from ortools.sat.python import cp_model
 from optimizer._typing import FloatArray, IntArray
 from optimizer.problem.data import PlanningProblem
 from optimizer.problem.plan import BEYOND, Plan, Status, span_cells
-from optimizer.solvers.incumbent import IncumbentCallback, IncumbentFeed
-from optimizer.solvers.milp import (
-    GroupingIndex,
+from optimizer.solvers.common import (
     check_inputs,
-    diagnose_infeasibility,
     empty_plan,
     fallback_period,
-    grouping_index,
     pinned_diagnosis,
     plan_from_period,
 )
+from optimizer.solvers.highs import diagnose_infeasibility
+from optimizer.solvers.incumbent import IncumbentCallback, IncumbentFeed
+from optimizer.solvers.model import GroupingIndex, grouping_index
 
 __all__ = [
     "HOURS_SCALE",
@@ -160,7 +159,9 @@ def solve_cpsat(
         raise ValueError(f"num_workers: must be >= 1, got {num_workers}")
     pre = pinned_diagnosis(problem)
     if pre:
-        return _infeasible(problem, tuple(pre), t0)
+        return Plan.infeasible(
+            problem, method="cpsat", diagnosis=tuple(pre), runtime_s=time.perf_counter() - t0
+        )
     if problem.n_components == 0:
         return empty_plan(problem, "cpsat", t0)
 
@@ -238,8 +239,12 @@ def solve_cpsat(
     if not exact_crew:
         log = (*log, "cpsat: spans too diverse for exact crew shares; shares rounded up")
     if status == cp_model.INFEASIBLE:
-        return _infeasible(
-            problem, diagnose_infeasibility(problem, time_limit_s=time_limit_s), t0, log
+        return Plan.infeasible(
+            problem,
+            method="cpsat",
+            diagnosis=diagnose_infeasibility(problem, time_limit_s=time_limit_s),
+            runtime_s=time.perf_counter() - t0,
+            log=log,
         )
     if status == cp_model.MODEL_INVALID:
         raise RuntimeError(f"CP-SAT rejected the grouping model: {m.validate()}")
@@ -372,21 +377,6 @@ def _add_crew_rows(
             <= int(cap_i[a])
         )
     return exact
-
-
-def _infeasible(
-    problem: PlanningProblem, diagnosis: tuple[str, ...], t0: float, log: tuple[str, ...] = ()
-) -> Plan:
-    return Plan(
-        period=np.full(problem.n_components, BEYOND, dtype=np.int64),
-        objective=float("inf"),
-        lower_bound=float("inf"),
-        status=Status.INFEASIBLE,
-        method="cpsat",
-        runtime_s=time.perf_counter() - t0,
-        diagnosis=diagnosis,
-        log=log,
-    )
 
 
 # --------------------------------------------------------------------------------------

@@ -114,7 +114,14 @@ from optimizer.problem.plan import (
     spanned_min,
     violations,
 )
-from optimizer.solvers.common import check_inputs
+from optimizer.solvers.common import (
+    CAP_TOL,
+    binding_crew_cells,
+    check_inputs,
+    eligible_mask,
+    period_date,
+    pinned_diagnosis,
+)
 
 __all__ = ["dp_is_exact", "solve_dp"]
 
@@ -122,108 +129,10 @@ _CHUNK_CELLS = 3_000_000
 """Max entries of one chunk's banded pair-cost array (systems x periods x band)."""
 _CHUNK_PAIRS = 2_000_000
 """Max in-window component pairs generated at once."""
-_CAP_TOL = 1e-9
-"""Relative and absolute slack when comparing crew loads with capacities."""
 _STEP_COST = 20_000.0
 """Cost of one Python-level step of numpy calls, in element operations (for ``auto``)."""
 _HOP_CELLS = 2_000_000
 """Max entries of the full transition matrix (systems x periods^2) of the ``hops`` mode."""
-
-
-# --------------------------------------------------------------------------------------
-# Input checks and pinned-work diagnosis
-# --------------------------------------------------------------------------------------
-
-
-def _date(problem: PlanningProblem, t: int) -> str:
-    ts = problem.period_start(int(t))
-    if float(problem.period_h) % 24.0 == 0.0:
-        return ts.date().isoformat()
-    return ts.isoformat(timespec="minutes")
-
-
-def _pin_diagnosis(problem: PlanningProblem) -> list[str]:
-    """Infeasibilities that need no search: pins, pinned crew load, must-do work."""
-    out: list[str] = []
-    pin = problem.pinned_period
-    pinned = np.flatnonzero(pin >= 0)
-    for i in pinned:
-        t, k, cid = int(pin[i]), int(problem.system_of[i]), problem.component_ids[i]
-        if not problem.allowed[i, t] or not np.isfinite(problem.penalty[i, t]):
-            out.append(
-                f"component {cid} is pinned to period {t} ({_date(problem, t)})"
-                " but its work is not allowed then"
-            )
-        if not problem.open_allowed[k, t] or not np.isfinite(problem.opening_cost[k, t]):
-            out.append(
-                f"system {problem.system_ids[k]} must open in period {t} ({_date(problem, t)})"
-                f" for pinned work on {cid} but may not open then"
-            )
-    for i in np.flatnonzero((pin == PIN_BEYOND) & ~np.isfinite(problem.penalty_beyond)):
-        out.append(
-            f"component {problem.component_ids[i]} is pinned beyond the horizon"
-            " but may not be deferred (penalty_beyond is inf)"
-        )
-    if len(pinned) and len(problem.skill_ids):
-        load = crew_load_h(problem, np.where(pin >= 0, pin, BEYOND))
-        over = load > problem.crew_hours * (1 + _CAP_TOL) + _CAP_TOL
-        span = problem.span_periods
-        for s, t in np.argwhere(over):
-            who = [
-                problem.component_ids[i]
-                for i in pinned
-                if problem.skill_of[i] == s and pin[i] <= t < pin[i] + span[i]
-            ]
-            out.append(
-                f"skill {problem.skill_ids[s]} needs {load[s, t]:.1f} h in period {t}"
-                f" ({_date(problem, t)}), has {problem.crew_hours[s, t]:.1f} h"
-                f" (pinned work on {', '.join(who)})"
-            )
-    elig = _eligible(problem)
-    must = np.flatnonzero((pin == NO_PIN) & ~np.isfinite(problem.penalty_beyond))
-    for i in must[~elig[must].any(axis=1)]:
-        out.append(
-            f"component {problem.component_ids[i]} must be replaced within the horizon"
-            " (penalty_beyond is inf) but has no period where its work is allowed and its"
-            f" system {problem.system_ids[problem.system_of[i]]} may open"
-        )
-    return out
-
-
-def _eligible(problem: PlanningProblem) -> BoolArray:
-    """``(n, T)``: work allowed, finite penalty, and the system may open then."""
-    ok_open = problem.open_allowed & np.isfinite(problem.opening_cost)
-    out: BoolArray = problem.allowed & np.isfinite(problem.penalty) & ok_open[problem.system_of]
-    return out
-
-
-def _binding_crew_cells(problem: PlanningProblem) -> list[tuple[int, int, float]]:
-    """Skill/period cells whose capacity could be exceeded by eligible work.
-
-    Returns ``(s, t, potential_h)`` for each cell where the technician-hours of all work
-    that could load it (free eligible jobs plus pinned jobs) exceed the capacity.  A
-    job spanning ``n_i`` periods loads cell ``t`` with its share ``d_i q_i / n_i`` when
-    it can start in one of ``t - n_i + 1 .. t``; it starts at most once, so it counts
-    once per cell however many of those starts are eligible.
-    """
-    if problem.n_components == 0 or not problem.capacitated:
-        return []
-    pin = problem.pinned_period
-    elig = _eligible(problem)
-    elig[pin != NO_PIN] = False
-    pinned = np.flatnonzero(pin >= 0)
-    elig[pinned, pin[pinned]] = True
-    n, n_t = problem.n_components, problem.n_periods
-    # covers[i, t]: some eligible start of i lies in [t - span_i + 1, t]
-    csum = np.concatenate([np.zeros((n, 1)), np.cumsum(elig, axis=1)], axis=1)
-    lag = np.clip(np.arange(n_t)[None, :] + 1 - problem.span_periods[:, None], 0, None)
-    covers = csum[:, 1:] - np.take_along_axis(csum, lag, axis=1) > 0
-    n_s = len(problem.skill_ids)
-    onehot = np.zeros((n_s, n))
-    onehot[problem.skill_of, np.arange(n)] = problem.load_per_period_h
-    potential = onehot @ covers.astype(np.float64)
-    over = potential > problem.crew_hours * (1 + _CAP_TOL) + _CAP_TOL
-    return [(int(s), int(t), float(potential[s, t])) for s, t in np.argwhere(over)]
 
 
 # --------------------------------------------------------------------------------------
@@ -821,11 +730,11 @@ def _repair(problem: PlanningProblem, inst: _Instance, period: IntArray) -> tupl
     hosts = np.zeros((problem.n_systems, n_t), dtype=np.int64)
     done = period >= 0
     np.add.at(hosts, (sys_of[done], period[done]), 1)
-    elig = _eligible(problem)
+    elig = eligible_mask(problem)
     pos = np.arange(n_t)
     moves = 0
     while True:
-        over = load > cap * (1 + _CAP_TOL) + _CAP_TOL
+        over = load > cap * (1 + CAP_TOL) + CAP_TOL
         if not over.any():
             return period, moves
         s, t = (int(x) for x in np.argwhere(over)[0])
@@ -838,7 +747,7 @@ def _repair(problem: PlanningProblem, inst: _Instance, period: IntArray) -> tupl
         leave = inst.h[jobs, start] + np.where(hosts[ks, start] == 1, inst.oc[ks, start], 0.0)
         # headroom of skill s per period with the job itself taken out, one row per job
         own = (pos[None, :] >= start[:, None]) & (pos[None, :] < (start + n_j)[:, None])
-        room = cap[s] * (1 + _CAP_TOL) + _CAP_TOL - load[s]
+        room = cap[s] * (1 + CAP_TOL) + CAP_TOL - load[s]
         room = room[None, :] + own * share[jobs, None]
         fits = spanned_min(room, np.arange(len(jobs)), n_j) >= share[jobs, None]
         ok = elig[jobs] & fits
@@ -891,15 +800,15 @@ def dp_is_exact(problem: PlanningProblem) -> tuple[bool, str]:
         The verdict and a plain-language reason.
     """
     check_inputs(problem, None, 0.0, None, nonnegative_opening=True)
-    diag = _pin_diagnosis(problem)
+    diag = pinned_diagnosis(problem)
     if diag:
         return True, "pinned work is infeasible (" + diag[0] + "); the DP diagnoses it exactly"
-    cells = _binding_crew_cells(problem)
+    cells = binding_crew_cells(problem)
     if cells:
         s, t, pot = cells[0]
         return False, (
             f"crew capacity can bind: skill {problem.skill_ids[s]} could receive {pot:.1f} h"
-            f" in period {t} ({_date(problem, t)}) but has {problem.crew_hours[s, t]:.1f} h"
+            f" in period {t} ({period_date(problem, t)}) but has {problem.crew_hours[s, t]:.1f} h"
             f" ({len(cells)} such skill/period cells); the DP ignores crews"
         )
     inst = _instance(problem)
@@ -962,18 +871,13 @@ def solve_dp(
     log: list[str] = []
     if time_limit_s is not None:
         log.append("dp: time_limit_s ignored (the DP runs in polynomial time)")
-    diag = _pin_diagnosis(problem)
+    diag = pinned_diagnosis(problem)
     if diag:
-        period = np.where(problem.pinned_period >= 0, problem.pinned_period, BEYOND)
-        return Plan(
-            period=period,
-            objective=float("inf"),
-            lower_bound=float("inf"),
-            status=Status.INFEASIBLE,
+        return Plan.infeasible(
+            problem,
             method="dp",
-            runtime_s=time.perf_counter() - t0,
-            cost_split={},
             diagnosis=tuple(diag),
+            runtime_s=time.perf_counter() - t0,
             log=tuple(log),
         )
     inst = _instance(problem)
@@ -998,7 +902,7 @@ def solve_dp(
             + _row_reason(problem, inst, relax)
             + "; lower bound from the unimodal-minorant relaxation"
         )
-    crews_bind = bool(_binding_crew_cells(problem))
+    crews_bind = bool(binding_crew_cells(problem))
     if crews_bind:
         repaired = []
         for p in plans:

@@ -40,15 +40,16 @@ the strengthened MILP (the knapsacks are integral), usually stronger.
 Driver (:func:`solve_lagrange`)
 -------------------------------
 1. *Fold the purchasing costs* that are linear in the plan into the penalties
-   (:func:`_fold_holding`): exact when stock cannot run short, a valid under-estimate
-   otherwise.
+   (:func:`~optimizer.solvers.stock.fold_holding`): exact when stock cannot run short,
+   a valid under-estimate otherwise.
 2. *Split into crew blocks* (:func:`_blocks`: systems that share a finite crew pool,
    i.e. one site): without stock rows the blocks are independent, so the sum of their
    bounds is a bound, and they can be solved in parallel processes (``workers``).  When
    stock can run short and a single block holds every user of every pool, its master
    also carries the stock rows before the earliest delivery (duals ``pi`` priced into
    the knapsacks); with several blocks the stock rows are relaxed for the bound and the
-   combined plan is made stock-feasible afterwards (:func:`make_stock_feasible`).
+   combined plan is made stock-feasible afterwards
+   (:func:`~optimizer.solvers.repair.make_stock_feasible`).
 3. Per block, *seed* the master with the exact DP's plan without crew limits (its
    patterns that fit the local crew copies) and with that plan repaired for crews; the
    first multipliers ``v`` are the uncapacitated plan's marginal costs
@@ -84,21 +85,33 @@ References
 
 from __future__ import annotations
 
+import multiprocessing
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 
+import highspy
 import numpy as np
 
 from optimizer._typing import BoolArray, FloatArray, IntArray
-from optimizer.problem.data import NO_PIN, PIN_BEYOND, PlanningProblem
-from optimizer.problem.plan import BEYOND, Plan, Status, crew_load_h, evaluate, violations
-from optimizer.solvers.milp import (
-    _eligible,
-    check_inputs,
-    pinned_diagnosis,
+from optimizer.problem.data import NO_PIN, PlanningProblem
+from optimizer.problem.plan import (
+    BEYOND,
+    Plan,
+    Status,
+    evaluate,
+    span_cells,
+    violations,
 )
+from optimizer.solvers.common import check_inputs, eligible_pairs, pinned_diagnosis
+from optimizer.solvers.dp import solve_dp
+from optimizer.solvers.highs import new_highs, quiet_highs, run_highs
+from optimizer.solvers.milp import solve_milp
+from optimizer.solvers.model import build_direct_model
+from optimizer.solvers.repair import PairData, Room, make_stock_feasible, prepare_pairs, restock
+from optimizer.solvers.stock import fold_holding
 
-__all__ = ["LagrangeResult", "lagrangian_bound", "make_stock_feasible", "solve_lagrange"]
+__all__ = ["LagrangeResult", "lagrangian_bound", "solve_lagrange"]
 
 _TOL = 1e-9
 _EJECT_TRIES = 3
@@ -107,158 +120,6 @@ _EJECT_BLOCKERS = 8
 """Local search: blocking jobs tried per target period."""
 _MERGE_ROUNDS = 3
 """Most rounds of (MILP on the LP pairs and every plan's pairs, local search)."""
-_MAX_UNITS = 64
-"""Most capacity units per knapsack (finer crews are discretized, rounding weights down)."""
-
-
-# --------------------------------------------------------------------------------------
-# Static data
-# --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Data:
-    """Pairs, groups and coefficients that stay fixed over the iterations."""
-
-    pi: IntArray  # component of each free pair
-    pt: IntArray  # period of each free pair
-    pk: IntArray  # system of each pair
-    ps: IntArray  # skill of each pair (-1: no skill)
-    h: FloatArray  # penalty of each pair
-    grp: IntArray  # knapsack group (k, t, s) of each pair
-    yk: IntArray  # opening (k, t) index of each pair
-    w_units: IntArray  # weight in capacity units (0 when the skill is uncapacitated)
-    g_cap: IntArray  # capacity units of each group (large when uncapacitated)
-    g_y: IntArray  # opening of each group
-    y_k: IntArray  # system of each opening
-    y_t: IntArray  # period of each opening
-    y_cost: FloatArray  # opening cost
-    y_forced: BoolArray  # opening forced by pinned work
-    free: IntArray  # free components
-    b: FloatArray  # deferral cost of every component (inf: must do)
-    cap: FloatArray  # (S, T) capacity, 0 where infinite (only finite cells dualized)
-    cap_fin: BoolArray  # (S, T) finite capacity
-    span: IntArray  # span of each component
-    load: FloatArray  # per-period load of each component
-    pinned_const: float  # cost of pinned work (penalty + deferral + openings forced)
-    pin_load: FloatArray  # (S, T) load of pinned work
-    part_first: IntArray  # (P,) earliest delivery period of a new order
-    supply: FloatArray  # (P, T) on-hand + ordered units by t
-    hold: FloatArray  # (P,) holding per unit and period
-    pin_use: FloatArray  # (P, T) units used by pinned work in each period
-
-
-def _unit(load: FloatArray, cap: FloatArray) -> float:
-    """Capacity unit: exact when loads and capacities are multiples of a small unit."""
-    vals = np.concatenate([load[load > 0], cap[np.isfinite(cap) & (cap > 0)]])
-    top = float(cap[np.isfinite(cap)].max()) if np.isfinite(cap).any() else 1.0
-    if not len(vals):
-        return 1.0
-    for u in (1.0, 0.5, 0.25, 0.125, 0.1, 0.05):
-        if np.allclose(vals / u, np.round(vals / u), atol=1e-9) and top / u <= _MAX_UNITS:
-            return u
-    return max(top / _MAX_UNITS, 1e-9)
-
-
-def _prepare(problem: PlanningProblem) -> _Data:
-    n_t, n_s = problem.n_periods, len(problem.skill_ids)
-    elig = _eligible(problem, crew_filter=True)
-    pin = problem.pinned_period
-    free_mask = pin == NO_PIN
-    elig[~free_mask] = False
-    pi, pt = np.nonzero(elig)
-    pi = pi.astype(np.int64)
-    pt = pt.astype(np.int64)
-    pk = problem.system_of[pi]
-    ps = problem.skill_of[pi] if n_s else np.full(len(pi), -1, dtype=np.int64)
-    load = problem.load_per_period_h
-    span = problem.span_periods
-    cap = problem.crew_hours if n_s else np.zeros((0, n_t))
-    cap_fin = np.isfinite(cap)
-    pinned = np.flatnonzero(pin >= 0)
-    pin_period = np.where(pin >= 0, pin, BEYOND)
-    pin_load = crew_load_h(problem, pin_period) if n_s else np.zeros((0, n_t))
-    unit = _unit(load, cap)
-    # capacity per (k, t, s) group: the pool's capacity minus pinned load there
-    fin_pair = cap_fin[ps, pt] if n_s else np.zeros(len(pi), dtype=bool)
-    w_units = np.where(fin_pair, np.floor(load[pi] / unit + 1e-9), 0).astype(np.int64)
-    n_k = problem.n_systems
-    y_key = pk * n_t + pt
-    forced = np.zeros((n_k, n_t), dtype=bool)
-    forced[problem.system_of[pinned], pin[pinned]] = True
-    fk, ft = np.nonzero(forced)
-    all_y = np.unique(np.concatenate([y_key, fk * n_t + ft]))
-    yk = np.searchsorted(all_y, y_key)
-    y_k, y_t = np.divmod(all_y, n_t)
-    y_forced = forced[y_k, y_t]
-    g_key = yk * max(n_s, 1) + np.maximum(ps, 0)
-    ug, grp = np.unique(g_key, return_inverse=True)
-    g_y, g_s = np.divmod(ug, max(n_s, 1))
-    if n_s:
-        g_t = y_t[g_y]
-        g_capf = cap[g_s, g_t]
-        # the pinned load of the same system, skill and period occupies the local copy
-        same = np.zeros(len(ug))
-        if len(pinned):
-            pk_key = (
-                np.searchsorted(all_y, problem.system_of[pinned] * n_t + pin[pinned]) * max(n_s, 1)
-                + problem.skill_of[pinned]
-            )
-            pos = np.searchsorted(ug, pk_key)
-            ok = (pos < len(ug)) & (ug[np.minimum(pos, len(ug) - 1)] == pk_key)
-            np.add.at(same, pos[ok], load[pinned[ok]])
-        g_cap = np.where(
-            np.isfinite(g_capf),
-            np.floor(np.maximum(g_capf - same, 0.0) / unit + 1e-9),
-            10**9,
-        ).astype(np.int64)
-    else:
-        g_cap = np.full(len(ug), 10**9, dtype=np.int64)
-    pinned_const = float(problem.penalty[pinned, pin[pinned]].sum())
-    pinned_const += float(problem.penalty_beyond[pin == PIN_BEYOND].sum())
-    pinned_const += float(problem.opening_cost[forced].sum())
-    parts = problem.parts
-    if problem.has_parts and parts is not None:
-        first = np.clip(parts.expedite_periods(problem.period_h), 0, n_t)
-        supply = parts.on_hand[:, None] + np.cumsum(parts.arrivals, axis=1)
-        hold = parts.holding_per_unit_period(problem.period_h)
-        pin_use = np.zeros((parts.n_parts, n_t))
-        on = (pin >= 0) & (parts.part_of >= 0)
-        np.add.at(pin_use, (parts.part_of[on], pin[on]), parts.qty[on].astype(np.float64))
-    else:
-        first = np.zeros(0, dtype=np.int64)
-        supply = np.zeros((0, n_t))
-        hold = np.zeros(0)
-        pin_use = np.zeros((0, n_t))
-    return _Data(
-        pi=pi,
-        pt=pt,
-        pk=pk,
-        ps=ps,
-        h=problem.penalty[pi, pt].astype(np.float64),
-        grp=grp.astype(np.int64),
-        yk=yk.astype(np.int64),
-        w_units=w_units,
-        g_cap=g_cap,
-        g_y=g_y.astype(np.int64),
-        y_k=y_k.astype(np.int64),
-        y_t=y_t.astype(np.int64),
-        # a forced opening's cost is in pinned_const
-        y_cost=np.where(y_forced, 0.0, problem.opening_cost[y_k, y_t]).astype(np.float64),
-        y_forced=y_forced,
-        free=np.flatnonzero(free_mask),
-        b=problem.penalty_beyond.astype(np.float64),
-        cap=np.where(cap_fin, cap, 0.0),
-        cap_fin=cap_fin,
-        span=span,
-        load=load,
-        pinned_const=pinned_const,
-        pin_load=pin_load,
-        part_first=first,
-        supply=supply,
-        hold=hold,
-        pin_use=pin_use,
-    )
 
 
 # --------------------------------------------------------------------------------------
@@ -341,7 +202,7 @@ class _Dual:
 
 def _evaluate_dual(
     problem: PlanningProblem,
-    d: _Data,
+    d: PairData,
     v: FloatArray,
     lam: FloatArray,
     pi_mult: FloatArray,
@@ -385,7 +246,7 @@ def _evaluate_dual(
 
 
 def _subgradient(
-    problem: PlanningProblem, d: _Data, dual: _Dual
+    problem: PlanningProblem, d: PairData, dual: _Dual
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     """Subgradients for v, lambda, pi, and the usage per part and period (for alpha)."""
     n = problem.n_components
@@ -398,8 +259,6 @@ def _subgradient(
         period = np.full(n, BEYOND, dtype=np.int64)
         load = np.zeros((n_s, n_t))
         # picked pairs may repeat a component: accumulate pair by pair
-        from optimizer.problem.plan import span_cells
-
         job, cell = span_cells(d.pt[j], d.span[d.pi[j]], n_t)
         np.add.at(load, (d.ps[j][job], cell), d.load[d.pi[j][job]])
         del period
@@ -427,53 +286,12 @@ def _subgradient(
 # --------------------------------------------------------------------------------------
 
 
-class _Room:
-    """Remaining crew hours and stock before the earliest delivery, with fit tests."""
-
-    def __init__(self, problem: PlanningProblem, d: _Data) -> None:
-        self.problem = problem
-        self.d = d
-        self.cap = np.where(d.cap_fin, d.cap - d.pin_load, np.inf) * (1 + 1e-9) + 1e-9
-        self.has_parts = problem.has_parts
-        if self.has_parts and problem.parts is not None:
-            self.part_of = problem.parts.part_of
-            self.qty = problem.parts.qty.astype(np.float64)
-            # slack[p, t] = supply - cumulative use, only t < first matters
-            self.slack = d.supply - np.cumsum(d.pin_use, axis=1)
-            self.first = d.part_first
-
-    def fits(self, i: int, t: int) -> bool:
-        d = self.d
-        if d.cap.shape[0]:
-            s = int(self.problem.skill_of[i])
-            end = min(t + int(d.span[i]), self.problem.n_periods)
-            if (self.cap[s, t:end] < d.load[i] - 1e-12).any():
-                return False
-        if self.has_parts:
-            p = int(self.part_of[i])
-            if p >= 0 and t < self.first[p] and self.qty[i] > 0:
-                if (self.slack[p, t : self.first[p]] < self.qty[i] - 1e-9).any():
-                    return False
-        return True
-
-    def take(self, i: int, t: int, sign: float = 1.0) -> None:
-        d = self.d
-        if d.cap.shape[0]:
-            s = int(self.problem.skill_of[i])
-            end = min(t + int(d.span[i]), self.problem.n_periods)
-            self.cap[s, t:end] -= sign * d.load[i]
-        if self.has_parts:
-            p = int(self.part_of[i])
-            if p >= 0:
-                self.slack[p, t:] -= sign * self.qty[i]
-
-
-def _greedy(problem: PlanningProblem, d: _Data, dual: _Dual, elig: BoolArray) -> IntArray:
+def _greedy(problem: PlanningProblem, d: PairData, dual: _Dual, elig: BoolArray) -> IntArray:
     """Feasible plan from the openings and picks of a dual iterate."""
     n = problem.n_components
     pin = problem.pinned_period
     period = np.where(pin >= 0, pin, BEYOND).astype(np.int64)
-    room = _Room(problem, d)
+    room = Room(problem, d)
     done = pin != NO_PIN
     j = np.flatnonzero(dual.pick)
     # openings by Lagrangian value (most negative first); inside, cheapest pairs first
@@ -513,7 +331,7 @@ def _greedy(problem: PlanningProblem, d: _Data, dual: _Dual, elig: BoolArray) ->
     return period
 
 
-def _prune_openings(problem: PlanningProblem, period: IntArray, room: _Room) -> None:
+def _prune_openings(problem: PlanningProblem, period: IntArray, room: Room) -> None:
     """Defer the jobs of openings that cost more than deferring all their jobs."""
     done = np.flatnonzero((period >= 0) & (problem.pinned_period == NO_PIN))
     if not len(done):
@@ -546,7 +364,7 @@ def _local_search(problem: PlanningProblem, period: IntArray, deadline: float) -
     """Improve a feasible plan by single-job moves and opening closures (first descent).
 
     Moves, each kept only when it lowers ``penalty + deferral + opening`` and the crews
-    (and the stock before the earliest delivery, via :class:`_Room`) still fit:
+    (and the stock before the earliest delivery, via :class:`Room`) still fit:
 
     * *move*: one free job to another period of its system (an opening already used,
       or a new one, paying its opening cost) or deferral, saving its opening's cost
@@ -560,11 +378,11 @@ def _local_search(problem: PlanningProblem, period: IntArray, deadline: float) -
     than a second restricted MILP: one pass over ~1,000 jobs takes a few hundredths of
     a second per job set.
     """
-    d = _prepare(problem)
-    elig = _eligible(problem, crew_filter=True)
+    d = prepare_pairs(problem)
+    elig = eligible_pairs(problem, crew_filter=True)
     pin = problem.pinned_period
     period = np.asarray(period, dtype=np.int64).copy()
-    room = _Room(problem, d)
+    room = Room(problem, d)
     k_of = problem.system_of
     n_t = problem.n_periods
     count = np.zeros((problem.n_systems, n_t), dtype=np.int64)
@@ -759,7 +577,7 @@ def _open_pass(
     problem: PlanningProblem,
     period: IntArray,
     count: IntArray,
-    room: _Room,
+    room: Room,
     elig: BoolArray,
     free: IntArray,
     deadline: float,
@@ -881,11 +699,7 @@ class _Master:
     far above any plan for work that may not be deferred) and the patterns.
     """
 
-    def __init__(self, problem: PlanningProblem, d: _Data) -> None:
-        import highspy
-
-        from optimizer.solvers.milp import _quiet_highs
-
+    def __init__(self, problem: PlanningProblem, d: PairData) -> None:
         self.problem = problem
         self.d = d
         n = problem.n_components
@@ -911,7 +725,7 @@ class _Master:
         self.stock_row[s_cells[:, 0], s_cells[:, 1]] = n_a + n_c + len(d.y_k) + np.arange(n_st)
         self.n_rows = n_a + n_c + len(d.y_k) + n_st
         self.pi = np.zeros_like(d.supply)
-        h = _quiet_highs()
+        h = quiet_highs()
         h.setOptionValue("output_flag", False)
         h.setOptionValue("threads", 1)
         h.setOptionValue("random_seed", 0)
@@ -928,7 +742,7 @@ class _Master:
         # work that may not be deferred gets an artificial deferral column priced at
         # twice its dearest stand-alone option: it only shapes the master's duals (the
         # bound is the Lagrangian function, where such work has no deferral at all)
-        elig = _eligible(problem, crew_filter=True)[d.free]
+        elig = eligible_pairs(problem, crew_filter=True)[d.free]
         solo = np.where(
             elig, problem.penalty[d.free] + problem.opening_cost[problem.system_of[d.free]], -np.inf
         ).max(axis=1, initial=0.0)
@@ -953,15 +767,13 @@ class _Master:
         self.pat_cost: list[float] = []
 
     def add(self, y: int, items: IntArray) -> None:
-        """Add the pattern (opening ``y``, pairs ``items`` of ``_Data``)."""
+        """Add the pattern (opening ``y``, pairs ``items`` of ``PairData``)."""
         self.add_many([(y, items)])
 
     def add_many(self, patterns: list[tuple[int, IntArray]]) -> None:
-        """Add patterns ``(opening, pairs of _Data)`` in one HiGHS call."""
+        """Add patterns ``(opening, pairs of PairData)`` in one HiGHS call."""
         if not patterns:
             return
-        from optimizer.problem.plan import span_cells
-
         d = self.d
         n_t = self.problem.n_periods
         ys = np.array([y for y, _ in patterns], dtype=np.int64)
@@ -1058,10 +870,6 @@ class _Master:
         filter loses no better plan built from these patterns.  The incumbent's
         openings are kept and passed as the starting solution.
         """
-        import highspy
-
-        from optimizer.solvers.milp import _highs
-
         d = self.d
         n_p = len(self.pat_y)
         lp = self.h.getLp()
@@ -1091,7 +899,7 @@ class _Master:
             }
             del want
         keep_idx = np.flatnonzero(keep)
-        h = _highs()
+        h = new_highs()
         h.setOptionValue("time_limit", float(max(time_limit_s, 0.1)))
         h.setOptionValue("mip_rel_gap", 1e-4)
         sub = highspy.HighsLp()
@@ -1219,8 +1027,8 @@ def lagrangian_bound(
     LagrangeResult
     """
     t0 = time.perf_counter()
-    d = _prepare(problem)
-    elig = _eligible(problem, crew_filter=True)
+    d = prepare_pairs(problem)
+    elig = eligible_pairs(problem, crew_filter=True)
     n, n_t = problem.n_components, problem.n_periods
     master = _Master(problem, d)
     best_period: IntArray | None = None
@@ -1337,7 +1145,7 @@ def lagrangian_bound(
                 best_ub, best_period = c, per
         else:
             # stock is not in the master: keep what fits, re-place the rest greedily
-            per = _restock(problem, d, per, elig)
+            per = restock(problem, d, per, elig)
             if not violations(problem, per):
                 c = evaluate(problem, per)["total"]
                 if c < best_ub:
@@ -1358,7 +1166,7 @@ def lagrangian_bound(
     )
 
 
-def _picked_patterns(d: _Data, pick: BoolArray, ys: IntArray) -> list[tuple[int, IntArray]]:
+def _picked_patterns(d: PairData, pick: BoolArray, ys: IntArray) -> list[tuple[int, IntArray]]:
     """Patterns ``(opening, pairs)`` of the openings ``ys`` from a pick mask of pairs."""
     want = np.zeros(len(d.y_k), dtype=bool)
     want[ys] = True
@@ -1389,7 +1197,7 @@ def _plan_duals(problem: PlanningProblem, plan: IntArray) -> FloatArray:
 
 def _pattern_items(
     problem: PlanningProblem,
-    d: _Data,
+    d: PairData,
     v: FloatArray,
     lam: FloatArray,
     ys: IntArray,
@@ -1428,7 +1236,7 @@ def _pattern_items(
 
 
 def _plan_patterns(
-    problem: PlanningProblem, d: _Data, plan: IntArray, pair_of: dict[tuple[int, int], int]
+    problem: PlanningProblem, d: PairData, plan: IntArray, pair_of: dict[tuple[int, int], int]
 ) -> list[tuple[int, IntArray]]:
     """The openings of a plan as patterns ``(opening, pairs)``."""
     groups: dict[int, list[int]] = {}
@@ -1448,10 +1256,10 @@ def _plan_patterns(
 
 
 def _round_lp(
-    problem: PlanningProblem, d: _Data, master: _Master, col: FloatArray, elig: BoolArray
+    problem: PlanningProblem, d: PairData, master: _Master, col: FloatArray, elig: BoolArray
 ) -> IntArray:
     """Plan from the master LP: patterns by decreasing value, jobs accepted while they fit."""
-    room = _Room(problem, d)
+    room = Room(problem, d)
     pin = problem.pinned_period
     period = np.where(pin >= 0, pin, BEYOND).astype(np.int64)
     done = pin != NO_PIN
@@ -1468,73 +1276,7 @@ def _round_lp(
                 done[i] = True
                 room.take(i, t)
     _prune_openings(problem, period, room)
-    return _restock(problem, d, period, elig)
-
-
-def make_stock_feasible(problem: PlanningProblem, period: IntArray) -> IntArray:
-    """A plan that respects crews and stock, as close to ``period`` as a greedy pass gets.
-
-    Jobs are kept in order of their period while every crew period they span and the
-    stock before the earliest delivery of a new order have room; the others are
-    deferred, or moved to their cheapest feasible period when they may not be deferred.
-
-    Parameters
-    ----------
-    problem : PlanningProblem
-        The instance.
-    period : ndarray of int, shape (n,)
-        A plan (``-1`` = deferred), e.g. from a backend that ignores stock.
-
-    Returns
-    -------
-    ndarray of int, shape (n,)
-    """
-    d = _prepare(problem)
-    return _restock(
-        problem, d, np.asarray(period, dtype=np.int64), _eligible(problem, crew_filter=True)
-    )
-
-
-def _restock(problem: PlanningProblem, d: _Data, period: IntArray, elig: BoolArray) -> IntArray:
-    """Make a plan stock-feasible: drop jobs that run short, then re-place must-do work."""
-    room = _Room(problem, d)
-    out = np.where(problem.pinned_period >= 0, problem.pinned_period, BEYOND).astype(np.int64)
-    order = np.argsort(np.where(period >= 0, period, problem.n_periods), kind="stable")
-    for i in order.tolist():
-        t = int(period[i])
-        if t < 0 or problem.pinned_period[i] != NO_PIN:
-            continue
-        if room.fits(i, t):
-            out[i] = t
-            room.take(i, t)
-    # re-place the dropped jobs (and must-do work) at their cheapest period that has
-    # room, counting the opening where the system is not open yet; most valuable first
-    lost = (out == BEYOND) & (problem.pinned_period == NO_PIN)
-    was = lost & (period >= 0)
-    must = lost & ~np.isfinite(d.b)
-    todo = np.flatnonzero(was | must)
-    gain = np.where(
-        must[todo],
-        np.inf,
-        d.b[todo] - problem.penalty[todo, np.maximum(period[todo], 0)],
-    )
-    is_open = np.zeros((problem.n_systems, problem.n_periods), dtype=bool)
-    done = np.flatnonzero(out >= 0)
-    is_open[problem.system_of[done], out[done]] = True
-    for i in todo[np.argsort(-gain, kind="stable")].tolist():
-        k = int(problem.system_of[i])
-        cost = problem.penalty[i] + np.where(is_open[k], 0.0, problem.opening_cost[k])
-        cost = np.where(elig[i], cost, np.inf)
-        limit = np.inf if not np.isfinite(d.b[i]) else d.b[i]
-        for t in np.argsort(cost, kind="stable").tolist():
-            if not cost[t] < limit:
-                break
-            if room.fits(i, t):
-                out[i] = t
-                room.take(i, t)
-                is_open[k, t] = True
-                break
-    return out
+    return restock(problem, d, period, elig)
 
 
 def _blocks(problem: PlanningProblem) -> list[IntArray]:
@@ -1601,64 +1343,6 @@ def _restrict(problem: PlanningProblem, comps: IntArray) -> PlanningProblem:
     )
 
 
-def _fold_holding(problem: PlanningProblem) -> tuple[PlanningProblem, float, bool]:
-    """Instance without stock rows whose optimum plus a constant bounds the true one.
-
-    With ``E_p(t)`` the units of pool ``p`` on hand or already ordered by the end of
-    period ``t`` and ``U_p(t)`` the units the plan uses by then, the stock held is
-    ``I_p(t) >= max(0, E_p(t) - U_p(t))`` (new orders only add), so for any
-    ``alpha[p, t]`` in ``[0, 1]``
-
-        purchasing(plan) >= sum_{p,t} hold_p alpha[p, t] (E_p(t) - U_p(t))
-
-    (ordering and expediting cost >= 0).  The right-hand side is linear in the plan: a
-    use of ``q`` units in period ``tau`` adds ``-q hold_p A_p(tau)`` with
-    ``A_p(tau) = sum_{t >= tau} alpha[p, t]``.  Shifted by ``q hold_p A_p(0)`` per
-    component (the same on all its options), it becomes a non-negative extra penalty
-    ``q hold_p (A_p(0) - A_p(tau))`` and deferral ``q hold_p A_p(0)``, plus a constant.
-    ``alpha[p, t] = 1`` where ``E_p(t)`` covers all the work that could use the pool by
-    ``t`` (then ``E - U >= 0`` for every plan and the term is exact), else 0.  Dropping
-    the stock rows relaxes further.  So the returned instance's optimum plus the
-    constant is a lower bound of the original optimum, and equal to it for every plan
-    when stock cannot run short (:func:`optimizer.solvers.holding_terms`).
-
-    Returns
-    -------
-    (instance, constant, exact)
-        ``exact``: stock cannot run short, so every plan costs the same in both.
-    """
-    if not problem.has_parts or problem.parts is None:
-        return replace(problem, parts=None), 0.0, True
-    from optimizer.solvers import stock_can_bind
-
-    parts = problem.parts
-    n_t = problem.n_periods
-    hold = parts.holding_per_unit_period(problem.period_h)
-    level = parts.on_hand[:, None] + np.cumsum(parts.arrivals, axis=1)
-    # most units each pool could have to supply by the end of period t
-    elig = problem.allowed & problem.open_allowed[problem.system_of]
-    first = np.where(elig.any(axis=1), elig.argmax(axis=1), n_t)
-    use = (parts.part_of >= 0) & (first < n_t)
-    demand = np.zeros((parts.n_parts, n_t + 1))
-    np.add.at(demand, (parts.part_of[use], first[use]), parts.qty[use].astype(np.float64))
-    most = np.cumsum(demand[:, :n_t], axis=1)
-    alpha = (level >= most - 1e-9).astype(np.float64)
-    tail = np.cumsum(alpha[:, ::-1], axis=1)[:, ::-1]  # A_p(tau)
-    on = parts.part_of >= 0
-    p_of = np.maximum(parts.part_of, 0)
-    unit = np.where(on, hold[p_of] * parts.qty, 0.0)
-    extra = unit[:, None] * (tail[p_of, :1] - tail[p_of])
-    extra_beyond = unit * tail[p_of, 0]
-    constant = float((hold[:, None] * alpha * level).sum()) - float(extra_beyond.sum())
-    folded = replace(
-        problem,
-        parts=None,
-        penalty=problem.penalty + extra,
-        penalty_beyond=problem.penalty_beyond + extra_beyond,
-    )
-    return folded, constant, not stock_can_bind(problem)
-
-
 def _stock_prices(problem: PlanningProblem, work: PlanningProblem) -> tuple[FloatArray, float]:
     """Lagrangian prices on the stock rows that several crew blocks share.
 
@@ -1684,7 +1368,7 @@ def _stock_prices(problem: PlanningProblem, work: PlanningProblem) -> tuple[Floa
         return extra, 0.0
     first = np.clip(parts.expedite_periods(problem.period_h), 0, n_t)
     supply = parts.on_hand[:, None] + np.cumsum(parts.arrivals, axis=1)
-    elig = _eligible(work, crew_filter=True)
+    elig = eligible_pairs(work, crew_filter=True)
     h = np.where(elig, work.penalty, np.inf)
     constant = 0.0
     pin = problem.pinned_period
@@ -1740,14 +1424,13 @@ def _merged_blocks(problem: PlanningProblem) -> list[IntArray]:
 
 def _dp_seed(problem: PlanningProblem) -> tuple[IntArray | None, IntArray | None]:
     """The exact DP's plan without crew limits, and the same made crew- and
-    stock-feasible greedily (:func:`_restock`: jobs kept in period order while they
-    fit, the others moved to their cheapest period with room, or deferred).
+    stock-feasible greedily (:func:`~optimizer.solvers.repair.restock`: jobs kept in
+    period order while they fit, the others moved to their cheapest period with room,
+    or deferred).
 
     Returns ``(repaired, uncapacitated)``; ``repaired`` is ``None`` unless it is
     feasible, either is ``None`` if the DP rejects the instance.
     """
-    from optimizer.solvers.dp import solve_dp
-
     bare = replace(problem, parts=None)
     try:
         free = solve_dp(replace(bare, crew_hours=np.full_like(problem.crew_hours, np.inf)))
@@ -1756,7 +1439,9 @@ def _dp_seed(problem: PlanningProblem) -> tuple[IntArray | None, IntArray | None
     if not free.feasible:
         return None, None
     uncap = np.asarray(free.period, dtype=np.int64)
-    repaired = _restock(problem, _prepare(problem), uncap, _eligible(problem, crew_filter=True))
+    repaired = restock(
+        problem, prepare_pairs(problem), uncap, eligible_pairs(problem, crew_filter=True)
+    )
     if violations(problem, repaired):
         return None, uncap
     return repaired, uncap
@@ -1830,7 +1515,7 @@ def _lp_support_milp(
     best_cost = evaluate(problem, best)["total"]
     if res.support is None or res.support_open is None:
         return best
-    elig = _eligible(problem, crew_filter=True)
+    elig = eligible_pairs(problem, crew_filter=True)
     pool = res.support.copy()
 
     def remember(plan: IntArray) -> None:
@@ -1911,14 +1596,12 @@ def _restricted_milp(
     spare parts in ``sub`` (their stock columns need the full solver) it calls
     ``solve_milp``.
     """
-    from optimizer.solvers.milp import _run_highs, build_direct_model, solve_milp
-
     if sub.has_parts:
         plan = solve_milp(sub, time_limit_s=time_limit_s, gap=gap, warm_start=start)
         return plan.period if plan.feasible else None
     model = build_direct_model(sub, strengthen=True)
     warm = model.columns_from_period(start)
-    res = _run_highs(model, time_limit_s=time_limit_s, gap=gap, warm_col=warm, relax=False)
+    res = run_highs(model, time_limit_s=time_limit_s, gap=gap, warm_col=warm, relax=False)
     if res.col_value is None:
         return None
     return model.period_from_columns(res.col_value, sub.n_components)
@@ -1971,12 +1654,12 @@ def solve_lagrange(
     """Grouped plan with a proven bound by Lagrangian decomposition (see module docstring).
 
     Spare-part holding is folded into the penalties and the stock rows are relaxed
-    (:func:`_fold_holding`); the remaining instance splits into independent crew blocks
-    (one per site), each solved by column generation seeded with the exact DP's
-    crew-repaired plan, within a share of the budget proportional to its size.  The
-    bound is the sum of the blocks' Lagrangian bounds plus the holding constant.  When
-    stock can run short the combined plan is then made stock-feasible greedily and
-    costed exactly.
+    (:func:`~optimizer.solvers.stock.fold_holding`); the remaining instance splits into
+    independent crew blocks (one per site), each solved by column generation seeded with
+    the exact DP's crew-repaired plan, within a share of the budget proportional to its
+    size.  The bound is the sum of the blocks' Lagrangian bounds plus the holding
+    constant.  When stock can run short the combined plan is then made stock-feasible
+    greedily and costed exactly.
 
     Parameters
     ----------
@@ -2014,17 +1697,14 @@ def solve_lagrange(
     deadline = t0 + budget
     pre = pinned_diagnosis(problem)
     if pre:
-        return Plan(
-            period=np.full(problem.n_components, BEYOND, dtype=np.int64),
-            objective=float("inf"),
-            lower_bound=float("inf"),
-            status=Status.INFEASIBLE,
+        return Plan.infeasible(
+            problem,
             method="lagrange",
-            runtime_s=time.perf_counter() - t0,
             diagnosis=tuple(pre),
+            runtime_s=time.perf_counter() - t0,
         )
     log: list[str] = []
-    work, constant, exact_stock = _fold_holding(problem)
+    work, constant, exact_stock = fold_holding(problem)
     if problem.has_parts:
         log.append(
             "lagrange: holding cost folded into the penalties"
@@ -2084,9 +1764,6 @@ def solve_lagrange(
             todo -= size
             results.append(_block_job(sub, share, finish, gap, sub_ws, polish, dual_share))
     else:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
         total = sum(len(b) for b in blocks)
         # W workers share the blocks: each block gets W times its share of the budget
         span = finish - time.perf_counter()
@@ -2116,8 +1793,6 @@ def solve_lagrange(
         log.append(f"lagrange: {len(blocks)} independent crew blocks")
     if violations(work, period):
         # greedy found nothing feasible (must-do work against crews)
-        from optimizer.solvers.milp import solve_milp
-
         plan = solve_milp(problem, time_limit_s=max(deadline - time.perf_counter(), 1.0), gap=gap)
         return replace(plan, method="lagrange", log=(*log, *plan.log))
     if not exact_stock:
@@ -2126,8 +1801,6 @@ def solve_lagrange(
         moved = int((period != before).sum())
         log.append(f"lagrange: {moved} job(s) moved or deferred for spare-part stock")
         if violations(problem, period):
-            from optimizer.solvers.milp import solve_milp
-
             left = max(deadline - time.perf_counter(), 1.0)
             plan = solve_milp(problem, time_limit_s=left, gap=gap)
             return replace(plan, method="lagrange", log=(*log, *plan.log))

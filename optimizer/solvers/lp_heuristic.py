@@ -39,7 +39,8 @@ import numpy as np
 
 from optimizer._typing import FloatArray
 from optimizer.problem.data import PlanningProblem
-from optimizer.solvers.milp import DirectModel, _run_highs
+from optimizer.solvers.highs import run_highs
+from optimizer.solvers.model import DirectModel
 
 __all__ = [
     "DILATE_PERIODS",
@@ -133,7 +134,7 @@ def opening_heuristic(
     """
     t0 = time.perf_counter()
     lp_limit = None if time_limit_s is None else LP_SHARE * time_limit_s
-    lp = _run_highs(
+    lp = run_highs(
         model, time_limit_s=lp_limit, gap=0.0, warm_col=None, relax=True, deadline=deadline
     )
     # only an optimal LP value is a bound (a time-limited simplex may stop at a point
@@ -167,7 +168,7 @@ def opening_heuristic(
         # the restricted model is small: solving it closer than the requested gap is
         # cheap and gives the full solve a better incumbent to prove
         sub_gap = min(gap, SUB_GAP)
-        sub = _run_highs(
+        sub = run_highs(
             restricted,
             time_limit_s=sub_limit,
             gap=sub_gap,

@@ -18,13 +18,9 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
 from optimizer.problem.data import PlanningProblem
-from optimizer.solvers.milp import (
-    _clique_rows,
-    build_direct_model,
-    build_pyomo_model,
-    root_lp_bound,
-    solve_milp,
-)
+from optimizer.solvers.milp import root_lp_bound, solve_milp
+from optimizer.solvers.milp_pyomo import build_pyomo_model
+from optimizer.solvers.model import _clique_rows, build_direct_model
 
 
 def maximal_cliques(load: np.ndarray, cap: float) -> set[frozenset[int]]:
@@ -98,7 +94,7 @@ def test_clique_rows_bind_on_a_hand_example(monkeypatch: pytest.MonkeyPatch) -> 
     # x_A1 + x_B1 = 2 - (x_A0 + x_B0) >= 2 - y_0 >= 1 (cost >= 10): the LP bound is 210.
     from datetime import UTC, datetime
 
-    from optimizer.solvers import milp
+    from optimizer.solvers import model as grouping_model
 
     p = PlanningProblem(
         start=datetime(2027, 1, 1, tzinfo=UTC),
@@ -126,7 +122,7 @@ def test_clique_rows_bind_on_a_hand_example(monkeypatch: pytest.MonkeyPatch) -> 
     assert_allclose(root_lp_bound(p, strengthen=True), 210.0, atol=1e-6)
     # without the clique rows (strengthening rows only) the LP bound is lower
     none = np.zeros(0, dtype=np.int64)
-    monkeypatch.setattr(milp, "_clique_rows", lambda *a: (none, none, none))
+    monkeypatch.setattr(grouping_model, "_clique_rows", lambda *a: (none, none, none))
     assert root_lp_bound(p, strengthen=True) < 210.0 - 1.0
 
 

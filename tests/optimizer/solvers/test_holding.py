@@ -11,7 +11,8 @@ from numpy.testing import assert_allclose
 from optimizer.loading import parse_scenario
 from optimizer.problem.build import build_problem
 from optimizer.problem.plan import evaluate
-from optimizer.solvers import holding_terms, solve, stock_can_bind
+from optimizer.solvers import solve, stock_can_bind
+from optimizer.solvers.stock import fold_holding
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "benchmarks"))
 from fleetgen import make_scenario
@@ -26,7 +27,10 @@ def _problem(stock: str, crews: str = "loose", n: int = 40):  # type: ignore[no-
 def test_linear_holding_equals_purchasing_of_any_plan() -> None:
     pb = _problem("ample")
     assert not stock_can_bind(pb)
-    extra, extra_beyond, const = holding_terms(pb)
+    folded, const, exact = fold_holding(pb)
+    assert exact and folded.parts is None
+    extra = folded.penalty - pb.penalty
+    extra_beyond = folded.penalty_beyond - pb.penalty_beyond
     rng = np.random.default_rng(1)
     idx = np.arange(pb.n_components)
     for _ in range(10):

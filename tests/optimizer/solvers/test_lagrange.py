@@ -23,6 +23,7 @@ from optimizer.solvers import solve
 from optimizer.solvers.dp import solve_dp
 from optimizer.solvers.lagrange import _knapsacks, lagrangian_bound, solve_lagrange
 from optimizer.solvers.milp import solve_milp
+from optimizer.solvers.stock import fold_holding
 
 
 @settings(max_examples=40, deadline=None)
@@ -176,10 +177,8 @@ def test_coupled_bound_below_milp_optimum_below_plan(
 def test_folded_holding_bounds_purchasing(seed: int, on_hand: float) -> None:
     # for every plan: cost(original) >= cost(folded) + constant, equal when stock
     # cannot run short (independent check through evaluate / lot sizing)
-    from optimizer.solvers.lagrange import _fold_holding
-
     pb = _two_site_problem(seed, 8, on_hand, 3.0)
-    folded, constant, exact = _fold_holding(pb)
+    folded, constant, exact = fold_holding(pb)
     rng = np.random.default_rng(seed)
     for _ in range(5):
         period = np.where(rng.random(8) < 0.3, -1, rng.integers(0, pb.n_periods, size=8))
@@ -193,10 +192,10 @@ def test_folded_holding_bounds_purchasing(seed: int, on_hand: float) -> None:
 
 
 def test_blocks_are_independent_and_parallel_workers_agree() -> None:
-    from optimizer.solvers.lagrange import _fold_holding, _merged_blocks, _restrict
+    from optimizer.solvers.lagrange import _merged_blocks, _restrict
 
     pb = _two_site_problem(3, 10, 50.0, 3.0)
-    work, _, exact = _fold_holding(pb)
+    work, _, exact = fold_holding(pb)
     assert exact
     blocks = _merged_blocks(work)
     assert len(blocks) == 2
@@ -217,10 +216,10 @@ def test_stock_prices_keep_the_bound_valid(seed: int) -> None:
     # two blocks share the pools and stock binds: the rows are priced, not dropped;
     # for every plan, cost >= priced cost - price * supply (checked on random plans),
     # and the priced bound stays below the MILP optimum
-    from optimizer.solvers.lagrange import _fold_holding, _stock_prices
+    from optimizer.solvers.lagrange import _stock_prices
 
     pb = _two_site_problem(seed, 10, 1.0, 3.0)
-    work, constant, exact = _fold_holding(pb)
+    work, constant, exact = fold_holding(pb)
     assert not exact
     extra, shift = _stock_prices(pb, work)
     assert shift < 0.0 and (extra >= 0).all()

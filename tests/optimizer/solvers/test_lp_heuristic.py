@@ -16,6 +16,7 @@ from optimizer.problem.data import PlanningProblem
 from optimizer.problem.plan import Plan, Status, evaluate, violations
 from optimizer.solvers import milp
 from optimizer.solvers.lp_heuristic import opening_heuristic
+from optimizer.solvers.model import build_direct_model
 
 CASES = [
     # (n, K, T, seed, windows, pins, max_span)
@@ -74,7 +75,7 @@ def test_heuristic_plan_is_feasible_and_lp_is_a_bound(
         n, k, t, seed, capacitated=True, windows=windows, pins=pins, max_span=span
     )
     optimum = _solve(problem, False).objective
-    model = milp.build_direct_model(problem)
+    model = build_direct_model(problem)
     heur = opening_heuristic(problem, model, time_limit_s=None, gap=1e-9)
     assert heur.lp_bound <= optimum + 1e-6 * max(1.0, abs(optimum))
     assert heur.col_value is not None
@@ -113,7 +114,7 @@ def test_lp_stopped_by_the_time_limit_gives_no_bound(
     # A simplex stopped early may hold a feasible, non-optimal point: its value is no
     # bound and must not be reported as one.
     problem = make_problem(40, 4, 60, 3, capacitated=True)
-    model = milp.build_direct_model(problem)
+    model = build_direct_model(problem)
     heur = opening_heuristic(problem, model, time_limit_s=1e-6, gap=1e-9)
     assert heur.lp_bound == -np.inf
     assert heur.col_value is None

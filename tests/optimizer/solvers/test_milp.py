@@ -17,12 +17,9 @@ from numpy.testing import assert_allclose, assert_array_equal
 
 from optimizer.problem.data import PlanningProblem
 from optimizer.problem.plan import BEYOND, Status, evaluate, violations
-from optimizer.solvers.milp import (
-    build_direct_model,
-    fallback_period,
-    root_lp_bound,
-    solve_milp,
-)
+from optimizer.solvers.common import fallback_period
+from optimizer.solvers.milp import root_lp_bound, solve_milp
+from optimizer.solvers.model import build_direct_model
 
 START = datetime(2027, 1, 1, tzinfo=UTC)
 INF = np.inf

@@ -31,15 +31,11 @@ from optimizer.problem.plan import (
     violations,
 )
 from optimizer.solvers.brute import solve_brute
+from optimizer.solvers.common import pinned_diagnosis
 from optimizer.solvers.cpsat import solve_cpsat
 from optimizer.solvers.dp import dp_is_exact, solve_dp
-from optimizer.solvers.milp import (
-    build_direct_model,
-    grouping_index,
-    pinned_diagnosis,
-    root_lp_bound,
-    solve_milp,
-)
+from optimizer.solvers.milp import root_lp_bound, solve_milp
+from optimizer.solvers.model import build_direct_model, grouping_index
 
 INF = np.inf
 START = datetime(2027, 1, 1, tzinfo=UTC)

@@ -19,7 +19,7 @@ from numpy.testing import assert_allclose
 
 from optimizer.problem.data import PlanningProblem
 from optimizer.problem.plan import BEYOND, Status, evaluate, violations
-from optimizer.solvers import milp
+from optimizer.solvers import highs, milp
 
 LIMIT_S = 0.5
 SLACK_S = 2.5
@@ -72,8 +72,8 @@ def test_a_stuck_highs_run_is_abandoned_at_the_deadline(
     warm: bool,
 ) -> None:
     problem = make_problem(30, 4, 20, 2, capacitated=True)
-    real = milp._highs
-    monkeypatch.setattr(milp, "_highs", lambda: _StuckHighs(real(), 4.0))
+    real = highs.new_highs
+    monkeypatch.setattr(highs, "new_highs", lambda: _StuckHighs(real(), 4.0))
     ws = None
     if warm:
         # an all-deferred plan is feasible here (no pins); it must come back unchanged
@@ -100,14 +100,14 @@ def test_a_stuck_highs_run_is_abandoned_at_the_deadline(
 
 
 def test_call_bounded_returns_result_raises_or_gives_up() -> None:
-    assert milp._call_bounded(lambda: 42, time.perf_counter() + 5.0) == (True, 42)
+    assert highs.call_bounded(lambda: 42, time.perf_counter() + 5.0) == (True, 42)
 
     def boom() -> None:
         raise ValueError("inner failure")
 
     with pytest.raises(ValueError, match="inner failure"):
-        milp._call_bounded(boom, time.perf_counter() + 5.0)
+        highs.call_bounded(boom, time.perf_counter() + 5.0)
     t0 = time.perf_counter()
-    done, out = milp._call_bounded(lambda: time.sleep(3.0), time.perf_counter() + 0.1)
+    done, out = highs.call_bounded(lambda: time.sleep(3.0), time.perf_counter() + 0.1)
     assert (done, out) == (False, None)
     assert time.perf_counter() - t0 < 2.0
