@@ -31,6 +31,7 @@ __all__ = [
     "period_date",
     "pinned_diagnosis",
     "plan_from_period",
+    "presolved_plan",
     "trivial_lower_bound",
 ]
 
@@ -343,3 +344,26 @@ def empty_plan(problem: PlanningProblem, method: str, t0: float) -> Plan:
         runtime_s=time.perf_counter() - t0,
         log=("no components",),
     )
+
+
+def presolved_plan(
+    problem: PlanningProblem, *, method: str, t0: float, log: tuple[str, ...] = ()
+) -> Plan | None:
+    """The plan when no search is needed, else ``None``.
+
+    The infeasible plan when :func:`pinned_diagnosis` finds a reason (with ``log``), the
+    empty plan of an instance without components, otherwise ``None``.  ``t0`` is the
+    :func:`time.perf_counter` instant the solve started.
+    """
+    pre = pinned_diagnosis(problem)
+    if pre:
+        return Plan.infeasible(
+            problem,
+            method=method,
+            diagnosis=tuple(pre),
+            runtime_s=time.perf_counter() - t0,
+            log=log,
+        )
+    if problem.n_components == 0:
+        return empty_plan(problem, method, t0)
+    return None

@@ -51,10 +51,9 @@ from optimizer.problem.data import PlanningProblem
 from optimizer.problem.plan import BEYOND, Plan, Status, span_cells
 from optimizer.solvers.common import (
     check_inputs,
-    empty_plan,
     fallback_period,
-    pinned_diagnosis,
     plan_from_period,
+    presolved_plan,
 )
 from optimizer.solvers.highs import diagnose_infeasibility
 from optimizer.solvers.incumbent import IncumbentCallback, IncumbentFeed
@@ -157,13 +156,9 @@ def solve_cpsat(
         raise ValueError(f"cost_scale: must be a positive finite number, got {cost_scale}")
     if num_workers < 1:
         raise ValueError(f"num_workers: must be >= 1, got {num_workers}")
-    pre = pinned_diagnosis(problem)
-    if pre:
-        return Plan.infeasible(
-            problem, method="cpsat", diagnosis=tuple(pre), runtime_s=time.perf_counter() - t0
-        )
-    if problem.n_components == 0:
-        return empty_plan(problem, "cpsat", t0)
+    done = presolved_plan(problem, method="cpsat", t0=t0)
+    if done is not None:
+        return done
 
     idx = grouping_index(problem, strengthen=False)
     n = problem.n_components

@@ -1689,7 +1689,7 @@ def solve_lagrange(
     Raises
     ------
     ValueError
-        On malformed input (as :func:`optimizer.solvers.milp.check_inputs`).
+        On malformed input (as :func:`optimizer.solvers.common.check_inputs`).
     """
     t0 = time.perf_counter()
     ws = check_inputs(problem, time_limit_s, gap, warm_start)

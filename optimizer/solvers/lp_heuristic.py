@@ -116,7 +116,7 @@ def opening_heuristic(
     problem : PlanningProblem
         The instance ``model`` was built from.
     model : DirectModel
-        The full grouping MILP (:func:`~optimizer.solvers.milp.build_direct_model`).
+        The full grouping MILP (:func:`~optimizer.solvers.model.build_direct_model`).
     time_limit_s : float or None
         Wall-clock budget of the whole solve, seconds; the LP may use up to
         :data:`LP_SHARE` of it and the restricted MILP up to :data:`SUB_SHARE`.

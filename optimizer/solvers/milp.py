@@ -32,9 +32,9 @@ from optimizer.problem.data import PlanningProblem
 from optimizer.problem.plan import Plan, Status, violations
 from optimizer.solvers.common import (
     check_inputs,
-    empty_plan,
     pinned_diagnosis,
     plan_from_period,
+    presolved_plan,
 )
 from optimizer.solvers.highs import ABANDON_GRACE_S, plan_from_highs, run_highs
 from optimizer.solvers.incumbent import IncumbentCallback, IncumbentFeed
@@ -85,17 +85,9 @@ def solve_milp_direct(
     ws = check_inputs(problem, time_limit_s, gap, warm_start)
     # the limit is wall clock from here: model build, start heuristic and full solve
     deadline = None if time_limit_s is None else t0 + time_limit_s
-    pre = pinned_diagnosis(problem)
-    if pre:
-        return Plan.infeasible(
-            problem,
-            method="milp",
-            diagnosis=tuple(pre),
-            runtime_s=time.perf_counter() - t0,
-            log=("backend=direct",),
-        )
-    if problem.n_components == 0:
-        return empty_plan(problem, "milp", t0)
+    done = presolved_plan(problem, method="milp", t0=t0, log=("backend=direct",))
+    if done is not None:
+        return done
     model = build_direct_model(problem, strengthen=strengthen)
     build_s = time.perf_counter() - t0
     warm_col = model.columns_from_period(ws) if ws is not None else None
@@ -234,9 +226,10 @@ def solve_milp(
     time_limit_s : float or None
         Wall-clock limit from the start of the call, seconds: it covers the model
         build, the start heuristic and the full solve.  With ``backend="direct"`` it is
-        hard (a HiGHS run still busy :data:`ABANDON_GRACE_S` after it is abandoned and
-        the best plan known is returned); with ``backend="pyomo"`` HiGHS gets what is
-        left after the build and may overrun it in setup phases that do not check it.
+        hard (a HiGHS run still busy :data:`~optimizer.solvers.highs.ABANDON_GRACE_S`
+        after it is abandoned and the best plan known is returned); with
+        ``backend="pyomo"`` HiGHS gets what is left after the build and may overrun it
+        in setup phases that do not check it.
     gap : float
         Relative MIP gap at which HiGHS stops (``mip_rel_gap``).
     warm_start : ndarray of int, shape (n,), or None

@@ -29,7 +29,7 @@ from pyomo.contrib.appsi.solvers import Highs
 from optimizer._typing import IntArray
 from optimizer.problem.data import PlanningProblem
 from optimizer.problem.plan import BEYOND, Plan
-from optimizer.solvers.common import check_inputs, empty_plan, pinned_diagnosis
+from optimizer.solvers.common import check_inputs, presolved_plan
 from optimizer.solvers.highs import (
     ENUMERATION_OFF_COLS,
     PRESOLVE_RULE_ENUMERATION,
@@ -220,7 +220,7 @@ def _pyomo_cliques(m: Any, problem: PlanningProblem, idx: GroupingIndex) -> None
 
     ``Q``: jobs of system ``k`` and one skill starting in ``t``, no two of which fit the
     capacity ``C[s,t]`` together (per-period loads ``l_i + l_j > C[s,t]``); maximal
-    such sets, see :func:`_clique_rows`.
+    such sets, see :mod:`optimizer.solvers.model`.
     """
     members: list[list[int]] = [[] for _ in range(len(idx.cl_y))]
     for j, r in zip(idx.cl_x.tolist(), idx.cl_row.tolist(), strict=True):
@@ -255,7 +255,8 @@ def build_pyomo_model(problem: PlanningProblem, *, strengthen: bool = True) -> A
     Parameters
     ----------
     problem : PlanningProblem
-        The instance (pins consistent: see :func:`pinned_diagnosis`).
+        The instance (pins consistent: see
+        :func:`optimizer.solvers.common.pinned_diagnosis`).
     strengthen : bool
         Add the crew/opening strengthening rows.
 
@@ -292,17 +293,9 @@ def solve_milp_pyomo(
     """
     t0 = time.perf_counter()
     ws = check_inputs(problem, time_limit_s, gap, warm_start)
-    pre = pinned_diagnosis(problem)
-    if pre:
-        return Plan.infeasible(
-            problem,
-            method="milp",
-            diagnosis=tuple(pre),
-            runtime_s=time.perf_counter() - t0,
-            log=("backend=pyomo",),
-        )
-    if problem.n_components == 0:
-        return empty_plan(problem, "milp", t0)
+    done = presolved_plan(problem, method="milp", t0=t0, log=("backend=pyomo",))
+    if done is not None:
+        return done
     m = build_pyomo_model(problem, strengthen=strengthen)
     idx: GroupingIndex = m.grouping_index
     if ws is not None:
