@@ -520,14 +520,11 @@ def solve_multiyear(
     bad = np.flatnonzero(~np.isfinite(free.cost))
     if bad.size:
         diag = tuple(_why_no_path(mp, data, int(i)) for i in bad[:20])
-        return Plan(
-            np.full(n, BEYOND),
-            float("inf"),
-            -float("inf"),
-            Status.INFEASIBLE,
-            "multiyear",
-            time.perf_counter() - t0,
+        return Plan.infeasible(
+            pb,
+            method="multiyear",
             diagnosis=diag,
+            runtime_s=time.perf_counter() - t0,
             log=tuple(log),
         )
     k_of = pb.system_of
@@ -661,6 +658,7 @@ def solve_multiyear_milp(
     Plan
         With HiGHS's bound; ``TIME_LIMIT`` when it stopped early.
     """
+    # lazy: Pyomo takes about a second to import and only this cross-check model needs it
     import pyomo.environ as pyo
     from pyomo.contrib.appsi.base import TerminationCondition
     from pyomo.contrib.appsi.solvers import Highs
