@@ -50,7 +50,7 @@ def period_edges(scn: Scenario) -> list[datetime]:
 
 
 def build_problem(
-    scn: Scenario, *, prune: bool = True, parts: bool = True, future_opening: bool = False
+    scn: Scenario, *, parts: bool = True, future_opening: bool = False
 ) -> BuiltProblem:
     """Build the frozen planning problem of a scenario.
 
@@ -60,12 +60,6 @@ def build_problem(
         A validated scenario.
     future_opening : bool
         Charge a deferred component the cheapest opening of its unit (see above).
-    prune : bool
-        Restrict each component to the periods where its penalty is plausible:
-        ``h_i(t) <= min(h_beyond_i, min_t' (h_i(t') + S_k(t')))``.  Doing ``i`` at a
-        period above that bound costs more than doing it alone at its best period, so
-        the pruning is exact when neither crews nor spare-part stock bind, and keeps
-        the model sparse (with coupling it is a heuristic restriction).
     parts : bool
         Model the spare-part stock of ``inventory.parts`` (:func:`spare_parts`); False
         plans as if every part were always in stock.
@@ -156,11 +150,6 @@ def build_problem(
     beyond[must.required] = np.inf
     if frozen is not None:
         allowed &= (np.asarray(edges[:-1]) >= frozen)[None, :]
-    if prune:
-        solo = penalty + opening[unit_of]
-        solo = np.where(allowed & open_allowed[unit_of], solo, np.inf)
-        bound = np.minimum(beyond, solo.min(axis=1))
-        allowed &= penalty <= bound[:, None] + 1e-9 * (1.0 + np.abs(bound[:, None]))
     for j in np.flatnonzero(pinned >= 0):
         allowed[j, pinned[j]] = True
     problem = PlanningProblem(

@@ -363,7 +363,7 @@ def build_multiyear(scn: Scenario) -> tuple[BuiltProblem, MultiYearProblem]:
         When a life limit is shorter than one period (a new part could not reach the
         next period), naming the component and the field.
     """
-    built = build_problem(scn, prune=False, parts=False)
+    built = build_problem(scn, parts=False)
     pb, fm = built.problem, built.fleet
     n, n_t = pb.n_components, pb.n_periods
     per = scn.calendar.period_days * fm.operating_h_per_day

@@ -39,6 +39,7 @@ shutdown sequencing).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Literal, Protocol
@@ -53,6 +54,7 @@ from optimizer.solvers.dp import dp_is_exact, solve_dp
 from optimizer.solvers.incumbent import IncumbentCallback, IncumbentFeed
 from optimizer.solvers.lagrange import solve_lagrange
 from optimizer.solvers.milp import solve_milp
+from optimizer.solvers.presolve import prune_exact
 from optimizer.solvers.repair import make_stock_feasible
 from optimizer.solvers.stock import fold_holding, stock_can_bind
 
@@ -284,9 +286,16 @@ def solve(
         raise ValueError(
             f"method: expected one of {', '.join(METHODS + EXTRA_METHODS)}; got {method!r}"
         )
-    note: str | None = None
+    notes: list[str] = []
+    if method != "brute":  # brute force stays the independent oracle of the full problem
+        pruned = prune_exact(problem)
+        problem = pruned.problem
+        notes.append(pruned.log)
+        if warm_start is not None:
+            warm_start = pruned.repair(np.asarray(warm_start))
     if method == "auto":
         method, note = _auto(problem)
+        notes.insert(0, note)
     backend = BACKENDS[method]
     feed = IncumbentFeed(on_incumbent)
     if problem.has_parts and (
@@ -303,10 +312,35 @@ def solve(
             on_incumbent=feed.offer if feed.active else None,
         )
     plan = _not_worse_than(plan, feed.best)
+    plan = _honest_status(plan, gap)
     feed.offer(plan)  # the DP's (and brute force's) only plan; a no-op when already seen
-    if note is not None:
-        plan = replace(plan, log=(note, *plan.log))
+    if notes:
+        plan = replace(plan, log=(*notes, *plan.log))
     return plan
+
+
+def _honest_status(plan: Plan, gap: float) -> Plan:
+    """``optimal`` only when the plan is proven within ``gap`` of its (valid) bound.
+
+    Every backend's bound is a bound of the full problem (exact presolve, relaxations
+    of stock and crews); a plan further from it than the requested gap is ``feasible``
+    (or stays ``time_limit``), whatever a backend's own model proved.
+    """
+    if plan.status is not Status.OPTIMAL:
+        return plan
+    if not np.isfinite(plan.objective):
+        return replace(plan, status=Status.FEASIBLE)
+    slack = plan.objective - plan.lower_bound
+    if slack <= max(gap, 1e-9) * max(abs(plan.objective), 1e-9) + 1e-9:
+        return plan
+    return replace(
+        plan,
+        status=Status.FEASIBLE,
+        log=(
+            *plan.log,
+            f"not proven within the requested gap {gap:.4%} of the bound: status feasible",
+        ),
+    )
 
 
 def _not_worse_than(plan: Plan, best: Plan | None) -> Plan:
@@ -374,6 +408,7 @@ def _without_stock(
         return _with_holding(problem, backend, time_limit_s, gap, warm_start, feed)
     bare = replace(problem, parts=None)
     sink = _mapped_sink(feed, lambda p: _stock_fixed(problem, p, backend.name, gap))
+    t0 = time.perf_counter()
     plan = backend.solve(
         bare,
         time_limit_s=time_limit_s,
@@ -381,7 +416,24 @@ def _without_stock(
         warm_start=warm_start,
         on_incumbent=sink,
     )
-    return _stock_fixed(problem, plan, backend.name, gap)
+    fixed = _stock_fixed(problem, plan, backend.name, gap)
+    if not plan.feasible or np.isfinite(fixed.objective):
+        return fixed  # infeasible without stock is infeasible with it
+    # The stock-blind plan could not be repaired: let the model that has the stock decide
+    # (a plan, or a proof that none exists), instead of reporting a plan that is none.
+    left = None if time_limit_s is None else max(1.0, time_limit_s - (time.perf_counter() - t0))
+    milp = BACKENDS["milp"].solve(
+        problem, time_limit_s=left, gap=gap, warm_start=None, on_incumbent=None
+    )
+    return replace(
+        milp,
+        log=(
+            *fixed.log,
+            f"{backend.name}: its plan cannot be made stock-feasible; solved by the MILP"
+            " with the spare-part stock instead",
+            *milp.log,
+        ),
+    )
 
 
 def _mapped_sink(
