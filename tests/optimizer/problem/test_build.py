@@ -13,7 +13,6 @@ from numpy.testing import assert_allclose
 
 from optimizer.loading import parse_scenario
 from optimizer.problem.build import build_problem, period_edges
-from optimizer.problem.plan import evaluate
 from optimizer.scenario import Scenario
 from optimizer.solvers import solve
 
