@@ -23,7 +23,7 @@ router = APIRouter()
     response_class=HTMLResponse,
     responses={
         **PROBLEM_RESPONSES,
-        404: problem_doc("Unknown run, or no report (report module missing or failed)"),
+        404: problem_doc("Unknown run, or no report (rendering failed: see the run's notes)"),
         409: problem_doc("The run has not completed"),
         200: {"content": {"text/html": {}}, "description": "Self-contained HTML report"},
     },
