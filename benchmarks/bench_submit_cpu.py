@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None) -> None:
                 max_queued_total=args.runs + 100,
             )
             app = create_app(cfg, start_workers=False)
-            store = app.state.services.store
+            store = app.state.ctx.store
             keys = [create_key(store, f"tenant-{j}", PEPPER)[0] for j in range(args.tenants)]
             cpu, wall, statuses = asyncio.run(_lifespan(app, body, keys, args.runs, args.clients))
             if set(statuses) != {202}:

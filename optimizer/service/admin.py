@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import sys
 
+from sqlalchemy.engine import make_url
+
+from optimizer.service import auth
+from optimizer.service.db import Store
 from optimizer.service.settings import ServiceSettings
 
 
 def _redact(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
     return make_url(url).render_as_string(hide_password=True)
 
 
@@ -23,6 +25,8 @@ def serve(host: str, port: int, workers: int | None) -> None:
     workers : int, optional
         Overrides ``OPPORTUNE_WORKERS``.
     """
+    # Lazy: the web app (FastAPI, the routes, the worker supervisor) and uvicorn take
+    # a second to import, which ``opportune keys ...`` (this module too) does not need.
     import uvicorn
 
     from optimizer.service.app import create_app
@@ -49,13 +53,10 @@ def serve(host: str, port: int, workers: int | None) -> None:
 
 def create_key(tenant: str) -> str:
     """Create an API key; print its metadata, then the key alone on the last line."""
-    from optimizer.service.auth import create_key as _create
-    from optimizer.service.db import Store
-
     settings = ServiceSettings()
     store = Store.from_url(settings.database_url, pool_size=1)
     try:
-        key, info = _create(store, tenant, settings.api_key_pepper.get_secret_value())
+        key, info = auth.create_key(store, tenant, settings.api_key_pepper.get_secret_value())
     finally:
         store.dispose()
     sys.stdout.write(
@@ -69,13 +70,10 @@ def create_key(tenant: str) -> str:
 
 def list_keys() -> None:
     """Print every key's id, tenant, prefix and state (never the key)."""
-    from optimizer.service.auth import list_keys as _list
-    from optimizer.service.db import Store
-
     settings = ServiceSettings()
     store = Store.from_url(settings.database_url, pool_size=1)
     try:
-        rows = _list(store)
+        rows = auth.list_keys(store)
     finally:
         store.dispose()
     for k in rows:
@@ -87,12 +85,9 @@ def list_keys() -> None:
 
 def revoke_key(key_id: int) -> bool:
     """Revoke a key by id; True if it was active."""
-    from optimizer.service.auth import revoke_key as _revoke
-    from optimizer.service.db import Store
-
     settings = ServiceSettings()
     store = Store.from_url(settings.database_url, pool_size=1)
     try:
-        return _revoke(store, key_id)
+        return auth.revoke_key(store, key_id)
     finally:
         store.dispose()

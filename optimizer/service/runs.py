@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session, undefer
 
 from optimizer.service.db import Run, RunArtifact, RunEvent, Store, utcnow
 from optimizer.service.jsonutil import dumps
-from optimizer.service.problems import ProblemError, not_found
+from optimizer.service.problems import ProblemError, not_found, problem_body
 
 RUNS = cast(Table, Run.__table__)
 RUN_EVENTS = cast(Table, RunEvent.__table__)
@@ -758,8 +758,6 @@ def release(
     str or None
         The new status (``queued`` or ``failed``), or None if the run was not released.
     """
-    from optimizer.service.problems import problem_body
-
     now = utcnow()
     with store.write() as s, s.begin():
         run = s.scalar(select(Run).where(Run.id == run_id, Run.status == "running"))

@@ -34,6 +34,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import importlib
+import json
 import logging
 import multiprocessing as mp
 import multiprocessing.connection as mpc
@@ -50,6 +51,7 @@ from optimizer.service.db import Store, make_engine
 from optimizer.service.jsonutil import dumps
 from optimizer.service.problems import problem_body
 from optimizer.service.runs import (
+    HOST,
     Claimed,
     Outcome,
     claim,
@@ -59,12 +61,16 @@ from optimizer.service.runs import (
     recover,
     release,
     renew_lease,
+    running_runs,
     worker_identity,
 )
 from optimizer.service.settings import ServiceSettings
 
 log = logging.getLogger("opportune.service.worker")
 PR_SET_PDEATHSIG = 1
+# Names, not imported modules: this module is imported by the web process (for the
+# Supervisor), which must not load the planner, solvers and simulator; each worker
+# process imports these before it forks its first run.
 WARM_MODULES = (
     "optimizer.planning.pipeline",
     "optimizer.service.jobs",
@@ -102,6 +108,9 @@ FINAL = b"F"
 def _child_main(claimed: Claimed, max_time_limit_s: float, conn: mpc.Connection) -> None:
     die_with_parent()
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # Lazy: jobs imports the planner, solvers and simulator, which the web process
+    # (it imports this module for the Supervisor) must not load; here, in a child
+    # forked from a warmed worker (WARM_MODULES), the import is already done.
     from optimizer.service.jobs import execute
 
     def progress(outcome: Outcome) -> None:
@@ -113,8 +122,6 @@ def _child_main(claimed: Claimed, max_time_limit_s: float, conn: mpc.Connection)
 
 
 def _outcome_from(payload: bytes) -> Outcome:
-    import json
-
     data: dict[str, Any] = json.loads(payload.decode("utf-8"))
     return Outcome(**data)
 
@@ -392,8 +399,6 @@ class Supervisor:
     def _release_of(self, pid: int | None, index: int, reason: str) -> None:
         if pid is None:
             return
-        from optimizer.service.runs import HOST, running_runs
-
         wid = f"{HOST}:{pid}:w{index}"
         for run_id, worker_id, _lease in running_runs(self.store):
             if worker_id == wid:

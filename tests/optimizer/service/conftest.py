@@ -110,7 +110,7 @@ def make_api(tmp_path: Path) -> Iterator[Callable[..., Api]]:
         app = create_app(settings, start_workers=False)
         client = TestClient(app, raise_server_exceptions=False)
         client.__enter__()
-        store = app.state.services.store
+        store = app.state.ctx.store
         made.append((client, store))
         return Api(client, store, settings)
 

@@ -8,12 +8,13 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from optimizer.service.app import accepted_body, prepare
 from optimizer.service.auth import create_key
 from optimizer.service.db import Run, RunEvent, Store
 from optimizer.service.problems import ProblemError
 from optimizer.service.runs import Submission, submit, submit_many
 from optimizer.service.settings import ServiceSettings
+from optimizer.service.submissions import prepare
+from optimizer.service.views import accepted_body
 
 LIMITS = {"max_queued_per_tenant": 3, "max_queued_total": 5, "retry_after_s": 7}
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from optimizer.service.app import _input_json, prepare
 from optimizer.service.problems import ProblemError
 from optimizer.service.settings import ServiceSettings
+from optimizer.service.submissions import compact_input_json, prepare
 
 CFG = ServiceSettings(database_url="sqlite://", workers=0)
 
@@ -46,13 +46,13 @@ def test_non_finite_numbers_are_refused(conveyor_input: dict[str, Any], token: s
     parsed = json.loads(text.encode())["input"]
     for fast in (True, False):
         with pytest.raises(ValueError):
-            _input_json(parsed, fast)
+            compact_input_json(parsed, fast)
 
 
 def test_input_json_text_mentioning_nan_is_kept() -> None:
     doc = {"name": "NaN / Infinity", "x": [1.5, -0.0, 10**30]}
     for fast in (True, False):
-        assert json.loads(_input_json(doc, fast)) == doc
+        assert json.loads(compact_input_json(doc, fast)) == doc
 
 
 def test_what_the_fast_parser_refuses_gets_the_json_answer() -> None:

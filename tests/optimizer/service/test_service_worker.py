@@ -10,12 +10,13 @@ from typing import Any
 import pytest
 
 from optimizer.service import worker as W
-from optimizer.service.app import accepted_body, prepare
 from optimizer.service.auth import create_key
 from optimizer.service.db import Store
 from optimizer.service.jsonutil import dumps
 from optimizer.service.runs import Outcome, claim, get_run, submit_many
 from optimizer.service.settings import ServiceSettings
+from optimizer.service.submissions import prepare
+from optimizer.service.views import accepted_body
 
 
 def _quick_child(claimed: Any, _limit: float, conn: Any) -> None:

@@ -1,0 +1,62 @@
+"""The OpenAPI document: shared response descriptions, and the request-body schemas."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from pydantic.json_schema import models_json_schema
+
+from optimizer.service.schemas import ScheduleRunRequest, StrategyRunRequest
+
+
+def problem_doc(description: str) -> dict[str, Any]:
+    """OpenAPI response of a problem document."""
+    return {
+        "description": description,
+        "content": {
+            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+        },
+    }
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: problem_doc("Missing or unknown API key"),
+    404: problem_doc("Unknown run (or another tenant's)"),
+    422: problem_doc("Invalid request: every problem with a JSON pointer"),
+}
+"""The error answers of every authenticated run endpoint."""
+
+
+def install_openapi(app: FastAPI) -> None:
+    """Add the request-body schemas (with the scenario schema) to the OpenAPI document.
+
+    The submission routes read their body themselves (see
+    :mod:`optimizer.service.routes.runs`), so FastAPI does not know its model; the
+    document refers to ``ScheduleRunRequest`` / ``StrategyRunRequest``, added here.
+    """
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        doc = get_openapi(
+            title=app.title,
+            version=app.version,
+            summary=app.summary,
+            description=app.description,
+            routes=app.routes,
+        )
+        _, defs = models_json_schema(
+            [(ScheduleRunRequest, "validation"), (StrategyRunRequest, "validation")],
+            ref_template="#/components/schemas/{model}",
+        )
+        schemas = doc.setdefault("components", {}).setdefault("schemas", {})
+        for name, schema in defs.get("$defs", {}).items():
+            if name in schemas and schemas[name] != schema:
+                raise RuntimeError(f"OpenAPI component name clash: {name}")
+            schemas[name] = schema
+        app.openapi_schema = doc
+        return doc
+
+    app.openapi = openapi  # type: ignore[method-assign]
