@@ -228,7 +228,8 @@ def solve_cpsat(
         raise callback.raised[0]
     solve_s = time.perf_counter() - t1
     log: tuple[str, ...] = (
-        f"cpsat: build {build_s:.3f} s, solve {solve_s:.3f} s, status {solver.status_name(status)}",
+        f"cpsat: build {build_s:.3f} s, solve {solve_s:.3f} s, CP-SAT status of its model"
+        f" (integer-scaled costs, no spare-part stock): {solver.status_name(status)}",
         f"columns: x {idx.n_x}, y {idx.n_y}, z {len(z)}; cost_scale {scale:g}",
     )
     if not exact_crew:

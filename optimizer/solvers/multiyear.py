@@ -594,6 +594,10 @@ def solve_multiyear(
     lb = min(best_lb + const, cost["total"])
     if cost["total"] - lb <= gap * max(abs(cost["total"]), 1e-9):
         status = Status.OPTIMAL
+    elif status is Status.OPTIMAL:
+        # a zero subgradient or the loop's own test on shifted values is no proof: the
+        # status follows the gap of the plan actually returned to its valid bound
+        status = Status.FEASIBLE
     log.append(
         f"multiyear: {it} subgradient iterations; plan {cost['total']:,.2f}, bound"
         f" {lb:,.2f} (absolute gap {cost['total'] - lb:,.2f}, of which the controllable"

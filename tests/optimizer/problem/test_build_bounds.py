@@ -136,3 +136,15 @@ def test_every_method_brackets_the_unpruned_optimum(method: str, scn: Scenario) 
     plan = solve(build_problem(scn).problem, method, time_limit_s=30, gap=1e-6)
     obj = plan.objective if math.isfinite(plan.objective) else math.inf
     _assert_bracketed(plan.status, obj, plan.lower_bound, scn)
+
+
+def test_multiyear_status_is_not_optimal_above_the_requested_gap(scenario_dir: Path) -> None:
+    from optimizer.loading import load_scenario
+
+    scn = load_scenario(scenario_dir / "multiyear.yaml")
+    res = plan_scenario(scn, time_limit_s=5)
+    plan = res.plan
+    rel = (plan.objective - plan.lower_bound) / abs(plan.objective)
+    assert plan.lower_bound <= plan.objective
+    if rel > scn.plan.gap:
+        assert plan.status is not Status.OPTIMAL, (rel, plan.status)
