@@ -11,7 +11,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
 import typer
@@ -21,6 +21,9 @@ from rich.table import Table
 from optimizer.loading import ScenarioError, load_scenario
 from optimizer.report.cli import ReportOpt, TwinStudyOpt, XlsxOpt
 from optimizer.scenario import Scenario, scenario_json_schema, scenario_summary
+
+if TYPE_CHECKING:
+    from optimizer.planning.pipeline import PlanResult
 
 app = typer.Typer(
     name="opportune",
@@ -195,6 +198,7 @@ def plan(
 ) -> None:
     """Plan grouped maintenance: work orders with reasons, bound and gap."""
     from optimizer.planning.pipeline import plan_scenario
+    from optimizer.planning.workorders import WORK_ORDER_FIELDS
     from optimizer.solvers import METHODS
 
     if method and method not in METHODS:
@@ -214,7 +218,7 @@ def plan(
             )
     payload = result.as_dict()
     if out_dir is not None:
-        _write_plan_files(result, out_dir)
+        _write_plan_files(payload, out_dir, WORK_ORDER_FIELDS)
     if report is not None or xlsx is not None:
         from optimizer.report.cli import write_plan_outputs
 
@@ -286,37 +290,22 @@ def check(
         raise typer.Exit(4)
 
 
-def _write_plan_files(result: Any, out_dir: Path) -> None:
+def _write_plan_files(payload: dict[str, Any], out_dir: Path, columns: tuple[str, ...]) -> None:
+    """``plan.json``, ``work_orders.{json,csv}`` and ``purchase_orders.{json,csv}``.
+
+    ``payload`` is the plan's :meth:`~optimizer.planning.pipeline.PlanResult.as_dict`;
+    ``columns`` the work-order fields, in CSV column order.
+    """
     import csv
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    payload = result.as_dict()
     (out_dir / "plan.json").write_text(json.dumps(payload, indent=2, default=str) + "\n")
     (out_dir / "work_orders.json").write_text(
         json.dumps(payload["work_orders"], indent=2, default=str) + "\n"
     )
-    cols = [
-        "id",
-        "asset_id",
-        "site_id",
-        "position_id",
-        "component_id",
-        "work_type",
-        "scheduled_start",
-        "scheduled_finish",
-        "duration_h",
-        "labor",
-        "materials",
-        "group_id",
-        "expected_cost",
-        "p_fail_before_start",
-        "target_date",
-        "pinned",
-        "reasons",
-    ]
     with (out_dir / "work_orders.csv").open("w", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(cols)
+        w.writerow(columns)
         for wo in payload["work_orders"]:
             row = dict(wo)
             row["labor"] = "; ".join(
@@ -324,7 +313,7 @@ def _write_plan_files(result: Any, out_dir: Path) -> None:
             )
             row["materials"] = "; ".join(f"{x['part_id']} x{x['qty']}" for x in wo["materials"])
             row["reasons"] = " | ".join(wo["reasons"])
-            w.writerow([row[c] for c in cols])
+            w.writerow([row[c] for c in columns])
     purchases = payload.get("purchase_orders", [])
     (out_dir / "purchase_orders.json").write_text(json.dumps(purchases, indent=2) + "\n")
     p_cols = [
@@ -344,7 +333,7 @@ def _write_plan_files(result: Any, out_dir: Path) -> None:
             w.writerow([" ".join(po[c]) if c == "serves" else po[c] for c in p_cols])
 
 
-def _print_plan(result: Any) -> None:
+def _print_plan(result: PlanResult) -> None:
     p = result.plan
     pb = result.built.problem
     cur = pb.currency
@@ -364,22 +353,22 @@ def _print_plan(result: Any) -> None:
         return
     split = ", ".join(f"{k} {_fmt_money(v)}" for k, v in p.cost_split.items() if k != "total")
     out.print(f"  cost split ({cur}): {split}")
-    table = Table(title=f"Shutdown groups ({len(result.groups())})")
+    table = Table(title=f"Shutdown groups ({len(result.groups)})")
     table.add_column("start")
     table.add_column("unit")
     table.add_column("jobs", justify="right")
     table.add_column(f"opening {cur}", justify="right")
     table.add_column(f"risk {cur}", justify="right")
     table.add_column("components")
-    for g in result.groups():
-        comps = g["components"]
+    for g in result.groups:
+        comps = g.components
         shown = ", ".join(comps[:6]) + (f" +{len(comps) - 6}" if len(comps) > 6 else "")
         table.add_row(
-            g["start"][:10],
-            g["unit"],
+            g.start[:10],
+            g.unit,
             str(len(comps)),
-            _fmt_money(g["opening_cost"]),
-            _fmt_money(g["penalty_cost"]),
+            _fmt_money(g.opening_cost),
+            _fmt_money(g.penalty_cost),
             shown,
         )
     out.print(table)
@@ -389,10 +378,10 @@ def _print_plan(result: Any) -> None:
             out.print(f"  {wo.scheduled_start[:10]} {wo.component_id}: {wo.reasons[0]}")
     if result.deferred:
         n_def = len(result.deferred)
-        risky = sorted(result.deferred, key=lambda d: -d.p_fail_within_horizon)[:5]
+        risky = sorted(result.deferred, key=lambda x: -x.p_fail_within_horizon)[:5]
         out.print(f"[bold]{n_def} component(s) best left beyond the horizon[/]; highest risk:")
-        for d in risky:
-            out.print(f"  {d.component_id}: {d.reason}")
+        for dfr in risky:
+            out.print(f"  {dfr.component_id}: {dfr.reason}")
 
 
 StrategyOpt = Annotated[

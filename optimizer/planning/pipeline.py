@@ -1,80 +1,83 @@
-"""Plan a scenario end to end: build the problem, solve it, write work orders.
+"""Plan a scenario end to end: build, solve, then everything the output stage shows.
 
 This is the one call the CLI and the HTTP service share, so the same input gives the
-same plan through either.
+same plan through either.  After the solve it computes, once per plan, the shutdowns
+(groups and their hour-level schedules, :mod:`optimizer.planning.shutdowns`), the
+purchase orders (:mod:`optimizer.problem.purchasing`) and the work orders
+(:mod:`optimizer.planning.workorders`) into a :class:`PlanResult`; the CLI, the
+reports and the service only read and format its fields.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
-from optimizer.planning.workorders import Deferred, WorkOrder, group_id, work_orders
+from optimizer.planning.shutdowns import (
+    ShutdownGroup,
+    ShutdownResult,
+    schedule_shutdowns,
+    shutdown_groups,
+)
+from optimizer.planning.workorders import Deferred, WorkOrder, work_orders
+from optimizer.planning.workorders_multiyear import multiyear_work_orders
 from optimizer.problem.build import BuiltProblem, build_problem
+from optimizer.problem.multiyear import build_multiyear
 from optimizer.problem.plan import Plan
+from optimizer.problem.purchasing import PurchasePlan, purchase_orders_table, purchase_plan
 from optimizer.scenario import Scenario
 from optimizer.solvers import solve
+from optimizer.solvers.multiyear import solve_multiyear, solve_multiyear_milp
+
+__all__ = ["PlanResult", "plan_result", "plan_scenario"]
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, kw_only=True)
 class PlanResult:
-    """A solved scenario: the plan, its work orders and where the time went."""
+    """A solved scenario with everything derived from its plan, computed once.
+
+    Build it with :func:`plan_scenario` or :func:`plan_result`; the output stage (CLI,
+    reports, service) only reads it.
+
+    Parameters
+    ----------
+    built : BuiltProblem
+        The problem solved, with its scenario and fleet model.
+    plan : Plan
+        The solver's plan.
+    orders : tuple of WorkOrder
+        Work orders, sorted by start, group and component (empty when infeasible).
+    deferred : tuple of Deferred
+        Components left beyond the horizon, with their risk.
+    groups : tuple of ShutdownGroup
+        One per shutdown (system opening), sorted by start and id.
+    shutdowns : mapping of str to ShutdownResult
+        Hour-level schedule of each shutdown by group id (empty for multi-year plans,
+        whose jobs start at their period's start).
+    purchases : PurchasePlan or None
+        The plan's purchase orders and stock; ``None`` when the problem models no spare
+        parts, the plan is infeasible or holds repeated replacements.
+    purchase_orders : tuple of dict
+        ``purchases`` as JSON-friendly rows
+        (:func:`~optimizer.problem.purchasing.purchase_orders_table`).
+    timings_s : dict of str to float
+        Wall-clock seconds: ``build``, ``solve``, ``shutdowns`` (hour-level schedules),
+        ``purchasing``, ``work_orders`` (orders and groups) and ``total``.
+    """
 
     built: BuiltProblem
     plan: Plan
     orders: tuple[WorkOrder, ...]
     deferred: tuple[Deferred, ...]
+    groups: tuple[ShutdownGroup, ...]
+    shutdowns: Mapping[str, ShutdownResult]
+    purchases: PurchasePlan | None
+    purchase_orders: tuple[dict[str, Any], ...]
     timings_s: dict[str, float] = field(default_factory=dict)
-
-    def groups(self) -> list[dict[str, Any]]:
-        """One row per shutdown (system opening): date, jobs, opening cost."""
-        pb = self.built.problem
-        rows: dict[str, dict[str, Any]] = {}
-        rel: dict[tuple[str, str], float] = {}
-        if self.plan.replacements is not None:  # multi-year plan: every occurrence
-            pairs = [(int(i), int(t)) for i, t in self.plan.replacements]
-            rel = {
-                (w.component_id, w.group_id): float(w.extra.get("relative_cost", 0.0))
-                for w in self.orders
-            }
-        else:
-            pairs = [
-                (int(i), int(self.plan.period[i])) for i in np.flatnonzero(self.plan.period >= 0)
-            ]
-        for i, t in pairs:
-            k = int(pb.system_of[i])
-            gid = group_id(pb, k, t)
-            row = rows.setdefault(
-                gid,
-                {
-                    "group_id": gid,
-                    "unit": pb.system_ids[k],
-                    "start": pb.period_start(t).isoformat(timespec="minutes"),
-                    "components": [],
-                    "opening_cost": float(pb.opening_cost[k, t]),
-                    "penalty_cost": 0.0,
-                },
-            )
-            row["components"].append(pb.component_ids[i])
-            if self.plan.replacements is not None:  # the occurrence's own interval cost
-                row["penalty_cost"] += rel.get((pb.component_ids[i], gid), 0.0)
-            else:
-                row["penalty_cost"] += float(pb.penalty[i, t])
-        return sorted(rows.values(), key=lambda r: (r["start"], r["group_id"]))
-
-    def purchase_orders(self) -> list[dict[str, Any]]:
-        """New purchase orders the plan needs (part, quantity, order and arrival dates,
-        expedited or not, the components whose work orders they serve, cost)."""
-        from optimizer.problem.purchasing import purchase_orders_table, purchase_plan
-
-        pb = self.built.problem
-        if not pb.has_parts or not self.plan.feasible or self.plan.replacements is not None:
-            return []
-        return purchase_orders_table(pb, purchase_plan(pb, self.plan.period))
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-friendly summary of the plan (``plan.json``)."""
@@ -96,10 +99,10 @@ class PlanResult:
             "cost_split": p.cost_split,
             "diagnosis": list(p.diagnosis),
             "log": list(p.log),
-            "groups": self.groups(),
+            "groups": [g.as_dict() for g in self.groups],
             "work_orders": [w.as_dict() for w in self.orders],
             "deferred": [d.as_dict() for d in self.deferred],
-            "purchase_orders": self.purchase_orders(),
+            "purchase_orders": [dict(r) for r in self.purchase_orders],
         }
 
 
@@ -154,19 +157,50 @@ def plan_scenario(
     t2 = time.perf_counter()
     say("writing work orders")
     res = plan_result(built, plan)
-    t3 = time.perf_counter()
-    timings = {"build": t1 - t0, "solve": t2 - t1, "work_orders": t3 - t2, "total": t3 - t0}
-    return PlanResult(built, plan, res.orders, res.deferred, timings)
+    timings = {"build": t1 - t0, "solve": t2 - t1, **res.timings_s}
+    timings["total"] = time.perf_counter() - t0
+    return replace(res, timings_s=timings)
 
 
 def plan_result(built: BuiltProblem, plan: Plan) -> PlanResult:
-    """A plan of ``built`` with its work orders (no timings): the tail of
-    :func:`plan_scenario`, also used for the incumbents it reports."""
-    if plan.feasible:
-        orders, deferred = work_orders(built, plan)
-    else:
-        orders, deferred = [], []
-    return PlanResult(built, plan, tuple(orders), tuple(deferred))
+    """A next-replacement plan of ``built`` with everything derived from it.
+
+    The tail of :func:`plan_scenario`, also used for the incumbents it reports: the
+    hour-level shutdown schedules, the purchase plan, the work orders and the shutdown
+    groups, each computed once.  ``timings_s`` holds the seconds of each step.
+    """
+    pb = built.problem
+    if not plan.feasible:
+        return PlanResult(
+            built=built,
+            plan=plan,
+            orders=(),
+            deferred=(),
+            groups=shutdown_groups(built, plan),  # whatever assignment the solver left
+            shutdowns={},
+            purchases=None,
+            purchase_orders=(),
+        )
+    t0 = time.perf_counter()
+    shutdowns = schedule_shutdowns(built, plan)
+    t1 = time.perf_counter()
+    purchases = purchase_plan(pb, plan.period) if pb.has_parts else None
+    rows = purchase_orders_table(pb, purchases) if purchases is not None else []
+    t2 = time.perf_counter()
+    orders, deferred = work_orders(built, plan, shutdowns=shutdowns, purchases=purchases)
+    groups = shutdown_groups(built, plan)
+    t3 = time.perf_counter()
+    return PlanResult(
+        built=built,
+        plan=plan,
+        orders=tuple(orders),
+        deferred=tuple(deferred),
+        groups=groups,
+        shutdowns=shutdowns,
+        purchases=purchases,
+        purchase_orders=tuple(rows),
+        timings_s={"shutdowns": t1 - t0, "purchasing": t2 - t1, "work_orders": t3 - t2},
+    )
 
 
 def _plan_multiyear(
@@ -182,10 +216,6 @@ def _plan_multiyear(
     solve_multiyear`), ``milp`` the monolithic Pyomo/HiGHS arc-flow model (small plans);
     other methods plan only the next replacement and are refused.
     """
-    from optimizer.planning.workorders_multiyear import multiyear_work_orders
-    from optimizer.problem.multiyear import build_multiyear
-    from optimizer.solvers.multiyear import solve_multiyear, solve_multiyear_milp
-
     settings = scn.plan
     how = method or settings.method
     if how not in ("auto", "milp"):
@@ -207,11 +237,20 @@ def _plan_multiyear(
     t2 = time.perf_counter()
     say("writing work orders")
     orders, deferred = multiyear_work_orders(built, mp, plan) if plan.feasible else ([], [])
+    # each occurrence's risk cost is its interval cost, which only the orders carry
+    occurrence_cost = {
+        (w.component_id, w.group_id): float(w.extra.get("relative_cost", 0.0)) for w in orders
+    }
+    groups = shutdown_groups(built, plan, occurrence_cost)
     t3 = time.perf_counter()
     return PlanResult(
-        built,
-        plan,
-        tuple(orders),
-        tuple(deferred),
-        {"build": t1 - t0, "solve": t2 - t1, "work_orders": t3 - t2, "total": t3 - t0},
+        built=built,
+        plan=plan,
+        orders=tuple(orders),
+        deferred=tuple(deferred),
+        groups=groups,
+        shutdowns={},
+        purchases=None,
+        purchase_orders=(),
+        timings_s={"build": t1 - t0, "solve": t2 - t1, "work_orders": t3 - t2, "total": t3 - t0},
     )

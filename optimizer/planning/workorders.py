@@ -9,21 +9,44 @@ added, which window or pin decided it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
 
-from optimizer.calendar import plan_zone
+from optimizer.planning.shutdowns import ShutdownResult, group_id
 from optimizer.problem.build import BuiltProblem
-from optimizer.problem.data import PlanningProblem
 from optimizer.problem.plan import Plan
+from optimizer.problem.purchasing import PurchasePlan
+
+__all__ = [
+    "WORK_ORDER_FIELDS",
+    "Deferred",
+    "Labor",
+    "Material",
+    "WorkOrder",
+    "money",
+    "pct",
+    "pm_order",
+    "work_orders",
+]
 
 
 @dataclass(frozen=True)
 class Labor:
-    """Labour line of a work order."""
+    """Labour line of a work order.
+
+    Parameters
+    ----------
+    skill : str
+        Skill pool (``skill`` or ``skill@site``).
+    qty : int
+        Technicians working at once.
+    hours : float
+        Working hours of each technician, h.
+    """
 
     skill: str
     qty: int
@@ -32,19 +55,64 @@ class Labor:
 
 @dataclass(frozen=True)
 class Material:
-    """Material line of a work order."""
+    """Material line of a work order.
+
+    Parameters
+    ----------
+    part_id : str
+        Spare part.
+    qty : int
+        Units used.
+    available_on : str or None
+        Date (ISO 8601) from which the units are on the shelf; ``None`` when the
+        problem models no stock.
+    """
 
     part_id: str
     qty: int
     available_on: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class WorkOrder:
-    """A scheduled preventive work order.
+    """A scheduled preventive work order, in a CMMS's vocabulary.
 
-    ``scheduled_start`` / ``scheduled_finish`` are what the scheduler decided (RFC 3339);
-    ``target_date`` is the component's own optimum, for reference.
+    The fields in declaration order, except ``extra``, are the exported ones
+    (:data:`WORK_ORDER_FIELDS`): the keys of :meth:`as_dict`, the columns of
+    ``work_orders.csv`` and the fields of the service's ``WorkOrder`` schema.
+
+    Parameters
+    ----------
+    id : str
+        ``PM-<component>-<yyyymmdd>`` (date of the planned period).
+    asset_id, site_id, position_id, component_id : str
+        Where the work is done and on what.
+    work_type : str
+        ``PM`` (preventive replacement).
+    scheduled_start, scheduled_finish : str
+        What the scheduler decided, RFC 3339 to the minute.
+    duration_h : float
+        Working time of the job, h.
+    labor : tuple of Labor
+        Technicians per skill.
+    materials : tuple of Material
+        Spare parts used.
+    group_id : str
+        The shutdown it belongs to (:func:`~optimizer.planning.shutdowns.group_id`).
+    expected_cost : float
+        Preventive cost plus its share of the opening plus its expected failure-risk
+        cost, currency (exported rounded to cents).
+    p_fail_before_start : float
+        Probability that the component fails before the start, fraction (exported
+        rounded to 1e-6).
+    target_date : str or None
+        The component's own best date (RFC 3339), for reference.
+    pinned : bool
+        Fixed by an open work order or a pin; the plan did not move it.
+    reasons : tuple of str
+        Why this date, in plain language with numbers; the first one decides.
+    extra : dict
+        Mode-specific details not exported (shutdown duration, multi-year occurrence).
     """
 
     id: str
@@ -61,32 +129,26 @@ class WorkOrder:
     group_id: str
     expected_cost: float
     p_fail_before_start: float
-    reasons: tuple[str, ...]
     target_date: str | None = None
     pinned: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
+    reasons: tuple[str, ...]
+    extra: dict[str, Any] = field(default_factory=dict, metadata={"export": False})
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-friendly form."""
-        return {
-            "id": self.id,
-            "asset_id": self.asset_id,
-            "site_id": self.site_id,
-            "position_id": self.position_id,
-            "component_id": self.component_id,
-            "work_type": self.work_type,
-            "scheduled_start": self.scheduled_start,
-            "scheduled_finish": self.scheduled_finish,
-            "duration_h": self.duration_h,
-            "labor": [vars(x) for x in self.labor],
-            "materials": [vars(x) for x in self.materials],
-            "group_id": self.group_id,
-            "expected_cost": round(self.expected_cost, 2),
-            "p_fail_before_start": round(self.p_fail_before_start, 6),
-            "target_date": self.target_date,
-            "pinned": self.pinned,
-            "reasons": list(self.reasons),
-        }
+        """JSON-friendly form: the :data:`WORK_ORDER_FIELDS`, in that order."""
+        out = {name: getattr(self, name) for name in WORK_ORDER_FIELDS}
+        out["labor"] = [vars(x) for x in self.labor]
+        out["materials"] = [vars(x) for x in self.materials]
+        out["expected_cost"] = round(self.expected_cost, 2)
+        out["p_fail_before_start"] = round(self.p_fail_before_start, 6)
+        out["reasons"] = list(self.reasons)
+        return out
+
+
+WORK_ORDER_FIELDS: tuple[str, ...] = tuple(
+    f.name for f in fields(WorkOrder) if f.metadata.get("export", True)
+)
+"""The exported fields of a work order, in order (JSON keys, CSV columns, API schema)."""
 
 
 @dataclass(frozen=True)
@@ -124,15 +186,18 @@ def _iso(d: datetime) -> str:
     return d.isoformat(timespec="minutes")
 
 
-def group_id(problem: PlanningProblem, k: int, t: int) -> str:
-    """Identifier of the shutdown of system ``k`` in period ``t``."""
-    return f"{problem.system_ids[k]}@{problem.period_start(t).strftime('%Y-%m-%d')}"
-
-
 def work_orders(
-    built: BuiltProblem, plan: Plan, *, hour_level: bool = True
+    built: BuiltProblem,
+    plan: Plan,
+    *,
+    shutdowns: Mapping[str, ShutdownResult],
+    purchases: PurchasePlan | None,
 ) -> tuple[list[WorkOrder], list[Deferred]]:
     """Work orders and deferred components of a plan.
+
+    Computes nothing but the orders' text and numbers: the hour-level shutdown
+    schedules and the purchase plan are given (computed once per plan by
+    :func:`optimizer.planning.pipeline.plan_result`).
 
     Parameters
     ----------
@@ -140,10 +205,13 @@ def work_orders(
         The problem with its fleet model and penalty curves.
     plan : Plan
         A feasible plan of ``built.problem``.
-    hour_level : bool
-        Schedule each shutdown at the hour (crew shifts, technicians per skill) and
-        give each work order its own start and finish; otherwise every job starts at
-        its period's start.
+    shutdowns : mapping of str to ShutdownResult
+        Hour-level schedule of each shutdown by group id
+        (:func:`~optimizer.planning.shutdowns.schedule_shutdowns`); a job of a shutdown
+        not in it starts at its period's start.
+    purchases : PurchasePlan or None
+        The plan's purchase plan (:func:`~optimizer.problem.purchasing.purchase_plan`),
+        which dates each job's parts; ``None`` when the problem models no parts.
 
     Returns
     -------
@@ -174,21 +242,17 @@ def work_orders(
     systems = {s.id: s for _, s in scn.systems()}
     pinned_ids = {wo.component: wo for wo in scn.plan.open_work_orders}
     hours: dict[str, tuple[float, float]] = {}
-    shutdowns: dict[str, ShutdownResult] = {}
-    if hour_level:
-        shutdowns = schedule_shutdowns(built, plan)
-        for res in shutdowns.values():
-            hours.update(res.slots)
+    for res in shutdowns.values():
+        hours.update(res.slots)
     orders: list[WorkOrder] = []
     deferred: list[Deferred] = []
     # when each job's parts are in stock (on hand, an existing order or a new one)
     avail_on: dict[int, str] = {}
-    if pb.has_parts:
-        from optimizer.problem.purchasing import purchase_plan
-
-        pp = purchase_plan(pb, period)
-        for j in np.flatnonzero(pp.available_period >= 0):
-            avail_on[int(j)] = pb.period_start(int(pp.available_period[j])).date().isoformat()
+    if purchases is not None:
+        for j in np.flatnonzero(purchases.available_period >= 0):
+            avail_on[int(j)] = (
+                pb.period_start(int(purchases.available_period[j])).date().isoformat()
+            )
     for i, comp in enumerate(fm.components):
         k = int(pb.system_of[i])
         system = systems[comp.system_id]
@@ -372,106 +436,3 @@ def _window_of(system: Any, a: datetime, b: datetime) -> tuple[bool, str | None,
         if w.start < b and a < w.end:
             return True, w.note or f"{w.start:%Y-%m-%d}..{w.end:%Y-%m-%d}", w.setup_cost_factor
     return False, None, 1.0
-
-
-@dataclass(frozen=True)
-class ShutdownResult:
-    """Hour-level schedule of one shutdown (one opened unit in one period)."""
-
-    group_id: str
-    slots: dict[str, tuple[float, float]]
-    """Component id -> (start, finish), hours from the period start."""
-    makespan_h: float
-    status: str
-
-
-def _pool_calendar(
-    built: BuiltProblem, key: str, origin: datetime, days: int
-) -> tuple[int, list[tuple[float, float]]]:
-    """Headcount and shifts of a skill pool over ``days`` days from ``origin``.
-
-    The shifts are the union of its crews' shifts (a weekend crew covers the days the
-    weekday crew is off); the headcount is the fewest technicians on shift at any
-    working hour (:meth:`optimizer.calendar.SkillPool.on_shift`), so that a job is never
-    given more technicians than are on shift when it runs.
-    """
-    pool = built.pools[built.skill_keys.index(key)]
-    end = origin + timedelta(days=days)
-    tz = plan_zone(built.scenario.calendar)
-    _, heads = pool.on_shift(origin, end, tz)
-    if not heads.size:
-        # nobody on shift in these days: no calendar to place the jobs on
-        return min(c.headcount for c in pool.crews), []
-    shifts = pool.intervals(origin, end, tz)
-    return int(heads.min()), [(float(a), float(b)) for a, b in shifts]
-
-
-def walk_shifts(shifts: list[tuple[float, float]], duration_h: float) -> tuple[float, float]:
-    """Start and finish of one job worked from the first shift on, pausing between shifts.
-
-    Returns ``(inf, inf)`` when the shifts hold fewer than ``duration_h`` hours.
-    """
-    left = duration_h
-    start = float("inf")
-    for a, b in shifts:
-        start = min(start, a)
-        if b - a >= left:
-            return start, a + left
-        left -= b - a
-    return float("inf"), float("inf")
-
-
-def schedule_shutdowns(
-    built: BuiltProblem, plan: Plan, *, time_limit_s: float = 2.0
-) -> dict[str, ShutdownResult]:
-    """Hour-level schedule of every shutdown of a plan (CP-SAT per shutdown).
-
-    Jobs are placed on their skill pool's shifts, at most ``headcount`` technicians of
-    a skill at once, minimizing the shutdown's duration (:mod:`optimizer.solvers.shutdown`).
-    A shutdown whose jobs cannot be placed within 14 days keeps period-start times.
-    """
-    from optimizer.solvers.shutdown import CrewCalendar, ShutdownJob, schedule_shutdown
-
-    pb = built.problem
-    fm = built.fleet
-    groups: dict[tuple[int, int], list[int]] = {}
-    for j in np.flatnonzero(plan.period >= 0):
-        groups.setdefault((int(pb.system_of[j]), int(plan.period[j])), []).append(int(j))
-    out: dict[str, ShutdownResult] = {}
-    for (k, t), members in groups.items():
-        origin = pb.period_start(t)
-        days = max(2, int(np.ceil(fm.pm_duration_h[members].sum() / 8.0)) + 2)
-        days = min(days, 14)
-        jobs = []
-        crews: dict[str, CrewCalendar] = {}
-        for i in members:
-            key = pb.skill_ids[pb.skill_of[i]]
-            if key not in crews:
-                head, shifts = _pool_calendar(built, key, origin, days)
-                crews[key] = CrewCalendar(head, shifts)
-            jobs.append(
-                ShutdownJob(
-                    pb.component_ids[i],
-                    float(fm.pm_duration_h[i]),
-                    key,
-                    int(pb.crew_qty[i]),
-                )
-            )
-        gid = group_id(pb, k, t)
-        if len(jobs) == 1 and jobs[0].crew_qty <= crews[jobs[0].skill].headcount:
-            # One job needs no search: it starts with the first shift and pauses between.
-            shifts = list(crews[jobs[0].skill].shifts_h or [(0.0, float("inf"))])
-            a, b = walk_shifts(shifts, jobs[0].duration_h)
-            if np.isfinite(b):
-                out[gid] = ShutdownResult(gid, {jobs[0].job_id: (a, b)}, b, "optimal")
-            continue
-        res = schedule_shutdown(jobs, crews, time_limit_s=time_limit_s)
-        if not np.isfinite(res.makespan_h):
-            continue
-        out[gid] = ShutdownResult(
-            gid,
-            {j.job_id: (res.start_h[j.job_id], res.finish_h[j.job_id]) for j in jobs},
-            float(res.makespan_h),
-            str(res.status),
-        )
-    return out

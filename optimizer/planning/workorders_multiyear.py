@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from optimizer.planning.workorders import Deferred, WorkOrder, group_id, money, pct, pm_order
+from optimizer.planning.shutdowns import group_id
+from optimizer.planning.workorders import Deferred, WorkOrder, money, pct, pm_order
 from optimizer.problem.build import BuiltProblem
 from optimizer.problem.multiyear import MultiYearProblem
 from optimizer.problem.plan import Plan

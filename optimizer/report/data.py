@@ -567,15 +567,15 @@ def groups_frame(result: PlanResult) -> pd.DataFrame:
     """
     rows = [
         {
-            "group_id": g["group_id"],
-            "unit": g["unit"],
-            "start": g["start"],
-            "jobs": len(g["components"]),
-            "opening_cost": float(g["opening_cost"]),
-            "penalty_cost": float(g["penalty_cost"]),
-            "components": ", ".join(g["components"]),
+            "group_id": g.group_id,
+            "unit": g.unit,
+            "start": g.start,
+            "jobs": len(g.components),
+            "opening_cost": float(g.opening_cost),
+            "penalty_cost": float(g.penalty_cost),
+            "components": ", ".join(g.components),
         }
-        for g in result.groups()
+        for g in result.groups
     ]
     cols = ["group_id", "unit", "start", "jobs", "opening_cost", "penalty_cost", "components"]
     return pd.DataFrame(rows, columns=cols)

@@ -54,7 +54,7 @@ def plan_lead(result: PlanResult) -> str:
     p = result.plan
     pb = result.built.problem
     cur = pb.currency
-    n_groups = len(result.groups())
+    n_groups = len(result.groups)
     horizon_days = pb.n_periods * pb.period_h / 24.0
     if not p.feasible:
         items = "".join(f"<li>{_html.escape(d)}</li>" for d in p.diagnosis)

@@ -26,6 +26,9 @@ from typing import Any
 import numpy as np
 
 from optimizer.loading import ScenarioError, parse_scenario
+from optimizer.planning.pipeline import PlanResult, plan_result, plan_scenario
+from optimizer.problem.build import BuiltProblem, period_edges
+from optimizer.problem.plan import Plan, Status
 from optimizer.scenario import Scenario
 from optimizer.service.jsonutil import finite_or_none, sanitize
 from optimizer.service.problems import problem_body
@@ -42,7 +45,7 @@ def with_seed(scn: Scenario, seed: int | None) -> Scenario:
     return scn.model_copy(update={"simulation": sim})
 
 
-def assignment_of(result: Any) -> dict[str, str | None]:
+def assignment_of(result: PlanResult) -> dict[str, str | None]:
     """Start instant (RFC 3339) of each component's planned work, ``None`` = deferred."""
     pb = result.built.problem
     out: dict[str, str | None] = {}
@@ -62,8 +65,6 @@ def warm_start_from(
     start still lines up), and to ``-1`` (beyond the horizon) when it falls outside.
     The warm start is used only when the component sets are equal.
     """
-    from optimizer.problem.build import period_edges
-
     if base_result is None:
         return None, "the base run has no plan (yet): solved from scratch"
     assignment = base_result.get("assignment")
@@ -154,14 +155,14 @@ class IncumbentPublisher:
         self._send = send
         self._extra = extra
         self._interval_s = interval_s
-        self._pending: tuple[Any, Any] | None = None
+        self._pending: tuple[BuiltProblem, Plan] | None = None
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="incumbents", daemon=True)
         self.sent = 0
 
-    def offer(self, built: Any, plan: Any) -> None:
+    def offer(self, built: BuiltProblem, plan: Plan) -> None:
         """The solver's callback: keep the newest plan (cheap)."""
         with self._lock:
             self._pending = (built, plan)
@@ -195,9 +196,7 @@ class IncumbentPublisher:
                 log.exception("could not publish an incumbent")
             self._stop.wait(self._interval_s)
 
-    def _outcome(self, built: Any, plan: Any) -> Outcome:
-        from optimizer.planning.pipeline import plan_result
-
+    def _outcome(self, built: BuiltProblem, plan: Plan) -> Outcome:
         res = plan_result(built, plan)
         result = sanitize(res.as_dict())
         result["assignment"] = assignment_of(res)
@@ -265,9 +264,6 @@ def _schedule(
     max_time_limit_s: float,
     on_progress: Callable[[Outcome], None] | None = None,
 ) -> Outcome:
-    from optimizer.planning.pipeline import plan_scenario
-    from optimizer.problem.plan import Status
-
     cfg = claimed.config
     scn = with_seed(_scenario(claimed), cfg.get("seed"))
     notes: list[str] = []

@@ -55,9 +55,9 @@ def test_work_orders_carry_numbers(conveyor_plan) -> None:  # type: ignore[no-un
 
 def test_group_rows_match_plan(conveyor_plan) -> None:  # type: ignore[no-untyped-def]
     r = conveyor_plan
-    groups = r.groups()
-    assert sum(len(g["components"]) for g in groups) == len(r.orders)
-    assert_allclose(sum(g["opening_cost"] for g in groups), r.plan.cost_split["opening"])
+    groups = r.groups
+    assert sum(len(g.components) for g in groups) == len(r.orders)
+    assert_allclose(sum(g.opening_cost for g in groups), r.plan.cost_split["opening"])
 
 
 def test_same_input_same_plan(conveyor: Scenario, conveyor_plan) -> None:  # type: ignore[no-untyped-def]

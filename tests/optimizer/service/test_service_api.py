@@ -529,14 +529,14 @@ def test_strategy_run_without_simulator_fails_clearly(
 def test_internal_errors_never_leak(
     api: Any, conveyor_input: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import optimizer.planning.pipeline
+    import optimizer.service.jobs as jobs
     import optimizer.service.runs as runs
 
     def boom(*_a: Any, **_k: Any) -> Any:
         raise RuntimeError("secret /etc/opportune/credentials")
 
     rid = api.post({"input": conveyor_input}).json()["id"]
-    monkeypatch.setattr(optimizer.planning.pipeline, "plan_scenario", boom)
+    monkeypatch.setattr(jobs, "plan_scenario", boom)
     api.drain()
     r = api.get(rid)
     view = r.json()
@@ -551,13 +551,13 @@ def test_internal_errors_never_leak(
 def test_value_error_from_the_core_is_a_failed_run(
     api: Any, conveyor_input: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import optimizer.planning.pipeline
+    import optimizer.service.jobs as jobs
 
     def reject(*_a: Any, **_k: Any) -> Any:
         raise ValueError("gap: must be finite")
 
     rid = api.post({"input": conveyor_input}).json()["id"]
-    monkeypatch.setattr(optimizer.planning.pipeline, "plan_scenario", reject)
+    monkeypatch.setattr(jobs, "plan_scenario", reject)
     api.drain()
     view = api.get(rid).json()
     assert view["status"] == "failed"
