@@ -14,6 +14,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from optimizer.planning.pipeline import plan_scenario
+from optimizer.planning.workorders import WORK_ORDER_FIELDS
 from optimizer.problem.plan import evaluate, violations
 from optimizer.scenario import Scenario
 
@@ -94,8 +95,11 @@ def test_cli_plan_writes_files(tmp_path: Path) -> None:
     assert payload["status"] == "optimal"
     on_disk = json.loads((tmp_path / "plan.json").read_text())
     assert on_disk["work_orders"] == payload["work_orders"]
+    with (tmp_path / "work_orders.csv").open() as fh:
+        assert tuple(next(csv.reader(fh))) == WORK_ORDER_FIELDS
     rows = list(csv.DictReader((tmp_path / "work_orders.csv").open()))
     assert [r["id"] for r in rows] == [w["id"] for w in payload["work_orders"]]
+    assert all(tuple(w) == WORK_ORDER_FIELDS for w in payload["work_orders"])
     assert json.loads((tmp_path / "work_orders.json").read_text()) == payload["work_orders"]
 
 
