@@ -1,8 +1,10 @@
 """The ``opportune`` command line: parse arguments, call the core, format the result.
 
-Exit codes: 0 success, 2 invalid input (every problem listed with its field path and
-line), 1 an internal error (reported in one line; ``OPPORTUNE_DEBUG=1`` shows the
-traceback).
+Exit codes (:data:`EXIT_CODES`, stable; each command's ``--help`` lists its own): 0
+success, 1 internal error (reported in one line; ``OPPORTUNE_DEBUG=1`` shows the
+traceback), 2 invalid input (every problem listed with its field path and line, or a
+bad or missing option), 3 infeasible plan (``plan``), 4 plan violates constraints
+(``check``), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -36,6 +38,22 @@ app = typer.Typer(
 out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
+EXIT_CODES: dict[int, str] = {
+    0: "success",
+    1: "internal error (one line; OPPORTUNE_DEBUG=1 shows the traceback)",
+    2: "invalid input: the scenario (every problem with its field path and line) or an option",
+    3: "infeasible plan: no plan meets the hard constraints (the plan and why are printed)",
+    4: "the plan violates constraints (every violation is listed)",
+    130: "interrupted",
+}
+"""Every exit code of the command line; the README's "Exit codes" table lists the same."""
+
+
+def _exits(*codes: int) -> str:
+    """The ``--help`` epilog listing a command's exit codes (130, interrupted, for all)."""
+    return "Exit codes: " + "; ".join(f"{c} {EXIT_CODES[c]}" for c in (*codes, 130)) + "."
+
+
 FileArg = Annotated[Path, typer.Argument(help="Scenario file (YAML or JSON).", show_default=False)]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 
@@ -64,7 +82,7 @@ def _load(path: Path, as_json: bool) -> Scenario:
         raise typer.Exit(2) from None
 
 
-@app.command()
+@app.command(epilog=_exits(0, 1, 2))
 def validate(file: FileArg, as_json: JsonOpt = False) -> None:
     """Check a scenario file and print a short summary.
 
@@ -86,7 +104,7 @@ def validate(file: FileArg, as_json: JsonOpt = False) -> None:
     )
 
 
-@app.command()
+@app.command(epilog=_exits(0, 1))
 def schema() -> None:
     """Print the JSON Schema of scenario files (draft 2020-12)."""
     sys.stdout.write(json.dumps(scenario_json_schema(), indent=2) + "\n")
@@ -100,7 +118,7 @@ def _fmt_h(x: float) -> str:
     return f"{x:,.0f}" if np.isfinite(x) else "never"
 
 
-@app.command()
+@app.command(epilog=_exits(0, 1, 2))
 def info(file: FileArg, as_json: JsonOpt = False) -> None:
     """Fleet summary: counts, each component's optimal age, cost rates and RUL quantiles."""
     from optimizer.fleet import fleet_model, rul_quantiles
@@ -178,7 +196,7 @@ MethodOpt = Annotated[
 ]
 
 
-@app.command()
+@app.command(epilog=_exits(0, 1, 2, 3))
 def plan(
     file: FileArg,
     method: MethodOpt = "",
@@ -233,7 +251,7 @@ def plan(
         raise typer.Exit(3)
 
 
-@app.command()
+@app.command(epilog=_exits(0, 1, 2, 4))
 def check(
     file: FileArg,
     plan_file: Annotated[
@@ -388,8 +406,9 @@ StrategyOpt = Annotated[
     str,
     typer.Option(
         "--strategy",
-        help="run-to-failure, fixed-interval, optimal-age, condition-based, predictive or "
-        "prescriptive (parameters from the scenario's simulation.strategies).",
+        help="Required: run-to-failure, fixed-interval, optimal-age, condition-based, "
+        "predictive or prescriptive (parameters from the scenario's simulation.strategies).",
+        show_default=False,
     ),
 ]
 ReplicationsOpt = Annotated[
@@ -456,10 +475,10 @@ def _progress_bar(total_label: str) -> Any:
     )
 
 
-@app.command()
+@app.command(epilog=_exits(0, 1, 2))
 def simulate(
     file: FileArg,
-    strategy: StrategyOpt = "run-to-failure",
+    strategy: StrategyOpt,
     replications: ReplicationsOpt = None,
     seed: SeedOpt = None,
     years: YearsOpt = None,
@@ -504,7 +523,7 @@ def simulate(
     out.print(table)
 
 
-@app.command()
+@app.command(epilog=_exits(0, 1, 2))
 def compare(
     file: FileArg,
     strategies: Annotated[
@@ -632,7 +651,7 @@ if __name__ == "__main__":  # pragma: no cover
 
 
 # --- HTTP service: thin hooks into optimizer.service (imported only when used) ---------
-@app.command()
+@app.command(epilog=_exits(0, 1, 2))
 def serve(
     host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="TCP port.")] = 8000,
@@ -650,7 +669,7 @@ keys_app = typer.Typer(help="API keys of the HTTP service.", no_args_is_help=Tru
 app.add_typer(keys_app, name="keys")
 
 
-@keys_app.command("create")
+@keys_app.command("create", epilog=_exits(0, 1, 2))
 def keys_create(
     tenant: Annotated[str, typer.Option("--tenant", help="Tenant (created if new).")],
 ) -> None:
@@ -664,7 +683,7 @@ def keys_create(
         raise typer.Exit(2) from None
 
 
-@keys_app.command("list")
+@keys_app.command("list", epilog=_exits(0, 1))
 def keys_list() -> None:
     """List keys (id, tenant, prefix, state); keys themselves are never shown."""
     from optimizer.service.admin import list_keys
@@ -672,7 +691,7 @@ def keys_list() -> None:
     list_keys()
 
 
-@keys_app.command("revoke")
+@keys_app.command("revoke", epilog=_exits(0, 1, 2))
 def keys_revoke(key_id: Annotated[int, typer.Argument(help="Key id from `keys list`.")]) -> None:
     """Revoke a key (takes effect within 10 s on running servers)."""
     from optimizer.service.admin import revoke_key

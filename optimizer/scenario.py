@@ -24,6 +24,7 @@ names the field path that holds the bad reference.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -35,6 +36,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationInfo,
+    field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -79,12 +81,35 @@ def as_instant(value: date | datetime) -> datetime:
 # --------------------------------------------------------------------------------------
 # Distributions (all times in hours)
 # --------------------------------------------------------------------------------------
+def _check_mean(log_mean_h: float, name: str) -> None:
+    """A distribution's mean must be an hour count like any other (at most MAX_HOURS):
+    a heavier tail overflows the reliability integrals (an infinite mean life)."""
+    if log_mean_h > math.log(MAX_HOURS):
+        mean = f"{math.exp(log_mean_h):.3g} h" if log_mean_h < 700 else "infinite"
+        raise PydanticCustomError(
+            "mean_too_large",
+            "the mean ({mean}) exceeds {limit} h: {name} is too {how}",
+            {
+                "mean": mean,
+                "limit": f"{MAX_HOURS:g}",
+                "name": name,
+                "how": "small" if name == "shape" else "large",
+            },
+        )
+
+
 class WeibullSpec(Model):
     """Weibull life: ``S(t) = exp(-(t / scale_h) ** shape)``."""
 
     distribution: Literal["weibull"]
     shape: float = Field(gt=0, le=50, description="Shape parameter beta (> 1: wear-out).")
     scale_h: PositiveHours = Field(description="Scale parameter eta (characteristic life), h.")
+
+    @model_validator(mode="after")
+    def _check(self) -> WeibullSpec:
+        # log of the mean scale_h * Gamma(1 + 1/shape), without overflow
+        _check_mean(math.log(self.scale_h) + math.lgamma(1.0 + 1.0 / self.shape), "shape")
+        return self
 
 
 class LognormalSpec(Model):
@@ -93,6 +118,11 @@ class LognormalSpec(Model):
     distribution: Literal["lognormal"]
     median_h: PositiveHours = Field(description="Median life, h.")
     sigma: float = Field(gt=0, le=10, description="Standard deviation of log life.")
+
+    @model_validator(mode="after")
+    def _check(self) -> LognormalSpec:
+        _check_mean(math.log(self.median_h) + 0.5 * self.sigma**2, "sigma")  # log of the mean
+        return self
 
 
 class GammaSpec(Model):
@@ -148,6 +178,15 @@ class EmpiricalSpec(Model):
                     "all_censored", "every sample is censored: at least one failure is needed"
                 )
         return self
+
+    @field_validator("samples_h")
+    @classmethod
+    def _positive(cls, v: list[float]) -> list[float]:
+        if not any(x > 0.0 for x in v):
+            raise PydanticCustomError(
+                "all_zero", "every sample is 0 h: at least one must be positive (mean > 0)"
+            )
+        return v
 
 
 Distribution = Annotated[
@@ -824,6 +863,52 @@ def _resolve(
     )
 
 
+def _positive_duration(d: DurationH) -> bool:
+    """Whether a duration has a positive mean (distributions always do, see _check_mean)."""
+    return not isinstance(d, int | float) or d > 0.0
+
+
+def _preventive_costs_something(scn: Scenario, site: Site, system: System, comp: Component) -> bool:
+    """Whether a component's preventive replacement done alone has a positive cost.
+
+    The cost is :func:`optimizer.fleet.fleet_model`'s ``cost_pm_individual``: the task's
+    direct cost (lump sum, or parts + labour + other), plus the system's set-up cost, plus
+    the production lost during set-up and task when the component stops its system.  It
+    is a sum of non-negative terms, so it is positive when one term is; the age-replacement
+    optimum divides by it, and the planner and simulator need it > 0.
+    """
+    pm: WorkSpec | None = _field(scn, comp, "preventive")
+    if pm is None:
+        return True  # reported as missing
+    if pm.cost is not None:
+        direct = pm.cost > 0.0
+    else:
+        ppt = _field(scn, comp, "parts_per_task")
+        part_id = _field(scn, comp, "spare_part")
+        unit = next((p.cost_unit for p in scn.inventory.parts if p.id == part_id), 0.0)
+        parts = pm.cost_parts if pm.cost_parts is not None else unit * ppt
+        skill = _field(scn, comp, "skill")
+        rate = min(
+            (c.rate_per_h for c in scn.crews if skill in c.skills and c.site in (None, site.id)),
+            default=0.0,
+        )
+        labour = (
+            pm.cost_labour > 0.0
+            if pm.cost_labour is not None
+            else rate > 0.0 and _positive_duration(pm.duration_h)
+        )
+        direct = parts > 0.0 or labour or pm.cost_other > 0.0
+    if direct or system.setup.cost > 0.0:
+        return True
+    redundant = any(comp.id in g.components and g.k < len(g.components) for g in system.redundancy)
+    profile = scn.calendar.value_profiles.get(system.value_profile or "")
+    value = system.production_value_per_h * (
+        sum(profile.multipliers) if profile is not None else 1.0
+    )
+    down = system.setup.duration_h > 0.0 or _positive_duration(pm.duration_h)
+    return not redundant and value > 0.0 and down
+
+
 def reference_problems(scn: Scenario) -> list[tuple[tuple[str | int, ...], str]]:
     """Cross-reference and completeness problems of a structurally valid scenario.
 
@@ -930,6 +1015,15 @@ def reference_problems(scn: Scenario) -> list[tuple[tuple[str | int, ...], str]]
                                 f"the largest crew has {cap}",
                             )
                         )
+                if skill in skills and not _preventive_costs_something(scn, site, system, comp):
+                    out.append(
+                        (
+                            (*loc_c, "preventive"),
+                            "a preventive replacement done alone costs nothing (no task,"
+                            " parts or labour cost, no set-up cost, no production lost):"
+                            " give one of them a cost, or the replacement age is undefined",
+                        )
+                    )
                 if (
                     comp.installed_on is not None
                     and as_instant(comp.installed_on) > scn.calendar.start

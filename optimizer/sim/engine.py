@@ -43,6 +43,22 @@ Modelling choices (documented, not hidden):
 * spare parts are priced when consumed (in the preventive / corrective costs); the
   ordering category holds the fixed cost per purchase order only, so unit prices are
   not counted twice.
+* life limits (``max_age_h``, operating hours like the life distributions and the
+  planner's :func:`optimizer.problem.build.limits`) are enforced here, whatever the
+  strategy (run-to-failure included): no part operates past its limit.  When a part
+  comes within ``limit_notice_h`` calendar hours of its limit (a week plus its spare
+  part's normal lead time, at the system's operating rate) the simulator releases a
+  forced preventive replacement, planned at the latest crew shift start before the
+  part could reach the limit; its parts are reserved (ordered if missing) at release.
+  A policy may replace the part earlier.  If the part still reaches the limit (crews
+  busy, parts late), it is taken out of service at once: it no longer runs, ages or
+  fails, its redundancy group loses a member (a series part stops the system: unplanned
+  downtime) until the forced opening starts, and missing parts are expedited when that
+  is quicker.  Forced openings ignore ``open_only_in_windows`` (a regulatory limit
+  outranks the preference) and count as preventive replacements.  Event log:
+  ``limit_release`` (value: hours until the planned start), ``life_limit`` (the age at
+  which a part was taken out of service) and, for every preventive removal,
+  ``removal`` (the removed part's operating age).
 
 References
 ----------
@@ -76,8 +92,13 @@ if TYPE_CHECKING:
 N_DRAWS = 5
 """Uniforms per (component, life): life, repair time, response delay, PM time, twin error."""
 _LIFE, _REPAIR, _RESPONSE, _PMDUR, _TWIN = range(N_DRAWS)
-_FAIL, _ALARM = 0, 1
+_FAIL, _ALARM, _NOTICE, _LIMIT = 0, 1, 2, 3
 _EPS = 1e-9
+_LIMIT_TOL_H = 1e-6
+"""A part is taken out of service when its age passes the limit by this much (operating
+hours): forced work planned exactly at the limit then comes first, whatever the rounding."""
+_REPLAN_TOL_H = 1e-3
+"""Forced work is re-planned when a stop moved its latest start later by more than this."""
 
 KPI_BASE: tuple[str, ...] = (
     "cost_total",
@@ -480,7 +501,7 @@ class _System:
         rep = self.rep
         if not rep.up[i]:
             return False
-        return (rep.gen[i] if kind == _FAIL else rep.alarm_tag[i]) == tag
+        return (rep.alarm_tag[i] if kind == _ALARM else rep.gen[i]) == tag
 
     def _arm(self) -> None:
         heap = self.heap
@@ -518,8 +539,14 @@ class _System:
         for i, kind in fired:
             if kind == _FAIL:
                 self.rep.fail(i)
-            elif self.rep.up[i]:
+            elif not self.rep.up[i]:
+                continue
+            elif kind == _ALARM:
                 self.rep.policy.on_alarm(self.rep, i)
+            elif kind == _NOTICE:
+                self.rep.limit_notice(i)
+            else:
+                self.rep.retire(i)
         if self.armed == math.inf:
             self._arm()
 
@@ -586,6 +613,7 @@ class _Replication:
         self.group_k: list[int] = model.group_k.tolist()
         self.group_up: list[int] = model.group_size.tolist()
         self.minimal: list[bool] = model.minimal_repair.tolist()
+        self.max_age: list[float] = model.max_age_h.tolist()
         # component state
         self.up: list[bool] = [True] * n
         self.gen: list[int] = [0] * n
@@ -594,12 +622,15 @@ class _Replication:
         self.origin: list[float] = (-model.initial_age_h).tolist()
         self.fail_age: list[float] = (model.initial_age_h + self.draws.life[:, 0]).tolist()
         self.frozen_age: list[float] = [0.0] * n
-        self.pending: list[int | None] = [None] * n
+        self.pending: list[int | None] = [None] * n  # policy requests (part generation)
+        self.forced: list[int] = [-1] * n  # generation with forced (life-limit) work released
+        self.retired: list[bool] = [False] * n  # out of service at its life limit
         self.fail_ev: list[simpy.Event | None] = [None] * n
         self.res: list[_Reservation | None] = [None] * n
         self._on_initial: list[bool] = [True] * n
         self._tags = 0
-        self._packages: dict[tuple[int, float], list[tuple[int, int]]] = {}
+        # (system, planned time) -> [(component, part generation or -1, forced)]
+        self._packages: dict[tuple[int, float], list[tuple[int, int, bool]]] = {}
         # records
         self.keep_events = keep_events
         self.events: list[tuple[int, float, str, int, int, float]] = []
@@ -753,19 +784,124 @@ class _Replication:
                 tag = self.gen[i]
             else:
                 tag = -1
-            key = (self.sys_of[i], t)
-            items = self._packages.get(key)
-            if items is None:
-                items = []
-                self._packages[key] = items
-                self.env.process(self._package(key))
-            items.append((i, tag))
+            self._enqueue(i, tag, t, forced=False)
             accepted += 1
-            part = self.part_of[i]
-            if current_part and part >= 0 and self.res[i] is None:
-                # released work reserves its parts now (ordering them if needed)
-                self.res[i] = _Reservation(self.stocks[part].demand(self.ppt[i], critical=False))
+            if current_part:
+                self._reserve(i, critical=False)
         return accepted
+
+    def _enqueue(self, i: int, tag: int, t: float, *, forced: bool) -> None:
+        """Add component ``i`` to the opening of its system at ``t`` (started if new)."""
+        key = (self.sys_of[i], t)
+        items = self._packages.get(key)
+        if items is None:
+            items = []
+            self._packages[key] = items
+            self.env.process(self._package(key))
+        items.append((i, tag, forced))
+
+    def _reserve(self, i: int, *, critical: bool) -> None:
+        """Released work reserves its parts now (ordering them if needed); a critical
+        reservation expedites a shortfall when that beats the orders in transit."""
+        part = self.part_of[i]
+        if part < 0:
+            return
+        res = self.res[i]
+        if res is None:
+            self.res[i] = _Reservation(self.stocks[part].demand(self.ppt[i], critical=critical))
+        elif critical and res.ev is not None and not res.ev.processed:
+            self.stocks[part].cover(self.ppt[i], critical=True)
+
+    # ---- life limits ----------------------------------------------------------------
+    def _push_limit(self, i: int) -> None:
+        """Arm the life-limit events of position ``i``'s part (none without a limit).
+
+        The notice fires ``limit_notice_h`` calendar hours (at the system's operating
+        rate) before the part can reach its limit; the limit itself at ``max_age_h``.
+        """
+        limit = self.max_age[i]
+        if not math.isfinite(limit):
+            return
+        k = self.sys_of[i]
+        sysm = self.systems[k]
+        notice_op = float(self.model.limit_notice_h[i]) * sysm.rate
+        tag = self.gen[i]
+        sysm.push(self.origin[i] + max(limit - notice_op, 0.0), i, _NOTICE, tag)
+        sysm.push(self.origin[i] + limit + _LIMIT_TOL_H, i, _LIMIT, tag)
+
+    def _force_pm(self, i: int, at_h: float, *, critical: bool) -> None:
+        """Release the forced preventive replacement of ``i``'s part at ``at_h``."""
+        t = max(float(at_h), float(self.env.now))
+        if t >= self.model.horizon_h:
+            return
+        self.forced[i] = self.gen[i]
+        self._enqueue(i, self.gen[i], t, forced=True)
+        self._reserve(i, critical=critical)
+        self.log("limit_release", self.sys_of[i], i, t - float(self.env.now))
+
+    def limit_notice(self, i: int) -> None:
+        """The part of ``i`` nears its life limit: release its forced replacement.
+
+        The work is planned at the latest crew shift start at or before the instant the
+        part would reach the limit if its system ran without a stop (a stop only delays
+        the limit, so the work is never late for that reason).  A policy may still
+        replace the part earlier; whichever opening comes first renews it.
+        """
+        if self.forced[i] == self.gen[i]:
+            return
+        self._force_pm(i, self._limit_start(i), critical=False)
+
+    def _limit_start(self, i: int) -> float:
+        """Latest crew shift start (not before now) before ``i``'s running part could
+        reach its limit."""
+        sysm = self.systems[self.sys_of[i]]
+        left = max(self.max_age[i] - self.age_h(i), 0.0)
+        if sysm.rate <= 0.0:
+            return float(self.env.now)
+        deadline = float(self.env.now) + left / sysm.rate
+        if deadline >= self.model.horizon_h:
+            return deadline  # the limit lies beyond the simulated horizon: nothing to do
+        return self.latest_work_start(i, deadline)
+
+    def _replan_forced(self, items: list[tuple[int, int, bool]]) -> list[tuple[int, int, bool]]:
+        """Items of an opening that is due, without the forced work whose running part
+        was stopped meanwhile (a stop delays its limit): that work is planned again."""
+        keep = []
+        now = float(self.env.now)
+        for entry in items:
+            i, tag, forced = entry
+            if forced and self.up[i]:
+                t = self._limit_start(i)
+                if t > now + _REPLAN_TOL_H:
+                    self._enqueue(i, tag, t, forced=True)
+                    continue
+            keep.append(entry)
+        return keep
+
+    def retire(self, i: int) -> None:
+        """The part of ``i`` reached its life limit before being replaced: take it out
+        of service (it neither runs, ages nor fails) until its forced replacement opens.
+
+        Its redundancy group loses a member as on a failure, so the system stops when
+        fewer than ``k`` members run; that stop counts as unplanned downtime until the
+        replacement's opening starts.  The forced work is released now if it was not,
+        and its parts, if still missing, are expedited when that is quicker.
+        """
+        k = self.sys_of[i]
+        sysm = self.systems[k]
+        self.frozen_age[i] = self.age_h(i)
+        self.up[i] = False
+        self.retired[i] = True
+        self.log("life_limit", k, i, self.frozen_age[i])
+        g = self.group_of[i]
+        self.group_up[g] -= 1
+        if self.group_up[g] == self.group_k[g] - 1:
+            sysm.short += 1
+            sysm.update()
+        if self.forced[i] == self.gen[i]:
+            self._reserve(i, critical=True)
+        else:
+            self._force_pm(i, float(self.env.now), critical=True)
 
     def pm_pending_mask(self) -> BoolArray:
         """Components whose installed part already has a preventive request."""
@@ -806,6 +942,7 @@ class _Replication:
             self.origin[i] = sysm.theta_now()
         self.up[i] = True
         sysm.push(self.origin[i] + self.fail_age[i], i, _FAIL, self.gen[i])
+        self._push_limit(i)
 
     def fail(self, i: int) -> None:
         """Failure of component ``i`` (called by its system's clock)."""
@@ -896,6 +1033,7 @@ class _Replication:
         self.origin[i] = sysm.theta_now() - age
         self.up[i] = True
         sysm.push(self.origin[i] + self.fail_age[i], i, _FAIL, self.gen[i])
+        self._push_limit(i)
 
     # ---- preventive work ------------------------------------------------------------
     def _package(self, key: tuple[int, float]) -> Generator[simpy.Event, Any, None]:
@@ -906,25 +1044,26 @@ class _Replication:
             yield env.timeout(t_plan - env.now)
         items = self._packages.pop(key)
 
-        def valid(entry: tuple[int, int]) -> bool:
-            i, tag = entry
-            return self.up[i] and (tag < 0 or tag == self.gen[i])
+        def valid(entry: tuple[int, int, bool]) -> bool:
+            i, tag, _ = entry
+            return (self.up[i] or self.retired[i]) and (tag < 0 or tag == self.gen[i])
 
-        items = [e for e in items if valid(e)]
+        items = self._replan_forced([e for e in items if valid(e)])
         if not items:
             return
-        start = max(self.pools[self.pool_of[i]].next_shift(env.now) for i, _ in items)
-        if self.model.windows_only[k]:
+        start = max(self.pools[self.pool_of[i]].next_shift(env.now) for i, _, _ in items)
+        # a life limit overrides the preference for maintenance windows
+        if self.model.windows_only[k] and not any(f for _, _, f in items):
             start = self._next_window(k, start)
         if start >= self.model.horizon_h:
-            for i, tag in items:
+            for i, tag, _ in items:
                 if tag >= 0 and self.pending[i] == tag:
                     self.pending[i] = None
             return
         if start > env.now:
             yield env.timeout(start - env.now)
             items = [e for e in items if valid(e)]
-        for i, _ in items:
+        for i, _, _ in items:
             part = self.part_of[i]
             if part < 0:
                 continue
@@ -935,8 +1074,8 @@ class _Replication:
             if res.ev is not None and not res.ev.processed:
                 yield res.ev
         keep = [e for e in items if valid(e)]
-        kept = {i for i, _ in keep}
-        for i, _ in items:
+        kept = {i for i, _, _ in keep}
+        for i, _, _ in items:
             res = self.res[i]
             if res is not None and not res.stolen:
                 self.res[i] = None
@@ -944,12 +1083,19 @@ class _Replication:
                     self.stocks[self.part_of[i]].put_back(self.ppt[i])
         if not keep:
             return
-        comps = [i for i, _ in keep]
+        comps = list(dict.fromkeys(i for i, _, _ in keep))
+        sysm = self.systems[k]
         for i in comps:
             self.frozen_age[i] = self.age_h(i)
             self.up[i] = False
             self.gen[i] += 1
-        sysm = self.systems[k]
+            self.log("removal", k, i, self.frozen_age[i])
+            if self.retired[i]:  # the opening takes over the stop of a retired part
+                self.retired[i] = False
+                g = self.group_of[i]
+                self.group_up[g] += 1
+                if self.group_up[g] == self.group_k[g]:
+                    sysm.short -= 1
         sysm.n_open += 1
         sysm.update()
         self.rec_open.append((k, env.now))

@@ -7,7 +7,8 @@ numbers and runs events.  It holds:
 
 * per component: system, crew pool, spare part, life of a new part, residual life of the
   installed part (twin prognostics or age), repair / preventive durations, direct costs,
-  and the fleet model's optimal policy (``t_star``, ``g*``) and failure cost;
+  life limit (``max_age_h``, operating hours) and the notice with which the simulator
+  enforces it, and the fleet model's optimal policy (``t_star``, ``g*``) and failure cost;
 * per system: ageing rate (operating hours per calendar hour), idle ageing, set-up cost
   and time, redundancy groups, the production-value profile (value profile x window
   production factors) and window set-up factors;
@@ -49,6 +50,9 @@ from optimizer.reliability import distributions as rul
 from optimizer.scenario import DurationH, Scenario
 
 HOURS_PER_YEAR = cm.HOURS_PER_YEAR
+LIMIT_NOTICE_H = 7.0 * 24.0
+"""Calendar hours, on top of the spare part's normal lead time, by which the simulator
+releases the forced replacement of a part with a life limit (a week of crew shifts)."""
 
 _PARAMS: dict[type[rul.LifeDistribution], tuple[str, ...]] = {
     rul.Weibull: ("shape", "scale_h"),
@@ -243,6 +247,8 @@ class SimModel:
     pm_duration: BatchDist
     pm_duration_mean_h: FloatArray
     group_of: IntArray  # redundancy group (series components have their own 1-of-1)
+    max_age_h: FloatArray  # life limit, operating hours (inf: none); see the engine
+    limit_notice_h: FloatArray  # calendar hours before the limit the forced work is released
     # direct costs per task (nan = not given)
     pm_parts: FloatArray
     pm_other: FloatArray
@@ -506,6 +512,15 @@ def compile_model(scn: Scenario, *, years: float | None = None) -> SimModel:
         pm_duration=BatchDist([_as_dist(c.preventive.duration_h) for c in comps]),
         pm_duration_mean_h=np.asarray(fm.pm_duration_h, dtype=float),
         group_of=group_of,
+        max_age_h=np.array(
+            [math.inf if c.max_age_h is None else float(c.max_age_h) for c in comps]
+        ),
+        limit_notice_h=np.array(
+            [
+                LIMIT_NOTICE_H + (parts[part_of[i]].lead_h if part_of[i] >= 0 else 0.0)
+                for i in range(n)
+            ]
+        ),
         pm_parts=pm_parts,
         pm_other=pm_other,
         pm_lump=pm_lump,

@@ -75,7 +75,12 @@ def test_simulate_is_deterministic_for_a_seed() -> None:
     [
         (("simulate", "scenarios/conveyor.yaml", "--strategy", "magic"), "--strategy"),
         (("compare", "scenarios/conveyor.yaml", "--strategies", "run-to-failure,nope"), "nope"),
-        (("simulate", "scenarios/conveyor.yaml", "--twin", "excellent"), "--twin"),
+        (
+            ("simulate", "scenarios/conveyor.yaml", "--strategy", "predictive", "--twin", "poor!"),
+            "--twin",
+        ),
+        # no silent default strategy (#12 item 9)
+        (("simulate", "scenarios/conveyor.yaml"), "Missing option '--strategy'"),
     ],
 )
 def test_bad_options_are_named(args: tuple[str, ...], words: str) -> None:
