@@ -617,10 +617,8 @@ def software_versions() -> dict[str, str]:
     out: dict[str, str] = {}
     try:
         out["opportune"] = metadata.version("opportune")
-    except metadata.PackageNotFoundError:  # pragma: no cover - source checkout
-        import optimizer
-
-        out["opportune"] = optimizer.__version__
+    except metadata.PackageNotFoundError:  # pragma: no cover - source checkout, not installed
+        out["opportune"] = "unknown (not installed)"
     out["python"] = platform.python_version()
     for pkg in ("numpy", "scipy", "pandas", "simpy", "highspy", "ortools", "plotly"):
         try:
