@@ -27,13 +27,13 @@ from sim_scenarios import component, fixed, scenario, system, weibull
 from optimizer.sim.engine import kpi_names, run_replication
 from optimizer.sim.model import compile_model
 from optimizer.sim.simulate import compare, simulate
-from optimizer.sim.strategies import SimView, _Base, make_policy
+from optimizer.sim.strategies import BasePolicy, SimView, make_policy
 from optimizer.sim.twin import Twin
 
 H_PER_YEAR = 8760.0
 
 
-class AgeAt(_Base):
+class AgeAt(BasePolicy):
     """Age replacement at a given age (a user-written policy through the protocol)."""
 
     name = "age-at"
