@@ -19,7 +19,7 @@ from numpy.testing import assert_allclose
 from scipy import integrate, special, stats
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
-from sim_scenarios import component, scenario, system, weibull
+from sim_scenarios import component, fixed, scenario, system, weibull
 
 from optimizer.sim.simulate import compare, simulate
 from optimizer.sim.strategies.prescriptive import Prescriptive, lognormal_curves
@@ -48,6 +48,21 @@ def test_bad_parameters() -> None:
         Prescriptive(window_days=0.0)
     with pytest.raises(ValueError, match="max_window_days"):
         Prescriptive(window_days=30.0, max_window_days=20.0)
+
+
+def test_deterministic_life_is_replaced_at_the_last_period_before_failure() -> None:
+    # A part that fails at exactly 1000 h: its penalty c(t) = c_p - g* t falls until the
+    # failure and jumps to c_f there, so the plan replaces it at the start of the last
+    # planning period before the failure; with zero durations the next part starts then.
+    # Daily periods: 24 * floor(1000 / 24) = 984 h, then every 984 h; never a failure.
+    scn = scenario([system("S", [component("A", life=fixed(1000.0))], setup=0.0)])
+    period_h = 24.0 * scn.calendar.period_days
+    step = period_h * math.floor(1000.0 / period_h)
+    assert step == 984.0
+    res, ev = _events(scn, "prescriptive", 3500.0)
+    assert_allclose(ev[ev.event == "pm_start"].time_h, [step, 2 * step, 3 * step])
+    assert res["failures"].mean == 0.0
+    assert res["preventive_replacements"].mean == 3.0
 
 
 @pytest.fixture(scope="module")
