@@ -21,7 +21,6 @@ from rich.console import Console
 from rich.table import Table
 
 from optimizer.loading import ScenarioError, load_scenario
-from optimizer.report.cli import ReportOpt, TwinStudyOpt, XlsxOpt
 from optimizer.scenario import Scenario, scenario_json_schema, scenario_summary
 
 if TYPE_CHECKING:
@@ -56,6 +55,28 @@ def _exits(*codes: int) -> str:
 
 FileArg = Annotated[Path, typer.Argument(help="Scenario file (YAML or JSON).", show_default=False)]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+ReportOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--report",
+        help="Write a self-contained HTML report (charts work offline) to this file.",
+        dir_okay=False,
+    ),
+]
+XlsxOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--xlsx", help="Write the report's tables to this Excel workbook.", dir_okay=False
+    ),
+]
+TwinStudyOpt = Annotated[
+    bool,
+    typer.Option(
+        "--twin-study/--no-twin-study",
+        help="With --report/--xlsx: also simulate the prescriptive strategy with no, poor, "
+        "good and perfect twins (value of the twin; three more simulations).",
+    ),
+]
 
 
 def _emit_json(obj: Any) -> None:
@@ -238,7 +259,7 @@ def plan(
     if out_dir is not None:
         _write_plan_files(payload, out_dir, WORK_ORDER_FIELDS)
     if report is not None or xlsx is not None:
-        from optimizer.report.cli import write_plan_outputs
+        from optimizer.report.outputs import write_plan_outputs
 
         write_plan_outputs(result, report=report, xlsx=xlsx, scenario_file=file, echo=err.print)
     if as_json:
@@ -574,16 +595,20 @@ def compare(
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
     if report is not None or xlsx is not None:
-        from optimizer.report.cli import write_compare_outputs
+        from optimizer.planning.pipeline import plan_scenario
+        from optimizer.report.outputs import write_compare_outputs
+        from optimizer.sim.twin_study import run_twin_study
 
+        tv = run_twin_study(scn, cmp, workers=workers, progress=err.print) if twin_study else None
+        err.print("planning and writing the report")
         write_compare_outputs(
             scn,
             cmp,
+            plan=plan_scenario(scn),
+            twin=tv,
             report=report,
             xlsx=xlsx,
             scenario_file=file,
-            twin_study=twin_study,
-            workers=workers,
             echo=err.print,
         )
     if as_json:

@@ -42,7 +42,8 @@ from __future__ import annotations
 
 import abc
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -52,9 +53,12 @@ from scipy import special as sc
 from optimizer._typing import FloatArray
 
 __all__ = [
+    "FAMILIES",
+    "FAMILY_OF",
     "Deterministic",
     "Empirical",
     "Exponential",
+    "Family",
     "Gamma",
     "LifeDistribution",
     "Lognormal",
@@ -1435,16 +1439,63 @@ class Residual(LifeDistribution):
 
 
 # ---------------------------------------------------------------------------------------
+# the parametric families (the one registry)
+# ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Family:
+    """A parametric life-distribution family: the one place that names its parameters.
+
+    Spec parsing (:func:`from_spec`), fleet-wide batching
+    (:mod:`optimizer.reliability.batch`, used by the penalty curves and the simulator)
+    read it from :data:`FAMILIES`, so a new family is its class plus one row there.
+
+    Parameters
+    ----------
+    name : str
+        Name in scenario files and specs (``distribution: weibull``).
+    cls : type
+        The distribution class.
+    params : tuple of str
+        Constructor arguments in order, which are also the attributes holding the
+        parameter arrays (times in hours).
+    smooth : bool
+        Whether the survival function is smooth in time, so that the integral of ``S``
+        over a period may be taken by quadrature of ``sf`` (false for a jump).
+    """
+
+    name: str
+    cls: type[LifeDistribution]
+    params: tuple[str, ...]
+    smooth: bool
+
+    def make(self, *values: ArrayLike) -> LifeDistribution:
+        """``cls(*values)``: a (batch of) distribution(s) from values in :attr:`params` order."""
+        ctor: Callable[..., LifeDistribution] = self.cls
+        return ctor(*values)
+
+
+FAMILIES: tuple[Family, ...] = (
+    Family("weibull", Weibull, ("shape", "scale_h"), smooth=True),
+    Family("lognormal", Lognormal, ("median_h", "sigma"), smooth=True),
+    Family("gamma", Gamma, ("shape", "scale_h"), smooth=True),
+    Family("exponential", Exponential, ("mean_h",), smooth=True),
+    Family("normal", Normal, ("mean_h", "sd_h"), smooth=True),
+    Family("deterministic", Deterministic, ("life_h",), smooth=False),
+)
+"""Every parametric family (the non-parametric :class:`Empirical` is not one)."""
+
+FAMILY_OF: Mapping[type[LifeDistribution], Family] = {f.cls: f for f in FAMILIES}
+"""The family of a distribution class."""
+
+_FAMILY_NAMED: dict[str, Family] = {f.name: f for f in FAMILIES}
+
+
+# ---------------------------------------------------------------------------------------
 # construction from specs and twin outputs
 # ---------------------------------------------------------------------------------------
 _SPEC_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # distribution: (required keys, optional keys)
-    "weibull": (("shape", "scale_h"), ()),
-    "lognormal": (("median_h", "sigma"), ()),
-    "gamma": (("shape", "scale_h"), ()),
-    "exponential": (("mean_h",), ()),
-    "normal": (("mean_h", "sd_h"), ()),
-    "deterministic": (("life_h",), ()),
+    **{f.name: (f.params, ()) for f in FAMILIES},
     "empirical": (("samples_h",), ("censored",)),
 }
 
@@ -1490,18 +1541,9 @@ def from_spec(spec: Mapping[str, Any]) -> LifeDistribution:
             f"spec ({key}): unexpected key(s) {extra}; expected {list(required + optional)}"
         )
     p = {k: spec[k] for k in (*required, *optional) if k in spec}
-    if key == "weibull":
-        return Weibull(p["shape"], p["scale_h"])
-    if key == "lognormal":
-        return Lognormal(p["median_h"], p["sigma"])
-    if key == "gamma":
-        return Gamma(p["shape"], p["scale_h"])
-    if key == "exponential":
-        return Exponential(p["mean_h"])
-    if key == "normal":
-        return Normal(p["mean_h"], p["sd_h"])
-    if key == "deterministic":
-        return Deterministic(p["life_h"])
+    family = _FAMILY_NAMED.get(key)
+    if family is not None:
+        return family.make(*(p[k] for k in family.params))
     return Empirical(p["samples_h"], p.get("censored"))
 
 

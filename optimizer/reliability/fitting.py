@@ -37,17 +37,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import ArrayLike
 from scipy import optimize, special
 
 from optimizer._typing import BoolArray, FloatArray
-
-if TYPE_CHECKING:
-    from optimizer.reliability.distributions import LifeDistribution
-
+from optimizer.reliability import distributions as rul
+from optimizer.reliability.distributions import LifeDistribution
 
 _Z95 = 1.959963984540054  # standard-normal 97.5 % quantile
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
@@ -99,9 +96,6 @@ class FitResult:
         ValueError
             If ``family`` is not one this module produces.
         """
-        # Imported lazily so that fitting has no import-time dependency on the RUL module.
-        from optimizer.reliability import distributions as rul
-
         if self.family == "weibull":
             return rul.Weibull(self.params["shape"], self.params["scale_h"])
         if self.family == "lognormal":

@@ -40,6 +40,7 @@ from scipy import optimize
 
 from optimizer._typing import BoolArray, FloatArray, IndexArray
 from optimizer.reliability import distributions as rul
+from optimizer.reliability.batch import BatchKey, batch_key, stack_ages, stack_params
 from optimizer.reliability.distributions import LifeDistribution
 
 __all__ = [
@@ -69,21 +70,6 @@ _BISECT_ITERS = 60
 _QUAD_RTOL = 1e-9  # accepted relative error of the quadrature integral of S at checkpoints
 # Gauss-Lobatto 4-point rule on [0, 1]: nodes 0, (1 -+ 1/sqrt 5)/2, 1; weights 1,5,5,1 / 12.
 _LOB_X = (0.5 - 0.1 * math.sqrt(5.0), 0.5 + 0.1 * math.sqrt(5.0))
-
-_PARAMS: dict[type[LifeDistribution], tuple[str, ...]] = {
-    rul.Weibull: ("shape", "scale_h"),
-    rul.Lognormal: ("median_h", "sigma"),
-    rul.Gamma: ("shape", "scale_h"),
-    rul.Exponential: ("mean_h",),
-    rul.Normal: ("mean_h", "sd_h"),
-    rul.Deterministic: ("life_h",),
-}
-# Families with a smooth survival function: the integral of S over the period grid is
-# taken by quadrature of ``sf`` (much cheaper than the incomplete-gamma based
-# ``int_sf`` of a residual Weibull/gamma life), verified against ``int_sf``.
-_SMOOTH: frozenset[type[LifeDistribution]] = frozenset(
-    {rul.Weibull, rul.Lognormal, rul.Gamma, rul.Exponential, rul.Normal}
-)
 
 
 @dataclass(frozen=True)
@@ -184,7 +170,18 @@ def knot_left_limits(dist: LifeDistribution) -> FloatArray:
     """Left limits (in ``dist``'s time) of the jumps of a step survival function.
 
     The cost functions jump *up* where the survival drops, so their infima are the left
-    limits there.  Empty for continuous lives.
+    limits there (used as extra candidates by every minimization over replacement times).
+
+    Parameters
+    ----------
+    dist : LifeDistribution
+        A single distribution, possibly the residual life of a part of some age.
+
+    Returns
+    -------
+    ndarray, shape (k,)
+        Largest times just before each jump still ahead, hours from now (from age 0 for a
+        new part); empty for continuous lives.
     """
     age = 0.0
     base = dist
@@ -546,32 +543,14 @@ class _Group:
     knots: Callable[[IndexArray], FloatArray] | None  # left limits at survival jumps
 
 
-def _stack_values(ds: Sequence[LifeDistribution], names: tuple[str, ...]) -> list[FloatArray]:
-    return [np.array([float(getattr(d, p)) for d in ds], dtype=np.float64) for p in names]
-
-
-def _scalar_params(d: LifeDistribution) -> bool:
-    return all(getattr(d, p).ndim == 0 for p in _PARAMS[type(d)])
-
-
 def _group(residual: Sequence[LifeDistribution]) -> list[_Group]:
     """Group the fleet by family so that each family is one batched evaluation."""
-    keys: dict[tuple[object, ...], list[int]] = {}
+    keys: dict[BatchKey | tuple[str, int], list[int]] = {}
     for i, d in enumerate(residual):
         if not isinstance(d, LifeDistribution):
             raise ValueError(f"residual[{i}] must be a LifeDistribution")
-        key: tuple[object, ...]
-        # (checking the parameters' ndim directly is much cheaper than ``batch_shape``)
-        if type(d) in _PARAMS and _scalar_params(d):
-            key = (type(d),)
-        elif (
-            type(d) is rul.Residual
-            and type(d.base) in _PARAMS
-            and _scalar_params(d.base)
-            and d.age_h.ndim == 0
-        ):
-            key = (rul.Residual, type(d.base))
-        else:
+        key: BatchKey | tuple[str, int] | None = batch_key(d)
+        if key is None:
             if d.batch_shape != ():
                 raise ValueError(
                     f"residual[{i}] must be a single distribution, got batch shape {d.batch_shape}"
@@ -583,7 +562,7 @@ def _group(residual: Sequence[LifeDistribution]) -> list[_Group]:
     for key, idx_list in keys.items():
         idx = np.asarray(idx_list, dtype=np.intp)
         members = [residual[i] for i in idx_list]
-        if key[0] == "single":
+        if not isinstance(key, BatchKey):
             d0 = members[0]
             kn = knot_left_limits(d0)
 
@@ -595,45 +574,26 @@ def _group(residual: Sequence[LifeDistribution]) -> list[_Group]:
 
             groups.append(_Group(idx, build_one, False, knots_one if kn.size else None))
             continue
-        if key[0] is rul.Residual:
-            cls = key[1]
-            assert isinstance(cls, type)
-            bases = [m.base for m in members if isinstance(m, rul.Residual)]
-            vals = _stack_values(bases, _PARAMS[cls])
-            ages = np.array([float(m.age_h) for m in members if isinstance(m, rul.Residual)])
+        vals = stack_params(members, key)
+        ages = stack_ages(members)
 
-            def build_res(
-                rows: IndexArray,
-                cls: type = cls,
-                vals: list[FloatArray] = vals,
-                ages: FloatArray = ages,
-            ) -> LifeDistribution:
-                base = cls(*[v[rows, None] for v in vals])
-                return rul.Residual(base, ages[rows, None])
+        def build(
+            rows: IndexArray,
+            key: BatchKey = key,
+            vals: list[FloatArray] = vals,
+            ages: FloatArray = ages,
+        ) -> LifeDistribution:
+            return key.build([v[rows, None] for v in vals], ages[rows, None])
 
-            build: Callable[[IndexArray], LifeDistribution] = build_res
-        else:
-            cls = key[0]
-            assert isinstance(cls, type)
-            vals = _stack_values(members, _PARAMS[cls])
-            ages = np.zeros(len(members))
-
-            def build_plain(
-                rows: IndexArray, cls: type = cls, vals: list[FloatArray] = vals
-            ) -> LifeDistribution:
-                out: LifeDistribution = cls(*[v[rows, None] for v in vals])
-                return out
-
-            build = build_plain
         knots: Callable[[IndexArray], FloatArray] | None = None
-        if cls is rul.Deterministic:
+        if key.family.cls is rul.Deterministic:
             left = _left_limit(vals[0], ages)
 
             def knots_det(rows: IndexArray, left: FloatArray = left) -> FloatArray:
                 return np.asarray(left[rows, None], dtype=np.float64)
 
             knots = knots_det
-        groups.append(_Group(idx, build, cls in _SMOOTH, knots))
+        groups.append(_Group(idx, build, key.family.smooth, knots))
     return groups
 
 

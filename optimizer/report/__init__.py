@@ -1,13 +1,19 @@
 """HTML reports and exports: strategy comparison for management, plan views for planners.
 
-Public API (imported lazily, so ``import optimizer.report`` does not load plotly)::
+The report formats results it is given and runs nothing: the caller plans, simulates
+and runs the twin study, then hands the results over.  Public API (imported lazily, so
+``import optimizer.report`` does not load plotly)::
 
     from optimizer.report import write_plan_report, write_compare_report
     write_plan_report(plan_scenario(scn), "plan.html")
-    write_compare_report(scn, compare(scn), report="report.html", xlsx="report.xlsx")
+    cmp = compare(scn)
+    write_compare_report(
+        scn, cmp, report="report.html", xlsx="report.xlsx",
+        plan=plan_scenario(scn), twin=run_twin_study(scn, cmp),
+    )
 
-The CLI options live in :mod:`optimizer.report.cli` (typer annotations and the
-functions the ``plan`` and ``compare`` commands call).
+:mod:`optimizer.report.outputs` holds the writers the ``plan`` and ``compare`` commands
+call.
 """
 
 from __future__ import annotations
@@ -20,7 +26,6 @@ if TYPE_CHECKING:
         CompareReport,
         compare_report,
         compare_tables,
-        twin_value,
         write_compare_report,
     )
     from optimizer.report.export import write_csv, write_xlsx
@@ -32,7 +37,6 @@ __all__ = [
     "compare_tables",
     "plan_report_html",
     "plan_tables",
-    "twin_value",
     "write_compare_report",
     "write_csv",
     "write_plan_report",
@@ -43,7 +47,6 @@ _WHERE: dict[str, str] = {
     "CompareReport": "comparison",
     "compare_report": "comparison",
     "compare_tables": "comparison",
-    "twin_value": "comparison",
     "write_compare_report": "comparison",
     "write_csv": "export",
     "write_xlsx": "export",

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -29,7 +29,6 @@ from optimizer.report.charts import (
     paired_chart,
     twin_value_chart,
 )
-from optimizer.report.data import TWIN_ORDER, TwinValue
 from optimizer.report.export import write_csv, write_xlsx
 from optimizer.report.formatting import (
     fmt_count,
@@ -54,88 +53,20 @@ if TYPE_CHECKING:
     from optimizer.planning.pipeline import PlanResult
     from optimizer.scenario import Scenario
     from optimizer.sim.simulate import Comparison
+    from optimizer.sim.twin_study import TwinStudy
 
 __all__ = [
     "CompareReport",
     "compare_report",
     "compare_tables",
-    "twin_value",
     "write_compare_report",
 ]
 
-TWIN_STRATEGY = "prescriptive"
-"""Strategy whose cost is shown against the twin's accuracy."""
+PLAN_STRATEGY = "prescriptive"
+"""The strategy whose decisions the plan is (named in the plan section's title)."""
 
 NO_TWIN_STRATEGIES: tuple[str, ...] = ("run-to-failure", "fixed-interval", "optimal-age")
 """Strategies that do not read the twin (reference lines in the twin chart)."""
-
-
-def twin_value(
-    scn: Scenario,
-    cmp: Comparison,
-    *,
-    strategy: str = TWIN_STRATEGY,
-    accuracies: Sequence[str] = TWIN_ORDER,
-    workers: int | None = None,
-    executor: Any = None,
-    progress: Callable[[str], None] | None = None,
-) -> TwinValue | None:
-    """Simulate ``strategy`` at each twin accuracy with the comparison's settings.
-
-    The comparison's own run (at its twin accuracy) is reused; the other accuracies are
-    simulated with the same replications, seed and years, so every level meets the same
-    part lives (common random numbers) and only the twin's error changes.
-
-    Parameters
-    ----------
-    scn : Scenario
-        The scenario the comparison was run on.
-    cmp : Comparison
-        Output of :func:`optimizer.sim.simulate.compare`.
-    strategy : str
-        Strategy to study (default ``prescriptive``).
-    accuracies : sequence of str
-        Twin accuracy levels (default ``none``, ``poor``, ``good``, ``perfect``).
-    workers, executor : optional
-        Passed to :func:`optimizer.sim.simulate.simulate`.
-    progress : callable, optional
-        Called with a short message before each simulation.
-
-    Returns
-    -------
-    TwinValue or None
-        ``None`` if ``strategy`` is not among the compared strategies.
-
-    Raises
-    ------
-    ValueError
-        If ``accuracies`` is empty.
-    """
-    from optimizer.sim.simulate import simulate
-
-    if not accuracies:
-        raise ValueError("accuracies must not be empty")
-    base = cmp.results.get(strategy)
-    if base is None:
-        return None
-    results = {}
-    for acc in accuracies:
-        if acc == base.twin_accuracy:
-            results[acc] = base
-            continue
-        if progress is not None:
-            progress(f"simulating {strategy} with a '{acc}' twin")
-        results[acc] = simulate(
-            scn,
-            strategy,
-            replications=int(base.replications),
-            seed=int(base.seed),
-            years=float(base.years),
-            twin_accuracy=acc,
-            workers=workers,
-            executor=executor,
-        )
-    return TwinValue(strategy, results, str(base.twin_accuracy))
 
 
 @dataclass(frozen=True)
@@ -155,7 +86,7 @@ def compare_tables(
     cmp: Comparison,
     *,
     plan: PlanResult | None = None,
-    twin: TwinValue | None = None,
+    twin: TwinStudy | None = None,
     scenario_file: str | None = None,
     generated_at: datetime | None = None,
 ) -> dict[str, pd.DataFrame]:
@@ -391,7 +322,7 @@ def _paired_table(paired: pd.DataFrame, cur: str) -> Table:
     )
 
 
-def _twin_section(tv: TwinValue | None, cmp: Comparison, cur: str) -> Section:
+def _twin_section(tv: TwinStudy | None, cmp: Comparison, cur: str) -> Section:
     intro = (
         "What a better digital twin is worth: the expected annual cost of the prescriptive "
         "strategy when the twin's remaining-life predictions are absent (none), poor, good or "
@@ -467,8 +398,8 @@ def compare_report(
     scn: Scenario,
     cmp: Comparison,
     *,
-    plan: PlanResult | None = None,
-    twin: TwinValue | None = None,
+    plan: PlanResult | None,
+    twin: TwinStudy | None = None,
     scenario_file: str | None = None,
     generated_at: datetime | None = None,
 ) -> CompareReport:
@@ -480,11 +411,12 @@ def compare_report(
         The scenario that was compared.
     cmp : Comparison
         Output of :func:`optimizer.sim.simulate.compare`.
-    plan : PlanResult, optional
-        The plan to show; default :func:`optimizer.planning.pipeline.plan_scenario` of ``scn``.
-    twin : TwinValue, optional
-        Output of :func:`twin_value`; without it the twin section says it was not
-        computed.
+    plan : PlanResult or None
+        The plan to show (:func:`optimizer.planning.pipeline.plan_scenario` of ``scn``);
+        ``None``: no plan sections.
+    twin : TwinStudy, optional
+        Output of :func:`optimizer.sim.twin_study.run_twin_study`; without it the twin
+        section says it was not computed.
     scenario_file : str, optional
         Path of the scenario file, shown in the assumptions.
     generated_at : datetime, optional
@@ -501,10 +433,6 @@ def compare_report(
     """
     if not cmp.results:
         raise ValueError("cmp: the comparison holds no strategy")
-    if plan is None:
-        from optimizer.planning.pipeline import plan_scenario
-
-        plan = plan_scenario(scn)
     when = generated_at or datetime.now().astimezone()
     cur = str(next(iter(cmp.results.values())).currency)
     tables = compare_tables(
@@ -563,12 +491,12 @@ def compare_report(
             )
         )
     secs.append(_twin_section(twin, cmp, cur))
-    plan_secs = plan_sections(plan, id_prefix="plan")
+    plan_secs = plan_sections(plan, id_prefix="plan") if plan is not None else []
     if plan_secs:
         first = plan_secs[0]
         plan_secs[0] = Section(
             id=first.id,
-            title=f"The plan ({strategy_label(TWIN_STRATEGY).lower()} strategy)",
+            title=f"The plan ({strategy_label(PLAN_STRATEGY).lower()} strategy)",
             intro=first.intro,
             charts=first.charts,
             tables=first.tables,
@@ -607,8 +535,8 @@ def write_compare_report(
     report: str | Path | None = None,
     xlsx: str | Path | None = None,
     csv: str | Path | None = None,
-    plan: PlanResult | None = None,
-    twin: TwinValue | None = None,
+    plan: PlanResult | None,
+    twin: TwinStudy | None = None,
     scenario_file: str | None = None,
     generated_at: datetime | None = None,
 ) -> list[Path]:

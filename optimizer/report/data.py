@@ -24,17 +24,18 @@ from optimizer.report.formatting import (
     fmt_pct,
     strategy_label,
 )
+from optimizer.sim.twin import TWIN_ACCURACIES
 
 if TYPE_CHECKING:
     from optimizer.planning.pipeline import PlanResult
     from optimizer.scenario import Scenario
-    from optimizer.sim.simulate import Comparison, SimulationResult
+    from optimizer.sim.simulate import Comparison
     from optimizer.sim.stats import Estimate
+    from optimizer.sim.twin_study import TwinStudy
 
 __all__ = [
     "FRACTION_KPIS",
     "Headline",
-    "TwinValue",
     "assumptions_frame",
     "comparison_long",
     "cost_breakdown_frame",
@@ -51,9 +52,6 @@ __all__ = [
 
 FRACTION_KPIS: frozenset[str] = frozenset({"availability_fleet", "crew_utilization"})
 """KPIs that are fractions of time (not totals over the horizon)."""
-
-TWIN_ORDER: tuple[str, ...] = ("none", "poor", "good", "perfect")
-"""Twin accuracy levels from worst to best."""
 
 
 def is_fraction(kpi: str) -> bool:
@@ -404,27 +402,13 @@ def headline(cmp: Comparison) -> Headline:
 # --------------------------------------------------------------------------------------
 # value of the twin
 # --------------------------------------------------------------------------------------
-@dataclass(frozen=True, eq=False)
-class TwinValue:
-    """Results of one strategy simulated at several twin accuracies.
+def twin_value_frame(tv: TwinStudy) -> pd.DataFrame:
+    """Cost per year (and availability, failures) of the strategy at each twin accuracy.
 
     Parameters
     ----------
-    strategy : str
-        The strategy (normally ``prescriptive``).
-    results : dict of str to SimulationResult
-        Per twin accuracy (``none``, ``poor``, ``good``, ``perfect``).
-    current : str
-        The scenario's twin accuracy.
-    """
-
-    strategy: str
-    results: dict[str, SimulationResult]
-    current: str
-
-
-def twin_value_frame(tv: TwinValue) -> pd.DataFrame:
-    """Cost per year (and availability, failures) of the strategy at each twin accuracy.
+    tv : TwinStudy
+        Output of :func:`optimizer.sim.twin_study.run_twin_study`.
 
     Returns
     -------
@@ -434,8 +418,8 @@ def twin_value_frame(tv: TwinValue) -> pd.DataFrame:
         ``failures_per_year``; rows from worst to best twin.
     """
     rows = []
-    order = [a for a in TWIN_ORDER if a in tv.results] + [
-        a for a in tv.results if a not in TWIN_ORDER
+    order = [a for a in TWIN_ACCURACIES if a in tv.results] + [
+        a for a in tv.results if a not in TWIN_ACCURACIES
     ]
     for acc in order:
         res = tv.results[acc]

@@ -2,7 +2,9 @@
 
 Both kinds call the same core functions as the CLI
 (:func:`optimizer.planning.pipeline.plan_scenario`
-and :func:`optimizer.sim.simulate.compare`), so the same input gives the same plan either way.
+and :func:`optimizer.sim.simulate.compare`), so the same input gives the same plan either way;
+a strategy run's HTML report is the CLI's (:func:`optimizer.report.comparison.compare_report`
+of the comparison and the plan).
 Errors become a failed :class:`~optimizer.service.runs.Outcome` with a problem document;
 an infeasible plan is a *completed* run whose result carries the diagnosis.
 """
@@ -11,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import importlib
 import json
 import logging
 import math
@@ -29,10 +30,12 @@ from optimizer.loading import ScenarioError, parse_scenario
 from optimizer.planning.pipeline import PlanResult, plan_result, plan_scenario
 from optimizer.problem.build import BuiltProblem, period_edges
 from optimizer.problem.plan import Plan, Status
+from optimizer.report.comparison import compare_report
 from optimizer.scenario import Scenario
 from optimizer.service.jsonutil import finite_or_none, sanitize
 from optimizer.service.problems import problem_body
 from optimizer.service.runs import Claimed, Outcome
+from optimizer.sim.simulate import Comparison, compare
 
 log = logging.getLogger("opportune.service.worker")
 
@@ -318,19 +321,6 @@ def _schedule(
 
 
 def _strategy(claimed: Claimed) -> Outcome:
-    try:
-        compare = importlib.import_module("optimizer.sim.simulate").compare
-    except (ImportError, AttributeError):
-        return Outcome(
-            "failed",
-            problem=_failure(
-                "simulator-unavailable",
-                "Strategy simulator unavailable",
-                "this server has no strategy simulator (optimizer.sim.simulate.compare is not "
-                "installed); strategy runs cannot be executed",
-                status=501,
-            ),
-        )
     cfg = claimed.config
     scn = _scenario(claimed)
     comparison = compare(
@@ -349,19 +339,15 @@ def _strategy(claimed: Claimed) -> Outcome:
     return Outcome("completed", result=result, artifacts={"report.html": html} if html else None)
 
 
-def _report_html(scn: Scenario, comparison: Any) -> tuple[str | None, str | None]:
-    """The comparison's HTML report, when the report module is installed.
+def _report_html(scn: Scenario, comparison: Comparison) -> tuple[str | None, str | None]:
+    """The comparison's HTML report with the scenario's plan, or why there is none.
 
     Rendered here, in the worker, because it needs the live ``Comparison`` object (the
-    stored JSON summary is not enough to rebuild it).
+    stored JSON summary is not enough to rebuild it).  A failure to plan or render costs
+    the report only, not the run's results.
     """
     try:
-        module = importlib.import_module("optimizer.report.comparison")
-        render = module.compare_report
-    except (ImportError, AttributeError):
-        return None, "no HTML report: the report module is not installed on this server"
-    try:
-        return str(render(scn, comparison).html), None
+        return compare_report(scn, comparison, plan=plan_scenario(scn)).html, None
     except Exception:
         ref = uuid.uuid4().hex[:12]
         log.error("report rendering failed %s:\n%s", ref, traceback.format_exc())

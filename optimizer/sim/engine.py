@@ -74,7 +74,7 @@ import math
 from bisect import bisect_right
 from collections import deque
 from collections.abc import Callable, Generator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import simpy
@@ -83,11 +83,8 @@ from scipy import special as sc
 import cost_models as cm
 from optimizer._typing import BoolArray, FloatArray
 from optimizer.sim.model import SimModel
+from optimizer.sim.strategies.base import Policy
 from optimizer.sim.twin import Twin
-
-if TYPE_CHECKING:
-    from optimizer.sim.strategies import Policy
-
 
 N_DRAWS = 5
 """Uniforms per (component, life): life, repair time, response delay, PM time, twin error."""
@@ -182,8 +179,33 @@ def _safe_u(u: FloatArray) -> FloatArray:
     return np.clip(u, 1e-300, 1.0 - 1e-16)
 
 
-class _Draws:
-    """Variates of one replication, computed from the uniforms by batched inverse transform."""
+class Draws:
+    """Variates of one replication, computed from the uniforms by batched inverse transform.
+
+    The first ``lives`` lives of every component are drawn at once (arrays of shape
+    ``(n, lives)``); later lives come in blocks from :func:`extension_uniforms` on demand
+    (:meth:`get`).  Shared by the event simulation and the renewal fast path
+    (:mod:`optimizer.sim.renewal`), so both meet the same part lives.
+
+    Parameters
+    ----------
+    model : SimModel
+        The compiled scenario.
+    seed : int
+        Study seed.
+    rep : int
+        Replication index.
+
+    Attributes
+    ----------
+    life, repair, response, pm : ndarray, shape (n, lives)
+        Part lives (operating hours), repair times, response delays and preventive
+        durations (hours).
+    life_u : ndarray, shape (n, lives)
+        The uniforms of the lives.
+    z : ndarray, shape (n, lives)
+        Standard-normal twin error draws.
+    """
 
     def __init__(self, model: SimModel, seed: int, rep: int) -> None:
         self.model = model
@@ -226,6 +248,8 @@ class _Draws:
         return self._ext[key], jj
 
     def get(self, name: str, i: int, j: int) -> float:
+        """Variate ``name`` (``life``, ``life_u``, ``repair``, ``response``, ``pm``, ``z``)
+        of component ``i``'s life ``j`` (0 = the part installed at the start)."""
         blk, jj = self._block(i, j)
         if blk is None:
             arr: FloatArray = getattr(self, name)
@@ -599,7 +623,7 @@ class _Replication:
         self.twin = twin
         self.rep_index = rep
         self.env = simpy.Environment()
-        self.draws = _Draws(model, seed, rep)
+        self.draws = Draws(model, seed, rep)
         n = model.n
         self.systems = [_System(self, k) for k in range(model.n_systems)]
         self.pools = [_CrewPool(self.env, p.capacity, p.shifts) for p in model.pools]

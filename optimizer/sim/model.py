@@ -47,6 +47,7 @@ from optimizer.calendar import (
 )
 from optimizer.fleet import FleetModel, distribution, fleet_model, mean_duration_h
 from optimizer.reliability import distributions as rul
+from optimizer.reliability.batch import BatchKey, batch_key, stack_ages, stack_params
 from optimizer.scenario import DurationH, Scenario
 
 HOURS_PER_YEAR = cm.HOURS_PER_YEAR
@@ -54,25 +55,12 @@ LIMIT_NOTICE_H = 7.0 * 24.0
 """Calendar hours, on top of the spare part's normal lead time, by which the simulator
 releases the forced replacement of a part with a life limit (a week of crew shifts)."""
 
-_PARAMS: dict[type[rul.LifeDistribution], tuple[str, ...]] = {
-    rul.Weibull: ("shape", "scale_h"),
-    rul.Lognormal: ("median_h", "sigma"),
-    rul.Gamma: ("shape", "scale_h"),
-    rul.Exponential: ("mean_h",),
-    rul.Normal: ("mean_h", "sd_h"),
-    rul.Deterministic: ("life_h",),
-}
-
 
 # --------------------------------------------------------------------------------------
 # batched inverse transform
 # --------------------------------------------------------------------------------------
-def _scalar_params(d: rul.LifeDistribution) -> bool:
-    return type(d) in _PARAMS and all(np.ndim(getattr(d, p)) == 0 for p in _PARAMS[type(d)])
-
-
 @dataclass(frozen=True, eq=False)
-class _Family:
+class _Batch:
     rows: IntArray
     dist: rul.LifeDistribution | None  # batched (m, 1) distribution, None for constants
     const: FloatArray | None  # constants (m, 1)
@@ -99,47 +87,34 @@ class BatchDist:
     def __init__(self, members: Sequence[rul.LifeDistribution | float]) -> None:
         self.n = len(members)
         self.members: tuple[rul.LifeDistribution | float, ...] = tuple(members)
-        keys: dict[tuple[object, ...], list[int]] = {}
+        keys: dict[BatchKey | tuple[str, ...] | tuple[str, int], list[int]] = {}
         for i, d in enumerate(members):
-            key: tuple[object, ...]
+            key: BatchKey | tuple[str, ...] | tuple[str, int] | None
             if isinstance(d, int | float):
                 if not (math.isfinite(float(d)) and float(d) >= 0.0):
                     raise ValueError(f"members[{i}]: constant must be finite and >= 0, got {d}")
                 key = ("const",)
-            elif _scalar_params(d):
-                key = (type(d),)
-            elif isinstance(d, rul.Residual) and _scalar_params(d.base) and d.age_h.ndim == 0:
-                key = (rul.Residual, type(d.base))
             else:
-                if d.batch_shape != ():
-                    raise ValueError(f"members[{i}]: must be a single distribution")
-                key = ("single", i)
+                key = batch_key(d)
+                if key is None:
+                    if d.batch_shape != ():
+                        raise ValueError(f"members[{i}]: must be a single distribution")
+                    key = ("single", i)
             keys.setdefault(key, []).append(i)
-        fams: list[_Family] = []
+        fams: list[_Batch] = []
         for key, idx in keys.items():
             rows = np.asarray(idx, dtype=np.int64)
             ms = [members[i] for i in idx]
-            if key[0] == "const":
-                fams.append(_Family(rows, None, np.array([[float(m)] for m in ms])))  # type: ignore[arg-type]
-            elif key[0] == "single":
+            if isinstance(key, BatchKey):
+                dists = [m for m in ms if isinstance(m, rul.LifeDistribution)]
+                vals = [v[:, None] for v in stack_params(dists, key)]
+                fams.append(_Batch(rows, key.build(vals, stack_ages(dists)[:, None]), None))
+            elif key[0] == "const":
+                fams.append(_Batch(rows, None, np.array([[float(m)] for m in ms])))  # type: ignore[arg-type]
+            else:
                 d0 = ms[0]
                 assert isinstance(d0, rul.LifeDistribution)
-                fams.append(_Family(rows, d0, None))
-            elif key[0] is rul.Residual:
-                cls = key[1]
-                assert isinstance(cls, type)
-                res = [m for m in ms if isinstance(m, rul.Residual)]
-                vals = [
-                    np.array([float(getattr(m.base, p)) for m in res])[:, None]
-                    for p in _PARAMS[cls]
-                ]
-                ages = np.array([float(m.age_h) for m in res])[:, None]
-                fams.append(_Family(rows, rul.Residual(cls(*vals), ages), None))
-            else:
-                cls = key[0]
-                assert isinstance(cls, type)
-                vals = [np.array([float(getattr(m, p)) for m in ms])[:, None] for p in _PARAMS[cls]]
-                fams.append(_Family(rows, cls(*vals), None))
+                fams.append(_Batch(rows, d0, None))
         self._families = tuple(fams)
 
     def ppf(self, u: FloatArray) -> FloatArray:

@@ -38,7 +38,7 @@ from numpy.typing import NDArray
 
 import cost_models as cm
 from optimizer._typing import FloatArray, IntArray
-from optimizer.sim.engine import _Draws
+from optimizer.sim.engine import Draws
 from optimizer.sim.model import SimModel
 
 POLICIES = ("run-to-failure", "optimal-age", "fixed-interval")
@@ -75,7 +75,7 @@ class _Stack:
     """Variates of replications ``0..R-1`` stacked as ``(R, n, J)``, extended on demand."""
 
     def __init__(self, model: SimModel, seed: int, reps: int) -> None:
-        self.draws = [_Draws(model, seed, r) for r in range(reps)]
+        self.draws = [Draws(model, seed, r) for r in range(reps)]
         self.n = model.n
         self.life = np.stack([d.life for d in self.draws])
         self.repair = np.stack([d.repair for d in self.draws])

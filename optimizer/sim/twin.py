@@ -50,6 +50,9 @@ from optimizer.reliability import distributions as rul
 TWIN_SIGMA: dict[str, float | None] = {"perfect": 0.0, "good": 0.15, "poor": 0.5, "none": None}
 """Accuracy levels: spread ``sigma`` of the twin's log-error for a new part."""
 
+TWIN_ACCURACIES: tuple[str, ...] = ("none", "poor", "good", "perfect")
+"""The accuracy levels from worst to best."""
+
 
 @dataclass(frozen=True)
 class Twin:

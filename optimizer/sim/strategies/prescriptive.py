@@ -63,7 +63,7 @@ from optimizer.calendar import plan_zone
 from optimizer.problem.data import NO_PIN, PlanningProblem
 from optimizer.problem.plan import BEYOND
 from optimizer.sim.model import SimModel
-from optimizer.sim.strategies import SimView, _Base
+from optimizer.sim.strategies.base import BasePolicy, SimView
 from optimizer.sim.twin import Twin
 from optimizer.solvers import solve
 
@@ -145,7 +145,7 @@ class _Tables:
         return sf, np.minimum(isf, t), mrl
 
 
-class Prescriptive(_Base):
+class Prescriptive(BasePolicy):
     """Grouped plan from the scheduler, re-planned on a rolling horizon.
 
     Parameters

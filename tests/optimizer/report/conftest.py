@@ -24,9 +24,9 @@ import pytest
 
 from optimizer.loading import load_scenario
 from optimizer.planning.pipeline import PlanResult, plan_scenario
-from optimizer.report.data import TwinValue
 from optimizer.scenario import Scenario
 from optimizer.sim.simulate import Comparison, compare
+from optimizer.sim.twin_study import TwinStudy, run_twin_study
 
 ROOT = Path(__file__).resolve().parents[3]
 SCENARIOS = ROOT / "scenarios"
@@ -58,10 +58,8 @@ def conveyor_cmp(conveyor_scn: Scenario) -> Comparison:
 
 
 @pytest.fixture(scope="session")
-def conveyor_twin(conveyor_scn: Scenario, conveyor_cmp: Comparison) -> TwinValue:
-    from optimizer.report.comparison import twin_value
-
-    tv = twin_value(conveyor_scn, conveyor_cmp, workers=1)
+def conveyor_twin(conveyor_scn: Scenario, conveyor_cmp: Comparison) -> TwinStudy:
+    tv = run_twin_study(conveyor_scn, conveyor_cmp, workers=1)
     assert tv is not None
     return tv
 

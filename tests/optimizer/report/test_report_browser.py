@@ -10,10 +10,10 @@ from typing import Any
 
 from optimizer.planning.pipeline import PlanResult
 from optimizer.report.comparison import write_compare_report
-from optimizer.report.data import TwinValue
 from optimizer.report.plan_report import write_plan_report
 from optimizer.scenario import Scenario
 from optimizer.sim.simulate import Comparison
+from optimizer.sim.twin_study import TwinStudy
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -55,7 +55,7 @@ def test_plan_report_renders_in_chromium(
 def test_compare_report_renders_in_chromium(
     conveyor_scn: Scenario,
     conveyor_cmp: Comparison,
-    conveyor_twin: TwinValue,
+    conveyor_twin: TwinStudy,
     conveyor_plan: PlanResult,
     chromium: Any,
     tmp_path: Path,

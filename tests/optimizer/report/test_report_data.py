@@ -250,7 +250,7 @@ def test_assumptions_name_the_settings(
     assert set(a["section"]) >= {"Scenario", "Planning", "Simulation", "Strategies", "Costs"}
 
 
-def test_twin_value_frame(conveyor_twin: data.TwinValue) -> None:
+def test_twin_value_frame(conveyor_twin: data.TwinStudy) -> None:
     f = data.twin_value_frame(conveyor_twin)
     assert list(f["twin_accuracy"]) == ["none", "poor", "good", "perfect"]
     assert f["current"].sum() == 1 and f.loc[f["current"], "twin_accuracy"].item() == "good"

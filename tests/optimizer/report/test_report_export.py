@@ -13,17 +13,17 @@ from numpy.testing import assert_allclose
 from optimizer.planning.pipeline import PlanResult
 from optimizer.report import data
 from optimizer.report.comparison import compare_tables, write_compare_report
-from optimizer.report.data import TwinValue
 from optimizer.report.export import sheet_name, write_csv, write_xlsx
 from optimizer.report.plan_report import plan_tables
 from optimizer.scenario import Scenario
 from optimizer.sim.simulate import Comparison
+from optimizer.sim.twin_study import TwinStudy
 
 
 def test_compare_outputs_round_trip(
     conveyor_scn: Scenario,
     conveyor_cmp: Comparison,
-    conveyor_twin: TwinValue,
+    conveyor_twin: TwinStudy,
     conveyor_plan: PlanResult,
     tmp_path: Path,
 ) -> None:

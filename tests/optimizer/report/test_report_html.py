@@ -14,11 +14,11 @@ from numpy.testing import assert_allclose
 
 from optimizer.planning.pipeline import PlanResult
 from optimizer.report.comparison import compare_report
-from optimizer.report.data import TwinValue
 from optimizer.report.html import Section, Table, plotly_js, render_page, table_html, trusted
 from optimizer.report.plan_report import plan_report_html
 from optimizer.scenario import Scenario
 from optimizer.sim.simulate import Comparison
+from optimizer.sim.twin_study import TwinStudy
 
 MAX_BYTES = 10 * 1024 * 1024
 
@@ -66,7 +66,7 @@ def test_plan_report_html(plant_plan: PlanResult) -> None:
 def test_compare_report_html(
     conveyor_scn: Scenario,
     conveyor_cmp: Comparison,
-    conveyor_twin: TwinValue,
+    conveyor_twin: TwinStudy,
     conveyor_plan: PlanResult,
 ) -> None:
     rep = compare_report(

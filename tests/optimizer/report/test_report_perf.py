@@ -12,8 +12,10 @@ import time
 from pathlib import Path
 
 from optimizer.loading import load_scenario
-from optimizer.report.comparison import twin_value, write_compare_report
+from optimizer.planning.pipeline import plan_scenario
+from optimizer.report.comparison import write_compare_report
 from optimizer.sim.simulate import compare
+from optimizer.sim.twin_study import run_twin_study
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -21,10 +23,15 @@ ROOT = Path(__file__).resolve().parents[3]
 def test_windfarm_report_within_budget(tmp_path: Path) -> None:
     scn = load_scenario(ROOT / "scenarios" / "windfarm.yaml")
     cmp = compare(scn, replications=2, seed=3, years=1.0, workers=1)
-    tv = twin_value(scn, cmp, workers=1)
+    tv = run_twin_study(scn, cmp, workers=1)
     t0, c0 = time.perf_counter(), time.process_time()
     written = write_compare_report(
-        scn, cmp, report=tmp_path / "report.html", xlsx=tmp_path / "report.xlsx", twin=tv
+        scn,
+        cmp,
+        report=tmp_path / "report.html",
+        xlsx=tmp_path / "report.xlsx",
+        plan=plan_scenario(scn),
+        twin=tv,
     )
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     # The report runs in this process only: its CPU time is the wall time of an unloaded

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -514,16 +513,25 @@ def test_strategy_run(api: Any, conveyor_input: dict[str, Any]) -> None:
     assert "/config/strategies/0" in {e["pointer"] for e in _is_problem(bad, 422)["errors"]}
 
 
-def test_strategy_run_without_simulator_fails_clearly(
+def test_strategy_run_completes_when_its_report_cannot_be_rendered(
     api: Any, conveyor_input: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    rid = api.post({"input": conveyor_input}, kind="strategy").json()["id"]
-    monkeypatch.setitem(sys.modules, "optimizer.sim.simulate", None)  # import now fails
+    import optimizer.service.jobs as jobs
+
+    def boom(*_a: Any, **_k: Any) -> Any:
+        raise RuntimeError("secret /etc/opportune/credentials")
+
+    cfg = {"replications": 2, "years": 0.25, "strategies": ["run-to-failure"]}
+    rid = api.post({"config": cfg, "input": conveyor_input}, kind="strategy").json()["id"]
+    monkeypatch.setattr(jobs, "compare_report", boom)
     api.drain()
     view = api.get(rid, kind="strategy").json()
-    assert view["status"] == "failed" and view["result"] is None
-    assert view["problem"]["type"].endswith("/simulator-unavailable")
-    assert "optimizer.sim.simulate" in view["problem"]["detail"]
+    assert view["status"] == "completed"
+    assert set(view["result"]["strategies"]) == {"run-to-failure"}
+    (note,) = view["result"]["notes"]
+    assert note.startswith("the HTML report could not be rendered") and "secret" not in note
+    prob = _is_problem(api.client.get(f"/v1/strategy-runs/{rid}/report", headers=api.auth()), 404)
+    assert prob["type"].endswith("/report-unavailable")
 
 
 def test_internal_errors_never_leak(

@@ -1,58 +1,28 @@
-"""Command-line glue for the reports: typer options and what the commands call.
+"""What the ``plan`` and ``compare`` commands write: the reports and workbooks of results
+they are given.
 
-Kept free of plotly imports (they happen only when a report is written), so the
-``opportune`` command starts as fast as before. Usage inside a typer command::
-
-    from optimizer.report.cli import ReportOpt, XlsxOpt, write_plan_outputs
-
-    def plan(file: FileArg, ..., report: ReportOpt = None, xlsx: XlsxOpt = None) -> None:
-        ...
-        write_plan_outputs(result, report=report, xlsx=xlsx, scenario_file=file, echo=err.print)
+Nothing here plans or simulates: the caller (:mod:`optimizer.cli`) runs the core and
+hands the results over.  This module loads plotly (through the report modules): the CLI
+imports it only when a report or workbook is asked for.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any
 
-import typer
+from optimizer.report.comparison import write_compare_report
+from optimizer.report.export import write_xlsx
+from optimizer.report.plan_report import plan_tables, write_plan_report
 
 if TYPE_CHECKING:
     from optimizer.planning.pipeline import PlanResult
     from optimizer.scenario import Scenario
     from optimizer.sim.simulate import Comparison
+    from optimizer.sim.twin_study import TwinStudy
 
-__all__ = [
-    "ReportOpt",
-    "TwinStudyOpt",
-    "XlsxOpt",
-    "write_compare_outputs",
-    "write_plan_outputs",
-]
-
-ReportOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--report",
-        help="Write a self-contained HTML report (charts work offline) to this file.",
-        dir_okay=False,
-    ),
-]
-XlsxOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--xlsx", help="Write the report's tables to this Excel workbook.", dir_okay=False
-    ),
-]
-TwinStudyOpt = Annotated[
-    bool,
-    typer.Option(
-        "--twin-study/--no-twin-study",
-        help="With --report/--xlsx: also simulate the prescriptive strategy with no, poor, "
-        "good and perfect twins (value of the twin; three more simulations).",
-    ),
-]
+__all__ = ["write_compare_outputs", "write_plan_outputs"]
 
 Echo = Callable[[str], Any]
 
@@ -87,9 +57,6 @@ def write_plan_outputs(
     """
     if report is None and xlsx is None:
         return []
-    from optimizer.report.export import write_xlsx
-    from optimizer.report.plan_report import plan_tables, write_plan_report
-
     src = str(scenario_file) if scenario_file is not None else None
     written: list[Path] = []
     if report is not None:
@@ -106,12 +73,11 @@ def write_compare_outputs(
     scn: Scenario,
     cmp: Comparison,
     *,
+    plan: PlanResult | None,
+    twin: TwinStudy | None = None,
     report: Path | None = None,
     xlsx: Path | None = None,
     scenario_file: Path | str | None = None,
-    twin_study: bool = True,
-    workers: int | None = None,
-    executor: Any = None,
     echo: Echo | None = None,
 ) -> list[Path]:
     """Write the comparison report (with ``comparison.csv`` beside it) and/or workbook.
@@ -122,19 +88,20 @@ def write_compare_outputs(
         The scenario that was compared.
     cmp : Comparison
         Output of :func:`optimizer.sim.simulate.compare`.
+    plan : PlanResult or None
+        The plan to show (:func:`optimizer.planning.pipeline.plan_scenario` of ``scn``);
+        ``None``: no plan sections.
+    twin : TwinStudy, optional
+        Output of :func:`optimizer.sim.twin_study.run_twin_study` for the "value of the
+        twin" section; without it the section says it was not computed.
     report : Path, optional
         HTML file; ``comparison.csv`` is written in the same folder.
     xlsx : Path, optional
         Excel workbook, one sheet per table.
     scenario_file : Path or str, optional
         Scenario path as given on the command line.
-    twin_study : bool
-        Simulate the prescriptive strategy at every twin accuracy for the "value of the
-        twin" chart (uses the comparison's replications, seed and years).
-    workers, executor : optional
-        Passed to the twin-study simulations.
     echo : callable, optional
-        Called with progress messages and one line per file written.
+        Called with one line per file written.
 
     Returns
     -------
@@ -143,21 +110,13 @@ def write_compare_outputs(
     """
     if report is None and xlsx is None:
         return []
-    from optimizer.planning.pipeline import plan_scenario
-    from optimizer.report.comparison import twin_value, write_compare_report
-
-    tv = None
-    if twin_study:
-        tv = twin_value(scn, cmp, workers=workers, executor=executor, progress=echo)
-    if echo is not None:
-        echo("planning and writing the report")
     written = write_compare_report(
         scn,
         cmp,
         report=report,
         xlsx=xlsx,
-        plan=plan_scenario(scn),
-        twin=tv,
+        plan=plan,
+        twin=twin,
         scenario_file=str(scenario_file) if scenario_file is not None else None,
     )
     if echo is not None:

@@ -1,0 +1,393 @@
+"""The strategies that need no scheduler: run-to-failure, fixed-interval (block
+replacement), optimal-age (Barlow-Proschan), condition-based and predictive.
+
+===================  =============================================================
+``run-to-failure``   never replaces preventively
+``fixed-interval``   block replacement: every ``interval_h`` operating hours each
+                     system is opened and all its parts are replaced
+``optimal-age``      each component at its optimal age ``t_star`` (Barlow-Proschan)
+``condition-based``  replace (after ``lead_time_h``) when the twin's ``rul_quantile``
+                     quantile of the residual life falls below ``threshold_h``
+``predictive``       each component at its own optimum from its current RUL (the
+                     twin's estimate), no grouping
+===================  =============================================================
+
+References
+----------
+.. [1] R. E. Barlow and F. Proschan, *Mathematical Theory of Reliability*, Wiley, 1965
+   (age and block replacement).
+.. [2] A. K. S. Jardine, D. Lin and D. Banjevic, "A review on machinery diagnostics and
+   prognostics implementing condition-based maintenance", Mechanical Systems and Signal
+   Processing 20 (2006) 1483-1510.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from scipy import special as sc
+
+from optimizer._typing import FloatArray
+from optimizer.reliability import distributions as rul
+from optimizer.reliability.penalty import penalty_curves
+from optimizer.sim.model import SimModel
+from optimizer.sim.strategies.base import BasePolicy, SimView
+from optimizer.sim.twin import Twin
+
+__all__ = [
+    "ConditionBased",
+    "FixedInterval",
+    "OptimalAge",
+    "Predictive",
+    "RunToFailure",
+    "lognormal_optimum",
+    "residual_quantile_crossing",
+]
+
+
+class RunToFailure(BasePolicy):
+    """Never replace preventively: every part runs until it fails."""
+
+    name = "run-to-failure"
+
+
+class FixedInterval(BasePolicy):
+    """Block replacement: every ``interval_h`` operating hours, open each system and
+    replace all its parts, whatever their age.
+
+    Parameters
+    ----------
+    interval_h : float, optional
+        Interval in operating hours (converted to calendar time with each system's
+        operating hours per day).  Default: the median optimal age ``t_star`` of the
+        fleet's components with a finite one (else the median mean life).
+
+    Raises
+    ------
+    ValueError
+        If ``interval_h`` is not finite and positive.
+    """
+
+    name = "fixed-interval"
+
+    def __init__(self, interval_h: float | None = None) -> None:
+        if interval_h is not None and not (math.isfinite(interval_h) and interval_h > 0):
+            raise ValueError(f"interval_h must be finite and > 0, got {interval_h!r}")
+        self.interval_h = interval_h
+
+    def prepare(self, model: SimModel, twin: Twin) -> None:
+        super().prepare(model, twin)
+        if self.interval_h is None:
+            finite = model.t_star_h[np.isfinite(model.t_star_h)]
+            pool = finite if finite.size else model.mean_life_h
+            self.interval_h = float(np.median(pool))
+        self._calendar_h = self.interval_h / model.rate
+
+    def start(self, sim: SimView) -> None:
+        horizon = self.model.horizon_h
+        for k, members in enumerate(self.model.members_of):
+            step = float(self._calendar_h[k])
+            times = np.arange(1, int(horizon // step) + 1) * step
+            for t in times[times < horizon]:
+                sim.request_pm(members.tolist(), float(t), current_part=False)
+
+    def params(self) -> dict[str, Any]:
+        return {"interval_h": self.interval_h}
+
+
+class OptimalAge(BasePolicy):
+    """Replace each part when it reaches its optimal age ``t_star`` (no grouping).
+
+    ``t_star`` is the fleet model's Barlow-Proschan optimum with the individual
+    preventive cost (one opening per replacement); parts already older are replaced at
+    once (at the next shift).
+    """
+
+    name = "optimal-age"
+
+    def on_install(self, sim: SimView, i: int) -> None:
+        t = float(self.model.t_star_h[i])
+        if math.isfinite(t):
+            sim.set_alarm(i, t)
+
+    def on_alarm(self, sim: SimView, i: int) -> None:
+        sim.request_pm([i], sim.now_h)
+
+
+def residual_quantile_crossing(dist: rul.LifeDistribution, q: float, threshold_h: float) -> float:
+    """Smallest age ``x >= 0`` at which ``dist.residual(x).ppf(q) <= threshold_h``.
+
+    Grid of 257 ages up to ``ppf(1 - 1e-9)``, then bisection between the bracketing grid
+    points; ``inf`` if the quantile never falls that low.
+    """
+    if float(dist.ppf(q)) <= threshold_h:
+        return 0.0
+    hi = float(dist.ppf(1.0 - 1e-9))
+    if not math.isfinite(hi):
+        hi = 1e3 * float(dist.mean())
+    grid = np.linspace(0.0, hi, 257)
+    try:
+        qs = np.asarray(dist.residual(grid[1:]).ppf(q), dtype=np.float64).reshape(-1)
+    except ValueError:
+        qs = np.array([float(dist.residual(a).ppf(q)) for a in grid[1:]])
+    below = np.flatnonzero(qs <= threshold_h)
+    if below.size == 0:
+        return math.inf
+    j = int(below[0]) + 1
+    lo, up = float(grid[j - 1]), float(grid[j])
+    for _ in range(40):
+        mid = 0.5 * (lo + up)
+        if float(dist.residual(mid).ppf(q)) <= threshold_h:
+            up = mid
+        else:
+            lo = mid
+    return up
+
+
+class ConditionBased(BasePolicy):
+    """Replace when the twin's ``rul_quantile`` quantile of the residual life falls below
+    ``threshold_h``; the work is planned ``lead_time_h`` after the detection.
+
+    The twin is looked at every ``inspect_every_h`` calendar hours.  Because the
+    reported quantile decreases as the part ages (see :mod:`optimizer.sim.twin`), the
+    crossing is computed once per part (the true remaining life ``R_c`` at which it
+    happens) and turned into an alarm at age ``life - R_c``; the detection is the first
+    inspection at or after the alarm.  With no twin (``none``) the quantile is that of
+    the population residual life at the part's age: the rule is an age rule.
+
+    Parameters
+    ----------
+    rul_quantile : float, default 0.1
+        Quantile level in ``(0, 1)``.
+    threshold_h : float, optional
+        Threshold, operating hours; default ``2 * (lead_time_h + inspect_every_h)``.
+    lead_time_h : float, default 72
+        Calendar hours from detection to the planned work.
+    inspect_every_h : float, default 24
+        Calendar hours between looks at the twin.
+
+    Raises
+    ------
+    ValueError
+        On parameters out of range.
+    """
+
+    name = "condition-based"
+
+    def __init__(
+        self,
+        rul_quantile: float | None = None,
+        threshold_h: float | None = None,
+        lead_time_h: float | None = None,
+        inspect_every_h: float = 24.0,
+    ) -> None:
+        q = 0.1 if rul_quantile is None else float(rul_quantile)
+        if not (0.0 < q < 1.0):
+            raise ValueError(f"rul_quantile must lie in (0, 1), got {rul_quantile!r}")
+        lead = 72.0 if lead_time_h is None else float(lead_time_h)
+        if not (math.isfinite(lead) and lead >= 0.0):
+            raise ValueError(f"lead_time_h must be finite and >= 0, got {lead_time_h!r}")
+        if not (math.isfinite(inspect_every_h) and inspect_every_h > 0.0):
+            raise ValueError(f"inspect_every_h must be finite and > 0, got {inspect_every_h!r}")
+        thr = 2.0 * (lead + inspect_every_h) if threshold_h is None else float(threshold_h)
+        if not (math.isfinite(thr) and thr > 0.0):
+            raise ValueError(f"threshold_h must be finite and > 0, got {threshold_h!r}")
+        self.rul_quantile = q
+        self.threshold_h = thr
+        self.lead_time_h = lead
+        self.inspect_every_h = float(inspect_every_h)
+
+    def prepare(self, model: SimModel, twin: Twin) -> None:
+        super().prepare(model, twin)
+        if twin.informative:
+            return
+        q, thr = self.rul_quantile, self.threshold_h
+        cache: dict[str, float] = {}
+        new = np.empty(model.n)
+        init = np.empty(model.n)
+        for i in range(model.n):
+            key = repr(model.life[i])
+            if key not in cache:
+                cache[key] = residual_quantile_crossing(model.life[i], q, thr)
+            new[i] = cache[key]
+            d0 = model.initial[i]
+            if isinstance(d0, rul.Residual) and repr(d0.base) == key:
+                # age-based residual of the new-part life: same crossing, shifted by age
+                init[i] = max(new[i], float(d0.age_h))
+            else:
+                init[i] = float(model.initial_age_h[i]) + residual_quantile_crossing(d0, q, thr)
+        self._age_new = new
+        self._age_init = init
+
+    def on_install(self, sim: SimView, i: int) -> None:
+        if not self.twin.informative:
+            age = self._age_init[i] if sim.on_initial_part(i) else self._age_new[i]
+            sim.set_alarm(i, float(age))
+            return
+        r0 = sim.true_residual_h(i)
+        r_c = self.twin.crossing(
+            self.rul_quantile, self.threshold_h, r0, sim.twin_z(i), float(self.model.mean_life_h[i])
+        )
+        sim.set_alarm(i, sim.age_h(i) + (r0 - r_c))
+
+    def on_alarm(self, sim: SimView, i: int) -> None:
+        step = self.inspect_every_h
+        detect = math.ceil(sim.now_h / step - 1e-9) * step
+        sim.request_pm([i], detect + self.lead_time_h)
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "rul_quantile": self.rul_quantile,
+            "threshold_h": self.threshold_h,
+            "lead_time_h": self.lead_time_h,
+            "inspect_every_h": self.inspect_every_h,
+        }
+
+
+# standardized grid for the lognormal optimum (log-time in units of the spread)
+_W_GRID = np.linspace(-7.0, 5.0, 241)
+
+
+def lognormal_optimum(
+    median_h: FloatArray,
+    sigma: FloatArray,
+    cost_pm: FloatArray,
+    cost_cm: FloatArray,
+    cost_rate: FloatArray,
+) -> FloatArray:
+    """Minimizer of ``c(t) = c_p S(t) + c_f F(t) - g integral_0^t S`` for lognormal lives.
+
+    ``S`` is the survival of ``Lognormal(median_h, sigma)``; with
+    ``w = (log t - log median) / sigma``, ``S = 1 - Phi(w)`` and
+    ``integral_0^t S = median exp(sigma^2 / 2) Phi(w - sigma) + t (1 - Phi(w))``.
+    Evaluated on a grid of ``w`` in ``[-7, 5]`` (step 0.05) plus ``t = 0`` and
+    ``t = inf``.
+
+    Parameters
+    ----------
+    median_h, sigma : ndarray, shape (m,)
+        Reported residual life (``sigma > 0``).
+    cost_pm, cost_cm : ndarray, shape (m,)
+        Preventive and failure costs.
+    cost_rate : ndarray, shape (m,)
+        Long-run optimal cost rate ``g*`` credited per hour of life used.
+
+    Returns
+    -------
+    ndarray, shape (m,)
+        Optimal time from now, operating hours (``inf``: let it run).
+    """
+    m = median_h[:, None]
+    s = sigma[:, None]
+    t = m * np.exp(s * _W_GRID[None, :])
+    w = _W_GRID[None, :]
+    surv = sc.ndtr(-w)
+    int_s = m * np.exp(0.5 * s * s) * sc.ndtr(w - s) + t * surv
+    cp, cf, g = cost_pm[:, None], cost_cm[:, None], cost_rate[:, None]
+    c = cp * surv + cf * (1.0 - surv) - g * int_s
+    c_inf = cost_cm - cost_rate * median_h * np.exp(0.5 * sigma * sigma)
+    j = np.argmin(c, axis=1)
+    best = c[np.arange(len(j)), j]
+    t_best = t[np.arange(len(j)), j]
+    out = np.where(cost_pm <= np.minimum(best, c_inf), 0.0, t_best)
+    return np.where((c_inf < best) & (c_inf < cost_pm), np.inf, out)
+
+
+class Predictive(BasePolicy):
+    """Each component at its own optimum from its current residual life, no grouping.
+
+    The optimum minimizes ``c(t) = c_p S(t) + c_f F(t) - g* integral_0^t S`` (the penalty
+    of :mod:`optimizer.reliability.penalty` with the individual preventive cost and the optimal
+    long-run rate ``g*`` crediting the life used).  With no twin ``S`` is the part's
+    residual life given its age (scenario prognostics for the initial parts), so the
+    rule is an age rule: ``t_star`` for new parts.  With a twin the estimate is revised
+    every ``replan_every_days``: a part whose optimum falls before the next revision (plus
+    its spare part's lead time when none is on hand) is released, reserving its part,
+    for the latest crew shift before the optimum; a perfect twin replaces a part at the
+    last shift before it would fail.
+
+    Parameters
+    ----------
+    replan_every_days : float, default 7
+        Days between revisions of the twin estimates.
+
+    Raises
+    ------
+    ValueError
+        If ``replan_every_days`` is not finite and positive.
+    """
+
+    name = "predictive"
+
+    def __init__(self, replan_every_days: float | None = None) -> None:
+        d = 7.0 if replan_every_days is None else float(replan_every_days)
+        if not (math.isfinite(d) and d > 0.0):
+            raise ValueError(f"replan_every_days must be finite and > 0, got {replan_every_days!r}")
+        self.replan_every_days = d
+
+    def prepare(self, model: SimModel, twin: Twin) -> None:
+        super().prepare(model, twin)
+        self.decision_interval_h = self.replan_every_days * 24.0 if twin.informative else None
+        if not twin.informative and model.n:
+            curves = penalty_curves(
+                model.initial,
+                cost_pm=model.cost_pm_individual,
+                cost_cm=np.maximum(model.cost_cm, 1e-9),
+                cost_rate=model.cost_rate,
+                t_h=np.array([0.0]),
+                horizon_h=1.0,
+                minimal_repair=model.minimal_repair,
+            )
+            self._t_init = model.initial_age_h + curves.t_opt_h
+
+    def on_install(self, sim: SimView, i: int) -> None:
+        if self.twin.informative:
+            return
+        age = self._t_init[i] if sim.on_initial_part(i) else self.model.t_star_h[i]
+        if math.isfinite(float(age)):
+            sim.set_alarm(i, float(age))
+
+    def on_alarm(self, sim: SimView, i: int) -> None:
+        sim.request_pm([i], sim.now_h)
+
+    def decide(self, sim: SimView) -> None:
+        m = self.model
+        r, med, s = sim.twin_report()
+        up = sim.up_mask()
+        cand = np.flatnonzero(up & ~np.array([sim.pm_pending(int(i)) for i in range(m.n)]))
+        if cand.size == 0:
+            return
+        lead = np.array([sim.part_lead_h(int(i)) for i in cand])
+        window_op = ((self.decision_interval_h or 0.0) + lead) * m.rate[m.system_of[cand]]
+        s_c = s[cand]
+        perfect = s_c <= 1e-9
+        # cheap screen: an optimum inside the window needs a low quantile inside it
+        near = perfect | (med[cand] * np.exp(-7.0 * s_c) <= window_op)
+        cand = cand[near]
+        if cand.size == 0:
+            return
+        s_c = s[cand]
+        t_opt = np.where(
+            s_c <= 1e-9,
+            np.maximum(r[cand] * (1.0 - 1e-9) - 1e-6, 0.0),  # just before the known failure
+            lognormal_optimum(
+                med[cand],
+                np.maximum(s_c, 1e-9),
+                m.cost_pm_individual[cand],
+                m.cost_cm[cand],
+                m.cost_rate[cand],
+            ),
+        )
+        now = sim.now_h
+        rate = m.rate[m.system_of[cand]]
+        t_cal = now + t_opt / rate
+        horizon = now + (self.decision_interval_h or 0.0)
+        for i, t in zip(cand.tolist(), t_cal.tolist(), strict=True):
+            # release early enough for a missing spare part to arrive
+            if t <= horizon + sim.part_lead_h(i):
+                sim.request_pm([i], sim.latest_work_start(i, t))
+
+    def params(self) -> dict[str, Any]:
+        return {"replan_every_days": self.replan_every_days}

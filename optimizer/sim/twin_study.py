@@ -1,0 +1,107 @@
+"""The value of the digital twin: one strategy simulated at every twin accuracy.
+
+:func:`run_twin_study` takes a finished :func:`~optimizer.sim.simulate.compare` run and
+simulates its prescriptive strategy again with no, poor, good and perfect twin
+predictions, with the comparison's replications, seed and years.  Every level therefore
+meets the same part lives (common random numbers) and only the twin's error changes, so
+the cost differences between levels measure what a better twin is worth.  The
+comparison's own run (at the scenario's accuracy) is reused, not simulated again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from optimizer.scenario import Scenario
+from optimizer.sim.simulate import Comparison, SimulationResult, simulate
+from optimizer.sim.twin import TWIN_ACCURACIES
+
+__all__ = ["TWIN_STRATEGY", "TwinStudy", "run_twin_study"]
+
+TWIN_STRATEGY = "prescriptive"
+"""Strategy whose cost is studied against the twin's accuracy."""
+
+
+@dataclass(frozen=True)
+class TwinStudy:
+    """Results of one strategy simulated at several twin accuracies.
+
+    Parameters
+    ----------
+    strategy : str
+        The strategy (normally ``prescriptive``).
+    results : mapping of str to SimulationResult
+        Per twin accuracy (``none``, ``poor``, ``good``, ``perfect``), in the order
+        studied.
+    current : str
+        The twin accuracy of the comparison the study started from (the scenario's).
+    """
+
+    strategy: str
+    results: Mapping[str, SimulationResult]
+    current: str
+
+
+def run_twin_study(
+    scn: Scenario,
+    cmp: Comparison,
+    *,
+    strategy: str = TWIN_STRATEGY,
+    accuracies: Sequence[str] = TWIN_ACCURACIES,
+    workers: int | None = None,
+    executor: Any = None,
+    progress: Callable[[str], object] | None = None,
+) -> TwinStudy | None:
+    """Simulate ``strategy`` at each twin accuracy with the comparison's settings.
+
+    Parameters
+    ----------
+    scn : Scenario
+        The scenario the comparison was run on.
+    cmp : Comparison
+        Output of :func:`optimizer.sim.simulate.compare`.
+    strategy : str
+        Strategy to study (default ``prescriptive``); its parameters come from the
+        scenario's ``simulation.strategies`` as in :func:`~optimizer.sim.simulate.simulate`.
+    accuracies : sequence of str
+        Twin accuracy levels (default ``none``, ``poor``, ``good``, ``perfect``).
+    workers, executor : optional
+        Passed to :func:`optimizer.sim.simulate.simulate`.
+    progress : callable, optional
+        Called with a short message before each simulation.
+
+    Returns
+    -------
+    TwinStudy or None
+        ``None`` if ``strategy`` is not among the compared strategies.
+
+    Raises
+    ------
+    ValueError
+        If ``accuracies`` is empty.
+    """
+    if not accuracies:
+        raise ValueError("accuracies must not be empty")
+    base = cmp.results.get(strategy)
+    if base is None:
+        return None
+    results: dict[str, SimulationResult] = {}
+    for acc in accuracies:
+        if acc == base.twin_accuracy:
+            results[acc] = base
+            continue
+        if progress is not None:
+            progress(f"simulating {strategy} with a '{acc}' twin")
+        results[acc] = simulate(
+            scn,
+            strategy,
+            replications=int(base.replications),
+            seed=int(base.seed),
+            years=float(base.years),
+            twin_accuracy=acc,
+            workers=workers,
+            executor=executor,
+        )
+    return TwinStudy(strategy, results, str(base.twin_accuracy))
