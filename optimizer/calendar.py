@@ -8,11 +8,28 @@ the same technicians.
 Semantics
 ---------
 Clock
-    Shifts, days off and holidays are local wall-clock times in the plan's zone
-    (:func:`plan_zone`): the fixed offset of ``calendar.start``.  A shift whose end is
-    not after its start passes midnight and belongs to the day it starts on (a night
-    shift Fri 22:00 - Sat 06:00 is worked when Friday is a working day).  Instants are
-    hours from an origin, measured in real (UTC) time.
+    Shifts, days off and holidays are local wall-clock times in the site's IANA zone
+    (``calendar.timezone``, :func:`plan_zone`) on every day, daylight-saving changes
+    included: a shift 06:00-14:00 is 06:00-14:00 local time in January and in August, and
+    a night shift 22:00-06:00 lasts 7 h on the night the clocks go forward and 9 h on the
+    night they go back.  A shift starting at a local time that does not exist (inside the
+    spring gap) starts when the clocks jump; one at an ambiguous local time (the autumn
+    repeat) starts at its first occurrence.  A shift whose end is not after its start
+    passes midnight and belongs to the day it starts on (a night shift Fri 22:00 - Sat
+    06:00 is worked when Friday is a working day).  Instants are hours from an origin,
+    measured in real (UTC) time, and all arithmetic on instants is done in UTC (adding
+    hours to a zone-aware datetime in Python adds wall-clock time): local time is only
+    for reading shifts and for display (:func:`local_time`, :func:`local_iso`).
+Period grid
+    Periods of whole days (``period_days`` 1, 7, ...) are whole days of the site's
+    calendar (:func:`calendar_add`): a daily grid that starts at 06:00 starts at 06:00
+    local time on every day, summer time included, so the period of a day holds that
+    day's shifts and the day of a clock change is 23 h or 25 h long.  On a grid of real
+    24 h steps the boundary would drift to 07:00 in summer, crediting the first hour of
+    every summer shift to the previous day's period and starting no job before 07:00.
+    Periods of fractional days are real time.  The planning model still prices ages on
+    nominal days (``t * period_h``); the hour a clock change adds or takes is within its
+    rounding.
 Which crews serve a component
     The crews that have the component's skill and whose ``site`` is the component's site
     or ``None`` (a roaming crew serves every site).
@@ -65,8 +82,37 @@ HOUR = timedelta(hours=1)
 # clock
 # --------------------------------------------------------------------------------------
 def plan_zone(cal: Calendar) -> tzinfo:
-    """The zone whose wall clock shifts, days off and holidays follow."""
-    return cal.start.tzinfo or UTC
+    """The zone whose wall clock shifts, days off and holidays follow (``calendar.timezone``)."""
+    return cal.zone
+
+
+def local_time(t: datetime, tz: tzinfo) -> datetime:
+    """The instant ``t`` on the wall clock of ``tz``, with the offset in force on that date."""
+    return t.astimezone(tz)
+
+
+def local_iso(t: datetime, tz: tzinfo, *, timespec: str = "minutes") -> str:
+    """RFC 3339 text of ``t`` in local time, e.g. ``2027-08-02T06:00+02:00`` in Europe/Berlin."""
+    return local_time(t, tz).isoformat(timespec=timespec)
+
+
+def local_date(t: datetime, tz: tzinfo) -> str:
+    """The local calendar date of the instant ``t``, ``YYYY-MM-DD``."""
+    return local_time(t, tz).date().isoformat()
+
+
+def calendar_add(t: datetime, days: float, tz: tzinfo | None) -> datetime:
+    """``t`` plus ``days`` days of the site's calendar, in ``t``'s own tzinfo.
+
+    Whole days keep the local time of day in ``tz`` (one across a daylight-saving
+    change lasts 23 h or 25 h; a local time inside the spring gap is read with the offset
+    before it); fractional days, and ``tz=None``, are real time.
+    """
+    if tz is None or float(days) != int(days):
+        return t + timedelta(days=float(days))
+    # datetime + timedelta on a zone-aware value adds wall-clock time: exactly this.
+    local = t.astimezone(tz) + timedelta(days=int(days))
+    return local.astimezone(t.tzinfo)
 
 
 def hours_between(origin: datetime, t: datetime) -> float:
@@ -304,11 +350,12 @@ def value_multiplier(scn: Scenario, system: System, edges: list[datetime]) -> Fl
         total = 0.0
         for d in local_days(a, b, tz):
             d0 = datetime.combine(d, datetime.min.time(), tzinfo=tz)
-            hours = (min(b, d0 + DAY) - max(a, d0)) / HOUR
+            d1 = datetime.combine(d + DAY, datetime.min.time(), tzinfo=tz)  # 23-25 h later
+            hours = hours_between(max(a, d0), min(b, d1))
             idx = d.weekday() if prof.kind == "weekly" else d.month - 1
             total += max(hours, 0.0) * float(m[idx])
         # Weight each calendar day by the hours of it that the period covers.
-        out[j] = total / ((b - a) / HOUR)
+        out[j] = total / hours_between(a, b)
     return out
 
 
@@ -326,7 +373,7 @@ def window_factors(
     for w in system.windows:
         for j in range(t):
             a, b = edges[j], edges[j + 1]
-            overlap = (min(b, w.end) - max(a, w.start)) / (b - a)
+            overlap = hours_between(max(a, w.start), min(b, w.end)) / hours_between(a, b)
             if overlap >= 0.5 - 1e-9:
                 inside[j] = True
                 setup[j] = min(setup[j], w.setup_cost_factor)
@@ -355,6 +402,9 @@ def value_profile(
     maintenance windows (the lowest factor where windows overlap).
     """
     start = scn.calendar.start
+    # Weekday and month boundaries follow the site's wall clock at the plan start (the
+    # profile is periodic in real hours, so it does not follow daylight-saving changes).
+    local_start = local_time(start, plan_zone(scn.calendar))
     v = system.production_value_per_h if value_per_h is None else value_per_h
     if system.value_profile is None:
         prof = cm.ValueProfile.constant(v)
@@ -362,9 +412,9 @@ def value_profile(
         spec = scn.calendar.value_profiles[system.value_profile]
         mult = np.asarray(spec.multipliers, dtype=float) * v
         prof = (
-            cm.ValueProfile.weekly(mult, start)
+            cm.ValueProfile.weekly(mult, local_start)
             if spec.kind == "weekly"
-            else cm.ValueProfile.monthly(mult, start)
+            else cm.ValueProfile.monthly(mult, local_start)
         )
     if not system.windows:
         return prof

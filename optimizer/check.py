@@ -46,7 +46,7 @@ import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -193,7 +193,7 @@ def _jobs(
     scn: Scenario, fm: FleetModel, rows: list[dict[str, Any]], unit_of: list[str]
 ) -> list[_Job]:
     index = {c.id: i for i, c in enumerate(fm.components)}
-    tz = scn.calendar.start.tzinfo
+    tz = scn.calendar.zone  # a naive time in a plan is local wall-clock time
     seen: dict[int, int] = {}
     jobs: list[_Job] = []
     for j, row in enumerate(rows):
@@ -226,16 +226,20 @@ def _jobs(
 # calendar helpers (own implementation, see the module docstring)
 # --------------------------------------------------------------------------------------
 def _local_midnight(d: date, tz: Any) -> datetime:
-    return datetime.combine(d, time(0, 0), tzinfo=tz)
+    """Local midnight starting ``d``, as a UTC instant (arithmetic on it is real time)."""
+    return datetime.combine(d, time(0, 0), tzinfo=tz).astimezone(UTC)
 
 
 def _fmt(x: datetime, tz: Any) -> str:
     return x.astimezone(tz).isoformat(timespec="minutes")
 
 
-def _shifts(crew: Crew, lo: datetime, hi: datetime) -> list[tuple[datetime, datetime]]:
-    """A crew's shifts that overlap ``[lo, hi)``, one by one (night shifts end next day)."""
-    tz = lo.tzinfo
+def _shifts(crew: Crew, lo: datetime, hi: datetime, tz: Any) -> list[tuple[datetime, datetime]]:
+    """A crew's shifts that overlap ``[lo, hi)``, one by one (night shifts end next day).
+
+    Shifts are wall-clock times of the site's zone ``tz`` on each local day (daylight
+    saving included); the intervals are returned as UTC instants.
+    """
     off = {WEEKDAYS.index(d) for d in crew.days_off}
     holidays = set(crew.holidays)
     out: list[tuple[datetime, datetime]] = []
@@ -246,9 +250,9 @@ def _shifts(crew: Crew, lo: datetime, hi: datetime) -> list[tuple[datetime, date
                 a = datetime.combine(d, s.start, tzinfo=tz)
                 b = datetime.combine(d, s.end, tzinfo=tz)
                 if b <= a:
-                    b += DAY
+                    b += DAY  # wall-clock: the next day's local end time
                 if a < hi and lo < b:
-                    out.append((a, b))
+                    out.append((a.astimezone(UTC), b.astimezone(UTC)))
         d += DAY
     return out
 
@@ -296,11 +300,13 @@ class _Checker:
     def __init__(self, scn: Scenario, rows: list[dict[str, Any]]) -> None:
         self.scn = scn
         cal = scn.calendar
-        self.tz = cal.start.tzinfo
+        self.tz = cal.zone
         self.start = cal.start
         self.step = timedelta(days=cal.period_days)
+        # whole-day periods are days of the site's calendar (23 or 25 h across a change)
+        self.local_grid = float(cal.period_days).is_integer()
         self.n_t = cal.n_periods
-        self.end = cal.start + timedelta(days=cal.horizon_days)
+        self.end = self.period_start_days(cal.horizon_days)
         self.fm = fleet_model(scn)
         self.unit_of, self.units = _units(scn, self.fm)
         self.jobs = _jobs(scn, self.fm, rows, self.unit_of)
@@ -316,11 +322,22 @@ class _Checker:
     def cid(self, i: int) -> str:
         return self.fm.components[i].id
 
+    def _wall(self, x: datetime) -> datetime:
+        return x.astimezone(self.tz).replace(tzinfo=None)
+
     def period_of(self, x: datetime) -> int:
+        if self.local_grid:
+            return math.floor((self._wall(x) - self._wall(self.start)) / self.step + 1e-9)
         return math.floor((x - self.start) / self.step + 1e-9)
 
+    def period_start_days(self, days: float) -> datetime:
+        if self.local_grid:
+            local = self.start.astimezone(self.tz) + timedelta(days=days)  # wall clock
+            return local.astimezone(UTC)
+        return self.start + timedelta(days=days)
+
     def period_start(self, t: int) -> datetime:
-        return self.start + t * self.step
+        return self.period_start_days(t * self.step / DAY)
 
     def op_h(self, i: int, x: datetime) -> float:
         """Operating hours of component ``i`` from the plan start to ``x``."""
@@ -362,10 +379,10 @@ class _Checker:
         prof = self.scn.calendar.value_profiles[system.value_profile]
         a, b = self.period_start(t), self.period_start(t + 1)
         total = 0.0
-        d = a.date()
+        d = a.astimezone(self.tz).date()
         while _local_midnight(d, self.tz) < b:
             d0 = _local_midnight(d, self.tz)
-            hours = (min(b, d0 + DAY) - max(a, d0)) / HOUR
+            hours = (min(b, _local_midnight(d + DAY, self.tz)) - max(a, d0)) / HOUR
             m = prof.multipliers[d.weekday() if prof.kind == "weekly" else d.month - 1]
             total += max(hours, 0.0) * m
             d += DAY
@@ -550,7 +567,7 @@ class _Checker:
     def check_pool(self, key: str, crews: list[Crew], jobs: list[_Job]) -> None:
         lo = min(j.start for j in jobs) - DAY
         hi = max(j.finish for j in jobs) + DAY
-        shifts = [(a, b, c.headcount) for c in crews for a, b in _shifts(c, lo, hi)]
+        shifts = [(a, b, c.headcount) for c in crews for a, b in _shifts(c, lo, hi, self.tz)]
         on = _union((a, b) for a, b, _ in shifts)
         # each job works during the pool's shifts from its start until its duration is done
         active: list[tuple[datetime, datetime, int, _Job]] = []
@@ -780,7 +797,7 @@ def _split_days(a: datetime, b: datetime, tz: Any) -> list[tuple[date, float]]:
     d = a.astimezone(tz).date()
     while _local_midnight(d, tz) < b:
         d0 = _local_midnight(d, tz)
-        h = (min(b, d0 + DAY) - max(a, d0)) / HOUR
+        h = (min(b, _local_midnight(d + DAY, tz)) - max(a, d0)) / HOUR
         if h > 0:
             out.append((d, h))
         d += DAY

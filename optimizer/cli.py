@@ -119,7 +119,8 @@ def validate(file: FileArg, as_json: JsonOpt = False) -> None:
         f"{summary['name']}: {summary['sites']} site(s), {summary['systems']} system(s), "
         f"{summary['components']} component(s) ({summary['with_prognostics']} with twin "
         f"prognostics), {summary['crews']} crew(s) / {summary['technicians']} technicians, "
-        f"{summary['parts']} spare part(s); plan from {summary['plan_start']} over "
+        f"{summary['parts']} spare part(s); plan from {summary['plan_start']} "
+        f"({summary['timezone']}) over "
         f"{summary['horizon_days']} days in {summary['periods']} period(s); currency "
         f"{summary['currency']}"
     )

@@ -29,6 +29,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AfterValidator,
@@ -647,23 +648,73 @@ class ValueProfile(Model):
         return self
 
 
+def time_zone(name: str) -> ZoneInfo:
+    """The IANA time zone ``name`` (e.g. ``Europe/Berlin``).
+
+    Raises
+    ------
+    ValueError
+        If the zone database has no such zone.
+    """
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:  # ValueError: a malformed key
+        raise ValueError(
+            f"unknown IANA time zone {name!r} (e.g. 'Europe/Berlin', 'America/Chicago', 'UTC')"
+        ) from exc
+
+
 class Calendar(Model):
-    """Plan start, horizon and period length."""
+    """Plan start, horizon, period length and the site's time zone."""
 
     start: Instant = Field(description="Plan start (RFC 3339; naive = UTC).")
+    timezone: str = Field(
+        default="UTC",
+        min_length=1,
+        max_length=64,
+        description=(
+            "IANA time zone of the site (e.g. Europe/Berlin): shifts, days off and holidays"
+            " are its local wall-clock times on every day, daylight-saving changes included,"
+            " and timestamps in plans and work orders carry its offset on their own date."
+            " Required when start has a UTC offset other than 0 (use Etc/GMT-1 for a fixed"
+            " +01:00 without daylight saving)."
+        ),
+    )
     horizon_days: int = Field(ge=1, le=3650, description="Planning horizon, days.")
     period_days: float = Field(
         default=1.0, gt=0, le=366, description="Length of a planning period, days."
     )
     value_profiles: dict[Ident, ValueProfile] = Field(default_factory=dict)
 
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        time_zone(name)
+        return name
+
     @model_validator(mode="after")
     def _check(self) -> Calendar:
+        offset = self.start.utcoffset()
+        if "timezone" not in self.model_fields_set and offset:
+            # Reading shifts in UTC while the start is written in local time would move
+            # every shift by the offset without a word: make the site's zone explicit.
+            raise PydanticCustomError(
+                "timezone",
+                "calendar.start has UTC offset {offset} but calendar.timezone is not set"
+                " (default UTC, so shifts would be read in UTC): set calendar.timezone to"
+                " the site's IANA zone, e.g. Europe/Berlin",
+                {"offset": str(offset)},
+            )
         if self.period_days > self.horizon_days:
             raise PydanticCustomError("period", "period_days exceeds horizon_days")
         if self.horizon_days / self.period_days > 20_000:
             raise PydanticCustomError("period", "more than 20,000 periods: use longer periods")
         return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The site's time zone (:attr:`timezone`)."""
+        return time_zone(self.timezone)
 
     @property
     def n_periods(self) -> int:
@@ -1089,7 +1140,8 @@ def scenario_summary(scn: Scenario) -> Mapping[str, Any]:
         "crews": len(scn.crews),
         "technicians": sum(c.headcount for c in scn.crews),
         "parts": len(scn.inventory.parts),
-        "plan_start": scn.calendar.start.isoformat(),
+        "plan_start": scn.calendar.start.astimezone(scn.calendar.zone).isoformat(),
+        "timezone": scn.calendar.timezone,
         "horizon_days": scn.calendar.horizon_days,
         "period_days": scn.calendar.period_days,
         "periods": scn.calendar.n_periods,

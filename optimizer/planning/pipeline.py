@@ -86,7 +86,7 @@ class PlanResult:
         return {
             "scenario": self.built.scenario.name,
             "currency": pb.currency,
-            "plan_start": pb.start.isoformat(),
+            "plan_start": pb.local(pb.start).isoformat(),
             "periods": pb.n_periods,
             "period_h": pb.period_h,
             "method": p.method,

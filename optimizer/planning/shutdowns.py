@@ -37,8 +37,8 @@ MAX_SHUTDOWN_DAYS = 14
 
 
 def group_id(problem: PlanningProblem, k: int, t: int) -> str:
-    """Identifier of the shutdown of system ``k`` in period ``t`` (``<unit>@<yyyy-mm-dd>``)."""
-    return f"{problem.system_ids[k]}@{problem.period_start(t).strftime('%Y-%m-%d')}"
+    """Identifier of the shutdown of system ``k`` in period ``t`` (``<unit>@<yyyy-mm-dd>``, local date)."""
+    return f"{problem.system_ids[k]}@{problem.local_period_start(t):%Y-%m-%d}"
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,7 @@ def shutdown_groups(
             {
                 "group_id": gid,
                 "unit": pb.system_ids[k],
-                "start": pb.period_start(t).isoformat(timespec="minutes"),
+                "start": pb.local_period_start(t).isoformat(timespec="minutes"),
                 "components": [],
                 "opening_cost": float(pb.opening_cost[k, t]),
                 "penalty_cost": 0.0,

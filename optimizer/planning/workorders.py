@@ -182,8 +182,9 @@ def pct(p: float) -> str:
     return f"{100 * p:.1f}%" if p >= 0.001 else f"{100 * p:.2f}%"
 
 
-def _iso(d: datetime) -> str:
-    return d.isoformat(timespec="minutes")
+def _iso(problem: PlanningProblem, d: datetime) -> str:
+    """RFC 3339 in the site's local time, with the offset of its own date."""
+    return problem.local(d).isoformat(timespec="minutes")
 
 
 def work_orders(
@@ -251,7 +252,7 @@ def work_orders(
     if purchases is not None:
         for j in np.flatnonzero(purchases.available_period >= 0):
             avail_on[int(j)] = (
-                pb.period_start(int(purchases.available_period[j])).date().isoformat()
+                pb.local_period_start(int(purchases.available_period[j])).date().isoformat()
             )
     for i, comp in enumerate(fm.components):
         k = int(pb.system_of[i])
@@ -288,6 +289,7 @@ def work_orders(
         opening = float(pb.opening_cost[k, t])
         share = opening / size
         start = pb.period_start(t)
+        day = pb.local(start)  # for display only: arithmetic stays on `start`
         t_h = t * period_days * oph
         p_fail = float(np.asarray(resid.cdf(t_h)))
         reasons: list[str] = []
@@ -306,9 +308,9 @@ def work_orders(
                 direction = "earlier" if shift_days < 0 else "later"
                 head = (
                     f"moved {abs(shift_days):g} days {direction} to join the {comp.system_id} "
-                    f"shutdown of {start:%Y-%m-%d} ({size} jobs)"
+                    f"shutdown of {day:%Y-%m-%d} ({size} jobs)"
                     if shift_days
-                    else f"joins the {comp.system_id} shutdown of {start:%Y-%m-%d} ({size} jobs) "
+                    else f"joins the {comp.system_id} shutdown of {day:%Y-%m-%d} ({size} jobs) "
                     "at its own best date"
                 )
                 reasons.append(
@@ -320,7 +322,7 @@ def work_orders(
                 )
             else:
                 reasons.append(
-                    f"stand-alone opening of {comp.system_id} on {start:%Y-%m-%d}: "
+                    f"stand-alone opening of {comp.system_id} on {day:%Y-%m-%d}: "
                     f"{money(opening, cur)}; "
                     + (
                         "at its own best date"
@@ -329,7 +331,7 @@ def work_orders(
                         " than its own best date (cheaper opening or crew availability)"
                     )
                 )
-        _, note, _ = _window_of(system, start, start + timedelta(hours=pb.period_h))
+        _, note, _ = _window_of(system, start, start + timedelta(hours=pb.period_h), pb)
         if note is not None:
             reasons.append(f"inside the window '{note}': opening costs {money(opening, cur)}")
         pol = fm.policy[i]
@@ -353,7 +355,7 @@ def work_orders(
                 expected_cost=float(fm.cost_pm[i] + share + pb.penalty[i, t]),
                 p_fail=p_fail,
                 reasons=reasons,
-                target_date=_iso(pb.period_start(own)),
+                target_date=_iso(pb, pb.period_start(own)),
                 pinned=bool(pb.pinned_period[i] >= 0),
                 available_on=avail_on.get(i),
                 extra=(
@@ -406,14 +408,14 @@ def pm_order(
     comp = fm.components[i]
     dur = float(fm.pm_duration_h[i])
     return WorkOrder(
-        id=f"PM-{comp.id}-{period_start:%Y%m%d}",
+        id=f"PM-{comp.id}-{pb.local(period_start):%Y%m%d}",
         asset_id=comp.system_id,
         site_id=comp.site_id,
         position_id=comp.position,
         component_id=comp.id,
         work_type="PM",
-        scheduled_start=_iso(start),
-        scheduled_finish=_iso(finish if finish is not None else start + timedelta(hours=dur)),
+        scheduled_start=_iso(pb, start),
+        scheduled_finish=_iso(pb, finish if finish is not None else start + timedelta(hours=dur)),
         duration_h=dur,
         labor=(Labor(pb.skill_ids[pb.skill_of[i]], comp.crew_size, dur),),
         materials=(
@@ -431,8 +433,11 @@ def pm_order(
     )
 
 
-def _window_of(system: Any, a: datetime, b: datetime) -> tuple[bool, str | None, float]:
+def _window_of(
+    system: Any, a: datetime, b: datetime, problem: PlanningProblem
+) -> tuple[bool, str | None, float]:
     for w in system.windows:
         if w.start < b and a < w.end:
-            return True, w.note or f"{w.start:%Y-%m-%d}..{w.end:%Y-%m-%d}", w.setup_cost_factor
+            span = f"{problem.local(w.start):%Y-%m-%d}..{problem.local(w.end):%Y-%m-%d}"
+            return True, w.note or span, w.setup_cost_factor
     return False, None, 1.0

@@ -84,7 +84,7 @@ def multiyear_work_orders(
                 p_fail = float(np.asarray(fm.residual[i].cdf(t * per)))
                 reasons.append(
                     head + f"installed part (age {comp.age_h:,.0f} h now): replacing it on"
-                    f" {start:%Y-%m-%d} costs {money(rel, cur)} more than at its own best"
+                    f" {pb.local(start):%Y-%m-%d} costs {money(rel, cur)} more than at its own best"
                     f" date; P(fail before) {pct(p_fail)}"
                 )
             else:
@@ -109,7 +109,7 @@ def multiyear_work_orders(
                         f" {hours:,.0f} h ({100 * hours / limit:.0f}% of it)"
                     )
             reasons.append(
-                f"opening of {comp.system_id} on {start:%Y-%m-%d}: {money(opening, cur)}"
+                f"opening of {comp.system_id} on {pb.local(start):%Y-%m-%d}: {money(opening, cur)}"
                 + (f" shared by {jobs} jobs ({money(share, cur)} each)" if jobs > 1 else "")
             )
             if j == len(ts) - 1:

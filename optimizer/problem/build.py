@@ -16,6 +16,7 @@ import numpy as np
 from optimizer._typing import FloatArray, IntArray
 from optimizer.calendar import (
     SkillPool,
+    calendar_add,
     component_pools,
     plan_zone,
     value_multiplier,
@@ -41,12 +42,14 @@ class BuiltProblem:
 
 
 def period_edges(scn: Scenario) -> list[datetime]:
-    """Start of each period plus the horizon end (``n_periods + 1`` instants)."""
+    """Start of each period plus the horizon end (``n_periods + 1`` instants).
+
+    Whole-day periods follow the site's calendar (:func:`optimizer.calendar.calendar_add`).
+    """
     cal = scn.calendar
-    step = timedelta(days=cal.period_days)
-    end = cal.start + timedelta(days=cal.horizon_days)
-    edges = [cal.start + j * step for j in range(cal.n_periods)]
-    return [*edges, end]
+    tz = plan_zone(cal)
+    edges = [calendar_add(cal.start, j * cal.period_days, tz) for j in range(cal.n_periods)]
+    return [*edges, calendar_add(cal.start, cal.horizon_days, tz)]
 
 
 def build_problem(
@@ -173,6 +176,7 @@ def build_problem(
         currency=scn.currency,
         meta={"scenario": scn.name, "period_days": period_days},
         parts=spare_parts(scn, fm, edges) if parts else None,
+        zone=tz,
     )
     return BuiltProblem(problem, fm, curves, scn, tuple(keys), pools)
 

@@ -22,13 +22,14 @@ them, while the opening and the penalty belong to its start period.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, tzinfo
 
 import numpy as np
 from numpy.typing import NDArray
 
 from cost_models.spares import holding_cost
 from optimizer._typing import BoolArray, FloatArray, IntArray
+from optimizer.calendar import calendar_add
 
 NO_PIN = -1
 """Value of ``pinned_period[i]`` for a component whose work is free to move."""
@@ -232,6 +233,10 @@ class PlanningProblem:
     parts : SpareParts or None, optional
         Spare-part stock that the work consumes (``None``, the default: stock is not
         modelled).  See :class:`SpareParts`.
+    zone : tzinfo or None, optional
+        The site's time zone (``calendar.timezone``): dates and times shown to people
+        are local in it (:meth:`local`).  Arithmetic on instants never uses it.
+        ``None`` (the default): ``start``'s own offset.
 
     Raises
     ------
@@ -262,6 +267,7 @@ class PlanningProblem:
     # by an int64 array, so after construction the attribute is an IntArray.
     span_periods: IntArray = None  # type: ignore[assignment]
     parts: SpareParts | None = None
+    zone: tzinfo | None = None
 
     def __post_init__(self) -> None:
         n, k = len(self.component_ids), len(self.system_ids)
@@ -368,5 +374,18 @@ class PlanningProblem:
         return bool(np.isfinite(self.crew_hours).any())
 
     def period_start(self, t: int) -> datetime:
-        """Start of period ``t``."""
-        return self.start + timedelta(hours=float(t) * self.period_h)
+        """Start of period ``t``: whole-day periods are days of the site's calendar.
+
+        With a :attr:`zone`, periods of whole days keep their local start time across
+        daylight-saving changes (:func:`optimizer.calendar.calendar_add`); otherwise
+        ``start + t * period_h``.
+        """
+        return calendar_add(self.start, float(t) * self.period_h / 24.0, self.zone)
+
+    def local(self, when: datetime) -> datetime:
+        """The instant ``when`` on the site's wall clock, with the offset of its own date."""
+        return when if self.zone is None else when.astimezone(self.zone)
+
+    def local_period_start(self, t: int) -> datetime:
+        """Start of period ``t`` in local time (for display: dates, ids, timestamps)."""
+        return self.local(self.period_start(t))

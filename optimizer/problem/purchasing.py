@@ -150,7 +150,7 @@ def _requirement(used: FloatArray, supply: FloatArray) -> FloatArray:
 
 
 def _date(problem: PlanningProblem, t: int) -> str:
-    return problem.period_start(int(t)).date().isoformat()
+    return problem.local_period_start(int(t)).date().isoformat()
 
 
 def stock_shortages(problem: PlanningProblem, period: IntArray, tol: float = 1e-9) -> list[str]:

@@ -548,10 +548,10 @@ def gantt_chart(result: PlanResult, *, max_rows: int = 60) -> Figure:
     """
     pb = result.built.problem
     orders = sorted(result.orders, key=lambda w: (w.asset_id, w.scheduled_start, w.component_id))
-    horizon_end = pb.period_start(pb.n_periods - 1).replace(tzinfo=None) + pd.Timedelta(
-        hours=pb.period_h
-    )
-    start0 = pb.start.replace(tzinfo=None)
+    # The axis is the site's wall clock (work orders carry local times).
+    last_end = pb.period_start(pb.n_periods - 1) + pd.Timedelta(hours=pb.period_h)
+    horizon_end = pb.local(last_end).replace(tzinfo=None)
+    start0 = pb.local(pb.start).replace(tzinfo=None)
     by_row = len(orders) <= max_rows
     n_rows = len(orders) if by_row else len({w.asset_id for w in orders})
     # Geometry in pixels, so a plan with 3 jobs and one with 60 both read well.

@@ -584,5 +584,5 @@ def write_compare_report(
     if csv is not None:
         written.append(write_csv(rep.tables["All KPIs"], csv))
     if xlsx is not None:
-        written.append(write_xlsx(rep.tables, xlsx))
+        written.append(write_xlsx(rep.tables, xlsx, timezone=scn.calendar.timezone))
     return written

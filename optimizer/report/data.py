@@ -676,7 +676,8 @@ def assumptions_frame(
         (
             "Planning",
             "Horizon",
-            f"{cal.horizon_days:g} days from {cal.start:%Y-%m-%d %H:%M %z} in periods of "
+            f"{cal.horizon_days:g} days from {cal.start.astimezone(cal.zone):%Y-%m-%d %H:%M %z}"
+            f" ({cal.timezone}; shifts in its local time, daylight saving included) in periods of "
             f"{cal.period_days:g} days",
         ),
     ]

@@ -2,14 +2,20 @@
 
 The workbook has one sheet per table, a bold frozen header row, column widths that fit
 the content and number formats with thousands separators (money without decimals,
-fractions as percentages), so that it opens ready to read.
+fractions as percentages), so that it opens ready to read.  Dates and times are real
+Excel date cells, not text: Excel has no time zones, so a timestamp is written as the
+local wall-clock time of the site (the offset of its own date, daylight saving
+included) and the column's header names the zone, e.g. ``scheduled_start
+(Europe/Berlin)``.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -48,6 +54,61 @@ def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
     return out
 
 
+# RFC 3339 date or date-time text as the planner writes it (offset optional).
+_WHEN = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$")
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+DATE_FORMAT = "yyyy-mm-dd"
+
+
+def local_cells(values: pd.Series, zone: str | None = None) -> tuple[pd.Series, str] | None:
+    """A column of dates or timestamps as Excel-ready values, or ``None`` if it is not one.
+
+    A column is one when every non-empty value is a ``date``/``datetime`` or RFC 3339
+    text.  Timestamps become timezone-naive local wall-clock times: text keeps the
+    wall-clock time it states (the planner writes each timestamp with the offset of its
+    own date in the site's zone); an aware ``datetime`` is first converted to ``zone``
+    (when given).  Dates stay dates.
+
+    Returns
+    -------
+    (pandas.Series, str) or None
+        The values and their Excel number format (:data:`DATETIME_FORMAT` when any
+        value has a time of day, else :data:`DATE_FORMAT`).
+    """
+    if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        return None
+    tz = ZoneInfo(zone) if zone is not None else None
+    out: list[object] = []
+    timed = False
+    seen = False
+    for v in values:
+        if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NaT:
+            out.append(None)
+            continue
+        if isinstance(v, str):
+            if not _WHEN.match(v):
+                return None
+            if "T" not in v:
+                out.append(date.fromisoformat(v))
+            else:
+                out.append(datetime.fromisoformat(v).replace(tzinfo=None))
+                timed = True
+        elif isinstance(v, datetime):
+            when = v.astimezone(tz) if (tz is not None and v.tzinfo is not None) else v
+            out.append(when.replace(tzinfo=None))
+            timed = True
+        elif isinstance(v, date):
+            out.append(v)
+        else:
+            return None
+        seen = True
+    if not seen:
+        return None
+    return pd.Series(out, index=values.index, dtype=object), (
+        DATETIME_FORMAT if timed else DATE_FORMAT
+    )
+
+
 def _number_format(column: str, values: pd.Series) -> str | None:
     """Excel number format of a column from its name and values (``None``: leave)."""
     if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
@@ -71,7 +132,9 @@ def _cell_text(v: object) -> str:
     return str(v)
 
 
-def write_xlsx(tables: Mapping[str, pd.DataFrame], path: str | Path) -> Path:
+def write_xlsx(
+    tables: Mapping[str, pd.DataFrame], path: str | Path, *, timezone: str | None = None
+) -> Path:
     """Write tables to an Excel workbook, one sheet per table, formatted to read.
 
     Parameters
@@ -80,6 +143,10 @@ def write_xlsx(tables: Mapping[str, pd.DataFrame], path: str | Path) -> Path:
         Sheet name -> table, in sheet order.
     path : str or Path
         Output ``.xlsx`` file (parent folders are created).
+    timezone : str, optional
+        IANA zone of the site (``calendar.timezone``).  Date and time columns
+        (:func:`local_cells`) become date cells in its local time, and their header
+        names it: ``scheduled_start (Europe/Berlin)``; without it, ``(local time)``.
 
     Returns
     -------
@@ -102,7 +169,18 @@ def write_xlsx(tables: Mapping[str, pd.DataFrame], path: str | Path) -> Path:
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     with pd.ExcelWriter(out, engine="openpyxl") as writer:
-        for name, df in zip(names, tables.values(), strict=True):
+        for name, table in zip(names, tables.values(), strict=True):
+            df = table.copy()
+            when_formats: dict[str, str] = {}
+            renames: dict[str, str] = {}
+            for col in table.columns:
+                cells = local_cells(table[col], timezone)
+                if cells is not None:
+                    df[col] = cells[0]
+                    label = f"{col} ({timezone or 'local time'})"
+                    renames[str(col)] = label
+                    when_formats[label] = cells[1]
+            df = df.rename(columns=renames)
             # NaN means "not defined here" (e.g. the baseline's difference to itself).
             df.to_excel(writer, sheet_name=name, index=False)
             ws = writer.sheets[name]
@@ -111,7 +189,7 @@ def write_xlsx(tables: Mapping[str, pd.DataFrame], path: str | Path) -> Path:
                 cell.font = Font(bold=True)
             for j, col in enumerate(df.columns, start=1):
                 letter = get_column_letter(j)
-                fmt = _number_format(str(col), df[col])
+                fmt = when_formats.get(str(col)) or _number_format(str(col), df[col])
                 if fmt is not None:
                     for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
                         cell.number_format = fmt

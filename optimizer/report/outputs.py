@@ -62,7 +62,13 @@ def write_plan_outputs(
     if report is not None:
         written.append(write_plan_report(result, report, scenario_file=src))
     if xlsx is not None:
-        written.append(write_xlsx(plan_tables(result, scenario_file=src), xlsx))
+        written.append(
+            write_xlsx(
+                plan_tables(result, scenario_file=src),
+                xlsx,
+                timezone=result.built.scenario.calendar.timezone,
+            )
+        )
     if echo is not None:
         for p in written:
             echo(f"written {p}")

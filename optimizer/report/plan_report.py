@@ -178,15 +178,16 @@ def plan_sections(result: PlanResult, *, id_prefix: str = "plan") -> list[Sectio
             )
         )
     nxt = data.next_work_orders(result, NEXT_DAYS)
-    start = pb.start
+    start = pb.local(pb.start)
+    zone = result.built.scenario.calendar.timezone
     secs.append(
         Section(
             id=f"{id_prefix}-next",
             title=f"Work orders of the next {NEXT_DAYS:g} days",
             intro=(
                 f"What the CMMS receives: work orders starting from {start:%Y-%m-%d} to "
-                f"{(start + pd.Timedelta(days=NEXT_DAYS)):%Y-%m-%d} (plan time zone "
-                f"{start:%z}). Hover a row for all of its reasons."
+                f"{pb.local(pb.start + pd.Timedelta(days=NEXT_DAYS)):%Y-%m-%d} (local time,"
+                f" {zone}). Hover a row for all of its reasons."
             ),
             tables=[
                 _wo_table(
@@ -343,7 +344,8 @@ def plan_report_html(
     return render_page(
         title=f"Maintenance plan: {scn.name}",
         subtitle=(
-            f"Plan from {result.built.problem.start:%Y-%m-%d} · generated {when:%Y-%m-%d %H:%M} "
+            f"Plan from {result.built.problem.local(result.built.problem.start):%Y-%m-%d}"
+            f" ({result.built.scenario.calendar.timezone}) · generated {when:%Y-%m-%d %H:%M} "
             f"· Opportune {versions.get('opportune', '?')}"
         ),
         lead=plan_lead(result),

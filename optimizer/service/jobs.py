@@ -54,7 +54,7 @@ def assignment_of(result: PlanResult) -> dict[str, str | None]:
     out: dict[str, str | None] = {}
     for i, cid in enumerate(pb.component_ids):
         t = int(result.plan.period[i])
-        out[str(cid)] = pb.period_start(t).isoformat() if t >= 0 else None
+        out[str(cid)] = pb.local_period_start(t).isoformat() if t >= 0 else None
     return out
 
 

@@ -160,7 +160,7 @@ def eligible_pairs(problem: PlanningProblem, *, crew_filter: bool) -> BoolArray:
 
 def period_date(problem: PlanningProblem, t: int) -> str:
     """Start of period ``t`` for messages: the date for whole-day periods, else minutes."""
-    ts = problem.period_start(int(t))
+    ts = problem.local_period_start(int(t))
     if float(problem.period_h) % 24.0 == 0.0:
         return ts.date().isoformat()
     return ts.isoformat(timespec="minutes")

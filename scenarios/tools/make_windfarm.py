@@ -111,6 +111,8 @@ currency: EUR
 
 calendar:
   start: 2027-01-04T00:00:00+01:00   # Monday
+  timezone: Europe/Berlin            # North German wind farms: crews work local time,
+                                     # summer time (CEST, +02:00) included
   horizon_days: 365
   period_days: 7                     # weekly planning periods (53, the last one partial)
   value_profiles:
