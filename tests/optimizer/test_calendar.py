@@ -10,11 +10,18 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from optimizer.calendar import crew_hours, crew_intervals, skill_pools
+from optimizer.calendar import (
+    calendar_add,
+    crew_hours,
+    crew_intervals,
+    hours_between,
+    plan_zone,
+    skill_pools,
+)
 from optimizer.loading import load_scenario
 from optimizer.problem.build import build_problem, period_edges
 from optimizer.scenario import Crew, Scenario
-from optimizer.sim.model import compile_model
+from optimizer.sim.model import HOURS_PER_YEAR, compile_model
 
 MON = datetime(2027, 1, 4, tzinfo=UTC)  # a Monday
 
@@ -132,17 +139,18 @@ def test_planner_and_simulator_see_the_same_hours(bundled: Scenario) -> None:
     built = build_problem(bundled, parts=False)
     pb = built.problem
     cal = bundled.calendar
-    model = compile_model(bundled, years=cal.horizon_days / 365.0)
+    edges = period_edges(bundled)
+    tz = plan_zone(cal)
+    # the simulator's horizon in real hours: the planner's (a spring change takes an hour)
+    model = compile_model(bundled, years=hours_between(edges[0], edges[-1]) / HOURS_PER_YEAR)
     # the same pool for every component
     sim_keys = [model.pools[p].key for p in model.pool_of]
     assert sim_keys == [pb.skill_ids[s] for s in pb.skill_of]
     assert [p.key for p in model.pools] == list(pb.skill_ids)
     # the same technician-hours per pool and day
-    daily = [cal.start + timedelta(days=d) for d in range(cal.horizon_days + 1)]
-    edges = period_edges(bundled)
-    per_day = np.array([p.calendar.hours(daily, daily[0].tzinfo or UTC) for p in model.pools])
-    ends_d = [(e - edges[0]) / timedelta(days=1) for e in edges[1:]]
-    day_of_period = np.searchsorted(ends_d, np.arange(cal.horizon_days), "right")
+    daily = [calendar_add(cal.start, d, tz) for d in range(cal.horizon_days + 1)]
+    per_day = np.array([p.calendar.hours(daily, tz) for p in model.pools])
+    day_of_period = np.searchsorted(edges[1:], daily[:-1], "right")
     summed = np.zeros_like(pb.crew_hours)
     np.add.at(summed.T, day_of_period, per_day.T)
     assert_allclose(summed, pb.crew_hours, atol=1e-9)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import copy
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
@@ -30,7 +31,19 @@ def test_period_grid(conveyor: Scenario) -> None:
     edges = period_edges(conveyor)
     assert len(edges) == 181
     assert edges[0] == datetime(2027, 1, 4, 6, tzinfo=timezone(timedelta(hours=1)))
-    assert edges[-1] - edges[0] == timedelta(days=180)
+    # Daily periods are days of Europe/Berlin: 06:00 local on every day, so the horizon
+    # (to 2027-07-03 06:00 CEST) is one hour short of 180 x 24 h (clocks went forward on
+    # 2027-03-28 at 02:00, inside the period from 03-27 06:00, which lasts 23 h).
+    assert edges[-1] - edges[0] == timedelta(days=180, hours=-1)
+    berlin = ZoneInfo("Europe/Berlin")
+    assert {e.astimezone(berlin).time() for e in edges} == {time(6, 0)}
+    j = next(j for j, e in enumerate(edges) if e.astimezone(berlin).date() == date(2027, 3, 27))
+    assert [edges[j + d + 1] - edges[j + d] for d in (-1, 0, 1)] == [
+        timedelta(hours=24),
+        timedelta(hours=23),
+        timedelta(hours=24),
+    ]
+    assert str(edges[j + 1].astimezone(berlin)) == "2027-03-28 06:00:00+02:00"
 
 
 def test_opening_cost_uses_value_profile_and_windows(conveyor: Scenario) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,7 @@ from numpy.testing import assert_allclose
 from optimizer.planning.pipeline import PlanResult
 from optimizer.report import data
 from optimizer.report.comparison import compare_tables, write_compare_report
-from optimizer.report.export import sheet_name, write_csv, write_xlsx
+from optimizer.report.export import local_cells, sheet_name, write_csv, write_xlsx
 from optimizer.report.plan_report import plan_tables
 from optimizer.scenario import Scenario
 from optimizer.sim.simulate import Comparison
@@ -88,6 +89,52 @@ def test_plan_workbook(plant_plan: PlanResult, tmp_path: Path) -> None:
     ws = openpyxl.load_workbook(path)["Work orders"]
     header = [c.value for c in ws[1]]
     assert ws.cell(row=2, column=header.index("p_fail_before_start") + 1).number_format == "0.00%"
+
+
+def test_plan_workbook_dates_are_date_cells(plant_plan: PlanResult, tmp_path: Path) -> None:
+    tables = plan_tables(plant_plan)
+    path = write_xlsx(tables, tmp_path / "plan.xlsx", timezone="Europe/Berlin")
+    ws = openpyxl.load_workbook(path)["Work orders"]
+    header = [c.value for c in ws[1]]
+    assert "scheduled_start" not in header  # renamed: the header states the zone
+    col = header.index("scheduled_start (Europe/Berlin)") + 1
+    fin = header.index("scheduled_finish (Europe/Berlin)") + 1
+    summer = 0
+    for row, w in enumerate(plant_plan.orders, start=2):
+        cell = ws.cell(row=row, column=col)
+        # a real date cell holding the local wall-clock time (Excel has no time zones)
+        assert isinstance(cell.value, datetime) and cell.value.tzinfo is None
+        assert cell.number_format == "yyyy-mm-dd hh:mm"
+        local = datetime.fromisoformat(w.scheduled_start)
+        assert cell.value == local.replace(tzinfo=None)
+        assert ws.cell(row=row, column=fin).value == datetime.fromisoformat(
+            w.scheduled_finish
+        ).replace(tzinfo=None)
+        summer += local.utcoffset() == timedelta(hours=2)
+    assert summer > 0  # some orders in summer time, written at their local hour
+    shut = openpyxl.load_workbook(path)["Shutdowns"]
+    head = [c.value for c in shut[1]]
+    start = shut.cell(row=2, column=head.index("start (Europe/Berlin)") + 1)
+    assert isinstance(start.value, datetime)
+    # Text columns stay text, numbers stay numbers.
+    assert isinstance(ws.cell(row=2, column=header.index("id") + 1).value, str)
+
+
+def test_local_cells() -> None:
+    s = pd.Series(["2027-08-02T06:00+02:00", "2027-01-11T06:00+01:00", None])
+    got = local_cells(s)
+    assert got is not None
+    values, fmt = got
+    assert list(values[:2]) == [datetime(2027, 8, 2, 6), datetime(2027, 1, 11, 6)]
+    assert values[2] is None and fmt == "yyyy-mm-dd hh:mm"
+    dates = local_cells(pd.Series(["2027-02-15", "2027-03-01"]))
+    assert dates is not None and dates[1] == "yyyy-mm-dd"
+    assert list(dates[0]) == [date(2027, 2, 15), date(2027, 3, 1)]
+    aware = pd.Series([datetime(2027, 8, 2, 4, tzinfo=UTC)], dtype=object)
+    conv = local_cells(aware, "Europe/Berlin")
+    assert conv is not None and conv[0][0] == datetime(2027, 8, 2, 6)
+    assert local_cells(pd.Series(["C1", "2027-01-01"])) is None
+    assert local_cells(pd.Series([1.0, 2.0])) is None
 
 
 def test_write_csv_full_precision(tmp_path: Path) -> None:
