@@ -37,7 +37,7 @@ MAX_SHUTDOWN_DAYS = 14
 
 
 def group_id(problem: PlanningProblem, k: int, t: int) -> str:
-    """Identifier of the shutdown of system ``k`` in period ``t`` (``<unit>@<yyyy-mm-dd>``, local date)."""
+    """Identifier of the shutdown of system ``k`` in period ``t``: ``<unit>@<local date>``."""
     return f"{problem.system_ids[k]}@{problem.local_period_start(t):%Y-%m-%d}"
 
 

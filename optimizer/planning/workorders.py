@@ -18,6 +18,7 @@ import numpy as np
 
 from optimizer.planning.shutdowns import ShutdownResult, group_id
 from optimizer.problem.build import BuiltProblem
+from optimizer.problem.data import PlanningProblem
 from optimizer.problem.plan import Plan
 from optimizer.problem.purchasing import PurchasePlan
 
