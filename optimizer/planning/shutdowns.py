@@ -52,7 +52,7 @@ class ShutdownGroup:
     unit : str
         Id of the opened system.
     start : str
-        Start of the period, RFC 3339 to the minute.
+        Start of the period, RFC 3339 to the minute, local time with the offset of its date.
     components : tuple of str
         Ids of the components replaced in it, in component order.
     opening_cost : float

@@ -187,7 +187,7 @@ def test_work_orders_in_august_and_january(summer_to_winter: Scenario) -> None:
         for stamp in (w.scheduled_start, w.scheduled_finish):
             t = datetime.fromisoformat(stamp)
             assert t.utcoffset() == t.astimezone(BERLIN).utcoffset(), stamp
-    groups = {g["group_id"]: g["start"] for g in result.groups()}
+    groups = {g.group_id: g.start for g in result.groups}
     assert groups[aug.group_id] == "2027-08-02T06:00+02:00"
     assert result.as_dict()["plan_start"] == "2027-07-05T06:00:00+02:00"
 
