@@ -177,9 +177,10 @@ def test_job_in_no_window(windows_only: Scenario) -> None:
 
 
 def test_group_leaves_its_window(conveyor: Scenario) -> None:
-    # the Easter window ends 2027-04-06 00:00+02:00 = 04-05 23:00+01:00: it covers 17 h
-    # of the period 04-05 06:00 .. 04-06 06:00 (+01:00), so an opening there is priced at
-    # the window's factors, but this group runs past the window's end
+    # the Easter window ends 2027-04-06 00:00+02:00: it covers 18 h of the period
+    # 04-05 06:00 .. 04-06 06:00 (Europe/Berlin, summer time), so an opening there is
+    # priced at the window's factors, but this group runs past the window's end (the
+    # checker reports local times: 01:00+01:00 is 02:00+02:00)
     late = _job(
         scheduled_start="2027-04-05T07:00+01:00",
         scheduled_finish="2027-04-06T01:00+01:00",
@@ -188,7 +189,7 @@ def test_group_leaves_its_window(conveyor: Scenario) -> None:
     chk = check_plan(conveyor, [late])
     msgs = [v.message for v in chk.violations if v.kind == "window"]
     assert msgs == [
-        "group C1@2027-04-05 (unit C1) ends 2027-04-06T01:00+01:00, after the window"
+        "group C1@2027-04-05 (unit C1) ends 2027-04-06T02:00+02:00, after the window"
         " 'Easter shutdown' closes at 2027-04-06T00:00+02:00; its opening is priced at the"
         " window's factors (set-up x0.3, production x0)"
     ]
