@@ -2,8 +2,8 @@
 
 ``expected_failure_cost`` is the ``c_f`` of the age-replacement cost rate
 ``g(T) = (c_p S(T) + c_f F(T)) / integral_0^T S(u) du`` (Barlow and Proschan 1965) and of
-the penalty curves in ``shared/design.md``; ``setup_cost`` is the opening cost ``S_k(t)``
-that grouping shares among components (Wildeman, Dekker and Smit 1997).
+the penalty curves (:mod:`optimizer.reliability.penalty`); ``setup_cost`` is the opening
+cost ``S_k(t)`` that grouping shares among components (Wildeman, Dekker and Smit 1997).
 
 References
 ----------

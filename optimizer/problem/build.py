@@ -1,6 +1,6 @@
 """Build the scheduler's frozen :class:`PlanningProblem` from a scenario.
 
-Steps (design.md, "Data flow"): per-component models (:mod:`optimizer.fleet`) ->
+Steps: per-component models (:mod:`optimizer.fleet`) ->
 penalty curves ``h_i(t)`` on the period grid -> opening costs ``S_k(t)`` with windows
 and the time-varying production value -> crew hours per skill and period from the
 crews' calendars -> pinned work and the frozen horizon.

@@ -10,7 +10,7 @@ of it.  All arrays are read-only numpy arrays, indexed as follows:
   ``t * period_h`` hours after ``start``;
 * ``s`` -- crew skill.
 
-Decision model (see ``shared/design.md``): each component is either replaced in exactly
+Decision model (README, "How it decides"): each component is either replaced in exactly
 one period ``t`` (``x[i, t] = 1``, cost ``penalty[i, t]``) or deferred beyond the
 horizon (``z[i] = 1``, cost ``penalty_beyond[i]``).  A system ``k`` that hosts work in
 period ``t`` is *opened* there and pays ``opening_cost[k, t]`` once, whatever number of

@@ -1,6 +1,6 @@
 """Single-component optimal replacement and fleet penalty curves.
 
-Three pieces (see ``shared/design.md``, "Costs of one component"):
+Three pieces (README, "How it decides": per component):
 
 * :func:`age_replacement` -- Barlow and Proschan's age-replacement policy for a new part:
   long-run cost rate ``g(T) = (c_p S(T) + c_f F(T)) / integral_0^T S`` and its minimizer.

@@ -1,6 +1,6 @@
 """The grouping MILP as numpy arrays: sparse index sets and a CSR constraint matrix.
 
-Model (see ``shared/design.md``, "Grouping").  Over sparse index sets only -- a pair
+Model (README, "How it decides": grouping).  Over sparse index sets only -- a pair
 ``(i, t)`` exists when component ``i`` may be replaced in period ``t`` *and* its system
 may open then (and, for free components, when the job alone fits the crew capacity of
 every period it spans):

@@ -6,8 +6,8 @@ Every ``replan_every_days`` the policy
    order (a lognormal report, or the population residual given the age with no twin);
 2. prices, on the planning-period grid of the next ``window_days``, the penalty
    ``h_i(t) = c_i(t) - min_{t >= 0} c_i(t)`` with
-   ``c_i(t) = c_p S_i(t) + c_f F_i(t) - g*_i integral_0^t S_i`` (design.md, "Costs of one
-   component"; ``c_p`` the direct preventive cost, openings priced separately), and the
+   ``c_i(t) = c_p S_i(t) + c_f F_i(t) - g*_i integral_0^t S_i`` (README, "How it
+   decides"; ``c_p`` the direct preventive cost, openings priced separately), and the
    cost of deferring beyond the window;
 3. builds a :class:`~optimizer.problem.data.PlanningProblem` with the opening costs ``S_k(t)``
    (set-up x window factor + production lost at the system's value profile, through
