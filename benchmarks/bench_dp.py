@@ -7,7 +7,13 @@ rows from Weibull age-replacement costs (``h = c - min c`` with
 unimodal and the DP certifies the optimum.  Prints the DP time, the number of opened
 periods and the saving against doing every component at its own optimum.
 
-Run: ``python3 benchmarks/bench_dp.py [--n 10000 --systems 500 --periods 365]``.
+``--dates clustered`` draws ages so that most components' own optima fall in one 30-day
+band (a fleet installed together) instead of spread over the year; ``--systems`` sets
+few (e.g. 5,000: 2 per system) or many (e.g. 20: 500 per system) components per system.
+Also times ``solve(method="auto")`` (exact presolve + the DP, what users run).
+
+Run: ``python3 benchmarks/bench_dp.py [--n 10000 --systems 500 --periods 365
+--dates spread|clustered]``.
 """
 
 from __future__ import annotations
@@ -21,16 +27,20 @@ from scipy import special
 
 from optimizer.problem.data import NO_PIN, PlanningProblem
 from optimizer.problem.plan import evaluate
+from optimizer.solvers import solve
 from optimizer.solvers.dp import dp_is_exact, solve_dp
 
 
 def weibull_penalties(
-    rng: np.random.Generator, n: int, n_t: int, setup: np.ndarray
+    rng: np.random.Generator, n: int, n_t: int, setup: np.ndarray, dates: str = "spread"
 ) -> tuple[np.ndarray, np.ndarray]:
     """Penalty rows ``(n, T)`` and deferral costs ``(n,)`` (currency), vectorized."""
     beta = rng.uniform(1.5, 4.0, n)[:, None]
     eta = rng.uniform(200.0, 1500.0, n)[:, None]  # days
-    age = rng.uniform(0.2, 1.2, n)[:, None] * eta
+    if dates == "clustered":  # the same life fraction left: optima close together
+        age = rng.uniform(0.55, 0.6, n)[:, None] * eta
+    else:
+        age = rng.uniform(0.2, 1.2, n)[:, None] * eta
     c_p = rng.uniform(0.3, 1.0, n)[:, None] * setup[:, None]
     c_f = c_p * rng.uniform(4.0, 12.0, n)[:, None]
 
@@ -52,12 +62,12 @@ def weibull_penalties(
     return h[:, :n_t], h[:, n_t]
 
 
-def build(n: int, n_sys: int, n_t: int, seed: int) -> PlanningProblem:
+def build(n: int, n_sys: int, n_t: int, seed: int, dates: str = "spread") -> PlanningProblem:
     """The seeded benchmark instance."""
     rng = np.random.default_rng(seed)
     system_of = np.sort(rng.integers(0, n_sys, n))
     setup_k = rng.uniform(2_000.0, 8_000.0, n_sys)
-    penalty, beyond = weibull_penalties(rng, n, n_t, setup_k[system_of])
+    penalty, beyond = weibull_penalties(rng, n, n_t, setup_k[system_of], dates)
     day = np.arange(n_t)
     factor = np.where(day % 7 >= 5, 0.4, 1.0) * np.where((day > 200) & (day < 230), 0.6, 1.0)
     opening = setup_k[:, None] * factor[None, :]
@@ -89,9 +99,10 @@ def main() -> None:
     ap.add_argument("--periods", type=int, default=365)
     ap.add_argument("--seed", type=int, default=20270101)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--dates", choices=["spread", "clustered"], default="spread")
     args = ap.parse_args()
     t0 = time.perf_counter()
-    problem = build(args.n, args.systems, args.periods, args.seed)
+    problem = build(args.n, args.systems, args.periods, args.seed, args.dates)
     print(f"instance built in {time.perf_counter() - t0:.2f} s")
     exact, why = dp_is_exact(problem)
     print(f"dp_is_exact: {exact} ({why})")
@@ -113,6 +124,12 @@ def main() -> None:
     )
     print(f"each at its own optimum: {solo['total']:,.0f} ({solo['opening']:,.0f} of openings)")
     print(f"dp time: best {min(times):.3f} s, median {float(np.median(times)):.3f} s")
+    t2 = time.perf_counter()
+    auto = solve(problem, "auto")
+    print(
+        f"solve(auto) -> {auto.method}: {time.perf_counter() - t2:.3f} s, status {auto.status},"
+        f" objective {auto.objective:,.0f} ({auto.log[1] if len(auto.log) > 1 else ''})"
+    )
 
 
 if __name__ == "__main__":
