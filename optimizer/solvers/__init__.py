@@ -290,7 +290,16 @@ def solve(
             f"method: expected one of {', '.join(METHODS + EXTRA_METHODS)}; got {method!r}"
         )
     notes: list[str] = []
-    if method != "brute":  # brute force stays the independent oracle of the full problem
+    if method == "auto":
+        exact, why = dp_is_exact(problem)
+        if exact and not stock_can_bind(problem):
+            # the DP is exact on the full problem and needs no reduction
+            method = "dp"
+            extra = " (spare-part stock cannot run short)" if problem.has_parts else ""
+            notes.append(f"auto: picked dp because {why}{extra}")
+    # Brute force stays the independent oracle of the full problem; the DP works on every
+    # period anyway. The others get the exact presolve.
+    if method not in ("brute", "dp"):
         pruned = prune_exact(problem)
         problem = pruned.problem
         notes.append(pruned.log)
