@@ -11,17 +11,22 @@ orders and every report read the results.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import itertools
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from optimizer.calendar import plan_zone
+from optimizer.calendar import hours_between, plan_zone
 from optimizer.problem.build import BuiltProblem
 from optimizer.problem.data import PlanningProblem
 from optimizer.problem.plan import Plan
+from optimizer.scenario import System
+
+if TYPE_CHECKING:
+    from optimizer.solvers.shutdown import CrewCalendar, ShutdownJob
 
 __all__ = [
     "ShutdownGroup",
@@ -147,34 +152,95 @@ class ShutdownResult:
     makespan_h : float
         Duration of the shutdown, hours from the period start to the last finish.
     status : str
-        Status of the scheduler (``optimal``, ``feasible`` ...).
+        Status of the scheduler (``optimal``, ``time_limit``; ``infeasible`` when no
+        schedule gives every job its technicians and the jobs run one after another).
+    notes : tuple of str
+        What the plan should say about it: a start moved to a window's opening or to
+        the end of the unit's previous shutdown, a crew the jobs overbook.
     """
 
     group_id: str
     slots: dict[str, tuple[float, float]]
     makespan_h: float
     status: str
+    notes: tuple[str, ...] = ()
+
+
+Booking = tuple[datetime, datetime, int]
+"""Technicians of a skill pool held from one instant to another by a scheduled job."""
 
 
 def _pool_calendar(
-    built: BuiltProblem, key: str, origin: datetime, days: int
-) -> tuple[int, list[tuple[float, float]]]:
-    """Headcount and shifts of a skill pool over ``days`` days from ``origin``.
+    built: BuiltProblem, key: str, origin: datetime, days: int, booked: list[Booking]
+) -> CrewCalendar:
+    """Free technicians of a skill pool over ``days`` days from ``origin``.
 
-    The shifts are the union of its crews' shifts (a weekend crew covers the days the
-    weekday crew is off); the headcount is the fewest technicians on shift at any
-    working hour (:meth:`optimizer.calendar.SkillPool.on_shift`), so that a job is never
-    given more technicians than are on shift when it runs.
+    The shifts are the pool's working segments (its crews' shifts laid together: a
+    weekend crew covers the days the weekday crew is off), each with the technicians
+    on shift (:meth:`optimizer.calendar.SkillPool.on_shift`) minus those ``booked`` by
+    shutdowns already scheduled; a job is never given more technicians than are free
+    while it runs, on any shift it works through.
     """
+    # ortools stays out of start-up: only plans with shutdowns to schedule load it.
+    from optimizer.solvers.shutdown import CrewCalendar
+
     pool = built.pools[built.skill_keys.index(key)]
     end = origin + timedelta(days=days)
     tz = plan_zone(built.scenario.calendar)
-    _, heads = pool.on_shift(origin, end, tz)
+    seg, heads = pool.on_shift(origin, end, tz)
     if not heads.size:
         # nobody on shift in these days: no calendar to place the jobs on
-        return min(c.headcount for c in pool.crews), []
-    shifts = pool.intervals(origin, end, tz)
-    return int(heads.min()), [(float(a), float(b)) for a, b in shifts]
+        return CrewCalendar(min(c.headcount for c in pool.crews), [])
+    held = [(hours_between(origin, a), hours_between(origin, b), q) for a, b, q in booked]
+    held = [(a, b, q) for a, b, q in held if b > 0 and a < float(seg[-1, 1])]
+    # cut the segments where a booking starts or ends, then count what is still free
+    cuts = np.unique(np.concatenate([seg.ravel(), [x for a, b, _ in held for x in (a, b)]]))
+    shifts: list[tuple[float, float]] = []
+    free: list[int] = []
+    for (a, b), h in zip(seg.tolist(), heads.tolist(), strict=True):
+        inner = cuts[(cuts > a) & (cuts < b)].tolist()
+        for u, v in itertools.pairwise([a, *inner, b]):
+            mid = 0.5 * (u + v)
+            busy = sum(q for x, y, q in held if x <= mid < y)
+            shifts.append((u, v))
+            free.append(max(int(h) - busy, 0))
+    return CrewCalendar(int(heads.max()), shifts, free)
+
+
+def _window_opening(built: BuiltProblem, system: System, t: int) -> datetime | None:
+    """When the window the shutdown's opening is priced at opens, if after the period start.
+
+    The opening is priced at a window's factors when the window covers at least half of
+    the period (:func:`optimizer.calendar.window_factors`); the work must then not start
+    before the window opens.
+    """
+    pb = built.problem
+    a = pb.period_start(t)
+    b = a + timedelta(hours=pb.period_h)
+    opens = [
+        w.start
+        for w in system.windows
+        if (min(b, w.end) - max(a, w.start)) / (b - a) >= 0.5 - 1e-9 and w.start > a
+    ]
+    return min(opens) if opens else None
+
+
+def _walk(
+    shifts: Sequence[tuple[float, float]], start_h: float, duration_h: float
+) -> tuple[tuple[float, float], ...] | None:
+    """Intervals of a job worked through every shift from ``start_h`` on (None: too short)."""
+    left = duration_h
+    out: list[tuple[float, float]] = []
+    for a, b in shifts:
+        a = max(a, start_h)
+        if b <= a:
+            continue
+        take = min(b - a, left)
+        out.append((a, a + take))
+        left -= take
+        if left <= 1e-9:
+            return tuple(out)
+    return None
 
 
 def walk_shifts(shifts: list[tuple[float, float]], duration_h: float) -> tuple[float, float]:
@@ -193,14 +259,67 @@ def walk_shifts(shifts: list[tuple[float, float]], duration_h: float) -> tuple[f
         Start and finish, hours; ``(inf, inf)`` when the shifts hold fewer than
         ``duration_h`` hours.
     """
-    left = duration_h
-    start = float("inf")
-    for a, b in shifts:
-        start = min(start, a)
-        if b - a >= left:
-            return start, a + left
-        left -= b - a
-    return float("inf"), float("inf")
+    segs = _walk(shifts, 0.0, duration_h)
+    return (float("inf"), float("inf")) if segs is None else (segs[0][0], segs[-1][1])
+
+
+Segments = dict[str, tuple[tuple[float, float], ...]]
+"""Job id -> intervals in which it is worked, hours from the shutdown's start."""
+
+
+def _schedule(
+    jobs: list[ShutdownJob],
+    crews: Mapping[str, CrewCalendar],
+    time_limit_s: float,
+) -> tuple[str, Segments] | None:
+    """Jobs placed on the free technicians of their skills, shortest shutdown first."""
+    job = jobs[0]
+    cal = crews[job.skill]
+    free = cal.heads if cal.heads is not None else [cal.headcount]
+    if len(jobs) == 1 and cal.shifts_h and job.crew_qty <= min(free, default=0):
+        # One job needs no search: it starts with the first shift and pauses between.
+        segs = _walk(cal.shifts_h, 0.0, job.duration_h)
+        if segs is not None:
+            return "optimal", {job.job_id: segs}
+    # ortools stays out of start-up: only plans with shutdowns to schedule load it.
+    from optimizer.solvers.shutdown import schedule_shutdown
+
+    res = schedule_shutdown(jobs, crews, time_limit_s=time_limit_s)
+    if not np.isfinite(res.makespan_h):
+        return None
+    return str(res.status), res.segments_h
+
+
+def _serial(
+    jobs: list[ShutdownJob], crews: Mapping[str, CrewCalendar], notes: list[str]
+) -> tuple[str, Segments] | None:
+    """Fallback: each skill's jobs one after another on its shifts, whoever is free.
+
+    Times stay true (work only on shifts, finish when the hours are done); the crew
+    may be overbooked, which ``notes`` says.
+    """
+    out: Segments = {}
+    at: dict[str, float] = {}
+    for job in jobs:
+        cal = crews[job.skill]
+        segs = _walk(cal.shifts_h or [], at.get(job.skill, 0.0), job.duration_h)
+        if segs is None:
+            return None
+        out[job.job_id] = segs
+        at[job.skill] = segs[-1][1]
+    short = sorted(
+        {
+            f"{j.job_id} needs {j.crew_qty} {j.skill} technicians at once"
+            for j in jobs
+            if crews[j.skill].heads is not None and min(crews[j.skill].heads or [0]) < j.crew_qty
+        }
+    )
+    notes.append(
+        "no schedule gives every job its technicians on every shift it works through"
+        f" ({'; '.join(short) or 'crew fully booked'}); the jobs run one after another"
+        " and overbook the crew"
+    )
+    return "infeasible", out
 
 
 def schedule_shutdowns(
@@ -208,10 +327,17 @@ def schedule_shutdowns(
 ) -> dict[str, ShutdownResult]:
     """Hour-level schedule of every shutdown of a next-replacement plan.
 
-    Jobs are placed on their skill pool's shifts, at most ``headcount`` technicians of
-    a skill at once, minimizing the shutdown's duration (CP-SAT per shutdown,
-    :func:`optimizer.solvers.shutdown.schedule_shutdown`); a shutdown of one job
-    needs no search (:func:`walk_shifts`).
+    The shutdowns are scheduled one after another in time order, each on the
+    technicians the earlier ones left free (one crew is never booked twice), its jobs
+    working through their skill pool's shifts, never more technicians at once than
+    are free on a shift, minimizing the shutdown's duration (CP-SAT per shutdown,
+    :func:`optimizer.solvers.shutdown.schedule_shutdown`; one job needs no search).
+    A shutdown starts at its period's start, or later: when the maintenance window
+    its opening is priced at opens, or when the unit's previous shutdown ends (a long
+    job running into the next opening); its ``notes`` say so.  A job finishes when
+    its hours are worked on the shifts; when no schedule gives the jobs their
+    technicians, they run one after another per skill and ``notes`` say the crew is
+    overbooked.
 
     Parameters
     ----------
@@ -225,20 +351,43 @@ def schedule_shutdowns(
     Returns
     -------
     dict of str to ShutdownResult
-        By :func:`group_id`.  A shutdown whose jobs cannot be placed within
+        By :func:`group_id`; ``slots`` and ``makespan_h`` in hours from the period
+        start.  A shutdown whose jobs do not fit the shifts of
         :data:`MAX_SHUTDOWN_DAYS` days is missing (its jobs keep period-start times).
     """
     # ortools stays out of start-up: only plans with shutdowns to schedule load it.
-    from optimizer.solvers.shutdown import CrewCalendar, ShutdownJob, schedule_shutdown
+    from optimizer.solvers.shutdown import ShutdownJob
 
     pb = built.problem
     fm = built.fleet
+    systems = {sys.id: sys for _, sys in built.scenario.systems()}
     groups: dict[tuple[int, int], list[int]] = {}
     for j in np.flatnonzero(plan.period >= 0):
         groups.setdefault((int(pb.system_of[j]), int(plan.period[j])), []).append(int(j))
+    booked: dict[str, list[Booking]] = {}
+    unit_free: dict[int, datetime] = {}
     out: dict[str, ShutdownResult] = {}
-    for (k, t), members in groups.items():
-        origin = pb.period_start(t)
+    # In time order, each shutdown on the technicians the earlier ones left free.
+    for (k, t), members in sorted(groups.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        gid = group_id(pb, k, t)
+        period_start = pb.period_start(t)
+        origin = period_start
+        notes: list[str] = []
+        window = _window_opening(built, systems[fm.components[members[0]].system_id], t)
+        if window is not None:
+            origin = window
+            notes.append(
+                "starts when the maintenance window opens"
+                f" ({window.isoformat(timespec='minutes')}),"
+                " as its opening is priced at the window's factors"
+            )
+        if k in unit_free and unit_free[k] > origin:
+            origin = unit_free[k]
+            notes.append(
+                f"starts {origin.isoformat(timespec='minutes')}, when the previous shutdown of"
+                f" {pb.system_ids[k]} ends (its work runs past this period's start)"
+            )
+        offset = hours_between(period_start, origin)
         days = max(2, int(np.ceil(fm.pm_duration_h[members].sum() / 8.0)) + 2)
         days = min(days, MAX_SHUTDOWN_DAYS)
         jobs = []
@@ -246,31 +395,41 @@ def schedule_shutdowns(
         for i in members:
             key = pb.skill_ids[pb.skill_of[i]]
             if key not in crews:
-                head, shifts = _pool_calendar(built, key, origin, days)
-                crews[key] = CrewCalendar(head, shifts)
+                crews[key] = _pool_calendar(built, key, origin, days, booked.get(key, []))
             jobs.append(
                 ShutdownJob(
-                    pb.component_ids[i],
-                    float(fm.pm_duration_h[i]),
-                    key,
-                    int(pb.crew_qty[i]),
+                    pb.component_ids[i], float(fm.pm_duration_h[i]), key, int(pb.crew_qty[i])
                 )
             )
-        gid = group_id(pb, k, t)
-        if len(jobs) == 1 and jobs[0].crew_qty <= crews[jobs[0].skill].headcount:
-            # One job needs no search: it starts with the first shift and pauses between.
-            shifts = list(crews[jobs[0].skill].shifts_h or [(0.0, float("inf"))])
-            a, b = walk_shifts(shifts, jobs[0].duration_h)
-            if np.isfinite(b):
-                out[gid] = ShutdownResult(gid, {jobs[0].job_id: (a, b)}, b, "optimal")
+        found = _schedule(jobs, crews, time_limit_s)
+        if found is None and days < MAX_SHUTDOWN_DAYS:
+            # the technicians earlier shutdowns hold may push the work further out
+            days = MAX_SHUTDOWN_DAYS
+            crews = {
+                key: _pool_calendar(built, key, origin, days, booked.get(key, [])) for key in crews
+            }
+            found = _schedule(jobs, crews, time_limit_s)
+        if found is None:
+            found = _serial(jobs, crews, notes)
+        if found is None:
             continue
-        res = schedule_shutdown(jobs, crews, time_limit_s=time_limit_s)
-        if not np.isfinite(res.makespan_h):
-            continue
-        out[gid] = ShutdownResult(
-            gid,
-            {j.job_id: (res.start_h[j.job_id], res.finish_h[j.job_id]) for j in jobs},
-            float(res.makespan_h),
-            str(res.status),
-        )
+        status, segments = found
+        slots: dict[str, tuple[float, float]] = {}
+        for job in jobs:
+            segs = segments[job.job_id]
+            slots[job.job_id] = (offset + segs[0][0], offset + segs[-1][1])
+            booked.setdefault(job.skill, []).extend(
+                (origin + timedelta(hours=a), origin + timedelta(hours=b), job.crew_qty)
+                for a, b in segs
+                if b > a
+            )
+        makespan = max(b for _, b in slots.values())
+        unit_free[k] = period_start + timedelta(hours=makespan)
+        first = min(a for a, _ in slots.values())
+        if first >= pb.period_h and offset < pb.period_h:
+            notes.append(
+                f"starts {(period_start + timedelta(hours=first)).isoformat(timespec='minutes')},"
+                " after its period: no earlier shifts give its jobs their technicians"
+            )
+        out[gid] = ShutdownResult(gid, slots, makespan, status, tuple(notes))
     return out

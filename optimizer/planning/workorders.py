@@ -343,6 +343,8 @@ def work_orders(
                 f"{pol.cost_rate_run_to_failure * 1000:,.2f} run-to-failure); current age "
                 f"{comp.age_h:,.0f} h"
             )
+        if gid in shutdowns:
+            reasons.extend(f"shutdown {gid}: {n}" for n in shutdowns[gid].notes)
         slot = hours.get(comp.id)
         start_at = start if slot is None else start + timedelta(hours=slot[0])
         orders.append(

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -409,6 +410,7 @@ def min_makespan_cumulative(
     *,
     time_limit_s: float | None = 10.0,
     num_workers: int = 2,
+    fixed: Sequence[tuple[int, int, int, int]] = (),
 ) -> CumulativeResult:
     """Place jobs on one cumulative resource per group, minimizing the groups' makespans.
 
@@ -433,6 +435,10 @@ def min_makespan_cumulative(
         CP-SAT time limit, seconds.
     num_workers : int
         CP-SAT workers.
+    fixed : sequence of (int, int, int, int)
+        Fixed loads ``(start, end, demand, group)``: capacity of a group that is not
+        available in ``[start, end)`` (fewer on shift, or held by other work); they
+        count in the cumulative but not in the makespan.
 
     Returns
     -------
@@ -457,6 +463,10 @@ def min_makespan_cumulative(
         by_group[g][1].append(q)
         m.add(ms[g] >= st + d)
         starts.append(st)
+    for a, b, q, g in fixed:
+        if b > a and q > 0 and by_group[g][0]:
+            by_group[g][0].append(m.new_fixed_size_interval_var(int(a), int(b - a), f"fix_{g}_{a}"))
+            by_group[g][1].append(int(q))
     for g in range(n_groups):
         if by_group[g][0]:
             m.add_cumulative(by_group[g][0], by_group[g][1], int(capacity[g]))

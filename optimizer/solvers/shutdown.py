@@ -83,25 +83,48 @@ class CrewCalendar:
         Working intervals ``[start, end)``, hours from the start of the shutdown,
         non-overlapping (stored sorted, as a tuple); ``None`` means the crew is
         available around the clock.
+    heads : sequence of int or None
+        Technicians free in each interval of ``shifts_h`` (same order as given,
+        ``0 <= heads <= headcount``): fewer crews on shift, or technicians already
+        booked by other work.  ``None``: ``headcount`` in every shift.  A job works
+        through every shift from its start (it pauses only where no shift is listed),
+        so it never runs through a shift with fewer free technicians than it needs.
     """
 
     headcount: int
     shifts_h: Sequence[tuple[float, float]] | None = None
+    heads: Sequence[int] | None = None
 
     def __post_init__(self) -> None:
         if self.headcount < 0:
             raise ValueError(f"headcount: must be >= 0, got {self.headcount}")
         if self.shifts_h is None:
+            if self.heads is not None:
+                raise ValueError("heads: needs shifts_h")
             return
         shifts = tuple((float(a), float(b)) for a, b in self.shifts_h)
+        heads = (
+            tuple(self.headcount for _ in shifts)
+            if self.heads is None
+            else tuple(int(h) for h in self.heads)
+        )
+        if len(heads) != len(shifts):
+            raise ValueError(f"heads: {len(heads)} values for {len(shifts)} shifts")
         for a, b in shifts:
             if not (np.isfinite(a) and np.isfinite(b) and 0 <= a < b):
                 raise ValueError(f"shifts_h: interval ({a}, {b}) must satisfy 0 <= start < end")
-        shifts = tuple(sorted(shifts))
+        for h in heads:
+            if not 0 <= h <= self.headcount:
+                raise ValueError(f"heads: {h} must be in [0, headcount={self.headcount}]")
+        order = sorted(range(len(shifts)), key=lambda j: shifts[j])
+        shifts = tuple(shifts[j] for j in order)
         for (_, b0), (a1, _) in itertools.pairwise(shifts):
             if a1 < b0:
                 raise ValueError(f"shifts_h: intervals overlap at hour {a1}")
         object.__setattr__(self, "shifts_h", shifts)
+        object.__setattr__(
+            self, "heads", None if self.heads is None else tuple(heads[j] for j in order)
+        )
 
 
 @dataclass(frozen=True)
@@ -152,14 +175,31 @@ class _Calendar:
             b = np.array(
                 [math.floor(e * MINUTES_PER_H + 1e-9) for _, e in cal.shifts_h], dtype=np.int64
             )
+            heads = np.array(
+                cal.heads if cal.heads is not None else [cal.headcount] * len(a), dtype=np.int64
+            ).reshape(-1)
             keep = b > a
             self.a, self.b = a[keep], b[keep]
+            self.short = cal.headcount - heads[keep]
             if not len(self.a):  # no usable shift: a single empty one keeps the maps defined
                 self.a = self.b = np.zeros(1, dtype=np.int64)
+                self.short = np.zeros(1, dtype=np.int64)
             self.total = int((self.b - self.a).sum())
+        if cal.shifts_h is None:
+            self.short = np.zeros(1, dtype=np.int64)
         lengths = self.b - self.a
         self.cum_end = np.cumsum(lengths)
         self.cum_start = self.cum_end - lengths
+
+    def blocked(self) -> list[tuple[int, int, int]]:
+        """Working-time minutes ``(start, end, technicians)`` missing from the headcount."""
+        return [
+            (int(u), int(v), int(q))
+            for u, v, q in zip(
+                self.cum_start.tolist(), self.cum_end.tolist(), self.short.tolist(), strict=True
+            )
+            if q > 0 and v > u
+        ]
 
     def real_start(self, w: IntArray) -> IntArray:
         """Real minute at which work resumes at working minute ``w`` (right-continuous)."""
@@ -334,7 +374,11 @@ def schedule_shutdown(
     # Solve in units of g = gcd of the durations: some optimal schedule is semi-active
     # (every job starts at 0 or at another job's end), so its starts are multiples of g
     # and nothing is lost, while CP-SAT's domains shrink g-fold (60x for whole hours).
-    g_unit = int(np.gcd.reduce(dur)) if len(dur) and dur.any() else 1
+    # Shifts with fewer free technicians are fixed loads of the skill's cumulative;
+    # their ends join the gcd (a semi-active schedule also starts at their ends).
+    fixed = [(u, v, q, g) for g, s in enumerate(skills) for u, v, q in cals[s].blocked()]
+    marks = np.array([x for u, v, _, _ in fixed for x in (u, v)] + dur.tolist(), dtype=np.int64)
+    g_unit = int(np.gcd.reduce(marks)) if marks.any() else 1
     # One worker and a deterministic time budget: the same shutdown always gets the
     # same schedule, whatever the machine's load (plans must be reproducible).
     res = min_makespan_cumulative(
@@ -345,6 +389,7 @@ def schedule_shutdown(
         horizon // g_unit,
         time_limit_s=time_limit_s,
         num_workers=1,
+        fixed=[(u // g_unit, v // g_unit, q, g) for u, v, q, g in fixed],
     )
     log: tuple[str, ...] = ()
     if res.status is Status.INFEASIBLE:
@@ -365,7 +410,7 @@ def schedule_shutdown(
     start_w = None if res.start is None else res.start * g_unit
     status = res.status
     if start_w is None:
-        if (serial > horizon).any():
+        if (serial > horizon).any() or fixed:
             return ShutdownSchedule(
                 {},
                 {},

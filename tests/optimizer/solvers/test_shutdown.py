@@ -197,3 +197,32 @@ def test_empty_and_bad_input() -> None:
         schedule_shutdown([ShutdownJob("a", -1, "m")], {})
     with pytest.raises(ValueError, match="crew_qty"):
         schedule_shutdown([ShutdownJob("a", 1, "m", 0)], {})
+
+
+def test_fewer_technicians_on_some_shifts() -> None:
+    # Early shift 2 mechanics, late shift 1 (the shifts touch, so a job works through
+    # both), next day's early shift 2 again. A 2-technician job fits only inside one
+    # early shift; the 1-technician jobs fill the late shift.
+    crews = {"m": CrewCalendar(2, [(0.0, 8.0), (8.0, 16.0), (24.0, 32.0)], heads=[2, 1, 2])}
+    jobs = [ShutdownJob("big", 8.0, "m", 2), ShutdownJob("a", 6.0, "m"), ShutdownJob("b", 2.0, "m")]
+    s = schedule_shutdown(jobs, crews)
+    assert s.status is Status.OPTIMAL
+    assert s.start_h["big"] == 0.0 and s.finish_h["big"] == 8.0
+    # a and b one after another on the late shift's one mechanic: 8 + 6 + 2
+    assert s.makespan_h == 16.0
+    assert sorted((s.start_h[j], s.finish_h[j]) for j in "ab") in (
+        [(8.0, 10.0), (10.0, 16.0)],
+        [(8.0, 14.0), (14.0, 16.0)],
+    )
+    # a 2-technician job longer than an early shift cannot pass through the late shift
+    long = [ShutdownJob("long", 10.0, "m", 2)]
+    assert schedule_shutdown(long, crews).status is Status.INFEASIBLE
+
+
+def test_heads_must_match_the_shifts() -> None:
+    with pytest.raises(ValueError, match="heads"):
+        CrewCalendar(2, [(0.0, 8.0)], heads=[3])
+    with pytest.raises(ValueError, match="heads"):
+        CrewCalendar(2, [(0.0, 8.0), (8.0, 9.0)], heads=[1])
+    # stored sorted together with the shifts
+    assert CrewCalendar(2, [(8.0, 9.0), (0.0, 8.0)], heads=[1, 2]).heads == (2, 1)
