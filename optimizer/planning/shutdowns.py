@@ -215,12 +215,12 @@ def _window_opening(built: BuiltProblem, system: System, t: int) -> datetime | N
     before the window opens.
     """
     pb = built.problem
-    a = pb.period_start(t)
-    b = a + timedelta(hours=pb.period_h)
+    a, b = pb.period_start(t), pb.period_start(t + 1)
     opens = [
         w.start
         for w in system.windows
-        if (min(b, w.end) - max(a, w.start)) / (b - a) >= 0.5 - 1e-9 and w.start > a
+        if hours_between(max(a, w.start), min(b, w.end)) / hours_between(a, b) >= 0.5 - 1e-9
+        and w.start > a
     ]
     return min(opens) if opens else None
 
@@ -378,14 +378,15 @@ def schedule_shutdowns(
             origin = window
             notes.append(
                 "starts when the maintenance window opens"
-                f" ({window.isoformat(timespec='minutes')}),"
+                f" ({pb.local(window).isoformat(timespec='minutes')}),"
                 " as its opening is priced at the window's factors"
             )
         if k in unit_free and unit_free[k] > origin:
             origin = unit_free[k]
             notes.append(
-                f"starts {origin.isoformat(timespec='minutes')}, when the previous shutdown of"
-                f" {pb.system_ids[k]} ends (its work runs past this period's start)"
+                f"waits until {pb.local(origin).isoformat(timespec='minutes')}, when the"
+                f" previous shutdown of {pb.system_ids[k]} ends (its work runs past this"
+                " period's start)"
             )
         offset = hours_between(period_start, origin)
         days = max(2, int(np.ceil(fm.pm_duration_h[members].sum() / 8.0)) + 2)
@@ -426,9 +427,11 @@ def schedule_shutdowns(
         makespan = max(b for _, b in slots.values())
         unit_free[k] = period_start + timedelta(hours=makespan)
         first = min(a for a, _ in slots.values())
-        if first >= pb.period_h and offset < pb.period_h:
+        length = hours_between(period_start, pb.period_start(t + 1))
+        if first >= length and offset < length:
+            begin = pb.local(period_start + timedelta(hours=first))
             notes.append(
-                f"starts {(period_start + timedelta(hours=first)).isoformat(timespec='minutes')},"
+                f"starts {begin.isoformat(timespec='minutes')},"
                 " after its period: no earlier shifts give its jobs their technicians"
             )
         out[gid] = ShutdownResult(gid, slots, makespan, status, tuple(notes))

@@ -134,17 +134,17 @@ def test_unstaffable_job_says_it_overbooks_the_crew(conveyor_text: str) -> None:
 
 
 def test_shutdown_priced_in_a_window_starts_when_it_opens(conveyor_text: str) -> None:
-    # (a) the Easter window opens Thursday 2027-04-01 14:00+02:00: it covers 17 h of
-    # that day's period (>= 50%), so the period is priced at the window's factors and
-    # the work may not start before 14:00+02:00 (13:00 on the plan's +01:00 clock).
+    # (a) the Easter window opens Thursday 2027-04-01 12:00+02:00: it covers 18 h of
+    # that day's period (from 06:00, >= 50%), so the period is priced at the window's
+    # factors and the work may not start before 12:00 (it started at 06:00).
     text = conveyor_text.replace(
-        "- start: 2027-04-02T00:00:00+02:00", "- start: 2027-04-01T14:00:00+02:00"
+        "- start: 2027-04-02T00:00:00+02:00", "- start: 2027-04-01T12:00:00+02:00"
     )
     assert text != conveyor_text
     scn = load_text(text)
     t = (datetime(2027, 4, 1) - datetime(2027, 1, 4)).days
     res = _plan(scn, {"C1-GBX": t})
-    assert _times(res)["C1-GBX"] == ("2027-04-01T13:00+01:00", "2027-04-02T11:00+01:00")
+    assert _times(res)["C1-GBX"] == ("2027-04-01T12:00+02:00", "2027-04-02T10:00+02:00")
     assert "starts when the maintenance window opens" in _reasons(res, "C1-GBX")
     assert _timing_violations(scn, res) == []
 
