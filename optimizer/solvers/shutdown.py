@@ -12,7 +12,10 @@ technicians**.  A long job (a 10 h overhaul with 8 h shifts) is thus feasible, a
 during a break the crew holds nothing.  Because only the crew's working hours matter,
 each skill is scheduled in its own *working-time* axis (the calendar's shifts laid end
 to end): there a pausing job is an ordinary interval, and the skill's crew is a
-cumulative resource of capacity ``headcount``.  The real clock is recovered by mapping
+cumulative resource of capacity ``headcount``; a shift with fewer free technicians
+(``CrewCalendar.heads``: fewer crews on shift, or technicians held by another shutdown)
+holds the missing ones as a fixed load, so a job never works through a shift that
+cannot staff it.  The real clock is recovered by mapping
 working time back through the calendar (monotone), so minimizing each skill's
 working-time makespan minimizes the real shutdown duration.  Skills share no
 constraint (no precedences between jobs are modelled), so the skills are independent
