@@ -98,10 +98,11 @@ class CheckResult:
     currency : str
         ISO 4217 code of the costs.
     cost : dict of str to float
-        ``penalty``, ``deferral``, ``opening``, ``purchasing`` (when the scenario has
-        spare parts in use) and ``total``, currency: the planner's objective terms.
+        ``penalty``, ``deferral``, ``opening``, ``ordering``, ``expediting``, ``holding``
+        (the last three when the scenario has spare parts in use) and ``total`` (their
+        sum), currency: the planner's objective terms, as in ``Plan.cost_split``.
     purchasing : dict of str to float
-        ``ordering``, ``expediting`` and ``holding``, currency (sum: ``cost["purchasing"]``).
+        ``ordering``, ``expediting`` and ``holding``, currency.
     violations : tuple of Violation
         Every violated constraint (empty: the plan is feasible).
     jobs : int
@@ -778,7 +779,7 @@ class _Checker:
         known = {p.id for p in self.scn.inventory.parts}
         if any(c.spare_part in known for c in fm.components):
             buy = self.purchasing(period)
-            cost["purchasing"] = buy["total"]
+            cost.update({k: v for k, v in buy.items() if k != "total"})
         cost["total"] = sum(cost.values())
         return CheckResult(
             scenario=self.scn.name,

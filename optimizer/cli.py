@@ -142,15 +142,20 @@ def _fmt_h(x: float) -> str:
 
 @app.command(epilog=_exits(0, 1, 2))
 def info(file: FileArg, as_json: JsonOpt = False) -> None:
-    """Fleet summary: counts, each component's optimal age, cost rates and RUL quantiles."""
-    from optimizer.fleet import fleet_model, rul_quantiles
+    """Fleet summary: counts, each component's optimal age and own best date, cost rates
+    and RUL quantiles."""
+    from optimizer.fleet import own_best_dates, rul_quantiles
+    from optimizer.problem.build import build_problem
 
     scn = _load(file, as_json)
-    fm = fleet_model(scn)
+    built = build_problem(scn)
+    fm = built.fleet
     q = rul_quantiles(fm, (0.1, 0.5, 0.9))
+    best = own_best_dates(built.problem.start, built.curves.t_opt_h, fm.operating_h_per_day)
     rows: list[dict[str, Any]] = []
     for i, c in enumerate(fm.components):
         pol = fm.policy[i]
+        day = best[i]
         rows.append(
             {
                 "component": c.id,
@@ -160,6 +165,7 @@ def info(file: FileArg, as_json: JsonOpt = False) -> None:
                 "twin": c.prognostics.kind if c.prognostics is not None else None,
                 "policy": pol.policy,
                 "t_star_h": pol.t_star if np.isfinite(pol.t_star) else None,
+                "best_date": None if day is None else day.date().isoformat(),
                 "cost_rate_per_h": pol.cost_rate,
                 "cost_rate_run_to_failure_per_h": pol.cost_rate_run_to_failure,
                 "cost_pm": float(fm.cost_pm[i]),
@@ -186,6 +192,7 @@ def info(file: FileArg, as_json: JsonOpt = False) -> None:
         ("age h", "right"),
         ("twin", "left"),
         ("optimal age h", "right"),
+        ("best date", "right"),
         (f"{cur}/1000 h opt.", "right"),
         (f"{cur}/1000 h RTF", "right"),
         ("RUL p10 h", "right"),
@@ -200,6 +207,7 @@ def info(file: FileArg, as_json: JsonOpt = False) -> None:
             _fmt_h(float(r["age_h"])),
             str(r["twin"] or ""),
             _fmt_h(r["t_star_h"] if r["t_star_h"] is not None else float("inf")),
+            str(r["best_date"] or "never"),
             f"{1000 * float(r['cost_rate_per_h']):,.2f}",
             f"{1000 * float(r['cost_rate_run_to_failure_per_h']):,.2f}",
             _fmt_h(float(r["rul_p10_h"])),
@@ -207,6 +215,11 @@ def info(file: FileArg, as_json: JsonOpt = False) -> None:
             _fmt_h(float(r["rul_p90_h"])),
         )
     out.print(table)
+    out.print(
+        "[dim]optimal age: of a new part, each replacement paying a stand-alone opening; best"
+        " date: when the current part's expected cost is lowest with the opening shared (the"
+        " plan's target date), so it can be today for a part younger than its optimal age[/]"
+    )
 
 
 MethodOpt = Annotated[
@@ -319,9 +332,6 @@ def check(
         for term, value in res.cost.items():
             if term != "total":
                 table.add_row(term, f"{value:,.2f}")
-            if term == "purchasing":
-                for sub, x in res.purchasing.items():
-                    table.add_row(f"  {sub}", f"{x:,.2f}")
         table.add_row("[bold]total[/]", f"[bold]{res.cost['total']:,.2f}[/]")
         out.print(table)
         for v in res.violations:
@@ -364,7 +374,11 @@ def _write_plan_files(payload: dict[str, Any], out_dir: Path, columns: tuple[str
         "arrival_date",
         "expedited",
         "serves",
-        "cost",
+        "unit_price",
+        "goods",
+        "order_fee",
+        "expedite_fee",
+        "total",
     ]
     with (out_dir / "purchase_orders.csv").open("w", newline="") as fh:
         w = csv.writer(fh)
@@ -391,8 +405,17 @@ def _print_plan(result: PlanResult) -> None:
         for d in p.diagnosis:
             err.print(f"  - {d}")
         return
-    split = ", ".join(f"{k} {_fmt_money(v)}" for k, v in p.cost_split.items() if k != "total")
-    out.print(f"  cost split ({cur}): {split}")
+    split = " + ".join(f"{k} {_fmt_money(v)}" for k, v in p.cost_split.items())
+    out.print(
+        f"  objective ({cur}, relative to each part's long-run rate) {_fmt_money(p.objective)}"
+        f" = {split}"
+    )
+    budget = result.budget()
+    if budget:
+        spend = " + ".join(f"{k} {_fmt_money(v)}" for k, v in budget.items() if k != "total")
+        out.print(
+            f"  budget ({cur}, cash spent in the horizon) {_fmt_money(budget['total'])} = {spend}"
+        )
     table = Table(title=f"Shutdown groups ({len(result.groups)})")
     table.add_column("start")
     table.add_column("unit")
@@ -453,13 +476,17 @@ DaskOpt = Annotated[
     typer.Option("--dask", help="Address of a Dask scheduler, e.g. tcp://host:8786."),
 ]
 
-_KPI_ROWS = [
+KPI_ROWS = [
+    # cash spent over the simulated years: the indented lines sum to the total
     ("cost_total", "total cost", "money"),
     ("cost_preventive", "  preventive", "money"),
     ("cost_corrective", "  corrective", "money"),
     ("cost_setup", "  set-up", "money"),
     ("cost_lost_production", "  lost production", "money"),
     ("cost_labour", "  labour", "money"),
+    ("cost_spares_ordering", "  spares bought (unit price + order fees)", "money"),
+    ("cost_spares_expediting", "  spares expedite fees", "money"),
+    ("cost_spares_holding", "  spares holding", "money"),
     ("availability_fleet", "availability", "pct"),
     ("downtime_unplanned_h", "unplanned downtime h", "num"),
     ("failures", "failures", "num"),
@@ -538,7 +565,7 @@ def simulate(
     )
     table.add_column("KPI (over the simulated years)")
     table.add_column(f"mean [95% CI] ({scn.currency} for costs)", justify="right")
-    for key, label, kind in _KPI_ROWS:
+    for key, label, kind in KPI_ROWS:
         if key in res.kpis:
             e = res.kpis[key]
             table.add_row(label, _fmt_est(e.mean, e.ci_low, e.ci_high, kind))
@@ -623,7 +650,7 @@ def compare(
     table.add_column("KPI")
     for name in cmp.results:
         table.add_column(name, justify="right")
-    for key, label, kind in _KPI_ROWS:
+    for key, label, kind in KPI_ROWS:
         row = [label]
         for r in cmp.results.values():
             e = r.kpis.get(key)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -343,4 +343,44 @@ def rul_quantiles(model: FleetModel, qs: Sequence[float] = (0.1, 0.5, 0.9)) -> F
     out = np.empty((model.n, len(qs)))
     for i, d in enumerate(model.residual):
         out[i] = np.asarray(d.ppf(np.asarray(qs, dtype=float)), dtype=float).reshape(-1)
+    return out
+
+
+def own_best_dates(
+    start: datetime, t_opt_h: FloatArray, operating_h_per_day: FloatArray
+) -> list[datetime | None]:
+    """Each component's own best date: when its expected-cost curve is lowest.
+
+    The one definition used by ``opportune info`` and by the work orders'
+    ``target_date``: ``t_opt_h[i]``, the minimiser over ``t >= 0`` of the current part's
+    ``c_i(t) = c_p,i S_i(t) + c_f,i F_i(t) - g*_i integral_0^t S_i`` (or its minimal-repair
+    form; :func:`optimizer.reliability.penalty.penalty_curves`), converted to a date at
+    the component's operating hours per day.  It may lie beyond the planning horizon.
+
+    ``c_i`` uses the direct preventive cost ``c_p,i`` (the opening is paid once per
+    shutdown and can be shared), while the optimal age of a new part
+    (:attr:`FleetModel.policy`) prices a stand-alone opening into every replacement; so
+    a part younger than its optimal age can have its best date today.
+
+    Parameters
+    ----------
+    start : datetime
+        Plan start (``t = 0``).
+    t_opt_h : ndarray of float, shape (n,)
+        Minimiser of ``c_i``, operating hours from ``start`` (``inf``: never replace).
+    operating_h_per_day : ndarray of float, shape (n,)
+        Operating hours per calendar day of each component.
+
+    Returns
+    -------
+    list of datetime or None
+        The date of each component (``None`` when ``t_opt_h`` is infinite or the
+        component never operates).
+    """
+    out: list[datetime | None] = []
+    for t_h, oph in zip(
+        np.asarray(t_opt_h, dtype=float), np.asarray(operating_h_per_day, dtype=float), strict=True
+    ):
+        ok = np.isfinite(t_h) and oph > 0.0
+        out.append(start + timedelta(days=float(t_h) / float(oph)) if ok else None)
     return out

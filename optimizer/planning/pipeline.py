@@ -28,7 +28,11 @@ from optimizer.planning.workorders_multiyear import multiyear_work_orders
 from optimizer.problem.build import BuiltProblem, build_problem
 from optimizer.problem.multiyear import build_multiyear
 from optimizer.problem.plan import Plan
-from optimizer.problem.purchasing import PurchasePlan, purchase_orders_table, purchase_plan
+from optimizer.problem.purchasing import (
+    PURCHASING_TERMS,
+    PurchasePlan, purchase_orders_table,
+    purchase_plan,
+)
 from optimizer.scenario import Scenario
 from optimizer.solvers import solve
 from optimizer.solvers.multiyear import solve_multiyear, solve_multiyear_milp
@@ -79,6 +83,29 @@ class PlanResult:
     purchase_orders: tuple[dict[str, Any], ...]
     timings_s: dict[str, float] = field(default_factory=dict)
 
+    def budget(self) -> dict[str, float]:
+        """Cash the plan spends in the horizon by term, currency (see :data:`OBJECTIVE_BASIS`).
+
+        ``preventive_work`` (direct cost of every planned job: parts at unit price,
+        labour, other), ``opening`` (set-up plus production lost), ``ordering``,
+        ``expediting``, ``holding`` and their ``total``.  Expected failure costs are not
+        cash planned and are left out.  Empty for an infeasible plan.
+        """
+        p = self.plan
+        if not p.feasible:
+            return {}
+        cost_pm = self.built.fleet.cost_pm
+        jobs = p.replacements[:, 0] if p.replacements is not None else p.period >= 0
+        out = {
+            "preventive_work": float(cost_pm[jobs].sum()),
+            "opening": float(p.cost_split.get("opening", 0.0)),
+        }
+        if self.purchases is not None:
+            for term in PURCHASING_TERMS:
+                out[term] = float(self.purchases.cost[term])
+        out["total"] = float(sum(out.values()))
+        return out
+
     def as_dict(self) -> dict[str, Any]:
         """JSON-friendly summary of the plan (``plan.json``)."""
         p = self.plan
@@ -97,6 +124,8 @@ class PlanResult:
             "runtime_s": p.runtime_s,
             "timings_s": self.timings_s,
             "cost_split": p.cost_split,
+            "cost_basis": OBJECTIVE_BASIS,
+            "budget": self.budget(),
             "diagnosis": list(p.diagnosis),
             "log": list(p.log),
             "groups": [g.as_dict() for g in self.groups],
@@ -104,6 +133,18 @@ class PlanResult:
             "deferred": [d.as_dict() for d in self.deferred],
             "purchase_orders": [dict(r) for r in self.purchase_orders],
         }
+
+
+OBJECTIVE_BASIS = (
+    "objective: expected cost relative to each part's long-run cost rate (penalty and"
+    " deferral are risk and preventive cost against running each position at its optimal"
+    " long-run rate; opening is set-up plus production lost; ordering, expediting and"
+    " holding are purchasing fees and carrying cost; the parts' unit price is inside"
+    " penalty); the cost_split terms sum to the objective. budget: cash the plan spends in"
+    " the horizon (preventive work at its direct cost, parts' unit price included,"
+    " openings, order and expedite fees, holding), without expected failure costs."
+)
+"""What the plan's ``objective`` and ``budget`` measure (in ``plan.json``)."""
 
 
 def plan_scenario(

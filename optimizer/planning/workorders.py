@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from optimizer.fleet import own_best_dates
 from optimizer.planning.shutdowns import ShutdownResult, group_id
 from optimizer.problem.build import BuiltProblem
 from optimizer.problem.data import PlanningProblem
@@ -183,6 +184,11 @@ def pct(p: float) -> str:
     return f"{100 * p:.1f}%" if p >= 0.001 else f"{100 * p:.2f}%"
 
 
+def _days(d: float) -> str:
+    """``abs(d)`` days in words (``inf``: the component is never due)."""
+    return "indefinitely" if not np.isfinite(d) else f"{abs(d):g} days"
+
+
 def _iso(problem: PlanningProblem, d: datetime) -> str:
     """RFC 3339 in the site's local time, with the offset of its own date."""
     return problem.local(d).isoformat(timespec="minutes")
@@ -236,7 +242,8 @@ def work_orders(
     )
     solo_t = np.argmin(solo, axis=1)
     solo_cost = solo[np.arange(pb.n_components), solo_t]
-    own_t = np.argmin(np.where(pb.allowed, pb.penalty, np.inf), axis=1)
+    # each component's own best date: the one definition shared with `opportune info`
+    own_date = own_best_dates(pb.start, built.curves.t_opt_h, fm.operating_h_per_day)
     group_sizes: dict[tuple[int, int], int] = {}
     for j in np.flatnonzero(period >= 0):
         key = (int(pb.system_of[j]), int(period[j]))
@@ -299,24 +306,37 @@ def work_orders(
             wo = pinned_ids.get(comp.id)
             what = f"work order {wo.id} is {wo.status.replace('_', ' ')}" if wo else "pinned"
             reasons.append(f"pinned: {what}; not moved")
-        own = int(own_t[i])
-        shift_days = (t - own) * period_days
+        own = own_date[i]
+        # days from the own best date to this period (0 when the period holds it)
+        end = start + timedelta(hours=pb.period_h)
+        if own is None:
+            shift_days = -np.inf
+        elif start <= own < end:
+            shift_days = 0.0
+        else:
+            shift_days = round((start - own).total_seconds() / 86400.0, 1)
+        t_own = float(built.curves.t_opt_h[i])
         if pb.pinned_period[i] < 0:
             if size > 1:
                 alone = min(float(solo_cost[i]), float(pb.penalty_beyond[i]))
                 saved = alone - float(pb.penalty[i, t]) - share
-                p_own = float(np.asarray(resid.cdf(own * period_days * oph)))
+                p_own = float(np.asarray(resid.cdf(t_own))) if np.isfinite(t_own) else 1.0
                 direction = "earlier" if shift_days < 0 else "later"
                 head = (
-                    f"moved {abs(shift_days):g} days {direction} to join the {comp.system_id} "
+                    f"moved {_days(shift_days)} {direction} to join the {comp.system_id} "
                     f"shutdown of {day:%Y-%m-%d} ({size} jobs)"
                     if shift_days
                     else f"joins the {comp.system_id} shutdown of {day:%Y-%m-%d} ({size} jobs) "
                     "at its own best date"
                 )
+                value = (
+                    f"saves {money(saved, cur)} against its best stand-alone option"
+                    if saved >= 0.0
+                    else f"costs {money(-saved, cur)} more than its best stand-alone option;"
+                    " the shutdown as a whole is cheaper"
+                )
                 reasons.append(
-                    f"{head}: saves {money(max(saved, 0.0), cur)} against its best stand-alone "
-                    "option "
+                    f"{head}: {value} "
                     f"(opening {money(opening, cur)} shared by {size}), adds "
                     f"{money(float(pb.penalty[i, t]), cur)} expected failure risk "
                     f"(P(fail) {pct(p_own)} -> {pct(p_fail)})"
@@ -328,7 +348,7 @@ def work_orders(
                     + (
                         "at its own best date"
                         if shift_days == 0
-                        else f"{abs(shift_days):g} days {'earlier' if shift_days < 0 else 'later'}"
+                        else f"{_days(shift_days)} {'earlier' if shift_days < 0 else 'later'}"
                         " than its own best date (cheaper opening or crew availability)"
                     )
                 )
@@ -336,6 +356,20 @@ def work_orders(
         if note is not None:
             reasons.append(f"inside the window '{note}': opening costs {money(opening, cur)}")
         pol = fm.policy[i]
+        if t_own <= 0.0 and pb.pinned_period[i] < 0:
+            reasons.append(
+                "its expected cost curve is lowest today: "
+                + (
+                    f"the part ({comp.age_h:,.0f} h) is older than its optimal age "
+                    f"{pol.t_star:,.0f} h"
+                    if comp.age_h >= pol.t_star
+                    else f"at a direct cost of {money(float(fm.cost_pm[i]), cur)} with the "
+                    "opening shared, replacing now beats running on, although the part "
+                    f"({comp.age_h:,.0f} h) is younger than the optimal age of a new part "
+                    f"({pol.t_star:,.0f} h, which pays a stand-alone opening "
+                    f"{money(float(fm.opening_cost_mean[i]), cur)} every time)"
+                )
+            )
         if np.isfinite(pol.t_star):
             reasons.append(
                 f"optimal replacement age of a new part {pol.t_star:,.0f} h "
@@ -358,7 +392,7 @@ def work_orders(
                 expected_cost=float(fm.cost_pm[i] + share + pb.penalty[i, t]),
                 p_fail=p_fail,
                 reasons=reasons,
-                target_date=_iso(pb, pb.period_start(own)),
+                target_date=None if own is None else _iso(pb, own),
                 pinned=bool(pb.pinned_period[i] >= 0),
                 available_on=avail_on.get(i),
                 extra=(

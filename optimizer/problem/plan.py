@@ -14,7 +14,7 @@ import numpy as np
 
 from optimizer._typing import FloatArray, IntArray
 from optimizer.problem.data import PlanningProblem
-from optimizer.problem.purchasing import purchase_cost, stock_shortages
+from optimizer.problem.purchasing import PURCHASING_TERMS, purchase_costs, stock_shortages
 
 BEYOND = -1
 """``Plan.period[i]`` value for a component deferred beyond the horizon."""
@@ -54,7 +54,8 @@ class Plan:
     runtime_s : float
         Wall-clock solve time, seconds.
     cost_split : dict of str to float
-        Objective by category (``penalty``, ``deferral``, ``opening``), currency.
+        Objective by term, currency; the terms sum to ``objective`` (see
+        :func:`evaluate` for the terms; a ``total`` entry is dropped).
     diagnosis : tuple of str
         Plain-language reasons for infeasibility (empty when feasible).
     log : tuple of str
@@ -81,6 +82,10 @@ class Plan:
         p = np.array(self.period, dtype=np.int64, copy=True)
         p.setflags(write=False)
         object.__setattr__(self, "period", p)
+        if "total" in self.cost_split:
+            object.__setattr__(
+                self, "cost_split", {k: v for k, v in self.cost_split.items() if k != "total"}
+            )
         if self.replacements is not None:
             r = np.array(self.replacements, dtype=np.int64, copy=True).reshape(-1, 2)
             r.setflags(write=False)
@@ -164,12 +169,15 @@ def evaluate(problem: PlanningProblem, period: IntArray) -> dict[str, float]:
     Returns
     -------
     dict
-        ``penalty`` (sum of ``h_i(t)`` of replaced components), ``deferral`` (sum of
-        ``penalty_beyond`` of deferred ones), ``opening`` (sum of opening costs of the
-        implied openings) and ``total``.  When the problem models spare parts
-        (``problem.has_parts``) also ``purchasing``: the cheapest ordering, expediting
-        and holding cost of the stock the plan needs
-        (:func:`optimizer.problem.purchasing.purchase_cost`), included in ``total``.
+        The terms of the objective, which sum to ``total`` (also returned):
+        ``penalty`` (sum of ``h_i(t)`` of replaced components: expected failure risk and
+        direct preventive cost, unit price of the parts included, relative to each
+        part's long-run rate), ``deferral`` (sum of ``penalty_beyond`` of deferred ones),
+        ``opening`` (set-up plus production lost, summed over the implied openings).
+        When the problem models spare parts (``problem.has_parts``) also the purchasing
+        terms of the cheapest stock plan (:func:`optimizer.problem.purchasing.purchase_plan`):
+        ``ordering`` (order fees), ``expediting`` (expedite fees) and ``holding``; the
+        parts' unit price is not among them, it is already in ``penalty``.
     """
     period = np.asarray(period, dtype=np.int64)
     idx = np.arange(problem.n_components)
@@ -180,9 +188,10 @@ def evaluate(problem: PlanningProblem, period: IntArray) -> dict[str, float]:
     opening = float(problem.opening_cost[y].sum())
     out = {"penalty": pen, "deferral": defer, "opening": opening, "total": pen + defer + opening}
     if problem.has_parts:
-        buy = purchase_cost(problem, period)
-        out["purchasing"] = buy
-        out["total"] += buy
+        buy = purchase_costs(problem, period)
+        for term in PURCHASING_TERMS:
+            out[term] = buy[term]
+        out["total"] += buy["total"]
     return out
 
 

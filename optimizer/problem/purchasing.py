@@ -47,16 +47,22 @@ from optimizer._typing import FloatArray, IntArray
 from optimizer.problem.data import PlanningProblem, SpareParts
 
 __all__ = [
+    "PURCHASING_TERMS",
     "PurchaseOrder",
     "PurchasePlan",
     "lot_sizing",
     "must_do_shortages",
     "purchase_cost",
+    "purchase_costs",
     "purchase_orders_table",
     "purchase_plan",
     "stock_profile",
     "stock_shortages",
 ]
+
+
+PURCHASING_TERMS = ("ordering", "expediting", "holding")
+"""Purchasing terms of a plan's objective, in display order (their sum is ``total``)."""
 
 
 @dataclass(frozen=True)
@@ -403,15 +409,24 @@ def _cost(
     )
 
 
+def purchase_costs(problem: PlanningProblem, period: IntArray) -> dict[str, float]:
+    """Cheapest purchasing cost of a plan by term, currency.
+
+    ``ordering``, ``expediting``, ``holding`` (:data:`PURCHASING_TERMS`) and their
+    ``total``; all ``0`` for a problem without parts.
+    """
+    if not problem.has_parts:
+        return {"ordering": 0.0, "expediting": 0.0, "holding": 0.0, "total": 0.0}
+    orders, used, supply, new = _orders(problem, np.asarray(period, dtype=np.int64))
+    return _cost(problem, orders, used, supply, new)[0]
+
+
 def purchase_cost(problem: PlanningProblem, period: IntArray) -> float:
     """Cheapest purchasing cost of a plan (ordering + expediting + holding), currency.
 
     ``0`` for a problem without parts.
     """
-    if not problem.has_parts:
-        return 0.0
-    orders, used, supply, new = _orders(problem, np.asarray(period, dtype=np.int64))
-    return _cost(problem, orders, used, supply, new)[0]["total"]
+    return purchase_costs(problem, period)["total"]
 
 
 def purchase_plan(problem: PlanningProblem, period: IntArray) -> PurchasePlan:
@@ -503,8 +518,12 @@ def purchase_orders_table(problem: PlanningProblem, plan: PurchasePlan) -> list[
     """Purchase orders as JSON-friendly rows (dates at period starts).
 
     Each row: ``part_id``, ``warehouse``, ``qty``, ``order_date``, ``arrival_date``,
-    ``expedited``, ``serves`` (component ids of the work orders it serves) and its
-    ``cost`` (ordering plus expediting premium).
+    ``expedited``, ``serves`` (component ids of the work orders it serves), the
+    ``unit_price``, ``goods`` (``qty * unit_price``), ``order_fee``, ``expedite_fee``
+    (premium per unit times ``qty``; 0 when not expedited) and ``total`` (goods plus
+    fees: the cash the order costs), currency.  Only the fees are purchasing terms of
+    the plan's objective; the unit price is in its preventive cost
+    (:func:`optimizer.problem.plan.evaluate`).
     """
     if problem.parts is None:
         return []
@@ -516,6 +535,9 @@ def purchase_orders_table(problem: PlanningProblem, plan: PurchasePlan) -> list[
             if o.expedited
             else 0.0
         )
+        unit = float(parts.cost_unit[o.part])
+        goods = unit * o.qty
+        fee = float(np.sum(ordering_cost(1.0, parts.cost_order[o.part], o.qty, 0.0)))
         rows.append(
             {
                 "part_id": parts.part_ids[o.part],
@@ -525,10 +547,11 @@ def purchase_orders_table(problem: PlanningProblem, plan: PurchasePlan) -> list[
                 "arrival_date": _date(problem, o.arrival_period),
                 "expedited": o.expedited,
                 "serves": [problem.component_ids[i] for i in o.serves],
-                "cost": round(
-                    float(np.sum(ordering_cost(1.0, parts.cost_order[o.part], o.qty, 0.0))) + prem,
-                    2,
-                ),
+                "unit_price": round(unit, 2),
+                "goods": round(goods, 2),
+                "order_fee": round(fee, 2),
+                "expedite_fee": round(prem, 2),
+                "total": round(goods + fee + prem, 2),
             }
         )
     return rows

@@ -70,11 +70,26 @@ def plan_lead(result: PlanResult) -> str:
         f"next {horizon_days:,.0f} days, for an expected cost of {fmt_money(p.objective, cur)}"
         + (f"; the first shutdown starts {_fmt_when(first)}." if first else ".")
     )
+    labels = {
+        "opening": "unit openings (set-up and production lost while stopped)",
+        "penalty": "failure risk and preventive cost of the planned jobs",
+        "deferral": "risk of the components left beyond the horizon",
+        "ordering": "purchase-order fees",
+        "expediting": "expedite fees",
+        "holding": "holding of spare-part stock",
+    }
+    terms = " + ".join(
+        f"{labels.get(k, k)} {fmt_money(v, cur)}" for k, v in split.items()
+    )
+    budget = result.budget()
+    spend = " + ".join(
+        f"{k.replace('_', ' ')} {fmt_money(v, cur)}" for k, v in budget.items() if k != "total"
+    )
     notes = [
-        f"Cost = unit openings {fmt_money(split.get('opening', math.nan), cur)} (set-up and "
-        f"production lost while stopped) + extra failure risk from moving jobs off their own "
-        f"best dates {fmt_money(split.get('penalty', math.nan), cur)} + risk of the components "
-        f"left beyond the horizon {fmt_money(split.get('deferral', math.nan), cur)}.",
+        f"Objective (relative to each part's long-run cost rate; the parts' unit price is in "
+        f"the failure-risk and preventive term) {fmt_money(p.objective, cur)} = {terms}.",
+        f"Budget (cash spent in the horizon, expected failures excluded) "
+        f"{fmt_money(budget.get('total', math.nan), cur)} = {spend}.",
         f"{_n(len(result.deferred), 'component')} need"
         + ("s" if len(result.deferred) == 1 else "")
         + " no work within the horizon.",
@@ -296,9 +311,29 @@ def assumptions_section(df: pd.DataFrame) -> Section:
     )
 
 
+def cost_frame(result: PlanResult) -> pd.DataFrame:
+    """The plan's objective and budget by term; each ``total`` row is the sum of its terms.
+
+    Columns ``measure`` (``objective``: relative to each part's long-run cost rate;
+    ``budget``: cash spent in the horizon), ``term`` and ``cost`` (currency).
+    """
+    p = result.plan
+    rows: list[dict[str, object]] = [
+        {"measure": "objective", "term": k, "cost": float(v)} for k, v in p.cost_split.items()
+    ]
+    rows.append({"measure": "objective", "term": "total", "cost": float(p.objective)})
+    rows += [{"measure": "budget", "term": k, "cost": v} for k, v in result.budget().items()]
+    return pd.DataFrame(rows, columns=["measure", "term", "cost"])
+
+
 def plan_tables(result: PlanResult, *, scenario_file: str | None = None) -> dict[str, pd.DataFrame]:
-    """The plan's tables for the Excel workbook, one sheet each."""
+    """The plan's tables for the Excel workbook, one sheet each.
+
+    The ``Cost`` sheet lists the objective's terms and the budget's, each followed by
+    its total (the sum of the rows above it).
+    """
     return {
+        "Cost": cost_frame(result),
         "Work orders": data.work_orders_frame(result),
         f"Next {NEXT_DAYS:g} days": data.next_work_orders(result, NEXT_DAYS),
         "Shutdowns": data.groups_frame(result),

@@ -115,8 +115,11 @@ def test_evaluate_adds_purchasing() -> None:
         cost_expedite_premium=np.array([0.0]),
     )
     cost = evaluate(_problem(parts=parts), np.array([1, 1, 2]))
-    assert cost["purchasing"] == pytest.approx(10.0)
+    assert cost["ordering"] == pytest.approx(10.0)
+    assert cost["expediting"] == 0.0 and cost["holding"] == 0.0
+    assert "purchasing" not in cost
     assert cost["total"] == pytest.approx(192.0)
+    assert sum(v for k, v in cost.items() if k != "total") == pytest.approx(cost["total"])
 
 
 def test_span_cells_by_hand() -> None:

@@ -139,7 +139,11 @@ def test_purchase_orders_table_by_hand() -> None:
             "arrival_date": "2027-01-07",
             "expedited": True,
             "serves": ["B"],
-            "cost": 60.0,  # order fee 10 + premium 50
+            "unit_price": 1000.0,
+            "goods": 1000.0,
+            "order_fee": 10.0,
+            "expedite_fee": 50.0,
+            "total": 1060.0,  # the unit 1000 + order fee 10 + premium 50
         },
         {
             "part_id": "P1",
@@ -149,7 +153,11 @@ def test_purchase_orders_table_by_hand() -> None:
             "arrival_date": "2027-01-09",
             "expedited": False,
             "serves": ["C"],
-            "cost": 10.0,
+            "unit_price": 1000.0,
+            "goods": 1000.0,
+            "order_fee": 10.0,
+            "expedite_fee": 0.0,
+            "total": 1010.0,
         },
     ]
 

@@ -16,6 +16,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
+from pytest import approx
 
 from optimizer.problem.data import NO_PIN, PlanningProblem, SpareParts
 from optimizer.problem.plan import BEYOND, Status, evaluate, violations
@@ -168,7 +169,10 @@ def test_holding_and_order_cost_by_hand() -> None:
     assert_allclose(pp3.cost["ordering"], 10.0)
     # stock: 1, 0, 0, 0, 0(arrived and used), 0
     assert_allclose(pp3.stock[0], [1, 0, 0, 0, 0, 0])
-    assert_allclose(evaluate(pb3, np.array([0, 1, 4]))["purchasing"], pp3.cost["total"])
+    ev3 = evaluate(pb3, np.array([0, 1, 4]))
+    assert_allclose(ev3["ordering"] + ev3["expediting"] + ev3["holding"], pp3.cost["total"])
+    for term in ("ordering", "expediting", "holding"):
+        assert_allclose(ev3[term], pp3.cost[term])
 
 
 def test_stock_binds_and_milp_matches_enumeration() -> None:
@@ -211,9 +215,15 @@ def test_expedite_binds_and_is_priced() -> None:
             "arrival_date",
             "expedited",
             "serves",
-            "cost",
+            "unit_price",
+            "goods",
+            "order_fee",
+            "expedite_fee",
+            "total",
         }
         assert r["order_date"] <= r["arrival_date"]
+        assert r["expedite_fee"] == approx(15.0 * r["qty"] if r["expedited"] else 0.0)
+        assert r["total"] == approx(r["goods"] + r["order_fee"] + r["expedite_fee"])
 
 
 def test_existing_order_arrival_counts() -> None:
@@ -287,7 +297,7 @@ def test_scenario_parts_and_purchase_orders(tmp_path: Any) -> None:
     assert res.plan.feasible
     assert violations(b.problem, res.plan.period) == []
     d = res.as_dict()
-    assert "purchasing" in d["cost_split"]
+    assert {"ordering", "expediting", "holding"} <= set(d["cost_split"])
     for po in d["purchase_orders"]:
         assert po["serves"], po
     for wo in d["work_orders"]:

@@ -1,0 +1,41 @@
+"""One cost language: every headline cost equals the sum of its breakdown (issue 12, item 4)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from optimizer.cli import KPI_ROWS
+from optimizer.planning.pipeline import plan_scenario
+from optimizer.scenario import Scenario
+from optimizer.sim.simulate import simulate
+
+
+def test_plan_json_cost_split_sums_to_objective(bundled: Scenario) -> None:
+    res = plan_scenario(bundled, time_limit_s=5.0)
+    d = json.loads(json.dumps(res.as_dict(), default=str))
+    assert res.plan.feasible
+    split = d["cost_split"]
+    assert "total" not in split
+    assert sum(split.values()) == pytest.approx(d["objective"], rel=1e-9)
+    if res.built.problem.has_parts and res.plan.replacements is None:
+        # purchasing appears term by term, never as one lump
+        assert {"ordering", "expediting", "holding"} <= set(split)
+        assert "purchasing" not in split
+    budget = d["budget"]
+    assert budget["total"] == pytest.approx(
+        sum(v for k, v in budget.items() if k != "total"), rel=1e-9
+    )
+    # the budget pays each planned job's direct cost; the objective does not
+    assert budget["preventive_work"] > 0.0
+    assert "objective" in d["cost_basis"] and "budget" in d["cost_basis"]
+
+
+def test_simulate_table_lines_sum_to_total(bundled: Scenario) -> None:
+    res = simulate(bundled, "optimal-age", replications=2, years=1.0, seed=3, workers=1)
+    money = [k for k, _, kind in KPI_ROWS if kind == "money"]
+    assert money[0] == "cost_total"
+    lines = sum(res.kpis[k].mean for k in money[1:] if k in res.kpis)
+    assert lines == pytest.approx(res.kpis["cost_total"].mean, rel=1e-9)
+    assert res.kpis["cost_total"].mean > 0.0
