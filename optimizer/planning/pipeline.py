@@ -30,7 +30,8 @@ from optimizer.problem.multiyear import build_multiyear
 from optimizer.problem.plan import Plan
 from optimizer.problem.purchasing import (
     PURCHASING_TERMS,
-    PurchasePlan, purchase_orders_table,
+    PurchasePlan,
+    purchase_orders_table,
     purchase_plan,
 )
 from optimizer.scenario import Scenario

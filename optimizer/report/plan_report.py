@@ -78,9 +78,7 @@ def plan_lead(result: PlanResult) -> str:
         "expediting": "expedite fees",
         "holding": "holding of spare-part stock",
     }
-    terms = " + ".join(
-        f"{labels.get(k, k)} {fmt_money(v, cur)}" for k, v in split.items()
-    )
+    terms = " + ".join(f"{labels.get(k, k)} {fmt_money(v, cur)}" for k, v in split.items())
     budget = result.budget()
     spend = " + ".join(
         f"{k.replace('_', ' ')} {fmt_money(v, cur)}" for k, v in budget.items() if k != "total"

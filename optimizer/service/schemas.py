@@ -227,7 +227,17 @@ class ScheduleResult(_Open):
     gap: float | None
     runtime_s: float
     timings_s: dict[str, float]
-    cost_split: dict[str, float | None]
+    cost_split: dict[str, float | None] = Field(
+        description="The objective's terms (relative to each part's long-run cost rate); they"
+        " sum to objective."
+    )
+    cost_basis: str | None = Field(
+        default=None, description="What objective and budget measure (objective vs cash)."
+    )
+    budget: dict[str, float] = Field(
+        default_factory=dict,
+        description="Cash the plan spends in the horizon by term, with their total.",
+    )
     diagnosis: list[str] = Field(description="Why no feasible plan exists (empty if one does).")
     log: list[str]
     groups: list[Group]
