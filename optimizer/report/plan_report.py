@@ -331,11 +331,11 @@ def plan_tables(result: PlanResult, *, scenario_file: str | None = None) -> dict
     its total (the sum of the rows above it).
     """
     return {
-        "Cost": cost_frame(result),
         "Work orders": data.work_orders_frame(result),
         f"Next {NEXT_DAYS:g} days": data.next_work_orders(result, NEXT_DAYS),
         "Shutdowns": data.groups_frame(result),
         "Deferred": data.deferred_frame(result),
+        "Cost": cost_frame(result),
         "Assumptions": data.assumptions_frame(
             result.built.scenario, result=result, scenario_file=scenario_file
         ),

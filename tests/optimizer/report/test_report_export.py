@@ -81,7 +81,20 @@ def test_plan_workbook(plant_plan: PlanResult, tmp_path: Path) -> None:
     tables = plan_tables(plant_plan, scenario_file="plant.yaml")
     path = write_xlsx(tables, tmp_path / "plan.xlsx")
     book = pd.read_excel(path, sheet_name=None)
-    assert list(book) == ["Work orders", "Next 30 days", "Shutdowns", "Deferred", "Assumptions"]
+    assert list(book) == [
+        "Work orders",
+        "Next 30 days",
+        "Shutdowns",
+        "Deferred",
+        "Cost",
+        "Assumptions",
+    ]
+    cost = book["Cost"]
+    for measure in ("objective", "budget"):
+        rows = cost[cost["measure"] == measure].set_index("term")["cost"]
+        assert_allclose(rows.drop("total").sum(), rows["total"], rtol=1e-9)
+    obj = cost[cost["measure"] == "objective"].set_index("term")["cost"]
+    assert_allclose(obj["total"], plant_plan.plan.objective, rtol=1e-12)
     wo = book["Work orders"]
     assert list(wo["id"]) == [w.id for w in plant_plan.orders]
     assert_allclose(wo["expected_cost"], [w.expected_cost for w in plant_plan.orders])
