@@ -165,7 +165,7 @@ def info(file: FileArg, as_json: JsonOpt = False) -> None:
                 "twin": c.prognostics.kind if c.prognostics is not None else None,
                 "policy": pol.policy,
                 "t_star_h": pol.t_star if np.isfinite(pol.t_star) else None,
-                "best_date": None if day is None else day.date().isoformat(),
+                "best_date": None if day is None else built.problem.local(day).date().isoformat(),
                 "cost_rate_per_h": pol.cost_rate,
                 "cost_rate_run_to_failure_per_h": pol.cost_rate_run_to_failure,
                 "cost_pm": float(fm.cost_pm[i]),
