@@ -126,7 +126,7 @@ def test_internal_error_exits_1_in_one_line(
         raise RuntimeError("boom")
 
     monkeypatch.delenv("OPPORTUNE_DEBUG", raising=False)
-    monkeypatch.setattr("optimizer.fleet.fleet_model", boom)
+    monkeypatch.setattr("optimizer.problem.build.build_problem", boom)  # what info calls
     code, _, err = _run(capsys, "info", str(ROOT / "scenarios" / "conveyor.yaml"))
     assert code == 1
     assert "error: RuntimeError: boom" in err and "Traceback" not in err
