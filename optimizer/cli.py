@@ -484,7 +484,7 @@ KPI_ROWS = [
     ("cost_setup", "  set-up", "money"),
     ("cost_lost_production", "  lost production", "money"),
     ("cost_labour", "  labour", "money"),
-    ("cost_spares_ordering", "  spares bought (unit price + order fees)", "money"),
+    ("cost_spares_ordering", "  spares order fees", "money"),
     ("cost_spares_expediting", "  spares expedite fees", "money"),
     ("cost_spares_holding", "  spares holding", "money"),
     ("availability_fleet", "availability", "pct"),
