@@ -290,13 +290,13 @@ def solve(
             f"method: expected one of {', '.join(METHODS + EXTRA_METHODS)}; got {method!r}"
         )
     notes: list[str] = []
+    not_dp = ""
     if method == "auto":
-        exact, why = dp_is_exact(problem)
-        if exact and not stock_can_bind(problem):
-            # the DP is exact on the full problem and needs no reduction
+        # decided on the full problem: an exact DP needs no presolve
+        dp_note, not_dp = _auto_dp(problem)
+        if dp_note is not None:
             method = "dp"
-            extra = " (spare-part stock cannot run short)" if problem.has_parts else ""
-            notes.append(f"auto: picked dp because {why}{extra}")
+            notes.append(dp_note)
     # Brute force stays the independent oracle of the full problem; the DP works on every
     # period anyway. The others get the exact presolve.
     if method not in ("brute", "dp"):
@@ -306,7 +306,7 @@ def solve(
         if warm_start is not None:
             warm_start = pruned.repair(np.asarray(warm_start))
     if method == "auto":
-        method, note = _auto(problem)
+        method, note = _auto_coupled(problem, not_dp)
         notes.insert(0, note)
     backend = BACKENDS[method]
     feed = IncumbentFeed(on_incumbent)
@@ -379,26 +379,33 @@ def _not_worse_than(plan: Plan, best: Plan | None) -> Plan:
     )
 
 
-def _auto(problem: PlanningProblem) -> tuple[str, str]:
-    """Backend picked by ``method="auto"`` and the reason.
+def _auto_dp(problem: PlanningProblem) -> tuple[str | None, str]:
+    """``auto``'s first question: is the exact DP right for the full problem?
 
-    The exact DP when its conditions hold and stock cannot run short (its plan is then
-    re-costed with the holding cost of the stock).  Otherwise, when crews or stock
-    couple the systems, the MILP up to :data:`AUTO_MILP_MAX_PAIRS` eligible pairs and
-    the Lagrangian decomposition above (measured on ``benchmarks/bench_fleet.py``
-    ``fleet1k``, 264,139 eligible pairs: the MILP has no incumbent and no useful bound
-    after 100 s, the decomposition a plan with a certified gap of about 1% after 8-11
-    CPU seconds; see ``benchmarks/README.md``).  Instances that only fail the DP's
-    unimodality condition keep the MILP.
+    Yes when :func:`dp_is_exact` holds and stock cannot run short (the DP's plan is then
+    re-costed with the holding cost of the stock). Returns the log line when it is
+    (``None`` otherwise) and the reason when it is not.
     """
     exact, why = dp_is_exact(problem)
-    binds = stock_can_bind(problem)
-    if exact and not binds:
+    if stock_can_bind(problem):
+        return None, "spare-part stock can run short"
+    if exact:
         extra = " (spare-part stock cannot run short)" if problem.has_parts else ""
-        return "dp", f"auto: picked dp because {why}{extra}"
-    reason = "spare-part stock can run short" if binds else f"the DP is not exact: {why}"
+        return f"auto: picked dp because {why}{extra}", ""
+    return None, f"the DP is not exact: {why}"
+
+
+def _auto_coupled(problem: PlanningProblem, reason: str) -> tuple[str, str]:
+    """``auto``'s backend when the DP is not exact, on the presolved problem.
+
+    When crews or stock couple the systems, the MILP up to :data:`AUTO_MILP_MAX_PAIRS`
+    eligible pairs and the Lagrangian decomposition above (measured on
+    ``benchmarks/bench_fleet.py`` ``fleet1k``: the MILP has no plan beyond deferring
+    everything after 10 s, the decomposition has; see ``benchmarks/README.md``);
+    otherwise (only the DP's unimodality condition fails) the MILP.
+    """
     pairs = int((problem.allowed & problem.open_allowed[problem.system_of]).sum())
-    coupled = binds or bool(binding_crew_cells(problem))
+    coupled = stock_can_bind(problem) or bool(binding_crew_cells(problem))
     if coupled and pairs > AUTO_MILP_MAX_PAIRS:
         return "lagrange", (
             f"auto: picked lagrange because {reason} and the model is large ({pairs} eligible"
