@@ -53,7 +53,7 @@ from optimizer._typing import BoolArray, FloatArray, IntArray
 from optimizer.problem.data import NO_PIN, PlanningProblem
 from optimizer.problem.plan import BEYOND
 from optimizer.solvers.common import binding_crew_cells, eligible_mask
-from optimizer.solvers.stock import fold_holding
+from optimizer.solvers.stock import fold_holding, short_pools
 
 __all__ = ["Pruned", "prune_exact"]
 
@@ -108,21 +108,6 @@ class Pruned:
         )
 
 
-def _short_pools(problem: PlanningProblem, elig: BoolArray) -> BoolArray:
-    """Per component: its part's pool could run short (True) or it uses none (False)."""
-    parts = problem.parts
-    n = problem.n_components
-    if parts is None:
-        return np.zeros(n, dtype=bool)
-    use = parts.part_of >= 0
-    could = use & elig.any(axis=1)
-    demand = np.zeros(parts.n_parts)
-    np.add.at(demand, parts.part_of[could], parts.qty[could].astype(np.float64))
-    short = demand > parts.on_hand + 1e-9
-    out: BoolArray = use & short[np.maximum(parts.part_of, 0)]
-    return out
-
-
 def _blocked_starts(problem: PlanningProblem) -> BoolArray:
     """``(n, T)``: starting ``i`` in ``t`` loads a crew cell that could bind."""
     n, n_t = problem.n_components, problem.n_periods
@@ -155,7 +140,11 @@ def prune_exact(problem: PlanningProblem) -> Pruned:
     if n == 0 or problem.n_periods == 0:
         none = np.zeros(n, dtype=bool)
         return Pruned(problem, none, np.full(n, BEYOND, dtype=np.int64), before, before)
-    movable = (problem.pinned_period == NO_PIN) & ~_short_pools(problem, elig)
+    movable = problem.pinned_period == NO_PIN
+    if problem.parts is not None:
+        parts = problem.parts
+        uses_short = (parts.part_of >= 0) & short_pools(problem)[np.maximum(parts.part_of, 0)]
+        movable &= ~uses_short
     folded, _, _ = fold_holding(problem)  # exact for every pool that cannot run short
     pen: FloatArray = folded.penalty
     beyond: FloatArray = folded.penalty_beyond

@@ -13,25 +13,33 @@ from dataclasses import replace
 
 import numpy as np
 
+from optimizer._typing import BoolArray
 from optimizer.problem.data import PlanningProblem
 
-__all__ = ["fold_holding", "stock_can_bind"]
+__all__ = ["fold_holding", "short_pools", "stock_can_bind"]
 
 
-def stock_can_bind(problem: PlanningProblem) -> bool:
-    """Whether spare-part stock could ever run short, whatever the plan.
+def short_pools(problem: PlanningProblem) -> BoolArray:
+    """Per spare-part pool: could it run short, whatever the plan? Shape ``(n_parts,)``.
 
-    It cannot when every pool holds at the plan start at least the units that all the
-    work eligible in the horizon could consume; then stock adds only holding cost.
+    It cannot when it holds at the plan start at least the units that all the work
+    eligible in the horizon could consume; then it adds only holding cost.
     """
     parts = problem.parts
     if parts is None:
-        return False
+        return np.zeros(0, dtype=bool)
     eligible = (problem.allowed & problem.open_allowed[problem.system_of]).any(axis=1)
-    use = parts.part_of >= 0
+    use = (parts.part_of >= 0) & eligible
     demand = np.zeros(len(parts.part_ids))
-    np.add.at(demand, parts.part_of[use & eligible], parts.qty[use & eligible])
-    return bool((demand > parts.on_hand + 1e-9).any())
+    np.add.at(demand, parts.part_of[use], parts.qty[use])
+    out: BoolArray = demand > parts.on_hand + 1e-9
+    return out
+
+
+def stock_can_bind(problem: PlanningProblem) -> bool:
+    """Whether spare-part stock could ever run short, whatever the plan (any pool of
+    :func:`short_pools`)."""
+    return bool(short_pools(problem).any())
 
 
 def fold_holding(problem: PlanningProblem) -> tuple[PlanningProblem, float, bool]:
