@@ -222,6 +222,28 @@ class Prescriptive(BasePolicy):
         k_count = model.n_systems
         # opening cost per system and period: set-up x window factor + production lost
         # from the first shift of the system's crews in that period
+        # Per crew pool and period: the first instant of a shift in the period (or
+        # +inf when the pool has no shift starting before the period ends).  A part can
+        # be planned in a period only if its own pool works then, so a Saturday opening
+        # of mechanical jobs is possible even when the line's electricians are off.
+        n_pools = len(model.pools)
+        pool_start = np.full((n_pools, n_total), np.inf)
+        for q, pool in enumerate(model.pools):
+            sh = pool.shifts
+            if not sh.size:
+                pool_start[q] = starts  # no shift calendar: work at any time
+                continue
+            j = np.searchsorted(sh[:, 1], starts, side="right")
+            ok = j < len(sh)
+            jj = np.minimum(j, len(sh) - 1)
+            nxt = np.where(starts < sh[jj, 0], sh[jj, 0], starts)
+            # beyond the last known shift (past the simulated horizon) work at the start
+            pool_start[q] = np.where(
+                ok, np.where(nxt < starts + period_h, nxt, np.inf), starts
+            )
+        self._pool_works = np.isfinite(pool_start)
+        # opening cost per system and period: set-up x window factor + production lost
+        # from the latest first shift, in that period, of the system's pools that work then
         opening = np.zeros((k_count, n_total))
         work_start = np.zeros((k_count, n_total))
         open_allowed = np.ones((k_count, n_total), dtype=bool)
@@ -230,15 +252,15 @@ class Prescriptive(BasePolicy):
             members = model.members_of[k]
             longest = float(model.pm_duration_mean_h[members].max()) if members.size else 0.0
             lost_h = float(model.setup_duration_h[k]) + longest
-            work = starts.copy()
-            for p in {int(model.pool_of[i]) for i in members}:
-                sh = model.pools[p].shifts
-                if sh.size:
-                    j = np.searchsorted(sh[:, 1], starts, side="right")
-                    j = np.minimum(j, len(sh) - 1)
-                    nxt = np.where(starts < sh[j, 0], sh[j, 0], starts)
-                    nxt = np.where(starts >= sh[-1, 1], starts, nxt)
-                    work = np.maximum(work, nxt)
+            pools_k = sorted({int(model.pool_of[i]) for i in members})
+            if pools_k:
+                ps = pool_start[pools_k]
+                works = np.isfinite(ps)
+                any_work = works.any(axis=0)
+                work = np.where(any_work, np.max(np.where(works, ps, -np.inf), axis=0), starts)
+                open_allowed[k] &= any_work
+            else:
+                work = starts.copy()
             work_start[k] = work
             w = model.windows[k]
             factor = np.ones(n_total)
@@ -252,7 +274,7 @@ class Prescriptive(BasePolicy):
                 model.setup_cost[k] * factor, lost_h, model.profiles[k], work
             )
             if systems[sid].open_only_in_windows:
-                open_allowed[k] = inside
+                open_allowed[k] &= inside
         self._opening = opening
         self._work_start = work_start
         self._open_allowed = open_allowed
@@ -322,9 +344,13 @@ class Prescriptive(BasePolicy):
         needs_pm = row_min <= c_inf
         due = needs_pm & (np.argmin(c, axis=1) < w)
         beyond = beyond + np.where(due, cheapest[k_of], 0.0)
-        solo = np.where(open_ok[k_of], pen + opening[k_of], np.inf)
+        ok_i = open_ok[k_of] & self._pool_works[m.pool_of[cand]][:, pw]
+        solo = np.where(ok_i, pen + opening[k_of], np.inf)
         bound = np.minimum(beyond, solo.min(axis=1))
-        allowed = (pen <= bound[:, None] + 1e-9 * (1.0 + np.abs(bound[:, None]))) & open_ok[k_of]
+        allowed = (
+            (pen <= bound[:, None] + 1e-9 * (1.0 + np.abs(bound[:, None])))
+            & ok_i
+        )
         # Only systems that could be opened before the next re-plan are planned now.  An
         # opening at p serving set A is optimal only if S_k(p) <= sum_A (b_i - h_i(p)):
         # otherwise closing it and deferring A is cheaper.  So a system whose opening cost
