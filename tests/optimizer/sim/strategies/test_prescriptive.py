@@ -9,10 +9,11 @@ policies on common random numbers.
 from __future__ import annotations
 
 import math
-from datetime import timedelta
 import sys
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
@@ -179,9 +180,8 @@ def test_openings_use_the_days_only_some_crews_work(conveyor: Any) -> None:
     # never opened the line on a Saturday (predictive did in ~29% of its openings).
     # Now each part is planned only where its own crew works, and mechanical work is
     # grouped into Saturday openings; nothing starts on a Sunday (nobody works).
-    from zoneinfo import ZoneInfo
 
-    res, ev = _events(conveyor, Prescriptive(replan_every_days=7.0), 3.0 * H_PER_YEAR, "good")
+    _res, ev = _events(conveyor, Prescriptive(replan_every_days=7.0), 3.0 * H_PER_YEAR, "good")
     start = conveyor.calendar.start
     tz = ZoneInfo("Europe/Berlin")
     opened = ev[ev.event == "opening"].time_h.to_numpy()
