@@ -238,9 +238,7 @@ class Prescriptive(BasePolicy):
             jj = np.minimum(j, len(sh) - 1)
             nxt = np.where(starts < sh[jj, 0], sh[jj, 0], starts)
             # beyond the last known shift (past the simulated horizon) work at the start
-            pool_start[q] = np.where(
-                ok, np.where(nxt < starts + period_h, nxt, np.inf), starts
-            )
+            pool_start[q] = np.where(ok, np.where(nxt < starts + period_h, nxt, np.inf), starts)
         self._pool_works = np.isfinite(pool_start)
         # opening cost per system and period: set-up x window factor + production lost
         # from the latest first shift, in that period, of the system's pools that work then
@@ -332,25 +330,28 @@ class Prescriptive(BasePolicy):
         row_min = np.min(c, axis=1)
         c_min = np.minimum(row_min, c_inf)
         pen = np.maximum(c[:, :w] - c_min[:, None], 0.0)
-        beyond = np.maximum(np.minimum(np.min(c[:, w:], axis=1), c_inf) - c_min, 0.0)
+        # regret of deferring beyond the window: replace later, or never (run to failure)
+        later = np.maximum(np.min(c[:, w:], axis=1) - c_min, 0.0)
+        never = np.maximum(c_inf - c_min, 0.0)
         opening = self._opening[:, pw]
         open_ok = self._open_allowed[:, pw]
         # Deferring a part that is due (its optimum lies in the window) does not avoid its
-        # opening, it postpones it: add the cheapest opening of its system in the window.
+        # opening, it postpones it: replacing it later costs the cheapest opening of its
+        # system in the window on top.  But deferring may also mean never replacing it
+        # preventively (run to failure, no opening at all), so the price of deferral is
+        # the smaller of the two regrets: a part whose replacement pays only inside a
+        # shared opening (a redundant tensioner) is never charged an opening of its own.
         # Parts whose optimum lies beyond the window keep the classic deferral price
         # (a later opening may be shared), parts best run to failure defer for free.
         cheapest = np.min(np.where(open_ok, opening, np.inf), axis=1)
         cheapest = np.where(np.isfinite(cheapest), cheapest, 0.0)
         needs_pm = row_min <= c_inf
         due = needs_pm & (np.argmin(c, axis=1) < w)
-        beyond = beyond + np.where(due, cheapest[k_of], 0.0)
+        beyond = np.minimum(later + np.where(due, cheapest[k_of], 0.0), never)
         ok_i = open_ok[k_of] & self._pool_works[m.pool_of[cand]][:, pw]
         solo = np.where(ok_i, pen + opening[k_of], np.inf)
         bound = np.minimum(beyond, solo.min(axis=1))
-        allowed = (
-            (pen <= bound[:, None] + 1e-9 * (1.0 + np.abs(bound[:, None])))
-            & ok_i
-        )
+        allowed = (pen <= bound[:, None] + 1e-9 * (1.0 + np.abs(bound[:, None]))) & ok_i
         # Only systems that could be opened before the next re-plan are planned now.  An
         # opening at p serving set A is optimal only if S_k(p) <= sum_A (b_i - h_i(p)):
         # otherwise closing it and deferring A is cheaper.  So a system whose opening cost

@@ -181,7 +181,16 @@ def test_openings_use_the_days_only_some_crews_work(conveyor: Any) -> None:
     # Now each part is planned only where its own crew works, and mechanical work is
     # grouped into Saturday openings; nothing starts on a Sunday (nobody works).
 
-    _res, ev = _events(conveyor, Prescriptive(replan_every_days=7.0), 3.0 * H_PER_YEAR, "good")
+    ev = simulate(
+        conveyor,
+        Prescriptive(replan_every_days=7.0),
+        replications=4,
+        seed=3,
+        years=3.0,
+        twin_accuracy="good",
+        workers=1,
+        keep_events=True,
+    ).events
     start = conveyor.calendar.start
     tz = ZoneInfo("Europe/Berlin")
     opened = ev[ev.event == "opening"].time_h.to_numpy()
@@ -190,3 +199,32 @@ def test_openings_use_the_days_only_some_crews_work(conveyor: Any) -> None:
     saturdays = sum(d == 5 for d in days)
     assert saturdays >= 0.3 * len(days), days
     assert 6 not in days
+
+
+def test_no_opening_only_for_parts_that_pay_only_in_shared_openings(conveyor: Any) -> None:
+    # Issue #13 cause 1: deferring a "due" part was priced as its penalty beyond the
+    # window PLUS the cheapest opening, even when running it to failure (no opening at
+    # all) is cheaper -- so the policy opened the line just to swap a redundant
+    # tensioner (47 of 164 openings in 20 replications before the fix).  Deferral is now
+    # priced by the smaller regret (replace later with an opening, or never).
+    res = simulate(
+        conveyor,
+        Prescriptive(replan_every_days=7.0),
+        replications=6,
+        seed=11,
+        years=5.0,
+        twin_accuracy="good",
+        workers=1,
+        keep_events=True,
+    )
+    ev = res.events
+    removals = ev[ev.event == "removal"]
+    openings = ev[ev.event == "opening"]
+    opened_at = set(zip(openings.replication, openings.time_h, strict=True))
+    tensioner_only = [
+        key
+        for key, g in removals.groupby(["replication", "time_h"])
+        if key in opened_at and g.component.str.startswith("C1-TNS").all()
+    ]
+    assert len(openings) >= 20
+    assert tensioner_only == []
