@@ -156,7 +156,9 @@ class Prescriptive(BasePolicy):
         Planning window, days; extended at a re-plan, up to ``max_window_days``, so that
         work can be released a missing spare part's lead time ahead.
     max_window_days : float, default 120
-        Longest planning window, days.
+        Longest planning window, days; raised to the longest spare-part lead time plus
+        ``replan_every_days`` plus a week when that is longer (work needing an
+        unstocked part must be planned before its order is due).
     method : str, default "dp"
         Scheduler backend (:func:`optimizer.solvers.solve`); the DP is exact when crews
         cannot bind and fast; ``"auto"`` switches to the MILP otherwise (slow in a
@@ -214,8 +216,12 @@ class Prescriptive(BasePolicy):
         period_h = float(scn.calendar.period_days) * 24.0
         self._period_h = period_h
         self._w = max(1, math.ceil(self.window_days * 24.0 / period_h))
-        self._w_max = max(self._w, math.ceil(self.max_window_days * 24.0 / period_h))
-        window_days = self.max_window_days
+        # The window must reach past the longest spare-part lead time plus a re-plan
+        # step: otherwise a part whose spare is not stocked is planned too late to order
+        # it, and a better twin (which reports later optima) waits longer for parts.
+        lead_h = max((float(p.lead_h) for p in model.parts), default=0.0)
+        window_days = max(self.max_window_days, lead_h / 24.0 + self.replan_every_days + 7.0)
+        self._w_max = max(self._w, math.ceil(window_days * 24.0 / period_h))
         n_total = math.ceil(model.horizon_h / period_h) + self._w_max + 1
         starts = np.arange(n_total) * period_h
         self._starts = starts

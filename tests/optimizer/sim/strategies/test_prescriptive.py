@@ -228,3 +228,22 @@ def test_no_opening_only_for_parts_that_pay_only_in_shared_openings(conveyor: An
     ]
     assert len(openings) >= 20
     assert tensioner_only == []
+
+
+def test_window_reaches_past_the_longest_lead_time() -> None:
+    # Issue #13 cause 4: the planning window was capped at 120 days while spare parts
+    # take longer to arrive, so a part was planned too late to order its spare.  A part
+    # that fails at exactly 6,000 h (250 days) whose spare takes 150 days and is not in
+    # stock: the order must go out by day 100.  Weekly re-plans see the deadline in the
+    # window from day 98 (98 + 7 + 150 > 250), so the spare arrives on day 248 and the
+    # replacement happens before the failure.  With the 120-day cap it failed on day 250.
+    part = {"id": "P", "on_hand": 0, "lead_time_days": 150, "cost_unit": 100.0}
+    scn = scenario(
+        [system("S", [component("A", life=fixed(6000.0), spare="P")], setup=0.0)],
+        parts=[part],
+    )
+    res = simulate(
+        scn, Prescriptive(replan_every_days=7.0), replications=1, seed=1, years=0.9, workers=1
+    )
+    assert res["failures"].mean == 0.0
+    assert res["preventive_replacements"].mean == 1.0
