@@ -246,16 +246,28 @@ class Prescriptive(BasePolicy):
             # beyond the last known shift (past the simulated horizon) work at the start
             pool_start[q] = np.where(ok, np.where(nxt < starts + period_h, nxt, np.inf), starts)
         self._pool_works = np.isfinite(pool_start)
-        # opening cost per system and period: set-up x window factor + production lost
-        # from the latest first shift, in that period, of the system's pools that work then
-        opening = np.zeros((k_count, n_total))
+        # Opening cost per system, duration level and period: set-up x window factor +
+        # production lost from the latest first shift, in that period, of the system's
+        # pools that work then, for a shutdown of set-up + the longest job in it.  The
+        # levels are the system's distinct preventive durations, so an opening is priced
+        # by the jobs actually in it (a 16 h clutch job does not pay for the 48 h
+        # gearbox job of the same line).
+        n_lvl = max(
+            (len(np.unique(model.pm_duration_mean_h[mb])) for mb in model.members_of), default=1
+        )
+        opening = np.zeros((k_count, max(n_lvl, 1), n_total))
+        self._lvl = np.zeros(model.n, dtype=np.int64)
         work_start = np.zeros((k_count, n_total))
         open_allowed = np.ones((k_count, n_total), dtype=bool)
         systems = {s.id: s for _, s in scn.systems()}
         for k, sid in enumerate(model.system_ids):
             members = model.members_of[k]
-            longest = float(model.pm_duration_mean_h[members].max()) if members.size else 0.0
-            lost_h = float(model.setup_duration_h[k]) + longest
+            durs = np.unique(model.pm_duration_mean_h[members]) if members.size else np.zeros(1)
+            self._lvl[members] = np.searchsorted(durs, model.pm_duration_mean_h[members])
+            # pad with the longest level, so a level index never points past the table
+            lost_h = float(model.setup_duration_h[k]) + np.append(
+                durs, np.full(opening.shape[1] - durs.size, durs[-1])
+            )
             pools_k = sorted({int(model.pool_of[i]) for i in members})
             if pools_k:
                 ps = pool_start[pools_k]
@@ -275,7 +287,10 @@ class Prescriptive(BasePolicy):
                 factor = np.min(np.where(ins, w[None, :, 2], 1.0), axis=1)
                 inside = np.asarray(ins.any(axis=1), dtype=bool)
             opening[k] = cm.setup_cost(
-                model.setup_cost[k] * factor, lost_h, model.profiles[k], work
+                (model.setup_cost[k] * factor)[None, :],
+                lost_h[:, None],
+                model.profiles[k],
+                work[None, :],
             )
             if systems[sid].open_only_in_windows:
                 open_allowed[k] &= inside
@@ -339,7 +354,9 @@ class Prescriptive(BasePolicy):
         # regret of deferring beyond the window: replace later, or never (run to failure)
         later = np.maximum(np.min(c[:, w:], axis=1) - c_min, 0.0)
         never = np.maximum(c_inf - c_min, 0.0)
-        opening = self._opening[:, pw]
+        table = self._opening[:, :, pw]  # (system, duration level, period)
+        lvl = self._lvl[cand]
+        own = table[k_of, lvl, :]  # an opening for the part alone
         open_ok = self._open_allowed[:, pw]
         # Deferring a part that is due (its optimum lies in the window) does not avoid its
         # opening, it postpones it: replacing it later costs the cheapest opening of its
@@ -349,13 +366,13 @@ class Prescriptive(BasePolicy):
         # shared opening (a redundant tensioner) is never charged an opening of its own.
         # Parts whose optimum lies beyond the window keep the classic deferral price
         # (a later opening may be shared), parts best run to failure defer for free.
-        cheapest = np.min(np.where(open_ok, opening, np.inf), axis=1)
+        ok_i = open_ok[k_of] & self._pool_works[m.pool_of[cand]][:, pw]
+        cheapest = np.min(np.where(ok_i, own, np.inf), axis=1)
         cheapest = np.where(np.isfinite(cheapest), cheapest, 0.0)
         needs_pm = row_min <= c_inf
         due = needs_pm & (np.argmin(c, axis=1) < w)
-        beyond = np.minimum(later + np.where(due, cheapest[k_of], 0.0), never)
-        ok_i = open_ok[k_of] & self._pool_works[m.pool_of[cand]][:, pw]
-        solo = np.where(ok_i, pen + opening[k_of], np.inf)
+        beyond = np.minimum(later + np.where(due, cheapest, 0.0), never)
+        solo = np.where(ok_i, pen + own, np.inf)
         bound = np.minimum(beyond, solo.min(axis=1))
         allowed = (pen <= bound[:, None] + 1e-9 * (1.0 + np.abs(bound[:, None]))) & ok_i
         # Only systems that could be opened before the next re-plan are planned now.  An
@@ -379,7 +396,9 @@ class Prescriptive(BasePolicy):
         present, first = np.unique(k_of[by_sys], return_index=True)
         saving = np.zeros((m.n_systems, n_commit))
         saving[present] = np.add.reduceat(gain[by_sys], first, axis=0)
-        could = (saving >= opening[:, :n_commit] - 1e-9) & open_ok[:, :n_commit] & (saving > 0.0)
+        # the shortest-job opening is the cheapest any set can have (a valid lower bound)
+        least = table[:, 0, :n_commit]
+        could = (saving >= least - 1e-9) & open_ok[:, :n_commit] & (saving > 0.0)
         systems = np.flatnonzero(could.any(axis=1))
         if systems.size == 0:
             return
@@ -396,7 +415,7 @@ class Prescriptive(BasePolicy):
         if not self.crews:
             for r in rows[count[k_of[rows]] == 1].tolist():
                 i, k = int(cand[r]), int(k_of[r])
-                solo = np.where(allowed[r] & open_ok[k], pen[r] + opening[k], np.inf)
+                solo = np.where(allowed[r] & open_ok[k], pen[r] + own[r], np.inf)
                 p = int(np.argmin(solo))
                 if solo[p] < beyond[r] and p < commit_of[i]:
                     sim.request_pm([i], float(t_work[k, p]))
@@ -405,6 +424,12 @@ class Prescriptive(BasePolicy):
             if systems.size == 0:
                 return
         sub = cand[keep]
+        # each opening priced by the longest job that may be in it (the longest part
+        # allowed in that period): exact for a single part, an upper bound otherwise
+        top = np.zeros((m.n_systems, w), dtype=np.int64)
+        r_idx, p_idx = np.nonzero(allowed & keep[:, None])
+        np.maximum.at(top, (k_of[r_idx], p_idx), lvl[r_idx])
+        opening = np.take_along_axis(table, top[:, None, :], axis=1)[:, 0, :]
         sys_ids = tuple(m.system_ids[int(k)] for k in systems)
         local = {int(k): j for j, k in enumerate(systems)}
         problem = PlanningProblem(

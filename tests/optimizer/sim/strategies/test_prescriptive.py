@@ -247,3 +247,27 @@ def test_window_reaches_past_the_longest_lead_time() -> None:
     )
     assert res["failures"].mean == 0.0
     assert res["preventive_replacements"].mean == 1.0
+
+
+def test_opening_priced_by_the_jobs_in_it() -> None:
+    # Issue #13 cause 3: every opening of a unit was priced with the production lost
+    # during the unit's LONGEST job, so a 1 h job on a line that also has a 48 h job was
+    # priced at 48 h of lost output (48,100 EUR here) against a 9,000 EUR failure and
+    # left to fail (0 planned replacements, ~4.5 failures in half a year).  Priced by
+    # the jobs in it (1 h: 1,100 EUR) it is replaced before failing, as predictive does
+    # (20 replications: 4.8 planned replacements, 0 failures; predictive 4.85, 0).
+    short = component(
+        "A",
+        life=weibull(3.0, 1000.0),
+        pm_h=1.0,
+        cm_h=8.0,
+        cost_pm_other=100.0,
+        cost_cm_other=1000.0,
+    )
+    long = component("B", life=weibull(3.0, 1e6), pm_h=48.0, cm_h=60.0)
+    scn = scenario([system("S", [short, long], value=1000.0, setup=0.0)])
+    res = simulate(
+        scn, Prescriptive(replan_every_days=7.0), replications=2, seed=5, years=0.5, workers=1
+    )
+    assert res["preventive_replacements"].mean >= 3.0
+    assert res["failures"].mean <= 1.0
