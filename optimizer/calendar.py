@@ -72,7 +72,15 @@ import numpy as np
 
 import cost_models as cm
 from optimizer._typing import FloatArray, IntArray
-from optimizer.scenario import WEEKDAYS, Calendar, Crew, ResolvedComponent, Scenario, System
+from optimizer.scenario import (
+    WEEKDAYS,
+    Calendar,
+    Crew,
+    ResolvedComponent,
+    Scenario,
+    System,
+    Window,
+)
 
 DAY = timedelta(days=1)
 HOUR = timedelta(hours=1)
@@ -359,6 +367,49 @@ def value_multiplier(scn: Scenario, system: System, edges: list[datetime]) -> Fl
     return out
 
 
+def _years_later(t: datetime, n: int) -> datetime:
+    """``t`` moved ``n`` calendar years on (29 February becomes 28 February)."""
+    try:
+        return t.replace(year=t.year + n)
+    except ValueError:
+        return t.replace(year=t.year + n, day=28)
+
+
+def windows_until(system: System, until: datetime) -> list[Window]:
+    """The system's maintenance windows that start before ``until``, every yearly
+    occurrence of a ``repeat_yearly`` window included (same wall-clock dates each year).
+
+    Parameters
+    ----------
+    system : System
+        The system whose windows are wanted.
+    until : datetime
+        End of the time of interest (aware); occurrences starting at or after it are left
+        out.
+
+    Returns
+    -------
+    list of Window
+        Windows in the order stated, each followed by its later occurrences.
+    """
+    out: list[Window] = []
+    for w in system.windows:
+        if not w.repeat_yearly:
+            out.append(w)
+            continue
+        n = 0
+        while True:
+            s = _years_later(w.start, n)
+            if s >= until or s.year >= 9999:
+                break
+            e = _years_later(w.end, n) if w.end.year + n <= 9999 else w.end
+            out.append(w.model_copy(update={"start": s, "end": e}))
+            n += 1
+        if n == 0:
+            out.append(w)
+    return out
+
+
 def window_factors(
     system: System, edges: list[datetime]
 ) -> tuple[FloatArray, FloatArray, np.ndarray]:
@@ -370,7 +421,7 @@ def window_factors(
     setup = np.ones(t)
     prod = np.ones(t)
     inside = np.zeros(t, dtype=bool)
-    for w in system.windows:
+    for w in windows_until(system, edges[-1]):
         for j in range(t):
             a, b = edges[j], edges[j + 1]
             overlap = hours_between(max(a, w.start), min(b, w.end)) / hours_between(a, b)
@@ -381,12 +432,14 @@ def window_factors(
     return setup, prod, inside
 
 
-def window_hours(system: System, origin: datetime) -> FloatArray:
-    """Maintenance windows, ``(m, 3)``: start, end (hours from ``origin``), set-up factor."""
+def window_hours(system: System, origin: datetime, horizon_h: float) -> FloatArray:
+    """Maintenance windows, ``(m, 3)``: start, end (hours from ``origin``), set-up factor,
+    every occurrence starting before ``horizon_h`` hours after ``origin`` included."""
+    until = origin + timedelta(hours=float(horizon_h))
     return np.array(
         [
             (hours_between(origin, w.start), hours_between(origin, w.end), w.setup_cost_factor)
-            for w in system.windows
+            for w in windows_until(system, until)
         ],
         dtype=float,
     ).reshape(-1, 3)
@@ -418,18 +471,19 @@ def value_profile(
         )
     if not system.windows:
         return prof
+    wins = windows_until(system, start + timedelta(hours=float(horizon_h) + 1.0))
     cuts = sorted(
         {0.0}
         | {
             min(max(hours_between(start, t), 0.0), horizon_h + 1.0)
-            for w in system.windows
+            for w in wins
             for t in (w.start, w.end)
         }
     )
     b = np.array(cuts)
     mids = np.append(0.5 * (b[:-1] + b[1:]), b[-1] + 1.0)
     fac = np.ones(len(b))
-    for w in system.windows:
+    for w in wins:
         a, e = hours_between(start, w.start), hours_between(start, w.end)
         inside = (mids >= a) & (mids < e)
         fac[inside] = np.minimum(fac[inside], w.production_factor)

@@ -297,6 +297,31 @@ def _pool(scn: Scenario, skill: str, site: str) -> tuple[str, list[Crew]]:
 # --------------------------------------------------------------------------------------
 # the checker
 # --------------------------------------------------------------------------------------
+
+
+def _occurrences(system: System, until: datetime) -> list[Any]:
+    """Every window occurrence starting before ``until`` (yearly windows repeated on the
+    same dates; 29 February falls back to the 28th).  Written here again on purpose: the
+    checker does not share the planner's calendar code."""
+
+    def later(t: datetime, n: int) -> datetime:
+        return t.replace(
+            year=t.year + n, day=min(t.day, 28) if (t.month, t.day) == (2, 29) else t.day
+        )
+
+    out: list[Any] = []
+    for w in system.windows:
+        out.append(w)
+        n = 1
+        while w.repeat_yearly and w.end.year + n < 9999:
+            s = later(w.start, n)
+            if s >= until:
+                break
+            out.append(w.model_copy(update={"start": s, "end": later(w.end, n)}))
+            n += 1
+    return out
+
+
 class _Checker:
     def __init__(self, scn: Scenario, rows: list[dict[str, Any]]) -> None:
         self.scn = scn
@@ -393,7 +418,9 @@ class _Checker:
         """Windows covering at least half of period ``t`` (they price the opening)."""
         a, b = self.period_start(t), self.period_start(t + 1)
         return [
-            w for w in system.windows if (min(b, w.end) - max(a, w.start)) / (b - a) >= 0.5 - 1e-9
+            w
+            for w in _occurrences(system, b)
+            if (min(b, w.end) - max(a, w.start)) / (b - a) >= 0.5 - 1e-9
         ]
 
     def opening_cost(self, uid: str, t: int) -> float:

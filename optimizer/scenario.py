@@ -475,11 +475,23 @@ class Window(Model):
         default=0.0, description="Multiplier on production value inside (0 = no production)."
     )
     note: str | None = Field(default=None, max_length=500)
+    repeat_yearly: bool = Field(
+        default=False,
+        description=(
+            "The window recurs every year on the same dates (annual shutdowns, low-wind"
+            " seasons): multi-year simulations and plans see every occurrence. Must be"
+            " shorter than a year."
+        ),
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Window:
         if self.end <= self.start:
             raise PydanticCustomError("window_order", "end must be after start")
+        if self.repeat_yearly and self.end - self.start >= timedelta(days=365):
+            raise PydanticCustomError(
+                "window_repeat", "a window repeated yearly must be shorter than 365 days"
+            )
         return self
 
 

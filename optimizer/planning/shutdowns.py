@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from optimizer.calendar import hours_between, plan_zone
+from optimizer.calendar import hours_between, plan_zone, windows_until
 from optimizer.problem.build import BuiltProblem
 from optimizer.problem.data import PlanningProblem
 from optimizer.problem.plan import Plan
@@ -218,7 +218,7 @@ def _window_opening(built: BuiltProblem, system: System, t: int) -> datetime | N
     a, b = pb.period_start(t), pb.period_start(t + 1)
     opens = [
         w.start
-        for w in system.windows
+        for w in windows_until(system, b)
         if hours_between(max(a, w.start), min(b, w.end)) / hours_between(a, b) >= 0.5 - 1e-9
         and w.start > a
     ]

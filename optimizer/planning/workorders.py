@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from optimizer.calendar import windows_until
 from optimizer.fleet import own_best_dates
 from optimizer.planning.shutdowns import ShutdownResult, group_id
 from optimizer.problem.build import BuiltProblem
@@ -473,7 +474,7 @@ def pm_order(
 def _window_of(
     system: Any, a: datetime, b: datetime, problem: PlanningProblem
 ) -> tuple[bool, str | None, float]:
-    for w in system.windows:
+    for w in windows_until(system, b):
         if w.start < b and a < w.end:
             span = f"{problem.local(w.start):%Y-%m-%d}..{problem.local(w.end):%Y-%m-%d}"
             return True, w.note or span, w.setup_cost_factor

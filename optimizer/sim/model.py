@@ -420,7 +420,9 @@ def compile_model(scn: Scenario, *, years: float | None = None) -> SimModel:
         shape_key.append(
             (
                 system.value_profile,
-                tuple((w.start, w.end, w.production_factor) for w in system.windows),
+                tuple(
+                    (w.start, w.end, w.production_factor, w.repeat_yearly) for w in system.windows
+                ),
             )
         )
         rate[k] = system.operating_h_per_day / 24.0
@@ -428,7 +430,7 @@ def compile_model(scn: Scenario, *, years: float | None = None) -> SimModel:
         setup_c[k] = system.setup.cost
         setup_d[k] = system.setup.duration_h
         profiles.append(value_profile(scn, system, horizon))
-        windows.append(window_hours(system, start))
+        windows.append(window_hours(system, start, horizon))
         for grp in system.redundancy:
             gi = len(g_k)
             g_k.append(grp.k)

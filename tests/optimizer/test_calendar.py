@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
 from optimizer.calendar import (
@@ -177,3 +179,150 @@ def test_plant_weekend_crew_counted_once(scenario_dir: Path) -> None:
     caps = {p.key: p.capacity for p in model.pools}
     assert caps["mechanical@PLANT-WS"] == 3
     assert caps["electrical@PLANT-WS"] == 2
+
+
+def _system_with(windows: list[dict[str, Any]]) -> Any:
+    from optimizer.scenario import System
+
+    return System.model_validate(
+        {
+            "id": "S",
+            "production_value_per_h": 10.0,
+            "setup": {"cost": 1.0},
+            "windows": windows,
+            "components": [
+                {
+                    "id": "C",
+                    "life": {"distribution": "weibull", "shape": 2.0, "scale_h": 1000.0},
+                    "preventive": {"duration_h": 1.0, "cost_other": 1.0},
+                    "corrective": {"duration_h": 1.0, "cost_other": 1.0},
+                    "skill": "mech",
+                }
+            ],
+        }
+    )
+
+
+def test_yearly_windows_repeat_on_the_same_dates() -> None:
+    from optimizer.calendar import windows_until
+
+    tz = timedelta(hours=2)
+    sys_ = _system_with(
+        [
+            {
+                "start": "2027-07-31T14:00:00+02:00",
+                "end": "2027-08-16T06:00:00+02:00",
+                "repeat_yearly": True,
+            },
+            {
+                "start": "2028-02-29T00:00:00+00:00",
+                "end": "2028-03-02T00:00:00+00:00",
+                "repeat_yearly": True,
+            },
+            {"start": "2027-04-02T00:00:00+02:00", "end": "2027-04-06T00:00:00+02:00"},
+        ]
+    )
+    until = datetime(2030, 8, 1, tzinfo=UTC)
+    got = [(w.start, w.end) for w in windows_until(sys_, until)]
+    from datetime import timezone
+
+    cest = timezone(tz)
+    summer = [
+        (datetime(y, 7, 31, 14, tzinfo=cest), datetime(y, 8, 16, 6, tzinfo=cest))
+        for y in (2027, 2028, 2029, 2030)
+    ]
+    leap = [
+        (datetime(2028, 2, 29, tzinfo=UTC), datetime(2028, 3, 2, tzinfo=UTC)),
+        (datetime(2029, 2, 28, tzinfo=UTC), datetime(2029, 3, 2, tzinfo=UTC)),
+        (datetime(2030, 2, 28, tzinfo=UTC), datetime(2030, 3, 2, tzinfo=UTC)),
+    ]
+    easter = [(datetime(2027, 4, 2, tzinfo=cest), datetime(2027, 4, 6, tzinfo=cest))]
+    assert got == summer + leap + easter
+
+
+def test_yearly_window_must_be_shorter_than_a_year() -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="shorter than 365 days"):
+        _system_with(
+            [
+                {
+                    "start": "2027-01-01T00:00:00Z",
+                    "end": "2028-01-01T00:00:00Z",
+                    "repeat_yearly": True,
+                }
+            ]
+        )
+
+
+def test_simulator_sees_every_yearly_window(bundled: Scenario) -> None:
+    # Issue #13 cause 7: windows were dated in the first year only, so a window-only
+    # unit got no preventive work after year 1.  The bundled plant and wind farm state
+    # their shutdowns/seasons as yearly: a 3-year model (2027-01-04 to 2030-01-03) has
+    # three occurrences of each (summer 2027-2029, Christmas 2027-2029, May 2027-2029).
+    model = compile_model(bundled, years=3.0)
+    for k, sid in enumerate(model.system_ids):
+        system = next(s for _, s in bundled.systems() if s.id == sid)
+        yearly = sum(w.repeat_yearly for w in system.windows)
+        once = len(system.windows) - yearly
+        assert model.windows[k].shape == (once + 3 * yearly, 3), sid
+
+
+def test_window_only_unit_is_maintained_every_year() -> None:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent / "sim"))
+    from sim_scenarios import component, scenario, system, weibull
+
+    from optimizer.sim.simulate import simulate
+
+    unit = system("S", [component("A", life=weibull(4.0, 6000.0), cost_cm_other=5000.0)])
+    unit["open_only_in_windows"] = True
+    unit["windows"] = [
+        {"start": "2027-06-01T00:00:00Z", "end": "2027-06-15T00:00:00Z", "repeat_yearly": True}
+    ]
+    res = simulate(
+        scenario([unit]),
+        "prescriptive",
+        replications=1,
+        seed=2,
+        years=3.0,
+        workers=1,
+        keep_events=True,
+        twin_accuracy="none",  # the age-based policy: due every year in June
+    )
+    pm = res.events[res.events.event == "pm_start"].time_h.to_numpy()
+    years = sorted({int(h // HOURS_PER_YEAR) for h in pm})
+    assert years == [0, 1, 2], pm
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    start=st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2040, 12, 31)),
+    length_h=st.floats(min_value=1.0, max_value=8000.0),
+    repeat=st.booleans(),
+    years=st.integers(min_value=0, max_value=12),
+)
+def test_checker_expands_yearly_windows_as_the_calendar_does(
+    start: datetime, length_h: float, repeat: bool, years: int
+) -> None:
+    # the independent checker has its own expansion; both must list the same windows
+    from optimizer.calendar import windows_until
+    from optimizer.check import _occurrences
+
+    a = start.replace(tzinfo=UTC)
+    sys_ = _system_with(
+        [
+            {
+                "start": a.isoformat(),
+                "end": (a + timedelta(hours=length_h)).isoformat(),
+                "repeat_yearly": repeat,
+            }
+        ]
+    )
+    until = a + timedelta(days=365.25 * years + 1.0)
+    mine = [(w.start, w.end) for w in windows_until(sys_, until)]
+    theirs = [(w.start, w.end) for w in _occurrences(sys_, until)]
+    assert mine == theirs
+    # n calendar years on lie within 365.25 n + 0.75 days, so occurrences 0..years count
+    assert len(mine) == (years + 1 if repeat else 1)
