@@ -591,11 +591,25 @@ def compare(
     report: ReportOpt = None,
     xlsx: XlsxOpt = None,
     twin_study: TwinStudyOpt = True,
+    tune: Annotated[
+        bool | None,
+        typer.Option(
+            "--tune/--no-tune",
+            help="Tune the baselines first (fixed-interval interval, optimal-age factor,"
+            " condition-based quantile/threshold, predictive lead) on common random numbers"
+            " with seed+1, then compare on seed. Default: on with --report/--xlsx, else off.",
+        ),
+    ] = None,
+    tune_replications: Annotated[
+        int,
+        typer.Option("--tune-replications", min=2, help="Replications per tuning candidate."),
+    ] = 50,
     as_json: JsonOpt = False,
 ) -> None:
     """Compare strategies on common random numbers: KPIs and paired differences vs a baseline."""
     from optimizer.scenario import STRATEGIES
     from optimizer.sim.simulate import compare as _compare
+    from optimizer.sim.tuning import compare_tuned
 
     names = [x.strip() for x in strategies.split(",") if x.strip()] if strategies else None
     for name in names or []:
@@ -608,9 +622,14 @@ def compare(
         chosen: list[Any] = [specs[n] if n in specs else n for n in names]
     else:
         chosen = list(scn.simulation.strategies)
+    do_tune = tune if tune is not None else (report is not None or xlsx is not None)
+    if do_tune:
+        err.print(f"tuning the baselines ({tune_replications} replications per candidate)")
     with _progress_bar("simulating strategies") as bar:
         task = bar.add_task("sim", total=None)
-        cmp = _compare(
+        run = compare_tuned if do_tune else _compare
+        extra: dict[str, Any] = {"tune_replications": tune_replications} if do_tune else {}
+        cmp = run(
             scn,
             chosen,
             baseline=baseline,
@@ -621,6 +640,7 @@ def compare(
             workers=workers,
             dask_address=dask,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
+            **extra,
         )
     if report is not None or xlsx is not None:
         from optimizer.planning.pipeline import plan_scenario
@@ -680,6 +700,9 @@ def compare(
             verdict,
         )
     out.print(diff)
+    for name, t in cmp.tuning.items():
+        params = ", ".join(f"{k}={v:g}" for k, v in t["chosen"].items() if k != "name")
+        out.print(f"tuned {name}: {params} (best of {len(t['candidates'])} on seed {t['seed']})")
 
 
 def main(argv: list[str] | None = None) -> None:

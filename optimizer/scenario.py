@@ -805,11 +805,62 @@ class StrategySpec(Model):
         default=None, description="condition-based: replace when that quantile < threshold."
     )
     lead_time_h: Hours | None = Field(
-        default=None, description="condition-based: delay from decision to work."
+        default=None,
+        description=(
+            "condition-based: delay from decision to work, h; predictive: plan the work"
+            " this many calendar hours before the part's computed optimum (default 0)."
+        ),
+    )
+    age_factor: float | None = Field(
+        default=None,
+        gt=0,
+        le=10,
+        description=(
+            "optimal-age: replace each part at this multiple of its optimal age t* (default"
+            " 1; `compare --tune` searches it)."
+        ),
     )
     replan_every_days: float | None = Field(
-        default=None, gt=0, le=366, description="prescriptive: re-planning interval."
+        default=None,
+        gt=0,
+        le=366,
+        description="predictive, prescriptive: days between re-plans (default 7).",
     )
+
+    @model_validator(mode="after")
+    def _only_used_parameters(self) -> StrategySpec:
+        used = STRATEGY_PARAMETERS[self.name]
+        for name in STRATEGY_PARAMETERS_ALL:
+            if getattr(self, name) is not None and name not in used:
+                raise PydanticCustomError(
+                    "strategy_parameter",
+                    "{field} is not a parameter of {strategy} (it takes: {used})",
+                    {
+                        "field": name,
+                        "strategy": self.name,
+                        "used": ", ".join(used) or "no parameters",
+                    },
+                )
+        return self
+
+
+# The parameters each strategy takes (StrategySpec rejects the others).
+STRATEGY_PARAMETERS: dict[str, tuple[str, ...]] = {
+    "run-to-failure": (),
+    "fixed-interval": ("interval_h",),
+    "optimal-age": ("age_factor",),
+    "condition-based": ("rul_quantile", "threshold_h", "lead_time_h"),
+    "predictive": ("replan_every_days", "lead_time_h"),
+    "prescriptive": ("replan_every_days",),
+}
+STRATEGY_PARAMETERS_ALL = (
+    "interval_h",
+    "rul_quantile",
+    "threshold_h",
+    "lead_time_h",
+    "age_factor",
+    "replan_every_days",
+)
 
 
 class SimulationSettings(Model):

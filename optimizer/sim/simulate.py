@@ -155,11 +155,15 @@ class Comparison:
     differences : dict of str to dict of str to Estimate
         ``differences[s][kpi]``: mean and CI of ``KPI(s) - KPI(baseline)`` over the
         paired replications.
+    tuning : dict of str to dict
+        Per tuned strategy, what :mod:`optimizer.sim.tuning` searched and chose (empty
+        when the baselines were not tuned).
     """
 
     results: dict[str, SimulationResult]
     baseline: str
     differences: dict[str, dict[str, Estimate]] = field(default_factory=dict)
+    tuning: dict[str, Any] = field(default_factory=dict)
 
     def table(self) -> pd.DataFrame:
         """KPI mean / ci_low / ci_high of every strategy (long format)."""
@@ -184,6 +188,7 @@ class Comparison:
             "paired": {
                 s: {k: e.as_dict() for k, e in est.items()} for s, est in self.differences.items()
             },
+            "tuning": self.tuning,
         }
 
 

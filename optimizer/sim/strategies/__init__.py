@@ -87,9 +87,9 @@ def make_policy(
     if name == "fixed-interval":
         return FixedInterval(spec.interval_h)
     if name == "optimal-age":
-        return OptimalAge()
+        return OptimalAge(spec.age_factor)
     if name == "condition-based":
         return ConditionBased(spec.rul_quantile, spec.threshold_h, spec.lead_time_h)
     if name == "predictive":
-        return Predictive(spec.replan_every_days)
+        return Predictive(spec.replan_every_days, spec.lead_time_h)
     return Prescriptive(spec.replan_every_days)

@@ -98,19 +98,40 @@ class FixedInterval(BasePolicy):
 
 
 class OptimalAge(BasePolicy):
-    """Replace each part when it reaches its optimal age ``t_star`` (no grouping).
+    """Replace each part when it reaches ``age_factor`` times its optimal age ``t_star``
+    (no grouping).
 
     ``t_star`` is the fleet model's Barlow-Proschan optimum with the individual
     preventive cost (one opening per replacement); parts already older are replaced at
-    once (at the next shift).
+    once (at the next shift).  The optimum ignores downtime patterns, crews and
+    grouping, so a tuned ``age_factor`` (``compare --tune``) can do better than 1.
+
+    Parameters
+    ----------
+    age_factor : float, default 1
+        Multiple of ``t_star`` at which a part is replaced (> 0).
+
+    Raises
+    ------
+    ValueError
+        If ``age_factor`` is not finite and positive.
     """
 
     name = "optimal-age"
 
+    def __init__(self, age_factor: float | None = None) -> None:
+        f = 1.0 if age_factor is None else float(age_factor)
+        if not (math.isfinite(f) and f > 0.0):
+            raise ValueError(f"age_factor must be finite and > 0, got {age_factor!r}")
+        self.age_factor = f
+
     def on_install(self, sim: SimView, i: int) -> None:
-        t = float(self.model.t_star_h[i])
+        t = float(self.model.t_star_h[i]) * self.age_factor
         if math.isfinite(t):
             sim.set_alarm(i, t)
+
+    def params(self) -> dict[str, Any]:
+        return {"age_factor": self.age_factor}
 
     def on_alarm(self, sim: SimView, i: int) -> None:
         sim.request_pm([i], sim.now_h)
@@ -312,20 +333,30 @@ class Predictive(BasePolicy):
     ----------
     replan_every_days : float, default 7
         Days between revisions of the twin estimates.
+    lead_time_h : float, default 0
+        Plan the work this many calendar hours before the computed optimum (a safety
+        margin against the twin's error; ``compare --tune`` searches it).
 
     Raises
     ------
     ValueError
-        If ``replan_every_days`` is not finite and positive.
+        If ``replan_every_days`` is not finite and positive or ``lead_time_h`` is
+        negative.
     """
 
     name = "predictive"
 
-    def __init__(self, replan_every_days: float | None = None) -> None:
+    def __init__(
+        self, replan_every_days: float | None = None, lead_time_h: float | None = None
+    ) -> None:
         d = 7.0 if replan_every_days is None else float(replan_every_days)
         if not (math.isfinite(d) and d > 0.0):
             raise ValueError(f"replan_every_days must be finite and > 0, got {replan_every_days!r}")
+        lead = 0.0 if lead_time_h is None else float(lead_time_h)
+        if not (math.isfinite(lead) and lead >= 0.0):
+            raise ValueError(f"lead_time_h must be finite and >= 0, got {lead_time_h!r}")
         self.replan_every_days = d
+        self.lead_time_h = lead
 
     def prepare(self, model: SimModel, twin: Twin) -> None:
         super().prepare(model, twin)
@@ -347,7 +378,9 @@ class Predictive(BasePolicy):
             return
         age = self._t_init[i] if sim.on_initial_part(i) else self.model.t_star_h[i]
         if math.isfinite(float(age)):
-            sim.set_alarm(i, float(age))
+            # the lead is calendar time: in operating hours at the system's rate
+            early = self.lead_time_h * float(self.model.rate[self.model.system_of[i]])
+            sim.set_alarm(i, max(float(age) - early, 0.0))
 
     def on_alarm(self, sim: SimView, i: int) -> None:
         sim.request_pm([i], sim.now_h)
@@ -382,7 +415,7 @@ class Predictive(BasePolicy):
         )
         now = sim.now_h
         rate = m.rate[m.system_of[cand]]
-        t_cal = now + t_opt / rate
+        t_cal = np.maximum(now + t_opt / rate - self.lead_time_h, now)
         horizon = now + (self.decision_interval_h or 0.0)
         for i, t in zip(cand.tolist(), t_cal.tolist(), strict=True):
             # release early enough for a missing spare part to arrive
@@ -390,4 +423,4 @@ class Predictive(BasePolicy):
                 sim.request_pm([i], sim.latest_work_start(i, t))
 
     def params(self) -> dict[str, Any]:
-        return {"replan_every_days": self.replan_every_days}
+        return {"replan_every_days": self.replan_every_days, "lead_time_h": self.lead_time_h}
