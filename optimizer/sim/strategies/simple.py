@@ -361,7 +361,12 @@ class Predictive(BasePolicy):
     def prepare(self, model: SimModel, twin: Twin) -> None:
         super().prepare(model, twin)
         self.decision_interval_h = self.replan_every_days * 24.0 if twin.informative else None
-        if not twin.informative and model.n:
+        # A part whose failures are minimally repaired is not renewed by a failure, so
+        # "replace just before the predicted failure" (a perfect twin) is no gain over
+        # repairing it; it follows its age rule (the optimum of the minimal-repair cost
+        # curve) whatever the twin.
+        self._by_age = np.asarray(model.minimal_repair, dtype=bool) | (not twin.informative)
+        if self._by_age.any() and model.n:
             curves = penalty_curves(
                 model.initial,
                 cost_pm=model.cost_pm_individual,
@@ -374,7 +379,7 @@ class Predictive(BasePolicy):
             self._t_init = model.initial_age_h + curves.t_opt_h
 
     def on_install(self, sim: SimView, i: int) -> None:
-        if self.twin.informative:
+        if not self._by_age[i]:
             return
         age = self._t_init[i] if sim.on_initial_part(i) else self.model.t_star_h[i]
         if math.isfinite(float(age)):
@@ -389,7 +394,9 @@ class Predictive(BasePolicy):
         m = self.model
         r, med, s = sim.twin_report()
         up = sim.up_mask()
-        cand = np.flatnonzero(up & ~np.array([sim.pm_pending(int(i)) for i in range(m.n)]))
+        cand = np.flatnonzero(
+            up & ~self._by_age & ~np.array([sim.pm_pending(int(i)) for i in range(m.n)])
+        )
         if cand.size == 0:
             return
         lead = np.array([sim.part_lead_h(int(i)) for i in cand])

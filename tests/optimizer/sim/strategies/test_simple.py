@@ -198,3 +198,28 @@ def test_lognormal_optimum_run_to_failure_and_replace_now() -> None:
         np.array([1.0]), np.array([0.1]), np.array([10.0]), np.array([1e6]), np.array([1.0])
     )
     assert 0.0 < out[0] < math.exp(-0.1 * 4.0)
+
+
+def test_predictive_keeps_the_age_rule_for_minimally_repaired_parts() -> None:
+    # Issue #13 cause 5: with a perfect twin, predictive replaced a minimally repaired
+    # part just before each predicted failure (wind pitch drives: 6.7 -> 27.1
+    # replacements a year), although a repair (as bad as old) is far cheaper than a
+    # renewal.  The optimum is the Barlow-Hunter periodic replacement age
+    # T* = eta (c_p / ((beta - 1) c_f))^(1 / beta) = 2000 (500 / 30)^(1 / 1.3) ~ 17,400 h
+    # here, so in 2 years about one planned replacement, whatever the twin.
+    part = component(
+        "PD",
+        life=weibull(1.3, 2000.0),
+        cost_pm_other=500.0,
+        cost_cm_other=100.0,
+        corrective_action="minimal_repair",
+    )
+    scn = scenario([system("S", [part], setup=0.0)])
+    t_star = 2000.0 * (500.0 / (0.3 * 100.0)) ** (1.0 / 1.3)
+    model = compile_model(scn, years=2.0)
+    assert_allclose(model.t_star_h[0], t_star, rtol=2e-3)
+    pm = {}
+    for twin in ("none", "perfect"):
+        res = simulate(model, "predictive", replications=4, seed=2, twin_accuracy=twin, workers=1)
+        pm[twin] = res["preventive_replacements"].mean
+    assert pm["perfect"] == pm["none"] == 1.0
