@@ -309,7 +309,8 @@ class Prescriptive(BasePolicy):
         far = 20.0 * float(np.max(model.mean_life_h)) if model.n else 1.0
         self._ext = np.geomspace(1.0, max(far, 2.0), _N_EXT)
         self._sigma_floor = 1e-3
-        if not twin.informative:
+        self._minimal = np.asarray(model.minimal_repair, dtype=bool)
+        if not twin.informative or self._minimal.any():
             reach = float(self._ext[-1]) + window_days * 24.0
             self._tables = _Tables(model, reach)
 
@@ -348,6 +349,15 @@ class Prescriptive(BasePolicy):
         c = cp * sf + cf * (1.0 - sf) - g * isf
         c_inf = cf[:, 0] - g[:, 0] * mrl
         c_inf = np.where(np.isfinite(c_inf), c_inf, np.inf)
+        mr = np.flatnonzero(self._minimal[cand])
+        if mr.size:
+            # Failures of a minimally repaired part do not renew it: keeping it to t costs
+            # c_f (H(a + t) - H(a)) in repairs, then the replacement, minus the long-run
+            # rate for the time run (Barlow-Hunter, as optimizer.reliability.penalty):
+            # c(t) = c_p + c_f dH(t) - g* t; never replacing has no finite limit here.
+            d_h = -np.log(np.maximum(sf[mr], 1e-300))
+            c[mr] = cp[mr] + cf[mr] * d_h - g[mr] * grid[mr]
+            c_inf[mr] = np.inf
         row_min = np.min(c, axis=1)
         c_min = np.minimum(row_min, c_inf)
         pen = np.maximum(c[:, :w] - c_min[:, None], 0.0)
@@ -465,12 +475,22 @@ class Prescriptive(BasePolicy):
     def _residual(
         self, sim: SimView, cand: IntArray, grid: FloatArray
     ) -> tuple[FloatArray, FloatArray, FloatArray]:
-        m = self.model
         if self.twin.informative:
             _, med, s = sim.twin_report()
             mc = np.maximum(med[cand], 1e-9)[:, None]
             sc_ = np.maximum(s[cand], self._sigma_floor)[:, None]
-            return lognormal_curves(mc, sc_, grid)
+            sf, isf, mrl = lognormal_curves(mc, sc_, grid)
+            rows = np.flatnonzero(self._minimal[cand])
+            if rows.size:
+                # a minimally repaired part is judged on its age (see decide)
+                sf[rows], isf[rows], mrl[rows] = self._by_age(sim, cand[rows], grid[rows])
+            return sf, isf, mrl
+        return self._by_age(sim, cand, grid)
+
+    def _by_age(
+        self, sim: SimView, cand: IntArray, grid: FloatArray
+    ) -> tuple[FloatArray, FloatArray, FloatArray]:
+        m = self.model
         ages = sim.ages_h()[cand]
         tb = self._tables
         first = np.array([sim.on_initial_part(int(i)) for i in cand], dtype=bool)

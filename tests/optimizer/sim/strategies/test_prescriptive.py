@@ -271,3 +271,24 @@ def test_opening_priced_by_the_jobs_in_it() -> None:
     )
     assert res["preventive_replacements"].mean >= 3.0
     assert res["failures"].mean <= 1.0
+
+
+def test_minimally_repaired_part_is_priced_by_repairs() -> None:
+    # A minimally repaired part (as bad as old) is not renewed by a failure, so its
+    # penalty is c(t) = c_p + c_f (H(a + t) - H(a)) - g* t (Barlow-Hunter), not the
+    # renewal curve, and the twin's "time to the next failure" does not change that.
+    # T* = 2000 (500 / (0.3 x 100))^(1 / 1.3) ~ 17,400 h: one planned replacement in
+    # 2 years with any twin (before: one before almost every predicted failure).
+    part = component(
+        "PD",
+        life=weibull(1.3, 2000.0),
+        cost_pm_other=500.0,
+        cost_cm_other=100.0,
+        corrective_action="minimal_repair",
+    )
+    scn = scenario([system("S", [part], setup=0.0)])
+    for twin in ("none", "perfect"):
+        res = simulate(
+            scn, "prescriptive", replications=4, seed=2, years=2.0, twin_accuracy=twin, workers=1
+        )
+        assert res["preventive_replacements"].mean == 1.0, twin
