@@ -388,7 +388,28 @@ def _twin_section(tv: TwinStudy | None, cmp: Comparison, cur: str) -> Section:
                 rows=rows,
                 align=["l", "r", "r", "r", "r"],
                 caption=f"{strategy_label(tv.strategy)} strategy",
-            )
+            ),
+            Table(
+                columns=["Twin improves", f"Cost change {cur}/year", "Paired 95% CI", "Verdict"],
+                rows=[
+                    [
+                        f"{a} -> {b}",
+                        _num(e.mean / years),
+                        _ci(e.ci_low / years, e.ci_high / years, _num),
+                        (
+                            ("saves" if e.mean < 0 else "costs more")
+                            if (e.ci_high < 0 or e.ci_low > 0)
+                            else "no significant difference"
+                        ),
+                    ]
+                    for a, b, e in tv.steps()
+                ],
+                align=["l", "r", "r", "l"],
+                caption=(
+                    "Each step paired on the same replications (common random numbers):"
+                    " the interval of the change itself, not two separate intervals"
+                ),
+            ),
         ],
         notes=notes,
     )

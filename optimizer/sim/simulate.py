@@ -107,6 +107,9 @@ class SimulationResult:
         Wall-clock time of the study, seconds.
     events : pandas.DataFrame or None
         Event log (only with ``keep_events=True``).
+    cost_per_replication : ndarray or None
+        Total cost of each replication, in replication order (for paired comparisons
+        between runs on the same seed, e.g. the value of the twin), currency.
     """
 
     strategy: str
@@ -119,6 +122,7 @@ class SimulationResult:
     currency: str
     runtime_s: float
     events: pd.DataFrame | None = None
+    cost_per_replication: FloatArray | None = None
 
     def table(self) -> pd.DataFrame:
         """KPI table: one row per KPI with ``mean``, ``ci_low``, ``ci_high``, ``sd``, ``n``."""
@@ -450,6 +454,8 @@ def _study(
     acc_stats = [RunningStats(kn, kpi_ranges(kn)) for _ in policies]
     diff_stats = [RunningStats(kn) for _ in policies]
     events: list[tuple[Any, ...]] = []
+    i_cost = kn.index("cost_total")
+    costs: list[list[float]] = [[] for _ in policies]
     payload = _Payload(model, tuple(policies), twin, seed_, keep_events)
     for _, rows, ev in _execute(
         payload,
@@ -463,6 +469,7 @@ def _study(
         for row in rows:
             for s, k in enumerate(row):
                 acc_stats[s].add(k)
+                costs[s].append(float(k[i_cost]))
                 if baseline is not None:
                     diff_stats[s].add(k - row[baseline])
         if keep_events:
@@ -487,6 +494,7 @@ def _study(
                 currency=model.currency,
                 runtime_s=runtime,
                 events=ev_s,
+                cost_per_replication=np.asarray(costs[s], dtype=np.float64),
             )
         )
     return results, [d.estimates() for d in diff_stats]

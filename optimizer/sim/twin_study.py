@@ -10,12 +10,14 @@ comparison's own run (at the scenario's accuracy) is reused, not simulated again
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from optimizer.scenario import Scenario
 from optimizer.sim.simulate import Comparison, SimulationResult, simulate
+from optimizer.sim.stats import Estimate, paired_ci
 from optimizer.sim.twin import TWIN_ACCURACIES
 
 __all__ = ["TWIN_STRATEGY", "TwinStudy", "run_twin_study"]
@@ -42,6 +44,29 @@ class TwinStudy:
     strategy: str
     results: Mapping[str, SimulationResult]
     current: str
+
+    def steps(self, confidence: float = 0.95) -> list[tuple[str, str, Estimate]]:
+        """Paired cost change from each accuracy level to the next better one.
+
+        Every level ran on the same seed (common random numbers), so the difference of
+        the per-replication total costs is paired: its interval is much narrower than
+        the difference of two unpaired intervals, and it is the honest measure of what
+        the better twin is worth.
+
+        Returns
+        -------
+        list of (str, str, Estimate)
+            ``(from, to, cost(to) - cost(from))`` per consecutive pair of levels, in the
+            study's order, currency over the horizon (negative: the better twin saves).
+        """
+        levels = list(self.results)
+        out: list[tuple[str, str, Estimate]] = []
+        for a, b in itertools.pairwise(levels):
+            ca, cb = self.results[a].cost_per_replication, self.results[b].cost_per_replication
+            if ca is None or cb is None or len(ca) != len(cb):
+                continue
+            out.append((a, b, paired_ci(cb, ca, confidence)))
+        return out
 
 
 def run_twin_study(

@@ -72,3 +72,37 @@ def test_strategy_not_compared_and_bad_arguments(fleet: Any, cmp: Any) -> None:
         run_twin_study(fleet, cmp, accuracies=(), workers=1)
     only = run_twin_study(fleet, cmp, accuracies=("good",), workers=1)
     assert only is not None and dict(only.results) == {"good": cmp.results["prescriptive"]}
+
+
+def test_steps_are_paired_differences_of_the_replications(fleet: Any, cmp: Any) -> None:
+    # Issue #13 cause 11: the value-of-twin steps are paired (same replications), so each
+    # step's mean is the difference of the level means and its interval is the paired
+    # t-interval of the per-replication differences, computed here independently.
+    import numpy as np
+    from scipy import stats
+
+    study = run_twin_study(fleet, cmp, workers=1)
+    assert study is not None
+    steps = study.steps()
+    assert [(a, b) for a, b, _ in steps] == [
+        ("none", "poor"),
+        ("poor", "good"),
+        ("good", "perfect"),
+    ]
+    for a, b, est in steps:
+        ca = study.results[a].cost_per_replication
+        cb = study.results[b].cost_per_replication
+        assert ca is not None and cb is not None and len(ca) == 3
+        d = cb - ca
+        half = stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))
+        np.testing.assert_allclose(est.mean, d.mean(), rtol=1e-12, atol=1e-9)
+        np.testing.assert_allclose(
+            est.mean,
+            study.results[b]["cost_total"].mean - study.results[a]["cost_total"].mean,
+            rtol=1e-9,
+            atol=1e-9,
+        )
+        if np.isfinite(half) and half > 0:
+            np.testing.assert_allclose(
+                [est.ci_low, est.ci_high], [d.mean() - half, d.mean() + half], rtol=1e-9
+            )
