@@ -67,6 +67,7 @@ def main() -> None:
             twin_accuracy=args.twin,
             workers=args.workers,
             baseline="prescriptive",
+            keep_costs=True,
         )
         wall = time.perf_counter() - t0
         years = cmp.results["prescriptive"].years

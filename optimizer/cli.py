@@ -487,6 +487,9 @@ KPI_ROWS = [
     ("cost_spares_ordering", "  spares order fees", "money"),
     ("cost_spares_expediting", "  spares expedite fees", "money"),
     ("cost_spares_holding", "  spares holding", "money"),
+    # not cash: what the parts left at the horizon are worth against new ones
+    ("end_state_cost", "end state (parts left vs new)", "value"),
+    ("total_with_end_state_cost", "total incl. end state", "value"),
     ("availability_fleet", "availability", "pct"),
     ("downtime_unplanned_h", "unplanned downtime h", "num"),
     ("failures", "failures", "num"),
@@ -499,7 +502,7 @@ KPI_ROWS = [
 def _fmt_est(mean: float, lo: float, hi: float, kind: str) -> str:
     if kind == "pct":
         return f"{100 * mean:.2f}% [{100 * lo:.2f}, {100 * hi:.2f}]"
-    if kind == "money":
+    if kind in ("money", "value"):  # value: money that is not cash of the horizon
         return f"{mean:,.0f} [{lo:,.0f}, {hi:,.0f}]"
     return f"{mean:,.1f} [{lo:,.1f}, {hi:,.1f}]"
 
@@ -640,6 +643,7 @@ def compare(
             workers=workers,
             dask_address=dask,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
+            keep_costs=twin_study and (report is not None or xlsx is not None),
             **extra,
         )
     if report is not None or xlsx is not None:
@@ -680,6 +684,7 @@ def compare(
     diff = Table(title=f"Paired difference vs {cmp.baseline} (negative cost = saving)")
     diff.add_column("strategy")
     diff.add_column(f"total cost {scn.currency} [95% CI]", justify="right")
+    diff.add_column("incl. end state [95% CI]", justify="right")
     diff.add_column("failures [95% CI]", justify="right")
     diff.add_column("availability [95% CI]", justify="right")
     diff.add_column("verdict")
@@ -687,9 +692,11 @@ def compare(
         c = est["cost_total"]
         real = c.ci_high < 0 or c.ci_low > 0
         verdict = ("saves" if c.mean < 0 else "costs more") if real else "no significant difference"
+        ce = est["total_with_end_state_cost"]
         diff.add_row(
             name,
             _fmt_est(c.mean, c.ci_low, c.ci_high, "money"),
+            _fmt_est(ce.mean, ce.ci_low, ce.ci_high, "money"),
             _fmt_est(est["failures"].mean, est["failures"].ci_low, est["failures"].ci_high, "num"),
             _fmt_est(
                 est["availability_fleet"].mean,

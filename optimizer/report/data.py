@@ -63,7 +63,7 @@ def kpi_unit(kpi: str, currency: str) -> str:
     """Unit of a KPI total over the horizon."""
     if is_fraction(kpi):
         return "fraction"
-    if kpi.startswith("cost_"):
+    if kpi.startswith("cost_") or kpi.endswith("_cost"):
         return currency
     if kpi.endswith("_h"):
         return "h"

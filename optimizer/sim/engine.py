@@ -116,8 +116,16 @@ KPI_BASE: tuple[str, ...] = (
     "stockout_h",
     "stockouts",
     "crew_utilization",
+    "end_state_cost",
+    "total_with_end_state_cost",
 )
-"""KPIs of every replication (followed by per-system availability and per-pool utilization)."""
+"""KPIs of every replication (followed by per-system availability and per-pool utilization).
+
+``end_state_cost`` values the parts left installed at the horizon against new ones
+(:func:`optimizer.sim.model.end_state_tables`: positive when the fleet is left worn,
+negative when it is left fresher than new parts would be on average never); it is NOT in
+``cost_total`` (the cash of the horizon); ``total_with_end_state_cost`` adds it, the
+figure to compare strategies on over a finite horizon."""
 
 
 def kpi_names(model: SimModel) -> tuple[str, ...]:
@@ -135,7 +143,13 @@ def kpi_ranges(names: Sequence[str]) -> dict[str, tuple[float, float]]:
 
     Confidence intervals are intersected with these ranges (:class:`RunningStats`).
     """
-    return {n: (0.0, 1.0) if n.startswith("availability") else (0.0, math.inf) for n in names}
+    signed = {"end_state_cost", "total_with_end_state_cost"}
+    return {
+        n: (0.0, 1.0)
+        if n.startswith("availability")
+        else ((-math.inf, math.inf) if n in signed else (0.0, math.inf))
+        for n in names
+    }
 
 
 EVENT_COLUMNS: tuple[str, ...] = (
@@ -1332,7 +1346,31 @@ def _kpis(rep: _Replication) -> FloatArray:
         float(rep.stockouts),
         total_busy / total_avail if total_avail > 0 else 0.0,
     ]
+    end = _end_state(rep)
+    base += [end, breakdown.total + end]
     return np.concatenate([np.array(base, dtype=np.float64), avail, util])
+
+
+def _end_state(rep: _Replication) -> float:
+    """Value of the parts left at the horizon relative to new ones (see ``KPI_BASE``).
+
+    A part down at the horizon (failed or in preventive work) is valued as new: its
+    repair or replacement is already under way and paid in the horizon.
+    """
+    m = rep.model
+    if m.end_age_h is None or m.end_value is None or m.n == 0:
+        return 0.0
+    ages = rep.ages_h()
+    up = np.asarray(rep.up, dtype=bool) | m.minimal_repair
+    grid, val = m.end_age_h, m.end_value
+    # linear interpolation on each row's own grid (rows: uniform grids from 0)
+    step = np.maximum(grid[:, -1] / (grid.shape[1] - 1), 1e-300)
+    pos = np.clip(ages / step, 0.0, grid.shape[1] - 1.0)
+    j = np.minimum(pos.astype(np.int64), grid.shape[1] - 2)
+    f = pos - j
+    rows = np.arange(m.n)
+    v = val[rows, j] * (1.0 - f) + val[rows, j + 1] * f
+    return float(np.sum(np.where(up, v, 0.0)))
 
 
 def run_replication(

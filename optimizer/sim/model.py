@@ -46,6 +46,7 @@ from optimizer.calendar import (
     window_hours,
 )
 from optimizer.fleet import FleetModel, distribution, fleet_model, mean_duration_h
+from optimizer.problem.multiyear import continuation_cost
 from optimizer.reliability import distributions as rul
 from optimizer.reliability.batch import BatchKey, batch_key, stack_ages, stack_params
 from optimizer.scenario import DurationH, Scenario
@@ -258,6 +259,10 @@ class SimModel:
     pools: tuple[Pool, ...]
     parts: tuple[PartModel, ...]
     meta: dict[str, object] = field(default_factory=dict)
+    # end state: value of an installed part by its age, relative to a new one (see
+    # end_state_tables); None when not computed
+    end_age_h: FloatArray | None = None  # (n, G) age grid, operating hours
+    end_value: FloatArray | None = None  # (n, G) currency
 
     @property
     def n(self) -> int:
@@ -462,6 +467,7 @@ def compile_model(scn: Scenario, *, years: float | None = None) -> SimModel:
         loss[sel] = values[sel] / max(top, 1.0)
 
     t_star = np.array([p.t_star for p in fm.policy])
+    max_age = np.array([math.inf if c.max_age_h is None else float(c.max_age_h) for c in comps])
     model = SimModel(
         name=scn.name,
         currency=scn.currency,
@@ -489,9 +495,7 @@ def compile_model(scn: Scenario, *, years: float | None = None) -> SimModel:
         pm_duration=BatchDist([_as_dist(c.preventive.duration_h) for c in comps]),
         pm_duration_mean_h=np.asarray(fm.pm_duration_h, dtype=float),
         group_of=group_of,
-        max_age_h=np.array(
-            [math.inf if c.max_age_h is None else float(c.max_age_h) for c in comps]
-        ),
+        max_age_h=max_age,
         limit_notice_h=np.array(
             [
                 LIMIT_NOTICE_H + (parts[part_of[i]].lead_h if part_of[i] >= 0 else 0.0)
@@ -530,5 +534,81 @@ def compile_model(scn: Scenario, *, years: float | None = None) -> SimModel:
         pools=tuple(pool_objs),
         parts=tuple(parts),
         meta={"scenario": scn.name, "period_days": scn.calendar.period_days},
+        **dict(zip(("end_age_h", "end_value"), end_state_tables(fm, max_age), strict=True)),
     )
     return model
+
+
+_END_POINTS = 129
+
+
+def end_state_tables(fm: FleetModel, max_age_h: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Value of leaving each position's part at age ``a`` at the simulated horizon,
+    relative to leaving a new part: ``v(a) - v(0)`` on an age grid.
+
+    ``v`` is the bias (relative value) of the optimal renewal policy at the long-run
+    rate ``g*`` (:mod:`optimizer.problem.multiyear`, "End state"): with
+    ``E(a) = min_{a <= s <= L} w(s)`` (:func:`~optimizer.problem.multiyear.continuation_cost`),
+
+    * replacement at failure: ``v(a) = (E(a) - c_f F(a) + g* int_0^a S) / S(a)``;
+    * minimal repair: ``v(a) - v(0) = E(a) - c_f H(a) + g* a``.
+
+    Both are 0 for a new part.  Added to a replication's cost, ``v`` credits work done
+    late in the horizon (a new part is worth more than a worn one) and charges parts
+    left worn: without it a finite horizon biases every comparison against prevention.
+    A part on its initial life is valued with the new-part life at its age.
+
+    Parameters
+    ----------
+    fm : FleetModel
+        Costs, lives and optimal rates of the positions.
+    max_age_h : ndarray, shape (n,)
+        Life limits (``inf``: none), operating hours.
+
+    Returns
+    -------
+    ages, values : ndarray, shape (n, 129)
+        Age grid per position (0 to beyond its ``1 - 1e-9`` quantile or the limit) and
+        the value there, currency.
+    """
+    n = len(fm.life)
+    ages = np.zeros((n, _END_POINTS))
+    values = np.zeros((n, _END_POINTS))
+    groups: dict[tuple[str, bool], list[int]] = {}
+    for i, d in enumerate(fm.life):
+        groups.setdefault((repr(d), bool(fm.minimal_repair[i])), []).append(i)
+    for (_, minimal), idx in groups.items():
+        d = fm.life[idx[0]]
+        top = float(d.ppf(1.0 - 1e-9))
+        if not math.isfinite(top):
+            top = 50.0 * float(d.mean())
+        rows = np.asarray(idx)
+        lim = max_age_h[rows]
+        reach = np.where(np.isfinite(lim), np.minimum(lim, 2.0 * top), 2.0 * top)
+        grid = np.linspace(0.0, 1.0, _END_POINTS)[None, :] * reach[:, None]
+        cp, cf, g = fm.cost_pm_individual[rows], fm.cost_cm[rows], fm.cost_rate[rows]
+        e = continuation_cost(
+            d, grid, cost_pm=cp, cost_cm=cf, cost_rate=g, limit_h=lim, minimal_repair=minimal
+        )
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            if minimal:
+                v = e - cf[:, None] * np.asarray(d.cum_hazard(grid)) + g[:, None] * grid
+            else:
+                sf = np.asarray(d.sf(grid), dtype=np.float64)
+                run = cf[:, None] * (1.0 - sf) - g[:, None] * np.asarray(d.int_sf(grid))
+                v = np.where(sf > 1e-12, (e - run) / np.maximum(sf, 1e-300), np.nan)
+        # far tail (survival ~ 0) and non-finite points: hold the last finite value
+        v = np.where(np.isfinite(v), v, np.nan)
+        for r in range(v.shape[0]):
+            ok = np.isfinite(v[r])
+            if not ok.any():
+                v[r] = 0.0
+                continue
+            last = np.flatnonzero(ok)[-1]
+            v[r, last + 1 :] = v[r, last]
+            v[r] = np.where(np.isfinite(v[r]), v[r], 0.0)
+        ages[rows] = grid
+        # v(0) = 0 by definition; a life limit below the unconstrained optimum leaves a
+        # constant offset in E, removed here (only differences between ages matter)
+        values[rows] = v - v[:, :1]
+    return ages, values

@@ -109,7 +109,8 @@ class SimulationResult:
         Event log (only with ``keep_events=True``).
     cost_per_replication : ndarray or None
         Total cost of each replication, in replication order (for paired comparisons
-        between runs on the same seed, e.g. the value of the twin), currency.
+        between runs on the same seed, e.g. the value of the twin), currency; only with
+        ``keep_costs=True`` (otherwise a result's size does not grow with replications).
     """
 
     strategy: str
@@ -432,6 +433,7 @@ def _study(
     dask_address: str | None,
     progress: Progress | None,
     keep_events: bool,
+    keep_costs: bool = False,
     batch_size: int | None,
     baseline: int | None,
 ) -> tuple[list[SimulationResult], list[dict[str, Estimate]]]:
@@ -469,7 +471,8 @@ def _study(
         for row in rows:
             for s, k in enumerate(row):
                 acc_stats[s].add(k)
-                costs[s].append(float(k[i_cost]))
+                if keep_costs:
+                    costs[s].append(float(k[i_cost]))
                 if baseline is not None:
                     diff_stats[s].add(k - row[baseline])
         if keep_events:
@@ -494,7 +497,9 @@ def _study(
                 currency=model.currency,
                 runtime_s=runtime,
                 events=ev_s,
-                cost_per_replication=np.asarray(costs[s], dtype=np.float64),
+                cost_per_replication=(
+                    np.asarray(costs[s], dtype=np.float64) if keep_costs else None
+                ),
             )
         )
     return results, [d.estimates() for d in diff_stats]
@@ -513,6 +518,7 @@ def simulate(
     dask_address: str | None = None,
     progress: Progress | None = None,
     keep_events: bool = False,
+    keep_costs: bool = False,
     batch_size: int | None = None,
 ) -> SimulationResult:
     """Simulate one strategy over Monte Carlo replications.
@@ -538,6 +544,9 @@ def simulate(
         ``progress(done, total)`` after each batch.
     keep_events : bool, default False
         Keep the event log of every replication (memory grows with replications).
+    keep_costs : bool, default False
+        Keep each replication's total cost (``SimulationResult.cost_per_replication``)
+        for paired comparisons across runs.
     batch_size : int, optional
         Replications per task (does not change the results).
 
@@ -562,6 +571,7 @@ def simulate(
         dask_address=dask_address,
         progress=progress,
         keep_events=keep_events,
+        keep_costs=keep_costs,
         batch_size=batch_size,
         baseline=None,
     )
@@ -582,6 +592,7 @@ def compare(
     dask_address: str | None = None,
     progress: Progress | None = None,
     keep_events: bool = False,
+    keep_costs: bool = False,
     batch_size: int | None = None,
 ) -> Comparison:
     """Simulate several strategies on common random numbers and compare them.
@@ -598,7 +609,7 @@ def compare(
         ``simulation.baseline``, else the first strategy); it must be among the
         strategies.
     replications, seed, years, twin_accuracy, executor, workers, dask_address,
-    progress, keep_events, batch_size
+    progress, keep_events, keep_costs, batch_size
         As in :func:`simulate`.
 
     Returns
@@ -636,6 +647,7 @@ def compare(
         dask_address=dask_address,
         progress=progress,
         keep_events=keep_events,
+        keep_costs=keep_costs,
         batch_size=batch_size,
         baseline=names.index(base),
     )

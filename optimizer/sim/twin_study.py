@@ -114,7 +114,8 @@ def run_twin_study(
         return None
     results: dict[str, SimulationResult] = {}
     for acc in accuracies:
-        if acc == base.twin_accuracy:
+        # the comparison's own level is reused when it kept its per-replication costs
+        if acc == base.twin_accuracy and base.cost_per_replication is not None:
             results[acc] = base
             continue
         if progress is not None:
@@ -128,5 +129,6 @@ def run_twin_study(
             twin_accuracy=acc,
             workers=workers,
             executor=executor,
+            keep_costs=True,
         )
     return TwinStudy(strategy, results, str(base.twin_accuracy))

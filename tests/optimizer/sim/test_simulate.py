@@ -245,8 +245,14 @@ def test_cost_total_is_sum_of_categories(small_fleet: Any) -> None:
         twin_accuracy="none",
         workers=1,
     )
+    # the end state is valued apart from the cash of the horizon (not a category)
     cats = [k for k in res.kpis if k.startswith("cost_") and k != "cost_total"]
     assert len(cats) == 8
+    assert_allclose(
+        res["total_with_end_state_cost"].mean,
+        res["cost_total"].mean + res["end_state_cost"].mean,
+        rtol=1e-12,
+    )
     assert_allclose(res["cost_total"].mean, sum(res[c].mean for c in cats), rtol=1e-12)
     json.dumps(res.as_dict())
 

@@ -41,6 +41,7 @@ def cmp(fleet: Any) -> Any:
         years=0.3,
         twin_accuracy="good",
         workers=1,
+        keep_costs=True,
     )
 
 
