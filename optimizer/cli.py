@@ -682,6 +682,170 @@ def compare(
     out.print(diff)
 
 
+@app.command(epilog=_exits(0, 1, 2))
+def whatif(
+    file: FileArg,
+    option: Annotated[
+        list[str],
+        typer.Option(
+            "--option",
+            help="An option, repeated: 'replace C1-GBX on 2027-01-12', 'replace C1-GBX and "
+            "C1-MOT on 2027-01-19', 'defer C1-GBX'. The first is the reference.",
+        ),
+    ],
+    replications: ReplicationsOpt = None,
+    seed: SeedOpt = None,
+    days: Annotated[
+        float | None,
+        typer.Option("--days", min=1, help="Simulated days (default: the planning horizon)."),
+    ] = None,
+    hold: Annotated[
+        bool,
+        typer.Option(
+            "--hold/--replan",
+            help="Hold the rest of the fleet to the current plan, or re-plan it around each "
+            "option (default).",
+        ),
+    ] = False,
+    workers: WorkersOpt = None,
+    report: ReportOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """What-if of one decision: options compared on common random numbers.
+
+    Each option pins the named actions; the rest of the fleet is re-planned around it
+    (or held to the current plan with --hold) and every option's plan is simulated over
+    the days: cost by category, P(failure before the action) simulated and exact,
+    downtime, spare parts, crews, with paired 95% intervals against the first option.
+    """
+    from rich.markup import escape
+
+    from optimizer.sim.whatif import OptionError
+    from optimizer.sim.whatif import whatif as _whatif
+
+    scn = _load(file, as_json)
+    try:
+        with _progress_bar("simulating options") as bar:
+            task = bar.add_task("sim", total=None)
+            res = _whatif(
+                scn,
+                option,
+                days=days,
+                replications=replications,
+                seed=seed,
+                hold=hold,
+                workers=workers,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+                say=lambda msg: bar.update(task, description=escape(msg)),
+            )
+    except OptionError as exc:
+        if as_json:
+            _emit_json({"valid": False, "option": exc.option, "problems": [str(exc)]})
+        else:
+            err.print(f"[bold red]--option {escape(repr(exc.option))}[/]: {escape(exc.reason)}")
+        raise typer.Exit(2) from None
+    except ValueError as exc:
+        if as_json:
+            _emit_json({"valid": False, "problems": [str(exc)]})
+        else:
+            err.print(f"[bold red]{escape(str(file))}[/]: {escape(str(exc))}")
+        raise typer.Exit(2) from None
+    if report is not None:
+        from optimizer.report.whatif import whatif_report
+
+        report.write_text(whatif_report(res, scenario_file=str(file)), encoding="utf-8")
+        err.print(f"wrote {escape(str(report))}")
+    if as_json:
+        _emit_json(res.as_dict())
+        return
+    cur = escape(res.currency)
+    table = Table(
+        title=f"{escape(res.scenario)}: {res.replications} replications x {res.days:g} days, "
+        f"seed {res.seed}, rest of the fleet "
+        + ("held to the current plan" if res.mode == "hold" else "re-planned")
+        + f"; mean [95% CI], {cur}"
+    )
+    table.add_column("KPI")
+    for o in res.options:
+        table.add_column(f"{o.name}\n{escape(o.option.text)}", justify="right")
+    rows = [
+        ("cost_total", "total cost", "money"),
+        ("cost_preventive", "  preventive", "money"),
+        ("cost_corrective", "  corrective", "money"),
+        ("cost_setup", "  set-up", "money"),
+        ("cost_lost_production", "  lost production", "money"),
+        ("cost_labour", "  labour", "money"),
+        ("cost_spares_holding", "  spares holding", "money"),
+        ("cost_spares_ordering", "  spares order fees", "money"),
+        ("cost_spares_expediting", "  spares expediting", "money"),
+        ("downtime_unplanned_h", "unplanned downtime h", "num"),
+        ("downtime_planned_h", "planned downtime h", "num"),
+        ("failures", "failures", "num"),
+        ("stockouts", "stock-outs", "num"),
+        ("crew_utilization", "crew utilization", "pct"),
+    ]
+    for key, label, kind in rows:
+        cells = [label]
+        for o in res.options:
+            e = o.kpis[key]
+            cells.append(_fmt_est(e.mean, e.ci_low, e.ci_high, kind))
+        table.add_row(*cells)
+    cells = ["P(stock-out)"]
+    for o in res.options:
+        e = o.p_stockout
+        cells.append(_fmt_est(e.mean, e.ci_low, e.ci_high, "pct"))
+    table.add_row(*cells)
+    cells = ["first-life expected cost (exact)"]
+    cells += [f"{o.model_cost['total']:,.0f}" for o in res.options]
+    table.add_row(*cells)
+    cells = ["planner objective (exact)"]
+    cells += [f"{o.planner_cost['total']:,.0f}" for o in res.options]
+    table.add_row(*cells)
+    out.print(table)
+    if len(res.options) > 1:
+        diff = Table(title=f"Paired difference vs option 1 ({cur}; negative = cheaper)")
+        diff.add_column("option")
+        diff.add_column("total cost [95% CI]", justify="right")
+        diff.add_column("failures [95% CI]", justify="right")
+        diff.add_column("unplanned downtime h [95% CI]", justify="right")
+        diff.add_column("cost verdict")
+        for o in res.options[1:]:
+            c = o.paired["cost_total"]
+            real = c.ci_high < 0 or c.ci_low > 0
+            f = o.paired["failures"]
+            dt = o.paired["downtime_unplanned_h"]
+            diff.add_row(
+                f"{o.name}: {escape(o.option.text)}",
+                _fmt_est(c.mean, c.ci_low, c.ci_high, "money"),
+                _fmt_est(f.mean, f.ci_low, f.ci_high, "num"),
+                _fmt_est(dt.mean, dt.ci_low, dt.ci_high, "num"),
+                "real" if real else "noise",
+            )
+        out.print(diff)
+    act = Table(title=escape("P(failure before the action): exact and simulated [95% CI]"))
+    act.add_column("option")
+    act.add_column("component")
+    act.add_column("planned start")
+    act.add_column("exact", justify="right")
+    act.add_column("simulated", justify="right")
+    for o in res.options:
+        for a in o.actions:
+            e = a["p_fail_sim"]
+            act.add_row(
+                o.name,
+                escape(str(a["component_id"])),
+                escape(str(a["start"] or "not within the days")),
+                f"{100 * a['p_fail_exact']:.2f}%",
+                _fmt_est(e.mean, e.ci_low, e.ci_high, "pct"),
+            )
+    out.print(act)
+    for o in res.options:
+        for v in o.violations:
+            out.print(f"  [yellow]{o.name}[/]: {escape(v)}")
+    out.print(f"[bold]cheaper[/]: {escape(res.cheaper.text)}")
+    out.print(f"[bold]less risky[/]: {escape(res.less_risky.text)}")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``opportune`` console script."""
     try:
