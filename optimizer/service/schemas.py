@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from optimizer.scenario import Scenario, StrategyName
 
 RunStatus = Literal["queued", "running", "completed", "time_limit", "failed", "cancelled"]
-RunKind = Literal["schedule", "strategy"]
+RunKind = Literal["schedule", "strategy", "whatif"]
 RUN_ID_PATTERN = r"^[0-9a-fA-F-]{36}$"
 
 
@@ -101,6 +101,43 @@ class StrategyEnvelope(_Strict):
 
 class StrategyRunRequest(StrategyEnvelope):
     """Body of ``POST /v1/strategy-runs``."""
+
+    input: Scenario
+
+
+class WhatIfConfig(_Strict):
+    """Options and Monte Carlo settings of a what-if run (``opportune whatif``)."""
+
+    options: list[str] = Field(
+        min_length=1,
+        max_length=12,
+        description=(
+            "The options, the first being the reference: 'replace C1-GBX on 2027-01-12',"
+            " 'replace C1-GBX and C1-MOT on 2027-01-19', 'defer C1-GBX'."
+        ),
+    )
+    time_limit_s: float | None = Field(
+        default=None, gt=0, le=86_400, description="Solver time limit per option, s."
+    )
+    replications: int | None = Field(default=None, ge=2, le=1_000_000)
+    seed: int | None = Field(default=None, ge=0, le=2**63 - 1)
+    days: float | None = Field(
+        default=None, gt=0, le=36_500, description="Simulated days (default: the horizon)."
+    )
+    hold: bool = Field(
+        default=False,
+        description="Hold the rest of the fleet to the current plan (default: re-plan it).",
+    )
+
+
+class WhatIfEnvelope(_Strict):
+    """A what-if request without its scenario."""
+
+    config: WhatIfConfig
+
+
+class WhatIfRunRequest(WhatIfEnvelope):
+    """Body of ``POST /v1/whatif-runs``."""
 
     input: Scenario
 

@@ -79,6 +79,7 @@ __all__ = [
     "PlanPolicy",
     "WhatIfOption",
     "WhatIfResult",
+    "check_options",
     "parse_option",
     "whatif",
 ]
@@ -530,6 +531,52 @@ def _pinned(pb: PlanningProblem, opt: WhatIfOption, idx: dict[str, int]) -> Plan
     return dataclasses.replace(pb, pinned_period=pin, allowed=allowed)
 
 
+def _check_pins(pb: PlanningProblem, opt: WhatIfOption, idx: dict[str, int]) -> None:
+    """Raise OptionError when the scheduler's pre-checks reject the option's pins."""
+    diag = pinned_diagnosis(_pinned(pb, opt, idx))
+    mine = [s for s in diag if any(c in s for c in idx)]
+    if mine:
+        raise OptionError(opt.text, "; ".join(mine))
+
+
+def check_options(
+    scn: Scenario, options: Sequence[str], *, days: float | None = None
+) -> list[tuple[int, OptionError]]:
+    """Every option that cannot be parsed or served, without solving or simulating.
+
+    The checks of :func:`whatif` before it plans: syntax, unknown components, dates
+    outside the horizon, no crew of the skill that day, no spare part in time, and the
+    scheduler's pre-checks of the pins (:func:`optimizer.solvers.common.pinned_diagnosis`).
+
+    Parameters
+    ----------
+    scn : Scenario
+        A validated scenario.
+    options : sequence of str
+        The options' texts.
+    days : float, optional
+        Simulated days (default the planning horizon).
+
+    Returns
+    -------
+    list of (int, OptionError)
+        Position of each bad option and why (empty: all can be served).
+    """
+    d = float(scn.calendar.horizon_days if days is None else days)
+    built: BuiltProblem | None = None
+    out: list[tuple[int, OptionError]] = []
+    for j, text in enumerate(options):
+        try:
+            opt = parse_option(text)
+            if built is None:
+                built = build_problem(scn)
+            ix = _check_option(scn, built, opt, d)
+            _check_pins(built.problem, opt, ix)
+        except OptionError as exc:
+            out.append((j, exc))
+    return out
+
+
 def _orders_rows(res: PlanResult) -> list[dict[str, Any]]:
     return [
         {
@@ -733,16 +780,14 @@ def whatif(
     built = build_problem(scn)
     pb = built.problem
     idx = [_check_option(scn, built, o, d) for o in parsed]
+    for o, ix in zip(parsed, idx, strict=True):
+        _check_pins(pb, o, ix)
     m_ = method or scn.plan.method
     tl = time_limit_s if time_limit_s is not None else scn.plan.time_limit_s
     rows_of: list[list[dict[str, Any]]] = []
     base_rows: list[dict[str, Any]] | None = None
     for o, ix in zip(parsed, idx, strict=True):
         pinned = _pinned(pb, o, ix)
-        diag = pinned_diagnosis(pinned)
-        mine = [s for s in diag if any(c in s for c in ix)]
-        if mine:
-            raise OptionError(o.text, "; ".join(mine))
         if hold:
             if base_rows is None:
                 tell("solving the current plan")
