@@ -532,7 +532,18 @@ def _pinned(pb: PlanningProblem, opt: WhatIfOption, idx: dict[str, int]) -> Plan
 
 
 def _check_pins(pb: PlanningProblem, opt: WhatIfOption, idx: dict[str, int]) -> None:
-    """Raise OptionError when the scheduler's pre-checks reject the option's pins."""
+    """Raise OptionError when the scheduler's pre-checks reject the option's pins, or a
+    replacement falls where the scenario forbids the work (past a life limit or a risk
+    cap, or in the frozen period)."""
+    if opt.on is not None:
+        p = _period_on(pb, opt.on)
+        for c, i in idx.items():
+            if not pb.allowed[i, p] and pb.pinned_period[i] != p:
+                raise OptionError(
+                    opt.text,
+                    f"work on {c} is not allowed on {opt.on.isoformat()}: past its life"
+                    " limit or risk cap (max_age_h, max_p_fail), or in the frozen period",
+                )
     diag = pinned_diagnosis(_pinned(pb, opt, idx))
     mine = [s for s in diag if any(c in s for c in idx)]
     if mine:

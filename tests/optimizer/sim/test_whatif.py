@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
@@ -16,8 +17,11 @@ from numpy.testing import assert_allclose
 sys.path.insert(0, str(Path(__file__).parent))
 from sim_scenarios import component, scenario, system, weibull
 
+from optimizer.loading import parse_scenario
 from optimizer.scenario import Scenario
-from optimizer.sim.whatif import OptionError, parse_option, whatif
+from optimizer.sim.whatif import OptionError, check_options, parse_option, whatif
+
+ROOT = Path(__file__).resolve().parents[3]
 
 START = date(2027, 1, 4)  # sim_scenarios.START, midnight UTC
 SHAPE, SCALE, AGE = 6.0, 1000.0, 800.0
@@ -221,3 +225,13 @@ def test_hold_keeps_the_rest_of_the_plan(conveyor: Scenario) -> None:
     d = date.fromisoformat(res.options[0].actions[0]["start"][:10])
     assert d - date(2027, 2, 16) == timedelta(0)
     assert np.isfinite(res.options[1].actions[0]["p_fail_exact"])
+
+
+def test_replacement_past_a_life_limit_is_refused() -> None:
+    doc = yaml.safe_load((ROOT / "scenarios" / "conveyor.yaml").read_text(encoding="utf-8"))
+    doc["component_types"]["gearbox"]["max_age_h"] = 31500  # C1-GBX: 30,500 h, 16 h a day
+    scn = parse_scenario(doc)
+    opt = "replace C1-GBX on 2027-05-03"
+    errors = check_options(scn, ["replace C1-GBX on 2027-02-16", opt])
+    assert [j for j, _ in errors] == [1]
+    assert opt in str(errors[0][1]) and "not allowed" in str(errors[0][1])
