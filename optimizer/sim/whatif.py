@@ -70,7 +70,6 @@ from optimizer.sim.model import SimModel, compile_model
 from optimizer.sim.simulate import Comparison, compare
 from optimizer.sim.stats import Estimate, mean_ci, paired_ci
 from optimizer.sim.strategies.base import BasePolicy, SimView
-from optimizer.sim.twin import Twin
 from optimizer.solvers import solve
 from optimizer.solvers.common import pinned_diagnosis
 
@@ -221,12 +220,20 @@ def parse_option(text: str) -> WhatIfOption:
 # --------------------------------------------------------------------------------------
 # a fixed plan as a simulator policy
 # --------------------------------------------------------------------------------------
-class PlanPolicy(BasePolicy):
-    """Follow a fixed plan: every job is requested at its planned time at ``t = 0``.
+RELEASE_AHEAD_H = 7.0 * 24.0
+"""Work is released (its parts reserved) this long plus its parts' lead time before its
+planned start, as the prescriptive strategy releases work."""
 
-    Jobs of one system at the same instant share one opening.  A request replaces the
-    part installed now: if it fails first, the corrective replacement renews it and the
-    planned work on it is cancelled (the rest of its opening goes ahead).
+
+class PlanPolicy(BasePolicy):
+    """Follow a fixed plan: each opening's work is released before its planned start.
+
+    A job is released (requested, its spare parts reserved or ordered) at the first
+    daily decision from which its planned start is less than :data:`RELEASE_AHEAD_H`
+    plus the lead time of its missing parts away.  The plan replaces the parts installed
+    at the start: a part that failed (and was renewed) before its job is released or
+    started is not replaced again (the rest of its opening goes ahead).  Jobs of one
+    opening are requested together at its start, so they share it.
 
     Parameters
     ----------
@@ -239,18 +246,28 @@ class PlanPolicy(BasePolicy):
     def __init__(self, name: str, jobs: Sequence[tuple[tuple[int, ...], float]]) -> None:
         self.name = name
         self.jobs = tuple((tuple(int(i) for i in c), float(t)) for c, t in jobs)
-        self.decision_interval_h: float | None = 1e12
+        self.decision_interval_h: float | None = 24.0
+        self._pending: list[int] = []
 
-    def prepare(self, model: SimModel, twin: Twin) -> None:
-        super().prepare(model, twin)
-        # a single decision instant, at t = 0
-        self.decision_interval_h = 2.0 * model.horizon_h + 1.0
+    def start(self, sim: SimView) -> None:
+        self._pending = list(range(len(self.jobs)))
 
     def decide(self, sim: SimView) -> None:
-        if sim.now_h > 0.0:
+        if not self._pending:
             return
-        for comps, at_h in self.jobs:
-            sim.request_pm(list(comps), at_h)
+        now = sim.now_h
+        keep: list[int] = []
+        for j in self._pending:
+            comps, at_h = self.jobs[j]
+            live = [i for i in comps if sim.on_initial_part(i)]
+            if not live:
+                continue
+            lead = float(np.max(sim.parts_lead_h(live)))
+            if now + RELEASE_AHEAD_H + lead + 24.0 >= at_h:
+                sim.request_pm(live, at_h)
+            else:
+                keep.append(j)
+        self._pending = keep
 
     def params(self) -> dict[str, Any]:
         return {"jobs": len(self.jobs)}
