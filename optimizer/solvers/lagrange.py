@@ -158,37 +158,71 @@ def _knapsacks(
     hard_items = neg[~easy[g]]
     if not len(hard_items):
         return val, pick
+    # groups of similar capacity together: the DP's width is the class's largest capacity
+    cls = np.ceil(np.log2(g_cap[grp[hard_items]] + 1.0)).astype(np.int64)
+    for c_cls in np.unique(cls).tolist():
+        _knapsack_dp(r, grp, w, g_cap, hard_items[cls == c_cls], val, pick)
+    return val, pick
+
+
+def _knapsack_dp(
+    r: FloatArray,
+    grp: IntArray,
+    w: IntArray,
+    g_cap: IntArray,
+    hard_items: IntArray,
+    val: FloatArray,
+    pick: BoolArray,
+) -> None:
+    """Exact knapsacks of the groups of ``hard_items`` by DP over capacity units; adds
+    each group's optimum to ``val`` and marks the picked items in ``pick``."""
     order = hard_items[np.lexsort((r[hard_items], grp[hard_items]))]
     hg = grp[order]
     ug, local = np.unique(hg, return_inverse=True)
     first = np.searchsorted(hg, ug)
     rank = np.arange(len(order)) - first[local]
-    caps = g_cap[ug]
+    # groups by decreasing item count: the groups with a j-th item are a prefix of the
+    # rows, so each item step works on a slice of ``f``
+    perm = np.argsort(-np.bincount(local), kind="stable")
+    row_of = np.empty(len(ug), dtype=np.int64)
+    row_of[perm] = np.arange(len(ug))
+    item_row = row_of[local]
+    caps = g_cap[ug[perm]]
     c_max = int(caps.max())
     n_h = len(ug)
     f = np.zeros((n_h, c_max + 1))
     cols = np.arange(c_max + 1)
-    takes: list[tuple[IntArray, IntArray, BoolArray]] = []
+    by_rank = np.argsort(rank, kind="stable")
+    rank_start = np.searchsorted(rank[by_rank], np.arange(int(rank.max()) + 2))
+    takes: list[tuple[IntArray, BoolArray]] = []
     for j in range(int(rank.max()) + 1):
-        at = np.flatnonzero(rank == j)
-        rows = local[at]
-        items = order[at]
+        at = by_rank[rank_start[j] : rank_start[j + 1]]
+        n_j = len(at)
+        items = np.empty(n_j, dtype=np.int64)
+        items[item_row[at]] = order[at]  # row q's j-th item
         wj = w[items]
-        rj = r[items]
-        src = cols[None, :] - wj[:, None]
-        fr = f[rows]
-        cand = np.where(src >= 0, fr[np.arange(len(rows))[:, None], np.maximum(src, 0)], np.inf)
-        cand = cand + rj[:, None]
+        fr = f[:n_j]
+        uw = np.unique(wj)
+        if len(uw) <= 16:  # few distinct weights: shifted slices, no 2-D gather
+            cand = np.full((n_j, c_max + 1), np.inf)
+            for wv in uw.tolist():
+                sel = np.flatnonzero(wj == wv)
+                if wv <= c_max:
+                    cand[sel, wv:] = fr[sel, : c_max + 1 - wv]
+        else:
+            src = cols[None, :] - wj[:, None]
+            cand = np.where(src >= 0, fr[np.arange(n_j)[:, None], np.maximum(src, 0)], np.inf)
+        cand += r[items][:, None]
         take = cand < fr - 1e-12
-        f[rows] = np.where(take, cand, fr)
-        takes.append((rows, items, take))
+        np.copyto(fr, cand, where=take)
+        takes.append((items, take))
     c = caps.copy()
-    val[ug] += f[np.arange(n_h), c]
-    for rows, items, take in reversed(takes):
-        t_now = take[np.arange(len(rows)), c[rows]]
+    val[ug[perm]] += f[np.arange(n_h), c]
+    for items, take in reversed(takes):
+        n_j = len(items)
+        t_now = take[np.arange(n_j), c[:n_j]]
         pick[items[t_now]] = True
-        c[rows[t_now]] -= w[items[t_now]]
-    return val, pick
+        c[:n_j][t_now] -= w[items[t_now]]
 
 
 @dataclass(frozen=True)
@@ -1045,7 +1079,8 @@ def lagrangian_bound(
         c = evaluate(problem, seed)["total"]
         if c < best_ub:
             best_ub, best_period = c, seed
-    pair_of = {(int(i), int(t)): j for j, (i, t) in enumerate(zip(d.pi, d.pt, strict=True))}
+    pair_of = np.full((n, n_t), -1, dtype=np.int64)  # pair index of (i, t), -1: none
+    pair_of[d.pi, d.pt] = np.arange(len(d.pi))
     # extra seeds need not be crew-feasible (e.g. the uncapacitated DP plan): their
     # openings are valid patterns of the relaxation all the same
     for plan in (best_period, seed, *(extra_seeds or [])):
@@ -1236,14 +1271,15 @@ def _pattern_items(
 
 
 def _plan_patterns(
-    problem: PlanningProblem, d: PairData, plan: IntArray, pair_of: dict[tuple[int, int], int]
+    problem: PlanningProblem, d: PairData, plan: IntArray, pair_of: IntArray
 ) -> list[tuple[int, IntArray]]:
-    """The openings of a plan as patterns ``(opening, pairs)``."""
+    """The openings of a plan as patterns ``(opening, pairs)`` (``pair_of[i, t]``: index
+    of the pair ``(i, t)``, -1 when it is not a pair)."""
     groups: dict[int, list[int]] = {}
-    for i in np.flatnonzero((plan >= 0) & (problem.pinned_period == NO_PIN)).tolist():
-        j = pair_of.get((i, int(plan[i])))
-        if j is not None:
-            groups.setdefault(int(d.yk[j]), []).append(j)
+    done = np.flatnonzero((plan >= 0) & (problem.pinned_period == NO_PIN))
+    js = pair_of[done, plan[done]]
+    for j in js[js >= 0].tolist():
+        groups.setdefault(int(d.yk[j]), []).append(j)
     out = []
     for y, it in groups.items():
         items = np.array(it, dtype=np.int64)
