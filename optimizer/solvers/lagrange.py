@@ -64,9 +64,18 @@ Driver (:func:`solve_lagrange`)
    far, warm-started with the best plan; last, every eligible pair at any opening the
    LP or the plan uses (price and branch on the LP support).  Every sub-MILP gets the
    time left before the block's deadline.
+   When reduced-cost fixing (:func:`pair_bounds`, proven there) leaves at most
+   :data:`_FIX_MAX_PAIRS` pairs that a plan cheaper than the best one may use, the last
+   MILP is the one on those pairs, and its bound (capped by the best plan's cost) is a
+   bound of the block.
+5. *Pricing cost*: an opening whose knapsacks' cheap lower bounds
+   (:func:`_knapsack_lower`) already make it not worth opening gets no exact knapsack;
+   the exact DP runs per capacity class on slices (fleet1k at converged multipliers:
+   most of the ~20,000 crowded knapsacks are skipped).
 
 The reported bound is the best Lagrangian value (never the master LP value unless
-column generation converged), so every plan's gap is certified.
+column generation converged) or the reduced MILP's bound above, so every plan's gap is
+certified.
 
 References
 ----------
@@ -153,8 +162,7 @@ def _knapsacks(
 
     Returns the optimal value of each group and which items are picked.  With ``need``
     (bool per group), the groups outside it whose negative items do not all fit get a
-    lower bound instead, the optimum of the knapsack's LP relaxation (items by ratio
-    ``r / w``, the last one fractional), and no picks.
+    cheap lower bound instead (:func:`_knapsack_lower`) and no picks.
     """
     val = np.zeros(n_g)
     pick = np.zeros(len(r), dtype=bool)
@@ -171,7 +179,7 @@ def _knapsacks(
     hard_items = neg[~easy[g]]
     if need is not None and len(hard_items):
         lp = ~need[grp[hard_items]]
-        val += _knapsack_lp(r, grp, w, g_cap, hard_items[lp], n_g)
+        val += _knapsack_lower(r, grp, w, g_cap, hard_items[lp], n_g)
         hard_items = hard_items[~lp]
     if not len(hard_items):
         return val, pick
@@ -182,7 +190,7 @@ def _knapsacks(
     return val, pick
 
 
-def _knapsack_lp(
+def _knapsack_lower(
     r: FloatArray, grp: IntArray, w: IntArray, g_cap: IntArray, items: IntArray, n_g: int
 ) -> FloatArray:
     """A lower bound of each group's 0/1 knapsack over ``items`` (``r < 0``), cheap:
@@ -305,7 +313,7 @@ def _evaluate_dual(
         const += float(np.sum(rev * d.pin_use))
         del n_t
     n_g = len(d.g_y)
-    # Openings that cannot price out even at the knapsacks' LP bounds need no exact
+    # Openings that cannot price out even at the knapsacks' cheap lower bounds need no exact
     # knapsack: their value stays a lower bound >= 0, they are not opened (fleet1k: most
     # openings at converged multipliers).
     g_lb, _ = _knapsacks(r, d.grp, d.w_units, d.g_cap, n_g, need=np.zeros(n_g, dtype=bool))
