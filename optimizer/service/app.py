@@ -13,6 +13,7 @@ Endpoints (all under ``/v1``; every one but the health checks needs
     GET    /strategy-runs/{id}/report  HTML report (404 when the run has none)
     ...    /whatif-runs                the same for what-if studies of one decision
     GET    /whatif-runs/{id}/report    their HTML report
+    POST   /benchmark                  fleet benchmarking, synchronous (life records in)
     GET    /healthz, /readyz           liveness; readiness (database and workers)
 
 The lifecycle follows Timefold's solver service and nextmv's runs API: a submission is
