@@ -19,6 +19,8 @@ Layers (each imports only from the layers above it; enforced by
     calendar                              crews' working hours, shifts, windows, value profiles
     reliability/                          life distributions, fitting, age replacement, penalties
     fleet                                 per-component costs and policies (uses cost_models)
+    cmms/                                 CMMS registers and histories in, fits, benchmarking
+                                          (cmms.exports: plans out, above planning)
     problem/                              the frozen planning problem, its builders, plans
     solvers/                              solve(problem, method) -> Plan (DP, MILP, CP-SAT, ...)
     planning/                             scenario -> PlanResult (groups, purchases, work orders)

@@ -247,6 +247,14 @@ def plan(
     ] = None,
     report: ReportOpt = None,
     xlsx: XlsxOpt = None,
+    cmms_format: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            help="Also write CMMS import files to --out: maximo, sap or generic (work orders, "
+            "labour, materials, purchase requisitions; CSV and one XLSX).",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Plan grouped maintenance: work orders with reasons, bound and gap."""
@@ -257,6 +265,11 @@ def plan(
     if method and method not in METHODS:
         err.print(f"[bold red]--method[/]: '{method}' is not one of {', '.join(METHODS)}")
         raise typer.Exit(2)
+    if cmms_format is not None:
+        _check_choice("--format", cmms_format, ("maximo", "sap", "generic"))
+        if out_dir is None:
+            err.print("[bold red]--format[/]: needs --out DIR (where the files go)")
+            raise typer.Exit(2)
     scn = _load(file, as_json)
     if as_json:
         result = plan_scenario(scn, method=method or None, time_limit_s=time_limit_s, gap=gap)
@@ -272,6 +285,17 @@ def plan(
     payload = result.as_dict()
     if out_dir is not None:
         _write_plan_files(payload, out_dir, WORK_ORDER_FIELDS)
+    if cmms_format is not None and out_dir is not None:
+        from optimizer.cmms.exports import cmms_tables
+        from optimizer.report.export import write_cmms_files
+
+        files = write_cmms_files(
+            cmms_tables(result, cmms_format),  # type: ignore[arg-type]
+            out_dir,
+            timezone=scn.calendar.timezone,
+            xlsx=out_dir / f"cmms_{cmms_format}.xlsx",
+        )
+        err.print(f"CMMS files ({cmms_format}): " + ", ".join(p.name for p in files))
     if report is not None or xlsx is not None:
         from optimizer.report.outputs import write_plan_outputs
 
@@ -348,6 +372,8 @@ def _write_plan_files(payload: dict[str, Any], out_dir: Path, columns: tuple[str
     """
     import csv
 
+    from optimizer.report.export import neutralise
+
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "plan.json").write_text(json.dumps(payload, indent=2, default=str) + "\n")
     (out_dir / "work_orders.json").write_text(
@@ -363,7 +389,7 @@ def _write_plan_files(payload: dict[str, Any], out_dir: Path, columns: tuple[str
             )
             row["materials"] = "; ".join(f"{x['part_id']} x{x['qty']}" for x in wo["materials"])
             row["reasons"] = " | ".join(wo["reasons"])
-            w.writerow([row[c] for c in columns])
+            w.writerow([neutralise(row[c]) for c in columns])
     purchases = payload.get("purchase_orders", [])
     (out_dir / "purchase_orders.json").write_text(json.dumps(purchases, indent=2) + "\n")
     p_cols = [
@@ -384,7 +410,7 @@ def _write_plan_files(payload: dict[str, Any], out_dir: Path, columns: tuple[str
         w = csv.writer(fh)
         w.writerow(p_cols)
         for po in purchases:
-            w.writerow([" ".join(po[c]) if c == "serves" else po[c] for c in p_cols])
+            w.writerow([neutralise(" ".join(po[c]) if c == "serves" else po[c]) for c in p_cols])
 
 
 def _print_plan(result: PlanResult) -> None:
@@ -844,6 +870,333 @@ def whatif(
             out.print(f"  [yellow]{o.name}[/]: {escape(v)}")
     out.print(f"[bold]cheaper[/]: {escape(res.cheaper.text)}")
     out.print(f"[bold]less risky[/]: {escape(res.less_risky.text)}")
+
+
+# --- CMMS data: import assets, fit life data, benchmark sites (optimizer.cmms) ----------
+import_app = typer.Typer(help="Import CMMS data (asset registers) into a scenario.")
+app.add_typer(import_app, name="import")
+
+MapOpt = Annotated[
+    Path | None,
+    typer.Option("--map", help="Column mapping (YAML): preset, columns, types, date formats."),
+]
+PresetOpt = Annotated[
+    str | None,
+    typer.Option("--preset", help="maximo, sap or generic (overrides the mapping's preset)."),
+]
+HistoryArg = Annotated[
+    Path, typer.Argument(help="History export (CSV or XLSX).", show_default=False)
+]
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="Censoring date of running units, YYYY-MM-DD (default: the scenario's plan start "
+        "with --into, else the latest date in the file).",
+    ),
+]
+
+
+def _cmms_fail(exc: Exception, as_json: bool) -> typer.Exit:
+    """Print every problem of a CMMS input (file, row, column) and return exit 2."""
+    from rich.markup import escape
+
+    problems = list(getattr(exc, "problems", []))
+    if as_json:
+        _emit_json({"ok": False, "problems": [p.as_dict() for p in problems]})
+    else:
+        err.print(f"[bold red]{len(problems)} problem(s)[/]")
+        for p in problems[:200]:
+            err.print(f"  {escape(str(p))}")
+        if len(problems) > 200:
+            err.print(f"  ... and {len(problems) - 200} more")
+    return typer.Exit(2)
+
+
+def _scenario_data_or_exit(path: Path, as_json: bool) -> dict[str, Any]:
+    from optimizer.cmms.assets import load_scenario_data
+
+    try:
+        return load_scenario_data(path)
+    except ScenarioError:
+        _load(path, as_json)  # prints the problems and exits 2
+        raise
+
+
+def _asset_maps(scn: Scenario) -> tuple[dict[str, str], dict[str, str], dict[str, float]]:
+    """Type, site and operating hours per day of each component id of a scenario."""
+    types: dict[str, str] = {}
+    sites: dict[str, str] = {}
+    hpd: dict[str, float] = {}
+    for site in scn.fleet.sites:
+        for system in site.systems:
+            for comp in system.components:
+                sites[comp.id] = site.id
+                hpd[comp.id] = system.operating_h_per_day
+                if comp.type is not None:
+                    types[comp.id] = comp.type
+    return types, sites, hpd
+
+
+def _as_of(text: str | None) -> Any:
+    from datetime import date
+
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        err.print(f"[bold red]--as-of[/]: {text!r} is not a date YYYY-MM-DD")
+        raise typer.Exit(2) from None
+
+
+@import_app.command("assets", epilog=_exits(0, 1, 2))
+def import_assets(
+    register: Annotated[
+        Path, typer.Argument(help="Asset register export (CSV or XLSX).", show_default=False)
+    ],
+    into: Annotated[
+        Path, typer.Option("--into", help="Scenario file to merge the fleet into (rewritten).")
+    ],
+    mapping: MapOpt = None,
+    preset: PresetOpt = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check and report; write nothing.")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Merge an asset register (Maximo ASSET, SAP equipment, generic) into a scenario."""
+    from optimizer.cmms.assets import dump_scenario
+    from optimizer.cmms.assets import import_assets as run_import
+    from optimizer.cmms.mapping import load_mapping
+    from optimizer.cmms.tables import CmmsInputError
+
+    data = _scenario_data_or_exit(into, as_json)
+    try:
+        result = run_import(register, load_mapping(mapping, preset=preset), data)
+    except CmmsInputError as exc:
+        raise _cmms_fail(exc, as_json) from None
+    if not dry_run:
+        dump_scenario(result.data, into)
+    summary = {"ok": True, "scenario": str(into), "written": not dry_run, **result.summary()}
+    if as_json:
+        _emit_json(summary)
+        return
+    out.print(
+        f"{len(result.added)} component(s) added, {len(result.updated)} updated"
+        + (
+            f", systems created: {', '.join(result.created_systems)}"
+            if result.created_systems
+            else ""
+        )
+        + ("" if dry_run else f"; written {into}")
+    )
+    for note in result.notes:
+        out.print(f"  note: {note}", markup=False)
+
+
+@app.command(epilog=_exits(0, 1, 2))
+def fit(
+    history: HistoryArg,
+    by: Annotated[str, typer.Option("--by", help="Group by type, site or asset.")] = "type",
+    family: Annotated[
+        str, typer.Option("--family", help="weibull, lognormal or auto (lower AIC).")
+    ] = "auto",
+    mapping: MapOpt = None,
+    preset: PresetOpt = None,
+    into: Annotated[
+        Path | None,
+        typer.Option(
+            "--into",
+            help="Write the fitted lives (by type) and current ages into this scenario.",
+        ),
+    ] = None,
+    scenario: Annotated[
+        Path | None,
+        typer.Option(
+            "--scenario",
+            help="Read-only scenario giving each asset's type, site and operating hours.",
+        ),
+    ] = None,
+    as_of: AsOfOpt = None,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="HTML report with probability plots.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Fit life distributions with right censoring to a failure / work-order history."""
+    from datetime import date
+
+    from optimizer.cmms.assets import dump_scenario
+    from optimizer.cmms.history import fit_groups, fits_into_scenario, read_history
+    from optimizer.cmms.mapping import load_mapping
+    from optimizer.cmms.tables import CmmsInputError
+
+    _check_choice("--by", by, ("type", "site", "asset"))
+    _check_choice("--family", family, ("weibull", "lognormal", "auto"))
+    if into is not None and by != "type":
+        err.print("[bold red]--into[/]: writes component types, so it needs --by type")
+        raise typer.Exit(2)
+    when = _as_of(as_of)
+    data: dict[str, Any] | None = None
+    types: dict[str, str] = {}
+    sites: dict[str, str] = {}
+    hpd: dict[str, float] = {}
+    source = into if into is not None else scenario
+    if source is not None:
+        from optimizer.loading import parse_scenario
+
+        data = _scenario_data_or_exit(source, as_json)
+        scn = parse_scenario(data)
+        types, sites, hpd = _asset_maps(scn)
+        if when is None:
+            when = scn.calendar.start.date()
+    try:
+        hist = read_history(
+            history,
+            load_mapping(mapping, preset=preset),
+            as_of=when,
+            asset_types=types,
+            asset_sites=sites,
+            asset_h_per_day=hpd,
+        )
+    except CmmsInputError as exc:
+        raise _cmms_fail(exc, as_json) from None
+    if by == "site" and (hist.lives["site"] == "").any():
+        err.print("[bold red]--by site[/]: some records have no site (map a site column, or "
+                  "give --scenario / --into with a scenario that has the assets)")  # fmt: skip
+        raise typer.Exit(2)
+    fits = fit_groups(hist, by=by, family=family)  # type: ignore[arg-type]
+    notes: list[str] = []
+    if hist.no_start:
+        notes.append(
+            f"{hist.no_start} first removal(s) without install date only start the next life"
+        )
+    if into is not None and data is not None:
+        new, more = fits_into_scenario(data, fits, hist, fitted_on=date.today())
+        try:
+            dump_scenario(new, into)
+        except ScenarioError as exc:
+            raise _cmms_fail(exc, as_json) from None
+        notes += [*more, f"written {into}"]
+    if report is not None:
+        from optimizer.report.cmms import fit_report_html, write_cmms_report
+
+        write_cmms_report(fit_report_html(fits, hist, by=by), report)
+        notes.append(f"written {report}")
+    if as_json:
+        _emit_json(
+            {"source": str(history), "as_of": hist.as_of, "by": by,
+             "groups": [g.as_dict() for g in fits], "notes": notes}
+        )  # fmt: skip
+        return
+    t = Table(title=f"Life fits by {by} (as of {hist.as_of}; 95% intervals)")
+    for c in ("group", "family", "fail", "cens", "parameters", "mean life h", "AIC", "warnings"):
+        t.add_column(c, overflow="fold")
+    for g in fits:
+        d = g.as_dict()
+        params = ", ".join(
+            f"{k} {v:,.4g} [{d['ci95'][k][0]:,.4g}, {d['ci95'][k][1]:,.4g}]"
+            for k, v in d.get("params", {}).items()
+        )
+        mean = (
+            f"{d['mean_life_h']:,.0f} [{d['mean_life_ci95_h'][0]:,.0f}, "
+            f"{d['mean_life_ci95_h'][1]:,.0f}]"
+            if "mean_life_h" in d
+            else "-"
+        )
+        aic = ", ".join(f"{k} {v:,.1f}" for k, v in d["aic"].items())
+        from rich.markup import escape
+
+        t.add_row(escape(g.key), g.chosen or "-", str(g.n_failures), str(g.n_censored), params,
+                  mean, aic, escape("; ".join(g.warnings)))  # fmt: skip
+    out.print(t)
+    for n in notes:
+        out.print(f"  {n}", markup=False)
+
+
+@app.command(epilog=_exits(0, 1, 2))
+def benchmark(
+    history: HistoryArg,
+    by: Annotated[str, typer.Option("--by", help="Compare sites or assets.")] = "site",
+    family: Annotated[str, typer.Option("--family", help="weibull or lognormal.")] = "weibull",
+    alpha: Annotated[
+        float,
+        typer.Option("--alpha", min=1e-6, max=0.5, help="False-alarm rate per component type."),
+    ] = 0.05,
+    mapping: MapOpt = None,
+    preset: PresetOpt = None,
+    scenario: Annotated[
+        Path | None,
+        typer.Option("--scenario", help="Scenario giving the type and site of each asset."),
+    ] = None,
+    as_of: AsOfOpt = None,
+    report: Annotated[Path | None, typer.Option("--report", help="HTML report.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Benchmark like components across sites: flag under-performers with evidence."""
+    from optimizer.cmms.benchmark import benchmark as run_benchmark
+    from optimizer.cmms.history import read_history
+    from optimizer.cmms.mapping import load_mapping
+    from optimizer.cmms.tables import CmmsInputError
+
+    _check_choice("--by", by, ("site", "asset"))
+    _check_choice("--family", family, ("weibull", "lognormal"))
+    types: dict[str, str] = {}
+    sites: dict[str, str] = {}
+    hpd: dict[str, float] = {}
+    if scenario is not None:
+        types, sites, hpd = _asset_maps(_load(scenario, as_json))
+    try:
+        hist = read_history(
+            history,
+            load_mapping(mapping, preset=preset),
+            as_of=_as_of(as_of),
+            asset_types=types,
+            asset_sites=sites,
+            asset_h_per_day=hpd,
+        )
+    except CmmsInputError as exc:
+        raise _cmms_fail(exc, as_json) from None
+    if by == "site" and (hist.lives["site"] == "").any():
+        err.print("[bold red]--by site[/]: some records have no site (map a site column or "
+                  "pass --scenario)")  # fmt: skip
+        raise typer.Exit(2)
+    res = run_benchmark(hist.lives, by=by, family=family, alpha=alpha)  # type: ignore[arg-type]
+    if report is not None:
+        from optimizer.report.cmms import benchmark_report_html, write_cmms_report
+
+        write_cmms_report(benchmark_report_html(res, source=str(history)), report)
+    if as_json:
+        _emit_json(res.as_dict())
+        return
+    out.print(res.method, markup=False)
+    t = Table(title=f"Benchmark by {by}")
+    for c in ("type", by, "verdict", "fail", "mean life h [95%]", "rest of fleet h", "p"):
+        t.add_column(c)
+    for r in res.rows:
+        verdict = (
+            "[bold red]UNDER-PERFORMER[/]"
+            if r.flagged
+            else (
+                "differs" if r.differs else ("in line" if np.isfinite(r.p_value) else "not tested")
+            )
+        )
+        mean = (
+            f"{r.mean_life_h:,.0f} [{r.mean_life_ci_h[0]:,.0f}, {r.mean_life_ci_h[1]:,.0f}]"
+            if np.isfinite(r.mean_life_h)
+            else "-"
+        )
+        rest = f"{r.rest_mean_life_h:,.0f}" if np.isfinite(r.rest_mean_life_h) else "-"
+        p = f"{r.p_value:.3g}" if np.isfinite(r.p_value) else "-"
+        from rich.markup import escape
+
+        t.add_row(escape(r.type), escape(r.group), verdict, str(r.n_failures), mean, rest, p)
+    out.print(t)
+    for r in res.flagged:
+        out.print(f"  {r.group} ({r.type}): {r.note}", markup=False)
+    if report is not None:
+        out.print(f"written {report}")  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -391,10 +391,30 @@ class ComponentFields(Model):
     )
 
 
+class LifeFit(Model):
+    """Where a component type's ``life`` came from when it was fitted to history data
+    (``opportune fit --into``); informative, the engine does not use it."""
+
+    source: str = Field(min_length=1, max_length=500, description="History file name.")
+    fitted_on: date = Field(description="Date of the fit.")
+    as_of: date | None = Field(default=None, description="Censoring date of running units.")
+    method: str = Field(default="maximum likelihood, right censoring", max_length=200)
+    n_failures: Count = Field(description="Failure records.")
+    n_censored: Count = Field(description="Right-censored records (removals, running units).")
+    ci95: dict[str, list[float]] = Field(
+        default_factory=dict, description="95% interval of each life parameter."
+    )
+    aic: dict[str, float] = Field(default_factory=dict, description="AIC of each family tried.")
+    warning: str | None = Field(default=None, max_length=1000)
+
+
 class ComponentType(ComponentFields):
     """A template for components of the same kind (e.g. a gearbox model)."""
 
     description: str | None = Field(default=None, max_length=500)
+    life_fit: LifeFit | None = Field(
+        default=None, description="Provenance of a fitted life (data source, fit date, AIC)."
+    )
 
 
 class Component(ComponentFields):

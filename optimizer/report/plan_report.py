@@ -160,7 +160,7 @@ def _wo_table(df: pd.DataFrame, currency: str, caption: str | None, empty: str) 
 
 
 def plan_sections(result: PlanResult, *, id_prefix: str = "plan") -> list[Section]:
-    """The plan's sections (timeline, next 30 days, shutdowns, deferred).
+    """The plan's sections (timeline, next 30 days, shutdowns, purchase orders, deferred).
 
     Parameters
     ----------
@@ -253,6 +253,40 @@ def plan_sections(result: PlanResult, *, id_prefix: str = "plan") -> list[Sectio
             css_class="long",
         )
     )
+    pdf = data.purchase_orders_frame(result)
+    secs.append(
+        Section(
+            id=f"{id_prefix}-purchases",
+            title="Purchase orders",
+            intro=(
+                f"{_n(len(pdf), 'purchase order')} for the spare parts the plan uses: when to "
+                "order, when the parts arrive, which components they serve, and the cash "
+                f"each costs ({cur}: goods at unit price plus order and expedite fees)."
+            ),
+            tables=[
+                Table(
+                    columns=["Part", "Qty", "Order", "Arrival", "Expedited", "Serves",
+                             f"Unit price {cur}", f"Total {cur}"],
+                    rows=[
+                        [
+                            str(r["part_id"]),
+                            str(r["qty"]),
+                            str(r["order_date"]),
+                            str(r["arrival_date"]),
+                            "yes" if r["expedited"] else "no",
+                            str(r["serves"]),
+                            f"{float(r['unit_price']):,.2f}",
+                            f"{float(r['total']):,.2f}",
+                        ]
+                        for r in pdf.to_dict("records")
+                    ],
+                    align=["l", "r", "l", "l", "l", "l", "r", "r"],
+                    empty="No purchase orders: the stock on hand and on order covers the plan "
+                    "(or the scenario models no spare parts).",
+                )
+            ],
+        )
+    )  # fmt: skip
     ddf = data.deferred_frame(result)
     shown = ddf.head(MAX_DEFERRED_ROWS)
     secs.append(
@@ -335,6 +369,7 @@ def plan_tables(result: PlanResult, *, scenario_file: str | None = None) -> dict
         f"Next {NEXT_DAYS:g} days": data.next_work_orders(result, NEXT_DAYS),
         "Shutdowns": data.groups_frame(result),
         "Deferred": data.deferred_frame(result),
+        "Purchase orders": data.purchase_orders_frame(result),
         "Cost": cost_frame(result),
         "Assumptions": data.assumptions_frame(
             result.built.scenario, result=result, scenario_file=scenario_file

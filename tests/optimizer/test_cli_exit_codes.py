@@ -158,6 +158,9 @@ COMMAND_CODES = {
     ("keys", "create"): {0, 1, 2},
     ("keys", "list"): {0, 1},
     ("keys", "revoke"): {0, 1, 2},
+    ("import", "assets"): {0, 1, 2},
+    ("fit",): {0, 1, 2},
+    ("benchmark",): {0, 1, 2},
 }
 
 

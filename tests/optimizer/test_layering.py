@@ -25,11 +25,13 @@ LAYERS: dict[str, int] = {
     "optimizer.calendar": 2,
     "optimizer.reliability": 3,
     "optimizer.fleet": 4,
+    "optimizer.cmms": 4,  # CMMS files in: readers, mappings, histories, fits, benchmarking
     "optimizer.problem": 5,
     "optimizer.solvers": 6,
     "optimizer.planning": 7,
     "optimizer.check": 7,
     "optimizer.sim": 8,
+    "optimizer.cmms.exports": 8,  # plans out as CMMS objects (above planning)
     "optimizer.report": 9,
     "optimizer.service": 10,
     "optimizer.cli": 11,
