@@ -25,6 +25,7 @@ LAYERS: dict[str, int] = {
     "optimizer.calendar": 2,
     "optimizer.reliability": 3,
     "optimizer.fleet": 4,
+    "optimizer.risk": 4,
     "optimizer.problem": 5,
     "optimizer.solvers": 6,
     "optimizer.planning": 7,
