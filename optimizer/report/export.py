@@ -12,7 +12,7 @@ included) and the column's header names the zone, e.g. ``scheduled_start
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-__all__ = ["write_csv", "write_xlsx"]
+__all__ = ["safe_cell", "write_csv", "write_records_csv", "write_xlsx"]
 
 _MAX_SHEET = 31  # Excel's limit on sheet-name length
 _BAD_SHEET = re.compile(r"[\[\]\*\?/\\:]")
@@ -51,6 +51,46 @@ def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     df.to_csv(out, index=False)
+    return out
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: object) -> object:
+    """A CSV cell that a spreadsheet will not run as a formula.
+
+    Text starting with ``=``, ``+``, ``-``, ``@`` (or a tab / carriage return) gets a
+    leading ``'`` (the OWASP advice against CSV injection); numbers and other text are
+    returned unchanged.
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def write_records_csv(
+    rows: Sequence[Mapping[str, object]], columns: Sequence[str], path: str | Path
+) -> Path:
+    """Write records as UTF-8 CSV, one column per key of ``columns``, text made safe.
+
+    Every text cell goes through :func:`safe_cell`, so user text (ids, names) cannot
+    become a formula when the file is opened in a spreadsheet.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
+    import csv
+
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(columns)
+        for row in rows:
+            w.writerow([safe_cell(row.get(c, "")) for c in columns])
     return out
 
 
