@@ -274,8 +274,17 @@ def plan(
         _write_plan_files(payload, out_dir, WORK_ORDER_FIELDS)
     if report is not None or xlsx is not None:
         from optimizer.report.outputs import write_plan_outputs
+        from optimizer.report.plan_report import NEXT_DAYS
+        from optimizer.risk import system_risk
 
-        write_plan_outputs(result, report=report, xlsx=xlsx, scenario_file=file, echo=err.print)
+        write_plan_outputs(
+            result,
+            report=report,
+            xlsx=xlsx,
+            scenario_file=file,
+            echo=err.print,
+            risk=system_risk(scn, NEXT_DAYS),
+        )
     if as_json:
         _emit_json(payload)
     else:
