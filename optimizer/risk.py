@@ -426,7 +426,8 @@ def _exact(st: _Structure, q: FloatArray, n_sys: int) -> tuple[FloatArray, Float
     )
     rest = _leave_one_out_log(log_r, st.block_system, n_sys)
     importance = np.exp(rest[st.block_of]) * inner
-    return np.clip(p_down, 0.0, 1.0), np.clip(importance, 0.0, 1.0)
+    # (+ 0.0 turns the -0.0 of expm1(-0.0) into 0.0)
+    return np.clip(p_down, 0.0, 1.0) + 0.0, np.clip(importance, 0.0, 1.0)
 
 
 def _simulate(
