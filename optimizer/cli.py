@@ -499,6 +499,9 @@ KPI_ROWS = [
     ("availability_fleet", "availability", "pct"),
     ("downtime_unplanned_h", "unplanned downtime h", "num"),
     ("failures", "failures", "num"),
+    ("system_failures", "system failures (unplanned stops)", "num"),
+    ("time_to_first_system_failure_h", "time to first system failure h (capped at horizon)", "num"),
+    ("mtbsf_h", "mean time between system failures h (up)", "num"),
     ("preventive_replacements", "preventive replacements", "num"),
     ("stockout_h", "stock-out h", "num"),
     ("crew_utilization", "crew utilization", "pct"),
@@ -578,6 +581,38 @@ def simulate(
         if key in res.kpis:
             e = res.kpis[key]
             table.add_row(label, _fmt_est(e.mean, e.ci_low, e.ci_high, kind))
+    out.print(table)
+    _print_system_kpis(res.kpis, [s.id for _, s in scn.systems()])
+
+
+def _print_system_kpis(kpis: dict[str, Any], system_ids: list[str]) -> None:
+    """Per-system failures, time to the first and MTBSF, mean [95% CI]."""
+    from rich.markup import escape
+
+    table = Table(title="Systems: failure stops over the simulated years, mean [95% CI]")
+    for col, just in [
+        ("system", "left"),
+        ("availability", "right"),
+        ("system failures", "right"),
+        ("time to first h (capped)", "right"),
+        ("MTBSF h (up time per failure)", "right"),
+    ]:
+        table.add_column(col, justify=just)  # type: ignore[arg-type]
+
+    def cell(key: str, kind: str) -> str:
+        e = kpis.get(key)
+        if e is None or not np.isfinite(e.mean):
+            return "n/a (no failure)" if key.startswith("mtbsf") else ""
+        return _fmt_est(e.mean, e.ci_low, e.ci_high, kind)
+
+    for sid in system_ids:
+        table.add_row(
+            escape(sid),
+            cell(f"availability[{sid}]", "pct"),
+            cell(f"system_failures[{sid}]", "num"),
+            cell(f"time_to_first_system_failure_h[{sid}]", "num"),
+            cell(f"mtbsf_h[{sid}]", "num"),
+        )
     out.print(table)
 
 
