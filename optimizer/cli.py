@@ -928,7 +928,10 @@ def risk(
     try:
         res = system_risk(scn, days, repair=repair, replications=replications, seed=seed)
     except ValueError as exc:
-        err.print(f"[bold red]invalid option[/]: --{escape(str(exc))}")
+        msg = str(exc)
+        err.print(
+            f"[bold red]invalid input[/]: {escape(('--' if msg.startswith('days:') else '') + msg)}"
+        )
         raise typer.Exit(2) from None
     if csv_path is not None:
         from optimizer.report.export import write_records_csv

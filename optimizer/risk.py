@@ -83,6 +83,8 @@ __all__ = [
 
 MAX_DAYS = 3650.0
 """Longest risk window accepted, days."""
+MAX_CYCLES = 200
+"""Most failures of one group member in the window that the repair simulation follows."""
 
 
 # --------------------------------------------------------------------------------------
@@ -439,6 +441,7 @@ def _simulate(
     outage_h: FloatArray,
     replications: int,
     rng: np.random.Generator,
+    ids: Sequence[str],
 ) -> tuple[float, tuple[float, float]]:
     """Monte Carlo ``p_down`` of one system whose failed parts are repaired in the window.
 
@@ -471,6 +474,11 @@ def _simulate(
                 e_i.append(t + outage_h[i])
                 if not np.any(t <= t_h):
                     break
+                if len(s_i) > MAX_CYCLES:
+                    raise ValueError(
+                        f"repair simulation: component {ids[int(i)]} fails more than "
+                        f"{MAX_CYCLES} times in the window; use the exact method"
+                    )
                 t = np.where(
                     t <= t_h,
                     t + outage_h[i] + np.asarray(lives[int(i)].sample(replications, rng)),
@@ -584,7 +592,15 @@ def system_risk(
                     resid[i] = residual_life(scn, comps[i], systems[j])
                 lives_all[i] = distribution(comps[i].life)
             p_down[j], ci[j] = _simulate(
-                st, int(j), resid, lives_all, float(days * oph[j]), outage, replications, rng
+                st,
+                int(j),
+                resid,
+                lives_all,
+                float(days * oph[j]),
+                outage,
+                replications,
+                rng,
+                [c.id for c in comps],
             )
             methods[j] = (
                 f"simulation ({replications} replications; failed members repaired after "

@@ -297,3 +297,16 @@ def test_probability_is_in_unit_interval_and_monotone_in_window(
         assert 0.0 <= r.health <= 100.0
         assert all(0.0 <= d.importance <= 1.0 for d in r.drivers)
     assert p_lo.p_down <= p_hi.p_down + 1e-12
+
+
+def test_repair_simulation_refuses_a_runaway_renewal_loop() -> None:
+    scn = _scenario(
+        [
+            {"id": "A", "life": _weib(1.0, 1.0), "age_h": 0.0},
+            {"id": "B", "life": _weib(1.0, 1.0), "age_h": 0.0},
+        ],
+        redundancy=[{"id": "G", "k": 1, "components": ["A", "B"]}],
+    )
+    assert system_risk(scn, 30).systems[0].p_down > 0.99  # the exact method is fine
+    with pytest.raises(ValueError, match="component A fails more than"):
+        system_risk(scn, 300, repair=True, replications=10)  # ~800 cycles of 9 h
