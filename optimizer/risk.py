@@ -505,8 +505,11 @@ def _simulate(
         hit = (inst <= t_h) & (cnt >= mem.size - k + 1)
         down_any |= np.any(hit, axis=1)
     p = float(down_any.mean())
-    half = 1.96 * math.sqrt(max(p * (1 - p), 1e-12) / replications)
-    return p, (max(0.0, p - half), min(1.0, p + half))
+    # Wilson score interval (keeps its coverage near 0 and 1, unlike p +- z se)
+    z, n = 1.96, float(replications)
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return p, (max(0.0, centre - half), min(1.0, centre + half))
 
 
 def system_risk(
@@ -528,7 +531,8 @@ def system_risk(
     repair : bool, default False
         Systems with a redundancy group that has spare members (``k < n``) are then
         estimated by Monte Carlo with failed members repaired inside the window
-        (method ``simulation``, with a 95% interval); the others stay exact.
+        (method ``simulation``, with a 95% Wilson interval); the others stay exact.
+        Importances, renewal drops and the outage weights stay those of the exact model.
     replications : int, default 10000
         Monte Carlo replications per simulated system.
     seed : int, default 0
@@ -542,7 +546,8 @@ def system_risk(
     Raises
     ------
     ValueError
-        If ``days`` or ``replications`` is out of range.
+        If ``days`` or ``replications`` is out of range, or (``repair``) a group member
+        fails more than :data:`MAX_CYCLES` times in the window.
     """
     if not (isinstance(days, int | float) and math.isfinite(days) and 0 < days <= MAX_DAYS):
         raise ValueError(f"days: must be in (0, {MAX_DAYS:g}], got {days!r}")
