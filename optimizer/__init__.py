@@ -10,6 +10,7 @@ Public API (each name is loaded on first use, so ``import optimizer`` and the
     sim = optimizer.simulate(scn, "prescriptive", replications=200, seed=1)
     cmp = optimizer.compare(scn, replications=200, seed=1)
     wi = optimizer.whatif(scn, ["replace C1-GBX on 2027-02-16", "defer C1-GBX"])  # one decision
+    risk = optimizer.system_risk(scn, days=30)             # P(system down), drivers, ranking
     optimizer.age_replacement(optimizer.Weibull(shape=2.5, scale=1000.0), cost_pm=1.0, cost_cm=10.0)
 
 Layers (each imports only from the layers above it; enforced by
@@ -21,6 +22,7 @@ Layers (each imports only from the layers above it; enforced by
     fleet                                 per-component costs and policies (uses cost_models)
     cmms/                                 CMMS registers and histories in, fits, benchmarking
                                           (cmms.exports: plans out, above planning)
+    risk                                  system health: P(down within D days), drivers, ranking
     problem/                              the frozen planning problem, its builders, plans
     solvers/                              solve(problem, method) -> Plan (DP, MILP, CP-SAT, ...)
     planning/                             scenario -> PlanResult (groups, purchases, work orders)
@@ -61,6 +63,7 @@ if TYPE_CHECKING:
         minimal_repair_replacement,
         penalty_curves,
     )
+    from optimizer.risk import RiskResult, system_risk
     from optimizer.scenario import Scenario
     from optimizer.sim.simulate import Comparison, SimulationResult, compare, simulate
     from optimizer.sim.strategies import Policy, make_policy
@@ -106,6 +109,8 @@ _WHERE: dict[str, str] = {
     "make_policy": "optimizer.sim.strategies",
     "whatif": "optimizer.sim.whatif",
     "WhatIfResult": "optimizer.sim.whatif",
+    "RiskResult": "optimizer.risk",
+    "system_risk": "optimizer.risk",
 }
 _SUBPACKAGES = frozenset(
     {"reliability", "problem", "solvers", "planning", "sim", "report", "service"}
@@ -127,6 +132,7 @@ __all__ = [
     "PlanningProblem",
     "Policy",
     "ReplacementResult",
+    "RiskResult",
     "Scenario",
     "ScenarioError",
     "SimulationResult",
@@ -147,6 +153,7 @@ __all__ = [
     "plan_scenario",
     "simulate",
     "solve",
+    "system_risk",
     "whatif",
 ]
 

@@ -298,8 +298,17 @@ def plan(
         err.print(f"CMMS files ({cmms_format}): " + ", ".join(p.name for p in files))
     if report is not None or xlsx is not None:
         from optimizer.report.outputs import write_plan_outputs
+        from optimizer.report.plan_report import NEXT_DAYS
+        from optimizer.risk import system_risk
 
-        write_plan_outputs(result, report=report, xlsx=xlsx, scenario_file=file, echo=err.print)
+        write_plan_outputs(
+            result,
+            report=report,
+            xlsx=xlsx,
+            scenario_file=file,
+            echo=err.print,
+            risk=system_risk(scn, NEXT_DAYS),
+        )
     if as_json:
         _emit_json(payload)
     else:
@@ -516,6 +525,9 @@ KPI_ROWS = [
     ("availability_fleet", "availability", "pct"),
     ("downtime_unplanned_h", "unplanned downtime h", "num"),
     ("failures", "failures", "num"),
+    ("system_failures", "system failures (unplanned stops)", "num"),
+    ("time_to_first_system_failure_h", "time to first system failure h (capped at horizon)", "num"),
+    ("mtbsf_h", "mean time between system failures h (up)", "num"),
     ("preventive_replacements", "preventive replacements", "num"),
     ("stockout_h", "stock-out h", "num"),
     ("crew_utilization", "crew utilization", "pct"),
@@ -595,6 +607,38 @@ def simulate(
         if key in res.kpis:
             e = res.kpis[key]
             table.add_row(label, _fmt_est(e.mean, e.ci_low, e.ci_high, kind))
+    out.print(table)
+    _print_system_kpis(res.kpis, [s.id for _, s in scn.systems()])
+
+
+def _print_system_kpis(kpis: dict[str, Any], system_ids: list[str]) -> None:
+    """Per-system failures, time to the first and MTBSF, mean [95% CI]."""
+    from rich.markup import escape
+
+    table = Table(title="Systems: failure stops over the simulated years, mean [95% CI]")
+    for col, just in [
+        ("system", "left"),
+        ("availability", "right"),
+        ("system failures", "right"),
+        ("time to first h (capped)", "right"),
+        ("MTBSF h (up time per failure)", "right"),
+    ]:
+        table.add_column(col, justify=just)  # type: ignore[arg-type]
+
+    def cell(key: str, kind: str) -> str:
+        e = kpis.get(key)
+        if e is None or not np.isfinite(e.mean):
+            return "n/a (no failure)" if key.startswith("mtbsf") else ""
+        return _fmt_est(e.mean, e.ci_low, e.ci_high, kind)
+
+    for sid in system_ids:
+        table.add_row(
+            escape(sid),
+            cell(f"availability[{sid}]", "pct"),
+            cell(f"system_failures[{sid}]", "num"),
+            cell(f"time_to_first_system_failure_h[{sid}]", "num"),
+            cell(f"mtbsf_h[{sid}]", "num"),
+        )
     out.print(table)
 
 
@@ -1197,6 +1241,121 @@ def benchmark(
         out.print(f"  {r.group} ({r.type}): {r.note}", markup=False)
     if report is not None:
         out.print(f"written {report}")  # fmt: skip
+
+
+@app.command(epilog=_exits(0, 1, 2))
+def risk(
+    file: FileArg,
+    days: Annotated[
+        float, typer.Option("--days", help="Window from the plan start, calendar days.")
+    ] = 30.0,
+    csv_path: Annotated[
+        Path | None,
+        typer.Option("--csv", help="Write the ranked systems to this CSV file.", dir_okay=False),
+    ] = None,
+    repair: Annotated[
+        bool,
+        typer.Option(
+            "--repair/--no-repair",
+            help="Systems with redundancy: simulate failed members being repaired in the "
+            "window (Monte Carlo) instead of the exact no-repair probability.",
+        ),
+    ] = False,
+    replications: Annotated[
+        int, typer.Option("--replications", min=1, help="Replications per simulated system.")
+    ] = 10_000,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Random seed (--repair).")] = 0,
+    top: Annotated[int, typer.Option("--top", min=1, help="Rows of each table shown.")] = 20,
+    as_json: JsonOpt = False,
+) -> None:
+    """System health and risk: P(system down within --days), production at risk, drivers.
+
+    Exact for independent components (series and k-out-of-n groups); the health score is
+    100 x (1 - P(down)).
+    """
+    from rich.markup import escape
+
+    from optimizer.risk import system_risk
+
+    scn = _load(file, as_json)
+    try:
+        res = system_risk(scn, days, repair=repair, replications=replications, seed=seed)
+    except ValueError as exc:
+        msg = str(exc)
+        err.print(
+            f"[bold red]invalid input[/]: {escape(('--' if msg.startswith('days:') else '') + msg)}"
+        )
+        raise typer.Exit(2) from None
+    if csv_path is not None:
+        from optimizer.report.export import write_records_csv
+
+        cols = (
+            "rank", "system_id", "site_id", "name", "p_down", "p_down_ci", "expected_loss",
+            "outage_h", "health", "method", "drivers",
+        )  # fmt: skip
+        write_records_csv(res.rows(), cols, csv_path)
+    if as_json:
+        _emit_json(res.as_dict())
+        return
+    cur = escape(res.currency)
+    table = Table(
+        title=f"{escape(res.scenario)}: risk over {res.days:g} days from "
+        f"{res.start:%Y-%m-%d}; production at risk {_fmt_money(res.expected_loss)} {cur}"
+    )
+    for col, just in [
+        ("#", "right"),
+        ("system", "left"),
+        ("P(down)", "right"),
+        (f"at risk {cur}", "right"),
+        ("health", "right"),
+        ("method", "left"),
+        ("drivers (Birnbaum importance)", "left"),
+    ]:
+        table.add_column(col, justify=just)  # type: ignore[arg-type]
+    for s in res.systems[:top]:
+        name = s.system_id + (f" ({s.name})" if s.name else "")
+        p_txt = f"{100 * s.p_down:.2f}%"
+        if s.p_down_ci is not None:
+            p_txt += f" [{100 * s.p_down_ci[0]:.2f}, {100 * s.p_down_ci[1]:.2f}]"
+        table.add_row(
+            str(s.rank),
+            escape(name),
+            p_txt,
+            _fmt_money(s.expected_loss),
+            f"{s.health:.1f}",
+            escape(s.method.split(" (")[0]),
+            escape(", ".join(f"{d.component_id} {d.importance:.2f}" for d in s.drivers[:3])),
+        )
+    out.print(table)
+    ctab = Table(title="Components: production at risk removed by renewing each today")
+    for col, just in [
+        ("component", "left"),
+        ("system", "left"),
+        (f"P(fail in {res.days:g} d)", "right"),
+        ("importance", "right"),
+        ("P(down) drop", "right"),
+        (f"{cur} at risk removed", "right"),
+        ("RUL from", "left"),
+    ]:
+        ctab.add_column(col, justify=just)  # type: ignore[arg-type]
+    for c in res.components[:top]:
+        ctab.add_row(
+            escape(c.component_id),
+            escape(c.system_id),
+            f"{100 * c.p_fail:.2f}%",
+            f"{c.importance:.3f}",
+            f"{100 * c.renewal_drop:.2f} pt",
+            _fmt_money(c.loss_reduction),
+            c.source,
+        )
+    out.print(ctab)
+    out.print(
+        "[dim]health = 100 x (1 - P(down)): the chance in % of no failure stop in the window;"
+        " exact = independent parts, no repair inside the window (series systems: exact with"
+        " repair too)[/]"
+    )
+    if csv_path is not None:
+        err.print(f"written: {escape(str(csv_path))}")
 
 
 def main(argv: list[str] | None = None) -> None:

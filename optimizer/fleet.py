@@ -150,6 +150,31 @@ def _is_redundant(system: System, comp_id: str) -> bool:
     return any(comp_id in g.components and g.k < len(g.components) for g in system.redundancy)
 
 
+def failure_part_wait(scn: Scenario, comp: ResolvedComponent) -> tuple[float, float]:
+    """Wait for the spare part at a failure, hours, and the expedite premium paid, currency.
+
+    The long-run view sees the stock the replenishment policy keeps: parts on hand plus
+    those already on order.  A position whose part is not stocked at all waits for
+    delivery (expedited when possible, paying the premium) at every failure; otherwise
+    there is no wait.
+
+    Returns
+    -------
+    tuple of float
+        ``(wait_h, expedite_premium)``; ``(0, 0)`` for a component without a spare part.
+    """
+    if comp.spare_part is None:
+        return 0.0, 0.0
+    part = scn.part(comp.spare_part)
+    stocked = part.on_hand + sum(o.qty for o in part.on_order)
+    if stocked >= comp.parts_per_task:
+        return 0.0, 0.0
+    fast = part.expedite_lead_time_days
+    wait_h = (fast if fast is not None else part.lead_time_days) * HOURS_PER_DAY
+    expedite = part.cost_expedite_premium * comp.parts_per_task if fast is not None else 0.0
+    return wait_h, expedite
+
+
 def fleet_model(scn: Scenario) -> FleetModel:
     """Derive every component's distributions, costs and optimal policy.
 
@@ -213,16 +238,7 @@ def fleet_model(scn: Scenario) -> FleetModel:
         sys_idx[i] = system_ids.index(c.system_id)
         crews = serving_crews(scn.crews, c.skill, c.site_id)
         part = scn.part(c.spare_part) if c.spare_part is not None else None
-        wait_h = expedite = 0.0
-        # The long-run policy sees the stock the replenishment policy keeps: parts on
-        # hand plus those already on order. A position whose part is not stocked at all
-        # waits for delivery (expedited when possible) at every failure.
-        stocked = part.on_hand + sum(o.qty for o in part.on_order) if part is not None else 0
-        if part is not None and stocked < c.parts_per_task:
-            fast = part.expedite_lead_time_days
-            wait_h = (fast if fast is not None else part.lead_time_days) * HOURS_PER_DAY
-            if fast is not None:
-                expedite = part.cost_expedite_premium * c.parts_per_task
+        wait_h, expedite = failure_part_wait(scn, c)
         col["rate"].append(min((cr.rate_per_h for cr in crews), default=0.0))
         col["overtime"].append(min((cr.overtime_factor for cr in crews), default=1.0))
         col["callout"].append(min((cr.cost_callout for cr in crews), default=0.0))

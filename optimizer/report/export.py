@@ -12,7 +12,7 @@ included) and the column's header names the zone, e.g. ``scheduled_start
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -20,7 +20,15 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-__all__ = ["neutralise", "neutralise_frame", "write_cmms_files", "write_csv", "write_xlsx"]
+__all__ = [
+    "neutralise",
+    "neutralise_frame",
+    "safe_cell",
+    "write_cmms_files",
+    "write_csv",
+    "write_records_csv",
+    "write_xlsx",
+]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -75,6 +83,35 @@ def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     neutralise_frame(df).to_csv(out, index=False)
+    return out
+
+
+safe_cell = neutralise
+"""Alias of :func:`neutralise` (one rule for every CSV/XLSX cell)."""
+
+
+def write_records_csv(
+    rows: Sequence[Mapping[str, object]], columns: Sequence[str], path: str | Path
+) -> Path:
+    """Write records as UTF-8 CSV, one column per key of ``columns``, text made safe.
+
+    Every text cell goes through :func:`safe_cell`, so user text (ids, names) cannot
+    become a formula when the file is opened in a spreadsheet.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
+    import csv
+
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(columns)
+        for row in rows:
+            w.writerow([safe_cell(row.get(c, "")) for c in columns])
     return out
 
 

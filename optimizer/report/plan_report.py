@@ -17,19 +17,28 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from optimizer.report import data
-from optimizer.report.charts import gantt_chart
+from optimizer.report.charts import gantt_chart, risk_chart
 from optimizer.report.formatting import fmt_money, fmt_pct
 from optimizer.report.html import Chart, Section, Table, render_page, trusted
 
 if TYPE_CHECKING:
     from optimizer.planning.pipeline import PlanResult
+    from optimizer.risk import RiskResult
 
-__all__ = ["plan_report_html", "plan_sections", "plan_tables", "write_plan_report"]
+__all__ = [
+    "plan_report_html",
+    "plan_sections",
+    "plan_tables",
+    "risk_frame",
+    "risk_section",
+    "write_plan_report",
+]
 
 NEXT_DAYS = 30.0
 """Days of work orders listed for the CMMS."""
 
 MAX_DEFERRED_ROWS = 15
+MAX_RISK_ROWS = 25
 
 
 def _kpi(label: str, value: str, ci: str = "") -> str:
@@ -320,6 +329,106 @@ def plan_sections(result: PlanResult, *, id_prefix: str = "plan") -> list[Sectio
     return secs
 
 
+def _plain(text: str) -> str:
+    """User text for a table cell: never the trusted-HTML marker of :func:`trusted`."""
+    return text.lstrip("\x00")
+
+
+def risk_frame(risk: RiskResult) -> pd.DataFrame:
+    """The ranked systems of a risk assessment, one row each (the workbook's ``Risk``)."""
+    rows = [
+        {
+            "rank": s.rank,
+            "system_id": s.system_id,
+            "site_id": s.site_id,
+            "name": s.name or "",
+            "p_down": s.p_down,
+            "expected_loss": s.expected_loss,
+            "outage_h": s.outage_h,
+            "health": s.health,
+            "method": s.method,
+            "drivers": ", ".join(f"{d.component_id} ({d.importance:.3f})" for d in s.drivers[:5]),
+        }
+        for s in risk.systems
+    ]
+    cols = [
+        "rank", "system_id", "site_id", "name", "p_down", "expected_loss", "outage_h", "health",
+        "method", "drivers",
+    ]  # fmt: skip
+    return pd.DataFrame(rows, columns=cols)
+
+
+def risk_section(risk: RiskResult, *, id_prefix: str = "plan") -> Section:
+    """System health and risk ranking: a chart and the ranked table.
+
+    Parameters
+    ----------
+    risk : RiskResult
+        :func:`optimizer.risk.system_risk` of the scenario.
+    id_prefix : str
+        Prefix of the element ids.
+
+    Returns
+    -------
+    Section
+    """
+    cur = risk.currency
+    shown = risk.systems[:MAX_RISK_ROWS]
+    rows = [
+        [
+            str(s.rank),
+            _plain(s.system_id + (f" ({s.name})" if s.name else "")),
+            fmt_pct(s.p_down, 2)
+            + (
+                f" [{fmt_pct(s.p_down_ci[0], 2)}, {fmt_pct(s.p_down_ci[1], 2)}]"
+                if s.p_down_ci is not None
+                else ""
+            ),
+            f"{s.expected_loss:,.0f}",
+            f"{s.health:.1f}",
+            _plain(", ".join(f"{d.component_id} ({d.importance:.2f})" for d in s.drivers[:3])),
+            s.method.split(" (")[0],
+        ]
+        for s in shown
+    ]
+    return Section(
+        id=f"{id_prefix}-risk",
+        title="System health and risk",
+        intro=(
+            f"Probability that each unit is stopped by a failure in the next {risk.days:g} days, "
+            "from the components' remaining-life models (twin predictions where given) and the "
+            "unit's structure (series parts, k-out-of-n groups), assuming no maintenance in "
+            "between; production at risk is that probability times the value lost in an "
+            "expected stop. Health = 100 x (1 - P(down)). Drivers: Birnbaum importance, the "
+            "change of the unit's reliability with the part's. "
+            f"{len(shown):,} of {len(risk.systems):,} units, riskiest first."
+        ),
+        charts=[Chart(risk_chart(risk), f"{id_prefix}-risk-chart")],
+        tables=[
+            Table(
+                columns=[
+                    "#",
+                    "Unit",
+                    f"P(down) in {risk.days:g} d",
+                    f"At risk {cur}",
+                    "Health",
+                    "Drivers (importance)",
+                    "Method",
+                ],
+                rows=rows,
+                align=["r", "l", "r", "r", "r", "l", "l"],
+                empty="No units.",
+            )
+        ],
+        notes=[
+            f"Production at risk over the fleet: {fmt_money(risk.expected_loss, cur)}. Exact "
+            "for independent components; series units stay exact when failed parts are "
+            "repaired, redundant groups are then over-estimated (opportune risk --repair "
+            "simulates them)."
+        ],
+    )
+
+
 def assumptions_section(df: pd.DataFrame) -> Section:
     """The assumptions table as a section."""
     return Section(
@@ -358,12 +467,16 @@ def cost_frame(result: PlanResult) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["measure", "term", "cost"])
 
 
-def plan_tables(result: PlanResult, *, scenario_file: str | None = None) -> dict[str, pd.DataFrame]:
+def plan_tables(
+    result: PlanResult, *, scenario_file: str | None = None, risk: RiskResult | None = None
+) -> dict[str, pd.DataFrame]:
     """The plan's tables for the Excel workbook, one sheet each.
 
     The ``Cost`` sheet lists the objective's terms and the budget's, each followed by
-    its total (the sum of the rows above it).
+    its total (the sum of the rows above it); ``Risk`` (when ``risk`` is given) ranks
+    the systems by production at risk.
     """
+    extra = {"Risk": risk_frame(risk)} if risk is not None else {}
     return {
         "Work orders": data.work_orders_frame(result),
         f"Next {NEXT_DAYS:g} days": data.next_work_orders(result, NEXT_DAYS),
@@ -371,6 +484,7 @@ def plan_tables(result: PlanResult, *, scenario_file: str | None = None) -> dict
         "Deferred": data.deferred_frame(result),
         "Purchase orders": data.purchase_orders_frame(result),
         "Cost": cost_frame(result),
+        **extra,
         "Assumptions": data.assumptions_frame(
             result.built.scenario, result=result, scenario_file=scenario_file
         ),
@@ -382,6 +496,7 @@ def plan_report_html(
     *,
     scenario_file: str | None = None,
     generated_at: datetime | None = None,
+    risk: RiskResult | None = None,
 ) -> str:
     """The plan report as one self-contained HTML document.
 
@@ -393,6 +508,9 @@ def plan_report_html(
         Path of the scenario file, shown in the assumptions.
     generated_at : datetime, optional
         Time stamp of the report (default now).
+    risk : RiskResult, optional
+        :func:`optimizer.risk.system_risk` of the scenario: adds the "System health and
+        risk" section.
 
     Returns
     -------
@@ -402,6 +520,8 @@ def plan_report_html(
     when = generated_at or datetime.now().astimezone()
     versions = data.software_versions()
     secs = plan_sections(result)
+    if risk is not None:
+        secs.append(risk_section(risk))
     secs.append(
         assumptions_section(
             data.assumptions_frame(
@@ -432,6 +552,7 @@ def write_plan_report(
     *,
     scenario_file: str | None = None,
     generated_at: datetime | None = None,
+    risk: RiskResult | None = None,
 ) -> Path:
     """Write :func:`plan_report_html` to ``path`` (parent folders are created).
 
@@ -443,7 +564,7 @@ def write_plan_report(
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(
-        plan_report_html(result, scenario_file=scenario_file, generated_at=generated_at),
+        plan_report_html(result, scenario_file=scenario_file, generated_at=generated_at, risk=risk),
         encoding="utf-8",
     )
     return out

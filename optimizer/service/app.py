@@ -14,6 +14,7 @@ Endpoints (all under ``/v1``; every one but the health checks needs
     ...    /whatif-runs                the same for what-if studies of one decision
     GET    /whatif-runs/{id}/report    their HTML report
     POST   /benchmark                  fleet benchmarking, synchronous (life records in)
+    POST   /risk                       system risk ranking, synchronous (bounded work)
     GET    /healthz, /readyz           liveness; readiness (database and workers)
 
 The lifecycle follows Timefold's solver service and nextmv's runs API: a submission is
@@ -44,7 +45,7 @@ from optimizer.service.context import ServiceContext
 from optimizer.service.events import EventHub
 from optimizer.service.middleware import install_middleware
 from optimizer.service.openapi import install_openapi
-from optimizer.service.routes import benchmark, health, reports
+from optimizer.service.routes import benchmark, health, reports, risk
 from optimizer.service.routes.runs import run_router
 from optimizer.service.settings import ServiceSettings
 from optimizer.service.submissions import SubmitBatcher
@@ -149,6 +150,7 @@ def create_app(settings: ServiceSettings | None = None, *, start_workers: bool =
     v1.include_router(run_router("whatif", "/whatif-runs", "what-if run"))
     v1.include_router(reports.router)
     v1.include_router(benchmark.router)
+    v1.include_router(risk.router)
     v1.include_router(health.router)
     app.include_router(v1)
     install_openapi(app)

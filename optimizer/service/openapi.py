@@ -8,7 +8,12 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from pydantic.json_schema import models_json_schema
 
-from optimizer.service.schemas import ScheduleRunRequest, StrategyRunRequest, WhatIfRunRequest
+from optimizer.service.schemas import (
+    RiskRequest,
+    ScheduleRunRequest,
+    StrategyRunRequest,
+    WhatIfRunRequest,
+)
 
 
 def problem_doc(description: str) -> dict[str, Any]:
@@ -53,6 +58,7 @@ def install_openapi(app: FastAPI) -> None:
                 (ScheduleRunRequest, "validation"),
                 (StrategyRunRequest, "validation"),
                 (WhatIfRunRequest, "validation"),
+                (RiskRequest, "validation"),
             ],
             ref_template="#/components/schemas/{model}",
         )

@@ -142,9 +142,82 @@ class WhatIfRunRequest(WhatIfEnvelope):
     input: Scenario
 
 
+RISK_MAX_REPLICATIONS = 100_000
+"""Largest ``config.replications`` of ``POST /v1/risk`` (its work is bounded: see the route)."""
+
+
+class RiskConfig(_Strict):
+    """Settings of a risk ranking (``POST /v1/risk``)."""
+
+    days: float = Field(default=30.0, gt=0, le=3650, description="Window, calendar days.")
+    repair: bool = Field(
+        default=False,
+        description="Systems with redundancy: Monte Carlo with failed members repaired in "
+        "the window instead of the exact no-repair probability.",
+    )
+    replications: int = Field(
+        default=10_000,
+        ge=1,
+        le=RISK_MAX_REPLICATIONS,
+        description="Monte Carlo replications per simulated system (repair only).",
+    )
+    seed: int = Field(default=0, ge=0, le=2**63 - 1, description="Random seed (repair only).")
+
+
+class RiskEnvelope(_Strict):
+    """A risk request without its scenario (validated first)."""
+
+    config: RiskConfig = Field(default_factory=RiskConfig)
+
+
+class RiskRequest(RiskEnvelope):
+    """Body of ``POST /v1/risk``."""
+
+    input: Scenario
+
+
 # ----------------------------------------------------------------------------------------
 # responses
 # ----------------------------------------------------------------------------------------
+class RiskDriver(_Open):
+    """A component of a system, by its Birnbaum importance."""
+
+    component_id: str
+    importance: float = Field(description="P(system up | part up) - P(system up | part down).")
+    p_fail: float
+    renewal_drop: float = Field(description="Drop of p_down if the part were renewed today.")
+    loss_reduction: float
+
+
+class RiskSystem(_Open):
+    """One system's risk over the window."""
+
+    rank: int
+    system_id: str
+    site_id: str
+    name: str | None
+    p_down: float = Field(description="P(the system is stopped by a failure in the window).")
+    p_down_ci: list[float] | None = Field(description="95% interval (simulation only).")
+    expected_loss: float = Field(description="Production value at risk, scenario currency.")
+    outage_h: float
+    health: float = Field(description="100 x (1 - p_down).")
+    method: str
+    drivers: list[RiskDriver]
+
+
+class RiskAnswer(_Open):
+    """Risk ranking of every system (``opportune risk --json``)."""
+
+    scenario: str
+    currency: str
+    start: str
+    days: float
+    expected_loss: float
+    health_score: str
+    systems: list[RiskSystem]
+    components: list[dict[str, Any]]
+
+
 class ProblemEntry(_Open):
     """One problem of a request: where (pointer / parameter / header) and what."""
 

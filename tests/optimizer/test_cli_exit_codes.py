@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "info": (),
     "plan": ("--time-limit-s", "5"),
     "simulate": ("--strategy", "run-to-failure", "--replications", "1", "--years", "0.1"),
+    "risk": ("--days", "30"),
 }
 
 
@@ -154,6 +155,7 @@ COMMAND_CODES = {
     ("check",): {0, 1, 2, 4},
     ("simulate",): {0, 1, 2},
     ("compare",): {0, 1, 2},
+    ("risk",): {0, 1, 2},
     ("serve",): {0, 1, 2},
     ("keys", "create"): {0, 1, 2},
     ("keys", "list"): {0, 1},

@@ -26,6 +26,7 @@ LAYERS: dict[str, int] = {
     "optimizer.reliability": 3,
     "optimizer.fleet": 4,
     "optimizer.cmms": 4,  # CMMS files in: readers, mappings, histories, fits, benchmarking
+    "optimizer.risk": 4,
     "optimizer.problem": 5,
     "optimizer.solvers": 6,
     "optimizer.planning": 7,
