@@ -366,7 +366,12 @@ class ComponentFields(Model):
     """Fields shared by component types and components (a component overrides its type)."""
 
     life: Distribution | None = Field(
-        default=None, description="Life distribution of a new part (operating hours)."
+        default=None,
+        description=(
+            "Life distribution of a new part (operating hours). Leave it out and give"
+            " max_age_h for a pure life limit: the part does not fail in service and is"
+            " retired at or before its limit (regulated, life-limited parts)."
+        ),
     )
     corrective_action: Literal["replace", "minimal_repair"] | None = Field(
         default=None,
@@ -378,13 +383,23 @@ class ComponentFields(Model):
         default=None, max_length=64, description="ISO 14224 failure-mode code (e.g. 'VIB')."
     )
     preventive: WorkSpec | None = Field(default=None, description="Preventive replacement task.")
-    corrective: WorkSpec | None = Field(default=None, description="Corrective task after failure.")
+    corrective: WorkSpec | None = Field(
+        default=None,
+        description=(
+            "Corrective task after failure (not needed for a pure life limit, which never"
+            " fails: it defaults to the preventive task there)."
+        ),
+    )
     spare_part: Ident | None = Field(default=None, description="Inventory part id consumed.")
     parts_per_task: int | None = Field(default=None, ge=1, le=1000)
     skill: Ident | None = Field(default=None, description="Crew skill the work needs.")
     crew_size: int | None = Field(default=None, ge=1, le=100, description="Technicians needed.")
     max_age_h: PositiveHours | None = Field(
-        default=None, description="Hard life limit: replace at or before this age, h."
+        default=None,
+        description=(
+            "Hard life limit: replace at or before this age, operating hours. Alone (no"
+            " life) it states a deterministic life-limited part."
+        ),
     )
     max_p_fail: Fraction | None = Field(
         default=None, description="Cap on P(failure before the planned replacement)."
@@ -779,6 +794,29 @@ class PlanSettings(Model):
             " are not modelled in this mode."
         ),
     )
+    end_state: Literal["priced", "unpriced"] = Field(
+        default="priced",
+        description=(
+            "With repeated_replacements: what the plan pays for the part each position"
+            " leaves in service at the horizon end. 'priced' (default): its value to the"
+            " next horizon, the relative cost of running it on under the optimal renewal"
+            " policy (a part used up near its optimum or limit costs about its next"
+            " replacement). 'unpriced': only what happens inside the horizon is paid"
+            " (replacements, set-ups, expected failures), as in the textbook opportunistic"
+            " replacement problem (ORP); the part left must still be within its life limit."
+        ),
+    )
+    end_reserve_days: float = Field(
+        default=0.0,
+        ge=0,
+        le=36_500,
+        description=(
+            "With repeated_replacements: every part left in service at the horizon end must"
+            " stay within its life limit (max_age_h) for at least this many more calendar"
+            " days (ORP end-condition variants: survive r periods past the horizon). 0:"
+            " within its limit at the horizon end."
+        ),
+    )
 
 
 StrategyName = Literal[
@@ -889,6 +927,34 @@ class Scenario(Model):
 
 
 _REQUIRED = ("life", "preventive", "corrective", "skill")
+LIFE_LIMIT_MARGIN = 1e-9
+"""Relative margin of the life of a pure life-limited part beyond its limit."""
+
+
+def life_limited(max_age_h: float) -> DeterministicSpec:
+    """The life of a part stated by its life limit alone (``max_age_h``, no ``life``).
+
+    Such a part does not fail in service: it is retired at or before its limit.  It is
+    modelled as a deterministic life just past the limit, ``max_age_h * (1 + 1e-9)``
+    (:data:`LIFE_LIMIT_MARGIN`), so that every replacement the limit allows -- including
+    one exactly at the limit -- is preventive, no failure is ever expected, and the
+    optimal renewal policy replaces at the limit, at the long-run rate
+    ``g* = c_p / max_age_h`` (``c_p``: the preventive cost done alone).
+
+    Parameters
+    ----------
+    max_age_h : float
+        Life limit, operating hours (``> 0``).
+
+    Returns
+    -------
+    DeterministicSpec
+    """
+    return DeterministicSpec.model_construct(
+        distribution="deterministic", life_h=max_age_h * (1.0 + LIFE_LIMIT_MARGIN)
+    )
+
+
 _DEFAULTS: dict[str, Any] = {
     "corrective_action": "replace",
     "parts_per_task": 1,
@@ -918,6 +984,10 @@ def _resolve(
     scn: Scenario, site: Site, system: System, comp: Component, path: tuple[str | int, ...]
 ) -> ResolvedComponent:
     vals = {name: _field(scn, comp, name) for name in ComponentFields.model_fields}
+    if vals["life"] is None and vals["max_age_h"] is not None:
+        vals["life"] = life_limited(float(vals["max_age_h"]))
+        if vals["corrective"] is None:
+            vals["corrective"] = vals["preventive"]
     missing = [name for name in _REQUIRED if vals[name] is None]
     if missing:
         raise ValueError(f"component {comp.id}: missing {', '.join(missing)}")
@@ -1051,10 +1121,22 @@ def reference_problems(scn: Scenario) -> list[tuple[tuple[str | int, ...], str]]
                 if comp.type is not None and comp.type not in scn.component_types:
                     out.append(((*loc_c, "type"), f"unknown component type '{comp.type}'"))
                     continue
+                pure_limit = (
+                    _field(scn, comp, "life") is None and _field(scn, comp, "max_age_h") is not None
+                )
                 for name in _REQUIRED:
-                    if _field(scn, comp, name) is None:
+                    if _field(scn, comp, name) is None and not (
+                        pure_limit and name in ("life", "corrective")
+                    ):
                         src = f" or its type '{comp.type}'" if comp.type else ""
-                        out.append(((*loc_c, name), f"required: not set on the component{src}"))
+                        hint = (
+                            " (or give max_age_h alone for a part retired at its life limit)"
+                            if name == "life"
+                            else ""
+                        )
+                        out.append(
+                            ((*loc_c, name), f"required: not set on the component{src}{hint}")
+                        )
                 part = comp.spare_part
                 if part is not None and part not in parts:
                     out.append(((*loc_c, "spare_part"), f"unknown part '{part}'"))
@@ -1100,7 +1182,6 @@ def reference_problems(scn: Scenario) -> list[tuple[tuple[str | int, ...], str]]
                     and as_instant(comp.installed_on) > scn.calendar.start
                 ):
                     out.append(((*loc_c, "installed_on"), "is after the plan start"))
-                life = _field(scn, comp, "life")
                 max_age = _field(scn, comp, "max_age_h")
                 period_op_h = scn.calendar.period_days * system.operating_h_per_day
                 if scn.plan.repeated_replacements and max_age is not None and max_age < period_op_h:
@@ -1113,7 +1194,7 @@ def reference_problems(scn: Scenario) -> list[tuple[tuple[str | int, ...], str]]
                             " period; shorten calendar.period_days",
                         )
                     )
-                if max_age is not None and life is not None and comp.age_h is not None:
+                if max_age is not None and comp.age_h is not None:
                     if comp.age_h > max_age:
                         out.append(
                             (

@@ -56,6 +56,7 @@ from optimizer._typing import BoolArray, FloatArray, IntArray
 from optimizer.problem.data import NO_PIN, PIN_BEYOND
 from optimizer.problem.multiyear import MultiYearProblem
 from optimizer.problem.plan import BEYOND, Plan, Status
+from optimizer.solvers.orp import orp_form, solve_orp
 
 _CHUNK = 256  # rows per block of the shortest-path sweep
 _REPAIR_EVERY = 25  # subgradient iterations between repairs from the subproblem's paths
@@ -527,6 +528,9 @@ def solve_multiyear(
             runtime_s=time.perf_counter() - t0,
             log=tuple(log),
         )
+    exact = _solve_orp_form(mp, data, t0, deadline, gap, log)
+    if exact is not None:
+        return exact
     k_of = pb.system_of
     inc = _incidence(mp)
     s_cost = np.where(pb.open_allowed, pb.opening_cost, 0.0)
@@ -606,6 +610,55 @@ def solve_multiyear(
         " openings"
     )
     return _plan(mp, best_x, cost, lb, status, "multiyear", t0, log)
+
+
+def _solve_orp_form(
+    mp: MultiYearProblem,
+    data: _Data,
+    t0: float,
+    deadline: float,
+    gap: float,
+    log: list[str],
+) -> Plan | None:
+    """The exact ORP search (:mod:`optimizer.solvers.orp`) when the problem has its form.
+
+    Half the time limit at most; ``None`` (fall back to the decomposition) when the
+    problem is not of ORP form, the search runs out of time, or its plan's cost does not
+    match :func:`evaluate_multiyear` (a safeguard).
+    """
+    pb = mp.base
+    form = orp_form(
+        data.first,
+        np.asarray(mp.interval_cost),
+        data.end,
+        data.beyond,
+        data.node_ok,
+        pb.system_of,
+        pb.opening_cost,
+        pb.open_allowed,
+    )
+    if form is None:
+        return None
+    left = deadline - time.perf_counter()
+    res = solve_orp(form, time_limit_s=None if not np.isfinite(left) else 0.5 * left)
+    if res is None:
+        log.append("multiyear: ORP form, exact search out of time: decomposition instead")
+        return None
+    x, total, stats = res
+    if not np.isfinite(total):
+        return None  # the decomposition's diagnosis explains it
+    cost = evaluate_multiyear(mp, x)
+    const = float(np.sum(mp.offset))
+    if abs(cost["total"] - const - total) > 1e-6 * (1.0 + abs(cost["total"])):
+        log.append("multiyear: ORP search cost mismatch: decomposition instead")
+        return None
+    log.append(
+        f"multiyear: ORP form (cost per replacement, set-ups): exact search over"
+        f" {stats['classes']} position classes, {stats['nodes']} nodes; proven optimum"
+        f" {cost['total']:,.2f}; {int(x.sum())} replacements in"
+        f" {int((np.asarray(_incidence(mp) @ x) > 0).sum())} openings"
+    )
+    return _plan(mp, x, cost, cost["total"], Status.OPTIMAL, "multiyear-orp", t0, log)
 
 
 def _plan(
