@@ -939,7 +939,9 @@ def life_limited(max_age_h: float) -> DeterministicSpec:
     (:data:`LIFE_LIMIT_MARGIN`), so that every replacement the limit allows -- including
     one exactly at the limit -- is preventive, no failure is ever expected, and the
     optimal renewal policy replaces at the limit, at the long-run rate
-    ``g* = c_p / max_age_h`` (``c_p``: the preventive cost done alone).
+    ``g* = min(c_p, c_f) / max_age_h`` (``c_p``: the preventive cost done alone, set-up
+    included; ``c_f``: the corrective task, which stands for the replacement forced at the
+    limit and defaults to the preventive task).
 
     Parameters
     ----------
