@@ -16,8 +16,11 @@ interval costs and the work orders).  ``--fleet`` adds the 2,000-position x 260-
 case of ``bench_fleet.py`` (``multiyear``: failure distributions, not of ORP form, so the
 Lagrangian decomposition runs; 60 s limit).
 
+``--random N``: a random ORP of ``N`` parts (``T = 100``), the exact search against the x/z
+model, both with ``--highs-limit`` seconds.
+
 Run: ``python3 benchmarks/bench_multiyear.py [--cases T100,T125] [--highs-limit 600]
-[--fleet]`` (prints one JSON line per run).
+[--fleet] [--random 12]`` (prints one JSON line per run).
 """
 
 from __future__ import annotations
@@ -41,26 +44,34 @@ SETUP = 20.0
 CASES = {"T100": (100, 0), "T125": (125, 0), "T100r2": (100, 2), "T100r9": (100, 9)}
 
 
-def highs_xz(big_t: int, reserve: int, limit_s: float) -> dict[str, object]:
+def highs_xz(
+    big_t: int,
+    reserve: int,
+    limit_s: float,
+    costs: list[float] | None = None,
+    lives: list[int] | None = None,
+) -> dict[str, object]:
     """The ORP x/z model of the reference: x_it (part i replaced in t), z_t (occasion).
 
     ``min sum c_i x_it + d z_t`` s.t. ``sum_{t=l+1}^{min(l+U_i, T)} x_it >= 1`` for
     ``l = 0..T+r-U_i`` and ``x_it <= z_t``; binary; periods ``1..T``.
     """
-    n = len(COST)
+    costs = COST if costs is None else costs
+    lives = LIFE if lives is None else lives
+    n = len(costs)
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("threads", 1)
     h.setOptionValue("mip_rel_gap", 0.0)
     h.setOptionValue("time_limit", float(limit_s))
     nx = n * big_t
-    cost = np.array([c for c in COST for _ in range(big_t)] + [SETUP] * big_t, dtype=float)
+    cost = np.array([c for c in costs for _ in range(big_t)] + [SETUP] * big_t, dtype=float)
     h.addVars(nx + big_t, np.zeros(nx + big_t), np.ones(nx + big_t))
     h.changeColsCost(nx + big_t, np.arange(nx + big_t), cost)
     h.changeColsIntegrality(
         nx + big_t, np.arange(nx + big_t), np.array([highspy.HighsVarType.kInteger] * (nx + big_t))
     )
-    for i, u in enumerate(LIFE):
+    for i, u in enumerate(lives):
         for lo in range(0, big_t + reserve - u + 1):
             idx = np.array([i * big_t + t - 1 for t in range(lo + 1, min(lo + u, big_t) + 1)])
             h.addRow(1.0, highspy.kHighsInf, idx.size, idx, np.ones(idx.size))
@@ -105,13 +116,57 @@ def auto(big_t: int, reserve: int) -> dict[str, object]:
     }
 
 
+def random_orp(n: int, seed: int, limit_s: float) -> list[dict[str, object]]:
+    """A random ORP: ``n`` parts, lives 8..94, costs 1..39, set-up 20, ``T = 100``.
+
+    The exact search (:func:`optimizer.solvers.orp.solve_orp`, ``limit_s``) against the
+    x/z model in HiGHS: how far the search's proof carries beyond the published instance.
+    """
+    from optimizer.solvers.orp import OrpForm, solve_orp
+
+    rng = np.random.default_rng(seed)
+    life = rng.integers(8, 95, n)
+    alpha = rng.integers(1, 40, n).astype(float)
+    n_t = 101
+    occ = np.ones(n_t, dtype=bool)
+    occ[0] = False
+    form = OrpForm(
+        alpha=alpha,
+        constant=np.zeros(n),
+        first_by=np.minimum(life, n_t - 1),
+        max_gap=life,
+        end_from=n_t - life,
+        keep_ok=life >= n_t,
+        system_of=np.zeros(n, dtype=np.int64),
+        occasion_ok=occ[None, :],
+        opening=np.full((1, n_t), SETUP),
+    )
+    w0, c0 = time.perf_counter(), time.process_time()
+    res = solve_orp(form, time_limit_s=limit_s)
+    row: dict[str, object] = {
+        "case": f"random{n}-{seed}",
+        "solver": "orp-search",
+        "status": "optimal" if res is not None else "time_limit",
+        "objective": None if res is None else res[1],
+        "wall_s": round(time.perf_counter() - w0, 2),
+        "cpu_s": round(time.process_time() - c0, 2),
+    }
+    hx = highs_xz(100, 0, limit_s, [float(a) for a in alpha], [int(u) for u in life])
+    return [row, {"case": f"random{n}-{seed}", **hx}]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cases", default=",".join(CASES))
     ap.add_argument("--highs-limit", type=float, default=600.0)
     ap.add_argument("--no-highs", action="store_true")
     ap.add_argument("--fleet", action="store_true")
+    ap.add_argument("--random", type=int, default=0, help="parts of a random ORP (0: none)")
     args = ap.parse_args()
+    if args.random:
+        for row in random_orp(args.random, 0, args.highs_limit):
+            print(json.dumps(row), flush=True)
+        return
     for case in args.cases.split(","):
         big_t, reserve = CASES[case]
         row = {"case": case, "T": big_t, "r": reserve, **auto(big_t, reserve)}

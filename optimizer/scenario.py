@@ -789,7 +789,9 @@ class PlanSettings(Model):
             " component's cost functions relative to its long-run rate, every interval"
             " respects max_age_h and max_p_fail, and the part left at the horizon end is"
             " priced by its relative value. Off: only the next replacement is planned."
-            " Methods: auto (Lagrangian decomposition with a proven bound) or milp"
+            " Methods: auto (an exact search when every position's cost is a cost per"
+            " replacement, as for life-limited parts with end_state unpriced; else a"
+            " Lagrangian decomposition with a proven bound) or milp"
             " (monolithic arc-flow model, small plans). Spare-part stock and crew hours"
             " are not modelled in this mode."
         ),

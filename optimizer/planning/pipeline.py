@@ -254,8 +254,9 @@ def _plan_multiyear(
 ) -> PlanResult:
     """``plan_scenario`` with ``plan.repeated_replacements``: every replacement planned.
 
-    ``auto`` runs the Lagrangian decomposition (:func:`~optimizer.solvers.multiyear.
-    solve_multiyear`), ``milp`` the monolithic Pyomo/HiGHS arc-flow model (small plans);
+    ``auto`` runs :func:`~optimizer.solvers.multiyear.solve_multiyear` (the exact ORP
+    search of :mod:`optimizer.solvers.orp` when the costs are a cost per replacement, else
+    the Lagrangian decomposition), ``milp`` the monolithic Pyomo/HiGHS arc-flow model (small plans);
     other methods plan only the next replacement and are refused.
     """
     settings = scn.plan

@@ -65,6 +65,7 @@ _REPAIR_EVERY = 25  # subgradient iterations between repairs from the subproblem
 # direction is deflected by _DEFLECT times the previous one (Camerini, Fratta and
 # Maffioli 1975), which damps the zig-zag of plain subgradient steps.  Starting from
 # the plan's cost shares instead of an even split gave much weaker bounds.
+_ORP_LIMIT_S = 10.0  # exact ORP search without a time limit (then the decomposition)
 _THETA0 = 1.0
 _STALL = 15
 _DEFLECT = 0.5
@@ -622,7 +623,9 @@ def _solve_orp_form(
 ) -> Plan | None:
     """The exact ORP search (:mod:`optimizer.solvers.orp`) when the problem has its form.
 
-    Half the time limit at most; ``None`` (fall back to the decomposition) when the
+    Half the time limit at most (10 s without one); ``None`` (fall back to the
+    decomposition; random instances of 12 or more distinct parts are beyond the search's
+    counting bound, see ``benchmarks/README.md``) when the
     problem is not of ORP form, the search runs out of time, or its plan's cost does not
     match :func:`evaluate_multiyear` (a safeguard).
     """
@@ -640,7 +643,7 @@ def _solve_orp_form(
     if form is None:
         return None
     left = deadline - time.perf_counter()
-    res = solve_orp(form, time_limit_s=None if not np.isfinite(left) else 0.5 * left)
+    res = solve_orp(form, time_limit_s=_ORP_LIMIT_S if not np.isfinite(left) else 0.5 * left)
     if res is None:
         log.append("multiyear: ORP form, exact search out of time: decomposition instead")
         return None

@@ -53,8 +53,11 @@ Algorithm (:func:`solve_orp`)
     ``alpha_i`` added.  The search is exact: its optimum is proven (bound = cost).
 
 On the published 10-part instance (``scenarios/orp10.yaml``) it proves the optimum 615
-for ``T = 100`` and 762 for ``T = 125`` in a fraction of a second
-(``benchmarks/bench_multiyear.py``).
+for ``T = 100`` and 762 for ``T = 125`` in a fraction of a CPU second
+(``benchmarks/bench_multiyear.py``).  Limits: the counting bound is weak when many parts
+of different lives must share occasions; random instances of 12 or more distinct parts
+are not proven in 30 s (``bench_multiyear.py --random 12``), and
+:func:`optimizer.solvers.multiyear.solve_multiyear` then falls back to the decomposition.
 
 References
 ----------
