@@ -39,6 +39,7 @@ from optimizer.scenario import (
     SamplePrognostics,
     Scenario,
     System,
+    is_life_limited,
 )
 
 HOURS_PER_DAY = 24.0
@@ -331,6 +332,19 @@ def fleet_model(scn: Scenario) -> FleetModel:
             res = age_replacement_batch(lives[key], cost_pm=cost_pm_ind[idx], cost_cm=cf_safe[idx])
             for i, r in zip(idx, res, strict=True):
                 policies[i] = r
+    # A part stated by its life limit alone never fails: reaching the limit forces a
+    # planned replacement, so its renewal policy is replacement at the limit (not the
+    # fictitious "failure" of its deterministic life just past it).
+    for i, c in enumerate(comps):
+        if is_life_limited(c) and c.max_age_h is not None:
+            rate = float(cost_pm_ind[i]) / c.max_age_h
+            # running it "to failure" is running it to its limit: the same policy
+            policies[i] = ReplacementResult(
+                t_star=c.max_age_h,
+                cost_rate=rate,
+                cost_rate_run_to_failure=rate,
+                policy="age_replacement",
+            )
     pols = tuple(p for p in policies if p is not None)
     residuals = tuple(residual_life(scn, c, systems[c.system_id]) for c in comps)
     return FleetModel(

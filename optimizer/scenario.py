@@ -802,8 +802,8 @@ class PlanSettings(Model):
             "With repeated_replacements: what the plan pays for the part each position"
             " leaves in service at the horizon end. 'priced' (default): its value to the"
             " next horizon, the relative cost of running it on under the optimal renewal"
-            " policy (a part used up near its optimum or limit costs about its next"
-            " replacement). 'unpriced': only what happens inside the horizon is paid"
+            " policy (a part that does not fail: the used share of a replacement at its"
+            " limit). 'unpriced': only what happens inside the horizon is paid"
             " (replacements, set-ups, expected failures), as in the textbook opportunistic"
             " replacement problem (ORP); the part left must still be within its life limit."
         ),
@@ -939,11 +939,10 @@ def life_limited(max_age_h: float) -> DeterministicSpec:
     Such a part does not fail in service: it is retired at or before its limit.  It is
     modelled as a deterministic life just past the limit, ``max_age_h * (1 + 1e-9)``
     (:data:`LIFE_LIMIT_MARGIN`), so that every replacement the limit allows -- including
-    one exactly at the limit -- is preventive, no failure is ever expected, and the
-    optimal renewal policy replaces at the limit, at the long-run rate
-    ``g* = min(c_p, c_f) / max_age_h`` (``c_p``: the preventive cost done alone, set-up
-    included; ``c_f``: the corrective task, which stands for the replacement forced at the
-    limit and defaults to the preventive task).
+    one exactly at the limit -- is preventive and no failure is ever expected.  Its
+    renewal policy (:func:`optimizer.fleet.fleet_model`) replaces at the limit, at the
+    long-run rate ``g* = c_p / max_age_h`` (``c_p``: the preventive cost done alone, set-up
+    included); see :func:`is_life_limited`.
 
     Parameters
     ----------
@@ -956,6 +955,16 @@ def life_limited(max_age_h: float) -> DeterministicSpec:
     """
     return DeterministicSpec.model_construct(
         distribution="deterministic", life_h=max_age_h * (1.0 + LIFE_LIMIT_MARGIN)
+    )
+
+
+def is_life_limited(comp: ResolvedComponent) -> bool:
+    """Whether a resolved component was stated by its life limit alone (no ``life``)."""
+    life = comp.life
+    return (
+        comp.max_age_h is not None
+        and isinstance(life, DeterministicSpec)
+        and life.life_h == life_limited(comp.max_age_h).life_h
     )
 
 

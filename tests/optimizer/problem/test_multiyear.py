@@ -181,9 +181,9 @@ def test_pure_life_limit_never_fails_and_renews_at_its_limit() -> None:
     fm = fleet_model(scn)
     life = fm.life[0]
     assert float(np.asarray(life.sf(1008.0))) == 1.0  # no failure up to the limit, inclusive
-    # renewal at the limit: g* = min(c_p + set-up, c_f) / U = min(34 + 20, 34) / 1008
-    # (the corrective task, the replacement forced at the limit, defaults to the preventive)
-    assert_allclose(fm.cost_rate[0], 34.0 / 1008.0, rtol=1e-6)
+    # renewal at the limit, with its own set-up: g* = (c_p + set-up) / U = (34 + 20) / 1008
+    assert_allclose(fm.cost_rate[0], 54.0 / 1008.0, rtol=1e-12)
+    assert fm.policy[0].t_star == 1008.0
 
 
 def test_life_without_limit_is_still_required() -> None:
@@ -196,7 +196,7 @@ def test_life_without_limit_is_still_required() -> None:
 
 
 def test_unpriced_end_state_is_the_cash_of_the_horizon() -> None:
-    """Any plan: unpriced total = sum c_i m_i + 20 * occasions (closed form); priced more."""
+    """Any plan: unpriced total = sum c_i m_i + 20 * occasions; priced: closed form too."""
     from optimizer.loading import parse_scenario
     from optimizer.solvers.multiyear import evaluate_multiyear
 
@@ -212,4 +212,9 @@ def test_unpriced_end_state_is_the_cash_of_the_horizon() -> None:
         x[i, ts] = True
     got = evaluate_multiyear(mp0, x)["total"]
     assert_allclose(got, float(cost @ x.sum(axis=1) + 20.0 * x.any(axis=0).sum()), rtol=1e-9)
-    assert evaluate_multiyear(mp1, x)["total"] > got
+    # priced: the part left at age u (periods) is charged min_{u<=s<=U} w(s) = c - g* U
+    # instead of -g* u, with g* = (c + 20) / U: the difference is g* u - 20 per position
+    last = np.array([np.flatnonzero(x[i]).max() for i in range(10)])
+    u_end = 101 - last
+    diff = float(np.sum((cost + 20.0) * u_end / np.array(life) - 20.0))
+    assert_allclose(evaluate_multiyear(mp1, x)["total"], got + diff, rtol=1e-9)
