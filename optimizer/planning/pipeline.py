@@ -36,7 +36,7 @@ from optimizer.problem.purchasing import (
 )
 from optimizer.scenario import Scenario
 from optimizer.solvers import solve
-from optimizer.solvers.multiyear import solve_multiyear, solve_multiyear_milp
+from optimizer.solvers.multiyear import crew_overload, solve_multiyear, solve_multiyear_milp
 
 __all__ = ["PlanResult", "plan_result", "plan_scenario"]
 
@@ -277,6 +277,19 @@ def _plan_multiyear(
         plan = solve_multiyear_milp(mp, time_limit_s=limit, gap=tol)
     else:
         plan = solve_multiyear(mp, time_limit_s=limit, gap=tol)
+    if plan.feasible and plan.replacements is not None:
+        x = np.zeros((mp.n_components, mp.n_periods), dtype=bool)
+        if len(plan.replacements):
+            x[plan.replacements[:, 0], plan.replacements[:, 1]] = True
+        short = crew_overload(mp, x)
+        if short:
+            plan = replace(
+                plan,
+                log=(
+                    *plan.log,
+                    *(f"warning: crews are not modelled in multi-year plans; {m}" for m in short),
+                ),
+            )
     t2 = time.perf_counter()
     say("writing work orders")
     orders, deferred = multiyear_work_orders(built, mp, plan) if plan.feasible else ([], [])

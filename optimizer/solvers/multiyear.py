@@ -55,7 +55,7 @@ from scipy import sparse
 from optimizer._typing import BoolArray, FloatArray, IntArray
 from optimizer.problem.data import NO_PIN, PIN_BEYOND
 from optimizer.problem.multiyear import MultiYearProblem
-from optimizer.problem.plan import BEYOND, Plan, Status
+from optimizer.problem.plan import BEYOND, Plan, Status, crew_load_h
 from optimizer.solvers.orp import orp_form, solve_orp
 
 _CHUNK = 256  # rows per block of the shortest-path sweep
@@ -74,6 +74,7 @@ __all__ = [
     "Paths",
     "arcs_kept",
     "count_arcs",
+    "crew_overload",
     "evaluate_multiyear",
     "shortest_paths",
     "solve_multiyear",
@@ -297,6 +298,49 @@ def evaluate_multiyear(mp: MultiYearProblem, x: BoolArray) -> dict[str, float]:
     out["opening"] = opening
     out["base"] = float(np.sum(mp.offset))
     out["total"] = sum(out.values())
+    return out
+
+
+def crew_overload(mp: MultiYearProblem, x: BoolArray, tol: float = 1e-6) -> list[str]:
+    """Where a multi-year plan needs more technician-hours than the crews have.
+
+    Crews are not modelled in multi-year plans; this checks the plan afterwards with
+    :func:`optimizer.problem.plan.crew_load_h` summed over the occurrences (the ``j``-th
+    replacement of every position at a time), against ``crew_hours`` per skill pool and
+    period.
+
+    Parameters
+    ----------
+    mp : MultiYearProblem
+    x : ndarray of bool, shape (n, T)
+        ``x[i, t]``: position ``i`` replaced in period ``t``.
+    tol : float
+        Absolute tolerance, technician-hours.
+
+    Returns
+    -------
+    list of str
+        One line per skill pool short in some period (empty: the crews suffice).
+    """
+    pb = mp.base
+    x = np.asarray(x, dtype=bool)
+    order = np.cumsum(x, axis=1) * x  # occurrence number (1, 2, ...) where replaced
+    load = np.zeros_like(pb.crew_hours, dtype=np.float64)
+    for j in range(1, int(order.max(initial=0)) + 1):
+        hit = order == j
+        period = np.where(hit.any(axis=1), np.argmax(hit, axis=1), -1)
+        load += crew_load_h(pb, period)
+    out = []
+    for s_ in range(load.shape[0]):
+        over = np.flatnonzero(load[s_] > pb.crew_hours[s_] + tol)
+        if over.size:
+            t = int(over[np.argmax(load[s_, over] - pb.crew_hours[s_, over])])
+            day = pb.local(pb.period_start(t))
+            out.append(
+                f"skill {pb.skill_ids[s_]}: the plan needs more technician-hours than the"
+                f" crews have in {over.size} period(s) (worst: {day:%Y-%m-%d},"
+                f" {load[s_, t]:,.1f} h of {pb.crew_hours[s_, t]:,.1f} h)"
+            )
     return out
 
 
