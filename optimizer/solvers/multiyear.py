@@ -667,9 +667,8 @@ def _solve_orp_form(
 ) -> Plan | None:
     """The exact ORP search (:mod:`optimizer.solvers.orp`) when the problem has its form.
 
-    Half the time limit at most (10 s without one); ``None`` (fall back to the
-    decomposition; random instances of 12 or more distinct parts are beyond the search's
-    counting bound, see ``benchmarks/README.md``) when the
+    Seeded with the repair of the free paths (a good plan to beat); half the time limit
+    at most (10 s without one); ``None`` (fall back to the decomposition) when the
     problem is not of ORP form, the search runs out of time, or its plan's cost does not
     match :func:`evaluate_multiyear` (a safeguard).
     """
@@ -686,8 +685,18 @@ def _solve_orp_form(
     )
     if form is None:
         return None
+    # the decomposition's repair from the free paths: a good plan to beat, fast
+    n, n_t = pb.n_components, pb.n_periods
+    free = shortest_paths(
+        data.first, data.interval, data.end, data.beyond, data.node_ok, np.zeros((n, n_t))
+    )
+    x0, _ = _repair(mp, data, free.x, deadline)
     left = deadline - time.perf_counter()
-    res = solve_orp(form, time_limit_s=_ORP_LIMIT_S if not np.isfinite(left) else 0.5 * left)
+    res = solve_orp(
+        form,
+        time_limit_s=_ORP_LIMIT_S if not np.isfinite(left) else 0.5 * left,
+        incumbent=x0,
+    )
     if res is None:
         log.append("multiyear: ORP form, exact search out of time: decomposition instead")
         return None

@@ -180,3 +180,31 @@ def test_failure_distributions_are_not_of_orp_form() -> None:
         pb.open_allowed,
     )
     assert form is None
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_incumbent_start_gives_the_same_optimum(seed: int) -> None:
+    """Seeded with a feasible plan (every part at its limit, one occasion each), or with
+    the optimum itself, the search returns the brute-force optimum."""
+    rng = np.random.default_rng(100 + seed)
+    n_t, n = 9, 3
+    life = [int(rng.integers(2, 6)) for _ in range(n)]
+    alpha = [float(rng.integers(1, 30)) for _ in range(n)]
+    occ = np.ones(n_t, dtype=bool)
+    occ[0] = False
+    opening = np.full(n_t, 20.0)
+    form = _form(alpha, life, n_t, 0, opening, occ)
+    naive = np.zeros((n, n_t), dtype=bool)
+    for i, u in enumerate(life):
+        ts = list(range(u, n_t, u))
+        if n_t - (ts[-1] if ts else 0) > u:
+            ts.append(n_t - 1)
+        naive[i, ts] = True
+    best = solve_orp(form)
+    assert best is not None
+    for start in (naive, best[0]):
+        res = solve_orp(form, incumbent=start)
+        assert res is not None
+        assert_allclose(res[1], _brute(alpha, life, n_t, 0, opening, occ))
+        z = res[0].any(axis=0)
+        assert_allclose(float(np.dot(alpha, res[0].sum(axis=1)) + opening[z].sum()), res[1])
