@@ -25,6 +25,11 @@ else it costs ``S_kt``), one position per system at a time for all systems toget
 Each such move lowers the plan's total cost (the change of a position's cost given the
 others *is* the change of the total), so the repair terminates in a local optimum.
 
+When every position's cost is a cost per replacement (parts that do not fail, end state
+unpriced: the opportunistic replacement problem), :func:`solve_multiyear` first runs the
+exact search of :mod:`optimizer.solvers.orp` (method ``multiyear-orp``, proven optimal)
+and falls back to the decomposition only when it runs out of its time.
+
 Every :class:`~optimizer.problem.plan.Plan` carries the best bound and the gap; ``period``
 holds each position's first replacement and ``replacements`` all of them.
 
