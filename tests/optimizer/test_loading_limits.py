@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 import tracemalloc
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -15,7 +19,9 @@ from optimizer.loading import (
     MAX_PROBLEMS,
     ScenarioError,
     load_text,
+    parse_scenario,
 )
+from optimizer.scenario import MAX_YEAR, MIN_YEAR
 
 CONVEYOR = Path("scenarios/conveyor.yaml")
 
@@ -147,3 +153,64 @@ def test_fuzzed_yaml_with_aliases_gives_only_scenario_errors(text: str) -> None:
         assert exc.problems
         assert all(p.message for p in exc.problems)
         assert len(exc.problems) <= MAX_PROBLEMS + 1
+
+
+# --------------------------------------------------------------------------------------
+# Control characters and date bounds
+# --------------------------------------------------------------------------------------
+def _conveyor() -> dict[str, Any]:
+    doc = yaml.safe_load(CONVEYOR.read_text())
+    assert isinstance(doc, dict)
+    return doc
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x01", "\x1b", "\r", "\x7f"])
+def test_control_characters_are_refused_in_names(char: str) -> None:
+    doc = _conveyor()
+    doc["name"] = f"{char}<img src=x onerror=alert(1)>"
+    doc["fleet"]["sites"][0]["systems"][0]["name"] = f"Line{char}3"
+    doc["fleet"]["sites"][0]["systems"][0]["components"][0]["id"] = f"c{char}"
+    with pytest.raises(ScenarioError) as info:
+        parse_scenario(doc)
+    paths = {p.path: p.message for p in info.value.problems}
+    code = f"U+{ord(char):04X}"
+    assert code in paths["name"]
+    assert code in paths["fleet.sites[0].systems[0].name"]
+    assert "fleet.sites[0].systems[0].components[0].id" in paths
+
+
+def test_tab_and_newline_are_text() -> None:
+    doc = _conveyor()
+    doc["description"] = "line one\n\tindented [markup] <b>"
+    assert parse_scenario(doc).description == doc["description"]
+
+
+@pytest.mark.parametrize(
+    "start", ["9999-12-01", "0001-01-01", "0001-01-01T00:00:00+14:00", "2200-01-01"]
+)
+def test_dates_out_of_range_are_validation_errors(start: str) -> None:
+    # before: validate accepted them and plan died with OverflowError
+    doc = _conveyor()
+    doc["calendar"]["start"] = start
+    with pytest.raises(ScenarioError) as info:
+        parse_scenario(doc)
+    (problem,) = info.value.problems
+    assert problem.path == "calendar.start"
+    assert f"{MIN_YEAR}-01-01 to {MAX_YEAR}-12-31" in problem.message
+
+
+def test_the_latest_start_still_plans(tmp_path: Path) -> None:
+    """The bound is tight enough: a start at the end of the range plans its horizon."""
+    doc = _conveyor()
+    doc["calendar"]["start"] = f"{MAX_YEAR}-12-31"
+    doc["calendar"]["horizon_days"] = 3650
+    doc["calendar"]["period_days"] = 30
+    path = tmp_path / "late.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    run = subprocess.run(
+        [sys.executable, "-m", "optimizer", "plan", str(path), "--time-limit-s", "5"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
