@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import numpy as np
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from optimizer.loading import ScenarioError, load_scenario
@@ -34,8 +35,18 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 # Piped output (files, CI logs) gets a wide fixed width instead of rich's 80 columns.
-out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# User text (names, ids, paths, messages) is always passed through rich.markup.escape:
+# "Pump [spare]" is a name, not a style tag; emoji codes (":x:") are not replaced.
+out = Console(
+    highlight=False, emoji=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160
+)
+err = Console(stderr=True, highlight=False, emoji=False, soft_wrap=True)
+
+
+def _echo(message: str) -> None:
+    """Print a progress or status line of plain text (no markup) on stderr."""
+    err.print(message, markup=False)
+
 
 EXIT_CODES: dict[int, str] = {
     0: "success",
@@ -96,10 +107,10 @@ def _load(path: Path, as_json: bool) -> Scenario:
                 }
             )
         else:
-            err.print(f"[bold red]{path}[/]: {len(exc.problems)} problem(s)")
+            err.print(f"[bold red]{escape(str(path))}[/]: {len(exc.problems)} problem(s)")
             for p in exc.problems:
                 where = f"line {p.line}: " if p.line is not None else ""
-                err.print(f"  {where}[bold]{p.path}[/]: {p.message}", markup=True)
+                err.print(f"  {where}[bold]{escape(p.path)}[/]: {escape(p.message)}")
         raise typer.Exit(2) from None
 
 
@@ -114,9 +125,10 @@ def validate(file: FileArg, as_json: JsonOpt = False) -> None:
     if as_json:
         _emit_json({"valid": True, "file": str(file), "summary": summary})
         return
-    out.print(f"[green]valid[/]: {file}")
+    out.print(f"[green]valid[/]: {escape(str(file))}")
     out.print(
-        f"{summary['name']}: {summary['sites']} site(s), {summary['systems']} system(s), "
+        f"{escape(str(summary['name']))}: {summary['sites']} site(s), "
+        f"{summary['systems']} system(s), "
         f"{summary['components']} component(s) ({summary['with_prognostics']} with twin "
         f"prognostics), {summary['crews']} crew(s) / {summary['technicians']} technicians, "
         f"{summary['parts']} spare part(s); plan from {summary['plan_start']} "
@@ -181,7 +193,8 @@ def info(file: FileArg, as_json: JsonOpt = False) -> None:
         return
     cur = scn.currency
     out.print(
-        f"[bold]{summary['name']}[/]: {summary['sites']} site(s), {summary['systems']} "
+        f"[bold]{escape(str(summary['name']))}[/]: {summary['sites']} site(s), "
+        f"{summary['systems']} "
         f"system(s), {summary['components']} component(s), {summary['crews']} crew(s), "
         f"{summary['parts']} part(s); currency {cur}"
     )
@@ -202,10 +215,10 @@ def info(file: FileArg, as_json: JsonOpt = False) -> None:
         table.add_column(col, justify=just)  # type: ignore[arg-type]
     for r in rows:
         table.add_row(
-            str(r["component"]),
-            str(r["system"]),
+            escape(str(r["component"])),
+            escape(str(r["system"])),
             _fmt_h(float(r["age_h"])),
-            str(r["twin"] or ""),
+            escape(str(r["twin"] or "")),
             _fmt_h(r["t_star_h"] if r["t_star_h"] is not None else float("inf")),
             str(r["best_date"] or "never"),
             f"{1000 * float(r['cost_rate_per_h']):,.2f}",
@@ -263,7 +276,7 @@ def plan(
     from optimizer.solvers import METHODS
 
     if method and method not in METHODS:
-        err.print(f"[bold red]--method[/]: '{method}' is not one of {', '.join(METHODS)}")
+        err.print(f"[bold red]--method[/]: '{escape(method)}' is not one of {', '.join(METHODS)}")
         raise typer.Exit(2)
     if cmms_format is not None:
         _check_choice("--format", cmms_format, ("maximo", "sap", "generic"))
@@ -280,7 +293,7 @@ def plan(
                 method=method or None,
                 time_limit_s=time_limit_s,
                 gap=gap,
-                progress=lambda msg: status.update(msg),
+                progress=lambda msg: status.update(escape(msg)),
             )
     payload = result.as_dict()
     if out_dir is not None:
@@ -306,7 +319,7 @@ def plan(
             report=report,
             xlsx=xlsx,
             scenario_file=file,
-            echo=err.print,
+            echo=_echo,
             risk=system_risk(scn, NEXT_DAYS),
         )
     if as_json:
@@ -314,7 +327,10 @@ def plan(
     else:
         _print_plan(result)
         if out_dir is not None:
-            out.print(f"files written to {out_dir}/: work_orders.csv, work_orders.json, plan.json")
+            out.print(
+                f"files written to {escape(str(out_dir))}/: work_orders.csv, work_orders.json,"
+                " plan.json"
+            )
     if not result.plan.feasible:
         raise typer.Exit(3)
 
@@ -337,8 +353,6 @@ def check(
     pins and the frozen period.  Exits 0 when the plan is feasible, 4 when it violates
     constraints, 2 on invalid input (scenario or plan).
     """
-    from rich.markup import escape
-
     from optimizer.check import check_plan
 
     scn = _load(file, as_json)
@@ -429,16 +443,16 @@ def _print_plan(result: PlanResult) -> None:
     status_colour = "green" if str(p.status) == "optimal" else "yellow"
     gap_txt = f"{100 * p.gap:.3f}%" if np.isfinite(p.gap) else "n/a"
     out.print(
-        f"[bold]{result.built.scenario.name}[/]: status [{status_colour}]{p.status}[/] "
+        f"[bold]{escape(result.built.scenario.name)}[/]: status [{status_colour}]{p.status}[/] "
         f"by {p.method} in {p.runtime_s:.2f} s; cost {_fmt_money(p.objective)} {cur}, "
         f"lower bound {_fmt_money(p.lower_bound)} {cur}, gap {gap_txt}"
     )
     for line in p.log:
-        out.print(f"  [dim]{line}[/]")
+        out.print(f"  [dim]{escape(line)}[/]")
     if not p.feasible:
         err.print("[bold red]no feasible plan[/]:")
         for d in p.diagnosis:
-            err.print(f"  - {d}")
+            err.print(f"  - {escape(d)}")
         return
     split = " + ".join(f"{k} {_fmt_money(v)}" for k, v in p.cost_split.items())
     out.print(
@@ -463,23 +477,25 @@ def _print_plan(result: PlanResult) -> None:
         shown = ", ".join(comps[:6]) + (f" +{len(comps) - 6}" if len(comps) > 6 else "")
         table.add_row(
             g.start[:10],
-            g.unit,
+            escape(g.unit),
             str(len(comps)),
             _fmt_money(g.opening_cost),
             _fmt_money(g.penalty_cost),
-            shown,
+            escape(shown),
         )
     out.print(table)
     if result.orders:
         out.print("[bold]Why these dates[/] (first work orders):")
         for wo in result.orders[:8]:
-            out.print(f"  {wo.scheduled_start[:10]} {wo.component_id}: {wo.reasons[0]}")
+            out.print(
+                f"  {wo.scheduled_start[:10]} {escape(wo.component_id)}: {escape(wo.reasons[0])}"
+            )
     if result.deferred:
         n_def = len(result.deferred)
         risky = sorted(result.deferred, key=lambda x: -x.p_fail_within_horizon)[:5]
         out.print(f"[bold]{n_def} component(s) best left beyond the horizon[/]; highest risk:")
         for dfr in risky:
-            out.print(f"  {dfr.component_id}: {dfr.reason}")
+            out.print(f"  {escape(dfr.component_id)}: {escape(dfr.reason)}")
 
 
 StrategyOpt = Annotated[
@@ -544,7 +560,7 @@ def _fmt_est(mean: float, lo: float, hi: float, kind: str) -> str:
 
 def _check_choice(name: str, value: str | None, allowed: tuple[str, ...]) -> None:
     if value is not None and value not in allowed:
-        err.print(f"[bold red]{name}[/]: '{value}' is not one of {', '.join(allowed)}")
+        err.print(f"[bold red]{name}[/]: '{escape(value)}' is not one of {', '.join(allowed)}")
         raise typer.Exit(2)
 
 
@@ -598,7 +614,8 @@ def simulate(
         _emit_json(res.as_dict())
         return
     table = Table(
-        title=f"{scn.name}: {strategy}, {res.replications} replications x {res.years:g} years, "
+        title=f"{escape(scn.name)}: {strategy}, {res.replications} replications x "
+        f"{res.years:g} years, "
         f"seed {res.seed}, twin {res.twin_accuracy} ({res.runtime_s:.1f} s)"
     )
     table.add_column("KPI (over the simulated years)")
@@ -697,7 +714,7 @@ def compare(
         from optimizer.report.outputs import write_compare_outputs
         from optimizer.sim.twin_study import run_twin_study
 
-        tv = run_twin_study(scn, cmp, workers=workers, progress=err.print) if twin_study else None
+        tv = run_twin_study(scn, cmp, workers=workers, progress=_echo) if twin_study else None
         err.print("planning and writing the report")
         write_compare_outputs(
             scn,
@@ -707,14 +724,15 @@ def compare(
             report=report,
             xlsx=xlsx,
             scenario_file=file,
-            echo=err.print,
+            echo=_echo,
         )
     if as_json:
         _emit_json(cmp.as_dict())
         return
     first = next(iter(cmp.results.values()))
     table = Table(
-        title=f"{scn.name}: {first.replications} replications x {first.years:g} years, seed "
+        title=f"{escape(scn.name)}: {first.replications} replications x "
+        f"{first.years:g} years, seed "
         f"{first.seed}, twin {first.twin_accuracy}; mean [95% CI], {scn.currency} over the horizon"
     )
     table.add_column("KPI")
@@ -1370,7 +1388,7 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:
         if os.environ.get("OPPORTUNE_DEBUG"):
             raise
-        err.print(f"[bold red]error[/]: {type(exc).__name__}: {exc}")
+        err.print(f"[bold red]error[/]: {type(exc).__name__}: {escape(str(exc))}")
         err.print("set OPPORTUNE_DEBUG=1 to see the traceback")
         raise SystemExit(1) from None
 
@@ -1408,7 +1426,7 @@ def keys_create(
     try:
         create_key(tenant)
     except ValueError as exc:
-        err.print(f"[bold red]--tenant[/]: {exc}")
+        err.print(f"[bold red]--tenant[/]: {escape(str(exc))}")
         raise typer.Exit(2) from None
 
 
