@@ -80,6 +80,41 @@ XlsxOpt = Annotated[
         "--xlsx", help="Write the report's tables to this Excel workbook.", dir_okay=False
     ),
 ]
+
+
+def _output_problem(path: Path, *, folder: bool) -> str | None:
+    """Why ``path`` cannot be written (as a folder, or as a file), or ``None`` if it can.
+
+    Checked before any work, so that a long solve does not end in an error.
+    """
+    if path.exists():
+        if folder and not path.is_dir():
+            return f"{path} exists and is not a folder"
+        if not folder and path.is_dir():
+            return f"{path} is a folder, not a file"
+        if not os.access(path, os.W_OK):
+            return f"{path} is not writable"
+        return None
+    ancestor = path.parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        return f"{path}: {ancestor} is a file, so no folder can be created under it"
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        return f"{path}: folder {ancestor} is not writable"
+    return None
+
+
+def _check_outputs(folders: dict[str, Path | None], files: dict[str, Path | None]) -> None:
+    """Exit 2 naming the option when an output cannot be written (before any work)."""
+    for kind, paths in ((True, folders), (False, files)):
+        for option, path in paths.items():
+            why = None if path is None else _output_problem(path, folder=kind)
+            if why is not None:
+                err.print(f"[bold red]{option}[/]: {escape(why)}")
+                raise typer.Exit(2)
+
+
 TwinStudyOpt = Annotated[
     bool,
     typer.Option(
@@ -283,6 +318,8 @@ def plan(
         if out_dir is None:
             err.print("[bold red]--format[/]: needs --out DIR (where the files go)")
             raise typer.Exit(2)
+    written = {f"--out ({n})": out_dir / n for n in PLAN_FILES} if out_dir is not None else {}
+    _check_outputs({"--out": out_dir}, {**written, "--report": report, "--xlsx": xlsx})
     scn = _load(file, as_json)
     if as_json:
         result = plan_scenario(scn, method=method or None, time_limit_s=time_limit_s, gap=gap)
@@ -385,6 +422,16 @@ def check(
             out.print(f"  [red]{v.kind}[/]: {escape(v.message)}")
     if not res.feasible:
         raise typer.Exit(4)
+
+
+PLAN_FILES = (
+    "plan.json",
+    "work_orders.json",
+    "work_orders.csv",
+    "purchase_orders.json",
+    "purchase_orders.csv",
+)
+"""Files ``plan --out`` writes into its folder."""
 
 
 def _write_plan_files(payload: dict[str, Any], out_dir: Path, columns: tuple[str, ...]) -> None:
@@ -689,6 +736,7 @@ def compare(
         _check_choice("--strategies", name, STRATEGIES)
     _check_choice("--baseline", baseline, STRATEGIES)
     _check_choice("--twin", twin, ("perfect", "good", "poor", "none"))
+    _check_outputs({}, {"--report": report, "--xlsx": xlsx})
     scn = _load(file, as_json)
     if names is not None:
         specs: dict[str, Any] = {s.name: s for s in scn.simulation.strategies}

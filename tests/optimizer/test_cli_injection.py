@@ -149,3 +149,38 @@ def test_exports_keep_numbers_and_neutralise_text(tmp_path: Path) -> None:
     assert ws["A2"].data_type == "s"
     assert ws["A2"].value == '\'=HYPERLINK("http://x","y")'
     assert ws["B2"].value == -5.0 and ws["B2"].data_type == "n"
+
+
+# --------------------------------------------------------------------------------------
+# Outputs are checked before any work
+# --------------------------------------------------------------------------------------
+def _unwritable(tmp_path: Path) -> list[tuple[str, ...]]:
+    a_file = tmp_path / "a_file"
+    a_file.write_text("x")
+    (tmp_path / "dir").mkdir()
+    (tmp_path / "dir" / "plan.json").mkdir()
+    return [
+        ("plan", "--out", str(a_file)),  # before: FileExistsError (exit 1) after the solve
+        ("plan", "--out", str(a_file / "sub")),
+        ("plan", "--out", str(tmp_path / "dir")),  # plan.json inside is a folder
+        ("plan", "--report", str(a_file / "r.html")),
+        ("plan", "--xlsx", str(a_file / "r.xlsx")),
+        ("compare", "--report", str(a_file / "r.html")),
+        ("compare", "--xlsx", str(a_file / "x" / "r.xlsx")),
+    ]
+
+
+def test_unwritable_outputs_exit_2_before_any_work(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import optimizer.cli as cli
+
+    def _no_load(*_: object) -> None:
+        raise AssertionError("the scenario was loaded before the outputs were checked")
+
+    monkeypatch.setattr(cli, "_load", _no_load)
+    for command, option, value in _unwritable(tmp_path):
+        code, _, err = _run(capsys, command, str(CONVEYOR), option, value)
+        assert code == 2, (command, option, value, err)
+        assert option in err
+        assert "a_file" in err or "plan.json" in err
