@@ -1425,10 +1425,22 @@ def risk(
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the ``opportune`` console script."""
+    """Entry point of the ``opportune`` console script.
+
+    Called without ``argv`` (as the process's entry point), a command that leaves a
+    HiGHS run busy past its time limit (a HiGHS phase that checks no interrupt, see
+    :data:`optimizer.solvers.highs.ABANDON_GRACE_S`) ends the process at once with its
+    exit code after flushing its output, instead of waiting for that run.
+    """
     try:
         app(args=argv, standalone_mode=True)
-    except SystemExit:
+    except SystemExit as exc:
+        highs = sys.modules.get("optimizer.solvers.highs")
+        if argv is None and highs is not None and highs.unfinished_runs():
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
         raise
     except KeyboardInterrupt:
         err.print("interrupted")
