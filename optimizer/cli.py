@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from optimizer.loading import ScenarioError, load_scenario
+from optimizer.loading import LIMITS, ScenarioError, load_scenario
 from optimizer.scenario import Scenario, scenario_json_schema, scenario_summary
 
 if TYPE_CHECKING:
@@ -129,9 +129,16 @@ def _emit_json(obj: Any) -> None:
     sys.stdout.write(json.dumps(obj, indent=2, default=str) + "\n")
 
 
-def _load(path: Path, as_json: bool) -> Scenario:
+def _load(path: Path, as_json: bool, *, plans: bool = False) -> Scenario:
+    """The scenario, or exit 2 listing its problems; ``plans``: also refuse a scenario
+    too large to plan in the memory available (before any work)."""
     try:
-        return load_scenario(path)
+        scn = load_scenario(path)
+        if plans:
+            from optimizer.planning.pipeline import check_plan_memory
+
+            check_plan_memory(scn)
+        return scn
     except ScenarioError as exc:
         if as_json:
             _emit_json(
@@ -149,11 +156,18 @@ def _load(path: Path, as_json: bool) -> Scenario:
         raise typer.Exit(2) from None
 
 
-@app.command(epilog=_exits(0, 1, 2))
+def _limits_help() -> str:
+    """The documented size limits, for ``validate --help``."""
+    return "Limits: " + "; ".join(f"{v:,} {what}" for v, what in LIMITS.values()) + "."
+
+
+@app.command(epilog=_exits(0, 1, 2) + "\n\n" + _limits_help())
 def validate(file: FileArg, as_json: JsonOpt = False) -> None:
     """Check a scenario file and print a short summary.
 
     Exits 0 if valid; 2 with every problem (field path, line, what is wrong) if not.
+    A scenario over a size limit (listed below; README "Scenario limits") is refused
+    before validation, naming the limit and the value.
     """
     scn = _load(file, as_json)
     summary = dict(scenario_summary(scn))
@@ -320,7 +334,7 @@ def plan(
             raise typer.Exit(2)
     written = {f"--out ({n})": out_dir / n for n in PLAN_FILES} if out_dir is not None else {}
     _check_outputs({"--out": out_dir}, {**written, "--report": report, "--xlsx": xlsx})
-    scn = _load(file, as_json)
+    scn = _load(file, as_json, plans=True)
     if as_json:
         result = plan_scenario(scn, method=method or None, time_limit_s=time_limit_s, gap=gap)
     else:
@@ -737,7 +751,7 @@ def compare(
     _check_choice("--baseline", baseline, STRATEGIES)
     _check_choice("--twin", twin, ("perfect", "good", "poor", "none"))
     _check_outputs({}, {"--report": report, "--xlsx": xlsx})
-    scn = _load(file, as_json)
+    scn = _load(file, as_json, plans=report is not None or xlsx is not None)
     if names is not None:
         specs: dict[str, Any] = {s.name: s for s in scn.simulation.strategies}
         chosen: list[Any] = [specs[n] if n in specs else n for n in names]

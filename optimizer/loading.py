@@ -9,6 +9,7 @@ Input should be greater than 0``.  JSON is a subset of YAML and goes the same wa
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -18,10 +19,17 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from optimizer.scenario import Scenario
+from optimizer.scenario import (
+    MAX_COMPONENT_PERIODS,
+    MAX_COMPONENTS,
+    MAX_PERIODS,
+    MAX_TWIN_SAMPLES,
+    Scenario,
+)
 
 Loc = tuple[str | int, ...]
-MAX_FILE_BYTES = 64 * 1024 * 1024
+MAX_FILE_BYTES = 16 * 1024 * 1024
+"""Largest scenario file, bytes (the HTTP service's body limit is its own setting)."""
 MAX_PROBLEMS = 100
 """At most this many problems are listed; the last line says how many more there were."""
 
@@ -123,8 +131,11 @@ _LineLoader.add_constructor(
 
 
 MAX_ALIASES = 10_000
+"""YAML alias references (``*name``) in one document."""
 MAX_ALIAS_EXPANSION = 100_000
+"""Nodes that expanding every YAML alias would add (what validation would visit)."""
 MAX_NESTING = 64
+"""Levels of nesting of a document (the schema itself needs about 10)."""
 
 
 def check_aliases(node: yaml.Node | None) -> list[Problem]:
@@ -148,15 +159,38 @@ def check_aliases(node: yaml.Node | None) -> list[Problem]:
     """
     if node is None:
         return []
-    size: dict[int, int] = {}  # id(node) -> expanded size of its subtree
-    depth: dict[int, int] = {}
+    # pass 1, pre-order: alias references (a node reached again) and the depth
     seen: set[int] = set()
     aliases = 0
-    # iterative post-order (no recursion: a deep document must not overflow the stack)
+    deepest = 0
+    walk: list[tuple[yaml.Node, int]] = [(node, 1)]
+    while walk:
+        n, depth = walk.pop()
+        if id(n) in seen:
+            aliases += 1
+            if aliases > MAX_ALIASES:
+                line = n.start_mark.line + 1
+                msg = f"more than {MAX_ALIASES} YAML alias references (limit MAX_ALIASES)"
+                return [Problem((), msg, line)]
+            continue
+        seen.add(id(n))
+        if depth > deepest:
+            deepest = depth
+            if deepest > MAX_NESTING:
+                msg = f"nested more than {MAX_NESTING} levels deep (limit MAX_NESTING)"
+                return [Problem((), msg, n.start_mark.line + 1)]
+        if isinstance(n, yaml.MappingNode):
+            walk.extend((c, depth + 1) for pair in n.value for c in pair)
+        elif isinstance(n, yaml.SequenceNode):
+            walk.extend((c, depth + 1) for c in n.value)
+    if aliases == 0:
+        return []
+    # pass 2 (only with aliases), post-order: expanded size of every distinct node
+    size: dict[int, int] = {}
+    entered: set[int] = set()
     stack: list[tuple[yaml.Node, bool]] = [(node, False)]
     while stack:
         n, done = stack.pop()
-        key = id(n)
         children: list[yaml.Node] = []
         if isinstance(n, yaml.MappingNode):
             children = [c for pair in n.value for c in pair]
@@ -166,26 +200,11 @@ def check_aliases(node: yaml.Node | None) -> list[Problem]:
             if any(id(c) not in size for c in children):
                 line = n.start_mark.line + 1
                 return [Problem((), "a YAML alias refers to its own anchor (recursive)", line)]
-            size[key] = 1 + sum(size[id(c)] for c in children)
-            depth[key] = 1 + max((depth[id(c)] for c in children), default=0)
-            continue
-        if key in seen:
-            aliases += 1
-            if aliases > MAX_ALIASES:
-                line = n.start_mark.line + 1
-                return [
-                    Problem(
-                        (),
-                        f"more than {MAX_ALIASES} YAML alias references (limit MAX_ALIASES)",
-                        line,
-                    )
-                ]
-            continue
-        seen.add(key)
-        stack.append((n, True))
-        stack.extend((c, False) for c in children if id(c) not in size)
-        # children already finished are shared nodes: count the reference
-        aliases += sum(1 for c in children if id(c) in size)
+            size[id(n)] = 1 + sum(size[id(c)] for c in children)
+        elif id(n) not in size and id(n) not in entered:
+            entered.add(id(n))  # an entered, unfinished node met again is an ancestor
+            stack.append((n, True))
+            stack.extend((c, False) for c in children if id(c) not in size)
     expansion = size[id(node)] - len(seen)
     if expansion > MAX_ALIAS_EXPANSION:
         return [
@@ -196,16 +215,101 @@ def check_aliases(node: yaml.Node | None) -> list[Problem]:
                 1,
             )
         ]
-    if depth[id(node)] > MAX_NESTING:
-        return [
-            Problem(
-                (),
-                f"nested {depth[id(node)]} levels deep, more than {MAX_NESTING}"
-                " (limit MAX_NESTING)",
-                1,
-            )
-        ]
     return []
+
+
+def _nesting_problem(data: Any) -> Problem | None:
+    """A problem when ``data`` nests deeper than :data:`MAX_NESTING` (iterative walk)."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    seen: set[int] = set()
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_NESTING:
+            return Problem((), f"nested more than {MAX_NESTING} levels deep (limit MAX_NESTING)")
+        if isinstance(node, Mapping | list) and id(node) not in seen:
+            seen.add(id(node))  # a shared (aliased) container is walked once
+            children = node.values() if isinstance(node, Mapping) else node
+            stack.extend((c, depth + 1) for c in children if isinstance(c, Mapping | list))
+    return None
+
+
+def _number(value: Any) -> float | None:
+    ok = isinstance(value, int | float) and not isinstance(value, bool)
+    return float(value) if ok and math.isfinite(value) else None
+
+
+def size_problems(data: Mapping[str, Any]) -> list[Problem]:
+    """The documented size limits, checked on the parsed document before validation.
+
+    Cheap (counts list lengths, no validation): a fleet of 700,000 components is refused
+    in milliseconds instead of being validated for minutes.  Malformed parts are left to
+    the validation, which reports them.
+
+    Returns
+    -------
+    list of Problem
+        One per limit exceeded (:data:`~optimizer.scenario.MAX_COMPONENTS`,
+        :data:`~optimizer.scenario.MAX_PERIODS`,
+        :data:`~optimizer.scenario.MAX_COMPONENT_PERIODS`, :data:`MAX_NESTING`), naming
+        the limit and the value.
+    """
+    deep = _nesting_problem(data)
+    if deep is not None:
+        return [deep]
+    out: list[Problem] = []
+    n_comp = 0
+    fleet = data.get("fleet")
+    sites = fleet.get("sites") if isinstance(fleet, Mapping) else None
+    for site in sites if isinstance(sites, list) else []:
+        systems = site.get("systems") if isinstance(site, Mapping) else None
+        for system in systems if isinstance(systems, list) else []:
+            comps = system.get("components") if isinstance(system, Mapping) else None
+            n_comp += len(comps) if isinstance(comps, list) else 0
+    if n_comp > MAX_COMPONENTS:
+        out.append(
+            Problem(
+                ("fleet",),
+                f"{n_comp:,} components, more than {MAX_COMPONENTS:,} (limit MAX_COMPONENTS):"
+                " split the fleet into several scenarios",
+            )
+        )
+    cal = data.get("calendar")
+    horizon = _number(cal.get("horizon_days")) if isinstance(cal, Mapping) else None
+    period = _number(cal.get("period_days", 1.0)) if isinstance(cal, Mapping) else None
+    if horizon is not None and period is not None and horizon > 0 and period > 0:
+        n_periods = math.ceil(min(horizon / period, 1e15) - 1e-9)
+        if n_periods > MAX_PERIODS:
+            out.append(
+                Problem(
+                    ("calendar", "period_days"),
+                    f"{n_periods:,} planning periods, more than {MAX_PERIODS:,} (limit"
+                    " MAX_PERIODS): use longer periods (period_days) or a shorter horizon",
+                )
+            )
+        elif n_comp * n_periods > MAX_COMPONENT_PERIODS:
+            out.append(
+                Problem(
+                    ("calendar", "period_days"),
+                    f"{n_comp:,} components x {n_periods:,} periods = {n_comp * n_periods:,},"
+                    f" more than {MAX_COMPONENT_PERIODS:,} (limit MAX_COMPONENT_PERIODS): use"
+                    " longer periods (period_days), a shorter horizon or fewer components",
+                )
+            )
+    return out
+
+
+LIMITS: dict[str, tuple[int, str]] = {
+    "MAX_FILE_BYTES": (MAX_FILE_BYTES, "bytes in a scenario file"),
+    "MAX_COMPONENTS": (MAX_COMPONENTS, "components in the fleet"),
+    "MAX_PERIODS": (MAX_PERIODS, "planning periods, ceil(horizon_days / period_days)"),
+    "MAX_COMPONENT_PERIODS": (MAX_COMPONENT_PERIODS, "components x planning periods"),
+    "MAX_TWIN_SAMPLES": (MAX_TWIN_SAMPLES, "samples of one life distribution or twin"),
+    "MAX_NESTING": (MAX_NESTING, "levels of nesting in the document"),
+    "MAX_ALIASES": (MAX_ALIASES, "YAML alias references"),
+    "MAX_ALIAS_EXPANSION": (MAX_ALIAS_EXPANSION, "nodes YAML aliases may add when expanded"),
+    "MAX_PROBLEMS": (MAX_PROBLEMS, "problems listed (then: how many more)"),
+}
+"""Every documented limit: name -> (value, what it counts); README "Scenario limits"."""
 
 
 def _line_map(node: yaml.Node | None) -> dict[Loc, int]:
@@ -393,6 +497,11 @@ def parse_scenario(
             [Problem((), f"a scenario must be a mapping of fields; the document is {kind}", 1)],
             source,
         )
+    too_big = size_problems(data)
+    if too_big:
+        raise ScenarioError(
+            [Problem(p.loc, p.message, _match_line(p.loc, lines)) for p in too_big], source
+        )
     refs: list[tuple[Loc, str]] = []
     try:
         scn = Scenario.model_validate(data, context={"reference_problems": refs})
@@ -407,6 +516,13 @@ def parse_scenario(
     return scn
 
 
+def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise ValueError("duplicate key")
+    return out
+
+
 def load_text(text: str, source: str | None = None) -> Scenario:
     """Parse and validate YAML/JSON text.
 
@@ -417,6 +533,19 @@ def load_text(text: str, source: str | None = None) -> Scenario:
     """
     if not text.strip():
         raise ScenarioError([Problem((), "the file is empty", 1)], source)
+    if text.lstrip().startswith("{"):
+        # JSON: the C parser is ~20x faster than composing YAML nodes; line numbers are
+        # only needed for problems, which take the YAML path below.
+        try:
+            data = json.loads(text, object_pairs_hook=_json_object)
+        except (ValueError, RecursionError):
+            pass  # not strict JSON (or a duplicate key): the YAML path says where
+        else:
+            try:
+                return parse_scenario(data, None, source)
+            except ScenarioError as exc:
+                if any("(limit MAX_" in p.message for p in exc.problems):
+                    raise  # a size limit: refused without the (costly) line map
     loader: _LineLoader | None = None
     bomb: list[Problem] = []
     try:

@@ -50,6 +50,18 @@ MAX_HOURS = 1e7  # ~1,140 years
 MAX_MONEY = 1e12
 MAX_COUNT = 1_000_000
 
+# Size limits, checked cheaply before any heavy work (optimizer.loading checks them on the
+# parsed document before validation; README "Scenario limits").  They bound the memory
+# and time of planning: the planning problem holds a few arrays of components x periods.
+MAX_COMPONENTS = 10_000
+"""Components in the fleet (all sites and systems)."""
+MAX_PERIODS = 20_000
+"""Planning periods (``ceil(horizon_days / period_days)``)."""
+MAX_COMPONENT_PERIODS = 2_000_000
+"""Components x planning periods (about 130 bytes each while planning: ~260 MB)."""
+MAX_TWIN_SAMPLES = 100_000
+"""Samples of one life distribution or one twin's residual-life prediction."""
+
 Hours = Annotated[float, Field(ge=0, le=MAX_HOURS)]
 PositiveHours = Annotated[float, Field(gt=0, le=MAX_HOURS)]
 Money = Annotated[float, Field(ge=0, le=MAX_MONEY)]
@@ -208,7 +220,9 @@ class EmpiricalSpec(Model):
     """Life given by samples; optionally some right-censored (still running)."""
 
     distribution: Literal["empirical"]
-    samples_h: list[Hours] = Field(min_length=1, max_length=100_000, description="Samples, h.")
+    samples_h: list[Hours] = Field(
+        min_length=1, max_length=MAX_TWIN_SAMPLES, description="Samples, h."
+    )
     censored: list[bool] | None = Field(
         default=None, description="Same length as samples_h; true = right-censored sample."
     )
@@ -270,7 +284,7 @@ class SamplePrognostics(Model):
 
     kind: Literal["samples"]
     issued_at: Instant
-    residual_life_h: list[Hours] = Field(min_length=1, max_length=100_000)
+    residual_life_h: list[Hours] = Field(min_length=1, max_length=MAX_TWIN_SAMPLES)
     censored: list[bool] | None = Field(
         default=None, description="true = event not reached by the prediction horizon."
     )
@@ -295,7 +309,7 @@ class ProgPyUnweightedSamples(Model):
 
     type: Literal["UnweightedSamples"]
     samples: list[dict[Text, Annotated[float, Field(ge=0, le=1e12)] | None]] = Field(
-        min_length=1, max_length=100_000
+        min_length=1, max_length=MAX_TWIN_SAMPLES
     )
 
 
@@ -775,8 +789,13 @@ class Calendar(Model):
             )
         if self.period_days > self.horizon_days:
             raise PydanticCustomError("period", "period_days exceeds horizon_days")
-        if self.horizon_days / self.period_days > 20_000:
-            raise PydanticCustomError("period", "more than 20,000 periods: use longer periods")
+        if self.n_periods > MAX_PERIODS:
+            raise PydanticCustomError(
+                "period",
+                "{n} planning periods, more than {limit} (limit MAX_PERIODS): use longer"
+                " periods (period_days) or a shorter horizon",
+                {"n": self.n_periods, "limit": MAX_PERIODS},
+            )
         return self
 
     @property

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 import time
@@ -15,13 +17,21 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from optimizer.loading import (
+    LIMITS,
     MAX_ALIAS_EXPANSION,
     MAX_PROBLEMS,
     ScenarioError,
     load_text,
     parse_scenario,
+    size_problems,
 )
-from optimizer.scenario import MAX_YEAR, MIN_YEAR
+from optimizer.scenario import (
+    MAX_COMPONENT_PERIODS,
+    MAX_COMPONENTS,
+    MAX_PERIODS,
+    MAX_YEAR,
+    MIN_YEAR,
+)
 
 CONVEYOR = Path("scenarios/conveyor.yaml")
 
@@ -95,7 +105,8 @@ def test_many_errors_are_linear_and_capped(n_keys: int) -> None:
     t0 = time.perf_counter()
     with pytest.raises(ScenarioError) as info:
         load_text(text)
-    assert time.perf_counter() - t0 < 5.0
+    # linear: ~1 s on an idle machine, ~5 s with load 13 on 2 cores (quadratic: 191 s)
+    assert time.perf_counter() - t0 < 20.0
     problems = info.value.problems
     assert len(problems) == MAX_PROBLEMS + 1
     assert f"{n_keys - MAX_PROBLEMS} more problem(s)" in problems[-1].message
@@ -214,3 +225,128 @@ def test_the_latest_start_still_plans(tmp_path: Path) -> None:
         timeout=120,
     )
     assert run.returncode == 0, run.stderr[-2000:]
+
+
+# --------------------------------------------------------------------------------------
+# Size limits, checked before validation and planning
+# --------------------------------------------------------------------------------------
+def _fleet(n_components: int, horizon_days: int, period_days: float = 1.0) -> dict[str, Any]:
+    """The conveyor with its first component copied to ``n_components`` components."""
+    doc = _conveyor()
+    system = doc["fleet"]["sites"][0]["systems"][0]
+    first = system["components"][0]
+    system["components"] = [{**first, "id": f"c{i}"} for i in range(n_components)]
+    doc["fleet"]["sites"][0]["systems"][0].pop("redundancy", None)
+    doc["calendar"]["horizon_days"] = horizon_days
+    doc["calendar"]["period_days"] = period_days
+    return doc
+
+
+@pytest.mark.parametrize(
+    ("n", "days", "period", "path", "limit", "value"),
+    [
+        # before: 10,000 x 10 years ended in MemoryError after 357 s
+        (10_000, 3650, 1.0, "calendar.period_days", "MAX_COMPONENT_PERIODS", "36,500,000"),
+        # before: 1,000 x 10 years with a 5 s limit ran 182 s and 1.2 GB
+        (1_000, 3650, 1.0, "calendar.period_days", "MAX_COMPONENT_PERIODS", "3,650,000"),
+        (MAX_COMPONENTS + 1, 30, 1.0, "fleet", "MAX_COMPONENTS", f"{MAX_COMPONENTS + 1:,}"),
+        (5, 3650, 0.1, "calendar.period_days", "MAX_PERIODS", "36,500"),
+    ],
+)
+def test_size_limits_are_refused_before_validation(
+    n: int, days: int, period: float, path: str, limit: str, value: str
+) -> None:
+    doc = _fleet(n, days, period)
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    try:
+        with pytest.raises(ScenarioError) as info:
+            parse_scenario(doc)
+        elapsed = time.perf_counter() - t0
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert elapsed < 1.0
+    assert peak < 5 * 2**20
+    (problem,) = info.value.problems
+    assert problem.path == path
+    assert limit in problem.message and value in problem.message
+
+
+def test_limits_are_inclusive() -> None:
+    """Exactly at a limit is accepted by the size check (the limits are maxima)."""
+    assert MAX_COMPONENT_PERIODS % 1000 == 0
+    per = MAX_COMPONENT_PERIODS // 1000
+    assert per <= MAX_PERIODS
+    assert size_problems(_fleet(1000, per)) == []
+    assert size_problems(_fleet(1001, per))
+
+
+def test_deep_data_is_refused_without_recursion() -> None:
+    deep: Any = 1
+    for _ in range(10_000):
+        deep = {"a": [deep]}
+    doc = _conveyor()
+    doc["description"] = deep
+    with pytest.raises(ScenarioError, match="MAX_NESTING"):
+        parse_scenario(doc)
+
+
+def test_plan_memory_estimate_refuses_before_building(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from optimizer import cli
+    from optimizer.planning import pipeline
+
+    scn = parse_scenario(_conveyor())
+    need = pipeline.plan_memory_mb(7, scn.calendar.n_periods)
+    assert need == pytest.approx(
+        pipeline.PLAN_BASE_MB + pipeline.PLAN_BYTES_PER_PAIR * 7 * scn.calendar.n_periods / 1e6
+    )
+    monkeypatch.setattr(pipeline, "available_memory_mb", lambda: need / 2)
+    monkeypatch.setattr(pipeline, "build_problem", _must_not_build)
+    with pytest.raises(ScenarioError, match="MB are available"):
+        pipeline.plan_scenario(scn)
+    with pytest.raises(SystemExit) as info:
+        cli.main(["plan", str(CONVEYOR)])
+    assert info.value.code == 2
+    assert "MB are available" in capsys.readouterr().err
+
+
+def _must_not_build(*_: object) -> None:
+    raise AssertionError("the planning problem was built before the memory check")
+
+
+def test_available_memory_is_positive_and_finite_on_linux() -> None:
+    from optimizer.planning.pipeline import available_memory_mb
+
+    mb = available_memory_mb()
+    assert 0 < mb < float("inf")
+
+
+def test_cli_refuses_a_large_fleet_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "big.json"
+    path.write_text(json.dumps(_fleet(1_000, 3650), default=str))
+    t0 = time.perf_counter()
+    run = subprocess.run(
+        [sys.executable, "-m", "optimizer", "plan", str(path), "--time-limit-s", "5"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 2, run.stderr[-2000:]
+    assert "MAX_COMPONENT_PERIODS" in run.stderr
+    assert time.perf_counter() - t0 < 60  # imports included, on a loaded machine
+
+
+def test_limits_are_documented() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    run = subprocess.run(
+        [sys.executable, "-m", "optimizer", "validate", "--help"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "400"},
+    )
+    for name, (value, _) in LIMITS.items():
+        assert f"| `{name}` | {value:,} |" in readme
+        assert f"{value:,}" in run.stdout
