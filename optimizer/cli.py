@@ -158,7 +158,7 @@ def _load(path: Path, as_json: bool, *, plans: bool = False) -> Scenario:
 
 def _limits_help() -> str:
     """The documented size limits, for ``validate --help``."""
-    return "Limits: " + "; ".join(f"{v:,} {what}" for v, what in LIMITS.values()) + "."
+    return "Limits: " + "; ".join(f"{k} {v:,} ({what})" for k, (v, what) in LIMITS.items()) + "."
 
 
 @app.command(epilog=_exits(0, 1, 2) + "\n\n" + _limits_help())

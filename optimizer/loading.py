@@ -218,18 +218,34 @@ def check_aliases(node: yaml.Node | None) -> list[Problem]:
     return []
 
 
-def _nesting_problem(data: Any) -> Problem | None:
-    """A problem when ``data`` nests deeper than :data:`MAX_NESTING` (iterative walk)."""
-    stack: list[tuple[Any, int]] = [(data, 1)]
+def _shape_problem(data: Any) -> Problem | None:
+    """A problem when ``data`` nests deeper than :data:`MAX_NESTING` or holds a list longer
+    than :data:`~optimizer.scenario.MAX_TWIN_SAMPLES` (iterative walk, leaves not visited
+    one by one: a list of 3 M numbers is refused in microseconds, not validated for 5 s)."""
+    stack: list[tuple[Any, Loc]] = [(data, ())]
     seen: set[int] = set()
     while stack:
-        node, depth = stack.pop()
-        if depth > MAX_NESTING:
-            return Problem((), f"nested more than {MAX_NESTING} levels deep (limit MAX_NESTING)")
-        if isinstance(node, Mapping | list) and id(node) not in seen:
-            seen.add(id(node))  # a shared (aliased) container is walked once
-            children = node.values() if isinstance(node, Mapping) else node
-            stack.extend((c, depth + 1) for c in children if isinstance(c, Mapping | list))
+        node, loc = stack.pop()
+        if len(loc) >= MAX_NESTING:
+            msg = f"nested more than {MAX_NESTING} levels deep (limit MAX_NESTING)"
+            return Problem(loc[:8], msg)
+        if id(node) in seen:
+            continue
+        seen.add(id(node))  # a shared (aliased) container is walked once
+        if isinstance(node, Mapping):
+            stack.extend(
+                (v, (*loc, str(k))) for k, v in node.items() if isinstance(v, Mapping | list)
+            )
+        elif isinstance(node, list):
+            if len(node) > MAX_TWIN_SAMPLES:
+                return Problem(
+                    loc,
+                    f"a list of {len(node):,} items, more than {MAX_TWIN_SAMPLES:,}"
+                    " (limit MAX_TWIN_SAMPLES)",
+                )
+            stack.extend(
+                (v, (*loc, j)) for j, v in enumerate(node) if isinstance(v, Mapping | list)
+            )
     return None
 
 
@@ -250,12 +266,13 @@ def size_problems(data: Mapping[str, Any]) -> list[Problem]:
     list of Problem
         One per limit exceeded (:data:`~optimizer.scenario.MAX_COMPONENTS`,
         :data:`~optimizer.scenario.MAX_PERIODS`,
-        :data:`~optimizer.scenario.MAX_COMPONENT_PERIODS`, :data:`MAX_NESTING`), naming
-        the limit and the value.
+        :data:`~optimizer.scenario.MAX_COMPONENT_PERIODS`,
+        :data:`~optimizer.scenario.MAX_TWIN_SAMPLES` items in any list,
+        :data:`MAX_NESTING`), naming the limit and the value.
     """
-    deep = _nesting_problem(data)
-    if deep is not None:
-        return [deep]
+    shape = _shape_problem(data)
+    if shape is not None:
+        return [shape]
     out: list[Problem] = []
     n_comp = 0
     fleet = data.get("fleet")
@@ -303,7 +320,7 @@ LIMITS: dict[str, tuple[int, str]] = {
     "MAX_COMPONENTS": (MAX_COMPONENTS, "components in the fleet"),
     "MAX_PERIODS": (MAX_PERIODS, "planning periods, ceil(horizon_days / period_days)"),
     "MAX_COMPONENT_PERIODS": (MAX_COMPONENT_PERIODS, "components x planning periods"),
-    "MAX_TWIN_SAMPLES": (MAX_TWIN_SAMPLES, "samples of one life distribution or twin"),
+    "MAX_TWIN_SAMPLES": (MAX_TWIN_SAMPLES, "samples per twin or distribution (items in any list)"),
     "MAX_NESTING": (MAX_NESTING, "levels of nesting in the document"),
     "MAX_ALIASES": (MAX_ALIASES, "YAML alias references"),
     "MAX_ALIAS_EXPANSION": (MAX_ALIAS_EXPANSION, "nodes YAML aliases may add when expanded"),
