@@ -868,12 +868,11 @@ def whatif(
     the days: cost by category, P(failure before the action) simulated and exact,
     downtime, spare parts, crews, with paired 95% intervals against the first option.
     """
-    from rich.markup import escape
-
     from optimizer.sim.whatif import OptionError
     from optimizer.sim.whatif import whatif as _whatif
 
-    scn = _load(file, as_json)
+    _check_outputs({}, {"--report": report})
+    scn = _load(file, as_json, plans=True)
     try:
         with _progress_bar("simulating options") as bar:
             task = bar.add_task("sim", total=None)
