@@ -1094,6 +1094,7 @@ def import_assets(
     from optimizer.cmms.mapping import load_mapping
     from optimizer.cmms.tables import CmmsInputError
 
+    _check_outputs({}, {"--into": None if dry_run else into})
     data = _scenario_data_or_exit(into, as_json)
     try:
         result = run_import(register, load_mapping(mapping, preset=preset), data)
@@ -1112,7 +1113,8 @@ def import_assets(
             if result.created_systems
             else ""
         )
-        + ("" if dry_run else f"; written {into}")
+        + ("" if dry_run else f"; written {into}"),
+        markup=False,
     )
     for note in result.notes:
         out.print(f"  note: {note}", markup=False)
@@ -1160,6 +1162,7 @@ def fit(
     if into is not None and by != "type":
         err.print("[bold red]--into[/]: writes component types, so it needs --by type")
         raise typer.Exit(2)
+    _check_outputs({}, {"--into": into, "--report": report})
     when = _as_of(as_of)
     data: dict[str, Any] | None = None
     types: dict[str, str] = {}
@@ -1265,6 +1268,7 @@ def benchmark(
 
     _check_choice("--by", by, ("site", "asset"))
     _check_choice("--family", family, ("weibull", "lognormal"))
+    _check_outputs({}, {"--report": report})
     types: dict[str, str] = {}
     sites: dict[str, str] = {}
     hpd: dict[str, float] = {}
@@ -1319,7 +1323,7 @@ def benchmark(
     for r in res.flagged:
         out.print(f"  {r.group} ({r.type}): {r.note}", markup=False)
     if report is not None:
-        out.print(f"written {report}")  # fmt: skip
+        out.print(f"written {report}", markup=False)
 
 
 @app.command(epilog=_exits(0, 1, 2))
