@@ -1356,10 +1356,9 @@ def risk(
     Exact for independent components (series and k-out-of-n groups); the health score is
     100 x (1 - P(down)).
     """
-    from rich.markup import escape
-
     from optimizer.risk import system_risk
 
+    _check_outputs({}, {"--csv": csv_path})
     scn = _load(file, as_json)
     try:
         res = system_risk(scn, days, repair=repair, replications=replications, seed=seed)
