@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 import numpy as np
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from optimizer.loading import ScenarioError, load_scenario
+from optimizer.loading import LIMITS, ScenarioError, load_scenario
 from optimizer.scenario import Scenario, scenario_json_schema, scenario_summary
 
 if TYPE_CHECKING:
@@ -34,8 +35,18 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 # Piped output (files, CI logs) gets a wide fixed width instead of rich's 80 columns.
-out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# User text (names, ids, paths, messages) is always passed through rich.markup.escape:
+# "Pump [spare]" is a name, not a style tag; emoji codes (":x:") are not replaced.
+out = Console(
+    highlight=False, emoji=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160
+)
+err = Console(stderr=True, highlight=False, emoji=False, soft_wrap=True)
+
+
+def _echo(message: str) -> None:
+    """Print a progress or status line of plain text (no markup) on stderr."""
+    err.print(message, markup=False)
+
 
 EXIT_CODES: dict[int, str] = {
     0: "success",
@@ -69,6 +80,41 @@ XlsxOpt = Annotated[
         "--xlsx", help="Write the report's tables to this Excel workbook.", dir_okay=False
     ),
 ]
+
+
+def _output_problem(path: Path, *, folder: bool) -> str | None:
+    """Why ``path`` cannot be written (as a folder, or as a file), or ``None`` if it can.
+
+    Checked before any work, so that a long solve does not end in an error.
+    """
+    if path.exists():
+        if folder and not path.is_dir():
+            return f"{path} exists and is not a folder"
+        if not folder and path.is_dir():
+            return f"{path} is a folder, not a file"
+        if not os.access(path, os.W_OK):
+            return f"{path} is not writable"
+        return None
+    ancestor = path.parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        return f"{path}: {ancestor} is a file, so no folder can be created under it"
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        return f"{path}: folder {ancestor} is not writable"
+    return None
+
+
+def _check_outputs(folders: dict[str, Path | None], files: dict[str, Path | None]) -> None:
+    """Exit 2 naming the option when an output cannot be written (before any work)."""
+    for kind, paths in ((True, folders), (False, files)):
+        for option, path in paths.items():
+            why = None if path is None else _output_problem(path, folder=kind)
+            if why is not None:
+                err.print(f"[bold red]{option}[/]: {escape(why)}")
+                raise typer.Exit(2)
+
+
 TwinStudyOpt = Annotated[
     bool,
     typer.Option(
@@ -83,9 +129,16 @@ def _emit_json(obj: Any) -> None:
     sys.stdout.write(json.dumps(obj, indent=2, default=str) + "\n")
 
 
-def _load(path: Path, as_json: bool) -> Scenario:
+def _load(path: Path, as_json: bool, *, plans: bool = False) -> Scenario:
+    """The scenario, or exit 2 listing its problems; ``plans``: also refuse a scenario
+    too large to plan in the memory available (before any work)."""
     try:
-        return load_scenario(path)
+        scn = load_scenario(path)
+        if plans:
+            from optimizer.planning.pipeline import check_plan_memory
+
+            check_plan_memory(scn)
+        return scn
     except ScenarioError as exc:
         if as_json:
             _emit_json(
@@ -96,27 +149,35 @@ def _load(path: Path, as_json: bool) -> Scenario:
                 }
             )
         else:
-            err.print(f"[bold red]{path}[/]: {len(exc.problems)} problem(s)")
+            err.print(f"[bold red]{escape(str(path))}[/]: {len(exc.problems)} problem(s)")
             for p in exc.problems:
                 where = f"line {p.line}: " if p.line is not None else ""
-                err.print(f"  {where}[bold]{p.path}[/]: {p.message}", markup=True)
+                err.print(f"  {where}[bold]{escape(p.path)}[/]: {escape(p.message)}")
         raise typer.Exit(2) from None
 
 
-@app.command(epilog=_exits(0, 1, 2))
+def _limits_help() -> str:
+    """The documented size limits, for ``validate --help``."""
+    return "Limits: " + "; ".join(f"{k} {v:,} ({what})" for k, (v, what) in LIMITS.items()) + "."
+
+
+@app.command(epilog=_exits(0, 1, 2) + "\n\n" + _limits_help())
 def validate(file: FileArg, as_json: JsonOpt = False) -> None:
     """Check a scenario file and print a short summary.
 
     Exits 0 if valid; 2 with every problem (field path, line, what is wrong) if not.
+    A scenario over a size limit (listed below; README "Scenario limits") is refused
+    before validation, naming the limit and the value.
     """
     scn = _load(file, as_json)
     summary = dict(scenario_summary(scn))
     if as_json:
         _emit_json({"valid": True, "file": str(file), "summary": summary})
         return
-    out.print(f"[green]valid[/]: {file}")
+    out.print(f"[green]valid[/]: {escape(str(file))}")
     out.print(
-        f"{summary['name']}: {summary['sites']} site(s), {summary['systems']} system(s), "
+        f"{escape(str(summary['name']))}: {summary['sites']} site(s), "
+        f"{summary['systems']} system(s), "
         f"{summary['components']} component(s) ({summary['with_prognostics']} with twin "
         f"prognostics), {summary['crews']} crew(s) / {summary['technicians']} technicians, "
         f"{summary['parts']} spare part(s); plan from {summary['plan_start']} "
@@ -181,7 +242,8 @@ def info(file: FileArg, as_json: JsonOpt = False) -> None:
         return
     cur = scn.currency
     out.print(
-        f"[bold]{summary['name']}[/]: {summary['sites']} site(s), {summary['systems']} "
+        f"[bold]{escape(str(summary['name']))}[/]: {summary['sites']} site(s), "
+        f"{summary['systems']} "
         f"system(s), {summary['components']} component(s), {summary['crews']} crew(s), "
         f"{summary['parts']} part(s); currency {cur}"
     )
@@ -202,10 +264,10 @@ def info(file: FileArg, as_json: JsonOpt = False) -> None:
         table.add_column(col, justify=just)  # type: ignore[arg-type]
     for r in rows:
         table.add_row(
-            str(r["component"]),
-            str(r["system"]),
+            escape(str(r["component"])),
+            escape(str(r["system"])),
             _fmt_h(float(r["age_h"])),
-            str(r["twin"] or ""),
+            escape(str(r["twin"] or "")),
             _fmt_h(r["t_star_h"] if r["t_star_h"] is not None else float("inf")),
             str(r["best_date"] or "never"),
             f"{1000 * float(r['cost_rate_per_h']):,.2f}",
@@ -263,14 +325,16 @@ def plan(
     from optimizer.solvers import METHODS
 
     if method and method not in METHODS:
-        err.print(f"[bold red]--method[/]: '{method}' is not one of {', '.join(METHODS)}")
+        err.print(f"[bold red]--method[/]: '{escape(method)}' is not one of {', '.join(METHODS)}")
         raise typer.Exit(2)
     if cmms_format is not None:
         _check_choice("--format", cmms_format, ("maximo", "sap", "generic"))
         if out_dir is None:
             err.print("[bold red]--format[/]: needs --out DIR (where the files go)")
             raise typer.Exit(2)
-    scn = _load(file, as_json)
+    written = {f"--out ({n})": out_dir / n for n in PLAN_FILES} if out_dir is not None else {}
+    _check_outputs({"--out": out_dir}, {**written, "--report": report, "--xlsx": xlsx})
+    scn = _load(file, as_json, plans=True)
     if as_json:
         result = plan_scenario(scn, method=method or None, time_limit_s=time_limit_s, gap=gap)
     else:
@@ -280,7 +344,7 @@ def plan(
                 method=method or None,
                 time_limit_s=time_limit_s,
                 gap=gap,
-                progress=lambda msg: status.update(msg),
+                progress=lambda msg: status.update(escape(msg)),
             )
     payload = result.as_dict()
     if out_dir is not None:
@@ -306,7 +370,7 @@ def plan(
             report=report,
             xlsx=xlsx,
             scenario_file=file,
-            echo=err.print,
+            echo=_echo,
             risk=system_risk(scn, NEXT_DAYS),
         )
     if as_json:
@@ -314,7 +378,10 @@ def plan(
     else:
         _print_plan(result)
         if out_dir is not None:
-            out.print(f"files written to {out_dir}/: work_orders.csv, work_orders.json, plan.json")
+            out.print(
+                f"files written to {escape(str(out_dir))}/: work_orders.csv, work_orders.json,"
+                " plan.json"
+            )
     if not result.plan.feasible:
         raise typer.Exit(3)
 
@@ -337,8 +404,6 @@ def check(
     pins and the frozen period.  Exits 0 when the plan is feasible, 4 when it violates
     constraints, 2 on invalid input (scenario or plan).
     """
-    from rich.markup import escape
-
     from optimizer.check import check_plan
 
     scn = _load(file, as_json)
@@ -371,6 +436,16 @@ def check(
             out.print(f"  [red]{v.kind}[/]: {escape(v.message)}")
     if not res.feasible:
         raise typer.Exit(4)
+
+
+PLAN_FILES = (
+    "plan.json",
+    "work_orders.json",
+    "work_orders.csv",
+    "purchase_orders.json",
+    "purchase_orders.csv",
+)
+"""Files ``plan --out`` writes into its folder."""
 
 
 def _write_plan_files(payload: dict[str, Any], out_dir: Path, columns: tuple[str, ...]) -> None:
@@ -429,16 +504,16 @@ def _print_plan(result: PlanResult) -> None:
     status_colour = "green" if str(p.status) == "optimal" else "yellow"
     gap_txt = f"{100 * p.gap:.3f}%" if np.isfinite(p.gap) else "n/a"
     out.print(
-        f"[bold]{result.built.scenario.name}[/]: status [{status_colour}]{p.status}[/] "
+        f"[bold]{escape(result.built.scenario.name)}[/]: status [{status_colour}]{p.status}[/] "
         f"by {p.method} in {p.runtime_s:.2f} s; cost {_fmt_money(p.objective)} {cur}, "
         f"lower bound {_fmt_money(p.lower_bound)} {cur}, gap {gap_txt}"
     )
     for line in p.log:
-        out.print(f"  [dim]{line}[/]")
+        out.print(f"  [dim]{escape(line)}[/]")
     if not p.feasible:
         err.print("[bold red]no feasible plan[/]:")
         for d in p.diagnosis:
-            err.print(f"  - {d}")
+            err.print(f"  - {escape(d)}")
         return
     split = " + ".join(f"{k} {_fmt_money(v)}" for k, v in p.cost_split.items())
     out.print(
@@ -463,23 +538,25 @@ def _print_plan(result: PlanResult) -> None:
         shown = ", ".join(comps[:6]) + (f" +{len(comps) - 6}" if len(comps) > 6 else "")
         table.add_row(
             g.start[:10],
-            g.unit,
+            escape(g.unit),
             str(len(comps)),
             _fmt_money(g.opening_cost),
             _fmt_money(g.penalty_cost),
-            shown,
+            escape(shown),
         )
     out.print(table)
     if result.orders:
         out.print("[bold]Why these dates[/] (first work orders):")
         for wo in result.orders[:8]:
-            out.print(f"  {wo.scheduled_start[:10]} {wo.component_id}: {wo.reasons[0]}")
+            out.print(
+                f"  {wo.scheduled_start[:10]} {escape(wo.component_id)}: {escape(wo.reasons[0])}"
+            )
     if result.deferred:
         n_def = len(result.deferred)
         risky = sorted(result.deferred, key=lambda x: -x.p_fail_within_horizon)[:5]
         out.print(f"[bold]{n_def} component(s) best left beyond the horizon[/]; highest risk:")
         for dfr in risky:
-            out.print(f"  {dfr.component_id}: {dfr.reason}")
+            out.print(f"  {escape(dfr.component_id)}: {escape(dfr.reason)}")
 
 
 StrategyOpt = Annotated[
@@ -544,7 +621,7 @@ def _fmt_est(mean: float, lo: float, hi: float, kind: str) -> str:
 
 def _check_choice(name: str, value: str | None, allowed: tuple[str, ...]) -> None:
     if value is not None and value not in allowed:
-        err.print(f"[bold red]{name}[/]: '{value}' is not one of {', '.join(allowed)}")
+        err.print(f"[bold red]{name}[/]: '{escape(value)}' is not one of {', '.join(allowed)}")
         raise typer.Exit(2)
 
 
@@ -598,7 +675,8 @@ def simulate(
         _emit_json(res.as_dict())
         return
     table = Table(
-        title=f"{scn.name}: {strategy}, {res.replications} replications x {res.years:g} years, "
+        title=f"{escape(scn.name)}: {strategy}, {res.replications} replications x "
+        f"{res.years:g} years, "
         f"seed {res.seed}, twin {res.twin_accuracy} ({res.runtime_s:.1f} s)"
     )
     table.add_column("KPI (over the simulated years)")
@@ -672,7 +750,8 @@ def compare(
         _check_choice("--strategies", name, STRATEGIES)
     _check_choice("--baseline", baseline, STRATEGIES)
     _check_choice("--twin", twin, ("perfect", "good", "poor", "none"))
-    scn = _load(file, as_json)
+    _check_outputs({}, {"--report": report, "--xlsx": xlsx})
+    scn = _load(file, as_json, plans=report is not None or xlsx is not None)
     if names is not None:
         specs: dict[str, Any] = {s.name: s for s in scn.simulation.strategies}
         chosen: list[Any] = [specs[n] if n in specs else n for n in names]
@@ -697,7 +776,7 @@ def compare(
         from optimizer.report.outputs import write_compare_outputs
         from optimizer.sim.twin_study import run_twin_study
 
-        tv = run_twin_study(scn, cmp, workers=workers, progress=err.print) if twin_study else None
+        tv = run_twin_study(scn, cmp, workers=workers, progress=_echo) if twin_study else None
         err.print("planning and writing the report")
         write_compare_outputs(
             scn,
@@ -707,14 +786,15 @@ def compare(
             report=report,
             xlsx=xlsx,
             scenario_file=file,
-            echo=err.print,
+            echo=_echo,
         )
     if as_json:
         _emit_json(cmp.as_dict())
         return
     first = next(iter(cmp.results.values()))
     table = Table(
-        title=f"{scn.name}: {first.replications} replications x {first.years:g} years, seed "
+        title=f"{escape(scn.name)}: {first.replications} replications x "
+        f"{first.years:g} years, seed "
         f"{first.seed}, twin {first.twin_accuracy}; mean [95% CI], {scn.currency} over the horizon"
     )
     table.add_column("KPI")
@@ -788,12 +868,11 @@ def whatif(
     the days: cost by category, P(failure before the action) simulated and exact,
     downtime, spare parts, crews, with paired 95% intervals against the first option.
     """
-    from rich.markup import escape
-
     from optimizer.sim.whatif import OptionError
     from optimizer.sim.whatif import whatif as _whatif
 
-    scn = _load(file, as_json)
+    _check_outputs({}, {"--report": report})
+    scn = _load(file, as_json, plans=True)
     try:
         with _progress_bar("simulating options") as bar:
             task = bar.add_task("sim", total=None)
@@ -1015,6 +1094,7 @@ def import_assets(
     from optimizer.cmms.mapping import load_mapping
     from optimizer.cmms.tables import CmmsInputError
 
+    _check_outputs({}, {"--into": None if dry_run else into})
     data = _scenario_data_or_exit(into, as_json)
     try:
         result = run_import(register, load_mapping(mapping, preset=preset), data)
@@ -1033,7 +1113,8 @@ def import_assets(
             if result.created_systems
             else ""
         )
-        + ("" if dry_run else f"; written {into}")
+        + ("" if dry_run else f"; written {into}"),
+        markup=False,
     )
     for note in result.notes:
         out.print(f"  note: {note}", markup=False)
@@ -1081,6 +1162,7 @@ def fit(
     if into is not None and by != "type":
         err.print("[bold red]--into[/]: writes component types, so it needs --by type")
         raise typer.Exit(2)
+    _check_outputs({}, {"--into": into, "--report": report})
     when = _as_of(as_of)
     data: dict[str, Any] | None = None
     types: dict[str, str] = {}
@@ -1186,6 +1268,7 @@ def benchmark(
 
     _check_choice("--by", by, ("site", "asset"))
     _check_choice("--family", family, ("weibull", "lognormal"))
+    _check_outputs({}, {"--report": report})
     types: dict[str, str] = {}
     sites: dict[str, str] = {}
     hpd: dict[str, float] = {}
@@ -1240,7 +1323,7 @@ def benchmark(
     for r in res.flagged:
         out.print(f"  {r.group} ({r.type}): {r.note}", markup=False)
     if report is not None:
-        out.print(f"written {report}")  # fmt: skip
+        out.print(f"written {report}", markup=False)
 
 
 @app.command(epilog=_exits(0, 1, 2))
@@ -1273,10 +1356,9 @@ def risk(
     Exact for independent components (series and k-out-of-n groups); the health score is
     100 x (1 - P(down)).
     """
-    from rich.markup import escape
-
     from optimizer.risk import system_risk
 
+    _check_outputs({}, {"--csv": csv_path})
     scn = _load(file, as_json)
     try:
         res = system_risk(scn, days, repair=repair, replications=replications, seed=seed)
@@ -1359,10 +1441,22 @@ def risk(
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the ``opportune`` console script."""
+    """Entry point of the ``opportune`` console script.
+
+    Called without ``argv`` (as the process's entry point), a command that leaves a
+    HiGHS run busy past its time limit (a HiGHS phase that checks no interrupt, see
+    :data:`optimizer.solvers.highs.ABANDON_GRACE_S`) ends the process at once with its
+    exit code after flushing its output, instead of waiting for that run.
+    """
     try:
         app(args=argv, standalone_mode=True)
-    except SystemExit:
+    except SystemExit as exc:
+        highs = sys.modules.get("optimizer.solvers.highs")
+        if argv is None and highs is not None and highs.unfinished_runs():
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
         raise
     except KeyboardInterrupt:
         err.print("interrupted")
@@ -1370,7 +1464,7 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:
         if os.environ.get("OPPORTUNE_DEBUG"):
             raise
-        err.print(f"[bold red]error[/]: {type(exc).__name__}: {exc}")
+        err.print(f"[bold red]error[/]: {type(exc).__name__}: {escape(str(exc))}")
         err.print("set OPPORTUNE_DEBUG=1 to see the traceback")
         raise SystemExit(1) from None
 
@@ -1408,7 +1502,7 @@ def keys_create(
     try:
         create_key(tenant)
     except ValueError as exc:
-        err.print(f"[bold red]--tenant[/]: {exc}")
+        err.print(f"[bold red]--tenant[/]: {escape(str(exc))}")
         raise typer.Exit(2) from None
 
 

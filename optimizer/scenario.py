@@ -50,12 +50,67 @@ MAX_HOURS = 1e7  # ~1,140 years
 MAX_MONEY = 1e12
 MAX_COUNT = 1_000_000
 
+# Size limits, checked cheaply before any heavy work (optimizer.loading checks them on the
+# parsed document before validation; README "Scenario limits").  They bound the memory
+# and time of planning: the planning problem holds a few arrays of components x periods.
+MAX_COMPONENTS = 10_000
+"""Components in the fleet (all sites and systems)."""
+MAX_PERIODS = 20_000
+"""Planning periods (``ceil(horizon_days / period_days)``)."""
+MAX_COMPONENT_PERIODS = 2_000_000
+"""Components x planning periods (about 130 bytes each while planning: ~260 MB)."""
+MAX_TWIN_SAMPLES = 100_000
+"""Samples of one life distribution or one twin's residual-life prediction."""
+
 Hours = Annotated[float, Field(ge=0, le=MAX_HOURS)]
 PositiveHours = Annotated[float, Field(gt=0, le=MAX_HOURS)]
 Money = Annotated[float, Field(ge=0, le=MAX_MONEY)]
 Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
 Ident = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:/@#+\- ]+$")]
 Fraction = Annotated[float, Field(ge=0, le=1)]
+
+# Control characters (C0 except tab and newline, and DEL) in a name would reach logs,
+# consoles, spreadsheets and HTML reports: refused in every text field.
+_CONTROL = frozenset(chr(c) for c in (*range(0x20), 0x7F)) - {"\t", "\n"}
+CONTROL_PATTERN = r"^[^\x00-\x08\x0b-\x1f\x7f]*$"
+
+
+def _no_control(value: str) -> str:
+    if not _CONTROL.isdisjoint(value):
+        pos, ch = next((i, c) for i, c in enumerate(value) if c in _CONTROL)
+        raise PydanticCustomError(
+            "control_character",
+            "contains control character U+{code} at position {pos}: only tab and newline"
+            " are allowed in text",
+            {"code": f"{ord(ch):04X}", "pos": pos},
+        )
+    return value
+
+
+Text = Annotated[
+    str, AfterValidator(_no_control), Field(json_schema_extra={"pattern": CONTROL_PATTERN})
+]
+"""Free text (names, descriptions): any character but C0 controls other than tab/newline."""
+
+# Dates are bounded so that a plan horizon (at most 10 years) and a simulation (at most
+# 100 years) after any of them stays inside the calendar (year 1..9999).
+MIN_YEAR = 1900
+MAX_YEAR = 2199
+
+
+def _bounded_date(value: date) -> date:
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise PydanticCustomError(
+            "date_range",
+            "date {value} is outside the supported range {lo}-01-01 to {hi}-12-31",
+            {"value": value.isoformat(), "lo": MIN_YEAR, "hi": MAX_YEAR},
+        )
+    return value
+
+
+_DATE_RANGE = {"formatMinimum": f"{MIN_YEAR}-01-01", "formatMaximum": f"{MAX_YEAR}-12-31"}
+Day = Annotated[date, AfterValidator(_bounded_date), Field(json_schema_extra=_DATE_RANGE)]
+"""A calendar date between :data:`MIN_YEAR` and :data:`MAX_YEAR`."""
 
 
 class Model(BaseModel):
@@ -69,7 +124,12 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-Instant = Annotated[datetime, AfterValidator(_aware)]
+Instant = Annotated[
+    datetime,
+    AfterValidator(_bounded_date),
+    AfterValidator(_aware),
+    Field(json_schema_extra=_DATE_RANGE),
+]
 
 
 def as_instant(value: date | datetime) -> datetime:
@@ -160,7 +220,9 @@ class EmpiricalSpec(Model):
     """Life given by samples; optionally some right-censored (still running)."""
 
     distribution: Literal["empirical"]
-    samples_h: list[Hours] = Field(min_length=1, max_length=100_000, description="Samples, h.")
+    samples_h: list[Hours] = Field(
+        min_length=1, max_length=MAX_TWIN_SAMPLES, description="Samples, h."
+    )
     censored: list[bool] | None = Field(
         default=None, description="Same length as samples_h; true = right-censored sample."
     )
@@ -222,7 +284,7 @@ class SamplePrognostics(Model):
 
     kind: Literal["samples"]
     issued_at: Instant
-    residual_life_h: list[Hours] = Field(min_length=1, max_length=100_000)
+    residual_life_h: list[Hours] = Field(min_length=1, max_length=MAX_TWIN_SAMPLES)
     censored: list[bool] | None = Field(
         default=None, description="true = event not reached by the prediction horizon."
     )
@@ -246,8 +308,8 @@ class ProgPyUnweightedSamples(Model):
     """NASA ProgPy ``UnweightedSamples`` time-of-event prediction, serialized as is."""
 
     type: Literal["UnweightedSamples"]
-    samples: list[dict[str, Annotated[float, Field(ge=0, le=1e12)] | None]] = Field(
-        min_length=1, max_length=100_000
+    samples: list[dict[Text, Annotated[float, Field(ge=0, le=1e12)] | None]] = Field(
+        min_length=1, max_length=MAX_TWIN_SAMPLES
     )
 
 
@@ -255,7 +317,7 @@ class ProgPyMultivariateNormal(Model):
     """NASA ProgPy ``MultivariateNormalDist`` time-of-event prediction, serialized as is."""
 
     type: Literal["MultivariateNormalDist"]
-    labels: list[str] = Field(min_length=1)
+    labels: list[Text] = Field(min_length=1)
     mean: list[float]
     covar: list[list[float]]
 
@@ -285,7 +347,7 @@ class ProgPyPrognostics(Model):
 
     kind: Literal["progpy"]
     issued_at: Instant = Field(description="Wall-clock instant of prediction_time.")
-    event: str = Field(min_length=1, description="Event name to use (e.g. 'EOD', 'EOL').")
+    event: Text = Field(min_length=1, description="Event name to use (e.g. 'EOD', 'EOL').")
     time_unit: Literal["s", "min", "h", "days"] = Field(
         default="s", description="Unit of the prediction's clock (ProgPy uses seconds)."
     )
@@ -379,7 +441,7 @@ class ComponentFields(Model):
             "On failure: 'replace' renews the part; 'minimal_repair' restores it as bad as old."
         ),
     )
-    failure_mode: str | None = Field(
+    failure_mode: Text | None = Field(
         default=None, max_length=64, description="ISO 14224 failure-mode code (e.g. 'VIB')."
     )
     preventive: WorkSpec | None = Field(default=None, description="Preventive replacement task.")
@@ -410,23 +472,23 @@ class LifeFit(Model):
     """Where a component type's ``life`` came from when it was fitted to history data
     (``opportune fit --into``); informative, the engine does not use it."""
 
-    source: str = Field(min_length=1, max_length=500, description="History file name.")
-    fitted_on: date = Field(description="Date of the fit.")
-    as_of: date | None = Field(default=None, description="Censoring date of running units.")
-    method: str = Field(default="maximum likelihood, right censoring", max_length=200)
+    source: Text = Field(min_length=1, max_length=500, description="History file name.")
+    fitted_on: Day = Field(description="Date of the fit.")
+    as_of: Day | None = Field(default=None, description="Censoring date of running units.")
+    method: Text = Field(default="maximum likelihood, right censoring", max_length=200)
     n_failures: Count = Field(description="Failure records.")
     n_censored: Count = Field(description="Right-censored records (removals, running units).")
     ci95: dict[str, list[float]] = Field(
         default_factory=dict, description="95% interval of each life parameter."
     )
     aic: dict[str, float] = Field(default_factory=dict, description="AIC of each family tried.")
-    warning: str | None = Field(default=None, max_length=1000)
+    warning: Text | None = Field(default=None, max_length=1000)
 
 
 class ComponentType(ComponentFields):
     """A template for components of the same kind (e.g. a gearbox model)."""
 
-    description: str | None = Field(default=None, max_length=500)
+    description: Text | None = Field(default=None, max_length=500)
     life_fit: LifeFit | None = Field(
         default=None, description="Provenance of a fitted life (data source, fit date, AIC)."
     )
@@ -439,7 +501,7 @@ class Component(ComponentFields):
     type: Ident | None = Field(default=None, description="component_types key to inherit from.")
     position: Ident | None = Field(default=None, description="Slot id; defaults to the id.")
     age_h: Hours | None = Field(default=None, description="Current age, operating hours.")
-    installed_on: date | None = Field(default=None, description="Install date (age from it).")
+    installed_on: Day | None = Field(default=None, description="Install date (age from it).")
     prognostics: Prognostics | None = Field(
         default=None, description="Twin prediction overriding the age-based residual life."
     )
@@ -509,7 +571,7 @@ class Window(Model):
     production_factor: Fraction = Field(
         default=0.0, description="Multiplier on production value inside (0 = no production)."
     )
-    note: str | None = Field(default=None, max_length=500)
+    note: Text | None = Field(default=None, max_length=500)
 
     @model_validator(mode="after")
     def _check(self) -> Window:
@@ -531,7 +593,7 @@ class System(Model):
     """A unit that stops as a whole for maintenance (a line, a turbine, an elevator bank)."""
 
     id: Ident
-    name: str | None = Field(default=None, max_length=200)
+    name: Text | None = Field(default=None, max_length=200)
     production_value_per_h: Money = Field(description="Value of production lost per hour down.")
     value_profile: Ident | None = Field(
         default=None, description="calendar.value_profiles key scaling production value."
@@ -558,7 +620,7 @@ class Site(Model):
     """A plant, wind farm or depot."""
 
     id: Ident
-    name: str | None = Field(default=None, max_length=200)
+    name: Text | None = Field(default=None, max_length=200)
     systems: list[System] = Field(min_length=1)
 
 
@@ -594,7 +656,7 @@ class Crew(Model):
         description="Daily shifts; default 07:00-15:00.",
     )
     days_off: list[Weekday] = Field(default_factory=lambda: list[Weekday](["sat", "sun"]))
-    holidays: list[date] = Field(default_factory=list)
+    holidays: list[Day] = Field(default_factory=list)
     rate_per_h: Money = Field(description="Labour cost per technician-hour.")
     overtime_factor: float = Field(default=1.5, ge=1, le=10)
     response_delay_h: DurationH = Field(
@@ -631,7 +693,7 @@ class Part(Model):
     """A spare part in a warehouse."""
 
     id: Ident
-    description: str | None = Field(default=None, max_length=500)
+    description: Text | None = Field(default=None, max_length=500)
     warehouse: Ident = Field(default="main")
     on_hand: Count = 0
     on_order: list[PartOrder] = Field(default_factory=list)
@@ -703,7 +765,7 @@ class Calendar(Model):
     """Plan start, horizon, period length and the site's time zone."""
 
     start: Instant = Field(description="Plan start (RFC 3339; naive = UTC).")
-    timezone: str = Field(
+    timezone: Text = Field(
         default="UTC",
         min_length=1,
         max_length=64,
@@ -742,8 +804,13 @@ class Calendar(Model):
             )
         if self.period_days > self.horizon_days:
             raise PydanticCustomError("period", "period_days exceeds horizon_days")
-        if self.horizon_days / self.period_days > 20_000:
-            raise PydanticCustomError("period", "more than 20,000 periods: use longer periods")
+        if self.n_periods > MAX_PERIODS:
+            raise PydanticCustomError(
+                "period",
+                "{n} planning periods, more than {limit} (limit MAX_PERIODS): use longer"
+                " periods (period_days) or a shorter horizon",
+                {"n": self.n_periods, "limit": MAX_PERIODS},
+            )
         return self
 
     @property
@@ -880,8 +947,8 @@ class Scenario(Model):
     """A complete, validated scenario."""
 
     schema_version: Literal[1] = 1
-    name: str = Field(min_length=1, max_length=200)
-    description: str | None = Field(default=None, max_length=5000)
+    name: Text = Field(min_length=1, max_length=200)
+    description: Text | None = Field(default=None, max_length=5000)
     currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code, e.g. EUR.")
     calendar: Calendar
     component_types: dict[Ident, ComponentType] = Field(default_factory=dict)

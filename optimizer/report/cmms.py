@@ -4,6 +4,7 @@ Weibull probability plot per group) and fleet benchmarking (``opportune benchmar
 
 from __future__ import annotations
 
+import html as _html
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,7 +14,7 @@ import plotly.graph_objects as go  # type: ignore[import-untyped]
 
 from optimizer.reliability.fitting import median_rank_points
 from optimizer.report.data import software_versions
-from optimizer.report.html import Chart, Section, Table, render_page
+from optimizer.report.html import Chart, Section, Table, render_page, trusted
 
 if TYPE_CHECKING:
     from optimizer.cmms.benchmark import BenchmarkResult
@@ -62,8 +63,8 @@ def benchmark_report_html(result: BenchmarkResult, *, source: str) -> str:
         empty="No groups.",
     )
     n_flag = len(result.flagged)
-    lead = (
-        f"<p><b>{n_flag}</b> under-performing {result.by}(s) flagged among "
+    lead = trusted(
+        f"<p><b>{n_flag}</b> under-performing {_html.escape(result.by)}(s) flagged among "
         f"{len(result.rows)} groups (false-alarm rate {result.alpha:g} per type).</p>"
     )
     v = software_versions().get("opportune", "?")
@@ -125,7 +126,7 @@ def fit_report_html(fits: list[GroupFit], history: History, *, by: str) -> str:
     return render_page(
         title="Life-data fits",
         subtitle=f"History {history.source} · as of {history.as_of}",
-        lead=f"<p>{len(fits)} group(s) by {by}.</p>",
+        lead=trusted(f"<p>{len(fits)} group(s) by {_html.escape(by)}.</p>"),
         sections=[
             Section(
                 id="fits",

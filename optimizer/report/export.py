@@ -46,8 +46,8 @@ def neutralise(value: object) -> object:
 
 
 def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``df`` with :func:`neutralise` applied to every text cell."""
-    out = df.copy()
+    """A copy of ``df`` with :func:`neutralise` applied to every text cell and header."""
+    out = df.rename(columns=lambda c: neutralise(c) if isinstance(c, str) else c)
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
             out[col] = out[col].map(neutralise)
@@ -74,6 +74,9 @@ def sheet_name(name: str) -> str:
 
 def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
     """Write a table as UTF-8 CSV with full precision (no index column).
+
+    Text cells that a spreadsheet would run as formulas are neutralised
+    (:func:`neutralise`).
 
     Returns
     -------

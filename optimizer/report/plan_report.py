@@ -19,7 +19,7 @@ import pandas as pd
 from optimizer.report import data
 from optimizer.report.charts import gantt_chart, risk_chart
 from optimizer.report.formatting import fmt_money, fmt_pct
-from optimizer.report.html import Chart, Section, Table, render_page, trusted
+from optimizer.report.html import Chart, Html, Section, Table, render_page, trusted
 
 if TYPE_CHECKING:
     from optimizer.planning.pipeline import PlanResult
@@ -58,7 +58,7 @@ def _fmt_when(ts: str) -> str:
     return datetime.fromisoformat(ts).strftime("%a %Y-%m-%d %H:%M")
 
 
-def plan_lead(result: PlanResult) -> str:
+def plan_lead(result: PlanResult) -> Html:
     """Headline box of the plan report (trusted HTML)."""
     p = result.plan
     pb = result.built.problem
@@ -67,7 +67,7 @@ def plan_lead(result: PlanResult) -> str:
     horizon_days = pb.n_periods * pb.period_h / 24.0
     if not p.feasible:
         items = "".join(f"<li>{_html.escape(d)}</li>" for d in p.diagnosis)
-        return (
+        return trusted(
             '<div class="headline" style="border-color:#d55e00;background:#fff1ec">'
             '<p class="sentence">No feasible plan: the constraints below cannot all be met.</p>'
             f"<ul>{items}</ul></div>"
@@ -115,20 +115,20 @@ def plan_lead(result: PlanResult) -> str:
         ]
     )
     items = "".join(f"<li>{_html.escape(n)}</li>" for n in notes)
-    return (
+    return trusted(
         f'<div class="headline"><p class="sentence">{_html.escape(sentence)}</p>'
         f'<ul>{items}</ul></div><div class="kpis">{cards}</div>'
     )
 
 
-def _when(start: str, finish: str) -> str:
+def _when(start: str, finish: str) -> Html:
     """Start date, then the hours (and the finish date when it differs), on two lines."""
     s, f = datetime.fromisoformat(start), datetime.fromisoformat(finish)
     end = f"{f:%H:%M}" if f.date() == s.date() else f"{f:%a %Y-%m-%d %H:%M}"
     return trusted(f"{s:%a %Y-%m-%d}<br>{s:%H:%M} – {_html.escape(end)}")
 
 
-def _two_lines(first: str, second: str) -> str:
+def _two_lines(first: str, second: str) -> Html:
     return trusted(f'{_html.escape(first)}<br><span class="note">{_html.escape(second)}</span>')
 
 

@@ -26,7 +26,7 @@ from optimizer.report.formatting import (
     fmt_money,
     fmt_pct,
 )
-from optimizer.report.html import Chart, Section, Table, render_page
+from optimizer.report.html import Chart, Section, Table, render_page, trusted
 from optimizer.sim.stats import Estimate
 from optimizer.sim.whatif import WhatIfResult
 
@@ -158,7 +158,7 @@ def whatif_report(res: WhatIfResult, *, scenario_file: str | None = None) -> str
     """
     cur = res.currency
     opts = res.options
-    lead = (
+    lead = trusted(
         '<div class="headline"><p><strong>'
         + _html.escape(res.cheaper.text)
         + "</strong></p><p><strong>"

@@ -55,6 +55,7 @@ def test_table_and_report(capsys: pytest.CaptureFixture[str], tmp_path: Path) ->
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "replace C1-GBX on 2027-02-16" in page
+    assert '<div class="headline">' in page  # the report's own HTML is not escaped
 
 
 @pytest.mark.parametrize(
