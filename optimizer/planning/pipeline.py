@@ -29,6 +29,7 @@ from optimizer.planning.shutdowns import (
 from optimizer.planning.workorders import Deferred, WorkOrder, work_orders
 from optimizer.planning.workorders_multiyear import multiyear_work_orders
 from optimizer.problem.build import BuiltProblem, build_problem
+from optimizer.problem.data import PlanningProblem
 from optimizer.problem.multiyear import build_multiyear
 from optimizer.problem.plan import OPENING_TERMS, Plan, Status
 from optimizer.problem.purchasing import (
@@ -221,7 +222,7 @@ def plan_scenario(
             break
         say(f"re-solving without {len(late)} opening(s) that start after their period")
         new = solve(
-            cut.problem,
+            around(cut, plan, late),
             method=how,
             time_limit_s=limit,
             gap=tol,
@@ -238,6 +239,14 @@ def plan_scenario(
         )
         built, plan = cut, new
         shutdowns = schedule_shutdowns(built, plan)
+    left = late_openings(built, plan, shutdowns) if notes and plan.feasible else []
+    if left:
+        names = ", ".join(group_id(built.problem, k, t) for k, t, _ in left)
+        notes.append(
+            f"hour-level: {names} still cannot start in their period after"
+            f" {MAX_HOUR_ROUNDS} rounds; their work orders cost more than the objective"
+            " (see opportune check)"
+        )
     if notes:
         lb = min(bound, plan.objective)
         proven = status0 is Status.OPTIMAL and plan.status is Status.OPTIMAL
@@ -319,15 +328,31 @@ def refuse_openings(built: BuiltProblem, late: list[tuple[int, int, int]]) -> Bu
     return replace(built, problem=replace(pb, open_allowed=open_allowed))
 
 
+def around(built: BuiltProblem, plan: Plan, late: list[tuple[int, int, int]]) -> PlanningProblem:
+    """The problem of ``built`` with every job of the units not in ``late`` kept where
+    ``plan`` has it (deferred ones deferred): the re-solve moves only the late units' jobs
+    (a large-neighbourhood step, seconds instead of the full model's minutes)."""
+    pb = built.problem
+    free = np.isin(pb.system_of, [k for k, _, _ in late])
+    allowed = pb.allowed.copy()
+    keep = np.flatnonzero(~free)
+    allowed[keep] = False
+    done = keep[plan.period[keep] >= 0]
+    allowed[done, plan.period[done]] = True
+    return replace(pb, allowed=allowed)
+
+
 def as_executed(built: BuiltProblem, plan: Plan, late: list[tuple[int, int, int]]) -> np.ndarray:
     """The plan with each late opening ``(k, t, u)`` moved to period ``u``, when its work
-    can start (deferred where ``u`` is not allowed): a warm start for the re-solve."""
+    can start, or to the first period after it that its jobs and unit allow (deferred
+    only when there is none): a warm start for the re-solve."""
     pb = built.problem
     out = np.array(plan.period, dtype=np.int64, copy=True)
     for k, t, u in late:
         for i in np.flatnonzero((out == t) & (pb.system_of == k)):
-            if u < pb.n_periods and pb.allowed[i, u] and pb.open_allowed[k, u]:
-                out[i] = u
+            ok = np.flatnonzero(pb.allowed[i, u:] & pb.open_allowed[k, u:])
+            if ok.size:
+                out[i] = u + int(ok[0])
             elif np.isfinite(pb.penalty_beyond[i]):
                 out[i] = -1
     return out
