@@ -205,7 +205,7 @@ def _fmt_h(x: float) -> str:
 def info(file: FileArg, as_json: JsonOpt = False) -> None:
     """Fleet summary: counts, each component's optimal age and own best date, cost rates
     and RUL quantiles."""
-    from optimizer.fleet import own_best_dates, rul_quantiles
+    from optimizer.fleet import best_date_text, own_best_dates, rul_quantiles
     from optimizer.problem.build import build_problem
 
     scn = _load(file, as_json)
@@ -227,6 +227,7 @@ def info(file: FileArg, as_json: JsonOpt = False) -> None:
                 "policy": pol.policy,
                 "t_star_h": pol.t_star if np.isfinite(pol.t_star) else None,
                 "best_date": None if day is None else built.problem.local(day).date().isoformat(),
+                "best_date_note": best_date_text(day, fm.residual[i]),
                 "cost_rate_per_h": pol.cost_rate,
                 "cost_rate_run_to_failure_per_h": pol.cost_rate_run_to_failure,
                 "cost_pm": float(fm.cost_pm[i]),
@@ -269,7 +270,7 @@ def info(file: FileArg, as_json: JsonOpt = False) -> None:
             _fmt_h(float(r["age_h"])),
             escape(str(r["twin"] or "")),
             _fmt_h(r["t_star_h"] if r["t_star_h"] is not None else float("inf")),
-            str(r["best_date"] or "never"),
+            str(r["best_date"] or r["best_date_note"]),
             f"{1000 * float(r['cost_rate_per_h']):,.2f}",
             f"{1000 * float(r['cost_rate_run_to_failure_per_h']):,.2f}",
             _fmt_h(float(r["rul_p10_h"])),

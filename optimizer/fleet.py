@@ -414,3 +414,37 @@ def own_best_dates(
         ok = np.isfinite(t_h) and oph > 0.0
         out.append(start + timedelta(days=float(t_h) / float(oph)) if ok else None)
     return out
+
+
+NEVER_HAZARD = "never (hazard not increasing)"
+"""The best date of a part whose hazard does not increase: never replace it preventively."""
+
+
+def hazard_increasing(dist: rul.LifeDistribution) -> bool:
+    """Whether a (residual) life's hazard rate increases anywhere.
+
+    With a non-increasing hazard (exponential, Weibull shape <= 1, gamma shape <= 1) the
+    expected-cost curve ``c(t) = c_p S(t) + c_f F(t) - g* integral_0^t S`` only falls:
+    ``c'(t) = S(t) (h(t) (c_f - c_p) - g*)`` and ``h(t) <= 1 / MTTF <= g* / c_f``, so no
+    date is best and the part is never replaced preventively.  Checked on a
+    logarithmic grid from 1e-4 to 50 mean lives.
+    """
+    mean = float(np.asarray(dist.mean()))
+    scale = mean if np.isfinite(mean) and mean > 0.0 else 1e4
+    t = np.geomspace(1e-4 * scale, 50.0 * scale, 400)
+    h = np.asarray(dist.hazard(t), dtype=float)
+    h = h[np.isfinite(h)]
+    if h.size < 2:
+        return True
+    return bool(np.any(np.diff(h) > 1e-9 * max(float(np.abs(h).max()), 1e-300)))
+
+
+def best_date_text(day: datetime | None, dist: rul.LifeDistribution) -> str | None:
+    """What to show for a component's own best date when it has none (``None``: it has one).
+
+    ``never (hazard not increasing)`` (:data:`NEVER_HAZARD`) for a part whose hazard does
+    not increase, else ``never`` (its expected cost keeps falling: run it on).
+    """
+    if day is not None:
+        return None
+    return "never" if hazard_increasing(dist) else NEVER_HAZARD

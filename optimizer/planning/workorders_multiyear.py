@@ -135,7 +135,7 @@ def multiyear_work_orders(
                     start,
                     None,
                     group=group_id(pb, k, t),
-                    expected_cost=float(fm.cost_pm[i] + share + rel),
+                    expected_cost=float(share + rel),
                     p_fail=p_fail,
                     reasons=reasons,
                     target_date=None,

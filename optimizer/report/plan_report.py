@@ -81,6 +81,8 @@ def plan_lead(result: PlanResult) -> Html:
     )
     labels = {
         "opening": "unit openings (set-up and production lost while stopped)",
+        "setup": "set-up of the unit openings",
+        "production_loss": "production lost while units are stopped",
         "penalty": "failure risk and preventive cost of the planned jobs",
         "deferral": "risk of the components left beyond the horizon",
         "ordering": "purchase-order fees",

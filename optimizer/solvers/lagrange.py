@@ -1472,6 +1472,7 @@ def _restrict(problem: PlanningProblem, comps: IntArray) -> PlanningProblem:
         currency=problem.currency,
         span_periods=problem.span_periods[comps],
         parts=None,
+        setup_cost=None if problem.setup_cost is None else problem.setup_cost[systems],
     )
 
 

@@ -60,7 +60,7 @@ from scipy import sparse
 from optimizer._typing import BoolArray, FloatArray, IntArray
 from optimizer.problem.data import NO_PIN, PIN_BEYOND
 from optimizer.problem.multiyear import MultiYearProblem
-from optimizer.problem.plan import BEYOND, Plan, Status, crew_load_h
+from optimizer.problem.plan import BEYOND, Plan, Status, crew_load_h, opening_terms
 from optimizer.solvers.orp import orp_form, solve_orp
 
 _CHUNK = 256  # rows per block of the shortest-path sweep
@@ -276,7 +276,8 @@ def evaluate_multiyear(mp: MultiYearProblem, x: BoolArray) -> dict[str, float]:
     -------
     dict
         ``first`` (first-interval penalties), ``intervals`` (later intervals),
-        ``end_state``, ``deferral`` (positions without replacement), ``opening``,
+        ``end_state``, ``deferral`` (positions without replacement), ``setup`` and
+        ``production_loss`` (:func:`~optimizer.problem.plan.opening_terms`),
         ``base`` (the constant ``sum(mp.offset)``) and ``total``.
     """
     pb = mp.base
@@ -297,10 +298,10 @@ def evaluate_multiyear(mp: MultiYearProblem, x: BoolArray) -> dict[str, float]:
     y = np.zeros((pb.n_systems, pb.n_periods), dtype=bool)
     ii, tt = np.nonzero(x)
     y[pb.system_of[ii], tt] = True
-    opening = float(np.where(y, pb.opening_cost, 0.0).sum())
+    terms = opening_terms(pb, y)
     if (y & ~pb.open_allowed).any():
-        opening = np.inf
-    out["opening"] = opening
+        terms = {k: np.inf for k in terms}
+    out.update(terms)
     out["base"] = float(np.sum(mp.offset))
     out["total"] = sum(out.values())
     return out
