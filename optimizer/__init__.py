@@ -9,6 +9,8 @@ Public API (each name is loaded on first use, so ``import optimizer`` and the
     plan = optimizer.solve(optimizer.build_problem(scn).problem, method="auto")  # -> Plan
     sim = optimizer.simulate(scn, "prescriptive", replications=200, seed=1)
     cmp = optimizer.compare(scn, replications=200, seed=1)
+    wi = optimizer.whatif(scn, ["replace C1-GBX on 2027-02-16", "defer C1-GBX"])  # one decision
+    risk = optimizer.system_risk(scn, days=30)             # P(system down), drivers, ranking
     optimizer.age_replacement(optimizer.Weibull(shape=2.5, scale=1000.0), cost_pm=1.0, cost_cm=10.0)
 
 Layers (each imports only from the layers above it; enforced by
@@ -18,10 +20,14 @@ Layers (each imports only from the layers above it; enforced by
     calendar                              crews' working hours, shifts, windows, value profiles
     reliability/                          life distributions, fitting, age replacement, penalties
     fleet                                 per-component costs and policies (uses cost_models)
+    cmms/                                 CMMS registers and histories in, fits, benchmarking
+                                          (cmms.exports: plans out, above planning)
+    risk                                  system health: P(down within D days), drivers, ranking
     problem/                              the frozen planning problem, its builders, plans
     solvers/                              solve(problem, method) -> Plan (DP, MILP, CP-SAT, ...)
     planning/                             scenario -> PlanResult (groups, purchases, work orders)
-    sim/                                  SimPy fleet simulator, twin model, statistics, strategies
+    sim/                                  SimPy fleet simulator, twin model, statistics, strategies,
+                                          what-if of one decision (plans + simulation)
     report/  service/  cli                adapters: parse, call the core, format
 
 ``cost_models`` (a sibling package) holds every money computation; any layer may use it.
@@ -57,9 +63,11 @@ if TYPE_CHECKING:
         minimal_repair_replacement,
         penalty_curves,
     )
+    from optimizer.risk import RiskResult, system_risk
     from optimizer.scenario import Scenario
     from optimizer.sim.simulate import Comparison, SimulationResult, compare, simulate
     from optimizer.sim.strategies import Policy, make_policy
+    from optimizer.sim.whatif import WhatIfResult, whatif
     from optimizer.solvers import solve
 
 __version__ = "0.1.0"
@@ -99,6 +107,10 @@ _WHERE: dict[str, str] = {
     "Comparison": "optimizer.sim.simulate",
     "Policy": "optimizer.sim.strategies",
     "make_policy": "optimizer.sim.strategies",
+    "whatif": "optimizer.sim.whatif",
+    "WhatIfResult": "optimizer.sim.whatif",
+    "RiskResult": "optimizer.risk",
+    "system_risk": "optimizer.risk",
 }
 _SUBPACKAGES = frozenset(
     {"reliability", "problem", "solvers", "planning", "sim", "report", "service"}
@@ -120,11 +132,13 @@ __all__ = [
     "PlanningProblem",
     "Policy",
     "ReplacementResult",
+    "RiskResult",
     "Scenario",
     "ScenarioError",
     "SimulationResult",
     "Status",
     "Weibull",
+    "WhatIfResult",
     "WorkOrder",
     "__version__",
     "age_replacement",
@@ -139,6 +153,8 @@ __all__ = [
     "plan_scenario",
     "simulate",
     "solve",
+    "system_risk",
+    "whatif",
 ]
 
 

@@ -82,6 +82,9 @@ from optimizer.scenario import (
     Window,
 )
 
+MAX_SHUTDOWN_DAYS = 14
+"""Longest calendar, days, searched for a shutdown's hour-level schedule."""
+
 DAY = timedelta(days=1)
 HOUR = timedelta(hours=1)
 
@@ -263,6 +266,64 @@ class SkillPool:
             heads += np.where(inside, n, 0)
         keep = heads > 0
         return np.stack([b[:-1], b[1:]], axis=1)[keep], heads[keep]
+
+    def staffable(
+        self,
+        edges: Sequence[datetime],
+        tz: tzinfo,
+        *,
+        duration_h: float,
+        crew_qty: int,
+        reach_days: float = MAX_SHUTDOWN_DAYS,
+    ) -> np.ndarray:
+        """Periods from which a job of this pool can be staffed, the pool to itself.
+
+        A job is worked, from its start until its ``duration_h`` hours are done, on
+        every shift of the pool that has at least its ``crew_qty`` technicians on shift
+        (:meth:`on_shift`); it pauses through the others as between shifts.  A job of
+        period ``j`` is scheduled in the ``reach_days`` days from ``edges[j]`` (the
+        reach of the hour-level schedule,
+        :func:`optimizer.planning.shutdowns.schedule_shutdowns`), so a period is refused
+        when those days hold fewer than ``duration_h`` hours with ``crew_qty``
+        technicians on shift: a necessary condition of any hour-level schedule,
+        whatever the other jobs (they only take technicians away).
+
+        Parameters
+        ----------
+        edges : sequence of datetime
+            Period starts plus the horizon end.
+        tz : tzinfo
+            The site's time zone (shifts are local wall-clock times).
+        duration_h : float
+            Working hours of the job, h.
+        crew_qty : int
+            Technicians it needs at once.
+        reach_days : float
+            Days after a period's start in which the job is scheduled, days.
+
+        Returns
+        -------
+        ndarray of bool, shape (len(edges) - 1,)
+        """
+        n_t = len(edges) - 1
+        origin = edges[0]
+        seg, heads = self.on_shift(origin, edges[-1] + timedelta(days=reach_days), tz)
+        if not len(seg):
+            return np.zeros(n_t, dtype=bool)
+        seg = seg[heads >= crew_qty]
+        # staffed hours from the origin to x: piecewise linear through the segments
+        xs = seg.ravel()
+        ys = np.concatenate([[0.0], np.cumsum(seg[:, 1] - seg[:, 0])])
+        cum_y = np.repeat(ys, 2)[1:-1]
+
+        def staffed_until(x: FloatArray) -> FloatArray:
+            if not len(xs):
+                return np.zeros_like(x)
+            return np.asarray(np.interp(x, xs, cum_y, left=0.0, right=float(ys[-1])))
+
+        starts = np.array([hours_between(origin, e) for e in edges[:-1]])
+        held = staffed_until(starts + 24.0 * reach_days) - staffed_until(starts)
+        return np.asarray(held >= duration_h - 1e-9, dtype=bool)
 
 
 def skill_pools(

@@ -5,7 +5,7 @@ that ``opportune plan --out DIR`` writes, or a plan edited by hand) and
 
 * recomputes the plan's cost with the terms of the planner's objective -- penalty
   ``h_i(t)`` of each replacement, deferral risk of each component left beyond the
-  horizon, one opening cost per unit opening (set-up plus lost production), purchasing
+  horizon, one opening cost per unit opening (set-up and lost production, two terms), purchasing
   (ordering, expediting, holding) -- from the scenario with :mod:`optimizer.fleet`,
   :mod:`optimizer.reliability` and :mod:`cost_models`;
 * lists every violated constraint in plain language, at the hour: crew time per skill
@@ -37,7 +37,9 @@ Conventions (the planner's objective, so that the two costs agree):
   lead time, holding of the end-of-period stock in every period.
 
 Feasibility is checked at the hour, not per period: a job works its ``duration_h``
-hours during the shifts of its skill pool between its scheduled start and finish.
+hours during the shifts of its skill pool between its scheduled start and finish, on
+every shift that has at least its ``crew_size`` technicians on shift (a 3-person job
+pauses through a shift of 2, as it pauses between shifts).
 """
 
 from __future__ import annotations
@@ -98,7 +100,8 @@ class CheckResult:
     currency : str
         ISO 4217 code of the costs.
     cost : dict of str to float
-        ``penalty``, ``deferral``, ``opening``, ``ordering``, ``expediting``, ``holding``
+        ``penalty``, ``deferral``, ``setup``, ``production_loss`` (the two parts of the
+        openings' cost), ``ordering``, ``expediting``, ``holding``
         (the last three when the scenario has spare parts in use) and ``total`` (their
         sum), currency: the planner's objective terms, as in ``Plan.cost_split``.
     purchasing : dict of str to float
@@ -423,7 +426,8 @@ class _Checker:
             if (min(b, w.end) - max(a, w.start)) / (b - a) >= 0.5 - 1e-9
         ]
 
-    def opening_cost(self, uid: str, t: int) -> float:
+    def opening_cost(self, uid: str, t: int) -> tuple[float, float]:
+        """Set-up cost and production lost of opening unit ``uid`` in period ``t``."""
         system, stops = self.units[uid]
         inside = self.windows_of(system, t)
         sf = min([1.0, *(w.setup_cost_factor for w in inside)])
@@ -432,7 +436,9 @@ class _Checker:
         longest = max(float(self.fm.pm_duration_h[i]) for i in members)
         lost_h = system.setup.duration_h + longest if stops else 0.0
         vm = self.value_multiplier(system, t)
-        return float(system.setup.cost * sf + system.production_value_per_h * vm * pf * lost_h)
+        return float(system.setup.cost * sf), float(
+            system.production_value_per_h * vm * pf * lost_h
+        )
 
     # -- checks ------------------------------------------------------------------------
     def check_horizon(self, job: _Job) -> None:
@@ -596,11 +602,16 @@ class _Checker:
         lo = min(j.start for j in jobs) - DAY
         hi = max(j.finish for j in jobs) + DAY
         shifts = [(a, b, c.headcount) for c in crews for a, b in _shifts(c, lo, hi, self.tz)]
-        on = _union((a, b) for a, b, _ in shifts)
-        # each job works during the pool's shifts from its start until its duration is done
+        # each job works during the pool's shifts that have its crew on shift, from its
+        # start until its duration is done (a 3-person job pauses through a 2-person shift)
         active: list[tuple[datetime, datetime, int, _Job]] = []
+        staffed: dict[int, list[tuple[datetime, datetime]]] = {}
         for job in jobs:
             need = float(self.fm.pm_duration_h[job.comp])
+            qty = int(self.fm.components[job.comp].crew_size)
+            if qty not in staffed:
+                staffed[qty] = _at_least(shifts, qty)
+            on = staffed[qty]
             got = 0.0
             for a, b in on:
                 a, b = max(a, job.start), min(b, job.finish)
@@ -758,7 +769,7 @@ class _Checker:
         curves = self.curves()
         by_comp = {j.comp: j for j in self.jobs}
         period: dict[int, int] = {}
-        opening = 0.0
+        setup = lost = 0.0
         spans: dict[str, list[tuple[datetime, datetime, str]]] = {}
         for (uid, gid), members in self.groups().items():
             a = min(j.start for j in members)
@@ -773,7 +784,9 @@ class _Checker:
                         f"{self.cid(j.comp)}: starts {_fmt(j.start, self.tz)}, before its group"
                         f" {gid}",
                     )
-            opening += self.opening_cost(uid, t)
+            setup_k, lost_k = self.opening_cost(uid, t)
+            setup += setup_k
+            lost += lost_k
             spans.setdefault(uid, []).append((a, b, gid))
             self.check_windows(uid, gid, members, raw)
         penalty = 0.0
@@ -801,7 +814,7 @@ class _Checker:
         self.check_overlap(spans)
         self.check_crews()
         self.check_stock()
-        cost = {"penalty": penalty, "deferral": deferral, "opening": opening}
+        cost = {"penalty": penalty, "deferral": deferral, "setup": setup, "production_loss": lost}
         buy = {"ordering": 0.0, "expediting": 0.0, "holding": 0.0, "total": 0.0}
         known = {p.id for p in self.scn.inventory.parts}
         if any(c.spare_part in known for c in fm.components):
@@ -817,6 +830,24 @@ class _Checker:
             jobs=len(self.jobs),
             deferred=tuple(deferred),
         )
+
+
+def _at_least(
+    shifts: Sequence[tuple[datetime, datetime, int]], qty: int
+) -> list[tuple[datetime, datetime]]:
+    """Merged intervals in which at least ``qty`` technicians are on shift."""
+    events: dict[datetime, int] = {}
+    for a, b, h in shifts:
+        events[a] = events.get(a, 0) + h
+        events[b] = events.get(b, 0) - h
+    out: list[tuple[datetime, datetime]] = []
+    heads = 0
+    xs = sorted(events)
+    for x, y in pairwise(xs):
+        heads += events[x]
+        if heads >= qty:
+            out.append((x, y))
+    return _union(out)
 
 
 def _split_days(a: datetime, b: datetime, tz: Any) -> list[tuple[date, float]]:

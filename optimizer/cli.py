@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 import numpy as np
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from optimizer.loading import ScenarioError, load_scenario
+from optimizer.loading import LIMITS, ScenarioError, load_scenario
 from optimizer.scenario import Scenario, scenario_json_schema, scenario_summary
 
 if TYPE_CHECKING:
@@ -34,8 +35,18 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 # Piped output (files, CI logs) gets a wide fixed width instead of rich's 80 columns.
-out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# User text (names, ids, paths, messages) is always passed through rich.markup.escape:
+# "Pump [spare]" is a name, not a style tag; emoji codes (":x:") are not replaced.
+out = Console(
+    highlight=False, emoji=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160
+)
+err = Console(stderr=True, highlight=False, emoji=False, soft_wrap=True)
+
+
+def _echo(message: str) -> None:
+    """Print a progress or status line of plain text (no markup) on stderr."""
+    err.print(message, markup=False)
+
 
 EXIT_CODES: dict[int, str] = {
     0: "success",
@@ -69,6 +80,41 @@ XlsxOpt = Annotated[
         "--xlsx", help="Write the report's tables to this Excel workbook.", dir_okay=False
     ),
 ]
+
+
+def _output_problem(path: Path, *, folder: bool) -> str | None:
+    """Why ``path`` cannot be written (as a folder, or as a file), or ``None`` if it can.
+
+    Checked before any work, so that a long solve does not end in an error.
+    """
+    if path.exists():
+        if folder and not path.is_dir():
+            return f"{path} exists and is not a folder"
+        if not folder and path.is_dir():
+            return f"{path} is a folder, not a file"
+        if not os.access(path, os.W_OK):
+            return f"{path} is not writable"
+        return None
+    ancestor = path.parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        return f"{path}: {ancestor} is a file, so no folder can be created under it"
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        return f"{path}: folder {ancestor} is not writable"
+    return None
+
+
+def _check_outputs(folders: dict[str, Path | None], files: dict[str, Path | None]) -> None:
+    """Exit 2 naming the option when an output cannot be written (before any work)."""
+    for kind, paths in ((True, folders), (False, files)):
+        for option, path in paths.items():
+            why = None if path is None else _output_problem(path, folder=kind)
+            if why is not None:
+                err.print(f"[bold red]{option}[/]: {escape(why)}")
+                raise typer.Exit(2)
+
+
 TwinStudyOpt = Annotated[
     bool,
     typer.Option(
@@ -83,9 +129,16 @@ def _emit_json(obj: Any) -> None:
     sys.stdout.write(json.dumps(obj, indent=2, default=str) + "\n")
 
 
-def _load(path: Path, as_json: bool) -> Scenario:
+def _load(path: Path, as_json: bool, *, plans: bool = False) -> Scenario:
+    """The scenario, or exit 2 listing its problems; ``plans``: also refuse a scenario
+    too large to plan in the memory available (before any work)."""
     try:
-        return load_scenario(path)
+        scn = load_scenario(path)
+        if plans:
+            from optimizer.planning.pipeline import check_plan_memory
+
+            check_plan_memory(scn)
+        return scn
     except ScenarioError as exc:
         if as_json:
             _emit_json(
@@ -96,27 +149,35 @@ def _load(path: Path, as_json: bool) -> Scenario:
                 }
             )
         else:
-            err.print(f"[bold red]{path}[/]: {len(exc.problems)} problem(s)")
+            err.print(f"[bold red]{escape(str(path))}[/]: {len(exc.problems)} problem(s)")
             for p in exc.problems:
                 where = f"line {p.line}: " if p.line is not None else ""
-                err.print(f"  {where}[bold]{p.path}[/]: {p.message}", markup=True)
+                err.print(f"  {where}[bold]{escape(p.path)}[/]: {escape(p.message)}")
         raise typer.Exit(2) from None
 
 
-@app.command(epilog=_exits(0, 1, 2))
+def _limits_help() -> str:
+    """The documented size limits, for ``validate --help``."""
+    return "Limits: " + "; ".join(f"{k} {v:,} ({what})" for k, (v, what) in LIMITS.items()) + "."
+
+
+@app.command(epilog=_exits(0, 1, 2) + "\n\n" + _limits_help())
 def validate(file: FileArg, as_json: JsonOpt = False) -> None:
     """Check a scenario file and print a short summary.
 
     Exits 0 if valid; 2 with every problem (field path, line, what is wrong) if not.
+    A scenario over a size limit (listed below; README "Scenario limits") is refused
+    before validation, naming the limit and the value.
     """
     scn = _load(file, as_json)
     summary = dict(scenario_summary(scn))
     if as_json:
         _emit_json({"valid": True, "file": str(file), "summary": summary})
         return
-    out.print(f"[green]valid[/]: {file}")
+    out.print(f"[green]valid[/]: {escape(str(file))}")
     out.print(
-        f"{summary['name']}: {summary['sites']} site(s), {summary['systems']} system(s), "
+        f"{escape(str(summary['name']))}: {summary['sites']} site(s), "
+        f"{summary['systems']} system(s), "
         f"{summary['components']} component(s) ({summary['with_prognostics']} with twin "
         f"prognostics), {summary['crews']} crew(s) / {summary['technicians']} technicians, "
         f"{summary['parts']} spare part(s); plan from {summary['plan_start']} "
@@ -144,7 +205,7 @@ def _fmt_h(x: float) -> str:
 def info(file: FileArg, as_json: JsonOpt = False) -> None:
     """Fleet summary: counts, each component's optimal age and own best date, cost rates
     and RUL quantiles."""
-    from optimizer.fleet import own_best_dates, rul_quantiles
+    from optimizer.fleet import best_date_text, own_best_dates, rul_quantiles
     from optimizer.problem.build import build_problem
 
     scn = _load(file, as_json)
@@ -166,6 +227,7 @@ def info(file: FileArg, as_json: JsonOpt = False) -> None:
                 "policy": pol.policy,
                 "t_star_h": pol.t_star if np.isfinite(pol.t_star) else None,
                 "best_date": None if day is None else built.problem.local(day).date().isoformat(),
+                "best_date_note": best_date_text(day, fm.residual[i]),
                 "cost_rate_per_h": pol.cost_rate,
                 "cost_rate_run_to_failure_per_h": pol.cost_rate_run_to_failure,
                 "cost_pm": float(fm.cost_pm[i]),
@@ -181,7 +243,8 @@ def info(file: FileArg, as_json: JsonOpt = False) -> None:
         return
     cur = scn.currency
     out.print(
-        f"[bold]{summary['name']}[/]: {summary['sites']} site(s), {summary['systems']} "
+        f"[bold]{escape(str(summary['name']))}[/]: {summary['sites']} site(s), "
+        f"{summary['systems']} "
         f"system(s), {summary['components']} component(s), {summary['crews']} crew(s), "
         f"{summary['parts']} part(s); currency {cur}"
     )
@@ -202,12 +265,12 @@ def info(file: FileArg, as_json: JsonOpt = False) -> None:
         table.add_column(col, justify=just)  # type: ignore[arg-type]
     for r in rows:
         table.add_row(
-            str(r["component"]),
-            str(r["system"]),
+            escape(str(r["component"])),
+            escape(str(r["system"])),
             _fmt_h(float(r["age_h"])),
-            str(r["twin"] or ""),
+            escape(str(r["twin"] or "")),
             _fmt_h(r["t_star_h"] if r["t_star_h"] is not None else float("inf")),
-            str(r["best_date"] or "never"),
+            str(r["best_date"] or r["best_date_note"]),
             f"{1000 * float(r['cost_rate_per_h']):,.2f}",
             f"{1000 * float(r['cost_rate_run_to_failure_per_h']):,.2f}",
             _fmt_h(float(r["rul_p10_h"])),
@@ -247,6 +310,14 @@ def plan(
     ] = None,
     report: ReportOpt = None,
     xlsx: XlsxOpt = None,
+    cmms_format: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            help="Also write CMMS import files to --out: maximo, sap or generic (work orders, "
+            "labour, materials, purchase requisitions; CSV and one XLSX).",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Plan grouped maintenance: work orders with reasons, bound and gap."""
@@ -255,9 +326,16 @@ def plan(
     from optimizer.solvers import METHODS
 
     if method and method not in METHODS:
-        err.print(f"[bold red]--method[/]: '{method}' is not one of {', '.join(METHODS)}")
+        err.print(f"[bold red]--method[/]: '{escape(method)}' is not one of {', '.join(METHODS)}")
         raise typer.Exit(2)
-    scn = _load(file, as_json)
+    if cmms_format is not None:
+        _check_choice("--format", cmms_format, ("maximo", "sap", "generic"))
+        if out_dir is None:
+            err.print("[bold red]--format[/]: needs --out DIR (where the files go)")
+            raise typer.Exit(2)
+    written = {f"--out ({n})": out_dir / n for n in PLAN_FILES} if out_dir is not None else {}
+    _check_outputs({"--out": out_dir}, {**written, "--report": report, "--xlsx": xlsx})
+    scn = _load(file, as_json, plans=True)
     if as_json:
         result = plan_scenario(scn, method=method or None, time_limit_s=time_limit_s, gap=gap)
     else:
@@ -267,21 +345,44 @@ def plan(
                 method=method or None,
                 time_limit_s=time_limit_s,
                 gap=gap,
-                progress=lambda msg: status.update(msg),
+                progress=lambda msg: status.update(escape(msg)),
             )
     payload = result.as_dict()
     if out_dir is not None:
         _write_plan_files(payload, out_dir, WORK_ORDER_FIELDS)
+    if cmms_format is not None and out_dir is not None:
+        from optimizer.cmms.exports import cmms_tables
+        from optimizer.report.export import write_cmms_files
+
+        files = write_cmms_files(
+            cmms_tables(result, cmms_format),  # type: ignore[arg-type]
+            out_dir,
+            timezone=scn.calendar.timezone,
+            xlsx=out_dir / f"cmms_{cmms_format}.xlsx",
+        )
+        err.print(f"CMMS files ({cmms_format}): " + ", ".join(p.name for p in files))
     if report is not None or xlsx is not None:
         from optimizer.report.outputs import write_plan_outputs
+        from optimizer.report.plan_report import NEXT_DAYS
+        from optimizer.risk import system_risk
 
-        write_plan_outputs(result, report=report, xlsx=xlsx, scenario_file=file, echo=err.print)
+        write_plan_outputs(
+            result,
+            report=report,
+            xlsx=xlsx,
+            scenario_file=file,
+            echo=_echo,
+            risk=system_risk(scn, NEXT_DAYS),
+        )
     if as_json:
         _emit_json(payload)
     else:
         _print_plan(result)
         if out_dir is not None:
-            out.print(f"files written to {out_dir}/: work_orders.csv, work_orders.json, plan.json")
+            out.print(
+                f"files written to {escape(str(out_dir))}/: work_orders.csv, work_orders.json,"
+                " plan.json"
+            )
     if not result.plan.feasible:
         raise typer.Exit(3)
 
@@ -304,8 +405,6 @@ def check(
     pins and the frozen period.  Exits 0 when the plan is feasible, 4 when it violates
     constraints, 2 on invalid input (scenario or plan).
     """
-    from rich.markup import escape
-
     from optimizer.check import check_plan
 
     scn = _load(file, as_json)
@@ -340,6 +439,16 @@ def check(
         raise typer.Exit(4)
 
 
+PLAN_FILES = (
+    "plan.json",
+    "work_orders.json",
+    "work_orders.csv",
+    "purchase_orders.json",
+    "purchase_orders.csv",
+)
+"""Files ``plan --out`` writes into its folder."""
+
+
 def _write_plan_files(payload: dict[str, Any], out_dir: Path, columns: tuple[str, ...]) -> None:
     """``plan.json``, ``work_orders.{json,csv}`` and ``purchase_orders.{json,csv}``.
 
@@ -347,6 +456,8 @@ def _write_plan_files(payload: dict[str, Any], out_dir: Path, columns: tuple[str
     ``columns`` the work-order fields, in CSV column order.
     """
     import csv
+
+    from optimizer.report.export import neutralise
 
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "plan.json").write_text(json.dumps(payload, indent=2, default=str) + "\n")
@@ -363,7 +474,7 @@ def _write_plan_files(payload: dict[str, Any], out_dir: Path, columns: tuple[str
             )
             row["materials"] = "; ".join(f"{x['part_id']} x{x['qty']}" for x in wo["materials"])
             row["reasons"] = " | ".join(wo["reasons"])
-            w.writerow([row[c] for c in columns])
+            w.writerow([neutralise(row[c]) for c in columns])
     purchases = payload.get("purchase_orders", [])
     (out_dir / "purchase_orders.json").write_text(json.dumps(purchases, indent=2) + "\n")
     p_cols = [
@@ -384,7 +495,7 @@ def _write_plan_files(payload: dict[str, Any], out_dir: Path, columns: tuple[str
         w = csv.writer(fh)
         w.writerow(p_cols)
         for po in purchases:
-            w.writerow([" ".join(po[c]) if c == "serves" else po[c] for c in p_cols])
+            w.writerow([neutralise(" ".join(po[c]) if c == "serves" else po[c]) for c in p_cols])
 
 
 def _print_plan(result: PlanResult) -> None:
@@ -394,16 +505,16 @@ def _print_plan(result: PlanResult) -> None:
     status_colour = "green" if str(p.status) == "optimal" else "yellow"
     gap_txt = f"{100 * p.gap:.3f}%" if np.isfinite(p.gap) else "n/a"
     out.print(
-        f"[bold]{result.built.scenario.name}[/]: status [{status_colour}]{p.status}[/] "
+        f"[bold]{escape(result.built.scenario.name)}[/]: status [{status_colour}]{p.status}[/] "
         f"by {p.method} in {p.runtime_s:.2f} s; cost {_fmt_money(p.objective)} {cur}, "
         f"lower bound {_fmt_money(p.lower_bound)} {cur}, gap {gap_txt}"
     )
     for line in p.log:
-        out.print(f"  [dim]{line}[/]")
+        out.print(f"  [dim]{escape(line)}[/]")
     if not p.feasible:
         err.print("[bold red]no feasible plan[/]:")
         for d in p.diagnosis:
-            err.print(f"  - {d}")
+            err.print(f"  - {escape(d)}")
         return
     split = " + ".join(f"{k} {_fmt_money(v)}" for k, v in p.cost_split.items())
     out.print(
@@ -428,23 +539,25 @@ def _print_plan(result: PlanResult) -> None:
         shown = ", ".join(comps[:6]) + (f" +{len(comps) - 6}" if len(comps) > 6 else "")
         table.add_row(
             g.start[:10],
-            g.unit,
+            escape(g.unit),
             str(len(comps)),
             _fmt_money(g.opening_cost),
             _fmt_money(g.penalty_cost),
-            shown,
+            escape(shown),
         )
     out.print(table)
     if result.orders:
         out.print("[bold]Why these dates[/] (first work orders):")
         for wo in result.orders[:8]:
-            out.print(f"  {wo.scheduled_start[:10]} {wo.component_id}: {wo.reasons[0]}")
+            out.print(
+                f"  {wo.scheduled_start[:10]} {escape(wo.component_id)}: {escape(wo.reasons[0])}"
+            )
     if result.deferred:
         n_def = len(result.deferred)
         risky = sorted(result.deferred, key=lambda x: -x.p_fail_within_horizon)[:5]
         out.print(f"[bold]{n_def} component(s) best left beyond the horizon[/]; highest risk:")
         for dfr in risky:
-            out.print(f"  {dfr.component_id}: {dfr.reason}")
+            out.print(f"  {escape(dfr.component_id)}: {escape(dfr.reason)}")
 
 
 StrategyOpt = Annotated[
@@ -493,6 +606,9 @@ KPI_ROWS = [
     ("availability_fleet", "availability", "pct"),
     ("downtime_unplanned_h", "unplanned downtime h", "num"),
     ("failures", "failures", "num"),
+    ("system_failures", "system failures (unplanned stops)", "num"),
+    ("time_to_first_system_failure_h", "time to first system failure h (capped at horizon)", "num"),
+    ("mtbsf_h", "mean time between system failures h (up)", "num"),
     ("preventive_replacements", "preventive replacements", "num"),
     ("stockout_h", "stock-out h", "num"),
     ("crew_utilization", "crew utilization", "pct"),
@@ -509,7 +625,7 @@ def _fmt_est(mean: float, lo: float, hi: float, kind: str) -> str:
 
 def _check_choice(name: str, value: str | None, allowed: tuple[str, ...]) -> None:
     if value is not None and value not in allowed:
-        err.print(f"[bold red]{name}[/]: '{value}' is not one of {', '.join(allowed)}")
+        err.print(f"[bold red]{name}[/]: '{escape(value)}' is not one of {', '.join(allowed)}")
         raise typer.Exit(2)
 
 
@@ -563,7 +679,8 @@ def simulate(
         _emit_json(res.as_dict())
         return
     table = Table(
-        title=f"{scn.name}: {strategy}, {res.replications} replications x {res.years:g} years, "
+        title=f"{escape(scn.name)}: {strategy}, {res.replications} replications x "
+        f"{res.years:g} years, "
         f"seed {res.seed}, twin {res.twin_accuracy} ({res.runtime_s:.1f} s)"
     )
     table.add_column("KPI (over the simulated years)")
@@ -572,6 +689,38 @@ def simulate(
         if key in res.kpis:
             e = res.kpis[key]
             table.add_row(label, _fmt_est(e.mean, e.ci_low, e.ci_high, kind))
+    out.print(table)
+    _print_system_kpis(res.kpis, [s.id for _, s in scn.systems()])
+
+
+def _print_system_kpis(kpis: dict[str, Any], system_ids: list[str]) -> None:
+    """Per-system failures, time to the first and MTBSF, mean [95% CI]."""
+    from rich.markup import escape
+
+    table = Table(title="Systems: failure stops over the simulated years, mean [95% CI]")
+    for col, just in [
+        ("system", "left"),
+        ("availability", "right"),
+        ("system failures", "right"),
+        ("time to first h (capped)", "right"),
+        ("MTBSF h (up time per failure)", "right"),
+    ]:
+        table.add_column(col, justify=just)  # type: ignore[arg-type]
+
+    def cell(key: str, kind: str) -> str:
+        e = kpis.get(key)
+        if e is None or not np.isfinite(e.mean):
+            return "n/a (no failure)" if key.startswith("mtbsf") else ""
+        return _fmt_est(e.mean, e.ci_low, e.ci_high, kind)
+
+    for sid in system_ids:
+        table.add_row(
+            escape(sid),
+            cell(f"availability[{sid}]", "pct"),
+            cell(f"system_failures[{sid}]", "num"),
+            cell(f"time_to_first_system_failure_h[{sid}]", "num"),
+            cell(f"mtbsf_h[{sid}]", "num"),
+        )
     out.print(table)
 
 
@@ -619,7 +768,8 @@ def compare(
         _check_choice("--strategies", name, STRATEGIES)
     _check_choice("--baseline", baseline, STRATEGIES)
     _check_choice("--twin", twin, ("perfect", "good", "poor", "none"))
-    scn = _load(file, as_json)
+    _check_outputs({}, {"--report": report, "--xlsx": xlsx})
+    scn = _load(file, as_json, plans=report is not None or xlsx is not None)
     if names is not None:
         specs: dict[str, Any] = {s.name: s for s in scn.simulation.strategies}
         chosen: list[Any] = [specs[n] if n in specs else n for n in names]
@@ -651,7 +801,7 @@ def compare(
         from optimizer.report.outputs import write_compare_outputs
         from optimizer.sim.twin_study import run_twin_study
 
-        tv = run_twin_study(scn, cmp, workers=workers, progress=err.print) if twin_study else None
+        tv = run_twin_study(scn, cmp, workers=workers, progress=_echo) if twin_study else None
         err.print("planning and writing the report")
         write_compare_outputs(
             scn,
@@ -661,14 +811,15 @@ def compare(
             report=report,
             xlsx=xlsx,
             scenario_file=file,
-            echo=err.print,
+            echo=_echo,
         )
     if as_json:
         _emit_json(cmp.as_dict())
         return
     first = next(iter(cmp.results.values()))
     table = Table(
-        title=f"{scn.name}: {first.replications} replications x {first.years:g} years, seed "
+        title=f"{escape(scn.name)}: {first.replications} replications x "
+        f"{first.years:g} years, seed "
         f"{first.seed}, twin {first.twin_accuracy}; mean [95% CI], {scn.currency} over the horizon"
     )
     table.add_column("KPI")
@@ -712,11 +863,631 @@ def compare(
         out.print(f"tuned {name}: {params} (best of {len(t['candidates'])} on seed {t['seed']})")
 
 
+@app.command(epilog=_exits(0, 1, 2))
+def whatif(
+    file: FileArg,
+    option: Annotated[
+        list[str],
+        typer.Option(
+            "--option",
+            help="An option, repeated: 'replace C1-GBX on 2027-01-12', 'replace C1-GBX and "
+            "C1-MOT on 2027-01-19', 'defer C1-GBX'. The first is the reference.",
+        ),
+    ],
+    replications: ReplicationsOpt = None,
+    seed: SeedOpt = None,
+    days: Annotated[
+        float | None,
+        typer.Option("--days", min=1, help="Simulated days (default: the planning horizon)."),
+    ] = None,
+    hold: Annotated[
+        bool,
+        typer.Option(
+            "--hold/--replan",
+            help="Hold the rest of the fleet to the current plan, or re-plan it around each "
+            "option (default).",
+        ),
+    ] = False,
+    workers: WorkersOpt = None,
+    report: ReportOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """What-if of one decision: options compared on common random numbers.
+
+    Each option pins the named actions; the rest of the fleet is re-planned around it
+    (or held to the current plan with --hold) and every option's plan is simulated over
+    the days: cost by category, P(failure before the action) simulated and exact,
+    downtime, spare parts, crews, with paired 95% intervals against the first option.
+    """
+    from optimizer.sim.whatif import OptionError
+    from optimizer.sim.whatif import whatif as _whatif
+
+    _check_outputs({}, {"--report": report})
+    scn = _load(file, as_json, plans=True)
+    try:
+        with _progress_bar("simulating options") as bar:
+            task = bar.add_task("sim", total=None)
+            res = _whatif(
+                scn,
+                option,
+                days=days,
+                replications=replications,
+                seed=seed,
+                hold=hold,
+                workers=workers,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+                say=lambda msg: bar.update(task, description=escape(msg)),
+            )
+    except OptionError as exc:
+        if as_json:
+            _emit_json({"valid": False, "option": exc.option, "problems": [str(exc)]})
+        else:
+            err.print(f"[bold red]--option {escape(repr(exc.option))}[/]: {escape(exc.reason)}")
+        raise typer.Exit(2) from None
+    except ValueError as exc:
+        if as_json:
+            _emit_json({"valid": False, "problems": [str(exc)]})
+        else:
+            err.print(f"[bold red]{escape(str(file))}[/]: {escape(str(exc))}")
+        raise typer.Exit(2) from None
+    if report is not None:
+        from optimizer.report.whatif import whatif_report
+
+        report.write_text(whatif_report(res, scenario_file=str(file)), encoding="utf-8")
+        err.print(f"wrote {escape(str(report))}")
+    if as_json:
+        _emit_json(res.as_dict())
+        return
+    cur = escape(res.currency)
+    table = Table(
+        title=f"{escape(res.scenario)}: {res.replications} replications x {res.days:g} days, "
+        f"seed {res.seed}, rest of the fleet "
+        + ("held to the current plan" if res.mode == "hold" else "re-planned")
+        + f"; mean [95% CI], {cur}"
+    )
+    table.add_column("KPI")
+    for o in res.options:
+        table.add_column(f"{o.name}\n{escape(o.option.text)}", justify="right")
+    rows = [
+        ("cost_total", "total cost", "money"),
+        ("cost_preventive", "  preventive", "money"),
+        ("cost_corrective", "  corrective", "money"),
+        ("cost_setup", "  set-up", "money"),
+        ("cost_lost_production", "  lost production", "money"),
+        ("cost_labour", "  labour", "money"),
+        ("cost_spares_holding", "  spares holding", "money"),
+        ("cost_spares_ordering", "  spares order fees", "money"),
+        ("cost_spares_expediting", "  spares expediting", "money"),
+        ("downtime_unplanned_h", "unplanned downtime h", "num"),
+        ("downtime_planned_h", "planned downtime h", "num"),
+        ("failures", "failures", "num"),
+        ("stockouts", "stock-outs", "num"),
+        ("crew_utilization", "crew utilization", "pct"),
+    ]
+    for key, label, kind in rows:
+        cells = [label]
+        for o in res.options:
+            e = o.kpis[key]
+            cells.append(_fmt_est(e.mean, e.ci_low, e.ci_high, kind))
+        table.add_row(*cells)
+    cells = ["P(stock-out)"]
+    for o in res.options:
+        e = o.p_stockout
+        cells.append(_fmt_est(e.mean, e.ci_low, e.ci_high, "pct"))
+    table.add_row(*cells)
+    cells = ["first-life expected cost (exact)"]
+    cells += [f"{o.model_cost['total']:,.0f}" for o in res.options]
+    table.add_row(*cells)
+    cells = ["planner objective (exact)"]
+    cells += [f"{o.planner_cost['total']:,.0f}" for o in res.options]
+    table.add_row(*cells)
+    out.print(table)
+    if len(res.options) > 1:
+        diff = Table(title=f"Paired difference vs option 1 ({cur}; negative = cheaper)")
+        diff.add_column("option")
+        diff.add_column("total cost [95% CI]", justify="right")
+        diff.add_column("failures [95% CI]", justify="right")
+        diff.add_column("unplanned downtime h [95% CI]", justify="right")
+        diff.add_column("cost verdict")
+        for o in res.options[1:]:
+            c = o.paired["cost_total"]
+            real = c.ci_high < 0 or c.ci_low > 0
+            f = o.paired["failures"]
+            dt = o.paired["downtime_unplanned_h"]
+            diff.add_row(
+                f"{o.name}: {escape(o.option.text)}",
+                _fmt_est(c.mean, c.ci_low, c.ci_high, "money"),
+                _fmt_est(f.mean, f.ci_low, f.ci_high, "num"),
+                _fmt_est(dt.mean, dt.ci_low, dt.ci_high, "num"),
+                "real" if real else "noise",
+            )
+        out.print(diff)
+    act = Table(title=escape("P(failure before the action): exact and simulated [95% CI]"))
+    act.add_column("option")
+    act.add_column("component")
+    act.add_column("planned start")
+    act.add_column("exact", justify="right")
+    act.add_column("simulated", justify="right")
+    for o in res.options:
+        for a in o.actions:
+            e = a["p_fail_sim"]
+            act.add_row(
+                o.name,
+                escape(str(a["component_id"])),
+                escape(str(a["start"] or "not within the days")),
+                f"{100 * a['p_fail_exact']:.2f}%",
+                _fmt_est(e.mean, e.ci_low, e.ci_high, "pct"),
+            )
+    out.print(act)
+    for o in res.options:
+        for v in o.violations:
+            out.print(f"  [yellow]{o.name}[/]: {escape(v)}")
+    out.print(f"[bold]cheaper[/]: {escape(res.cheaper.text)}")
+    out.print(f"[bold]less risky[/]: {escape(res.less_risky.text)}")
+
+
+# --- CMMS data: import assets, fit life data, benchmark sites (optimizer.cmms) ----------
+import_app = typer.Typer(help="Import CMMS data (asset registers) into a scenario.")
+app.add_typer(import_app, name="import")
+
+MapOpt = Annotated[
+    Path | None,
+    typer.Option("--map", help="Column mapping (YAML): preset, columns, types, date formats."),
+]
+PresetOpt = Annotated[
+    str | None,
+    typer.Option("--preset", help="maximo, sap or generic (overrides the mapping's preset)."),
+]
+HistoryArg = Annotated[
+    Path, typer.Argument(help="History export (CSV or XLSX).", show_default=False)
+]
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="Censoring date of running units, YYYY-MM-DD (default: the scenario's plan start "
+        "with --into, else the latest date in the file).",
+    ),
+]
+
+
+def _cmms_fail(exc: Exception, as_json: bool) -> typer.Exit:
+    """Print every problem of a CMMS input (file, row, column) and return exit 2."""
+    from rich.markup import escape
+
+    problems = list(getattr(exc, "problems", []))
+    if as_json:
+        _emit_json({"ok": False, "problems": [p.as_dict() for p in problems]})
+    else:
+        err.print(f"[bold red]{len(problems)} problem(s)[/]")
+        for p in problems[:200]:
+            err.print(f"  {escape(str(p))}")
+        if len(problems) > 200:
+            err.print(f"  ... and {len(problems) - 200} more")
+    return typer.Exit(2)
+
+
+def _scenario_data_or_exit(path: Path, as_json: bool) -> dict[str, Any]:
+    from optimizer.cmms.assets import load_scenario_data
+
+    try:
+        return load_scenario_data(path)
+    except ScenarioError:
+        _load(path, as_json)  # prints the problems and exits 2
+        raise
+
+
+def _asset_maps(scn: Scenario) -> tuple[dict[str, str], dict[str, str], dict[str, float]]:
+    """Type, site and operating hours per day of each component id of a scenario."""
+    types: dict[str, str] = {}
+    sites: dict[str, str] = {}
+    hpd: dict[str, float] = {}
+    for site in scn.fleet.sites:
+        for system in site.systems:
+            for comp in system.components:
+                sites[comp.id] = site.id
+                hpd[comp.id] = system.operating_h_per_day
+                if comp.type is not None:
+                    types[comp.id] = comp.type
+    return types, sites, hpd
+
+
+def _as_of(text: str | None) -> Any:
+    from datetime import date
+
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        err.print(f"[bold red]--as-of[/]: {text!r} is not a date YYYY-MM-DD")
+        raise typer.Exit(2) from None
+
+
+@import_app.command("assets", epilog=_exits(0, 1, 2))
+def import_assets(
+    register: Annotated[
+        Path, typer.Argument(help="Asset register export (CSV or XLSX).", show_default=False)
+    ],
+    into: Annotated[
+        Path, typer.Option("--into", help="Scenario file to merge the fleet into (rewritten).")
+    ],
+    mapping: MapOpt = None,
+    preset: PresetOpt = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check and report; write nothing.")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Merge an asset register (Maximo ASSET, SAP equipment, generic) into a scenario."""
+    from optimizer.cmms.assets import dump_scenario
+    from optimizer.cmms.assets import import_assets as run_import
+    from optimizer.cmms.mapping import load_mapping
+    from optimizer.cmms.tables import CmmsInputError
+
+    _check_outputs({}, {"--into": None if dry_run else into})
+    data = _scenario_data_or_exit(into, as_json)
+    try:
+        result = run_import(register, load_mapping(mapping, preset=preset), data)
+    except CmmsInputError as exc:
+        raise _cmms_fail(exc, as_json) from None
+    if not dry_run:
+        dump_scenario(result.data, into)
+    summary = {"ok": True, "scenario": str(into), "written": not dry_run, **result.summary()}
+    if as_json:
+        _emit_json(summary)
+        return
+    out.print(
+        f"{len(result.added)} component(s) added, {len(result.updated)} updated"
+        + (
+            f", systems created: {', '.join(result.created_systems)}"
+            if result.created_systems
+            else ""
+        )
+        + ("" if dry_run else f"; written {into}"),
+        markup=False,
+    )
+    for note in result.notes:
+        out.print(f"  note: {note}", markup=False)
+
+
+@app.command(epilog=_exits(0, 1, 2))
+def fit(
+    history: HistoryArg,
+    by: Annotated[str, typer.Option("--by", help="Group by type, site or asset.")] = "type",
+    family: Annotated[
+        str, typer.Option("--family", help="weibull, lognormal or auto (lower AIC).")
+    ] = "auto",
+    mapping: MapOpt = None,
+    preset: PresetOpt = None,
+    into: Annotated[
+        Path | None,
+        typer.Option(
+            "--into",
+            help="Write the fitted lives (by type) and current ages into this scenario.",
+        ),
+    ] = None,
+    scenario: Annotated[
+        Path | None,
+        typer.Option(
+            "--scenario",
+            help="Read-only scenario giving each asset's type, site and operating hours.",
+        ),
+    ] = None,
+    as_of: AsOfOpt = None,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="HTML report with probability plots.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Fit life distributions with right censoring to a failure / work-order history."""
+    from datetime import date
+
+    from optimizer.cmms.assets import dump_scenario
+    from optimizer.cmms.history import fit_groups, fits_into_scenario, read_history
+    from optimizer.cmms.mapping import load_mapping
+    from optimizer.cmms.tables import CmmsInputError
+
+    _check_choice("--by", by, ("type", "site", "asset"))
+    _check_choice("--family", family, ("weibull", "lognormal", "auto"))
+    if into is not None and by != "type":
+        err.print("[bold red]--into[/]: writes component types, so it needs --by type")
+        raise typer.Exit(2)
+    _check_outputs({}, {"--into": into, "--report": report})
+    when = _as_of(as_of)
+    data: dict[str, Any] | None = None
+    types: dict[str, str] = {}
+    sites: dict[str, str] = {}
+    hpd: dict[str, float] = {}
+    source = into if into is not None else scenario
+    if source is not None:
+        from optimizer.loading import parse_scenario
+
+        data = _scenario_data_or_exit(source, as_json)
+        scn = parse_scenario(data)
+        types, sites, hpd = _asset_maps(scn)
+        if when is None:
+            when = scn.calendar.start.date()
+    try:
+        hist = read_history(
+            history,
+            load_mapping(mapping, preset=preset),
+            as_of=when,
+            asset_types=types,
+            asset_sites=sites,
+            asset_h_per_day=hpd,
+        )
+    except CmmsInputError as exc:
+        raise _cmms_fail(exc, as_json) from None
+    if by == "site" and (hist.lives["site"] == "").any():
+        err.print("[bold red]--by site[/]: some records have no site (map a site column, or "
+                  "give --scenario / --into with a scenario that has the assets)")  # fmt: skip
+        raise typer.Exit(2)
+    fits = fit_groups(hist, by=by, family=family)  # type: ignore[arg-type]
+    notes: list[str] = []
+    if hist.no_start:
+        notes.append(
+            f"{hist.no_start} first removal(s) without install date only start the next life"
+        )
+    if into is not None and data is not None:
+        new, more = fits_into_scenario(data, fits, hist, fitted_on=date.today())
+        try:
+            dump_scenario(new, into)
+        except ScenarioError as exc:
+            raise _cmms_fail(exc, as_json) from None
+        notes += [*more, f"written {into}"]
+    if report is not None:
+        from optimizer.report.cmms import fit_report_html, write_cmms_report
+
+        write_cmms_report(fit_report_html(fits, hist, by=by), report)
+        notes.append(f"written {report}")
+    if as_json:
+        _emit_json(
+            {"source": str(history), "as_of": hist.as_of, "by": by,
+             "groups": [g.as_dict() for g in fits], "notes": notes}
+        )  # fmt: skip
+        return
+    t = Table(title=f"Life fits by {by} (as of {hist.as_of}; 95% intervals)")
+    for c in ("group", "family", "fail", "cens", "parameters", "mean life h", "AIC", "warnings"):
+        t.add_column(c, overflow="fold")
+    for g in fits:
+        d = g.as_dict()
+        params = ", ".join(
+            f"{k} {v:,.4g} [{d['ci95'][k][0]:,.4g}, {d['ci95'][k][1]:,.4g}]"
+            for k, v in d.get("params", {}).items()
+        )
+        mean = (
+            f"{d['mean_life_h']:,.0f} [{d['mean_life_ci95_h'][0]:,.0f}, "
+            f"{d['mean_life_ci95_h'][1]:,.0f}]"
+            if "mean_life_h" in d
+            else "-"
+        )
+        aic = ", ".join(f"{k} {v:,.1f}" for k, v in d["aic"].items())
+        from rich.markup import escape
+
+        t.add_row(escape(g.key), g.chosen or "-", str(g.n_failures), str(g.n_censored), params,
+                  mean, aic, escape("; ".join(g.warnings)))  # fmt: skip
+    out.print(t)
+    for n in notes:
+        out.print(f"  {n}", markup=False)
+
+
+@app.command(epilog=_exits(0, 1, 2))
+def benchmark(
+    history: HistoryArg,
+    by: Annotated[str, typer.Option("--by", help="Compare sites or assets.")] = "site",
+    family: Annotated[str, typer.Option("--family", help="weibull or lognormal.")] = "weibull",
+    alpha: Annotated[
+        float,
+        typer.Option("--alpha", min=1e-6, max=0.5, help="False-alarm rate per component type."),
+    ] = 0.05,
+    mapping: MapOpt = None,
+    preset: PresetOpt = None,
+    scenario: Annotated[
+        Path | None,
+        typer.Option("--scenario", help="Scenario giving the type and site of each asset."),
+    ] = None,
+    as_of: AsOfOpt = None,
+    report: Annotated[Path | None, typer.Option("--report", help="HTML report.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Benchmark like components across sites: flag under-performers with evidence."""
+    from optimizer.cmms.benchmark import benchmark as run_benchmark
+    from optimizer.cmms.history import read_history
+    from optimizer.cmms.mapping import load_mapping
+    from optimizer.cmms.tables import CmmsInputError
+
+    _check_choice("--by", by, ("site", "asset"))
+    _check_choice("--family", family, ("weibull", "lognormal"))
+    _check_outputs({}, {"--report": report})
+    types: dict[str, str] = {}
+    sites: dict[str, str] = {}
+    hpd: dict[str, float] = {}
+    if scenario is not None:
+        types, sites, hpd = _asset_maps(_load(scenario, as_json))
+    try:
+        hist = read_history(
+            history,
+            load_mapping(mapping, preset=preset),
+            as_of=_as_of(as_of),
+            asset_types=types,
+            asset_sites=sites,
+            asset_h_per_day=hpd,
+        )
+    except CmmsInputError as exc:
+        raise _cmms_fail(exc, as_json) from None
+    if by == "site" and (hist.lives["site"] == "").any():
+        err.print("[bold red]--by site[/]: some records have no site (map a site column or "
+                  "pass --scenario)")  # fmt: skip
+        raise typer.Exit(2)
+    res = run_benchmark(hist.lives, by=by, family=family, alpha=alpha)  # type: ignore[arg-type]
+    if report is not None:
+        from optimizer.report.cmms import benchmark_report_html, write_cmms_report
+
+        write_cmms_report(benchmark_report_html(res, source=str(history)), report)
+    if as_json:
+        _emit_json(res.as_dict())
+        return
+    out.print(res.method, markup=False)
+    t = Table(title=f"Benchmark by {by}")
+    for c in ("type", by, "verdict", "fail", "mean life h [95%]", "rest of fleet h", "p"):
+        t.add_column(c)
+    for r in res.rows:
+        verdict = (
+            "[bold red]UNDER-PERFORMER[/]"
+            if r.flagged
+            else (
+                "differs" if r.differs else ("in line" if np.isfinite(r.p_value) else "not tested")
+            )
+        )
+        mean = (
+            f"{r.mean_life_h:,.0f} [{r.mean_life_ci_h[0]:,.0f}, {r.mean_life_ci_h[1]:,.0f}]"
+            if np.isfinite(r.mean_life_h)
+            else "-"
+        )
+        rest = f"{r.rest_mean_life_h:,.0f}" if np.isfinite(r.rest_mean_life_h) else "-"
+        p = f"{r.p_value:.3g}" if np.isfinite(r.p_value) else "-"
+        from rich.markup import escape
+
+        t.add_row(escape(r.type), escape(r.group), verdict, str(r.n_failures), mean, rest, p)
+    out.print(t)
+    for r in res.flagged:
+        out.print(f"  {r.group} ({r.type}): {r.note}", markup=False)
+    if report is not None:
+        out.print(f"written {report}", markup=False)
+
+
+@app.command(epilog=_exits(0, 1, 2))
+def risk(
+    file: FileArg,
+    days: Annotated[
+        float, typer.Option("--days", help="Window from the plan start, calendar days.")
+    ] = 30.0,
+    csv_path: Annotated[
+        Path | None,
+        typer.Option("--csv", help="Write the ranked systems to this CSV file.", dir_okay=False),
+    ] = None,
+    repair: Annotated[
+        bool,
+        typer.Option(
+            "--repair/--no-repair",
+            help="Systems with redundancy: simulate failed members being repaired in the "
+            "window (Monte Carlo) instead of the exact no-repair probability.",
+        ),
+    ] = False,
+    replications: Annotated[
+        int, typer.Option("--replications", min=1, help="Replications per simulated system.")
+    ] = 10_000,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Random seed (--repair).")] = 0,
+    top: Annotated[int, typer.Option("--top", min=1, help="Rows of each table shown.")] = 20,
+    as_json: JsonOpt = False,
+) -> None:
+    """System health and risk: P(system down within --days), production at risk, drivers.
+
+    Exact for independent components (series and k-out-of-n groups); the health score is
+    100 x (1 - P(down)).
+    """
+    from optimizer.risk import system_risk
+
+    _check_outputs({}, {"--csv": csv_path})
+    scn = _load(file, as_json)
+    try:
+        res = system_risk(scn, days, repair=repair, replications=replications, seed=seed)
+    except ValueError as exc:
+        msg = str(exc)
+        err.print(
+            f"[bold red]invalid input[/]: {escape(('--' if msg.startswith('days:') else '') + msg)}"
+        )
+        raise typer.Exit(2) from None
+    if csv_path is not None:
+        from optimizer.report.export import write_records_csv
+
+        cols = (
+            "rank", "system_id", "site_id", "name", "p_down", "p_down_ci", "expected_loss",
+            "outage_h", "health", "method", "drivers",
+        )  # fmt: skip
+        write_records_csv(res.rows(), cols, csv_path)
+    if as_json:
+        _emit_json(res.as_dict())
+        return
+    cur = escape(res.currency)
+    table = Table(
+        title=f"{escape(res.scenario)}: risk over {res.days:g} days from "
+        f"{res.start:%Y-%m-%d}; production at risk {_fmt_money(res.expected_loss)} {cur}"
+    )
+    for col, just in [
+        ("#", "right"),
+        ("system", "left"),
+        ("P(down)", "right"),
+        (f"at risk {cur}", "right"),
+        ("health", "right"),
+        ("method", "left"),
+        ("drivers (Birnbaum importance)", "left"),
+    ]:
+        table.add_column(col, justify=just)  # type: ignore[arg-type]
+    for s in res.systems[:top]:
+        name = s.system_id + (f" ({s.name})" if s.name else "")
+        p_txt = f"{100 * s.p_down:.2f}%"
+        if s.p_down_ci is not None:
+            p_txt += f" [{100 * s.p_down_ci[0]:.2f}, {100 * s.p_down_ci[1]:.2f}]"
+        table.add_row(
+            str(s.rank),
+            escape(name),
+            p_txt,
+            _fmt_money(s.expected_loss),
+            f"{s.health:.1f}",
+            escape(s.method.split(" (")[0]),
+            escape(", ".join(f"{d.component_id} {d.importance:.2f}" for d in s.drivers[:3])),
+        )
+    out.print(table)
+    ctab = Table(title="Components: production at risk removed by renewing each today")
+    for col, just in [
+        ("component", "left"),
+        ("system", "left"),
+        (f"P(fail in {res.days:g} d)", "right"),
+        ("importance", "right"),
+        ("P(down) drop", "right"),
+        (f"{cur} at risk removed", "right"),
+        ("RUL from", "left"),
+    ]:
+        ctab.add_column(col, justify=just)  # type: ignore[arg-type]
+    for c in res.components[:top]:
+        ctab.add_row(
+            escape(c.component_id),
+            escape(c.system_id),
+            f"{100 * c.p_fail:.2f}%",
+            f"{c.importance:.3f}",
+            f"{100 * c.renewal_drop:.2f} pt",
+            _fmt_money(c.loss_reduction),
+            c.source,
+        )
+    out.print(ctab)
+    out.print(
+        "[dim]health = 100 x (1 - P(down)): the chance in % of no failure stop in the window;"
+        " exact = independent parts, no repair inside the window (series systems: exact with"
+        " repair too)[/]"
+    )
+    if csv_path is not None:
+        err.print(f"written: {escape(str(csv_path))}")
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the ``opportune`` console script."""
+    """Entry point of the ``opportune`` console script.
+
+    Called without ``argv`` (as the process's entry point), a command that leaves a
+    HiGHS run busy past its time limit (a HiGHS phase that checks no interrupt, see
+    :data:`optimizer.solvers.highs.ABANDON_GRACE_S`) ends the process at once with its
+    exit code after flushing its output, instead of waiting for that run.
+    """
     try:
         app(args=argv, standalone_mode=True)
-    except SystemExit:
+    except SystemExit as exc:
+        highs = sys.modules.get("optimizer.solvers.highs")
+        if argv is None and highs is not None and highs.unfinished_runs():
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
         raise
     except KeyboardInterrupt:
         err.print("interrupted")
@@ -724,7 +1495,7 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:
         if os.environ.get("OPPORTUNE_DEBUG"):
             raise
-        err.print(f"[bold red]error[/]: {type(exc).__name__}: {exc}")
+        err.print(f"[bold red]error[/]: {type(exc).__name__}: {escape(str(exc))}")
         err.print("set OPPORTUNE_DEBUG=1 to see the traceback")
         raise SystemExit(1) from None
 
@@ -762,7 +1533,7 @@ def keys_create(
     try:
         create_key(tenant)
     except ValueError as exc:
-        err.print(f"[bold red]--tenant[/]: {exc}")
+        err.print(f"[bold red]--tenant[/]: {escape(str(exc))}")
         raise typer.Exit(2) from None
 
 

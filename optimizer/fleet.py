@@ -39,6 +39,7 @@ from optimizer.scenario import (
     SamplePrognostics,
     Scenario,
     System,
+    is_life_limited,
 )
 
 HOURS_PER_DAY = 24.0
@@ -150,6 +151,31 @@ def _is_redundant(system: System, comp_id: str) -> bool:
     return any(comp_id in g.components and g.k < len(g.components) for g in system.redundancy)
 
 
+def failure_part_wait(scn: Scenario, comp: ResolvedComponent) -> tuple[float, float]:
+    """Wait for the spare part at a failure, hours, and the expedite premium paid, currency.
+
+    The long-run view sees the stock the replenishment policy keeps: parts on hand plus
+    those already on order.  A position whose part is not stocked at all waits for
+    delivery (expedited when possible, paying the premium) at every failure; otherwise
+    there is no wait.
+
+    Returns
+    -------
+    tuple of float
+        ``(wait_h, expedite_premium)``; ``(0, 0)`` for a component without a spare part.
+    """
+    if comp.spare_part is None:
+        return 0.0, 0.0
+    part = scn.part(comp.spare_part)
+    stocked = part.on_hand + sum(o.qty for o in part.on_order)
+    if stocked >= comp.parts_per_task:
+        return 0.0, 0.0
+    fast = part.expedite_lead_time_days
+    wait_h = (fast if fast is not None else part.lead_time_days) * HOURS_PER_DAY
+    expedite = part.cost_expedite_premium * comp.parts_per_task if fast is not None else 0.0
+    return wait_h, expedite
+
+
 def fleet_model(scn: Scenario) -> FleetModel:
     """Derive every component's distributions, costs and optimal policy.
 
@@ -213,16 +239,7 @@ def fleet_model(scn: Scenario) -> FleetModel:
         sys_idx[i] = system_ids.index(c.system_id)
         crews = serving_crews(scn.crews, c.skill, c.site_id)
         part = scn.part(c.spare_part) if c.spare_part is not None else None
-        wait_h = expedite = 0.0
-        # The long-run policy sees the stock the replenishment policy keeps: parts on
-        # hand plus those already on order. A position whose part is not stocked at all
-        # waits for delivery (expedited when possible) at every failure.
-        stocked = part.on_hand + sum(o.qty for o in part.on_order) if part is not None else 0
-        if part is not None and stocked < c.parts_per_task:
-            fast = part.expedite_lead_time_days
-            wait_h = (fast if fast is not None else part.lead_time_days) * HOURS_PER_DAY
-            if fast is not None:
-                expedite = part.cost_expedite_premium * c.parts_per_task
+        wait_h, expedite = failure_part_wait(scn, c)
         col["rate"].append(min((cr.rate_per_h for cr in crews), default=0.0))
         col["overtime"].append(min((cr.overtime_factor for cr in crews), default=1.0))
         col["callout"].append(min((cr.cost_callout for cr in crews), default=0.0))
@@ -315,6 +332,19 @@ def fleet_model(scn: Scenario) -> FleetModel:
             res = age_replacement_batch(lives[key], cost_pm=cost_pm_ind[idx], cost_cm=cf_safe[idx])
             for i, r in zip(idx, res, strict=True):
                 policies[i] = r
+    # A part stated by its life limit alone never fails: reaching the limit forces a
+    # planned replacement, so its renewal policy is replacement at the limit (not the
+    # fictitious "failure" of its deterministic life just past it).
+    for i, c in enumerate(comps):
+        if is_life_limited(c) and c.max_age_h is not None:
+            rate = float(cost_pm_ind[i]) / c.max_age_h
+            # running it "to failure" is running it to its limit: the same policy
+            policies[i] = ReplacementResult(
+                t_star=c.max_age_h,
+                cost_rate=rate,
+                cost_rate_run_to_failure=rate,
+                policy="age_replacement",
+            )
     pols = tuple(p for p in policies if p is not None)
     residuals = tuple(residual_life(scn, c, systems[c.system_id]) for c in comps)
     return FleetModel(
@@ -384,3 +414,37 @@ def own_best_dates(
         ok = np.isfinite(t_h) and oph > 0.0
         out.append(start + timedelta(days=float(t_h) / float(oph)) if ok else None)
     return out
+
+
+NEVER_HAZARD = "never (hazard not increasing)"
+"""The best date of a part whose hazard does not increase: never replace it preventively."""
+
+
+def hazard_increasing(dist: rul.LifeDistribution) -> bool:
+    """Whether a (residual) life's hazard rate increases anywhere.
+
+    With a non-increasing hazard (exponential, Weibull shape <= 1, gamma shape <= 1) the
+    expected-cost curve ``c(t) = c_p S(t) + c_f F(t) - g* integral_0^t S`` only falls:
+    ``c'(t) = S(t) (h(t) (c_f - c_p) - g*)`` and ``h(t) <= 1 / MTTF <= g* / c_f``, so no
+    date is best and the part is never replaced preventively.  Checked on a
+    logarithmic grid from 1e-4 to 50 mean lives.
+    """
+    mean = float(np.asarray(dist.mean()))
+    scale = mean if np.isfinite(mean) and mean > 0.0 else 1e4
+    t = np.geomspace(1e-4 * scale, 50.0 * scale, 400)
+    h = np.asarray(dist.hazard(t), dtype=float)
+    h = h[np.isfinite(h)]
+    if h.size < 2:
+        return True
+    return bool(np.any(np.diff(h) > 1e-9 * max(float(np.abs(h).max()), 1e-300)))
+
+
+def best_date_text(day: datetime | None, dist: rul.LifeDistribution) -> str | None:
+    """What to show for a component's own best date when it has none (``None``: it has one).
+
+    ``never (hazard not increasing)`` (:data:`NEVER_HAZARD`) for a part whose hazard does
+    not increase, else ``never`` (its expected cost keeps falling: run it on).
+    """
+    if day is not None:
+        return None
+    return "never" if hazard_increasing(dist) else NEVER_HAZARD

@@ -50,12 +50,67 @@ MAX_HOURS = 1e7  # ~1,140 years
 MAX_MONEY = 1e12
 MAX_COUNT = 1_000_000
 
+# Size limits, checked cheaply before any heavy work (optimizer.loading checks them on the
+# parsed document before validation; README "Scenario limits").  They bound the memory
+# and time of planning: the planning problem holds a few arrays of components x periods.
+MAX_COMPONENTS = 10_000
+"""Components in the fleet (all sites and systems)."""
+MAX_PERIODS = 20_000
+"""Planning periods (``ceil(horizon_days / period_days)``)."""
+MAX_COMPONENT_PERIODS = 2_000_000
+"""Components x planning periods (about 130 bytes each while planning: ~260 MB)."""
+MAX_TWIN_SAMPLES = 100_000
+"""Samples of one life distribution or one twin's residual-life prediction."""
+
 Hours = Annotated[float, Field(ge=0, le=MAX_HOURS)]
 PositiveHours = Annotated[float, Field(gt=0, le=MAX_HOURS)]
 Money = Annotated[float, Field(ge=0, le=MAX_MONEY)]
 Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
 Ident = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:/@#+\- ]+$")]
 Fraction = Annotated[float, Field(ge=0, le=1)]
+
+# Control characters (C0 except tab and newline, and DEL) in a name would reach logs,
+# consoles, spreadsheets and HTML reports: refused in every text field.
+_CONTROL = frozenset(chr(c) for c in (*range(0x20), 0x7F)) - {"\t", "\n"}
+CONTROL_PATTERN = r"^[^\x00-\x08\x0b-\x1f\x7f]*$"
+
+
+def _no_control(value: str) -> str:
+    if not _CONTROL.isdisjoint(value):
+        pos, ch = next((i, c) for i, c in enumerate(value) if c in _CONTROL)
+        raise PydanticCustomError(
+            "control_character",
+            "contains control character U+{code} at position {pos}: only tab and newline"
+            " are allowed in text",
+            {"code": f"{ord(ch):04X}", "pos": pos},
+        )
+    return value
+
+
+Text = Annotated[
+    str, AfterValidator(_no_control), Field(json_schema_extra={"pattern": CONTROL_PATTERN})
+]
+"""Free text (names, descriptions): any character but C0 controls other than tab/newline."""
+
+# Dates are bounded so that a plan horizon (at most 10 years) and a simulation (at most
+# 100 years) after any of them stays inside the calendar (year 1..9999).
+MIN_YEAR = 1900
+MAX_YEAR = 2199
+
+
+def _bounded_date(value: date) -> date:
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise PydanticCustomError(
+            "date_range",
+            "date {value} is outside the supported range {lo}-01-01 to {hi}-12-31",
+            {"value": value.isoformat(), "lo": MIN_YEAR, "hi": MAX_YEAR},
+        )
+    return value
+
+
+_DATE_RANGE = {"formatMinimum": f"{MIN_YEAR}-01-01", "formatMaximum": f"{MAX_YEAR}-12-31"}
+Day = Annotated[date, AfterValidator(_bounded_date), Field(json_schema_extra=_DATE_RANGE)]
+"""A calendar date between :data:`MIN_YEAR` and :data:`MAX_YEAR`."""
 
 
 class Model(BaseModel):
@@ -69,7 +124,12 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-Instant = Annotated[datetime, AfterValidator(_aware)]
+Instant = Annotated[
+    datetime,
+    AfterValidator(_bounded_date),
+    AfterValidator(_aware),
+    Field(json_schema_extra=_DATE_RANGE),
+]
 
 
 def as_instant(value: date | datetime) -> datetime:
@@ -160,7 +220,9 @@ class EmpiricalSpec(Model):
     """Life given by samples; optionally some right-censored (still running)."""
 
     distribution: Literal["empirical"]
-    samples_h: list[Hours] = Field(min_length=1, max_length=100_000, description="Samples, h.")
+    samples_h: list[Hours] = Field(
+        min_length=1, max_length=MAX_TWIN_SAMPLES, description="Samples, h."
+    )
     censored: list[bool] | None = Field(
         default=None, description="Same length as samples_h; true = right-censored sample."
     )
@@ -222,7 +284,7 @@ class SamplePrognostics(Model):
 
     kind: Literal["samples"]
     issued_at: Instant
-    residual_life_h: list[Hours] = Field(min_length=1, max_length=100_000)
+    residual_life_h: list[Hours] = Field(min_length=1, max_length=MAX_TWIN_SAMPLES)
     censored: list[bool] | None = Field(
         default=None, description="true = event not reached by the prediction horizon."
     )
@@ -246,8 +308,8 @@ class ProgPyUnweightedSamples(Model):
     """NASA ProgPy ``UnweightedSamples`` time-of-event prediction, serialized as is."""
 
     type: Literal["UnweightedSamples"]
-    samples: list[dict[str, Annotated[float, Field(ge=0, le=1e12)] | None]] = Field(
-        min_length=1, max_length=100_000
+    samples: list[dict[Text, Annotated[float, Field(ge=0, le=1e12)] | None]] = Field(
+        min_length=1, max_length=MAX_TWIN_SAMPLES
     )
 
 
@@ -255,7 +317,7 @@ class ProgPyMultivariateNormal(Model):
     """NASA ProgPy ``MultivariateNormalDist`` time-of-event prediction, serialized as is."""
 
     type: Literal["MultivariateNormalDist"]
-    labels: list[str] = Field(min_length=1)
+    labels: list[Text] = Field(min_length=1)
     mean: list[float]
     covar: list[list[float]]
 
@@ -285,7 +347,7 @@ class ProgPyPrognostics(Model):
 
     kind: Literal["progpy"]
     issued_at: Instant = Field(description="Wall-clock instant of prediction_time.")
-    event: str = Field(min_length=1, description="Event name to use (e.g. 'EOD', 'EOL').")
+    event: Text = Field(min_length=1, description="Event name to use (e.g. 'EOD', 'EOL').")
     time_unit: Literal["s", "min", "h", "days"] = Field(
         default="s", description="Unit of the prediction's clock (ProgPy uses seconds)."
     )
@@ -366,7 +428,12 @@ class ComponentFields(Model):
     """Fields shared by component types and components (a component overrides its type)."""
 
     life: Distribution | None = Field(
-        default=None, description="Life distribution of a new part (operating hours)."
+        default=None,
+        description=(
+            "Life distribution of a new part (operating hours). Leave it out and give"
+            " max_age_h for a pure life limit: the part does not fail in service and is"
+            " retired at or before its limit (regulated, life-limited parts)."
+        ),
     )
     corrective_action: Literal["replace", "minimal_repair"] | None = Field(
         default=None,
@@ -374,27 +441,57 @@ class ComponentFields(Model):
             "On failure: 'replace' renews the part; 'minimal_repair' restores it as bad as old."
         ),
     )
-    failure_mode: str | None = Field(
+    failure_mode: Text | None = Field(
         default=None, max_length=64, description="ISO 14224 failure-mode code (e.g. 'VIB')."
     )
     preventive: WorkSpec | None = Field(default=None, description="Preventive replacement task.")
-    corrective: WorkSpec | None = Field(default=None, description="Corrective task after failure.")
+    corrective: WorkSpec | None = Field(
+        default=None,
+        description=(
+            "Corrective task after failure (not needed for a pure life limit, which never"
+            " fails: it defaults to the preventive task there)."
+        ),
+    )
     spare_part: Ident | None = Field(default=None, description="Inventory part id consumed.")
     parts_per_task: int | None = Field(default=None, ge=1, le=1000)
     skill: Ident | None = Field(default=None, description="Crew skill the work needs.")
     crew_size: int | None = Field(default=None, ge=1, le=100, description="Technicians needed.")
     max_age_h: PositiveHours | None = Field(
-        default=None, description="Hard life limit: replace at or before this age, h."
+        default=None,
+        description=(
+            "Hard life limit: replace at or before this age, operating hours. Alone (no"
+            " life) it states a deterministic life-limited part."
+        ),
     )
     max_p_fail: Fraction | None = Field(
         default=None, description="Cap on P(failure before the planned replacement)."
     )
 
 
+class LifeFit(Model):
+    """Where a component type's ``life`` came from when it was fitted to history data
+    (``opportune fit --into``); informative, the engine does not use it."""
+
+    source: Text = Field(min_length=1, max_length=500, description="History file name.")
+    fitted_on: Day = Field(description="Date of the fit.")
+    as_of: Day | None = Field(default=None, description="Censoring date of running units.")
+    method: Text = Field(default="maximum likelihood, right censoring", max_length=200)
+    n_failures: Count = Field(description="Failure records.")
+    n_censored: Count = Field(description="Right-censored records (removals, running units).")
+    ci95: dict[str, list[float]] = Field(
+        default_factory=dict, description="95% interval of each life parameter."
+    )
+    aic: dict[str, float] = Field(default_factory=dict, description="AIC of each family tried.")
+    warning: Text | None = Field(default=None, max_length=1000)
+
+
 class ComponentType(ComponentFields):
     """A template for components of the same kind (e.g. a gearbox model)."""
 
-    description: str | None = Field(default=None, max_length=500)
+    description: Text | None = Field(default=None, max_length=500)
+    life_fit: LifeFit | None = Field(
+        default=None, description="Provenance of a fitted life (data source, fit date, AIC)."
+    )
 
 
 class Component(ComponentFields):
@@ -404,7 +501,7 @@ class Component(ComponentFields):
     type: Ident | None = Field(default=None, description="component_types key to inherit from.")
     position: Ident | None = Field(default=None, description="Slot id; defaults to the id.")
     age_h: Hours | None = Field(default=None, description="Current age, operating hours.")
-    installed_on: date | None = Field(default=None, description="Install date (age from it).")
+    installed_on: Day | None = Field(default=None, description="Install date (age from it).")
     prognostics: Prognostics | None = Field(
         default=None, description="Twin prediction overriding the age-based residual life."
     )
@@ -474,7 +571,7 @@ class Window(Model):
     production_factor: Fraction = Field(
         default=0.0, description="Multiplier on production value inside (0 = no production)."
     )
-    note: str | None = Field(default=None, max_length=500)
+    note: Text | None = Field(default=None, max_length=500)
     repeat_yearly: bool = Field(
         default=False,
         description=(
@@ -508,7 +605,7 @@ class System(Model):
     """A unit that stops as a whole for maintenance (a line, a turbine, an elevator bank)."""
 
     id: Ident
-    name: str | None = Field(default=None, max_length=200)
+    name: Text | None = Field(default=None, max_length=200)
     production_value_per_h: Money = Field(description="Value of production lost per hour down.")
     value_profile: Ident | None = Field(
         default=None, description="calendar.value_profiles key scaling production value."
@@ -535,7 +632,7 @@ class Site(Model):
     """A plant, wind farm or depot."""
 
     id: Ident
-    name: str | None = Field(default=None, max_length=200)
+    name: Text | None = Field(default=None, max_length=200)
     systems: list[System] = Field(min_length=1)
 
 
@@ -571,7 +668,7 @@ class Crew(Model):
         description="Daily shifts; default 07:00-15:00.",
     )
     days_off: list[Weekday] = Field(default_factory=lambda: list[Weekday](["sat", "sun"]))
-    holidays: list[date] = Field(default_factory=list)
+    holidays: list[Day] = Field(default_factory=list)
     rate_per_h: Money = Field(description="Labour cost per technician-hour.")
     overtime_factor: float = Field(default=1.5, ge=1, le=10)
     response_delay_h: DurationH = Field(
@@ -608,7 +705,7 @@ class Part(Model):
     """A spare part in a warehouse."""
 
     id: Ident
-    description: str | None = Field(default=None, max_length=500)
+    description: Text | None = Field(default=None, max_length=500)
     warehouse: Ident = Field(default="main")
     on_hand: Count = 0
     on_order: list[PartOrder] = Field(default_factory=list)
@@ -680,7 +777,7 @@ class Calendar(Model):
     """Plan start, horizon, period length and the site's time zone."""
 
     start: Instant = Field(description="Plan start (RFC 3339; naive = UTC).")
-    timezone: str = Field(
+    timezone: Text = Field(
         default="UTC",
         min_length=1,
         max_length=64,
@@ -719,8 +816,13 @@ class Calendar(Model):
             )
         if self.period_days > self.horizon_days:
             raise PydanticCustomError("period", "period_days exceeds horizon_days")
-        if self.horizon_days / self.period_days > 20_000:
-            raise PydanticCustomError("period", "more than 20,000 periods: use longer periods")
+        if self.n_periods > MAX_PERIODS:
+            raise PydanticCustomError(
+                "period",
+                "{n} planning periods, more than {limit} (limit MAX_PERIODS): use longer"
+                " periods (period_days) or a shorter horizon",
+                {"n": self.n_periods, "limit": MAX_PERIODS},
+            )
         return self
 
     @property
@@ -766,9 +868,34 @@ class PlanSettings(Model):
             " component's cost functions relative to its long-run rate, every interval"
             " respects max_age_h and max_p_fail, and the part left at the horizon end is"
             " priced by its relative value. Off: only the next replacement is planned."
-            " Methods: auto (Lagrangian decomposition with a proven bound) or milp"
+            " Methods: auto (an exact search when every position's cost is a cost per"
+            " replacement, as for life-limited parts with end_state unpriced; else a"
+            " Lagrangian decomposition with a proven bound) or milp"
             " (monolithic arc-flow model, small plans). Spare-part stock and crew hours"
             " are not modelled in this mode."
+        ),
+    )
+    end_state: Literal["priced", "unpriced"] = Field(
+        default="priced",
+        description=(
+            "With repeated_replacements: what the plan pays for the part each position"
+            " leaves in service at the horizon end. 'priced' (default): its value to the"
+            " next horizon, the relative cost of running it on under the optimal renewal"
+            " policy (a part that does not fail: the used share of a replacement at its"
+            " limit). 'unpriced': only what happens inside the horizon is paid"
+            " (replacements, set-ups, expected failures), as in the textbook opportunistic"
+            " replacement problem (ORP); the part left must still be within its life limit."
+        ),
+    )
+    end_reserve_days: float = Field(
+        default=0.0,
+        ge=0,
+        le=36_500,
+        description=(
+            "With repeated_replacements: every part left in service at the horizon end must"
+            " stay within its life limit (max_age_h) for at least this many more calendar"
+            " days (ORP end-condition variants: survive r periods past the horizon). 0:"
+            " within its limit at the horizon end."
         ),
     )
 
@@ -883,8 +1010,8 @@ class Scenario(Model):
     """A complete, validated scenario."""
 
     schema_version: Literal[1] = 1
-    name: str = Field(min_length=1, max_length=200)
-    description: str | None = Field(default=None, max_length=5000)
+    name: Text = Field(min_length=1, max_length=200)
+    description: Text | None = Field(default=None, max_length=5000)
     currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code, e.g. EUR.")
     calendar: Calendar
     component_types: dict[Ident, ComponentType] = Field(default_factory=dict)
@@ -932,6 +1059,45 @@ class Scenario(Model):
 
 
 _REQUIRED = ("life", "preventive", "corrective", "skill")
+LIFE_LIMIT_MARGIN = 1e-9
+"""Relative margin of the life of a pure life-limited part beyond its limit."""
+
+
+def life_limited(max_age_h: float) -> DeterministicSpec:
+    """The life of a part stated by its life limit alone (``max_age_h``, no ``life``).
+
+    Such a part does not fail in service: it is retired at or before its limit.  It is
+    modelled as a deterministic life just past the limit, ``max_age_h * (1 + 1e-9)``
+    (:data:`LIFE_LIMIT_MARGIN`), so that every replacement the limit allows -- including
+    one exactly at the limit -- is preventive and no failure is ever expected.  Its
+    renewal policy (:func:`optimizer.fleet.fleet_model`) replaces at the limit, at the
+    long-run rate ``g* = c_p / max_age_h`` (``c_p``: the preventive cost done alone, set-up
+    included); see :func:`is_life_limited`.
+
+    Parameters
+    ----------
+    max_age_h : float
+        Life limit, operating hours (``> 0``).
+
+    Returns
+    -------
+    DeterministicSpec
+    """
+    return DeterministicSpec.model_construct(
+        distribution="deterministic", life_h=max_age_h * (1.0 + LIFE_LIMIT_MARGIN)
+    )
+
+
+def is_life_limited(comp: ResolvedComponent) -> bool:
+    """Whether a resolved component was stated by its life limit alone (no ``life``)."""
+    life = comp.life
+    return (
+        comp.max_age_h is not None
+        and isinstance(life, DeterministicSpec)
+        and life.life_h == life_limited(comp.max_age_h).life_h
+    )
+
+
 _DEFAULTS: dict[str, Any] = {
     "corrective_action": "replace",
     "parts_per_task": 1,
@@ -961,6 +1127,10 @@ def _resolve(
     scn: Scenario, site: Site, system: System, comp: Component, path: tuple[str | int, ...]
 ) -> ResolvedComponent:
     vals = {name: _field(scn, comp, name) for name in ComponentFields.model_fields}
+    if vals["life"] is None and vals["max_age_h"] is not None:
+        vals["life"] = life_limited(float(vals["max_age_h"]))
+        if vals["corrective"] is None:
+            vals["corrective"] = vals["preventive"]
     missing = [name for name in _REQUIRED if vals[name] is None]
     if missing:
         raise ValueError(f"component {comp.id}: missing {', '.join(missing)}")
@@ -1094,10 +1264,22 @@ def reference_problems(scn: Scenario) -> list[tuple[tuple[str | int, ...], str]]
                 if comp.type is not None and comp.type not in scn.component_types:
                     out.append(((*loc_c, "type"), f"unknown component type '{comp.type}'"))
                     continue
+                pure_limit = (
+                    _field(scn, comp, "life") is None and _field(scn, comp, "max_age_h") is not None
+                )
                 for name in _REQUIRED:
-                    if _field(scn, comp, name) is None:
+                    if _field(scn, comp, name) is None and not (
+                        pure_limit and name in ("life", "corrective")
+                    ):
                         src = f" or its type '{comp.type}'" if comp.type else ""
-                        out.append(((*loc_c, name), f"required: not set on the component{src}"))
+                        hint = (
+                            " (or give max_age_h alone for a part retired at its life limit)"
+                            if name == "life"
+                            else ""
+                        )
+                        out.append(
+                            ((*loc_c, name), f"required: not set on the component{src}{hint}")
+                        )
                 part = comp.spare_part
                 if part is not None and part not in parts:
                     out.append(((*loc_c, "spare_part"), f"unknown part '{part}'"))
@@ -1143,7 +1325,6 @@ def reference_problems(scn: Scenario) -> list[tuple[tuple[str | int, ...], str]]
                     and as_instant(comp.installed_on) > scn.calendar.start
                 ):
                     out.append(((*loc_c, "installed_on"), "is after the plan start"))
-                life = _field(scn, comp, "life")
                 max_age = _field(scn, comp, "max_age_h")
                 period_op_h = scn.calendar.period_days * system.operating_h_per_day
                 if scn.plan.repeated_replacements and max_age is not None and max_age < period_op_h:
@@ -1156,7 +1337,7 @@ def reference_problems(scn: Scenario) -> list[tuple[tuple[str | int, ...], str]]
                             " period; shorten calendar.period_days",
                         )
                     )
-                if max_age is not None and life is not None and comp.age_h is not None:
+                if max_age is not None and comp.age_h is not None:
                     if comp.age_h > max_age:
                         out.append(
                             (

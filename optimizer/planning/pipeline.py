@@ -10,24 +10,31 @@ reports and the service only read and format its fields.
 
 from __future__ import annotations
 
+import os
+import resource
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from typing import Any
 
 import numpy as np
 
+from optimizer.loading import Problem, ScenarioError
 from optimizer.planning.shutdowns import (
     ShutdownGroup,
     ShutdownResult,
+    group_id,
     schedule_shutdowns,
     shutdown_groups,
+    window_close,
 )
 from optimizer.planning.workorders import Deferred, WorkOrder, work_orders
 from optimizer.planning.workorders_multiyear import multiyear_work_orders
 from optimizer.problem.build import BuiltProblem, build_problem
+from optimizer.problem.data import PlanningProblem
 from optimizer.problem.multiyear import build_multiyear
-from optimizer.problem.plan import Plan
+from optimizer.problem.plan import OPENING_TERMS, Plan, Status
 from optimizer.problem.purchasing import (
     PURCHASING_TERMS,
     PurchasePlan,
@@ -36,7 +43,7 @@ from optimizer.problem.purchasing import (
 )
 from optimizer.scenario import Scenario
 from optimizer.solvers import solve
-from optimizer.solvers.multiyear import solve_multiyear, solve_multiyear_milp
+from optimizer.solvers.multiyear import crew_overload, solve_multiyear, solve_multiyear_milp
 
 __all__ = ["PlanResult", "plan_result", "plan_scenario"]
 
@@ -88,7 +95,7 @@ class PlanResult:
         """Cash the plan spends in the horizon by term, currency (see :data:`OBJECTIVE_BASIS`).
 
         ``preventive_work`` (direct cost of every planned job: parts at unit price,
-        labour, other), ``opening`` (set-up plus production lost), ``ordering``,
+        labour, other), ``setup`` and ``production_loss`` (the openings), ``ordering``,
         ``expediting``, ``holding`` and their ``total``.  Expected failure costs are not
         cash planned and are left out.  Empty for an infeasible plan.
         """
@@ -97,10 +104,10 @@ class PlanResult:
             return {}
         cost_pm = self.built.fleet.cost_pm
         jobs = p.replacements[:, 0] if p.replacements is not None else p.period >= 0
-        out = {
-            "preventive_work": float(cost_pm[jobs].sum()),
-            "opening": float(p.cost_split.get("opening", 0.0)),
-        }
+        out = {"preventive_work": float(cost_pm[jobs].sum())}
+        for term in ("opening", *OPENING_TERMS):
+            if term in p.cost_split:
+                out[term] = float(p.cost_split[term])
         if self.purchases is not None:
             for term in PURCHASING_TERMS:
                 out[term] = float(self.purchases.cost[term])
@@ -139,13 +146,76 @@ class PlanResult:
 OBJECTIVE_BASIS = (
     "objective: expected cost relative to each part's long-run cost rate (penalty and"
     " deferral are risk and preventive cost against running each position at its optimal"
-    " long-run rate; opening is set-up plus production lost; ordering, expediting and"
+    " long-run rate; setup and production_loss are the openings' set-up cost and the"
+    " production lost while units are stopped; ordering, expediting and"
     " holding are purchasing fees and carrying cost; the parts' unit price is inside"
     " penalty); the cost_split terms sum to the objective. budget: cash the plan spends in"
     " the horizon (preventive work at its direct cost, parts' unit price included,"
     " openings, order and expedite fees, holding), without expected failure costs."
 )
 """What the plan's ``objective`` and ``budget`` measure (in ``plan.json``)."""
+
+
+PLAN_BASE_MB = 150.0
+"""Memory of a plan besides its components x periods arrays, MB (interpreter, libraries)."""
+PLAN_BYTES_PER_PAIR = 200.0
+"""Peak memory per (component, period) pair while planning, bytes.  Measured: 1,000
+components x 3,650 daily periods (3.65 M pairs) planned by the DP peaked at 606 MB RSS,
+~130 B per pair above the 128 MB base; 200 leaves room for the MILP's model."""
+
+
+def plan_memory_mb(n_components: int, n_periods: int) -> float:
+    """Estimated peak memory of planning ``n_components`` over ``n_periods``, MB."""
+    return PLAN_BASE_MB + PLAN_BYTES_PER_PAIR * n_components * n_periods / 1e6
+
+
+def available_memory_mb() -> float:
+    """Memory this process may still use, MB: the system's available memory, capped by
+    the address-space limit (``RLIMIT_AS``, e.g. a worker's memory cap) less what the
+    process already maps.  Infinite when neither can be read."""
+    avail = float("inf")
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    avail = int(line.split()[1]) / 1024.0
+                    break
+    except OSError:  # pragma: no cover - not Linux
+        pass
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    if soft != resource.RLIM_INFINITY:
+        try:
+            with open("/proc/self/statm") as fh:
+                mapped = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, ValueError):  # pragma: no cover
+            mapped = 0
+        avail = min(avail, (soft - mapped) / 2**20)
+    return avail
+
+
+def check_plan_memory(scn: Scenario) -> None:
+    """Refuse a plan whose estimated memory exceeds what is available, before any work.
+
+    Raises
+    ------
+    ScenarioError
+        Naming the estimate, the memory available and what to change.
+    """
+    n_comp = sum(len(system.components) for _, system in scn.systems())
+    n_per = scn.calendar.n_periods
+    need = plan_memory_mb(n_comp, n_per)
+    avail = available_memory_mb()
+    if need > avail:
+        raise ScenarioError(
+            [
+                Problem(
+                    ("calendar", "period_days"),
+                    f"planning {n_comp:,} components x {n_per:,} periods needs about"
+                    f" {need:,.0f} MB but only {avail:,.0f} MB are available: use longer"
+                    " periods (period_days), a shorter horizon or fewer components",
+                )
+            ]
+        )
 
 
 def plan_scenario(
@@ -178,33 +248,191 @@ def plan_scenario(
     Returns
     -------
     PlanResult
+
+    Raises
+    ------
+    ScenarioError
+        When the plan would need more memory than is available
+        (:func:`check_plan_memory`), before any work.
     """
     say = progress or (lambda _msg: None)
     settings = scn.plan
+    check_plan_memory(scn)
     if settings.repeated_replacements:
         return _plan_multiyear(scn, method, time_limit_s, gap, say)
     t0 = time.perf_counter()
     say("building penalty curves and the planning problem")
     built = build_problem(scn)
     t1 = time.perf_counter()
-    say(f"solving ({method or settings.method})")
+    how = method or settings.method
+    limit = time_limit_s if time_limit_s is not None else settings.time_limit_s
+    tol = gap if gap is not None else settings.gap
+    say(f"solving ({how})")
     plan = solve(
         built.problem,
-        method=method or settings.method,
-        time_limit_s=time_limit_s if time_limit_s is not None else settings.time_limit_s,
-        gap=gap if gap is not None else settings.gap,
+        method=how,
+        time_limit_s=limit,
+        gap=tol,
         warm_start=warm_start,
         on_incumbent=None if on_incumbent is None else lambda p: on_incumbent(built, p),
     )
+    shutdowns = schedule_shutdowns(built, plan) if plan.feasible else {}
+    # The period model is a relaxation of the hour-level schedule: an opening can wait
+    # past its period for its unit or its crews (a long job of the unit's previous
+    # opening, technicians booked by other shutdowns). Such openings are refused and
+    # the plan re-solved, so that every opening starts in its period and the plan costs
+    # what the solver's objective says (issue #12). The first model's bound stays the
+    # bound: it is valid for every plan, the restricted models' are not.
+    bound, status0 = plan.lower_bound, plan.status
+    notes: list[str] = []
+    for rnd in range(1, MAX_HOUR_ROUNDS + 1):
+        late = late_openings(built, plan, shutdowns)
+        if not late:
+            break
+        cut = refuse_openings(built, late)
+        if cut is built:
+            break
+        say(f"re-solving without {len(late)} opening(s) that start after their period")
+        new = solve(
+            around(cut, plan, late),
+            method=how,
+            time_limit_s=limit,
+            gap=tol,
+            warm_start=as_executed(cut, plan, late),
+        )
+        if not new.feasible:
+            notes.append(f"hour-level round {rnd}: no plan without the late openings; kept")
+            break
+        names = ", ".join(group_id(built.problem, k, t) for k, t, _ in late)
+        notes.append(
+            f"hour-level round {rnd}: {names} could not start in their period (unit or"
+            f" crews busy); re-planned without them: {plan.objective:,.2f} ->"
+            f" {new.objective:,.2f}"
+        )
+        built, plan = cut, new
+        shutdowns = schedule_shutdowns(built, plan)
+    left = late_openings(built, plan, shutdowns) if notes and plan.feasible else []
+    if left:
+        names = ", ".join(group_id(built.problem, k, t) for k, t, _ in left)
+        notes.append(
+            f"hour-level: {names} still cannot start in their period after"
+            f" {MAX_HOUR_ROUNDS} rounds; their work orders cost more than the objective"
+            " (see opportune check)"
+        )
+    if notes:
+        lb = min(bound, plan.objective)
+        proven = status0 is Status.OPTIMAL and plan.status is Status.OPTIMAL
+        within = plan.objective - lb <= tol * max(abs(plan.objective), 1e-9) + 1e-9
+        plan = replace(
+            plan,
+            lower_bound=lb,
+            status=Status.OPTIMAL if proven and within else _not_proven(plan.status),
+            log=(*plan.log, *notes),
+        )
     t2 = time.perf_counter()
     say("writing work orders")
-    res = plan_result(built, plan)
+    res = plan_result(built, plan, shutdowns=shutdowns)
     timings = {"build": t1 - t0, "solve": t2 - t1, **res.timings_s}
     timings["total"] = time.perf_counter() - t0
     return replace(res, timings_s=timings)
 
 
-def plan_result(built: BuiltProblem, plan: Plan) -> PlanResult:
+MAX_HOUR_ROUNDS = 4
+"""Re-solves at most, refusing openings the hour-level schedule starts after their period."""
+
+
+def _not_proven(status: Status) -> Status:
+    return Status.FEASIBLE if status is Status.OPTIMAL else status
+
+
+def late_openings(
+    built: BuiltProblem, plan: Plan, shutdowns: Mapping[str, ShutdownResult]
+) -> list[tuple[int, int, int]]:
+    """Openings of a plan whose hour-level schedule does not start in their period, or
+    runs past the maintenance window its opening is priced at.
+
+    Returns
+    -------
+    list of (unit, period, first period free)
+        Each late opening with the first period that starts at or after the moment its
+        work can start (the next period when no schedule was found, the crew is
+        overbooked or the work runs past its window).
+    """
+    pb = built.problem
+    systems = {sys_.id: sys_ for _, sys_ in built.scenario.systems()}
+    out: list[tuple[int, int, int]] = []
+    seen: set[tuple[int, int]] = set()
+    for j in np.flatnonzero(plan.period >= 0):
+        k, t = int(pb.system_of[j]), int(plan.period[j])
+        if (k, t) in seen:
+            continue
+        seen.add((k, t))
+        res = shutdowns.get(group_id(pb, k, t))
+        if res is None or res.status == "infeasible":
+            out.append((k, t, min(t + 1, pb.n_periods)))
+            continue
+        first = pb.period_start(t) + timedelta(hours=min(a for a, _ in res.slots.values()))
+        last = pb.period_start(t) + timedelta(hours=max(b for _, b in res.slots.values()))
+        closes = window_close(built, systems[built.fleet.components[j].system_id], t)
+        if closes is not None and last > closes:
+            out.append((k, t, t + 1))  # runs past the window it is priced at
+        elif first >= pb.period_start(t + 1):
+            u = t + 1  # the first period that starts when the work can start
+            while u < pb.n_periods and pb.period_start(u) < first:
+                u += 1
+            out.append((k, t, u))
+    return out
+
+
+def refuse_openings(built: BuiltProblem, late: list[tuple[int, int, int]]) -> BuiltProblem:
+    """``built`` with unit ``k`` refused to open in periods ``t .. u - 1`` of each late
+    opening ``(k, t, u)`` (pinned work keeps its period); ``built`` itself when nothing
+    can be refused."""
+    pb = built.problem
+    open_allowed = pb.open_allowed.copy()
+    pinned = {(int(pb.system_of[i]), int(p)) for i, p in enumerate(pb.pinned_period) if p >= 0}
+    for k, t, u in late:
+        for v in range(t, max(u, t + 1)):
+            if (k, v) not in pinned:
+                open_allowed[k, v] = False
+    if np.array_equal(open_allowed, pb.open_allowed):
+        return built
+    return replace(built, problem=replace(pb, open_allowed=open_allowed))
+
+
+def around(built: BuiltProblem, plan: Plan, late: list[tuple[int, int, int]]) -> PlanningProblem:
+    """The problem of ``built`` with every job of the units not in ``late`` kept where
+    ``plan`` has it (deferred ones deferred): the re-solve moves only the late units' jobs
+    (a large-neighbourhood step, seconds instead of the full model's minutes)."""
+    pb = built.problem
+    free = np.isin(pb.system_of, [k for k, _, _ in late])
+    allowed = pb.allowed.copy()
+    keep = np.flatnonzero(~free)
+    allowed[keep] = False
+    done = keep[plan.period[keep] >= 0]
+    allowed[done, plan.period[done]] = True
+    return replace(pb, allowed=allowed)
+
+
+def as_executed(built: BuiltProblem, plan: Plan, late: list[tuple[int, int, int]]) -> np.ndarray:
+    """The plan with each late opening ``(k, t, u)`` moved to period ``u``, when its work
+    can start, or to the first period after it that its jobs and unit allow (deferred
+    only when there is none): a warm start for the re-solve."""
+    pb = built.problem
+    out = np.array(plan.period, dtype=np.int64, copy=True)
+    for k, t, u in late:
+        for i in np.flatnonzero((out == t) & (pb.system_of == k)):
+            ok = np.flatnonzero(pb.allowed[i, u:] & pb.open_allowed[k, u:])
+            if ok.size:
+                out[i] = u + int(ok[0])
+            elif np.isfinite(pb.penalty_beyond[i]):
+                out[i] = -1
+    return out
+
+
+def plan_result(
+    built: BuiltProblem, plan: Plan, *, shutdowns: Mapping[str, ShutdownResult] | None = None
+) -> PlanResult:
     """A next-replacement plan of ``built`` with everything derived from it.
 
     The tail of :func:`plan_scenario`, also used for the incumbents it reports: the
@@ -224,7 +452,8 @@ def plan_result(built: BuiltProblem, plan: Plan) -> PlanResult:
             purchase_orders=(),
         )
     t0 = time.perf_counter()
-    shutdowns = schedule_shutdowns(built, plan)
+    if shutdowns is None:
+        shutdowns = schedule_shutdowns(built, plan)
     t1 = time.perf_counter()
     purchases = purchase_plan(pb, plan.period) if pb.has_parts else None
     rows = purchase_orders_table(pb, purchases) if purchases is not None else []
@@ -254,8 +483,9 @@ def _plan_multiyear(
 ) -> PlanResult:
     """``plan_scenario`` with ``plan.repeated_replacements``: every replacement planned.
 
-    ``auto`` runs the Lagrangian decomposition (:func:`~optimizer.solvers.multiyear.
-    solve_multiyear`), ``milp`` the monolithic Pyomo/HiGHS arc-flow model (small plans);
+    ``auto`` runs :func:`~optimizer.solvers.multiyear.solve_multiyear` (the exact ORP
+    search of :mod:`optimizer.solvers.orp` when the costs are a cost per replacement, else
+    the Lagrangian decomposition), ``milp`` the monolithic Pyomo/HiGHS arc-flow model (small plans);
     other methods plan only the next replacement and are refused.
     """
     settings = scn.plan
@@ -276,6 +506,19 @@ def _plan_multiyear(
         plan = solve_multiyear_milp(mp, time_limit_s=limit, gap=tol)
     else:
         plan = solve_multiyear(mp, time_limit_s=limit, gap=tol)
+    if plan.feasible and plan.replacements is not None:
+        x = np.zeros((mp.n_components, mp.n_periods), dtype=bool)
+        if len(plan.replacements):
+            x[plan.replacements[:, 0], plan.replacements[:, 1]] = True
+        short = crew_overload(mp, x)
+        if short:
+            plan = replace(
+                plan,
+                log=(
+                    *plan.log,
+                    *(f"warning: crews are not modelled in multi-year plans; {m}" for m in short),
+                ),
+            )
     t2 = time.perf_counter()
     say("writing work orders")
     orders, deferred = multiyear_work_orders(built, mp, plan) if plan.feasible else ([], [])

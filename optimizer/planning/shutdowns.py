@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from optimizer.calendar import hours_between, plan_zone, windows_until
+from optimizer.calendar import MAX_SHUTDOWN_DAYS, hours_between, plan_zone, windows_until
 from optimizer.problem.build import BuiltProblem
 from optimizer.problem.data import PlanningProblem
 from optimizer.problem.plan import Plan
@@ -35,10 +35,8 @@ __all__ = [
     "schedule_shutdowns",
     "shutdown_groups",
     "walk_shifts",
+    "window_close",
 ]
-
-MAX_SHUTDOWN_DAYS = 14
-"""Longest calendar, days, searched for a shutdown's hour-level schedule."""
 
 
 def group_id(problem: PlanningProblem, k: int, t: int) -> str:
@@ -225,6 +223,22 @@ def _window_opening(built: BuiltProblem, system: System, t: int) -> datetime | N
     return min(opens) if opens else None
 
 
+def window_close(built: BuiltProblem, system: System, t: int) -> datetime | None:
+    """When the last window the opening of period ``t`` is priced at closes (``None``: none).
+
+    A shutdown priced at a window's factors (the window covers at least half of the
+    period) must lie inside it (:func:`optimizer.check.check_plan` says so otherwise).
+    """
+    pb = built.problem
+    a, b = pb.period_start(t), pb.period_start(t + 1)
+    ends = [
+        w.end
+        for w in system.windows
+        if hours_between(max(a, w.start), min(b, w.end)) / hours_between(a, b) >= 0.5 - 1e-9
+    ]
+    return max(ends) if ends else None
+
+
 def _walk(
     shifts: Sequence[tuple[float, float]], start_h: float, duration_h: float
 ) -> tuple[tuple[float, float], ...] | None:
@@ -265,6 +279,58 @@ def walk_shifts(shifts: list[tuple[float, float]], duration_h: float) -> tuple[f
 
 Segments = dict[str, tuple[tuple[float, float], ...]]
 """Job id -> intervals in which it is worked, hours from the shutdown's start."""
+
+
+def _is_wide(built: BuiltProblem, job: ShutdownJob, origin: datetime, days: int) -> bool:
+    """Whether some shift of the job's pool in the ``days`` from ``origin`` has fewer
+    technicians on shift than the job needs (it must pause through those)."""
+    pool = built.pools[built.skill_keys.index(job.skill)]
+    tz = plan_zone(built.scenario.calendar)
+    _, heads = pool.on_shift(origin, origin + timedelta(days=days), tz)
+    return bool(heads.size) and int(heads.min()) < job.crew_qty
+
+
+def _wide_walk(
+    built: BuiltProblem, job: ShutdownJob, origin: datetime, days: int, booked: list[Booking]
+) -> tuple[tuple[float, float], ...] | None:
+    """Earliest walk of a job through the shifts that have its crew on shift.
+
+    The job is worked on every shift of its pool with at least ``crew_qty``
+    technicians on shift, from its start until its hours are done, and pauses through
+    the others (the convention of :meth:`optimizer.calendar.SkillPool.staffable` and of
+    the plan checker); it starts at the first such shift from which ``crew_qty``
+    technicians are free (not ``booked``) on every one it works through.
+
+    Returns
+    -------
+    tuple of (float, float) or None
+        Worked intervals, hours from ``origin``; ``None``: no start in ``days`` days.
+    """
+    pool = built.pools[built.skill_keys.index(job.skill)]
+    tz = plan_zone(built.scenario.calendar)
+    seg, heads = pool.on_shift(origin, origin + timedelta(days=days), tz)
+    keep = heads >= job.crew_qty
+    seg, heads = seg[keep], heads[keep]
+    held = [(hours_between(origin, a), hours_between(origin, b), q) for a, b, q in booked]
+    cuts = np.unique(np.concatenate([seg.ravel(), [x for a, b, _ in held for x in (a, b)]]))
+    pieces: list[tuple[float, float, int]] = []
+    for (a, b), h in zip(seg.tolist(), heads.tolist(), strict=True):
+        inner = cuts[(cuts > a) & (cuts < b)].tolist()
+        for u, v in itertools.pairwise([a, *inner, b]):
+            mid = 0.5 * (u + v)
+            pieces.append((u, v, int(h) - sum(q for x, y, q in held if x <= mid < y)))
+    for first in range(len(pieces)):
+        left = job.duration_h
+        out: list[tuple[float, float]] = []
+        for u, v, free in pieces[first:]:
+            if free < job.crew_qty:
+                break
+            take = min(v - u, left)
+            out.append((u, u + take))
+            left -= take
+            if left <= 1e-9:
+                return tuple(out)
+    return None
 
 
 def _schedule(
@@ -402,7 +468,29 @@ def schedule_shutdowns(
                     pb.component_ids[i], float(fm.pm_duration_h[i]), key, int(pb.crew_qty[i])
                 )
             )
-        found = _schedule(jobs, crews, time_limit_s)
+        # jobs that need more technicians than some shifts have go first, worked only
+        # on the shifts that staff them; the others are placed on what they leave free
+        wide: Segments = {}
+        for job in [j for j in jobs if _is_wide(built, j, origin, days)]:
+            segs = _wide_walk(built, job, origin, MAX_SHUTDOWN_DAYS, booked.get(job.skill, []))
+            if segs is None:
+                continue  # left to the scheduler below, which says the crew is overbooked
+            wide[job.job_id] = segs
+            booked.setdefault(job.skill, []).extend(
+                (origin + timedelta(hours=a), origin + timedelta(hours=b), job.crew_qty)
+                for a, b in segs
+            )
+            notes.append(
+                f"{job.job_id} needs {job.crew_qty} {job.skill} technicians at once: it is"
+                " worked only on the shifts with that many on shift and pauses through the"
+                " others"
+            )
+        rest = [j for j in jobs if j.job_id not in wide]
+        if wide:
+            crews = {
+                key: _pool_calendar(built, key, origin, days, booked.get(key, [])) for key in crews
+            }
+        found = _schedule(rest, crews, time_limit_s) if rest else ("optimal", {})
         if found is None and days < MAX_SHUTDOWN_DAYS:
             # the technicians earlier shutdowns hold may push the work further out
             days = MAX_SHUTDOWN_DAYS
@@ -411,13 +499,17 @@ def schedule_shutdowns(
             }
             found = _schedule(jobs, crews, time_limit_s)
         if found is None:
-            found = _serial(jobs, crews, notes)
+            found = _serial(rest, crews, notes)
         if found is None:
             continue
         status, segments = found
+        segments = {**segments, **wide}
         slots: dict[str, tuple[float, float]] = {}
         for job in jobs:
             segs = segments[job.job_id]
+            if job.job_id in wide:
+                slots[job.job_id] = (offset + segs[0][0], offset + segs[-1][1])
+                continue  # booked above
             slots[job.job_id] = (offset + segs[0][0], offset + segs[-1][1])
             booked.setdefault(job.skill, []).extend(
                 (origin + timedelta(hours=a), origin + timedelta(hours=b), job.crew_qty)

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from optimizer.calendar import windows_until
-from optimizer.fleet import own_best_dates
+from optimizer.fleet import NEVER_HAZARD, best_date_text, own_best_dates
 from optimizer.planning.shutdowns import ShutdownResult, group_id
 from optimizer.problem.build import BuiltProblem
 from optimizer.problem.data import PlanningProblem
@@ -33,6 +33,7 @@ __all__ = [
     "money",
     "pct",
     "pm_order",
+    "reconcile",
     "work_orders",
 ]
 
@@ -103,8 +104,13 @@ class WorkOrder:
     group_id : str
         The shutdown it belongs to (:func:`~optimizer.planning.shutdowns.group_id`).
     expected_cost : float
-        Preventive cost plus its share of the opening plus its expected failure-risk
-        cost, currency (exported rounded to cents).
+        The order's share of the plan's objective, currency (exported rounded to
+        cents): its penalty ``h_i(t)`` (expected failure risk and preventive cost,
+        relative to the part's long-run cost rate) plus an equal share of its
+        shutdown's opening cost (set-up and production lost).  For a next-replacement
+        plan, ``sum(expected_cost) + sum(Deferred.risk_cost) + ordering + expediting +
+        holding == objective`` (:func:`reconcile`); for a multi-year plan the
+        occurrence's interval cost takes the place of ``h_i(t)``.
     p_fail_before_start : float
         Probability that the component fails before the start, fraction (exported
         rounded to 1e-6).
@@ -275,6 +281,11 @@ def work_orders(
             risk = float(pb.penalty_beyond[i])
             if pb.pinned_period[i] == -2:
                 why = "held beyond the horizon by a pin"
+            elif own_date[i] is None and best_date_text(None, resid) == NEVER_HAZARD:
+                why = (
+                    f"best date {NEVER_HAZARD}: running on is always cheaper than a"
+                    f" preventive replacement; P(fail within horizon) {pct(p_h)}"
+                )
             elif risk <= 1e-9 * max(1.0, float(fm.cost_pm[i])):
                 why = (
                     f"its own best date is after the horizon; P(fail within horizon) {pct(p_h)}"
@@ -390,7 +401,7 @@ def work_orders(
                 start_at,
                 None if slot is None else start + timedelta(hours=slot[1]),
                 group=gid,
-                expected_cost=float(fm.cost_pm[i] + share + pb.penalty[i, t]),
+                expected_cost=float(pb.penalty[i, t] + share),
                 p_fail=p_fail,
                 reasons=reasons,
                 target_date=None if own is None else _iso(pb, own),
@@ -403,6 +414,29 @@ def work_orders(
         )
     orders.sort(key=lambda w: (w.scheduled_start, w.group_id, w.component_id))
     return orders, deferred
+
+
+def reconcile(
+    orders: list[WorkOrder] | tuple[WorkOrder, ...],
+    deferred: list[Deferred] | tuple[Deferred, ...],
+    cost_split: Mapping[str, float],
+) -> dict[str, float]:
+    """How a next-replacement plan's work orders add up to its objective, currency.
+
+    ``work_orders`` (sum of ``expected_cost``), ``deferred`` (sum of ``risk_cost``),
+    ``purchasing`` (the ``ordering``, ``expediting`` and ``holding`` terms of
+    ``cost_split``, which belong to no single order) and ``total``, their sum: the
+    plan's objective (the sum of ``cost_split``).
+    """
+    out = {
+        "work_orders": float(sum(w.expected_cost for w in orders)),
+        "deferred": float(sum(d.risk_cost for d in deferred)),
+        "purchasing": float(
+            sum(cost_split.get(t, 0.0) for t in ("ordering", "expediting", "holding"))
+        ),
+    }
+    out["total"] = sum(out.values())
+    return out
 
 
 def pm_order(

@@ -48,7 +48,10 @@ def multiyear_work_orders(
     for i, t in rep:
         key = (int(pb.system_of[i]), int(t))
         size[key] = size.get(key, 0) + 1
-    weeks = pb.period_h / (24.0 * 7.0)
+    period_days = pb.period_h / 24.0
+    # intervals in weeks when periods are whole weeks, else in days
+    unit, per_unit = ("weeks", period_days / 7.0) if period_days % 7 == 0 else ("days", period_days)
+    unpriced = built.scenario.plan.end_state == "unpriced"
     orders: list[WorkOrder] = []
     deferred: list[Deferred] = []
     for i, comp in enumerate(fm.components):
@@ -99,7 +102,8 @@ def multiyear_work_orders(
                     else "a new part alone would run to failure"
                 )
                 reasons.append(
-                    head + f"{d * weeks:.0f} weeks ({hours:,.0f} h) after the previous replacement"
+                    head + f"{d * per_unit:,.0f} {unit} ({hours:,.0f} h) after the previous"
+                    " replacement"
                     f" ({opt_txt}): expected cost of the interval relative to the long-run"
                     f" rate {money(rel, cur)}; P(fail before) {pct(p_fail)}"
                 )
@@ -115,9 +119,13 @@ def multiyear_work_orders(
             if j == len(ts) - 1:
                 left = pb.n_periods * per - t * per
                 reasons.append(
-                    f"last in the horizon: leaves a part of age {left:,.0f} h at its end,"
-                    f" priced {money(float(mp.end_cost[i, t]), cur)} (its value to the next"
-                    " horizon, relative to the long-run rate)"
+                    f"last in the horizon: leaves a part of age {left:,.0f} h at its end, "
+                    + (
+                        "not priced (plan.end_state: unpriced)"
+                        if unpriced
+                        else f"priced {money(float(mp.end_cost[i, t]), cur)} (its value to"
+                        " the next horizon, relative to the long-run rate)"
+                    )
                 )
             orders.append(
                 pm_order(
@@ -127,7 +135,7 @@ def multiyear_work_orders(
                     start,
                     None,
                     group=group_id(pb, k, t),
-                    expected_cost=float(fm.cost_pm[i] + share + rel),
+                    expected_cost=float(share + rel),
                     p_fail=p_fail,
                     reasons=reasons,
                     target_date=None,

@@ -9,7 +9,7 @@ crews' calendars -> pinned work and the frozen horizon.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 import numpy as np
 
@@ -93,6 +93,7 @@ def build_problem(
 
     # Opening costs: set-up (scaled inside windows) + production lost while stopped.
     opening = np.zeros((k_count, t_count))
+    setup = np.zeros((k_count, t_count))
     open_allowed = np.ones((k_count, t_count), dtype=bool)
     for k, sid in enumerate(unit_system):
         _, system = systems[sid]
@@ -101,7 +102,8 @@ def build_problem(
         vm = value_multiplier(scn, system, edges)
         sf, pf, inside = window_factors(system, edges)
         lost_h = system.setup.duration_h + longest if unit_stops[k] else 0.0
-        opening[k] = system.setup.cost * sf + system.production_value_per_h * vm * pf * lost_h
+        setup[k] = system.setup.cost * sf
+        opening[k] = setup[k] + system.production_value_per_h * vm * pf * lost_h
         if system.open_only_in_windows:
             open_allowed[k] = inside
 
@@ -150,6 +152,7 @@ def build_problem(
     beyond = beyond + (postponed if future_opening else 0.0)
     must = limits(fm, t_op, horizon_op)
     allowed &= must.allowed
+    allowed &= staffable(pools, skill_of, fm, edges, tz)
     beyond[must.required] = np.inf
     if frozen is not None:
         allowed &= (np.asarray(edges[:-1]) >= frozen)[None, :]
@@ -177,6 +180,7 @@ def build_problem(
         meta={"scenario": scn.name, "period_days": period_days},
         parts=spare_parts(scn, fm, edges) if parts else None,
         zone=tz,
+        setup_cost=setup,
     )
     return BuiltProblem(problem, fm, curves, scn, tuple(keys), pools)
 
@@ -280,6 +284,31 @@ def maintenance_units(
             stops.append(uid == c.system_id)
         unit_of[i] = ids.index(uid)
     return tuple(ids), unit_of, tuple(system), np.array(stops, dtype=bool)
+
+
+def staffable(
+    pools: tuple[SkillPool, ...] | list[SkillPool],
+    skill_of: IntArray,
+    fm: FleetModel,
+    edges: list[datetime],
+    tz: tzinfo,
+) -> np.ndarray:
+    """``(n, T)``: periods from which each job can be staffed at the hour.
+
+    A job works through every shift of its skill pool from its start, with
+    ``crew_size`` technicians at once (:meth:`optimizer.calendar.SkillPool.staffable`):
+    a 3-person job in a pool whose late and weekend shifts have 2 technicians on shift
+    can be staffed from no start, whatever the period's crew hours say.  Refusing those
+    periods is exact (no hour-level schedule exists there), so bounds stay valid.
+    """
+    out = np.ones((fm.n, len(edges) - 1), dtype=bool)
+    seen: dict[tuple[int, int, float], np.ndarray] = {}
+    for i, c in enumerate(fm.components):
+        key = (int(skill_of[i]), int(c.crew_size), float(fm.pm_duration_h[i]))
+        if key not in seen:
+            seen[key] = pools[key[0]].staffable(edges, tz, duration_h=key[2], crew_qty=key[1])
+        out[i] = seen[key]
+    return out
 
 
 @dataclass(frozen=True, eq=False)

@@ -237,6 +237,11 @@ class PlanningProblem:
         The site's time zone (``calendar.timezone``): dates and times shown to people
         are local in it (:meth:`local`).  Arithmetic on instants never uses it.
         ``None`` (the default): ``start``'s own offset.
+    setup_cost : ndarray of float, shape (K, T), or None, optional
+        The set-up part of ``opening_cost`` (``0 <= setup_cost <= opening_cost``); the
+        rest is production lost while the unit is stopped.  Only reports read it
+        (:func:`optimizer.problem.plan.evaluate` splits the opening cost with it);
+        ``None`` (the default): the opening cost is reported as one term.
 
     Raises
     ------
@@ -268,6 +273,7 @@ class PlanningProblem:
     span_periods: IntArray = None  # type: ignore[assignment]
     parts: SpareParts | None = None
     zone: tzinfo | None = None
+    setup_cost: FloatArray | None = None
 
     def __post_init__(self) -> None:
         n, k = len(self.component_ids), len(self.system_ids)
@@ -315,6 +321,13 @@ class PlanningProblem:
             raise ValueError("skill_of: index out of range")
         if self.period_h <= 0:
             raise ValueError("period_h: must be > 0")
+        if self.setup_cost is not None:
+            setup = np.asarray(self.setup_cost, dtype=np.float64)
+            if setup.shape != self.opening_cost.shape:
+                raise ValueError(
+                    f"setup_cost: expected shape {self.opening_cost.shape}, got {setup.shape}"
+                )
+            object.__setattr__(self, "setup_cost", _frozen(setup))
 
     def _init_span(self, n: int) -> None:
         """Validate ``span_periods`` (``None`` -> ones) and store it frozen as int64."""

@@ -45,6 +45,27 @@ End state
     place over the whole horizon (:attr:`PenaltyCurves.penalty_beyond` without a
     limit).
 
+End state left unpriced (``plan.end_state: unpriced``)
+    Only what happens inside the horizon is paid: the last interval costs its expected
+    failures minus ``g*`` times its length, without the value of the part left,
+
+        ``E_0(u) = w(u) - c_p S(u) = c_f F(u) - g* integral_0^u S``   (replacement), or
+        ``E_0(u) = w(u) - c_p = c_f H(u) - g* u``                   (minimal repair),
+
+    (:func:`horizon_cost`), and the installed part kept over the whole horizon likewise
+    (its residual life, minus ``c_min``).  The ``- g*`` terms of all intervals add up to
+    ``- g* H``, which the offset ``c_min + g* H`` cancels: the objective is then exactly
+    the expected cost of the horizon.  For parts that do not fail (a pure life limit,
+    :func:`optimizer.scenario.life_limited`) it is the deterministic opportunistic
+    replacement problem (ORP) of Dickman, Epstein and Wilamowsky: replacement costs plus
+    set-ups.
+
+End reserve (``plan.end_reserve_days``, ``r`` operating hours)
+    The part left at the horizon end must stay within its limit ``r`` more hours:
+    ``E = inf`` where ``u + r > L``; priced, the policy after the horizon keeps it at
+    least ``r`` hours, ``E_r(u) = min_{u + r <= s <= L} w(s)`` (:func:`continuation_cost`
+    at ``u + r``).
+
 Assumption (stated, as in Wildeman, Dekker and Smit 1997): a failure inside an interval
 renews the part and the plan is then re-planned (rolling horizon); the interval cost
 charges it through ``w`` but later planned dates are not shifted by it.
@@ -76,7 +97,13 @@ from optimizer.reliability.distributions import LifeDistribution
 from optimizer.reliability.penalty import knot_left_limits
 from optimizer.scenario import Scenario
 
-__all__ = ["MultiYearProblem", "build_multiyear", "continuation_cost", "cycle_cost"]
+__all__ = [
+    "MultiYearProblem",
+    "build_multiyear",
+    "continuation_cost",
+    "cycle_cost",
+    "horizon_cost",
+]
 
 _N_GRID = 256  # log-spaced points per row for the minimum over [u, L]
 _BISECT = 60
@@ -131,6 +158,49 @@ def cycle_cost(
             out = cf - (cf - cp) * s - g * np.asarray(dist.int_sf(u), dtype=np.float64)
     res: FloatArray = np.asarray(np.where(np.isnan(out), np.inf, out), dtype=np.float64)
     return np.asarray(np.broadcast_to(res, u.shape), dtype=np.float64)
+
+
+def horizon_cost(
+    dist: LifeDistribution,
+    u_h: ArrayLike,
+    *,
+    cost_pm: ArrayLike,
+    cost_cm: ArrayLike,
+    cost_rate: ArrayLike,
+    minimal_repair: bool = False,
+) -> FloatArray:
+    """Relative cost ``E_0(u)`` of a last interval of ``u`` hours, end state unpriced.
+
+    ``c_f F(u) - g* integral_0^u S`` (replacement at failure) or ``c_f H(u) - g* u``
+    (minimal repair): the expected failure costs inside the horizon minus ``g*`` times
+    the interval's length, nothing for the part left (see the module docstring).
+
+    Parameters
+    ----------
+    dist, u_h, cost_pm, cost_cm, cost_rate, minimal_repair
+        As :func:`cycle_cost`.
+
+    Returns
+    -------
+    ndarray, shape (m, k)
+        Currency.
+    """
+    u = np.atleast_2d(np.asarray(u_h, dtype=np.float64))
+    m = u.shape[0]
+    w = cycle_cost(
+        dist,
+        u,
+        cost_pm=cost_pm,
+        cost_cm=cost_cm,
+        cost_rate=cost_rate,
+        minimal_repair=minimal_repair,
+    )
+    cp = _col(cost_pm, m)
+    if minimal_repair:
+        return np.asarray(w - cp, dtype=np.float64)
+    s = np.asarray(dist.sf(u), dtype=np.float64)
+    out: FloatArray = np.asarray(w - cp * s, dtype=np.float64)
+    return out
 
 
 def continuation_cost(
@@ -344,7 +414,9 @@ def build_multiyear(scn: Scenario) -> tuple[BuiltProblem, MultiYearProblem]:
     ``c_f`` and the rate ``g*`` of :func:`optimizer.fleet.fleet_model` (all priced by
     :mod:`cost_models`).  The hard limit of a new part is
     ``min(max_age_h, F^{-1}(max_p_fail))``; for the installed part the cost of leaving
-    it in place over the horizon is recomputed within its remaining limit.
+    it in place over the horizon is recomputed within its remaining limit.  The end
+    state follows ``plan.end_state`` (priced by :func:`continuation_cost`, or unpriced by
+    :func:`horizon_cost`) and ``plan.end_reserve_days`` (see the module docstring).
 
     Parameters
     ----------
@@ -383,6 +455,8 @@ def build_multiyear(scn: Scenario) -> tuple[BuiltProblem, MultiYearProblem]:
                 f" {limit[i]:g} operating hours, shorter than one planning period"
                 f" ({per[i]:g} h): shorten calendar.period_days"
             )
+    unpriced = scn.plan.end_state == "unpriced"
+    reserve = scn.plan.end_reserve_days * fm.operating_h_per_day
     d = np.arange(n_t, dtype=np.float64)
     interval = np.full((n, n_t), np.inf)
     end = np.full((n, n_t), np.inf)
@@ -400,28 +474,39 @@ def build_multiyear(scn: Scenario) -> tuple[BuiltProblem, MultiYearProblem]:
         }
         interval[idx] = cycle_cost(life, d[None, :] * per[idx, None], **kw)
         left = hor[idx, None] - d[None, :] * per[idx, None]
-        end[idx] = continuation_cost(life, left, limit_h=limit[idx], **kw)
+        if unpriced:
+            end[idx] = horizon_cost(life, left, **kw)
+        else:
+            end[idx] = continuation_cost(life, left + reserve[idx, None], limit_h=limit[idx], **kw)
+        end[idx] = np.where(left + reserve[idx, None] <= limit[idx, None] + 1e-9, end[idx], np.inf)
     interval[d[None, :] * per[:, None] > limit[:, None] + 1e-9] = np.inf
     beyond = np.array(pb.penalty_beyond, dtype=np.float64)
     c_min = built.curves.c_min
-    for j in np.flatnonzero(np.isfinite(limit_res) & np.isfinite(beyond)):
-        e = continuation_cost(
-            fm.residual[j],
-            [[hor[j]]],
-            cost_pm=fm.cost_pm[j],
-            cost_cm=fm.cost_cm[j],
-            cost_rate=fm.cost_rate[j],
-            limit_h=limit_res[j],
-            minimal_repair=bool(fm.minimal_repair[j]),
-        )[0, 0]
-        beyond[j] = max(float(e - c_min[j]), float(beyond[j]))
+    for j in range(n):
+        kw_j = {
+            "cost_pm": fm.cost_pm[j],
+            "cost_cm": fm.cost_cm[j],
+            "cost_rate": fm.cost_rate[j],
+            "minimal_repair": bool(fm.minimal_repair[j]),
+        }
+        if hor[j] + reserve[j] > limit_res[j] + 1e-9:
+            beyond[j] = np.inf
+        elif unpriced and np.isfinite(beyond[j]):
+            e = horizon_cost(fm.residual[j], [[hor[j]]], **kw_j)[0, 0]
+            beyond[j] = float(e - c_min[j])
+        elif np.isfinite(limit_res[j]) and np.isfinite(beyond[j]):
+            e = continuation_cost(
+                fm.residual[j], [[hor[j] + reserve[j]]], limit_h=limit_res[j], **kw_j
+            )[0, 0]
+            beyond[j] = max(float(e - c_min[j]), float(beyond[j]))
     base = replace(pb, penalty_beyond=beyond, meta={**pb.meta, "repeated_replacements": True})
     edges = [pb.period_start(t) for t in range(n_t)]
     frozen = scn.plan.frozen_until
     free = np.array([frozen is None or e >= frozen for e in edges], dtype=bool)
     node_ok = pb.open_allowed[pb.system_of] & free[None, :]
     node_ok[pb.pinned_period == PIN_BEYOND] = False
-    t_star = np.array([p.t_star for p in fm.policy], dtype=np.float64)
+    # with a hard limit the optimal replacement age of a new part is at most the limit
+    t_star = np.minimum(np.array([p.t_star for p in fm.policy], dtype=np.float64), limit)
     multi = MultiYearProblem(
         base=base,
         interval_cost=interval,

@@ -156,6 +156,25 @@ def opened(problem: PlanningProblem, period: IntArray) -> np.ndarray:
     return y
 
 
+OPENING_TERMS = ("setup", "production_loss")
+"""The two terms of the openings' cost in ``cost_split``: set-up, production lost."""
+
+
+def opening_terms(problem: PlanningProblem, y: np.ndarray) -> dict[str, float]:
+    """Cost of the openings ``y`` (bool ``(K, T)``) by term, currency.
+
+    ``setup`` (set-up cost, window factors applied) and ``production_loss`` (production
+    lost while the units are stopped), which sum to ``opening_cost[y].sum()``; one
+    ``opening`` term when ``problem.setup_cost`` is ``None``.
+    """
+    y = np.asarray(y, dtype=bool)
+    total = float(np.where(y, problem.opening_cost, 0.0).sum())
+    if problem.setup_cost is None:
+        return {"opening": total}
+    setup = float(np.where(y, problem.setup_cost, 0.0).sum())
+    return {"setup": setup, "production_loss": total - setup}
+
+
 def evaluate(problem: PlanningProblem, period: IntArray) -> dict[str, float]:
     """Cost of an assignment by category, currency.
 
@@ -173,7 +192,9 @@ def evaluate(problem: PlanningProblem, period: IntArray) -> dict[str, float]:
         ``penalty`` (sum of ``h_i(t)`` of replaced components: expected failure risk and
         direct preventive cost, unit price of the parts included, relative to each
         part's long-run rate), ``deferral`` (sum of ``penalty_beyond`` of deferred ones),
-        ``opening`` (set-up plus production lost, summed over the implied openings).
+        ``setup`` and ``production_loss`` (the two parts of the implied openings'
+        cost, :func:`opening_terms`; one ``opening`` term when the problem does not
+        split it).
         When the problem models spare parts (``problem.has_parts``) also the purchasing
         terms of the cheapest stock plan (:func:`optimizer.problem.purchasing.purchase_plan`):
         ``ordering`` (order fees), ``expediting`` (expedite fees) and ``holding``; the
@@ -185,8 +206,8 @@ def evaluate(problem: PlanningProblem, period: IntArray) -> dict[str, float]:
     pen = float(problem.penalty[idx[done], period[done]].sum())
     defer = float(problem.penalty_beyond[~done].sum())
     y = opened(problem, period)
-    opening = float(problem.opening_cost[y].sum())
-    out = {"penalty": pen, "deferral": defer, "opening": opening, "total": pen + defer + opening}
+    out = {"penalty": pen, "deferral": defer, **opening_terms(problem, y)}
+    out["total"] = sum(out.values())
     if problem.has_parts:
         buy = purchase_costs(problem, period)
         for term in PURCHASING_TERMS:

@@ -74,6 +74,10 @@ class FitResult:
         Number of failure records.
     n_censored : int
         Number of right-censored records.
+    cov_log : tuple of tuple of float, optional
+        Inverse observed information (asymptotic covariance) in the log-parametrization
+        of the intervals: ``(log shape, log scale_h)`` (Weibull), ``(log median_h,
+        log sigma)`` (lognormal).  Used for the interval of the mean life.
     """
 
     family: str
@@ -82,6 +86,55 @@ class FitResult:
     log_likelihood: float
     n_failures: int
     n_censored: int
+    cov_log: tuple[tuple[float, float], tuple[float, float]] | None = None
+
+    @property
+    def aic(self) -> float:
+        """Akaike information criterion ``2 p - 2 log L`` (``p = 2`` parameters)."""
+        return 2.0 * 2 - 2.0 * self.log_likelihood
+
+    def mean_life_h(self) -> float:
+        """Mean life of the fitted distribution, hours.
+
+        Weibull ``scale_h Gamma(1 + 1/shape)``; lognormal ``median_h exp(sigma^2 / 2)``.
+        """
+        with np.errstate(over="ignore"):  # a huge mean is inf, not an exception
+            if self.family == "weibull":
+                k, lam = self.params["shape"], self.params["scale_h"]
+                return float(lam * np.exp(special.gammaln(1.0 + 1.0 / k)))
+            if self.family == "lognormal":
+                return float(self.params["median_h"] * np.exp(0.5 * self.params["sigma"] ** 2))
+        raise ValueError(f"family: unknown family {self.family!r}")
+
+    def mean_life_ci(self) -> tuple[float, float]:
+        """95 % Wald interval of the mean life, hours (delta method on ``log mean``).
+
+        ``log mean`` is a smooth function of the log-parameters: Weibull
+        ``v + log Gamma(1 + e^-u)`` (gradient ``(-psi(1 + 1/k)/k, 1)``), lognormal
+        ``mu + e^(2 s)/2`` (gradient ``(1, sigma^2)``); its variance is ``g' C g`` with
+        ``C`` = :attr:`cov_log`.
+
+        Raises
+        ------
+        ValueError
+            If the fit carries no covariance.
+
+        Notes
+        -----
+        Non-finite bounds (``inf``) mean the data do not bound the mean.
+        """
+        if self.cov_log is None:
+            raise ValueError("cov_log: this fit carries no covariance")
+        if self.family == "weibull":
+            k = self.params["shape"]
+            g = np.array([-float(special.digamma(1.0 + 1.0 / k)) / k, 1.0])
+        else:
+            g = np.array([1.0, self.params["sigma"] ** 2])
+        var = float(g @ np.asarray(self.cov_log) @ g)
+        se = math.sqrt(max(var, 0.0))
+        m = self.mean_life_h()
+        with np.errstate(over="ignore", invalid="ignore"):
+            return float(m * np.exp(-_Z95 * se)), float(m * np.exp(_Z95 * se))
 
     def distribution(self) -> LifeDistribution:
         """Return the fitted life distribution (a ``LifeDistribution``).
@@ -183,8 +236,9 @@ def median_rank_points(times_h: ArrayLike, failed: ArrayLike) -> tuple[FloatArra
 
 def _wald_ci(
     log_est: FloatArray, info: FloatArray, names: tuple[str, str], family: str
-) -> dict[str, tuple[float, float]]:
-    """95 % Wald intervals ``exp(log_est +/- z se)`` from the observed information."""
+) -> tuple[dict[str, tuple[float, float]], tuple[tuple[float, float], tuple[float, float]]]:
+    """95 % Wald intervals ``exp(log_est +/- z se)`` from the observed information,
+    and the covariance (inverse information) they come from."""
     try:
         cov = np.linalg.inv(info)
     except np.linalg.LinAlgError:
@@ -198,7 +252,9 @@ def _wald_ci(
     se = np.sqrt(var)
     lo = np.exp(log_est - _Z95 * se)
     hi = np.exp(log_est + _Z95 * se)
-    return {names[0]: (float(lo[0]), float(hi[0])), names[1]: (float(lo[1]), float(hi[1]))}
+    ci = {names[0]: (float(lo[0]), float(hi[0])), names[1]: (float(lo[1]), float(hi[1]))}
+    c = ((float(cov[0, 0]), float(cov[0, 1])), (float(cov[1, 0]), float(cov[1, 1])))
+    return ci, c
 
 
 # --------------------------------------------------------------------------------------
@@ -313,7 +369,7 @@ def fit_weibull(times_h: ArrayLike, failed: ArrayLike) -> FitResult:
 
     ll, _, hess = _weibull_loglik_terms(log_k, log_lam, t, f)
     log_est = np.array([log_k, log_lam])
-    ci = _wald_ci(log_est, -hess, ("shape", "scale_h"), "weibull")
+    ci, cov = _wald_ci(log_est, -hess, ("shape", "scale_h"), "weibull")
     return FitResult(
         family="weibull",
         params={"shape": k, "scale_h": math.exp(log_lam)},
@@ -321,6 +377,7 @@ def fit_weibull(times_h: ArrayLike, failed: ArrayLike) -> FitResult:
         log_likelihood=ll,
         n_failures=int(r),
         n_censored=int(t.shape[0] - r),
+        cov_log=cov,
     )
 
 
@@ -429,7 +486,7 @@ def fit_lognormal(times_h: ArrayLike, failed: ArrayLike) -> FitResult:
         mu, log_sigma = _lognormal_censored_mle(t, f)
 
     ll, _, hess = _lognormal_loglik_terms(mu, log_sigma, t, f)
-    ci = _wald_ci(np.array([mu, log_sigma]), -hess, ("median_h", "sigma"), "lognormal")
+    ci, cov = _wald_ci(np.array([mu, log_sigma]), -hess, ("median_h", "sigma"), "lognormal")
     return FitResult(
         family="lognormal",
         params={"median_h": math.exp(mu), "sigma": math.exp(log_sigma)},
@@ -437,6 +494,7 @@ def fit_lognormal(times_h: ArrayLike, failed: ArrayLike) -> FitResult:
         log_likelihood=ll,
         n_failures=r,
         n_censored=int(t.shape[0] - r),
+        cov_log=cov,
     )
 
 

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go  # type: ignore[import-untyped]
+from plotly.colors import sample_colorscale  # type: ignore[import-untyped]
 from plotly.subplots import make_subplots  # type: ignore[import-untyped]
 
 from optimizer.report.formatting import (
@@ -34,6 +35,7 @@ from optimizer.report.formatting import (
 
 if TYPE_CHECKING:
     from optimizer.planning.pipeline import PlanResult
+    from optimizer.risk import RiskResult
 
 Figure = Any
 """``plotly.graph_objects.Figure`` (plotly ships no type information)."""
@@ -44,6 +46,7 @@ __all__ = [
     "failures_chart",
     "gantt_chart",
     "paired_chart",
+    "risk_chart",
     "twin_value_chart",
 ]
 
@@ -730,3 +733,50 @@ def _crew_load(
             row=2,
             col=1,
         )
+
+
+def risk_chart(risk: RiskResult, *, max_rows: int = 20) -> Figure:
+    """Production at risk of the highest-ranked systems, coloured and labelled by P(down).
+
+    Parameters
+    ----------
+    risk : RiskResult
+        :func:`optimizer.risk.system_risk`.
+    max_rows : int
+        Systems shown (the first of the ranking).
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Horizontal bars (rank 1 on top); hover: P(down), health, method, top drivers.
+    """
+    shown = list(risk.systems[:max_rows])[::-1]
+    loss = np.array([s.expected_loss for s in shown], dtype=float)
+    p = np.array([s.p_down for s in shown], dtype=float)
+    drivers = [
+        ", ".join(f"{d.component_id} ({d.importance:.2f})" for d in s.drivers[:3]) for s in shown
+    ]
+    # colour by P(down) on a fixed yellow-orange-red scale (0% to the largest shown)
+    top = max(float(np.max(p, initial=0.0)), 1e-12)
+    colours = sample_colorscale("YlOrRd", list(np.clip(0.15 + 0.85 * p / top, 0.0, 1.0)))
+    fig = go.Figure(
+        go.Bar(
+            x=loss,
+            y=[f"{s.rank}. {s.system_id}" for s in shown],
+            orientation="h",
+            marker={"color": colours},
+            text=[f"P(down) {100 * x:.1f}%" for x in p],
+            textposition="auto",
+            customdata=[
+                [100.0 * float(x), s.health, s.method, d]
+                for x, s, d in zip(p, shown, drivers, strict=True)
+            ],
+            hovertemplate=f"%{{y}}<br>at risk %{{x:,.0f}} {risk.currency}<br>"
+            "P(down) %{customdata[0]:.2f}%, health %{customdata[1]:.1f}<br>"
+            "%{customdata[2]}<br>drivers: %{customdata[3]}<extra></extra>",
+            showlegend=False,
+        )
+    )
+    fig.update_xaxes(title_text=f"Production at risk in {risk.days:g} days ({risk.currency})")
+    fig.update_xaxes(tickformat=",.0f")
+    return _layout(fig, height=max(260, 60 + 26 * len(shown)), legend=False)

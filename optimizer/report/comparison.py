@@ -29,7 +29,7 @@ from optimizer.report.charts import (
     paired_chart,
     twin_value_chart,
 )
-from optimizer.report.export import write_csv, write_xlsx
+from optimizer.report.export import neutralise_frame, write_csv, write_xlsx
 from optimizer.report.formatting import (
     fmt_count,
     fmt_hours,
@@ -41,6 +41,7 @@ from optimizer.report.formatting import (
 )
 from optimizer.report.html import (
     Chart,
+    Html,
     Section,
     Table,
     csv_download_link,
@@ -128,7 +129,7 @@ def _kpi(label: str, value: str, ci: str = "") -> str:
     )
 
 
-def _lead(h: data.Headline, download: str) -> str:
+def _lead(h: data.Headline, download: Html) -> Html:
     cur = h.currency
     notes = "".join(f"<li>{_html.escape(n)}</li>" for n in h.notes)
     saving_label = f"Saving per year vs {strategy_label(h.baseline).lower()}"
@@ -155,13 +156,13 @@ def _lead(h: data.Headline, download: str) -> str:
             _kpi(saving_label, saving_value, saving_ci),
         ]
     )
-    return (
+    return trusted(
         f'<div class="headline"><p class="sentence">{_html.escape(h.sentence)}</p>'
         f'<ul>{notes}</ul></div><div class="kpis">{cards}</div><p>{download}</p>'
     )
 
 
-def _swatch(name: str, order: Sequence[str], baseline: str) -> str:
+def _swatch(name: str, order: Sequence[str], baseline: str) -> Html:
     label = strategy_label(name) + (" (current)" if name == baseline else "")
     return trusted(
         f'<span class="swatch" style="background:{strategy_colour(name, order)}"></span>'
@@ -175,7 +176,7 @@ def _ci(lo: float, hi: float, fmt: Callable[[float], str]) -> str:
     return f"{fmt(lo)} to {fmt(hi)}"
 
 
-def _badge(significant: bool, better: bool, identical: bool = False) -> str:
+def _badge(significant: bool, better: bool, identical: bool = False) -> Html:
     if identical:
         return trusted('<span class="badge noise">same</span>')
     if not significant:
@@ -461,7 +462,7 @@ def compare_report(
     )
     summary = tables["Summary"]
     h = data.headline(cmp)
-    csv_text = tables["All KPIs"].to_csv(index=False)
+    csv_text = neutralise_frame(tables["All KPIs"]).to_csv(index=False)
     download = csv_download_link(csv_text, "comparison.csv", "Download all numbers (CSV)")
     base = cmp.baseline
     secs: list[Section] = [

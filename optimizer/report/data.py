@@ -565,6 +565,36 @@ def groups_frame(result: PlanResult) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols)
 
 
+PURCHASE_ORDER_COLUMNS: tuple[str, ...] = (
+    "part_id",
+    "warehouse",
+    "qty",
+    "order_date",
+    "arrival_date",
+    "expedited",
+    "serves",
+    "unit_price",
+    "goods",
+    "order_fee",
+    "expedite_fee",
+    "total",
+)
+"""Columns of the purchase-order table (as ``purchase_orders.csv``)."""
+
+
+def purchase_orders_frame(result: PlanResult) -> pd.DataFrame:
+    """The plan's purchase orders, one row each (``purchase_orders.csv``'s columns).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`PURCHASE_ORDER_COLUMNS`; ``serves`` is the component ids joined by blanks;
+        money in the scenario's currency, dates ``YYYY-MM-DD`` (period starts, local).
+    """
+    rows = [{**po, "serves": " ".join(po.get("serves", []))} for po in result.purchase_orders]
+    return pd.DataFrame(rows, columns=list(PURCHASE_ORDER_COLUMNS))
+
+
 def deferred_frame(result: PlanResult) -> pd.DataFrame:
     """Components left beyond the horizon, highest probability of failure first.
 

@@ -12,7 +12,7 @@ included) and the column's header names the zone, e.g. ``scheduled_start
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -20,7 +20,39 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-__all__ = ["write_csv", "write_xlsx"]
+__all__ = [
+    "neutralise",
+    "neutralise_frame",
+    "safe_cell",
+    "write_cmms_files",
+    "write_csv",
+    "write_records_csv",
+    "write_xlsx",
+]
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: object) -> object:
+    """A text cell made safe against formula injection (CSV/Excel "CSV injection").
+
+    Text starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return would be run
+    as a formula by a spreadsheet; it gets a leading apostrophe (OWASP's advice), which
+    spreadsheets show as text.  Other values are returned unchanged.
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` with :func:`neutralise` applied to every text cell and header."""
+    out = df.rename(columns=lambda c: neutralise(c) if isinstance(c, str) else c)
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(neutralise)
+    return out
+
 
 _MAX_SHEET = 31  # Excel's limit on sheet-name length
 _BAD_SHEET = re.compile(r"[\[\]\*\?/\\:]")
@@ -43,6 +75,9 @@ def sheet_name(name: str) -> str:
 def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
     """Write a table as UTF-8 CSV with full precision (no index column).
 
+    Text cells that a spreadsheet would run as formulas are neutralised
+    (:func:`neutralise`).
+
     Returns
     -------
     pathlib.Path
@@ -50,7 +85,36 @@ def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
     """
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    df.to_csv(out, index=False)
+    neutralise_frame(df).to_csv(out, index=False)
+    return out
+
+
+safe_cell = neutralise
+"""Alias of :func:`neutralise` (one rule for every CSV/XLSX cell)."""
+
+
+def write_records_csv(
+    rows: Sequence[Mapping[str, object]], columns: Sequence[str], path: str | Path
+) -> Path:
+    """Write records as UTF-8 CSV, one column per key of ``columns``, text made safe.
+
+    Every text cell goes through :func:`safe_cell`, so user text (ids, names) cannot
+    become a formula when the file is opened in a spreadsheet.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
+    import csv
+
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(columns)
+        for row in rows:
+            w.writerow([safe_cell(row.get(c, "")) for c in columns])
     return out
 
 
@@ -133,7 +197,11 @@ def _cell_text(v: object) -> str:
 
 
 def write_xlsx(
-    tables: Mapping[str, pd.DataFrame], path: str | Path, *, timezone: str | None = None
+    tables: Mapping[str, pd.DataFrame],
+    path: str | Path,
+    *,
+    timezone: str | None = None,
+    zone_in_header: bool = True,
 ) -> Path:
     """Write tables to an Excel workbook, one sheet per table, formatted to read.
 
@@ -147,6 +215,10 @@ def write_xlsx(
         IANA zone of the site (``calendar.timezone``).  Date and time columns
         (:func:`local_cells`) become date cells in its local time, and their header
         names it: ``scheduled_start (Europe/Berlin)``; without it, ``(local time)``.
+    zone_in_header : bool
+        ``False`` keeps the headers exactly as given (a CMMS's field names; the table
+        then states the zone in a column of its own).  Text cells are neutralised against
+        formula injection (:func:`neutralise`) either way.
 
     Returns
     -------
@@ -177,10 +249,10 @@ def write_xlsx(
                 cells = local_cells(table[col], timezone)
                 if cells is not None:
                     df[col] = cells[0]
-                    label = f"{col} ({timezone or 'local time'})"
+                    label = f"{col} ({timezone or 'local time'})" if zone_in_header else str(col)
                     renames[str(col)] = label
                     when_formats[label] = cells[1]
-            df = df.rename(columns=renames)
+            df = neutralise_frame(df.rename(columns=renames))
             # NaN means "not defined here" (e.g. the baseline's difference to itself).
             df.to_excel(writer, sheet_name=name, index=False)
             ws = writer.sheets[name]
@@ -196,3 +268,44 @@ def write_xlsx(
                 texts = [str(col), *(_cell_text(v) for v in df[col].head(200))]
                 ws.column_dimensions[letter].width = min(60, max(8, *map(len, texts)) + 2)
     return out
+
+
+def _csv_when(v: object) -> object:
+    if isinstance(v, datetime):
+        return v.strftime("%Y-%m-%d %H:%M")
+    if isinstance(v, date):
+        return v.isoformat()
+    return v
+
+
+def write_cmms_files(
+    tables: Mapping[str, pd.DataFrame],
+    out_dir: str | Path,
+    *,
+    timezone: str,
+    xlsx: str | Path | None = None,
+) -> list[Path]:
+    """Write CMMS import tables: one CSV per table and optionally one workbook.
+
+    CSV: UTF-8 with a byte-order mark (Excel reads it as UTF-8), ``,`` separator, dates
+    ``YYYY-MM-DD`` and times ``YYYY-MM-DD HH:MM`` in the site's local wall-clock time
+    (``timezone``, stated in each table's zone column).  Workbook: one sheet per table,
+    headers exactly the field names, real date cells.  Every text cell is neutralised
+    against formula injection.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for name, df in tables.items():
+        csv_df = neutralise_frame(df.map(_csv_when) if len(df) else df)
+        path = out / f"{name}.csv"
+        csv_df.to_csv(path, index=False, encoding="utf-8-sig")
+        written.append(path)
+    if xlsx is not None:
+        written.append(write_xlsx(tables, xlsx, timezone=timezone, zone_in_header=False))
+    return written

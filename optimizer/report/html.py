@@ -16,10 +16,18 @@ from functools import lru_cache
 from typing import Any
 
 import jinja2
+from markupsafe import Markup, escape
 
 from optimizer.report.charts import Figure
 
-__all__ = ["Chart", "Section", "Table", "render_page"]
+__all__ = ["Chart", "Html", "Section", "Table", "render_page", "trusted"]
+
+Html = Markup
+"""The one type of trusted HTML: fragments this package builds (input escaped inside).
+
+Anything else that reaches the page (a ``str``) is escaped, so user text cannot become
+markup by construction.
+"""
 
 PLOTLY_CONFIG: dict[str, Any] = {
     "displaylogo": False,
@@ -38,7 +46,7 @@ class Table:
     """
 
     columns: Sequence[str]
-    rows: Sequence[Sequence[str]]
+    rows: Sequence[Sequence[str | Html]]
     align: Sequence[str] = ()
     caption: str | None = None
     row_titles: Sequence[str] = ()
@@ -66,8 +74,8 @@ class Section:
     charts: Sequence[Chart] = ()
     tables: Sequence[Table] = ()
     notes: Sequence[str] = ()
-    html: str = ""
-    """Trusted HTML built by this package (already escaped)."""
+    html: Html = field(default_factory=Html)
+    """Trusted HTML built by this package (a plain ``str`` here would be escaped)."""
     css_class: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -163,14 +171,14 @@ window.addEventListener('error', function (e) {
 {% if sections|length > 2 %}
 <nav>{% for s in sections %}<a href="#{{ s.id }}">{{ s.title }}</a> {% endfor %}</nav>
 {% endif %}
-{{ lead | safe }}
+{{ lead }}
 {% for s in sections %}
 <section id="{{ s.id }}"{% if s.css_class %} class="{{ s.css_class }}"{% endif %}>
   <h2>{{ s.title }}</h2>
   {% if s.intro %}<p class="intro">{{ s.intro }}</p>{% endif %}
-  {{ s.html | safe }}
-  {% for c in s.charts %}<div class="chart">{{ chart_html(c) | safe }}</div>{% endfor %}
-  {% for t in s.tables %}{{ table_html(t) | safe }}{% endfor %}
+  {{ s.html }}
+  {% for c in s.charts %}<div class="chart">{{ chart_html(c) }}</div>{% endfor %}
+  {% for t in s.tables %}{{ table_html(t) }}{% endfor %}
   {% for n in s.notes %}<p class="note">{{ n }}</p>{% endfor %}
 </section>
 {% endfor %}
@@ -213,9 +221,9 @@ def plotly_js() -> str:
     return js
 
 
-def chart_html(chart: Chart) -> str:
+def chart_html(chart: Chart) -> Html:
     """The ``<div>`` and ``<script>`` that draw one figure (plotly.js not included)."""
-    return str(
+    return Html(
         chart.figure.to_html(
             full_html=False,
             include_plotlyjs=False,
@@ -227,11 +235,11 @@ def chart_html(chart: Chart) -> str:
     )
 
 
-def table_html(table: Table) -> str:
+def table_html(table: Table) -> Html:
     """An escaped HTML table; ``align`` ``"r"`` columns are right-aligned numbers.
 
-    Cells are text, except ones that start with the marker ``"\\x00"``: those are
-    trusted HTML produced by this package (badges, swatches).
+    Cells are text (escaped), except :data:`Html` fragments built by this package
+    (badges, swatches; see :func:`trusted`).
     """
     align = list(table.align) or ["l"] * len(table.columns)
     if len(align) != len(table.columns):
@@ -256,24 +264,24 @@ def table_html(table: Table) -> str:
             raise ValueError(f"table row {k}: {len(row)} cells for {len(table.columns)} columns")
         cells = []
         for cell, a in zip(row, align, strict=True):
-            text = cell[1:] if cell.startswith("\x00") else _html.escape(cell)
+            text = escape(cell)  # a str is escaped, an Html fragment kept
             cls = a if len(text) < 40 else f"{a} wrap"
             cells.append(f'<td class="{cls}">{text}</td>')
         title = f' title="{_html.escape(titles[k])}"' if k < len(titles) and titles[k] else ""
         out.append(f"<tr{title}>{''.join(cells)}</tr>")
     out.append("</tbody></table></div>")
-    return "".join(out)
+    return Html("".join(out))
 
 
-def trusted(html_fragment: str) -> str:
-    """Mark a cell as trusted HTML for :func:`table_html`."""
-    return "\x00" + html_fragment
+def trusted(html_fragment: str) -> Html:
+    """Mark a fragment built by this package (its input already escaped) as trusted HTML."""
+    return Html(html_fragment)
 
 
-def csv_download_link(csv_text: str, filename: str, label: str) -> str:
+def csv_download_link(csv_text: str, filename: str, label: str) -> Html:
     """An ``<a download>`` carrying the CSV inside the page (works offline)."""
     data = base64.b64encode(csv_text.encode("utf-8")).decode("ascii")
-    return (
+    return Html(
         f'<a class="download" download="{_html.escape(filename)}" '
         f'href="data:text/csv;charset=utf-8;base64,{data}">{_html.escape(label)}</a>'
     )
@@ -283,7 +291,7 @@ def render_page(
     *,
     title: str,
     subtitle: str,
-    lead: str,
+    lead: Html,
     sections: Sequence[Section],
     footer: str,
     generator: str,
@@ -294,8 +302,8 @@ def render_page(
     ----------
     title, subtitle : str
         Page heading (plain text).
-    lead : str
-        Trusted HTML under the heading (the headline box).
+    lead : Html
+        Trusted HTML under the heading (the headline box); a plain ``str`` is escaped.
     sections : sequence of Section
         The report's parts in order.
     footer : str

@@ -18,6 +18,7 @@ from optimizer.report.plan_report import plan_tables, write_plan_report
 
 if TYPE_CHECKING:
     from optimizer.planning.pipeline import PlanResult
+    from optimizer.risk import RiskResult
     from optimizer.scenario import Scenario
     from optimizer.sim.simulate import Comparison
     from optimizer.sim.twin_study import TwinStudy
@@ -34,6 +35,7 @@ def write_plan_outputs(
     xlsx: Path | None = None,
     scenario_file: Path | str | None = None,
     echo: Echo | None = None,
+    risk: RiskResult | None = None,
 ) -> list[Path]:
     """Write the plan report and/or workbook; nothing when both are ``None``.
 
@@ -49,6 +51,9 @@ def write_plan_outputs(
         Scenario path as given on the command line (shown in the assumptions).
     echo : callable, optional
         Called with one line per file written (e.g. the CLI's stderr console).
+    risk : RiskResult, optional
+        :func:`optimizer.risk.system_risk` of the scenario: the report's "System health
+        and risk" section and the workbook's ``Risk`` sheet.
 
     Returns
     -------
@@ -60,11 +65,11 @@ def write_plan_outputs(
     src = str(scenario_file) if scenario_file is not None else None
     written: list[Path] = []
     if report is not None:
-        written.append(write_plan_report(result, report, scenario_file=src))
+        written.append(write_plan_report(result, report, scenario_file=src, risk=risk))
     if xlsx is not None:
         written.append(
             write_xlsx(
-                plan_tables(result, scenario_file=src),
+                plan_tables(result, scenario_file=src, risk=risk),
                 xlsx,
                 timezone=result.built.scenario.calendar.timezone,
             )

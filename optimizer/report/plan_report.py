@@ -17,19 +17,28 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from optimizer.report import data
-from optimizer.report.charts import gantt_chart
+from optimizer.report.charts import gantt_chart, risk_chart
 from optimizer.report.formatting import fmt_money, fmt_pct
-from optimizer.report.html import Chart, Section, Table, render_page, trusted
+from optimizer.report.html import Chart, Html, Section, Table, render_page, trusted
 
 if TYPE_CHECKING:
     from optimizer.planning.pipeline import PlanResult
+    from optimizer.risk import RiskResult
 
-__all__ = ["plan_report_html", "plan_sections", "plan_tables", "write_plan_report"]
+__all__ = [
+    "plan_report_html",
+    "plan_sections",
+    "plan_tables",
+    "risk_frame",
+    "risk_section",
+    "write_plan_report",
+]
 
 NEXT_DAYS = 30.0
 """Days of work orders listed for the CMMS."""
 
 MAX_DEFERRED_ROWS = 15
+MAX_RISK_ROWS = 25
 
 
 def _kpi(label: str, value: str, ci: str = "") -> str:
@@ -49,7 +58,7 @@ def _fmt_when(ts: str) -> str:
     return datetime.fromisoformat(ts).strftime("%a %Y-%m-%d %H:%M")
 
 
-def plan_lead(result: PlanResult) -> str:
+def plan_lead(result: PlanResult) -> Html:
     """Headline box of the plan report (trusted HTML)."""
     p = result.plan
     pb = result.built.problem
@@ -58,7 +67,7 @@ def plan_lead(result: PlanResult) -> str:
     horizon_days = pb.n_periods * pb.period_h / 24.0
     if not p.feasible:
         items = "".join(f"<li>{_html.escape(d)}</li>" for d in p.diagnosis)
-        return (
+        return trusted(
             '<div class="headline" style="border-color:#d55e00;background:#fff1ec">'
             '<p class="sentence">No feasible plan: the constraints below cannot all be met.</p>'
             f"<ul>{items}</ul></div>"
@@ -72,6 +81,8 @@ def plan_lead(result: PlanResult) -> str:
     )
     labels = {
         "opening": "unit openings (set-up and production lost while stopped)",
+        "setup": "set-up of the unit openings",
+        "production_loss": "production lost while units are stopped",
         "penalty": "failure risk and preventive cost of the planned jobs",
         "deferral": "risk of the components left beyond the horizon",
         "ordering": "purchase-order fees",
@@ -106,20 +117,20 @@ def plan_lead(result: PlanResult) -> str:
         ]
     )
     items = "".join(f"<li>{_html.escape(n)}</li>" for n in notes)
-    return (
+    return trusted(
         f'<div class="headline"><p class="sentence">{_html.escape(sentence)}</p>'
         f'<ul>{items}</ul></div><div class="kpis">{cards}</div>'
     )
 
 
-def _when(start: str, finish: str) -> str:
+def _when(start: str, finish: str) -> Html:
     """Start date, then the hours (and the finish date when it differs), on two lines."""
     s, f = datetime.fromisoformat(start), datetime.fromisoformat(finish)
     end = f"{f:%H:%M}" if f.date() == s.date() else f"{f:%a %Y-%m-%d %H:%M}"
     return trusted(f"{s:%a %Y-%m-%d}<br>{s:%H:%M} – {_html.escape(end)}")
 
 
-def _two_lines(first: str, second: str) -> str:
+def _two_lines(first: str, second: str) -> Html:
     return trusted(f'{_html.escape(first)}<br><span class="note">{_html.escape(second)}</span>')
 
 
@@ -160,7 +171,7 @@ def _wo_table(df: pd.DataFrame, currency: str, caption: str | None, empty: str) 
 
 
 def plan_sections(result: PlanResult, *, id_prefix: str = "plan") -> list[Section]:
-    """The plan's sections (timeline, next 30 days, shutdowns, deferred).
+    """The plan's sections (timeline, next 30 days, shutdowns, purchase orders, deferred).
 
     Parameters
     ----------
@@ -253,6 +264,40 @@ def plan_sections(result: PlanResult, *, id_prefix: str = "plan") -> list[Sectio
             css_class="long",
         )
     )
+    pdf = data.purchase_orders_frame(result)
+    secs.append(
+        Section(
+            id=f"{id_prefix}-purchases",
+            title="Purchase orders",
+            intro=(
+                f"{_n(len(pdf), 'purchase order')} for the spare parts the plan uses: when to "
+                "order, when the parts arrive, which components they serve, and the cash "
+                f"each costs ({cur}: goods at unit price plus order and expedite fees)."
+            ),
+            tables=[
+                Table(
+                    columns=["Part", "Qty", "Order", "Arrival", "Expedited", "Serves",
+                             f"Unit price {cur}", f"Total {cur}"],
+                    rows=[
+                        [
+                            str(r["part_id"]),
+                            str(r["qty"]),
+                            str(r["order_date"]),
+                            str(r["arrival_date"]),
+                            "yes" if r["expedited"] else "no",
+                            str(r["serves"]),
+                            f"{float(r['unit_price']):,.2f}",
+                            f"{float(r['total']):,.2f}",
+                        ]
+                        for r in pdf.to_dict("records")
+                    ],
+                    align=["l", "r", "l", "l", "l", "l", "r", "r"],
+                    empty="No purchase orders: the stock on hand and on order covers the plan "
+                    "(or the scenario models no spare parts).",
+                )
+            ],
+        )
+    )  # fmt: skip
     ddf = data.deferred_frame(result)
     shown = ddf.head(MAX_DEFERRED_ROWS)
     secs.append(
@@ -284,6 +329,106 @@ def plan_sections(result: PlanResult, *, id_prefix: str = "plan") -> list[Sectio
         )
     )
     return secs
+
+
+def _plain(text: str) -> str:
+    """User text for a table cell: never the trusted-HTML marker of :func:`trusted`."""
+    return text.lstrip("\x00")
+
+
+def risk_frame(risk: RiskResult) -> pd.DataFrame:
+    """The ranked systems of a risk assessment, one row each (the workbook's ``Risk``)."""
+    rows = [
+        {
+            "rank": s.rank,
+            "system_id": s.system_id,
+            "site_id": s.site_id,
+            "name": s.name or "",
+            "p_down": s.p_down,
+            "expected_loss": s.expected_loss,
+            "outage_h": s.outage_h,
+            "health": s.health,
+            "method": s.method,
+            "drivers": ", ".join(f"{d.component_id} ({d.importance:.3f})" for d in s.drivers[:5]),
+        }
+        for s in risk.systems
+    ]
+    cols = [
+        "rank", "system_id", "site_id", "name", "p_down", "expected_loss", "outage_h", "health",
+        "method", "drivers",
+    ]  # fmt: skip
+    return pd.DataFrame(rows, columns=cols)
+
+
+def risk_section(risk: RiskResult, *, id_prefix: str = "plan") -> Section:
+    """System health and risk ranking: a chart and the ranked table.
+
+    Parameters
+    ----------
+    risk : RiskResult
+        :func:`optimizer.risk.system_risk` of the scenario.
+    id_prefix : str
+        Prefix of the element ids.
+
+    Returns
+    -------
+    Section
+    """
+    cur = risk.currency
+    shown = risk.systems[:MAX_RISK_ROWS]
+    rows = [
+        [
+            str(s.rank),
+            _plain(s.system_id + (f" ({s.name})" if s.name else "")),
+            fmt_pct(s.p_down, 2)
+            + (
+                f" [{fmt_pct(s.p_down_ci[0], 2)}, {fmt_pct(s.p_down_ci[1], 2)}]"
+                if s.p_down_ci is not None
+                else ""
+            ),
+            f"{s.expected_loss:,.0f}",
+            f"{s.health:.1f}",
+            _plain(", ".join(f"{d.component_id} ({d.importance:.2f})" for d in s.drivers[:3])),
+            s.method.split(" (")[0],
+        ]
+        for s in shown
+    ]
+    return Section(
+        id=f"{id_prefix}-risk",
+        title="System health and risk",
+        intro=(
+            f"Probability that each unit is stopped by a failure in the next {risk.days:g} days, "
+            "from the components' remaining-life models (twin predictions where given) and the "
+            "unit's structure (series parts, k-out-of-n groups), assuming no maintenance in "
+            "between; production at risk is that probability times the value lost in an "
+            "expected stop. Health = 100 x (1 - P(down)). Drivers: Birnbaum importance, the "
+            "change of the unit's reliability with the part's. "
+            f"{len(shown):,} of {len(risk.systems):,} units, riskiest first."
+        ),
+        charts=[Chart(risk_chart(risk), f"{id_prefix}-risk-chart")],
+        tables=[
+            Table(
+                columns=[
+                    "#",
+                    "Unit",
+                    f"P(down) in {risk.days:g} d",
+                    f"At risk {cur}",
+                    "Health",
+                    "Drivers (importance)",
+                    "Method",
+                ],
+                rows=rows,
+                align=["r", "l", "r", "r", "r", "l", "l"],
+                empty="No units.",
+            )
+        ],
+        notes=[
+            f"Production at risk over the fleet: {fmt_money(risk.expected_loss, cur)}. Exact "
+            "for independent components; series units stay exact when failed parts are "
+            "repaired, redundant groups are then over-estimated (opportune risk --repair "
+            "simulates them)."
+        ],
+    )
 
 
 def assumptions_section(df: pd.DataFrame) -> Section:
@@ -324,18 +469,24 @@ def cost_frame(result: PlanResult) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["measure", "term", "cost"])
 
 
-def plan_tables(result: PlanResult, *, scenario_file: str | None = None) -> dict[str, pd.DataFrame]:
+def plan_tables(
+    result: PlanResult, *, scenario_file: str | None = None, risk: RiskResult | None = None
+) -> dict[str, pd.DataFrame]:
     """The plan's tables for the Excel workbook, one sheet each.
 
     The ``Cost`` sheet lists the objective's terms and the budget's, each followed by
-    its total (the sum of the rows above it).
+    its total (the sum of the rows above it); ``Risk`` (when ``risk`` is given) ranks
+    the systems by production at risk.
     """
+    extra = {"Risk": risk_frame(risk)} if risk is not None else {}
     return {
         "Work orders": data.work_orders_frame(result),
         f"Next {NEXT_DAYS:g} days": data.next_work_orders(result, NEXT_DAYS),
         "Shutdowns": data.groups_frame(result),
         "Deferred": data.deferred_frame(result),
+        "Purchase orders": data.purchase_orders_frame(result),
         "Cost": cost_frame(result),
+        **extra,
         "Assumptions": data.assumptions_frame(
             result.built.scenario, result=result, scenario_file=scenario_file
         ),
@@ -347,6 +498,7 @@ def plan_report_html(
     *,
     scenario_file: str | None = None,
     generated_at: datetime | None = None,
+    risk: RiskResult | None = None,
 ) -> str:
     """The plan report as one self-contained HTML document.
 
@@ -358,6 +510,9 @@ def plan_report_html(
         Path of the scenario file, shown in the assumptions.
     generated_at : datetime, optional
         Time stamp of the report (default now).
+    risk : RiskResult, optional
+        :func:`optimizer.risk.system_risk` of the scenario: adds the "System health and
+        risk" section.
 
     Returns
     -------
@@ -367,6 +522,8 @@ def plan_report_html(
     when = generated_at or datetime.now().astimezone()
     versions = data.software_versions()
     secs = plan_sections(result)
+    if risk is not None:
+        secs.append(risk_section(risk))
     secs.append(
         assumptions_section(
             data.assumptions_frame(
@@ -397,6 +554,7 @@ def write_plan_report(
     *,
     scenario_file: str | None = None,
     generated_at: datetime | None = None,
+    risk: RiskResult | None = None,
 ) -> Path:
     """Write :func:`plan_report_html` to ``path`` (parent folders are created).
 
@@ -408,7 +566,7 @@ def write_plan_report(
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(
-        plan_report_html(result, scenario_file=scenario_file, generated_at=generated_at),
+        plan_report_html(result, scenario_file=scenario_file, generated_at=generated_at, risk=risk),
         encoding="utf-8",
     )
     return out

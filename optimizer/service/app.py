@@ -1,4 +1,4 @@
-"""The FastAPI application: schedule and strategy runs with an asynchronous lifecycle.
+"""The FastAPI application: schedule, strategy and what-if runs with an asynchronous lifecycle.
 
 Endpoints (all under ``/v1``; every one but the health checks needs
 ``Authorization: Bearer <API key>``)::
@@ -11,6 +11,10 @@ Endpoints (all under ``/v1``; every one but the health checks needs
     DELETE /schedule-runs/{id}         cancel (keeps any plan already stored)
     ...    /strategy-runs              the same for strategy comparisons
     GET    /strategy-runs/{id}/report  HTML report (404 when the run has none)
+    ...    /whatif-runs                the same for what-if studies of one decision
+    GET    /whatif-runs/{id}/report    their HTML report
+    POST   /benchmark                  fleet benchmarking, synchronous (life records in)
+    POST   /risk                       system risk ranking, synchronous (bounded work)
     GET    /healthz, /readyz           liveness; readiness (database and workers)
 
 The lifecycle follows Timefold's solver service and nextmv's runs API: a submission is
@@ -41,7 +45,7 @@ from optimizer.service.context import ServiceContext
 from optimizer.service.events import EventHub
 from optimizer.service.middleware import install_middleware
 from optimizer.service.openapi import install_openapi
-from optimizer.service.routes import health, reports
+from optimizer.service.routes import benchmark, health, reports, risk
 from optimizer.service.routes.runs import run_router
 from optimizer.service.settings import ServiceSettings
 from optimizer.service.submissions import SubmitBatcher
@@ -143,7 +147,10 @@ def create_app(settings: ServiceSettings | None = None, *, start_workers: bool =
     v1 = APIRouter(prefix="/v1")
     v1.include_router(run_router("schedule", "/schedule-runs", "schedule run"))
     v1.include_router(run_router("strategy", "/strategy-runs", "strategy run"))
+    v1.include_router(run_router("whatif", "/whatif-runs", "what-if run"))
     v1.include_router(reports.router)
+    v1.include_router(benchmark.router)
+    v1.include_router(risk.router)
     v1.include_router(health.router)
     app.include_router(v1)
     install_openapi(app)

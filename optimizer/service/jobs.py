@@ -1,4 +1,5 @@
-"""What a worker does with a claimed run: plan a scenario or compare strategies.
+"""What a worker does with a claimed run: plan a scenario, compare strategies or study
+the options of one decision (what-if).
 
 Both kinds call the same core functions as the CLI
 (:func:`optimizer.planning.pipeline.plan_scenario`
@@ -31,11 +32,13 @@ from optimizer.planning.pipeline import PlanResult, plan_result, plan_scenario
 from optimizer.problem.build import BuiltProblem, period_edges
 from optimizer.problem.plan import Plan, Status
 from optimizer.report.comparison import compare_report
+from optimizer.report.whatif import whatif_report
 from optimizer.scenario import Scenario
 from optimizer.service.jsonutil import finite_or_none, sanitize
 from optimizer.service.problems import problem_body
 from optimizer.service.runs import Claimed, Outcome
 from optimizer.sim.simulate import Comparison, compare
+from optimizer.sim.whatif import OptionError, whatif
 
 log = logging.getLogger("opportune.service.worker")
 
@@ -244,6 +247,8 @@ def execute(
             out = _schedule(claimed, max_time_limit_s, on_progress)
         elif claimed.kind == "strategy":
             out = _strategy(claimed)
+        elif claimed.kind == "whatif":
+            out = _whatif(claimed, max_time_limit_s)
         else:
             out = Outcome(
                 "failed",
@@ -336,6 +341,47 @@ def _strategy(claimed: Claimed) -> Outcome:
     result = sanitize(comparison.as_dict())
     html, note = _report_html(scn, comparison)
     result["notes"] = [note] if note else []
+    return Outcome("completed", result=result, artifacts={"report.html": html} if html else None)
+
+
+def _whatif(claimed: Claimed, max_time_limit_s: float) -> Outcome:
+    """A what-if study (:func:`optimizer.sim.whatif.whatif`, as ``opportune whatif``) and
+    its HTML report; an option that cannot be served fails the run with a 422 problem
+    naming it."""
+    cfg = claimed.config
+    scn = _scenario(claimed)
+    try:
+        res = whatif(
+            scn,
+            list(cfg["options"]),
+            days=cfg.get("days"),
+            replications=cfg.get("replications"),
+            seed=cfg.get("seed"),
+            hold=bool(cfg.get("hold", False)),
+            time_limit_s=min(scn.plan.time_limit_s, max_time_limit_s),
+            workers=1,
+        )
+    except OptionError as exc:
+        return Outcome(
+            "failed",
+            problem=problem_body(
+                422,
+                "invalid-option",
+                str(exc)[:2000],
+                title="Option cannot be served",
+                errors=[{"pointer": "/config/options", "detail": str(exc)[:2000]}],
+            ),
+        )
+    result = sanitize(res.as_dict())
+    notes: list[str] = []
+    html: str | None = None
+    try:
+        html = whatif_report(res)
+    except Exception:
+        ref = uuid.uuid4().hex[:12]
+        log.error("report rendering failed %s:\n%s", ref, traceback.format_exc())
+        notes.append(f"the HTML report could not be rendered (reference {ref})")
+    result["notes"] = notes
     return Outcome("completed", result=result, artifacts={"report.html": html} if html else None)
 
 

@@ -8,7 +8,12 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from pydantic.json_schema import models_json_schema
 
-from optimizer.service.schemas import ScheduleRunRequest, StrategyRunRequest
+from optimizer.service.schemas import (
+    RiskRequest,
+    ScheduleRunRequest,
+    StrategyRunRequest,
+    WhatIfRunRequest,
+)
 
 
 def problem_doc(description: str) -> dict[str, Any]:
@@ -34,7 +39,8 @@ def install_openapi(app: FastAPI) -> None:
 
     The submission routes read their body themselves (see
     :mod:`optimizer.service.routes.runs`), so FastAPI does not know its model; the
-    document refers to ``ScheduleRunRequest`` / ``StrategyRunRequest``, added here.
+    document refers to ``ScheduleRunRequest`` / ``StrategyRunRequest`` /
+    ``WhatIfRunRequest``, added here.
     """
 
     def openapi() -> dict[str, Any]:
@@ -48,7 +54,12 @@ def install_openapi(app: FastAPI) -> None:
             routes=app.routes,
         )
         _, defs = models_json_schema(
-            [(ScheduleRunRequest, "validation"), (StrategyRunRequest, "validation")],
+            [
+                (ScheduleRunRequest, "validation"),
+                (StrategyRunRequest, "validation"),
+                (WhatIfRunRequest, "validation"),
+                (RiskRequest, "validation"),
+            ],
             ref_template="#/components/schemas/{model}",
         )
         schemas = doc.setdefault("components", {}).setdefault("schemas", {})

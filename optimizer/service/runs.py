@@ -49,7 +49,7 @@ RUN_EVENTS = cast(Table, RunEvent.__table__)
 """The tables, for Core inserts (cheaper than ORM inserts on the submit path)."""
 TERMINAL = frozenset({"completed", "time_limit", "failed", "cancelled"})
 STATUSES = ("queued", "running", "completed", "time_limit", "failed", "cancelled")
-KINDS = ("schedule", "strategy")
+KINDS = ("schedule", "strategy", "whatif")
 HOST = socket.gethostname()[:60]
 MEDIA_TYPES = {"html": "text/html; charset=utf-8", "json": "application/json"}
 

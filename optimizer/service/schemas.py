@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from optimizer.scenario import Scenario, StrategyName
 
 RunStatus = Literal["queued", "running", "completed", "time_limit", "failed", "cancelled"]
-RunKind = Literal["schedule", "strategy"]
+RunKind = Literal["schedule", "strategy", "whatif"]
 RUN_ID_PATTERN = r"^[0-9a-fA-F-]{36}$"
 
 
@@ -105,9 +105,119 @@ class StrategyRunRequest(StrategyEnvelope):
     input: Scenario
 
 
+class WhatIfConfig(_Strict):
+    """Options and Monte Carlo settings of a what-if run (``opportune whatif``)."""
+
+    options: list[str] = Field(
+        min_length=1,
+        max_length=12,
+        description=(
+            "The options, the first being the reference: 'replace C1-GBX on 2027-01-12',"
+            " 'replace C1-GBX and C1-MOT on 2027-01-19', 'defer C1-GBX'."
+        ),
+    )
+    time_limit_s: float | None = Field(
+        default=None, gt=0, le=86_400, description="Solver time limit per option, s."
+    )
+    replications: int | None = Field(default=None, ge=2, le=1_000_000)
+    seed: int | None = Field(default=None, ge=0, le=2**63 - 1)
+    days: float | None = Field(
+        default=None, gt=0, le=36_500, description="Simulated days (default: the horizon)."
+    )
+    hold: bool = Field(
+        default=False,
+        description="Hold the rest of the fleet to the current plan (default: re-plan it).",
+    )
+
+
+class WhatIfEnvelope(_Strict):
+    """A what-if request without its scenario."""
+
+    config: WhatIfConfig
+
+
+class WhatIfRunRequest(WhatIfEnvelope):
+    """Body of ``POST /v1/whatif-runs``."""
+
+    input: Scenario
+
+
+RISK_MAX_REPLICATIONS = 100_000
+"""Largest ``config.replications`` of ``POST /v1/risk`` (its work is bounded: see the route)."""
+
+
+class RiskConfig(_Strict):
+    """Settings of a risk ranking (``POST /v1/risk``)."""
+
+    days: float = Field(default=30.0, gt=0, le=3650, description="Window, calendar days.")
+    repair: bool = Field(
+        default=False,
+        description="Systems with redundancy: Monte Carlo with failed members repaired in "
+        "the window instead of the exact no-repair probability.",
+    )
+    replications: int = Field(
+        default=10_000,
+        ge=1,
+        le=RISK_MAX_REPLICATIONS,
+        description="Monte Carlo replications per simulated system (repair only).",
+    )
+    seed: int = Field(default=0, ge=0, le=2**63 - 1, description="Random seed (repair only).")
+
+
+class RiskEnvelope(_Strict):
+    """A risk request without its scenario (validated first)."""
+
+    config: RiskConfig = Field(default_factory=RiskConfig)
+
+
+class RiskRequest(RiskEnvelope):
+    """Body of ``POST /v1/risk``."""
+
+    input: Scenario
+
+
 # ----------------------------------------------------------------------------------------
 # responses
 # ----------------------------------------------------------------------------------------
+class RiskDriver(_Open):
+    """A component of a system, by its Birnbaum importance."""
+
+    component_id: str
+    importance: float = Field(description="P(system up | part up) - P(system up | part down).")
+    p_fail: float
+    renewal_drop: float = Field(description="Drop of p_down if the part were renewed today.")
+    loss_reduction: float
+
+
+class RiskSystem(_Open):
+    """One system's risk over the window."""
+
+    rank: int
+    system_id: str
+    site_id: str
+    name: str | None
+    p_down: float = Field(description="P(the system is stopped by a failure in the window).")
+    p_down_ci: list[float] | None = Field(description="95% interval (simulation only).")
+    expected_loss: float = Field(description="Production value at risk, scenario currency.")
+    outage_h: float
+    health: float = Field(description="100 x (1 - p_down).")
+    method: str
+    drivers: list[RiskDriver]
+
+
+class RiskAnswer(_Open):
+    """Risk ranking of every system (``opportune risk --json``)."""
+
+    scenario: str
+    currency: str
+    start: str
+    days: float
+    expected_loss: float
+    health_score: str
+    systems: list[RiskSystem]
+    components: list[dict[str, Any]]
+
+
 class ProblemEntry(_Open):
     """One problem of a request: where (pointer / parameter / header) and what."""
 

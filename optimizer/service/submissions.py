@@ -19,11 +19,12 @@ from pydantic import ValidationError
 from pydantic_core import from_json, to_json
 
 from optimizer.loading import ScenarioError, parse_scenario
+from optimizer.scenario import Scenario
 from optimizer.service import runs as R
 from optimizer.service.db import Store
 from optimizer.service.jsonutil import canonical
 from optimizer.service.problems import ProblemError, pointer
-from optimizer.service.schemas import ScheduleEnvelope, StrategyEnvelope
+from optimizer.service.schemas import ScheduleEnvelope, StrategyEnvelope, WhatIfEnvelope
 from optimizer.service.settings import ServiceSettings
 
 INLINE_PREPARE_BYTES = 64 * 1024
@@ -96,8 +97,14 @@ def prepare(
         )
     errors: list[dict[str, Any]] = []
     envelope_data = {k: v for k, v in data.items() if k != "input"}
-    envelope: ScheduleEnvelope | StrategyEnvelope | None = None
-    model = ScheduleEnvelope if kind == "schedule" else StrategyEnvelope
+    envelope: ScheduleEnvelope | StrategyEnvelope | WhatIfEnvelope | None = None
+    model: type[ScheduleEnvelope | StrategyEnvelope | WhatIfEnvelope]
+    if kind == "schedule":
+        model = ScheduleEnvelope
+    elif kind == "strategy":
+        model = StrategyEnvelope
+    else:
+        model = WhatIfEnvelope
     try:
         envelope = model.model_validate(envelope_data)
     except ValidationError as exc:
@@ -112,7 +119,7 @@ def prepare(
                     "detail": f"must be at most {settings.max_time_limit_s:g} s on this server",
                 }
             )
-        if isinstance(envelope, StrategyEnvelope):
+        if isinstance(envelope, StrategyEnvelope | WhatIfEnvelope):
             reps = envelope.config.replications
             if reps is not None and reps > settings.strategy_max_replications:
                 errors.append(
@@ -135,6 +142,8 @@ def prepare(
             scn = parse_scenario(inp)
             scenario_limit = min(scn.plan.time_limit_s, settings.max_time_limit_s)
             input_json = compact_input_json(inp, fast)
+            if isinstance(envelope, WhatIfEnvelope):
+                errors.extend(whatif_option_errors(scn, envelope))
         except ScenarioError as exc:
             errors.extend(
                 {"pointer": "/input" + p.as_dict()["pointer"], "detail": p.message}
@@ -151,7 +160,7 @@ def prepare(
             errors=errors,
         )
     config = envelope.config.model_dump(exclude_none=True)
-    if kind == "strategy" and "time_limit_s" not in config:
+    if kind in ("strategy", "whatif") and "time_limit_s" not in config:
         scenario_limit = settings.max_time_limit_s
     # Only a request with an Idempotency-Key is ever compared with another one; hashing
     # the canonical form of every body would cost as much as validating a small one.
@@ -170,6 +179,28 @@ def prepare(
         request_sha256=digest,
         time_limit_s=scenario_limit,
     )
+
+
+def whatif_option_errors(scn: Scenario, envelope: WhatIfEnvelope) -> list[dict[str, Any]]:
+    """The options of a what-if request that cannot be served, each with its pointer
+    (``/config/options/<j>``) and a message naming the option.
+
+    The scenario must plan one replacement per component (no ``repeated_replacements``).
+    """
+    from optimizer.sim.whatif import check_options
+
+    if scn.plan.repeated_replacements:
+        return [
+            {
+                "pointer": "/input/plan/repeated_replacements",
+                "detail": "what-if compares next-replacement plans; must be false",
+            }
+        ]
+    cfg = envelope.config
+    return [
+        {"pointer": f"/config/options/{j}", "detail": str(exc)}
+        for j, exc in check_options(scn, cfg.options, days=cfg.days)
+    ]
 
 
 class SubmitBatcher:

@@ -12,7 +12,11 @@ from typing import Any
 
 from optimizer.service.db import Run, RunEvent
 
-PATHS = {"schedule": "/v1/schedule-runs", "strategy": "/v1/strategy-runs"}
+PATHS = {
+    "schedule": "/v1/schedule-runs",
+    "strategy": "/v1/strategy-runs",
+    "whatif": "/v1/whatif-runs",
+}
 """Collection path of each run kind."""
 
 
@@ -22,10 +26,11 @@ def rfc3339(dt: datetime | None) -> str | None:
 
 
 def links(kind: str, run_id: str, base_run_id: str | None = None) -> dict[str, Any]:
-    """The run's own links (self, events, cancel; report for strategy runs; base run)."""
+    """The run's own links (self, events, cancel; report for strategy and what-if runs;
+    base run)."""
     base = f"{PATHS[kind]}/{run_id}"
     out: dict[str, Any] = {"self": base, "events": f"{base}/events", "cancel": base}
-    if kind == "strategy":
+    if kind in ("strategy", "whatif"):
         out["report"] = f"{base}/report"
     if base_run_id is not None:
         out["base_run"] = f"{PATHS[kind]}/{base_run_id}"

@@ -116,26 +116,59 @@ KPI_BASE: tuple[str, ...] = (
     "stockout_h",
     "stockouts",
     "crew_utilization",
+    "system_failures",
+    "time_to_first_system_failure_h",
+    "uptime_h",
     "end_state_cost",
     "total_with_end_state_cost",
 )
-"""KPIs of every replication (followed by per-system availability and per-pool utilization).
+"""KPIs of every replication (followed by the per-system and per-pool ones, :func:`kpi_names`).
+
+System-level KPIs: a *system failure* is an instant at which a system's structure goes
+from working to failed (a series part fails, a k-out-of-n group drops below ``k``, or a
+part is taken out of service at its life limit), i.e. an up -> down transition caused by
+a failure (a planned opening is not one).  ``system_failures`` counts them over the
+fleet; ``time_to_first_system_failure_h`` is ``min(T_1, horizon)``, the first one of any
+system (its mean is the restricted mean time to the first system failure, the horizon
+standing for "none"); ``uptime_h`` is the system-hours up (horizon minus every stop).
+The mean time between system failures, ``mtbsf_h = uptime_h / system_failures``, is a
+ratio of means (:data:`KPI_RATIOS`).
 
 ``end_state_cost`` values the parts left installed at the horizon against new ones
-(:func:`optimizer.sim.model.end_state_tables`: positive when the fleet is left worn,
-negative when it is left fresher than new parts would be on average never); it is NOT in
-``cost_total`` (the cash of the horizon); ``total_with_end_state_cost`` adds it, the
-figure to compare strategies on over a finite horizon."""
+(:func:`optimizer.sim.model.end_state_tables`; positive when the fleet is left more worn
+than new parts); it is NOT in ``cost_total`` (the cash of the horizon);
+``total_with_end_state_cost`` adds it: the figure to compare strategies on over a
+finite horizon (late preventive work is credited, worn parts left are charged).
+"""
+
+KPI_PER_SYSTEM: tuple[str, ...] = (
+    "availability",
+    "system_failures",
+    "time_to_first_system_failure_h",
+    "uptime_h",
+)
+"""KPIs of each system, named ``<kpi>[<system>]`` (meaning as in :data:`KPI_BASE`)."""
 
 
 def kpi_names(model: SimModel) -> tuple[str, ...]:
-    """All KPI names of a model: :data:`KPI_BASE`, ``availability[<system>]``,
-    ``crew_utilization[<pool>]``."""
+    """All KPI names of a model: :data:`KPI_BASE`, then ``<kpi>[<system>]`` for each of
+    :data:`KPI_PER_SYSTEM`, then ``crew_utilization[<pool>]``."""
     return (
         *KPI_BASE,
-        *(f"availability[{s}]" for s in model.system_ids),
+        *(f"{kpi}[{s}]" for kpi in KPI_PER_SYSTEM for s in model.system_ids),
         *(f"crew_utilization[{p.key}]" for p in model.pools),
     )
+
+
+def kpi_ratios(model: SimModel) -> dict[str, tuple[str, str]]:
+    """Ratio KPIs ``name -> (numerator, denominator)``: the mean time between system
+    failures ``mtbsf_h`` of the fleet and ``mtbsf_h[<system>]`` of each system, hours of
+    up time per system failure (estimated as a ratio of means, see
+    :class:`optimizer.sim.stats.RunningStats`)."""
+    out = {"mtbsf_h": ("uptime_h", "system_failures")}
+    for s in model.system_ids:
+        out[f"mtbsf_h[{s}]"] = (f"uptime_h[{s}]", f"system_failures[{s}]")
+    return out
 
 
 def kpi_ranges(names: Sequence[str]) -> dict[str, tuple[float, float]]:
@@ -480,11 +513,13 @@ class _System:
         "heap",
         "idle_ageing",
         "k",
+        "n_fail",
         "n_open",
         "rate",
         "rep",
         "seq",
         "short",
+        "t_first",
         "t_last",
         "t_state",
         "theta",
@@ -512,6 +547,8 @@ class _System:
         self.t_state = 0.0
         self.down_h = 0.0
         self.unplanned_h = 0.0
+        self.n_fail = 0  # system failures: structure from working to failed
+        self.t_first = math.inf  # time of the first one, hours
 
     # ---- operating clock ----------------------------------------------------------
     def ageing(self) -> bool:
@@ -597,6 +634,9 @@ class _System:
             return
         self._advance()
         now = self.env.now
+        if unplanned and not self.unplanned:  # a system failure
+            self.n_fail += 1
+            self.t_first = min(self.t_first, now)
         if self.down:
             self._segment(now)
         self.down = down
@@ -1328,6 +1368,9 @@ def _kpis(rep: _Replication) -> FloatArray:
     cost = _price(rep)
     breakdown = cm.CostBreakdown(**cost)
     avail = np.array([1.0 - s.down_h / h for s in rep.systems])
+    n_fail = np.array([float(s.n_fail) for s in rep.systems])
+    t_first = np.array([min(s.t_first, h) for s in rep.systems])
+    uptime = np.array([h - s.down_h for s in rep.systems])
     busy = np.array([p.busy_h for p in rep.pools])
     avail_h = np.array([p.available_h for p in m.pools])
     util = np.divide(busy, avail_h, out=np.zeros_like(busy), where=avail_h > 0)
@@ -1345,10 +1388,13 @@ def _kpis(rep: _Replication) -> FloatArray:
         rep.stockout_h,
         float(rep.stockouts),
         total_busy / total_avail if total_avail > 0 else 0.0,
+        float(n_fail.sum()),
+        float(t_first.min()) if len(t_first) else h,
+        float(uptime.sum()),
     ]
     end = _end_state(rep)
     base += [end, breakdown.total + end]
-    return np.concatenate([np.array(base, dtype=np.float64), avail, util])
+    return np.concatenate([np.array(base, dtype=np.float64), avail, n_fail, t_first, uptime, util])
 
 
 def _end_state(rep: _Replication) -> float:

@@ -52,7 +52,13 @@ import pandas as pd
 from optimizer._typing import FloatArray
 from optimizer.loading import load_scenario
 from optimizer.scenario import STRATEGIES, Scenario, StrategySpec
-from optimizer.sim.engine import EVENT_COLUMNS, kpi_names, kpi_ranges, run_replication
+from optimizer.sim.engine import (
+    EVENT_COLUMNS,
+    kpi_names,
+    kpi_ranges,
+    kpi_ratios,
+    run_replication,
+)
 from optimizer.sim.model import SimModel, compile_model
 from optimizer.sim.stats import Estimate, RunningStats
 from optimizer.sim.strategies import Policy, make_policy
@@ -453,7 +459,8 @@ def _study(
     if len(set(names)) != len(names):
         raise ValueError(f"strategies must be distinct, got {names}")
     kn = kpi_names(model)
-    acc_stats = [RunningStats(kn, kpi_ranges(kn)) for _ in policies]
+    ratios = kpi_ratios(model)
+    acc_stats = [RunningStats(kn, kpi_ranges([*kn, *ratios]), ratios=ratios) for _ in policies]
     diff_stats = [RunningStats(kn) for _ in policies]
     events: list[tuple[Any, ...]] = []
     i_cost = kn.index("cost_total")

@@ -43,7 +43,7 @@ from scipy import stats as sps
 
 from optimizer._typing import FloatArray
 
-__all__ = ["Estimate", "RunningStats", "mean_ci", "paired_ci", "t_quantile"]
+__all__ = ["Estimate", "RunningStats", "mean_ci", "paired_ci", "ratio_ci", "t_quantile"]
 
 
 def t_quantile(confidence: float, n: int) -> float:
@@ -202,6 +202,52 @@ def paired_ci(a: ArrayLike, b: ArrayLike, confidence: float = 0.95) -> Estimate:
     return mean_ci(x - y, confidence)
 
 
+def _ratio_estimate(
+    mx: float, my: float, vx: float, vy: float, cxy: float, n: int, confidence: float
+) -> Estimate:
+    if my <= 0.0 or not math.isfinite(my):
+        return Estimate(math.nan, math.nan, math.nan, math.nan, n, confidence)
+    r = mx / my
+    if n < 2:
+        return Estimate(r, math.nan, math.nan, math.nan, n, confidence)
+    var = max(vx - 2.0 * r * cxy + r * r * vy, 0.0) / (my * my)
+    sd = math.sqrt(var)
+    half = t_quantile(confidence, n) * sd / math.sqrt(n)
+    return Estimate(r, r - half, r + half, sd, n, confidence)
+
+
+def ratio_ci(x: ArrayLike, y: ArrayLike, confidence: float = 0.95) -> Estimate:
+    """Ratio of means ``sum(x) / sum(y)`` with its delta-method confidence interval.
+
+    The estimator of ``E[X] / E[Y]`` from paired observations (e.g. up hours and failures
+    of each replication: a mean time between failures); its variance is
+    ``(s_x^2 - 2 R s_xy + R^2 s_y^2) / (n ybar^2)`` (delta method, [2]_ section 9.6),
+    with the Student-t quantile.  ``nan`` when ``ybar = 0``.
+
+    Parameters
+    ----------
+    x, y : array_like
+        Numerator and denominator of each replication, same length.
+    confidence : float, default 0.95
+
+    Returns
+    -------
+    Estimate
+        ``sd`` is that of the linearised ``(x - R y) / ybar``.
+    """
+    a = np.asarray(x, dtype=np.float64)
+    b = np.asarray(y, dtype=np.float64)
+    if a.shape != b.shape or a.ndim != 1:
+        raise ValueError(f"x and y must be 1-D of the same length, got {a.shape} and {b.shape}")
+    n = a.size
+    if n == 0:
+        raise ValueError("need at least one observation")
+    vx = float(np.var(a, ddof=1)) if n > 1 else math.nan
+    vy = float(np.var(b, ddof=1)) if n > 1 else math.nan
+    cxy = float(np.cov(a, b, ddof=1)[0, 1]) if n > 1 else math.nan
+    return _ratio_estimate(float(a.mean()), float(b.mean()), vx, vy, cxy, n, confidence)
+
+
 class RunningStats:
     """Streaming mean and variance of a vector of KPIs (Welford's algorithm).
 
@@ -213,6 +259,11 @@ class RunningStats:
         The range each named KPI's mean lives in (e.g. ``(0, inf)`` for costs); its
         confidence interval is intersected with it (see the module notes). KPIs not
         named are unbounded.
+    ratios : mapping of str to (str, str), optional
+        Ratio KPIs ``name -> (numerator, denominator)`` (names of entries): estimated as
+        a ratio of means with the delta-method interval of :func:`ratio_ci` (the
+        co-moment of each pair is accumulated with the means), added to
+        :meth:`estimates` under ``name``.
 
     Notes
     -----
@@ -224,12 +275,21 @@ class RunningStats:
         self,
         names: Sequence[str],
         ranges: Mapping[str, tuple[float, float]] | None = None,
+        ratios: Mapping[str, tuple[str, str]] | None = None,
     ) -> None:
         self.names: tuple[str, ...] = tuple(names)
         self.ranges: dict[str, tuple[float, float]] = dict(ranges or {})
         self.n = 0
         self._mean = np.zeros(len(self.names))
         self._m2 = np.zeros(len(self.names))
+        pos = {name: j for j, name in enumerate(self.names)}
+        self.ratios: dict[str, tuple[str, str]] = dict(ratios or {})
+        for name, (num, den) in self.ratios.items():
+            if num not in pos or den not in pos:
+                raise ValueError(f"ratio {name}: {num!r} and {den!r} must be KPI names")
+        self._num = np.array([pos[a] for a, _ in self.ratios.values()], dtype=np.int64)
+        self._den = np.array([pos[b] for _, b in self.ratios.values()], dtype=np.int64)
+        self._c = np.zeros(len(self.ratios))
 
     def add(self, row: ArrayLike) -> None:
         """Add one observation of every KPI.
@@ -254,6 +314,8 @@ class RunningStats:
         delta = x - self._mean
         self._mean += delta / self.n
         self._m2 += delta * (x - self._mean)
+        if self._c.size:
+            self._c += delta[self._num] * (x[self._den] - self._mean[self._den])
 
     @property
     def mean(self) -> FloatArray:
@@ -283,6 +345,21 @@ class RunningStats:
         out: dict[str, Estimate] = {}
         for j, name in enumerate(self.names):
             est = _estimate(float(self._mean[j]), float(var[j]), self.n, confidence)
+            if name in self.ranges:
+                est = est.within(*self.ranges[name])
+            out[name] = est
+        cov = self._c / (self.n - 1) if self.n >= 2 else np.full(self._c.shape, math.nan)
+        for j, name in enumerate(self.ratios):
+            a, b = int(self._num[j]), int(self._den[j])
+            est = _ratio_estimate(
+                float(self._mean[a]),
+                float(self._mean[b]),
+                float(var[a]),
+                float(var[b]),
+                float(cov[j]),
+                self.n,
+                confidence,
+            )
             if name in self.ranges:
                 est = est.within(*self.ranges[name])
             out[name] = est

@@ -39,11 +39,13 @@ __all__ = [
     "HighsResult",
     "call_bounded",
     "diagnose_infeasibility",
+    "highs_lp",
     "is_infeasible",
     "new_highs",
     "plan_from_highs",
     "quiet_highs",
     "run_highs",
+    "unfinished_runs",
 ]
 
 ABANDON_GRACE_S = 0.5
@@ -79,14 +81,38 @@ class HighsResult:
     """True when the run outlasted its deadline and was left to finish on its own."""
 
 
-def call_bounded(fn: Callable[[], Any], hard_deadline: float) -> tuple[bool, Any]:
-    """Call ``fn()`` in a daemon thread and wait for it until ``hard_deadline`` at most.
+CANCEL_WAIT_S = 0.5
+"""Seconds to wait for a HiGHS run to stop after its cancellation was requested."""
+
+_UNFINISHED: list[threading.Thread] = []
+"""Runs still busy after cancellation (a HiGHS phase that checks no interrupt)."""
+
+
+def unfinished_runs() -> int:
+    """Number of HiGHS runs still busy after their deadline and cancellation.
+
+    A process about to exit with such runs would wait for them (their threads are not
+    daemons); the command line instead ends at once with ``os._exit`` after flushing
+    its output (see :func:`optimizer.cli.main`).
+    """
+    _UNFINISHED[:] = [t for t in _UNFINISHED if t.is_alive()]
+    return len(_UNFINISHED)
+
+
+def call_bounded(
+    fn: Callable[[], Any], hard_deadline: float, cancel: Callable[[], None] | None = None
+) -> tuple[bool, Any]:
+    """Call ``fn()`` in a worker thread and wait for it until ``hard_deadline`` at most.
 
     Returns ``(True, fn's result)``, or ``(False, None)`` when ``fn`` is still running at
-    ``hard_deadline`` (a :func:`time.perf_counter` instant): the thread is abandoned and
-    ends by itself; the caller must not touch what ``fn`` uses any more.  HiGHS releases
-    the GIL while it runs, so waiting with a timeout works.  An exception raised by
-    ``fn`` is re-raised here.
+    ``hard_deadline`` (a :func:`time.perf_counter` instant).  Then ``cancel()`` (when
+    given) asks it to stop and the thread is joined for up to :data:`CANCEL_WAIT_S`
+    more; a thread still busy after that is left to finish, and the caller must not
+    touch what ``fn`` uses any more.  The thread is *not* a daemon: the interpreter
+    waits for it at exit instead of tearing it down inside HiGHS's C++ frames (which
+    aborted the process, exit 134 "terminate called without an active exception").
+    HiGHS releases the GIL while it runs, so waiting with a timeout works.  An
+    exception raised by ``fn`` is re-raised here.
     """
     out: list[Any] = []
     failed: list[BaseException] = []
@@ -97,11 +123,18 @@ def call_bounded(fn: Callable[[], Any], hard_deadline: float) -> tuple[bool, Any
         except BaseException as exc:  # re-raised in the caller's thread
             failed.append(exc)
 
-    worker = threading.Thread(target=target, name="highs-run", daemon=True)
+    worker = threading.Thread(target=target, name="highs-run", daemon=False)
     worker.start()
     worker.join(max(hard_deadline - time.perf_counter(), 0.0))
     if worker.is_alive():
-        return False, None
+        if cancel is None:
+            _UNFINISHED.append(worker)
+            return False, None
+        cancel()
+        worker.join(CANCEL_WAIT_S)
+        if worker.is_alive():
+            _UNFINISHED.append(worker)
+            return False, None
     if failed:
         raise failed[0]
     return True, out[0]
@@ -143,6 +176,35 @@ def new_highs() -> Any:
     return h
 
 
+def highs_lp(model: DirectModel, *, relax: bool) -> Any:
+    """The ``highspy.HighsLp`` of ``model`` (its integer columns kept unless ``relax``)."""
+    a = model.matrix
+    lp = highspy.HighsLp()
+    lp.num_col_ = a.shape[1]
+    lp.num_row_ = a.shape[0]
+    lp.col_cost_ = model.cost
+    lp.col_lower_ = model.col_lb
+    lp.col_upper_ = model.col_ub
+    lp.row_lower_ = model.row_lb
+    lp.row_upper_ = model.row_ub
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.start_ = a.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = a.indices.astype(np.int32)
+    lp.a_matrix_.value_ = a.data.astype(np.float64)
+    n_int = model.index.n_x + model.index.n_y + len(model.index.z_lb)
+    if not relax:
+        if model.integer is not None:
+            kinds = [
+                highspy.HighsVarType.kInteger if v else highspy.HighsVarType.kContinuous
+                for v in model.integer.tolist()
+            ]
+        else:
+            kinds = [highspy.HighsVarType.kInteger] * n_int
+            kinds += [highspy.HighsVarType.kContinuous] * (a.shape[1] - n_int)
+        lp.integrality_ = kinds
+    return lp
+
+
 def run_highs(
     model: DirectModel,
     *,
@@ -177,31 +239,7 @@ def run_highs(
     h.setOptionValue("mip_rel_gap", float(gap))
     for name, value in (options or {}).items():
         h.setOptionValue(name, value)
-    a = model.matrix
-    lp = highspy.HighsLp()
-    lp.num_col_ = a.shape[1]
-    lp.num_row_ = a.shape[0]
-    lp.col_cost_ = model.cost
-    lp.col_lower_ = model.col_lb
-    lp.col_upper_ = model.col_ub
-    lp.row_lower_ = model.row_lb
-    lp.row_upper_ = model.row_ub
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-    lp.a_matrix_.start_ = a.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = a.indices.astype(np.int32)
-    lp.a_matrix_.value_ = a.data.astype(np.float64)
-    n_int = model.index.n_x + model.index.n_y + len(model.index.z_lb)
-    if not relax:
-        if model.integer is not None:
-            kinds = [
-                highspy.HighsVarType.kInteger if v else highspy.HighsVarType.kContinuous
-                for v in model.integer.tolist()
-            ]
-        else:
-            kinds = [highspy.HighsVarType.kInteger] * n_int
-            kinds += [highspy.HighsVarType.kContinuous] * (a.shape[1] - n_int)
-        lp.integrality_ = kinds
-    h.passModel(lp)
+    h.passModel(highs_lp(model, relax=relax))
     if warm_col is not None:
         sol = highspy.HighsSolution()
         sol.col_value = warm_col
@@ -209,6 +247,10 @@ def run_highs(
         h.setSolution(sol)
     raised: list[BaseException] = []
     abandoned: list[bool] = []
+    if limit is not None:
+        # highspy's interrupt callbacks (simplex, IPM, MIP): cancelSolve() stops the run
+        # at HiGHS's next check, so a run past its deadline ends instead of being left.
+        h.HandleUserInterrupt = True
     if on_solution is not None and not relax:
 
         def improving(event: Any) -> None:
@@ -228,7 +270,7 @@ def run_highs(
     t0 = time.perf_counter()
     if limit is None:
         h.run()
-    elif not call_bounded(h.run, start + limit + ABANDON_GRACE_S)[0]:
+    elif not call_bounded(h.run, start + limit + ABANDON_GRACE_S, h.cancelSolve)[0]:
         abandoned.append(True)
         return HighsResult(
             status=highspy.HighsModelStatus.kTimeLimit,

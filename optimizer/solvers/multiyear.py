@@ -25,6 +25,11 @@ else it costs ``S_kt``), one position per system at a time for all systems toget
 Each such move lowers the plan's total cost (the change of a position's cost given the
 others *is* the change of the total), so the repair terminates in a local optimum.
 
+When every position's cost is a cost per replacement (parts that do not fail, end state
+unpriced: the opportunistic replacement problem), :func:`solve_multiyear` first runs the
+exact search of :mod:`optimizer.solvers.orp` (method ``multiyear-orp``, proven optimal)
+and falls back to the decomposition only when it runs out of its time.
+
 Every :class:`~optimizer.problem.plan.Plan` carries the best bound and the gap; ``period``
 holds each position's first replacement and ``replacements`` all of them.
 
@@ -55,7 +60,8 @@ from scipy import sparse
 from optimizer._typing import BoolArray, FloatArray, IntArray
 from optimizer.problem.data import NO_PIN, PIN_BEYOND
 from optimizer.problem.multiyear import MultiYearProblem
-from optimizer.problem.plan import BEYOND, Plan, Status
+from optimizer.problem.plan import BEYOND, Plan, Status, crew_load_h, opening_terms
+from optimizer.solvers.orp import orp_form, solve_orp
 
 _CHUNK = 256  # rows per block of the shortest-path sweep
 _REPAIR_EVERY = 25  # subgradient iterations between repairs from the subproblem's paths
@@ -64,6 +70,7 @@ _REPAIR_EVERY = 25  # subgradient iterations between repairs from the subproblem
 # direction is deflected by _DEFLECT times the previous one (Camerini, Fratta and
 # Maffioli 1975), which damps the zig-zag of plain subgradient steps.  Starting from
 # the plan's cost shares instead of an even split gave much weaker bounds.
+_ORP_LIMIT_S = 10.0  # exact ORP search without a time limit (then the decomposition)
 _THETA0 = 1.0
 _STALL = 15
 _DEFLECT = 0.5
@@ -72,6 +79,7 @@ __all__ = [
     "Paths",
     "arcs_kept",
     "count_arcs",
+    "crew_overload",
     "evaluate_multiyear",
     "shortest_paths",
     "solve_multiyear",
@@ -268,7 +276,8 @@ def evaluate_multiyear(mp: MultiYearProblem, x: BoolArray) -> dict[str, float]:
     -------
     dict
         ``first`` (first-interval penalties), ``intervals`` (later intervals),
-        ``end_state``, ``deferral`` (positions without replacement), ``opening``,
+        ``end_state``, ``deferral`` (positions without replacement), ``setup`` and
+        ``production_loss`` (:func:`~optimizer.problem.plan.opening_terms`),
         ``base`` (the constant ``sum(mp.offset)``) and ``total``.
     """
     pb = mp.base
@@ -289,12 +298,55 @@ def evaluate_multiyear(mp: MultiYearProblem, x: BoolArray) -> dict[str, float]:
     y = np.zeros((pb.n_systems, pb.n_periods), dtype=bool)
     ii, tt = np.nonzero(x)
     y[pb.system_of[ii], tt] = True
-    opening = float(np.where(y, pb.opening_cost, 0.0).sum())
+    terms = opening_terms(pb, y)
     if (y & ~pb.open_allowed).any():
-        opening = np.inf
-    out["opening"] = opening
+        terms = {k: np.inf for k in terms}
+    out.update(terms)
     out["base"] = float(np.sum(mp.offset))
     out["total"] = sum(out.values())
+    return out
+
+
+def crew_overload(mp: MultiYearProblem, x: BoolArray, tol: float = 1e-6) -> list[str]:
+    """Where a multi-year plan needs more technician-hours than the crews have.
+
+    Crews are not modelled in multi-year plans; this checks the plan afterwards with
+    :func:`optimizer.problem.plan.crew_load_h` summed over the occurrences (the ``j``-th
+    replacement of every position at a time), against ``crew_hours`` per skill pool and
+    period.
+
+    Parameters
+    ----------
+    mp : MultiYearProblem
+    x : ndarray of bool, shape (n, T)
+        ``x[i, t]``: position ``i`` replaced in period ``t``.
+    tol : float
+        Absolute tolerance, technician-hours.
+
+    Returns
+    -------
+    list of str
+        One line per skill pool short in some period (empty: the crews suffice).
+    """
+    pb = mp.base
+    x = np.asarray(x, dtype=bool)
+    order = np.cumsum(x, axis=1) * x  # occurrence number (1, 2, ...) where replaced
+    load = np.zeros_like(pb.crew_hours, dtype=np.float64)
+    for j in range(1, int(order.max(initial=0)) + 1):
+        hit = order == j
+        period = np.where(hit.any(axis=1), np.argmax(hit, axis=1), -1)
+        load += crew_load_h(pb, period)
+    out = []
+    for s_ in range(load.shape[0]):
+        over = np.flatnonzero(load[s_] > pb.crew_hours[s_] + tol)
+        if over.size:
+            t = int(over[np.argmax(load[s_, over] - pb.crew_hours[s_, over])])
+            day = pb.local(pb.period_start(t))
+            out.append(
+                f"skill {pb.skill_ids[s_]}: the plan needs more technician-hours than the"
+                f" crews have in {over.size} period(s) (worst: {day:%Y-%m-%d},"
+                f" {load[s_, t]:,.1f} h of {pb.crew_hours[s_, t]:,.1f} h)"
+            )
     return out
 
 
@@ -527,6 +579,9 @@ def solve_multiyear(
             runtime_s=time.perf_counter() - t0,
             log=tuple(log),
         )
+    exact = _solve_orp_form(mp, data, t0, deadline, gap, log)
+    if exact is not None:
+        return exact
     k_of = pb.system_of
     inc = _incidence(mp)
     s_cost = np.where(pb.open_allowed, pb.opening_cost, 0.0)
@@ -606,6 +661,66 @@ def solve_multiyear(
         " openings"
     )
     return _plan(mp, best_x, cost, lb, status, "multiyear", t0, log)
+
+
+def _solve_orp_form(
+    mp: MultiYearProblem,
+    data: _Data,
+    t0: float,
+    deadline: float,
+    gap: float,
+    log: list[str],
+) -> Plan | None:
+    """The exact ORP search (:mod:`optimizer.solvers.orp`) when the problem has its form.
+
+    Seeded with the repair of the free paths (a good plan to beat); half the time limit
+    at most (10 s without one); ``None`` (fall back to the decomposition) when the
+    problem is not of ORP form, the search runs out of time, or its plan's cost does not
+    match :func:`evaluate_multiyear` (a safeguard).
+    """
+    pb = mp.base
+    form = orp_form(
+        data.first,
+        np.asarray(mp.interval_cost),
+        data.end,
+        data.beyond,
+        data.node_ok,
+        pb.system_of,
+        pb.opening_cost,
+        pb.open_allowed,
+    )
+    if form is None:
+        return None
+    # the decomposition's repair from the free paths: a good plan to beat, fast
+    n, n_t = pb.n_components, pb.n_periods
+    free = shortest_paths(
+        data.first, data.interval, data.end, data.beyond, data.node_ok, np.zeros((n, n_t))
+    )
+    x0, _ = _repair(mp, data, free.x, deadline)
+    left = deadline - time.perf_counter()
+    res = solve_orp(
+        form,
+        time_limit_s=_ORP_LIMIT_S if not np.isfinite(left) else 0.5 * left,
+        incumbent=x0,
+    )
+    if res is None:
+        log.append("multiyear: ORP form, exact search out of time: decomposition instead")
+        return None
+    x, total, stats = res
+    if not np.isfinite(total):
+        return None  # the decomposition's diagnosis explains it
+    cost = evaluate_multiyear(mp, x)
+    const = float(np.sum(mp.offset))
+    if abs(cost["total"] - const - total) > 1e-6 * (1.0 + abs(cost["total"])):
+        log.append("multiyear: ORP search cost mismatch: decomposition instead")
+        return None
+    log.append(
+        f"multiyear: ORP form (cost per replacement, set-ups): exact search over"
+        f" {stats['classes']} position classes, {stats['nodes']} nodes; proven optimum"
+        f" {cost['total']:,.2f}; {int(x.sum())} replacements in"
+        f" {int((np.asarray(_incidence(mp) @ x) > 0).sum())} openings"
+    )
+    return _plan(mp, x, cost, cost["total"], Status.OPTIMAL, "multiyear-orp", t0, log)
 
 
 def _plan(

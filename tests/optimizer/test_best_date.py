@@ -5,15 +5,18 @@ from __future__ import annotations
 import json
 import math
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from scipy.integrate import quad
 from scipy.optimize import minimize_scalar
 from typer.testing import CliRunner
 
 from optimizer.cli import app
-from optimizer.fleet import fleet_model
+from optimizer.fleet import fleet_model, hazard_increasing
+from optimizer.loading import load_text
 from optimizer.planning.pipeline import plan_scenario
 from optimizer.scenario import Scenario
 
@@ -79,3 +82,41 @@ def test_plan_target_dates_are_info_best_dates(
     for wo in res.orders:
         for r in wo.reasons:
             assert "saves 0.00" not in r and "saves -" not in r
+
+
+def test_no_best_date_when_the_hazard_does_not_increase(conveyor_text: str, tmp_path: Path) -> None:
+    # Exponential motor life (constant hazard 1/mean): the long-run optimum is run to
+    # failure, g* = c_f / mean, and the current part's expected-cost curve is, in closed
+    # form, c(t) = c_p e^{-t/mean} + c_f (1 - e^{-t/mean}) - g* mean (1 - e^{-t/mean})
+    #      = c_p e^{-t/mean}: strictly falling, no finite minimum -> no best date.
+    mean_h = 60000.0
+    text = conveyor_text.replace(
+        "life: {distribution: weibull, shape: 1.8, scale_h: 60000}",
+        f"life: {{distribution: exponential, mean_h: {mean_h:g}}}",
+        1,
+    )
+    scn = load_text(text)
+    fm = fleet_model(scn)
+    ids = [c.id for c in fm.components]
+    i = ids.index("C1-MOT")
+    assert fm.cost_rate[i] == pytest.approx(fm.cost_cm[i] / mean_h, rel=1e-6)
+    t = np.linspace(0.0, 10 * mean_h, 50)
+    c = fm.cost_pm[i] * np.exp(-t / mean_h)
+    assert np.all(np.diff(c) < 0.0)  # the closed form never turns up
+    assert not hazard_increasing(fm.residual[i])
+    path = tmp_path / "conveyor_exp.yaml"
+    path.write_text(text, encoding="utf-8")
+    res = CliRunner().invoke(app, ["info", str(path), "--json"])
+    assert res.exit_code == 0, res.output
+    row = next(r for r in json.loads(res.output)["components"] if r["component"] == "C1-MOT")
+    assert row["best_date"] is None
+    assert row["best_date_note"] == "never (hazard not increasing)"
+    # increasing hazards keep their dates (no note)
+    gbx = next(r for r in json.loads(res.output)["components"] if r["component"] == "C1-GBX")
+    assert gbx["best_date"] is not None and gbx["best_date_note"] is None
+    plan = plan_scenario(scn)
+    mot = [w for w in plan.orders if w.component_id == "C1-MOT"]
+    assert all(w.target_date is None for w in mot)
+    for d in plan.deferred:
+        if d.component_id == "C1-MOT":
+            assert "never (hazard not increasing)" in d.reason

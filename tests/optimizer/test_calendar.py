@@ -326,3 +326,35 @@ def test_checker_expands_yearly_windows_as_the_calendar_does(
     assert mine == theirs
     # n calendar years on lie within 365.25 n + 0.75 days, so occurrences 0..years count
     assert len(mine) == (years + 1 if repeat else 1)
+
+
+# --------------------------------------------------------------------------------------
+# staffable starts (a job worked only on the shifts with its crew on shift, issue #12)
+# --------------------------------------------------------------------------------------
+def test_staffable_counts_only_shifts_with_the_whole_crew() -> None:
+    # WEEKDAY has 2 on shift Mon-Fri 06-14, WEEKEND 1 on Sat/Sun 06-18.
+    pools, _ = skill_pools([WEEKDAY, WEEKEND], [("mech", "A")])
+    (pool,) = pools
+    edges = days(7)
+    # a 2-person job of 16 h: two weekday shifts within the reach of 2 days
+    ok = pool.staffable(edges, UTC, duration_h=16, crew_qty=2, reach_days=2)
+    # Mon..Thu: today and tomorrow are weekdays; Fri: Fri + Sat holds 8 h; Sat/Sun: 0 / 8 h
+    assert ok.tolist() == [True, True, True, True, False, False, False]
+    # with a week of reach every start works (the weekend shifts are skipped, not worked)
+    assert pool.staffable(edges, UTC, duration_h=16, crew_qty=2, reach_days=7).all()
+    # 3 technicians are never on shift together: never staffable
+    assert not pool.staffable(edges, UTC, duration_h=1, crew_qty=3, reach_days=7).any()
+    # a 1-person job of 20 h within 2 days: Fri 8 + Sat 12, Sat 12 + Sun 12, Sun 12 + Mon 8
+    one = pool.staffable(edges, UTC, duration_h=20, crew_qty=1, reach_days=2)
+    assert one.tolist() == [False, False, False, False, True, True, True]
+
+
+def test_plant_press_gearbox_is_staffable() -> None:
+    # L1-GBX-MAIN needs 3 mechanics for 48 h; only the weekday early shift has 3 on shift,
+    # so it takes 6 early shifts: staffable from every period with 6 weekdays ahead in 14 days.
+    scn = load_scenario(Path(__file__).resolve().parents[2] / "scenarios" / "plant.yaml")
+    built = build_problem(scn)
+    pb = built.problem
+    i = pb.component_ids.index("L1-GBX-MAIN")
+    first = int(np.flatnonzero(pb.allowed[i])[0])
+    assert pb.allowed[i, first:].all()

@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "info": (),
     "plan": ("--time-limit-s", "5"),
     "simulate": ("--strategy", "run-to-failure", "--replications", "1", "--years", "0.1"),
+    "risk": ("--days", "30"),
 }
 
 
@@ -154,10 +155,14 @@ COMMAND_CODES = {
     ("check",): {0, 1, 2, 4},
     ("simulate",): {0, 1, 2},
     ("compare",): {0, 1, 2},
+    ("risk",): {0, 1, 2},
     ("serve",): {0, 1, 2},
     ("keys", "create"): {0, 1, 2},
     ("keys", "list"): {0, 1},
     ("keys", "revoke"): {0, 1, 2},
+    ("import", "assets"): {0, 1, 2},
+    ("fit",): {0, 1, 2},
+    ("benchmark",): {0, 1, 2},
 }
 
 

@@ -25,11 +25,14 @@ LAYERS: dict[str, int] = {
     "optimizer.calendar": 2,
     "optimizer.reliability": 3,
     "optimizer.fleet": 4,
+    "optimizer.cmms": 4,  # CMMS files in: readers, mappings, histories, fits, benchmarking
+    "optimizer.risk": 4,
     "optimizer.problem": 5,
     "optimizer.solvers": 6,
     "optimizer.planning": 7,
     "optimizer.check": 7,
     "optimizer.sim": 8,
+    "optimizer.cmms.exports": 8,  # plans out as CMMS objects (above planning)
     "optimizer.report": 9,
     "optimizer.service": 10,
     "optimizer.cli": 11,
@@ -49,6 +52,7 @@ LAZY_OK: dict[tuple[str, str], str] = {
     ("optimizer.planning.shutdowns", "optimizer.solvers.shutdown"): "OR-Tools (CP-SAT)",
     ("optimizer.service.admin", "optimizer.service.app"): "FastAPI/uvicorn only for serve",
     ("optimizer.service.worker", "optimizer.service.jobs"): "the engine only in workers",
+    ("optimizer.service.submissions", "optimizer.sim.whatif"): "planner only for what-if checks",
 }
 
 

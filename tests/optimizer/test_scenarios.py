@@ -18,7 +18,15 @@ def test_bundled_scenario_plans(bundled: Scenario) -> None:
     r = plan_scenario(bundled, time_limit_s=60)
     assert r.plan.feasible, r.plan.diagnosis
     assert violations(r.built.problem, r.plan.period) == []
-    assert r.plan.gap <= max(bundled.plan.gap, 1e-4) + 1e-9 or str(r.plan.status) == "time_limit"
+    # within the requested gap, unless stopped by the time limit or re-planned at the hour
+    # (openings refused that could not start in their period: the gap is then measured
+    # against the first model's bound and the status is `feasible` when it is wider)
+    rounds = any(line.startswith("hour-level") for line in r.plan.log)
+    assert (
+        r.plan.gap <= max(bundled.plan.gap, 1e-4) + 1e-9
+        or str(r.plan.status) == "time_limit"
+        or (rounds and str(r.plan.status) == "feasible")
+    ), (r.plan.status, r.plan.gap, r.plan.log)
     assert len(r.orders) > 0
 
 

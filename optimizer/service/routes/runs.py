@@ -1,6 +1,6 @@
-"""The run resources: ``/v1/schedule-runs`` and ``/v1/strategy-runs``.
+"""The run resources: ``/v1/schedule-runs``, ``/v1/strategy-runs`` and ``/v1/whatif-runs``.
 
-Both kinds share their lifecycle (submit, list, get with long-poll, events, cancel);
+All kinds share their lifecycle (submit, list, get with long-poll, events, cancel);
 :func:`run_router` builds the router of one kind.
 """
 
@@ -163,10 +163,10 @@ async def submit(
             title="Unsupported media type",
         )
     raw = await request.body()
-    if len(raw) <= INLINE_PREPARE_BYTES:
+    if len(raw) <= INLINE_PREPARE_BYTES and kind != "whatif":
         # ~0.3 ms for a small scenario: cheaper here than a hand-off to a thread
         sub = prepare(kind, raw, tenant_id, key, cfg)
-    else:  # a large fleet takes long to validate: keep the event loop free
+    else:  # a large fleet (or a what-if's options) takes long to check: keep the loop free
         sub = await to_thread.run_sync(prepare, kind, raw, tenant_id, key, cfg)
     batcher = ctx.batcher
     if batcher is not None:
@@ -189,9 +189,13 @@ async def submit(
 
 
 def run_router(kind: str, path: str, noun: str) -> APIRouter:
-    """The routes of one run kind (``kind`` "schedule" or "strategy") under ``path``."""
+    """The routes of one run kind (``kind`` "schedule", "strategy" or "whatif") under ``path``."""
     router = APIRouter()
-    req_model = "ScheduleRunRequest" if kind == "schedule" else "StrategyRunRequest"
+    req_model = {
+        "schedule": "ScheduleRunRequest",
+        "strategy": "StrategyRunRequest",
+        "whatif": "WhatIfRunRequest",
+    }[kind]
     body_doc = {
         "requestBody": {
             "required": True,

@@ -103,3 +103,20 @@ def test_switch_off_plans_only_the_next_replacement() -> None:
     r = plan_scenario(parse_scenario(doc))
     assert r.plan.replacements is None
     assert len({w.component_id for w in r.orders}) == len(r.orders)
+
+
+def test_crew_overload_is_reported() -> None:
+    """8 h jobs, one technician (23.98 h a day): occasions with 3+ jobs are over (issue 14)."""
+    import re
+
+    doc = yaml.safe_load((ROOT / "scenarios" / "orp10.yaml").read_text())
+    for ct in doc["component_types"].values():
+        ct["preventive"]["duration_h"] = 8
+    r = plan_scenario(parse_scenario(doc))
+    assert_allclose(r.plan.objective, 615.0, atol=1e-6)  # durations cost nothing here
+    reps = np.asarray(r.plan.replacements)
+    jobs = np.bincount(reps[:, 1])
+    expected = int((jobs * 8.0 > 24.0 - 1.0 / 60.0 + 1e-6).sum())
+    warn = [m for m in r.plan.log if m.startswith("warning: crews")]
+    assert expected > 0 and len(warn) == 1
+    assert re.search(rf"in {expected} period\(s\)", warn[0])

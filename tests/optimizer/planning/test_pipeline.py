@@ -13,9 +13,16 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from optimizer.planning.pipeline import plan_scenario
+from optimizer.planning.pipeline import (
+    as_executed,
+    late_openings,
+    plan_scenario,
+    refuse_openings,
+)
+from optimizer.planning.shutdowns import ShutdownResult, group_id
 from optimizer.planning.workorders import WORK_ORDER_FIELDS
-from optimizer.problem.plan import evaluate, violations
+from optimizer.problem.build import build_problem
+from optimizer.problem.plan import BEYOND, Plan, Status, evaluate, violations
 from optimizer.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -58,7 +65,8 @@ def test_group_rows_match_plan(conveyor_plan) -> None:  # type: ignore[no-untype
     r = conveyor_plan
     groups = r.groups
     assert sum(len(g.components) for g in groups) == len(r.orders)
-    assert_allclose(sum(g.opening_cost for g in groups), r.plan.cost_split["opening"])
+    split = r.plan.cost_split
+    assert_allclose(sum(g.opening_cost for g in groups), split["setup"] + split["production_loss"])
 
 
 def test_same_input_same_plan(conveyor: Scenario, conveyor_plan) -> None:  # type: ignore[no-untyped-def]
@@ -132,3 +140,33 @@ def test_hour_level_schedule_respects_crew_and_shifts(conveyor_plan) -> None:  #
         start = datetime.fromisoformat(w.scheduled_start)
         finish = datetime.fromisoformat(w.scheduled_finish)
         assert start.hour >= 6 and (finish.hour, finish.minute) <= (14, 0)
+
+
+def test_late_openings_are_refused_and_moved(conveyor: Scenario) -> None:
+    # An opening whose hour-level work starts after its period (unit or crews busy) is
+    # found, refused in the periods it could not use, and its jobs moved to the period
+    # their work can start in (the warm start of the re-solve), issue #12.
+    built = build_problem(conveyor)
+    pb = built.problem
+    period = np.full(pb.n_components, BEYOND)
+    i = pb.component_ids.index("C1-BRG-HEAD")
+    period[i] = 0
+    cost = evaluate(pb, period)["total"]
+    plan = Plan(period, cost, cost, Status.FEASIBLE, "by hand", 0.0)
+    k = int(pb.system_of[i])
+    gid = group_id(pb, k, 0)
+    on_time = {gid: ShutdownResult(gid, {"C1-BRG-HEAD": (2.0, 4.0)}, 4.0, "optimal")}
+    assert late_openings(built, plan, on_time) == []
+    # work starting 30 h after the period start: in period 1, so periods 0 and 1 are lost
+    late = {gid: ShutdownResult(gid, {"C1-BRG-HEAD": (30.0, 32.0)}, 32.0, "optimal")}
+    assert late_openings(built, plan, late) == [(k, 0, 2)]
+    cut = refuse_openings(built, [(k, 0, 2)])
+    assert not cut.problem.open_allowed[k, :2].any()
+    assert np.array_equal(cut.problem.open_allowed[k, 2:], pb.open_allowed[k, 2:])
+    assert as_executed(cut, plan, [(k, 0, 2)])[i] == 2
+    # an overbooked or missing schedule is late too: its own period is refused
+    assert late_openings(built, plan, {}) == [(k, 0, 1)]
+
+
+def test_conveyor_needs_no_hour_level_round(conveyor_plan) -> None:  # type: ignore[no-untyped-def]
+    assert not any("hour-level round" in line for line in conveyor_plan.plan.log)

@@ -22,6 +22,7 @@ from optimizer.planning.workorders import (
     Labor,
     Material,
     WorkOrder,
+    reconcile,
     work_orders,
 )
 from optimizer.problem.build import BuiltProblem, build_problem
@@ -138,16 +139,27 @@ def test_start_and_finish_follow_the_shifts(built: BuiltProblem, plan: Plan) -> 
 
 
 def test_numbers_of_orders_and_deferred(built: BuiltProblem, plan: Plan) -> None:
-    pb, fm = built.problem, built.fleet
+    pb = built.problem
     res = plan_result(built, plan)
     ev = evaluate(pb, plan.period)
     done = plan.period >= 0
-    # each job is alone in its shutdown: cost_pm + the whole opening + its risk
+    # each job is alone in its shutdown: the whole opening + its penalty h_i(t)
     assert_allclose(
-        sum(w.expected_cost for w in res.orders),
-        fm.cost_pm[done].sum() + ev["opening"] + ev["penalty"],
+        [w.expected_cost for w in sorted(res.orders, key=lambda w: w.component_id)],
+        [
+            float(pb.penalty[i, plan.period[i]] + pb.opening_cost[pb.system_of[i], plan.period[i]])
+            for i in sorted(np.flatnonzero(done), key=lambda i: pb.component_ids[i])
+        ],
         rtol=1e-12,
     )
+    assert_allclose(
+        sum(w.expected_cost for w in res.orders),
+        ev["setup"] + ev["production_loss"] + ev["penalty"],
+        rtol=1e-12,
+    )
+    # orders + deferred risk + purchasing = the objective (issue #12: one cost language)
+    rec = reconcile(res.orders, res.deferred, ev)
+    assert_allclose(rec["total"], ev["total"], rtol=1e-12)
     gbx = next(w for w in res.orders if w.component_id == "C1-GBX")
     # gearbox: Weibull(2.5, 45,000 h) at 30,500 h, 50 days x 16 h later
     assert_allclose(gbx.p_fail_before_start, _weibull_p(30500, 800, 2.5, 45000), rtol=1e-9)

@@ -9,7 +9,7 @@ import pytest
 from numpy.testing import assert_allclose
 from scipy import integrate
 
-from optimizer.problem.multiyear import continuation_cost, cycle_cost
+from optimizer.problem.multiyear import build_multiyear, continuation_cost, cycle_cost
 from optimizer.reliability import distributions as rul
 from optimizer.reliability.penalty import age_replacement, penalty_curves
 
@@ -153,3 +153,68 @@ def test_deterministic_life_and_minimal_repair(minimal: bool) -> None:
         e = continuation_cost(d, [[1000.0, 7000.0, 8500.0]], cost_pm=CP, cost_cm=CF, cost_rate=g)[0]
         assert_allclose(e[:2], 0.0, atol=1e-6 * CP)
         assert_allclose(e[2], CF - g * 8000.0)  # past the life: the failure is certain
+
+
+# --------------------------------------------------------------------------------------
+# pure life limits and the end state (issue 14)
+# --------------------------------------------------------------------------------------
+
+
+def _orp_doc(**plan: object) -> dict[str, object]:
+    from pathlib import Path
+
+    import yaml
+
+    root = Path(__file__).resolve().parents[3]
+    doc: dict[str, object] = yaml.safe_load((root / "scenarios" / "orp10.yaml").read_text())
+    doc["plan"] = {**doc["plan"], **plan}  # type: ignore[dict-item]
+    return doc
+
+
+def test_pure_life_limit_never_fails_and_renews_at_its_limit() -> None:
+    from optimizer.fleet import fleet_model
+    from optimizer.loading import parse_scenario
+
+    scn = parse_scenario(_orp_doc())
+    comps = scn.components()
+    assert comps[0].corrective == comps[0].preventive  # defaults to the preventive task
+    fm = fleet_model(scn)
+    life = fm.life[0]
+    assert float(np.asarray(life.sf(1008.0))) == 1.0  # no failure up to the limit, inclusive
+    # renewal at the limit, with its own set-up: g* = (c_p + set-up) / U = (34 + 20) / 1008
+    assert_allclose(fm.cost_rate[0], 54.0 / 1008.0, rtol=1e-12)
+    assert fm.policy[0].t_star == 1008.0
+
+
+def test_life_without_limit_is_still_required() -> None:
+    from optimizer.loading import ScenarioError, parse_scenario
+
+    doc = _orp_doc()
+    del doc["component_types"]["p1"]["max_age_h"]  # type: ignore[index]
+    with pytest.raises(ScenarioError, match="max_age_h alone"):
+        parse_scenario(doc)
+
+
+def test_unpriced_end_state_is_the_cash_of_the_horizon() -> None:
+    """Any plan: unpriced total = sum c_i m_i + 20 * occasions; priced: closed form too."""
+    from optimizer.loading import parse_scenario
+    from optimizer.solvers.multiyear import evaluate_multiyear
+
+    cost = np.array([34, 25, 14, 21, 16, 3, 10, 5, 7, 10], dtype=float)
+    life = [42, 18, 90, 94, 49, 49, 34, 90, 37, 11]
+    _, mp0 = build_multiyear(parse_scenario(_orp_doc()))
+    _, mp1 = build_multiyear(parse_scenario(_orp_doc(end_state="priced")))
+    x = np.zeros((10, 101), dtype=bool)
+    for i, u in enumerate(life):  # every part at its limit, plus once at the end if needed
+        ts = list(range(u, 101, u))
+        if 101 - (ts[-1] if ts else 0) > u:
+            ts.append(100)
+        x[i, ts] = True
+    got = evaluate_multiyear(mp0, x)["total"]
+    assert_allclose(got, float(cost @ x.sum(axis=1) + 20.0 * x.any(axis=0).sum()), rtol=1e-9)
+    # priced: the part left at age u (periods) is charged min_{u<=s<=U} w(s) = c - g* U
+    # instead of -g* u, with g* = (c + 20) / U: the difference is g* u - 20 per position
+    last = np.array([np.flatnonzero(x[i]).max() for i in range(10)])
+    u_end = 101 - last
+    diff = float(np.sum((cost + 20.0) * u_end / np.array(life) - 20.0))
+    assert_allclose(evaluate_multiyear(mp1, x)["total"], got + diff, rtol=1e-9)

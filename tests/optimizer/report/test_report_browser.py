@@ -11,6 +11,7 @@ from typing import Any
 from optimizer.planning.pipeline import PlanResult
 from optimizer.report.comparison import write_compare_report
 from optimizer.report.plan_report import write_plan_report
+from optimizer.risk import system_risk
 from optimizer.scenario import Scenario
 from optimizer.sim.simulate import Comparison
 from optimizer.sim.twin_study import TwinStudy
@@ -42,11 +43,15 @@ def _check(rendered: Any, html: str) -> None:
 def test_plan_report_renders_in_chromium(
     plant_plan: PlanResult, chromium: Any, tmp_path: Path
 ) -> None:
-    page = write_plan_report(plant_plan, tmp_path / "plan.html", scenario_file="plant.yaml")
-    rendered = chromium(page, tmp_path / "plan.png", height=2400)
+    risk = system_risk(plant_plan.built.scenario, 30)
+    page = write_plan_report(
+        plant_plan, tmp_path / "plan.html", scenario_file="plant.yaml", risk=risk
+    )
+    rendered = chromium(page, tmp_path / "plan.png", height=3200)
     html = page.read_text(encoding="utf-8")
     _check(rendered, html)
     assert "plan-gantt" in rendered.plots
+    assert "plan-risk-chart" in rendered.plots
     # The Gantt holds one bar per work order: plotly draws each as a path in a .point group.
     gantt = rendered.dom[rendered.dom.index('id="plan-gantt"') :]
     assert gantt.count('class="point"') >= len(plant_plan.orders)

@@ -86,9 +86,13 @@ def test_plan_workbook(plant_plan: PlanResult, tmp_path: Path) -> None:
         "Next 30 days",
         "Shutdowns",
         "Deferred",
+        "Purchase orders",
         "Cost",
         "Assumptions",
     ]
+    po = book["Purchase orders"]
+    assert len(po) == len(plant_plan.purchase_orders)
+    assert_allclose(po["total"], [r["total"] for r in plant_plan.purchase_orders])
     cost = book["Cost"]
     for measure in ("objective", "budget"):
         rows = cost[cost["measure"] == measure].set_index("term")["cost"]

@@ -213,6 +213,29 @@ def test_hop_evaluation_agrees_with_dense_and_brute(
     )
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_block_evaluation_agrees_with_dense_and_brute(
+    make_problem: Callable[..., PlanningProblem], seed: int
+) -> None:
+    # auto mixes the two: systems with <= 4 active components by blocks, others by paths
+    mixed = make_problem(60, 14, 30, seed, pins=True, windows=seed % 2 == 1)
+    auto = solve_dp(mixed)
+    dense = solve_dp(mixed, mode="dense")
+    assert auto.status is Status.OPTIMAL
+    assert_allclose(auto.objective, dense.objective, rtol=1e-12)
+    assert_allclose(auto.objective, evaluate(mixed, auto.period)["total"])
+    few = make_problem(40, 25, 30, seed, pins=True, shape="weibull")
+    assert_allclose(
+        solve_dp(few, mode="blocks").objective, solve_dp(few, mode="dense").objective, rtol=1e-12
+    )
+    small = make_problem(5, 2, 6, seed, pins=seed < 2)
+    assert_allclose(
+        solve_dp(small, mode="blocks").objective, solve_brute(small).objective, rtol=1e-12
+    )
+    with pytest.raises(ValueError, match="blocks"):
+        solve_dp(make_problem(30, 1, 10, seed), mode="blocks")
+
+
 def test_hop_evaluation_on_a_crossing_instance_and_refuses_pins() -> None:
     problem = one_system(*CROSSING)
     assert_allclose(solve_dp(problem, mode="hops").objective, 5.0)

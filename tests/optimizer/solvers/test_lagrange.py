@@ -7,6 +7,7 @@ instances; the knapsack against enumeration of every subset.
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -21,8 +22,16 @@ from optimizer.problem.data import PlanningProblem
 from optimizer.problem.plan import Status, evaluate, violations
 from optimizer.solvers import solve
 from optimizer.solvers.dp import solve_dp
-from optimizer.solvers.lagrange import _knapsacks, lagrangian_bound, solve_lagrange
+from optimizer.solvers.lagrange import (
+    _evaluate_dual,
+    _knapsacks,
+    _reduced_milp,
+    lagrangian_bound,
+    pair_bounds,
+    solve_lagrange,
+)
 from optimizer.solvers.milp import solve_milp
+from optimizer.solvers.repair import prepare_pairs
 from optimizer.solvers.stock import fold_holding
 
 
@@ -51,6 +60,92 @@ def test_knapsack_matches_enumeration(items: list[tuple[int, float, int]], caps:
         chosen = idx[pick[idx]]
         assert w[chosen].sum() <= cap[g]
         assert_allclose(r[chosen].sum(), best, atol=1e-9)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    items=st.lists(
+        st.tuples(st.integers(0, 2), st.floats(-20, 5), st.integers(0, 6)), min_size=1, max_size=9
+    ),
+    caps=st.lists(st.integers(0, 10), min_size=3, max_size=3),
+    need=st.lists(st.booleans(), min_size=3, max_size=3),
+)
+def test_knapsack_bounds_outside_need_are_below_the_optimum(
+    items: list[tuple[int, float, int]], caps: list[int], need: list[bool]
+) -> None:
+    grp = np.array([g for g, _, _ in items], dtype=np.int64)
+    r = np.array([c for _, c, _ in items])
+    w = np.array([x for _, _, x in items], dtype=np.int64)
+    cap = np.array(caps, dtype=np.int64)
+    exact, _ = _knapsacks(r, grp, w, cap, 3)
+    val, _ = _knapsacks(r, grp, w, cap, 3, need=np.array(need))
+    for g in range(3):
+        if need[g]:
+            assert_allclose(val[g], exact[g], atol=1e-12)
+        else:
+            assert val[g] <= exact[g] + 1e-9
+            # never weaker than the sum of the items that fit in any case
+            assert val[g] >= float(r[(grp == g) & (r < 0)].sum()) - 1e-9
+
+
+def _forced_optimum(pb: PlanningProblem, i: int, t: int) -> float:
+    """Optimum over the plans that do component ``i`` in period ``t`` (inf: none)."""
+    pin = pb.pinned_period.copy()
+    pin[i] = t
+    got = solve_milp(replace(pb, pinned_period=pin), gap=0.0)
+    return got.objective if got.status is Status.OPTIMAL else np.inf
+
+
+@settings(max_examples=8, deadline=None)
+@given(seed=st.integers(0, 10_000), random_duals=st.booleans())
+def test_pair_bounds_are_below_every_plan_using_the_pair(seed: int, random_duals: bool) -> None:
+    # reduced-cost fixing: pair_bound[i, t] <= the optimum over plans with x[i,t] = 1,
+    # at the best multipliers of the dual phase and at arbitrary ones
+    from tests.optimizer.solvers.conftest import build_problem
+
+    pb = build_problem(5, 2, 5, seed, capacitated=True, max_span=1 + seed % 2)
+    if random_duals:
+        rng = np.random.default_rng(seed)
+        d = prepare_pairs(pb)
+        v = rng.uniform(0.0, 2.0, pb.n_components) * np.median(pb.penalty)
+        lam = rng.uniform(0.0, 30.0, d.cap.shape) * (rng.random(d.cap.shape) < 0.5)
+        z = np.zeros_like(d.supply)
+        dual = _evaluate_dual(pb, d, v, lam, z, z)
+        pb_pairs = np.full((pb.n_components, pb.n_periods), np.inf)
+        pb_pairs[d.pi, d.pt] = pair_bounds(d, dual)
+    else:
+        res = lagrangian_bound(pb, time_limit_s=2, finish_mip=False, mip_share=0.0)
+        assert res.pair_bound is not None
+        pb_pairs = res.pair_bound
+    for i, t in zip(*np.nonzero(np.isfinite(pb_pairs)), strict=True):
+        opt = _forced_optimum(pb, int(i), int(t))
+        assert pb_pairs[i, t] <= opt + 1e-6 * max(1.0, abs(opt))
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 10_000))
+def test_reduced_milp_bound_below_optimum_below_plan(seed: int) -> None:
+    # the MILP on the pairs left by reduced-cost fixing, from a poor plan (everything
+    # deferred that may be): its bound is a bound of the unreduced problem
+    from tests.optimizer.solvers.conftest import build_problem
+
+    pb = build_problem(10, 3, 8, seed, capacitated=True)
+    exact = solve_milp(pb, gap=0.0)
+    assert exact.status is Status.OPTIMAL
+    res = lagrangian_bound(pb, time_limit_s=2, finish_mip=False, mip_share=0.0)
+    best = res.period
+    if violations(pb, best):
+        best = exact.period
+    log: list[str] = []
+    deadline = time.perf_counter() + 30.0
+    out = _reduced_milp(pb, res, best, evaluate(pb, best)["total"], deadline, 0.0, log)
+    assert out is not None
+    plan, cost, bound = out
+    tol = 1e-6 * max(1.0, abs(exact.objective))
+    assert violations(pb, plan) == []
+    assert_allclose(cost, evaluate(pb, plan)["total"], rtol=1e-9)
+    assert res.bound - tol <= bound <= exact.objective + tol <= cost + 2 * tol
+    assert "reduced-cost fixing keeps" in log[0]
 
 
 @pytest.mark.parametrize(
