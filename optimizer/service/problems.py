@@ -17,6 +17,7 @@ References
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections.abc import Mapping, Sequence
 from http import HTTPStatus
@@ -140,6 +141,42 @@ def _request_error_entry(err: Mapping[str, Any]) -> dict[str, Any]:
     return entry
 
 
+def allowed_methods(request: Request) -> str:
+    """The ``Allow`` header of a 405: every method served at the request's path.
+
+    The router names only the methods of the first route whose path matches; a path
+    served by several routes (``GET`` and ``DELETE /v1/schedule-runs/{id}``) needs
+    them all.  They are read from the app's OpenAPI document (every route is in it,
+    and it is built once), ``HEAD`` added wherever ``GET`` is served.
+    """
+    app = request.app
+    table: list[tuple[re.Pattern[str], frozenset[str]]] | None = getattr(
+        app.state, "allow_table", None
+    )
+    if table is None:
+        table = []
+        for path, ops in app.openapi().get("paths", {}).items():
+            pattern = re.escape(path)
+            pattern = re.sub(r"\\\{[^}]*\\\}", "[^/]+", pattern)
+            named = {m.upper() for m in ops if m.upper() in HTTP_METHODS}
+            if "GET" in named:
+                named.add("HEAD")
+            table.append((re.compile(pattern), frozenset(named)))
+        for route in app.routes:  # routes outside the document (/openapi.json, /docs)
+            path, methods = getattr(route, "path", None), getattr(route, "methods", None)
+            if path and methods and "{" not in path:
+                table.append((re.compile(re.escape(path)), frozenset(methods)))
+        app.state.allow_table = table
+    allowed: set[str] = set()
+    for pattern, methods in table:
+        if pattern.fullmatch(request.url.path):
+            allowed |= methods
+    return ", ".join(sorted(allowed))
+
+
+HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
 _SLUGS = {
     400: "bad-request",
     401: "unauthorized",
@@ -172,6 +209,8 @@ def install_handlers(app: FastAPI) -> None:
             detail = f"no resource at {request.url.path}"
         slug = _SLUGS.get(status, "http-error")
         headers = dict(exc.headers or {})
+        if status == 405:
+            headers["Allow"] = allowed_methods(request) or headers.get("Allow", "")
         return problem_response(
             problem_body(status, slug, detail, instance=request.url.path), headers
         )

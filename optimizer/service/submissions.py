@@ -87,6 +87,14 @@ def prepare(
         raise ProblemError(
             400, "malformed-json", "the body is nested too deeply", title="Malformed JSON"
         ) from None
+    except ValueError as exc:  # valid JSON, but a number Python will not convert
+        raise ProblemError(
+            422,
+            "validation-error",
+            f"the body holds a number too large to read: {str(exc)[:120]}",
+            title="Invalid request",
+            errors=[{"pointer": "", "detail": "a number has too many digits (limit 4300)"}],
+        ) from None
     if not isinstance(data, dict):
         raise ProblemError(
             422,

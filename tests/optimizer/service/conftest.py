@@ -232,6 +232,25 @@ def make_server(tmp_path: Path) -> Iterator[Callable[..., Server]]:
         srv.stop()
 
 
+@pytest.fixture(scope="module")
+def make_module_server(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Callable[..., Server]]:
+    """Like ``make_server``, but the servers live as long as the test module."""
+    servers: list[Server] = []
+
+    def make(database_url: str | None = None, **extra: str) -> Server:
+        tmp = tmp_path_factory.mktemp("srv")
+        url = database_url or f"sqlite:///{tmp / 'server.db'}"
+        srv = Server(server_env(url, **extra), free_port(), tmp / "server.log")
+        servers.append(srv)
+        return srv
+
+    yield make
+    for srv in servers:
+        srv.stop()
+
+
 def wait_terminal(client: httpx.Client, path: str, timeout_s: float = 60.0) -> dict[str, Any]:
     """Long-poll a run until it reaches a terminal status."""
     deadline = time.monotonic() + timeout_s
