@@ -28,6 +28,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from optimizer.service.db import storage_full
+
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://opportune.example/problems/"
 log = logging.getLogger("opportune.service")
@@ -230,6 +232,21 @@ def install_handlers(app: FastAPI) -> None:
         )
 
     async def on_error(request: Request, exc: Exception) -> JSONResponse:
+        if storage_full(exc):
+            log.error("%s %s: the run store's disk is full", request.method, request.url.path)
+            ctx = getattr(request.app.state, "ctx", None)
+            retry_s = getattr(getattr(ctx, "settings", None), "retry_after_s", 5)
+            return problem_response(
+                problem_body(
+                    503,
+                    "storage-full",
+                    "the service cannot store anything now (its disk is full); nothing "
+                    "was stored for this request: retry later",
+                    title="Storage full",
+                    instance=request.url.path,
+                ),
+                {"Retry-After": str(retry_s)},
+            )
         ref = uuid.uuid4().hex[:12]
         log.error(
             "unhandled error %s on %s %s", ref, request.method, request.url.path, exc_info=exc

@@ -47,7 +47,9 @@ from dataclasses import dataclass, field
 from multiprocessing.process import BaseProcess
 from typing import Any
 
-from optimizer.service.db import Store, make_engine
+from sqlalchemy.exc import OperationalError
+
+from optimizer.service.db import Store, make_engine, storage_full
 from optimizer.service.jsonutil import dumps
 from optimizer.service.problems import problem_body
 from optimizer.service.runs import (
@@ -85,6 +87,13 @@ WARM_MODULES = (
 )
 HEARTBEAT_S = 1.0
 """How often a busy worker renews its lease and checks for cancellation."""
+STORE_RETRY_S = 1.0
+"""How often a worker retries storing a finished run's outcome the store refused."""
+
+
+def retryable(exc: BaseException) -> bool:
+    """True when a failed write may succeed later: disk full, database unreachable."""
+    return storage_full(exc) or isinstance(exc, OperationalError)
 
 
 def die_with_parent() -> None:
@@ -249,10 +258,7 @@ class _Worker:
                     "worker %s: cannot keep the plan of cancelled %s", self.wid, claimed.id
                 )
         if outcome is not None:
-            try:
-                finish(self.store, claimed.id, self.wid, outcome)
-            except Exception:
-                log.exception("worker %s: cannot store the outcome of %s", self.wid, claimed.id)
+            self._store_outcome(claimed.id, outcome)
         elif not abandoned:
             release(
                 self.store,
@@ -262,6 +268,38 @@ class _Worker:
                 count_attempt=False,
                 max_attempts=self.settings.max_attempts,
             )
+
+    def _store_outcome(self, run_id: str, outcome: Outcome) -> None:
+        """Store a run's outcome; while the store cannot take it, keep it and retry.
+
+        When the disk of the store is full (or the database is unreachable) the finished
+        result stays in this process and the write is retried every
+        :data:`STORE_RETRY_S` (renewing the run's lease, so nobody takes the run over),
+        until it is stored, the run is no longer this worker's, or the worker stops.
+        """
+        warned = False
+        while True:
+            try:
+                finish(self.store, run_id, self.wid, outcome)
+                if warned:
+                    log.warning("worker %s: outcome of %s stored at last", self.wid, run_id)
+                return
+            except Exception as exc:
+                if not retryable(exc) or self.terminating or not self.parent_alive():
+                    log.exception("worker %s: cannot store the outcome of %s", self.wid, run_id)
+                    return
+                if not warned:
+                    why = "the disk is full" if storage_full(exc) else "the store is unreachable"
+                    log.warning(
+                        "worker %s: cannot store the outcome of %s (%s): kept, retrying",
+                        self.wid,
+                        run_id,
+                        why,
+                    )
+                    warned = True
+            with contextlib.suppress(Exception):
+                renew_lease(self.store, run_id, self.wid, self.settings.lease_s)
+            time.sleep(STORE_RETRY_S)
 
     def _store_progress(self, run_id: str, best: Outcome) -> None:
         try:
