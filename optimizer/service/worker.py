@@ -135,8 +135,49 @@ def _outcome_from(payload: bytes) -> Outcome:
     return Outcome(**data)
 
 
-def _failed(slug: str, title: str, detail: str, status: int = 500) -> Outcome:
-    return Outcome("failed", problem=problem_body(status, slug, detail, title=title))
+def _failed(slug: str, title: str, detail: str, status: int = 500, **extra: Any) -> Outcome:
+    return Outcome("failed", problem=problem_body(status, slug, detail, title=title, **extra))
+
+
+PAGE_MB = os.sysconf("SC_PAGE_SIZE") / 2**20 if hasattr(os, "sysconf") else 4096 / 2**20
+MEMORY_CHECK_S = 0.25
+"""How often a worker reads its solver process's resident memory."""
+
+
+def resident_mb(pid: int) -> float:
+    """Resident memory of a process, MiB (0 when it cannot be read: not Linux, gone)."""
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as f:
+            return int(f.read().split()[1]) * PAGE_MB
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+def out_of_memory(attempt: int) -> Outcome:
+    """The failed outcome of a run whose solver process the operating system killed."""
+    return _failed(
+        "out-of-memory",
+        "Solver process killed by the system",
+        f"the solver process of attempt {attempt} was killed by the operating system "
+        "(SIGKILL, not by the service): it most likely ran out of memory. Reduce the "
+        "scenario (components, periods, replications) or give the workers more memory.",
+        status=503,
+        failure="out-of-memory",
+    )
+
+
+def memory_exceeded(cap_mb: int, used_mb: float) -> Outcome:
+    """The failed outcome of a run whose solver process went over the memory cap."""
+    return _failed(
+        "memory-limit-exceeded",
+        "Run exceeded its memory limit",
+        f"the solver process used {used_mb:.0f} MiB, over the limit of {cap_mb} MiB per "
+        "run (OPPORTUNE_WORKER_MEMORY_MB), and was stopped. Reduce the scenario "
+        "(components, periods, replications) or raise the limit.",
+        status=422,
+        failure="memory-limit",
+        memory_limit_mb=cap_mb,
+    )
 
 
 @dataclass
@@ -180,6 +221,9 @@ class _Worker:
         limit = claimed.time_limit_s or self.settings.max_time_limit_s
         deadline = time.monotonic() + limit + self.settings.run_grace_s
         next_beat = time.monotonic() + HEARTBEAT_S
+        cap_mb = self.settings.memory_cap_mb
+        next_memory = 0.0
+        killed_by_system = False
         payload: bytes | None = None
         outcome: Outcome | None = None
         best: Outcome | None = None  # newest incumbent received
@@ -214,6 +258,8 @@ class _Worker:
                 child.join(5.0)
                 if payload:
                     outcome = _outcome_from(payload)
+                elif child.exitcode == -signal.SIGKILL:
+                    killed_by_system = True  # not by us: the kernel's OOM killer
                 else:
                     code = child.exitcode
                     how = f"signal {-code}" if code is not None and code < 0 else f"code {code}"
@@ -225,6 +271,19 @@ class _Worker:
                     )
                 break
             now = time.monotonic()
+            if now >= next_memory and child.pid is not None:
+                next_memory = now + MEMORY_CHECK_S
+                used_mb = resident_mb(child.pid)
+                if used_mb > cap_mb:
+                    log.warning(
+                        "worker %s: run %s uses %.0f MiB (limit %d MiB): stopped",
+                        self.wid,
+                        claimed.id,
+                        used_mb,
+                        cap_mb,
+                    )
+                    outcome = memory_exceeded(cap_mb, used_mb)
+                    break
             if now >= next_beat:
                 next_beat = now + HEARTBEAT_S
                 try:
@@ -257,6 +316,24 @@ class _Worker:
                 log.exception(
                     "worker %s: cannot keep the plan of cancelled %s", self.wid, claimed.id
                 )
+        if killed_by_system:
+            log.warning(
+                "worker %s: the solver of %s was killed (out of memory?)", self.wid, claimed.id
+            )
+            if claimed.attempt <= self.settings.oom_retries:
+                try:
+                    release(
+                        self.store,
+                        claimed.id,
+                        self.wid,
+                        "its solver process was killed by the system (out of memory?)",
+                        count_attempt=True,
+                        max_attempts=self.settings.oom_retries + 1,
+                    )
+                except Exception:
+                    log.exception("worker %s: cannot queue %s again", self.wid, claimed.id)
+                return
+            outcome = out_of_memory(claimed.attempt)
         if outcome is not None:
             self._store_outcome(claimed.id, outcome)
         elif not abandoned:
