@@ -47,7 +47,8 @@ def serve(host: str, port: int, workers: int | None) -> None:
         proxy_headers=False,
         server_header=False,
         timeout_keep_alive=30,
-        timeout_graceful_shutdown=20,
+        # open requests (long polls, event streams) get the workers' grace period
+        timeout_graceful_shutdown=max(1, round(settings.shutdown_grace_s)),
     )
 
 

@@ -104,11 +104,29 @@ class ProblemError(Exception):
         self.headers = dict(headers or {})
         self.extra = extra
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # picklable (raised in a validation process, answered by the web process)
+        return (
+            _rebuild_problem,
+            (self.status, self.slug, self.detail, self.title, self.headers, self.extra),
+        )
+
     def body(self, instance: str | None = None) -> dict[str, Any]:
         """The problem document."""
         return problem_body(
             self.status, self.slug, self.detail, title=self.title, instance=instance, **self.extra
         )
+
+
+def _rebuild_problem(
+    status: int,
+    slug: str,
+    detail: str,
+    title: str | None,
+    headers: Mapping[str, str],
+    extra: dict[str, Any],
+) -> ProblemError:
+    return ProblemError(status, slug, detail, title=title, headers=headers, **extra)
 
 
 def problem_response(

@@ -86,6 +86,24 @@ class ServiceSettings(BaseSettings):
     max_request_bytes: int = Field(
         default=16 * 1024 * 1024, ge=1024, description="Largest accepted request body."
     )
+    validate_processes: int = Field(
+        default=2,
+        ge=0,
+        le=32,
+        description=(
+            "Processes that parse and validate large request bodies (over 16 KiB), so the "
+            "web process keeps answering meanwhile; 0: a thread of the web process."
+        ),
+    )
+    validate_timeout_s: float = Field(
+        default=20.0,
+        gt=0,
+        le=600,
+        description=(
+            "Longest time a request body may take to validate; longer: 422 "
+            "input-too-complex (its validation process is stopped)."
+        ),
+    )
     max_queued_per_tenant: int = Field(
         default=100, ge=1, description="Queued runs a tenant may have before 429."
     )

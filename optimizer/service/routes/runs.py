@@ -175,7 +175,9 @@ async def submit(
     if len(raw) <= INLINE_PREPARE_BYTES and kind != "whatif":
         # ~0.3 ms for a small scenario: cheaper here than a hand-off to a thread
         sub = prepare(kind, raw, tenant_id, key, cfg)
-    else:  # a large fleet (or a what-if's options) takes long to check: keep the loop free
+    elif ctx.validators is not None:  # a large body (or what-if options) takes long
+        sub = await ctx.validators.prepare(kind, raw, tenant_id, key, cfg)
+    else:  # the app is used without its lifespan, or validate_processes is 0
         sub = await to_thread.run_sync(prepare, kind, raw, tenant_id, key, cfg)
     batcher = ctx.batcher
     if batcher is not None:
