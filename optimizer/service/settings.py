@@ -164,6 +164,13 @@ class ServiceSettings(BaseSettings):
     strategy_max_replications: int = Field(
         default=2000, ge=1, description="Largest replications a strategy run may ask for."
     )
+    dask_address: str | None = Field(
+        default=None,
+        description=(
+            "Address of a Dask scheduler (tcp://host:8786): strategy runs simulate their "
+            "replications on that cluster instead of in the worker's own process."
+        ),
+    )
     log_level: Literal["critical", "error", "warning", "info", "debug"] = Field(
         default="info", description="Log level of the server and its workers."
     )

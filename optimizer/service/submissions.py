@@ -218,6 +218,8 @@ def whatif_option_errors(scn: Scenario, envelope: WhatIfEnvelope) -> list[dict[s
         {"pointer": f"/config/options/{j}", "detail": str(exc)}
         for j, exc in check_options(scn, cfg.options, days=cfg.days)
     ]
+
+
 def _init_validator() -> None:
     """Initializer of a validation process: Ctrl-C is the server's to handle."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)

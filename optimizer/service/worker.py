@@ -114,7 +114,9 @@ FINAL = b"F"
 """Tag of a child's message carrying the run's outcome."""
 
 
-def _child_main(claimed: Claimed, max_time_limit_s: float, conn: mpc.Connection) -> None:
+def _child_main(
+    claimed: Claimed, max_time_limit_s: float, conn: mpc.Connection, dask_address: str | None
+) -> None:
     die_with_parent()
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     # Lazy: jobs imports the planner, solvers and simulator, which the web process
@@ -125,7 +127,9 @@ def _child_main(claimed: Claimed, max_time_limit_s: float, conn: mpc.Connection)
     def progress(outcome: Outcome) -> None:
         conn.send_bytes(PROGRESS + dumps(outcome.__dict__).encode("utf-8"))
 
-    outcome = execute(claimed, max_time_limit_s=max_time_limit_s, on_progress=progress)
+    outcome = execute(
+        claimed, max_time_limit_s=max_time_limit_s, on_progress=progress, dask_address=dask_address
+    )
     conn.send_bytes(FINAL + dumps(outcome.__dict__).encode("utf-8"))
     conn.close()
 
@@ -212,7 +216,7 @@ class _Worker:
         recv, send = ctx.Pipe(duplex=False)
         child = ctx.Process(
             target=_child_main,
-            args=(claimed, self.settings.max_time_limit_s, send),
+            args=(claimed, self.settings.max_time_limit_s, send, self.settings.dask_address),
             name=f"opportune-run-{claimed.id[:8]}",
             daemon=True,
         )
