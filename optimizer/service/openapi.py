@@ -34,6 +34,42 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
 """The error answers of every authenticated run endpoint."""
 
 
+RUN_LINKS = {
+    "schedule": ("get_schedule_run", "cancel_schedule_run", "schedule_run_events"),
+    "strategy": (
+        "get_strategy_run",
+        "cancel_strategy_run",
+        "strategy_run_events",
+        "strategy_run_report",
+    ),
+}
+"""Operations that take the ``run_id`` a submission answers with (OpenAPI links)."""
+
+
+def add_links(doc: dict[str, Any]) -> None:
+    """Link each submission's 202 answer to the operations on the run it created.
+
+    ``run_id`` is the answer's ``id`` (``$response.body#/id``): clients and stateful
+    API testers (schemathesis) follow the run's lifecycle from the document alone.
+    """
+    for path_item in doc.get("paths", {}).values():
+        post = path_item.get("post")
+        if not post or not str(post.get("operationId", "")).startswith("submit_"):
+            continue
+        kind = post["operationId"].removeprefix("submit_").removesuffix("_run")
+        accepted = post.get("responses", {}).get("202")
+        if accepted is None or kind not in RUN_LINKS:
+            continue
+        accepted["links"] = {
+            op: {
+                "operationId": op,
+                "parameters": {"run_id": "$response.body#/id"},
+                "description": f"{op} of the run just accepted",
+            }
+            for op in RUN_LINKS[kind]
+        }
+
+
 def install_openapi(app: FastAPI) -> None:
     """Add the request-body schemas (with the scenario schema) to the OpenAPI document.
 
@@ -67,6 +103,7 @@ def install_openapi(app: FastAPI) -> None:
             if name in schemas and schemas[name] != schema:
                 raise RuntimeError(f"OpenAPI component name clash: {name}")
             schemas[name] = schema
+        add_links(doc)
         app.openapi_schema = doc
         return doc
 
