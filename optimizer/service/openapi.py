@@ -14,6 +14,7 @@ from optimizer.service.schemas import (
     StrategyRunRequest,
     WhatIfRunRequest,
 )
+from optimizer.service.settings import ServiceSettings
 
 
 def problem_doc(description: str) -> dict[str, Any]:
@@ -42,6 +43,7 @@ RUN_LINKS = {
         "strategy_run_events",
         "strategy_run_report",
     ),
+    "whatif": ("get_whatif_run", "cancel_whatif_run", "whatif_run_events", "whatif_run_report"),
 }
 """Operations that take the ``run_id`` a submission answers with (OpenAPI links)."""
 
@@ -68,6 +70,31 @@ def add_links(doc: dict[str, Any]) -> None:
             }
             for op in RUN_LINKS[kind]
         }
+
+
+def server_limits(doc: dict[str, Any], settings: ServiceSettings) -> None:
+    """State this server's own limits in the request schemas.
+
+    The request models allow what any server may accept; this one refuses more (its
+    ``max_time_limit_s`` and ``strategy_max_replications``): the document says so, so
+    that a request valid by the document is accepted.
+    """
+    schemas = doc.get("components", {}).get("schemas", {})
+    caps = {
+        ("ScheduleConfig", "time_limit_s"): settings.max_time_limit_s,
+        ("StrategyConfig", "time_limit_s"): settings.max_time_limit_s,
+        ("StrategyConfig", "replications"): settings.strategy_max_replications,
+        ("WhatIfConfig", "time_limit_s"): settings.max_time_limit_s,
+        ("WhatIfConfig", "replications"): settings.strategy_max_replications,
+    }
+    for (model, field), cap in caps.items():
+        prop = schemas.get(model, {}).get("properties", {}).get(field)
+        if prop is None:
+            continue
+        for branch in prop.get("anyOf", [prop]):
+            if branch.get("type") in ("number", "integer") and branch.get("maximum", cap) >= cap:
+                branch["maximum"] = cap
+                branch.pop("exclusiveMaximum", None)
 
 
 def install_openapi(app: FastAPI) -> None:
@@ -104,6 +131,9 @@ def install_openapi(app: FastAPI) -> None:
                 raise RuntimeError(f"OpenAPI component name clash: {name}")
             schemas[name] = schema
         add_links(doc)
+        ctx = getattr(app.state, "ctx", None)
+        if ctx is not None:
+            server_limits(doc, ctx.settings)
         app.openapi_schema = doc
         return doc
 

@@ -93,7 +93,11 @@ def _stateful(fuzz: _Fuzz, doc: dict[str, Any], scenario: dict[str, Any]) -> Non
     creates real runs and exercises what follows on them.
     """
     from schemathesis import openapi
-    from schemathesis.checks import ensure_resource_availability, use_after_free
+    from schemathesis.checks import (
+        ensure_resource_availability,
+        positive_data_acceptance,
+        use_after_free,
+    )
 
     doc = copy.deepcopy(doc)
     for name in ("ScheduleRunRequest", "StrategyRunRequest"):
@@ -116,8 +120,10 @@ def _stateful(fuzz: _Fuzz, doc: dict[str, Any], scenario: dict[str, Any]) -> Non
                     fuzz.failures.append(f"stateful {case.operation.label}: {ctype}")
 
         def validate_response(self, response: Any, case: Any, **kwargs: Any) -> None:
+            # a submission valid by the document (the server's limits included) is accepted
+            extra = [positive_data_acceptance] if case.method == "POST" else []
             try:
-                case.validate_response(response, checks=checks)
+                case.validate_response(response, checks=[*checks, *extra])
             except Exception as exc:
                 fuzz.failures.append(f"stateful {case.operation.label}: {exc}"[:600])
 
