@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import importlib
 import json
 import logging
 import multiprocessing as mp
@@ -226,7 +227,10 @@ def _init_validator() -> None:
 
 
 def _warm() -> None:
-    """A no-op task: starts a pool process (and its imports) before the first request."""
+    """Starts a validation process and loads what a what-if check needs (seconds) before
+    the first request."""
+    with contextlib.suppress(ImportError):
+        importlib.import_module("optimizer.sim.whatif")
 
 
 class ValidationPool:

@@ -30,6 +30,8 @@ EXAMPLES_PER_MODE_POST = 3
 STATEFUL_EXAMPLES = 25
 STATEFUL_STEPS = 8
 MIN_REQUESTS = 1000
+WHATIF_OPTIONS = ["replace C1-GBX on 2027-02-16", "defer C1-GBX"]
+"""Options of the bundled conveyor scenario (as in test_service_whatif)."""
 MIN_STATEFUL_REQUESTS = 150
 
 
@@ -100,10 +102,15 @@ def _stateful(fuzz: _Fuzz, doc: dict[str, Any], scenario: dict[str, Any]) -> Non
     )
 
     doc = copy.deepcopy(doc)
-    for name in ("ScheduleRunRequest", "StrategyRunRequest"):
-        props = doc["components"]["schemas"][name]["properties"]
-        props["input"] = {"const": scenario}
-        doc["components"]["schemas"][name]["required"] = ["input"]
+    schemas = doc["components"]["schemas"]
+    for name in ("ScheduleRunRequest", "StrategyRunRequest", "WhatIfRunRequest"):
+        if name in schemas:
+            schemas[name]["properties"]["input"] = {"const": scenario}
+            schemas[name]["required"] = sorted({"input", *schemas[name].get("required", [])})
+    if "WhatIfConfig" in schemas:
+        # what-if options are free text checked against the scenario: two that it serves
+        schemas["WhatIfConfig"]["properties"]["options"] = {"const": WHATIF_OPTIONS}
+        schemas["WhatIfConfig"]["properties"].pop("days", None)
     schema = openapi.from_dict(doc)
     checks = [*fuzz.checks, ensure_resource_availability, use_after_free]
 
