@@ -311,6 +311,13 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--runs", type=int, default=500)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument(
+        "--worker-procs",
+        type=int,
+        default=0,
+        help="scale-out layout: the server runs with --workers 0 and this many separate "
+        "'opportune worker --workers 1' processes solve (0: the server's own workers)",
+    )
     ap.add_argument("--tenants", type=int, default=5)
     ap.add_argument("--mode", choices=["burst", "closed"], default="burst")
     ap.add_argument("--ramp-s", type=float, default=0.0, help="spread client starts over")
@@ -354,7 +361,20 @@ def main(argv: list[str] | None = None) -> None:
         )
         keys = [new_key(env, f"tenant-{j}") for j in range(args.tenants)]
         port = free_port()
+        solvers: list[subprocess.Popen[bytes]] = []
+        if args.worker_procs:
+            env["OPPORTUNE_WORKERS"] = "0"
         proc = start_server(env, port, Path(tmp) / "server.log", args.server_nice)
+        for j in range(args.worker_procs):
+            solvers.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "optimizer", "worker", "--workers", "1"],
+                    env=env,
+                    cwd=str(ROOT),
+                    stdout=(Path(tmp) / f"worker{j}.log").open("wb"),
+                    stderr=subprocess.STDOUT,
+                )
+            )
         try:
             res = asyncio.run(
                 run_load(
@@ -371,6 +391,13 @@ def main(argv: list[str] | None = None) -> None:
                 )
             )
         finally:
+            for w in solvers:
+                w.send_signal(signal.SIGTERM)
+            for w in solvers:
+                try:
+                    w.wait(30)
+                except subprocess.TimeoutExpired:
+                    w.kill()
             proc.send_signal(signal.SIGTERM)
             try:
                 proc.wait(30)
@@ -379,7 +406,8 @@ def main(argv: list[str] | None = None) -> None:
     lat = res.pop("latencies_ms")
     if args.dump_latencies:
         Path(args.dump_latencies).write_text(json.dumps(lat))
-    res["workers"] = args.workers
+    res["workers"] = args.worker_procs or args.workers
+    res["worker_procs"] = args.worker_procs
     res["server_nice"] = args.server_nice
     res["cpus"] = os.cpu_count()
     if args.json:

@@ -1471,6 +1471,24 @@ def risk(
         err.print(f"written: {escape(str(csv_path))}")
 
 
+@app.command("worker", epilog=_exits(0, 1, 2))
+def worker_cmd(
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", min=1, help="Solver processes (OPPORTUNE_WORKERS)."),
+    ] = None,
+) -> None:
+    """Solve queued runs of the service's store, without serving HTTP (scale-out).
+
+    Run it on any number of machines against the same PostgreSQL as
+    `opportune serve --workers 0`; SIGTERM or Ctrl-C drains it (a busy worker gets
+    OPPORTUNE_SHUTDOWN_GRACE_S to finish its run).
+    """
+    from optimizer.service.admin import run_workers
+
+    run_workers(workers)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``opportune`` console script.
 

@@ -47,8 +47,51 @@ def serve(host: str, port: int, workers: int | None) -> None:
         proxy_headers=False,
         server_header=False,
         timeout_keep_alive=30,
-        timeout_graceful_shutdown=20,
+        # open requests (long polls, event streams) get the workers' grace period
+        timeout_graceful_shutdown=max(1, round(settings.shutdown_grace_s)),
     )
+
+
+def run_workers(workers: int | None) -> None:
+    """Run solver worker processes on the store until SIGTERM or SIGINT (no web server).
+
+    Parameters
+    ----------
+    workers : int, optional
+        Overrides ``OPPORTUNE_WORKERS``.
+    """
+    import logging
+    import signal
+    import threading
+
+    from optimizer.service.worker import Supervisor
+
+    settings = ServiceSettings()
+    if workers is not None:
+        settings = settings.model_copy(update={"workers": workers})
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s"
+    )
+    store = Store.from_url(settings.database_url, pool_size=2)
+    stop = threading.Event()
+
+    def on_signal(_sig: int, _frame: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    sup = Supervisor(store, settings)
+    sup.start()
+    sys.stderr.write(
+        f"opportune worker: {settings.workers} solver process(es) on "
+        f"{_redact(settings.database_url)}\n"
+    )
+    try:
+        while not stop.wait(1.0):
+            pass
+    finally:
+        sup.stop()
+        store.dispose()
 
 
 def create_key(tenant: str) -> str:

@@ -48,7 +48,7 @@ from optimizer.service.openapi import install_openapi
 from optimizer.service.routes import benchmark, health, reports, risk
 from optimizer.service.routes.runs import run_router
 from optimizer.service.settings import ServiceSettings
-from optimizer.service.submissions import SubmitBatcher
+from optimizer.service.submissions import SubmitBatcher, ValidationPool
 from optimizer.service.views import accepted_body
 from optimizer.service.worker import Supervisor
 
@@ -94,6 +94,12 @@ async def lifespan(app: FastAPI, *, start_workers: bool) -> AsyncIterator[None]:
     batcher = SubmitBatcher(ctx.store, ctx.settings, accepted_body)
     batcher.start()
     ctx.batcher = batcher
+    if ctx.settings.validate_processes > 0:
+        validators = ValidationPool(
+            ctx.settings.validate_processes, ctx.settings.validate_timeout_s
+        )
+        await to_thread.run_sync(validators.start)
+        ctx.validators = validators
     if start_workers:
         sup = Supervisor(ctx.store, ctx.settings)
         await to_thread.run_sync(sup.start)
@@ -110,6 +116,9 @@ async def lifespan(app: FastAPI, *, start_workers: bool) -> AsyncIterator[None]:
         gc.unfreeze()
         sys.setswitchinterval(switch_s)
         ctx.batcher = None
+        if ctx.validators is not None:
+            await to_thread.run_sync(ctx.validators.stop)
+            ctx.validators = None
         await to_thread.run_sync(batcher.stop)
         await hub.stop()
         if ctx.supervisor is not None:

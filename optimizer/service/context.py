@@ -14,7 +14,7 @@ from optimizer.service.db import Store
 from optimizer.service.events import EventHub
 from optimizer.service.problems import ProblemError
 from optimizer.service.settings import ServiceSettings
-from optimizer.service.submissions import SubmitBatcher
+from optimizer.service.submissions import SubmitBatcher, ValidationPool
 from optimizer.service.worker import Supervisor
 
 
@@ -22,8 +22,9 @@ from optimizer.service.worker import Supervisor
 class ServiceContext:
     """The state of one app (kept on ``app.state.ctx``).
 
-    ``hub``, ``batcher`` and ``supervisor`` exist while the app's lifespan runs; without
-    it (some tests) the routes fall back to polling and storing one run per request.
+    ``hub``, ``batcher``, ``validators`` and ``supervisor`` exist while the app's
+    lifespan runs; without it (some tests) the routes fall back to polling, storing one
+    run per request and validating in a thread.
     """
 
     settings: ServiceSettings
@@ -32,6 +33,7 @@ class ServiceContext:
     supervisor: Supervisor | None = None
     hub: EventHub | None = None
     batcher: SubmitBatcher | None = None
+    validators: ValidationPool | None = None
 
     @classmethod
     def create(cls, settings: ServiceSettings) -> ServiceContext:

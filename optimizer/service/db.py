@@ -19,7 +19,9 @@ SQLite notes: every connection uses WAL journaling (readers never block the writ
 
 from __future__ import annotations
 
+import errno
 import threading
+import uuid
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime
@@ -47,6 +49,34 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sess
 from sqlalchemy.pool import ConnectionPoolEntry
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+DISK_FULL_SQLSTATE = "53100"
+"""PostgreSQL's ``disk_full`` error code."""
+_FULL_TEXTS = ("database or disk is full", "no space left on device", "disk quota exceeded")
+
+
+def storage_full(exc: BaseException) -> bool:
+    """True when ``exc`` (or what caused it) says the store's disk is full.
+
+    Recognises ``OSError`` ENOSPC / EDQUOT, SQLite's ``SQLITE_FULL`` ("database or disk
+    is full") and PostgreSQL's ``disk_full`` (SQLSTATE 53100), through SQLAlchemy's
+    wrapping (``.orig``) and exception chaining.
+    """
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        e = todo.pop()
+        if e is None or id(e) in seen:
+            continue
+        seen.add(id(e))
+        if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        if getattr(e, "sqlstate", None) == DISK_FULL_SQLSTATE:
+            return True
+        if any(t in str(e).lower() for t in _FULL_TEXTS):
+            return True
+        orig = getattr(e, "orig", None)
+        todo.extend([orig if isinstance(orig, BaseException) else None, e.__cause__, e.__context__])
+    return False
 
 
 def utcnow() -> datetime:
@@ -263,12 +293,41 @@ class Store:
         self._write_lock: AbstractContextManager[Any] = (
             threading.Lock() if self.dialect == "sqlite" else nullcontext()
         )
+        self.full = False
+        """True since a write failed for want of disk space, until a write succeeds."""
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """A session for one write transaction (use ``with store.write() as s, s.begin()``)."""
-        with self._write_lock, self._write() as session:
-            yield session
+        """A session for one write transaction (use ``with store.write() as s, s.begin()``).
+
+        Keeps :attr:`full` up to date: set when the transaction fails because the disk
+        is full (:func:`storage_full`), cleared when one commits.
+        """
+        try:
+            with self._write_lock, self._write() as session:
+                yield session
+        except Exception as exc:
+            if storage_full(exc):
+                self.full = True
+            raise
+        self.full = False
+
+    def probe_write(self) -> bool:
+        """Commit a throw-away write (a row added and deleted); False if the disk is full.
+
+        Other errors (the database is down) propagate.
+        """
+        name = f"~probe-{uuid.uuid4().hex}"
+        try:
+            with self.write() as s, s.begin():
+                s.add(Tenant(name=name, created_at=utcnow()))
+                s.flush()
+                s.execute(text("DELETE FROM tenants WHERE name = :n"), {"n": name})
+        except Exception as exc:
+            if storage_full(exc):
+                return False
+            raise
+        return True
 
     @classmethod
     def from_url(cls, database_url: str, *, pool_size: int = 10) -> Store:

@@ -111,12 +111,20 @@ def watching(hub: EventHub | None, run_id: str) -> Iterator[asyncio.Event | None
             hub.release(run_id, token)
 
 
+MAX_EVENT_ID = 2**63 - 1
+"""Largest event id a database stores (a signed 64-bit integer)."""
+
+
 def resume_after(last_event_id: str | None) -> int:
-    """The event id a stream resumes after (``Last-Event-ID``; 0 when absent or not a number)."""
-    try:
-        return max(0, int(last_event_id)) if last_event_id else 0
-    except ValueError:
+    """The event id a stream resumes after (``Last-Event-ID``).
+
+    0 (the whole history) when the header is absent, not a decimal number, or larger
+    than any event id can be: such a header is ignored, never an error.
+    """
+    if not last_event_id or not last_event_id.isascii() or not last_event_id.isdigit():
         return 0
+    value = int(last_event_id)
+    return value if value <= MAX_EVENT_ID else 0
 
 
 async def status_stream(

@@ -223,6 +223,7 @@ def execute(
     *,
     max_time_limit_s: float,
     on_progress: Callable[[Outcome], None] | None = None,
+    dask_address: str | None = None,
 ) -> Outcome:
     """Run a claimed run to its outcome (never raises for a bad input or a solver error).
 
@@ -236,6 +237,8 @@ def execute(
     on_progress : callable, optional
         Receives the best plan so far of a schedule run (a ``running`` outcome) while
         the solver works, at most once per :data:`PUBLISH_INTERVAL_S`.
+    dask_address : str, optional
+        A Dask scheduler: a strategy run simulates its replications there.
 
     Returns
     -------
@@ -246,7 +249,7 @@ def execute(
         if claimed.kind == "schedule":
             out = _schedule(claimed, max_time_limit_s, on_progress)
         elif claimed.kind == "strategy":
-            out = _strategy(claimed)
+            out = _strategy(claimed, dask_address)
         elif claimed.kind == "whatif":
             out = _whatif(claimed, max_time_limit_s)
         else:
@@ -325,7 +328,7 @@ def _schedule(
     )
 
 
-def _strategy(claimed: Claimed) -> Outcome:
+def _strategy(claimed: Claimed, dask_address: str | None = None) -> Outcome:
     cfg = claimed.config
     scn = _scenario(claimed)
     comparison = compare(
@@ -336,7 +339,9 @@ def _strategy(claimed: Claimed) -> Outcome:
         seed=cfg.get("seed"),
         years=cfg.get("years"),
         twin_accuracy=cfg.get("twin_accuracy"),
-        workers=1,
+        # on a Dask cluster the replications are batched for its workers; else here
+        workers=None if dask_address else 1,
+        dask_address=dask_address,
     )
     result = sanitize(comparison.as_dict())
     html, note = _report_html(scn, comparison)

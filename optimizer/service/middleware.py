@@ -23,8 +23,15 @@ CORS_ALLOW_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key", "Last-
 CORS_EXPOSE_HEADERS = ["Location", "Retry-After", "Idempotent-Replayed"]
 
 
+NOSNIFF = (b"x-content-type-options", b"nosniff")
+"""Sent with every answer: browsers must not guess a content type other than the declared."""
+
+
 class BodyLimit:
-    """Refuse request bodies over ``max_bytes`` with 413 (declared or streamed)."""
+    """Refuse request bodies over ``max_bytes`` with 413 (declared or streamed).
+
+    Also adds ``X-Content-Type-Options: nosniff`` to every answer.
+    """
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -34,6 +41,12 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+
+        async def send_nosniff(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", ()), NOSNIFF]
+            await send(message)
+
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:
@@ -42,7 +55,7 @@ class BodyLimit:
                     declared = 0
                 if declared > self.max_bytes:
                     resp = problem_response(self.problem(scope), {"Connection": "close"})
-                    await resp(scope, receive, send)
+                    await resp(scope, receive, send_nosniff)
                     return
         seen = 0
         limit = self.max_bytes
@@ -56,7 +69,7 @@ class BodyLimit:
                     raise StarletteHTTPException(413, detail=self.detail())
             return message
 
-        await self.app(scope, limited, send)
+        await self.app(scope, limited, send_nosniff)
 
     def detail(self) -> str:
         """The ``detail`` of the 413 answer."""

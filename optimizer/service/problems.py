@@ -17,6 +17,7 @@ References
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections.abc import Mapping, Sequence
 from http import HTTPStatus
@@ -26,6 +27,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from optimizer.service.db import storage_full
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://opportune.example/problems/"
@@ -101,11 +104,29 @@ class ProblemError(Exception):
         self.headers = dict(headers or {})
         self.extra = extra
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # picklable (raised in a validation process, answered by the web process)
+        return (
+            _rebuild_problem,
+            (self.status, self.slug, self.detail, self.title, self.headers, self.extra),
+        )
+
     def body(self, instance: str | None = None) -> dict[str, Any]:
         """The problem document."""
         return problem_body(
             self.status, self.slug, self.detail, title=self.title, instance=instance, **self.extra
         )
+
+
+def _rebuild_problem(
+    status: int,
+    slug: str,
+    detail: str,
+    title: str | None,
+    headers: Mapping[str, str],
+    extra: dict[str, Any],
+) -> ProblemError:
+    return ProblemError(status, slug, detail, title=title, headers=headers, **extra)
 
 
 def problem_response(
@@ -140,6 +161,42 @@ def _request_error_entry(err: Mapping[str, Any]) -> dict[str, Any]:
     return entry
 
 
+def allowed_methods(request: Request) -> str:
+    """The ``Allow`` header of a 405: every method served at the request's path.
+
+    The router names only the methods of the first route whose path matches; a path
+    served by several routes (``GET`` and ``DELETE /v1/schedule-runs/{id}``) needs
+    them all.  They are read from the app's OpenAPI document (every route is in it,
+    and it is built once), ``HEAD`` added wherever ``GET`` is served.
+    """
+    app = request.app
+    table: list[tuple[re.Pattern[str], frozenset[str]]] | None = getattr(
+        app.state, "allow_table", None
+    )
+    if table is None:
+        table = []
+        for path, ops in app.openapi().get("paths", {}).items():
+            pattern = re.escape(path)
+            pattern = re.sub(r"\\\{[^}]*\\\}", "[^/]+", pattern)
+            named = {m.upper() for m in ops if m.upper() in HTTP_METHODS}
+            if "GET" in named:
+                named.add("HEAD")
+            table.append((re.compile(pattern), frozenset(named)))
+        for route in app.routes:  # routes outside the document (/openapi.json, /docs)
+            path, methods = getattr(route, "path", None), getattr(route, "methods", None)
+            if path and methods and "{" not in path:
+                table.append((re.compile(re.escape(path)), frozenset(methods)))
+        app.state.allow_table = table
+    allowed: set[str] = set()
+    for pattern, methods in table:
+        if pattern.fullmatch(request.url.path):
+            allowed |= methods
+    return ", ".join(sorted(allowed))
+
+
+HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
 _SLUGS = {
     400: "bad-request",
     401: "unauthorized",
@@ -172,6 +229,8 @@ def install_handlers(app: FastAPI) -> None:
             detail = f"no resource at {request.url.path}"
         slug = _SLUGS.get(status, "http-error")
         headers = dict(exc.headers or {})
+        if status == 405:
+            headers["Allow"] = allowed_methods(request) or headers.get("Allow", "")
         return problem_response(
             problem_body(status, slug, detail, instance=request.url.path), headers
         )
@@ -191,6 +250,21 @@ def install_handlers(app: FastAPI) -> None:
         )
 
     async def on_error(request: Request, exc: Exception) -> JSONResponse:
+        if storage_full(exc):
+            log.error("%s %s: the run store's disk is full", request.method, request.url.path)
+            ctx = getattr(request.app.state, "ctx", None)
+            retry_s = getattr(getattr(ctx, "settings", None), "retry_after_s", 5)
+            return problem_response(
+                problem_body(
+                    503,
+                    "storage-full",
+                    "the service cannot store anything now (its disk is full); nothing "
+                    "was stored for this request: retry later",
+                    title="Storage full",
+                    instance=request.url.path,
+                ),
+                {"Retry-After": str(retry_s)},
+            )
         ref = uuid.uuid4().hex[:12]
         log.error(
             "unhandled error %s on %s %s", ref, request.method, request.url.path, exc_info=exc

@@ -8,12 +8,27 @@ loopback only.  The same variables configure ``opportune keys`` (it must see the
 
 from __future__ import annotations
 
+import contextlib
+import os
+from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///./opportune.db"
+
+
+def physical_memory_mb() -> int:
+    """Physical memory of this machine (or its cgroup's limit when lower), MiB."""
+    total = 4096
+    with contextlib.suppress(ValueError, OSError, AttributeError):
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
+    with contextlib.suppress(ValueError, OSError):
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        if limit.isdigit():
+            total = min(total, int(limit) // 2**20)
+    return int(total)
 
 
 class ServiceSettings(BaseSettings):
@@ -43,6 +58,25 @@ class ServiceSettings(BaseSettings):
     workers: int = Field(
         default=2, ge=0, le=64, description="Solver worker processes (0: accept runs only)."
     )
+    worker_memory_mb: int | None = Field(
+        default=None,
+        ge=32,
+        description=(
+            "Memory cap of each run's solver process, MiB of resident memory (checked four "
+            "times a second; a run over it is stopped and failed with problem "
+            "memory-limit-exceeded). Default: 80% of the machine's memory shared among "
+            "the workers."
+        ),
+    )
+    oom_retries: int = Field(
+        default=0,
+        ge=0,
+        le=10,
+        description=(
+            "Times a run whose solver process the operating system killed (out of "
+            "memory) is queued again; 0: it fails at once with failure out-of-memory."
+        ),
+    )
     worker_nice: int = Field(
         default=10,
         ge=0,
@@ -51,6 +85,24 @@ class ServiceSettings(BaseSettings):
     )
     max_request_bytes: int = Field(
         default=16 * 1024 * 1024, ge=1024, description="Largest accepted request body."
+    )
+    validate_processes: int = Field(
+        default=2,
+        ge=0,
+        le=32,
+        description=(
+            "Processes that parse and validate large request bodies (over 16 KiB), so the "
+            "web process keeps answering meanwhile; 0: a thread of the web process."
+        ),
+    )
+    validate_timeout_s: float = Field(
+        default=20.0,
+        gt=0,
+        le=600,
+        description=(
+            "Longest time a request body may take to validate; longer: 422 "
+            "input-too-complex (its validation process is stopped)."
+        ),
     )
     max_queued_per_tenant: int = Field(
         default=100, ge=1, description="Queued runs a tenant may have before 429."
@@ -112,6 +164,13 @@ class ServiceSettings(BaseSettings):
     strategy_max_replications: int = Field(
         default=2000, ge=1, description="Largest replications a strategy run may ask for."
     )
+    dask_address: str | None = Field(
+        default=None,
+        description=(
+            "Address of a Dask scheduler (tcp://host:8786): strategy runs simulate their "
+            "replications on that cluster instead of in the worker's own process."
+        ),
+    )
     log_level: Literal["critical", "error", "warning", "info", "debug"] = Field(
         default="info", description="Log level of the server and its workers."
     )
@@ -134,6 +193,13 @@ class ServiceSettings(BaseSettings):
             if value.startswith(prefix):
                 return "postgresql+psycopg://" + value[len(prefix) :]
         return value
+
+    @property
+    def memory_cap_mb(self) -> int:
+        """``worker_memory_mb``, or its default: 80% of physical memory over the workers."""
+        if self.worker_memory_mb is not None:
+            return self.worker_memory_mb
+        return max(256, int(0.8 * physical_memory_mb() / max(1, self.workers)))
 
     @property
     def is_sqlite(self) -> bool:

@@ -10,11 +10,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import importlib
 import json
+import logging
+import multiprocessing as mp
 import queue
+import signal
 import threading
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
+from anyio import to_thread
 from pydantic import ValidationError
 from pydantic_core import from_json, to_json
 
@@ -27,8 +34,11 @@ from optimizer.service.problems import ProblemError, pointer
 from optimizer.service.schemas import ScheduleEnvelope, StrategyEnvelope, WhatIfEnvelope
 from optimizer.service.settings import ServiceSettings
 
-INLINE_PREPARE_BYTES = 64 * 1024
-"""Submission bodies up to this size are validated on the event loop (no thread)."""
+log = logging.getLogger("opportune.service")
+
+INLINE_PREPARE_BYTES = 16 * 1024
+"""Submission bodies up to this size are validated on the event loop (no hand-off);
+larger ones in a :class:`ValidationPool` process."""
 
 
 def envelope_errors(exc: ValidationError) -> list[dict[str, Any]]:
@@ -86,6 +96,14 @@ def prepare(
     except RecursionError:
         raise ProblemError(
             400, "malformed-json", "the body is nested too deeply", title="Malformed JSON"
+        ) from None
+    except ValueError as exc:  # valid JSON, but a number Python will not convert
+        raise ProblemError(
+            422,
+            "validation-error",
+            f"the body holds a number too large to read: {str(exc)[:120]}",
+            title="Invalid request",
+            errors=[{"pointer": "", "detail": "a number has too many digits (limit 4300)"}],
         ) from None
     if not isinstance(data, dict):
         raise ProblemError(
@@ -201,6 +219,150 @@ def whatif_option_errors(scn: Scenario, envelope: WhatIfEnvelope) -> list[dict[s
         {"pointer": f"/config/options/{j}", "detail": str(exc)}
         for j, exc in check_options(scn, cfg.options, days=cfg.days)
     ]
+
+
+def _init_validator() -> None:
+    """Initializer of a validation process: Ctrl-C is the server's to handle."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _warm() -> None:
+    """Starts a validation process and loads what a what-if check needs (seconds) before
+    the first request."""
+    with contextlib.suppress(ImportError):
+        importlib.import_module("optimizer.sim.whatif")
+
+
+class ValidationPool:
+    """Parses and validates large submission bodies in other processes.
+
+    Validation is CPU work that holds the GIL (pydantic-core validates a whole scenario
+    in one call), so a thread would stall the event loop just the same: health checks
+    and every other tenant would wait.  Here a body is validated in one of
+    ``processes`` spawned processes (the least busy); a body that takes longer than
+    ``timeout_s`` is answered 422 ``input-too-complex`` and its process is killed and
+    replaced, so no CPU is left burning on it.  A request queued behind it in that
+    process is validated again in the replacement.
+
+    Parameters
+    ----------
+    processes : int
+        Validation processes (at least 1).
+    timeout_s : float
+        Longest validation of one body, seconds.
+    """
+
+    def __init__(self, processes: int, timeout_s: float) -> None:
+        self.timeout_s = timeout_s
+        self._slots: list[ProcessPoolExecutor | None] = [None] * max(1, processes)
+        self._busy = [0] * len(self._slots)
+        self._lock = threading.Lock()
+        self._stopped = False
+        self.restarts = 0
+
+    @staticmethod
+    def _new_process() -> ProcessPoolExecutor:
+        proc = ProcessPoolExecutor(
+            1, mp_context=mp.get_context("spawn"), initializer=_init_validator
+        )
+        proc.submit(_warm)  # start it (and its imports) before the first request
+        return proc
+
+    def start(self) -> None:
+        """Start the processes (they import the scenario schema in the background)."""
+        with self._lock:
+            self._slots = [p or self._new_process() for p in self._slots]
+
+    @staticmethod
+    def _kill(proc: ProcessPoolExecutor) -> None:
+        procs = list(getattr(proc, "_processes", {}).values())
+        for p in procs:
+            with contextlib.suppress(Exception):
+                p.kill()
+        proc.shutdown(wait=False, cancel_futures=True)
+        for p in procs:
+            with contextlib.suppress(Exception):
+                p.join(5.0)
+
+    def _replace(self, i: int, broken: ProcessPoolExecutor) -> None:
+        with self._lock:
+            if self._stopped or self._slots[i] is not broken:
+                return  # replaced already (or shutting down)
+            self._slots[i] = self._new_process()
+            self.restarts += 1
+        self._kill(broken)
+
+    def stop(self) -> None:
+        """Kill the processes (validations in progress are abandoned)."""
+        with self._lock:
+            self._stopped = True
+            procs, self._slots = self._slots, [None] * len(self._slots)
+        for p in procs:
+            if p is not None:
+                self._kill(p)
+
+    def _pick(self) -> tuple[int, ProcessPoolExecutor]:
+        with self._lock:
+            if self._stopped:
+                raise ProblemError(
+                    503, "shutting-down", "the server is shutting down", title="Unavailable"
+                )
+            i = min(range(len(self._slots)), key=self._busy.__getitem__)
+            proc = self._slots[i]
+            if proc is None:
+                proc = self._slots[i] = self._new_process()
+            self._busy[i] += 1
+            return i, proc
+
+    async def prepare(
+        self,
+        kind: str,
+        raw: bytes,
+        tenant_id: int,
+        idempotency_key: str | None,
+        settings: ServiceSettings,
+    ) -> R.Submission:
+        """:func:`prepare` in a validation process, within ``timeout_s``.
+
+        Raises
+        ------
+        ProblemError
+            What :func:`prepare` raises, or 422 ``input-too-complex`` on timeout.
+        """
+        for _attempt in range(2):
+            i, proc = self._pick()
+            try:
+                fut: Future[R.Submission] = proc.submit(
+                    prepare, kind, raw, tenant_id, idempotency_key, settings
+                )
+                return await asyncio.wait_for(asyncio.wrap_future(fut), self.timeout_s)
+            except TimeoutError:
+                log.warning(
+                    "a %d-byte request body took over %g s to validate", len(raw), self.timeout_s
+                )
+                await to_thread.run_sync(self._replace, i, proc)
+                raise ProblemError(
+                    422,
+                    "input-too-complex",
+                    f"the request body could not be validated within {self.timeout_s:g} s "
+                    "(OPPORTUNE_VALIDATE_TIMEOUT_S): send a smaller scenario",
+                    title="Input too complex",
+                    errors=[{"pointer": "", "detail": "validation took too long"}],
+                ) from None
+            except (BrokenProcessPool, RuntimeError):
+                # the process was replaced under this request (another body's timeout)
+                # or died: once more in a fresh one
+                await to_thread.run_sync(self._replace, i, proc)
+            finally:
+                with self._lock:
+                    self._busy[i] -= 1
+        raise ProblemError(
+            503,
+            "validation-unavailable",
+            "the request could not be validated now; retry",
+            title="Unavailable",
+            headers={"Retry-After": "1"},
+        )
 
 
 class SubmitBatcher:

@@ -47,7 +47,9 @@ from dataclasses import dataclass, field
 from multiprocessing.process import BaseProcess
 from typing import Any
 
-from optimizer.service.db import Store, make_engine
+from sqlalchemy.exc import OperationalError
+
+from optimizer.service.db import Store, make_engine, storage_full
 from optimizer.service.jsonutil import dumps
 from optimizer.service.problems import problem_body
 from optimizer.service.runs import (
@@ -85,6 +87,13 @@ WARM_MODULES = (
 )
 HEARTBEAT_S = 1.0
 """How often a busy worker renews its lease and checks for cancellation."""
+STORE_RETRY_S = 1.0
+"""How often a worker retries storing a finished run's outcome the store refused."""
+
+
+def retryable(exc: BaseException) -> bool:
+    """True when a failed write may succeed later: disk full, database unreachable."""
+    return storage_full(exc) or isinstance(exc, OperationalError)
 
 
 def die_with_parent() -> None:
@@ -105,7 +114,9 @@ FINAL = b"F"
 """Tag of a child's message carrying the run's outcome."""
 
 
-def _child_main(claimed: Claimed, max_time_limit_s: float, conn: mpc.Connection) -> None:
+def _child_main(
+    claimed: Claimed, max_time_limit_s: float, conn: mpc.Connection, dask_address: str | None
+) -> None:
     die_with_parent()
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     # Lazy: jobs imports the planner, solvers and simulator, which the web process
@@ -116,7 +127,9 @@ def _child_main(claimed: Claimed, max_time_limit_s: float, conn: mpc.Connection)
     def progress(outcome: Outcome) -> None:
         conn.send_bytes(PROGRESS + dumps(outcome.__dict__).encode("utf-8"))
 
-    outcome = execute(claimed, max_time_limit_s=max_time_limit_s, on_progress=progress)
+    outcome = execute(
+        claimed, max_time_limit_s=max_time_limit_s, on_progress=progress, dask_address=dask_address
+    )
     conn.send_bytes(FINAL + dumps(outcome.__dict__).encode("utf-8"))
     conn.close()
 
@@ -126,8 +139,49 @@ def _outcome_from(payload: bytes) -> Outcome:
     return Outcome(**data)
 
 
-def _failed(slug: str, title: str, detail: str, status: int = 500) -> Outcome:
-    return Outcome("failed", problem=problem_body(status, slug, detail, title=title))
+def _failed(slug: str, title: str, detail: str, status: int = 500, **extra: Any) -> Outcome:
+    return Outcome("failed", problem=problem_body(status, slug, detail, title=title, **extra))
+
+
+PAGE_MB = os.sysconf("SC_PAGE_SIZE") / 2**20 if hasattr(os, "sysconf") else 4096 / 2**20
+MEMORY_CHECK_S = 0.25
+"""How often a worker reads its solver process's resident memory."""
+
+
+def resident_mb(pid: int) -> float:
+    """Resident memory of a process, MiB (0 when it cannot be read: not Linux, gone)."""
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as f:
+            return int(f.read().split()[1]) * PAGE_MB
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+def out_of_memory(attempt: int) -> Outcome:
+    """The failed outcome of a run whose solver process the operating system killed."""
+    return _failed(
+        "out-of-memory",
+        "Solver process killed by the system",
+        f"the solver process of attempt {attempt} was killed by the operating system "
+        "(SIGKILL, not by the service): it most likely ran out of memory. Reduce the "
+        "scenario (components, periods, replications) or give the workers more memory.",
+        status=503,
+        failure="out-of-memory",
+    )
+
+
+def memory_exceeded(cap_mb: int, used_mb: float) -> Outcome:
+    """The failed outcome of a run whose solver process went over the memory cap."""
+    return _failed(
+        "memory-limit-exceeded",
+        "Run exceeded its memory limit",
+        f"the solver process used {used_mb:.0f} MiB, over the limit of {cap_mb} MiB per "
+        "run (OPPORTUNE_WORKER_MEMORY_MB), and was stopped. Reduce the scenario "
+        "(components, periods, replications) or raise the limit.",
+        status=422,
+        failure="memory-limit",
+        memory_limit_mb=cap_mb,
+    )
 
 
 @dataclass
@@ -162,7 +216,7 @@ class _Worker:
         recv, send = ctx.Pipe(duplex=False)
         child = ctx.Process(
             target=_child_main,
-            args=(claimed, self.settings.max_time_limit_s, send),
+            args=(claimed, self.settings.max_time_limit_s, send, self.settings.dask_address),
             name=f"opportune-run-{claimed.id[:8]}",
             daemon=True,
         )
@@ -171,6 +225,9 @@ class _Worker:
         limit = claimed.time_limit_s or self.settings.max_time_limit_s
         deadline = time.monotonic() + limit + self.settings.run_grace_s
         next_beat = time.monotonic() + HEARTBEAT_S
+        cap_mb = self.settings.memory_cap_mb
+        next_memory = 0.0
+        killed_by_system = False
         payload: bytes | None = None
         outcome: Outcome | None = None
         best: Outcome | None = None  # newest incumbent received
@@ -205,6 +262,8 @@ class _Worker:
                 child.join(5.0)
                 if payload:
                     outcome = _outcome_from(payload)
+                elif child.exitcode == -signal.SIGKILL:
+                    killed_by_system = True  # not by us: the kernel's OOM killer
                 else:
                     code = child.exitcode
                     how = f"signal {-code}" if code is not None and code < 0 else f"code {code}"
@@ -216,6 +275,19 @@ class _Worker:
                     )
                 break
             now = time.monotonic()
+            if now >= next_memory and child.pid is not None:
+                next_memory = now + MEMORY_CHECK_S
+                used_mb = resident_mb(child.pid)
+                if used_mb > cap_mb:
+                    log.warning(
+                        "worker %s: run %s uses %.0f MiB (limit %d MiB): stopped",
+                        self.wid,
+                        claimed.id,
+                        used_mb,
+                        cap_mb,
+                    )
+                    outcome = memory_exceeded(cap_mb, used_mb)
+                    break
             if now >= next_beat:
                 next_beat = now + HEARTBEAT_S
                 try:
@@ -248,11 +320,26 @@ class _Worker:
                 log.exception(
                     "worker %s: cannot keep the plan of cancelled %s", self.wid, claimed.id
                 )
+        if killed_by_system:
+            log.warning(
+                "worker %s: the solver of %s was killed (out of memory?)", self.wid, claimed.id
+            )
+            if claimed.attempt <= self.settings.oom_retries:
+                try:
+                    release(
+                        self.store,
+                        claimed.id,
+                        self.wid,
+                        "its solver process was killed by the system (out of memory?)",
+                        count_attempt=True,
+                        max_attempts=self.settings.oom_retries + 1,
+                    )
+                except Exception:
+                    log.exception("worker %s: cannot queue %s again", self.wid, claimed.id)
+                return
+            outcome = out_of_memory(claimed.attempt)
         if outcome is not None:
-            try:
-                finish(self.store, claimed.id, self.wid, outcome)
-            except Exception:
-                log.exception("worker %s: cannot store the outcome of %s", self.wid, claimed.id)
+            self._store_outcome(claimed.id, outcome)
         elif not abandoned:
             release(
                 self.store,
@@ -262,6 +349,38 @@ class _Worker:
                 count_attempt=False,
                 max_attempts=self.settings.max_attempts,
             )
+
+    def _store_outcome(self, run_id: str, outcome: Outcome) -> None:
+        """Store a run's outcome; while the store cannot take it, keep it and retry.
+
+        When the disk of the store is full (or the database is unreachable) the finished
+        result stays in this process and the write is retried every
+        :data:`STORE_RETRY_S` (renewing the run's lease, so nobody takes the run over),
+        until it is stored, the run is no longer this worker's, or the worker stops.
+        """
+        warned = False
+        while True:
+            try:
+                finish(self.store, run_id, self.wid, outcome)
+                if warned:
+                    log.warning("worker %s: outcome of %s stored at last", self.wid, run_id)
+                return
+            except Exception as exc:
+                if not retryable(exc) or self.terminating or not self.parent_alive():
+                    log.exception("worker %s: cannot store the outcome of %s", self.wid, run_id)
+                    return
+                if not warned:
+                    why = "the disk is full" if storage_full(exc) else "the store is unreachable"
+                    log.warning(
+                        "worker %s: cannot store the outcome of %s (%s): kept, retrying",
+                        self.wid,
+                        run_id,
+                        why,
+                    )
+                    warned = True
+            with contextlib.suppress(Exception):
+                renew_lease(self.store, run_id, self.wid, self.settings.lease_s)
+            time.sleep(STORE_RETRY_S)
 
     def _store_progress(self, run_id: str, best: Outcome) -> None:
         try:

@@ -51,6 +51,7 @@ LAZY_OK: dict[tuple[str, str], str] = {
     ("optimizer.solvers.milp", "optimizer.solvers.milp_pyomo"): "Pyomo only for its builder",
     ("optimizer.planning.shutdowns", "optimizer.solvers.shutdown"): "OR-Tools (CP-SAT)",
     ("optimizer.service.admin", "optimizer.service.app"): "FastAPI/uvicorn only for serve",
+    ("optimizer.service.admin", "optimizer.service.worker"): "the supervisor only for worker",
     ("optimizer.service.worker", "optimizer.service.jobs"): "the engine only in workers",
     ("optimizer.service.submissions", "optimizer.sim.whatif"): "planner only for what-if checks",
 }

@@ -33,20 +33,25 @@ async def healthz() -> Any:
     operation_id="readyz",
 )
 async def readyz(ctx: Ctx) -> Any:
-    # ready: the database answers and, when workers are started, at least one is alive
+    # ready: the database answers (and can store: its disk is not full) and, when
+    # workers are started, at least one is alive
     db_ok = True
+    database = "ok"
     try:
         await to_thread.run_sync(lambda: ping(ctx.store.engine))
+        # a write failed for want of disk space: ready again once a write commits
+        if ctx.store.full and not await to_thread.run_sync(ctx.store.probe_write):
+            db_ok, database = False, "full"
     except Exception:
         log.exception("readiness: database unreachable")
-        db_ok = False
+        db_ok, database = False, "unreachable"
     sup = ctx.supervisor
     expected = ctx.settings.workers if sup is not None else 0
     alive = sup.alive() if sup is not None else 0
     ready = db_ok and (expected == 0 or alive >= 1)
     body = {
         "status": "ready" if ready else "not_ready",
-        "database": "ok" if db_ok else "unreachable",
+        "database": database,
         "workers_alive": alive,
         "workers_expected": expected,
     }

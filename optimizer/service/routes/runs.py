@@ -7,7 +7,7 @@ All kinds share their lifecycle (submit, list, get with long-poll, events, cance
 from __future__ import annotations
 
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from anyio import to_thread
@@ -146,7 +146,16 @@ def parse_before(before: str | None) -> datetime | None:
             title="Invalid request",
             errors=[{"parameter": "before", "in": "query", "detail": "needs an offset"}],
         )
-    return cutoff
+    try:
+        return cutoff.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+14:00 is before the first representable UTC
+        raise ProblemError(
+            422,
+            "validation-error",
+            "before: the timestamp is out of range",
+            title="Invalid request",
+            errors=[{"parameter": "before", "in": "query", "detail": "out of range"}],
+        ) from None
 
 
 async def submit(
@@ -166,7 +175,9 @@ async def submit(
     if len(raw) <= INLINE_PREPARE_BYTES and kind != "whatif":
         # ~0.3 ms for a small scenario: cheaper here than a hand-off to a thread
         sub = prepare(kind, raw, tenant_id, key, cfg)
-    else:  # a large fleet (or a what-if's options) takes long to check: keep the loop free
+    elif ctx.validators is not None:  # a large body (or what-if options) takes long
+        sub = await ctx.validators.prepare(kind, raw, tenant_id, key, cfg)
+    else:  # the app is used without its lifespan, or validate_processes is 0
         sub = await to_thread.run_sync(prepare, kind, raw, tenant_id, key, cfg)
     batcher = ctx.batcher
     if batcher is not None:

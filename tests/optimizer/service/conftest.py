@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,8 @@ import httpx
 import pytest
 import yaml
 from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from optimizer.service.app import create_app
 from optimizer.service.auth import create_key
@@ -28,6 +31,8 @@ from optimizer.service.runs import claim, finish
 from optimizer.service.settings import ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[3]
+PG_URL = os.environ.get("OPPORTUNE_TEST_PG_URL", "")
+"""A PostgreSQL server for the tests (``export OPPORTUNE_TEST_PG_URL=$(bash pg_start.sh)``)."""
 PEPPER = "test-pepper"
 
 
@@ -230,6 +235,44 @@ def make_server(tmp_path: Path) -> Iterator[Callable[..., Server]]:
     yield make
     for srv in servers:
         srv.stop()
+
+
+@pytest.fixture(scope="module")
+def make_module_server(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Callable[..., Server]]:
+    """Like ``make_server``, but the servers live as long as the test module."""
+    servers: list[Server] = []
+
+    def make(database_url: str | None = None, **extra: str) -> Server:
+        tmp = tmp_path_factory.mktemp("srv")
+        url = database_url or f"sqlite:///{tmp / 'server.db'}"
+        srv = Server(server_env(url, **extra), free_port(), tmp / "server.log")
+        servers.append(srv)
+        return srv
+
+    yield make
+    for srv in servers:
+        srv.stop()
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh, empty database on the test server (dropped afterwards)."""
+    if not PG_URL:
+        pytest.skip("OPPORTUNE_TEST_PG_URL is not set (tests/optimizer/service/pg_start.sh)")
+    admin_url = ServiceSettings(database_url=PG_URL).database_url
+    name = f"opportune_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def wait_terminal(client: httpx.Client, path: str, timeout_s: float = 60.0) -> dict[str, Any]:

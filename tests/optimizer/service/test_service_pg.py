@@ -7,20 +7,17 @@ from __future__ import annotations
 
 import os
 import threading
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.engine import make_url
 
 from optimizer.service.db import Store
 from optimizer.service.jsonutil import canonical
 from optimizer.service.runs import Outcome, Submission, claim, finish, submit
-from optimizer.service.settings import ServiceSettings
 
 PG_URL = os.environ.get("OPPORTUNE_TEST_PG_URL", "")
 pytestmark = pytest.mark.skipif(
@@ -28,23 +25,6 @@ pytestmark = pytest.mark.skipif(
     reason="OPPORTUNE_TEST_PG_URL is not set: start PostgreSQL with "
     "tests/optimizer/service/pg_start.sh and export its URL to run these tests",
 )
-
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A fresh, empty database on the test server (dropped afterwards)."""
-    admin_url = ServiceSettings(database_url=PG_URL).database_url
-    name = f"opportune_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    try:
-        yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _accepted(rid: str, kind: str, at: Any) -> dict[str, Any]:

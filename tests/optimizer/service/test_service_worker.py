@@ -19,7 +19,7 @@ from optimizer.service.submissions import prepare
 from optimizer.service.views import accepted_body
 
 
-def _quick_child(claimed: Any, _limit: float, conn: Any) -> None:
+def _quick_child(claimed: Any, _limit: float, conn: Any, *_rest: Any) -> None:
     """A run process that sends an incumbent and its outcome, then exits at once."""
     best = Outcome("running", result={"status": "feasible"}, plan_status="feasible", objective=2.0)
     conn.send_bytes(W.PROGRESS + dumps(best.__dict__).encode())
@@ -29,7 +29,7 @@ def _quick_child(claimed: Any, _limit: float, conn: Any) -> None:
     os._exit(0)
 
 
-def _silent_child(claimed: Any, _limit: float, conn: Any) -> None:
+def _silent_child(claimed: Any, _limit: float, conn: Any, *_rest: Any) -> None:
     conn.close()
     os._exit(0)
 
