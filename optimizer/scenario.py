@@ -701,6 +701,31 @@ class ReorderPolicy(Model):
         return self
 
 
+class RepairShop(Model):
+    """Repair shop of a rotable (repairable) part.
+
+    A unit removed from a component (failed or preventively replaced) goes to the shop
+    and returns to stock when repaired, unless it is scrapped at the shop's incoming
+    inspection (the reorder policy then buys its replacement).  The stock position the
+    reorder policy looks at is on hand + in repair + on order - waiting demand.
+    """
+
+    duration_h: DurationH = Field(
+        description="Repair turnaround per unit, h (constant or distribution), queueing excluded."
+    )
+    channels: int | None = Field(
+        default=None,
+        ge=1,
+        le=10_000,
+        description="Units repaired in parallel (FIFO queue beyond); null = unlimited.",
+    )
+    cost_repair: Money = Field(default=0.0, description="Cost per repaired unit.")
+    scrap_probability: Fraction = Field(
+        default=0.0,
+        description="Probability that a removed unit is beyond repair (scrapped, bought anew).",
+    )
+
+
 class Part(Model):
     """A spare part in a warehouse."""
 
@@ -718,6 +743,10 @@ class Part(Model):
     expedite_lead_time_days: float | None = Field(default=None, ge=0, le=3650)
     cost_expedite_premium: Money = Field(default=0.0, description="Premium per expedited unit.")
     reorder: ReorderPolicy = Field(default_factory=ReorderPolicy)
+    repairable: RepairShop | None = Field(
+        default=None,
+        description="Rotable part: removed units are repaired in this shop and return to stock.",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Part:
@@ -1169,7 +1198,11 @@ def _preventive_costs_something(scn: Scenario, site: Site, system: System, comp:
     else:
         ppt = _field(scn, comp, "parts_per_task")
         part_id = _field(scn, comp, "spare_part")
-        unit = next((p.cost_unit for p in scn.inventory.parts if p.id == part_id), 0.0)
+        part = next((p for p in scn.inventory.parts if p.id == part_id), None)
+        unit = 0.0 if part is None else part.cost_unit
+        if part is not None and part.repairable is not None:  # optimizer.fleet.exchange_cost
+            scrap = part.repairable.scrap_probability
+            unit = (1.0 - scrap) * part.repairable.cost_repair + scrap * part.cost_unit
         parts = pm.cost_parts if pm.cost_parts is not None else unit * ppt
         skill = _field(scn, comp, "skill")
         rate = min(

@@ -17,7 +17,16 @@ generator methods are SimPy processes.
   for ``crew_size`` of them; preventive work starts at the pool's next shift.
 * :class:`_Stock` -- spare parts: on-hand stock, orders in transit, reorder policy
   ((s, S), order-on-use as a base-stock policy, or none) and expediting; a failure that
-  finds no spare waits for one (stock-out time, which is downtime).
+  finds no spare waits for one (stock-out time, which is downtime).  A rotable part
+  (``repairable``) has a repair shop: every unit taken off a component (at its failure
+  or at its preventive removal) is scrapped with the shop's scrap probability or else
+  repaired (FIFO over ``channels`` parallel repairs, turnaround drawn from its own
+  stream) and returned to stock.  The reorder policy looks at the stock position
+  on hand + in repair + on order (+ units owed by released work) - waiting demand, so
+  only scrapped units are bought; a shortfall the shop will cover is neither ordered
+  nor expedited.  Each repair costs ``cost_repair`` and each scrapped unit its unit
+  price, booked in the category (preventive / corrective) of the removing work; the
+  task's own parts cost of a rotable defaults to 0 (the unit is an exchange).
 * work packages (``_package`` process) -- preventive openings of a system: parts, stop,
   set-up time, jobs (crews), restart; requests for the same system and instant share
   one opening.
@@ -371,6 +380,18 @@ class _Stock:
         self.t_last = 0.0
         self.orders = 0
         self.expedited_qty = 0
+        # rotable parts: units owed by released work (removed later), in the shop, ...
+        self.rotable = p.repairable
+        self.owed = 0
+        self.in_repair = 0
+        self.shop_busy = 0
+        self.shop_queue: deque[float] = deque()  # repair times of units waiting for a channel
+        # ... and units repaired / scrapped, by the work that removed them
+        self.repaired = [0, 0]  # [preventive, corrective]
+        self.scrapped = [0, 0]
+        self._shop_u: FloatArray = np.empty((0, 2))
+        self._shop_j = 0
+        self._shop_block = 0
         for t_arr, qty in p.arrivals:
             if t_arr <= 0.0:
                 self.level += qty
@@ -423,6 +444,70 @@ class _Stock:
         """Return unused parts (a preventive job that no longer takes place)."""
         self._touch()
         self.level += qty
+        if self.rotable:
+            self.owed -= qty  # no unit will be removed for it
+        self._serve()
+
+    # ---- repair shop (rotable parts) ------------------------------------------------
+    def _shop_draw(self) -> tuple[float, float]:
+        """(scrap uniform, repair time) of the next unit entering the shop.
+
+        From the part's own stream ``SeedSequence(seed, spawn_key=(rep, 2, part, block))``
+        in blocks of 256 units, so shop draws never shift the components' draws.
+        """
+        if self._shop_j >= len(self._shop_u):
+            rep = self.rep
+            ss = np.random.SeedSequence(
+                rep.draws.seed, spawn_key=(rep.rep_index, 2, self.q, self._shop_block)
+            )
+            self._shop_u = np.random.Generator(np.random.PCG64(ss)).random((256, 2))
+            self._shop_block += 1
+            self._shop_j = 0
+        u_scrap, u_rep = self._shop_u[self._shop_j]
+        self._shop_j += 1
+        dist = self.p.repair_h
+        if isinstance(dist, int | float):
+            return float(u_scrap), float(dist)
+        assert dist is not None
+        return float(u_scrap), float(dist.ppf(min(float(u_rep), 1.0 - 1e-16)))
+
+    def removed(self, qty: int, *, corrective: bool) -> None:
+        """``qty`` units of a rotable part were taken off a component: each goes to the
+        shop (FIFO over its channels) or, with the scrap probability, is scrapped (the
+        reorder policy then buys a replacement)."""
+        self.owed -= qty
+        scrapped = False
+        for _ in range(qty):
+            u, dur = self._shop_draw()
+            if u < self.p.scrap_probability:
+                self.scrapped[corrective] += 1
+                scrapped = True
+                self.rep.log("scrap", -1, -1, 1.0, part=self.q)
+                continue
+            self.repaired[corrective] += 1
+            self.in_repair += 1
+            c = self.p.repair_channels
+            if c == 0 or self.shop_busy < c:
+                self._start_repair(dur)
+            else:
+                self.shop_queue.append(dur)
+        if scrapped:
+            self._touch()
+            self._reorder()
+
+    def _start_repair(self, dur: float) -> None:
+        self.shop_busy += 1
+        ev = self.env.timeout(dur)
+        ev.callbacks.append(self._repaired)
+
+    def _repaired(self, _ev: simpy.Event) -> None:
+        self._touch()
+        self.shop_busy -= 1
+        self.in_repair -= 1
+        self.level += 1
+        self.rep.log("repaired_unit", -1, -1, 1.0, part=self.q)
+        if self.shop_queue:
+            self._start_repair(self.shop_queue.popleft())
         self._serve()
 
     def demand(self, qty: int, critical: bool) -> simpy.Event | None:
@@ -434,6 +519,8 @@ class _Stock:
         (on hand + in transit - waiting demand).
         """
         self._touch()
+        if self.rotable:
+            self.owed += qty  # the units this demand replaces come back to the shop
         if not self.waiters and self.level >= qty:
             self.level -= qty
             self._reorder()
@@ -447,8 +534,9 @@ class _Stock:
 
     def cover(self, qty: int, critical: bool) -> None:
         """Make sure waiting demand will be served: expedite ``qty`` units for a critical
-        demand when that beats the orders in transit, else order what transit lacks."""
-        need = self.waiting_qty - self.level  # units that still have to arrive
+        demand when that beats the orders in transit, else order what transit lacks.
+        Units in a rotable part's repair shop count as coming (never bought here)."""
+        need = self.waiting_qty - self.level - self.in_repair  # units still to arrive
         if need <= 0:
             return
         cum = 0
@@ -472,7 +560,13 @@ class _Stock:
         p = self.p
         if p.policy == "none":
             return
-        position = self.level + sum(q for _, q in self.pipeline) - self.waiting_qty
+        position = (
+            self.level
+            + self.in_repair
+            + self.owed
+            + sum(q for _, q in self.pipeline)
+            - self.waiting_qty
+        )
         if p.policy == "s_S":
             if position <= p.s:
                 self._order(p.S - position)
@@ -1032,6 +1126,9 @@ class _Replication:
         # booked when it happens (like the failure count): the repair's labour and parts
         self.rec_cm.append((i, float(self.env.now), self.draws.get("repair", i, self.life_j[i])))
         self.log("failure", k, i, self.fail_age[i])
+        part = self.part_of[i]
+        if part >= 0 and self.stocks[part].rotable:
+            self.stocks[part].removed(self.ppt[i], corrective=True)
         g = self.group_of[i]
         self.group_up[g] -= 1
         if self.group_up[g] == self.group_k[g] - 1:
@@ -1168,6 +1265,9 @@ class _Replication:
             self.up[i] = False
             self.gen[i] += 1
             self.log("removal", k, i, self.frozen_age[i])
+            part = self.part_of[i]
+            if part >= 0 and self.stocks[part].rotable:
+                self.stocks[part].removed(self.ppt[i], corrective=False)
             if self.retired[i]:  # the opening takes over the stop of a retired part
                 self.retired[i] = False
                 g = self.group_of[i]
@@ -1351,6 +1451,15 @@ def _price(rep: _Replication) -> dict[str, float]:
                 )
             )
         )
+        # rotable parts: repairs and scrapped units, in the category of the removing work
+        rep_cost = np.array([p.cost_repair for p in parts])
+        for cat, col in (("preventive", 0), ("corrective", 1)):
+            repaired = np.array([s.repaired[col] for s in rep.stocks], dtype=float)
+            scrapped = np.array([s.scrapped[col] for s in rep.stocks], dtype=float)
+            out[cat] += float(
+                np.sum(cm.ordering_cost(0.0, 0.0, repaired, rep_cost))
+                + np.sum(cm.ordering_cost(0.0, 0.0, scrapped, unit))
+            )
         out["spares_expediting"] += float(
             np.sum(
                 cm.expedite_cost(

@@ -16,7 +16,8 @@ numbers and runs events.  It holds:
   headcount (the most technicians on shift together), rates, call-out premium, response
   delay, the union of the member crews' shifts and their technician-hours over the
   simulated horizon;
-* per spare part: stock, orders in transit, lead times, costs and reorder policy.
+* per spare part: stock, orders in transit, lead times, costs and reorder policy, and
+  for a rotable part its repair shop (turnaround, channels, repair cost, scrap).
 
 Random variates are drawn by inverse transform from uniforms (:class:`BatchDist`), so one
 uniform per (component, life, purpose) fixes a variate whatever strategy runs: the basis
@@ -49,7 +50,7 @@ from optimizer.fleet import FleetModel, distribution, fleet_model, mean_duration
 from optimizer.problem.multiyear import continuation_cost
 from optimizer.reliability import distributions as rul
 from optimizer.reliability.batch import BatchKey, batch_key, stack_ages, stack_params
-from optimizer.scenario import DurationH, Scenario
+from optimizer.scenario import DurationH, RepairShop, Scenario
 
 HOURS_PER_YEAR = cm.HOURS_PER_YEAR
 LIMIT_NOTICE_H = 7.0 * 24.0
@@ -149,6 +150,22 @@ def _as_dist(d: DurationH) -> rul.LifeDistribution | float:
     return distribution(d)
 
 
+def _shop(
+    shop: RepairShop | None,
+) -> tuple[rul.LifeDistribution | float | None, int, float, float]:
+    """:class:`PartModel` repair fields of a part: turnaround, channels (0: unlimited),
+    cost per repair, scrap probability (``None, 0, 0, 0`` for a consumable)."""
+    if shop is None:
+        return None, 0, 0.0, 0.0
+    channels = 0 if shop.channels is None else int(shop.channels)
+    return (
+        _as_dist(shop.duration_h),
+        channels,
+        float(shop.cost_repair),
+        float(shop.scrap_probability),
+    )
+
+
 # --------------------------------------------------------------------------------------
 # the model
 # --------------------------------------------------------------------------------------
@@ -190,6 +207,16 @@ class PartModel:
     s: int
     S: int
     base_stock: int
+    # rotable parts (``repairable``): the repair shop; ``repair_h`` None for consumables
+    repair_h: rul.LifeDistribution | float | None = None
+    repair_channels: int = 0  # 0: unlimited
+    cost_repair: float = 0.0
+    scrap_probability: float = 0.0
+
+    @property
+    def repairable(self) -> bool:
+        """Whether removed units go to a repair shop and return to stock."""
+        return self.repair_h is not None
 
 
 @dataclass(frozen=True, eq=False)
@@ -358,6 +385,7 @@ def compile_model(scn: Scenario, *, years: float | None = None) -> SimModel:
             sorted((max(hours_between(start, o.arrival), 0.0), int(o.qty)) for o in p.on_order)
         )
         r = p.reorder
+        repair_h, channels, cost_repair, scrap = _shop(p.repairable)
         parts.append(
             PartModel(
                 id=p.id,
@@ -375,6 +403,10 @@ def compile_model(scn: Scenario, *, years: float | None = None) -> SimModel:
                 s=int(r.s or 0),
                 S=int(r.S or 0),
                 base_stock=int(p.on_hand) + sum(q for _, q in arrivals),
+                repair_h=repair_h,
+                repair_channels=channels,
+                cost_repair=cost_repair,
+                scrap_probability=scrap,
             )
         )
     part_of = np.array(
@@ -382,10 +414,13 @@ def compile_model(scn: Scenario, *, years: float | None = None) -> SimModel:
         dtype=np.int64,
     )
 
-    # costs per task: parts default to the spare part's unit cost
+    # costs per task: parts default to the spare part's unit cost; a rotable unit is an
+    # exchange whose repair (or scrap and purchase) the engine books at the shop
     def unit_parts(i: int) -> float:
         c = comps[i]
-        return parts[part_of[i]].cost_unit * c.parts_per_task if part_of[i] >= 0 else 0.0
+        if part_of[i] < 0 or parts[part_of[i]].repairable:
+            return 0.0
+        return float(parts[part_of[i]].cost_unit * c.parts_per_task)
 
     nan = math.nan
     pm_parts, pm_other, pm_lump, pm_lab = (np.full(n, nan) for _ in range(4))
