@@ -542,11 +542,31 @@ class ResolvedComponent:
 # Fleet structure
 # --------------------------------------------------------------------------------------
 class RedundancyGroup(Model):
-    """k-out-of-n group: the system runs while at least ``k`` members run."""
+    """k-out-of-n group: the system runs while at least ``k`` members run.
+
+    Active redundancy (default): every member runs and ages.  Standby redundancy
+    (``standby``): ``k`` members run, the others wait in standby, in the listed order,
+    and one is switched in when a running member fails; the switch fails with
+    ``switch_failure_probability`` (that unit then goes to corrective repair and the next
+    standby member is tried).  A standby member ages at ``standby_ageing_factor`` times
+    the running rate (cold: 0, warm: between 0 and 1) and can fail in standby (warm).  A
+    repaired member rejoins as standby when ``k`` members run, else it runs at once.
+    """
 
     id: Ident
     k: int = Field(ge=1, le=1000, description="Members needed for the system to run.")
     components: list[Ident] = Field(min_length=1, description="Member component ids.")
+    standby: Literal["cold", "warm"] | None = Field(
+        default=None,
+        description="Standby redundancy: members beyond k wait cold or warm; null = active.",
+    )
+    standby_ageing_factor: Fraction | None = Field(
+        default=None,
+        description="Ageing rate of a standby member / running rate (cold: 0; warm: required).",
+    )
+    switch_failure_probability: Fraction = Field(
+        default=0.0, description="Probability that switching a standby member in fails."
+    )
 
     @model_validator(mode="after")
     def _check(self) -> RedundancyGroup:
@@ -556,7 +576,25 @@ class RedundancyGroup(Model):
                 "k={k} exceeds the {n} member(s) of the group",
                 {"k": self.k, "n": len(self.components)},
             )
+        if self.standby == "warm" and self.standby_ageing_factor is None:
+            raise PydanticCustomError("standby", "warm standby needs standby_ageing_factor")
+        if self.standby == "cold" and self.standby_ageing_factor not in (None, 0.0):
+            raise PydanticCustomError("standby", "cold standby has standby_ageing_factor 0")
+        if self.standby is None and (
+            self.standby_ageing_factor is not None or self.switch_failure_probability > 0.0
+        ):
+            raise PydanticCustomError(
+                "standby",
+                "standby_ageing_factor and switch_failure_probability need standby: cold|warm",
+            )
         return self
+
+    @property
+    def ageing_factor(self) -> float:
+        """Ageing rate of a waiting member relative to a running one (1 when active)."""
+        if self.standby is None:
+            return 1.0
+        return float(self.standby_ageing_factor or 0.0)
 
 
 class Window(Model):
@@ -633,6 +671,10 @@ class Site(Model):
 
     id: Ident
     name: Text | None = Field(default=None, max_length=200)
+    corrective_in_shifts: bool = Field(
+        default=False,
+        description="Corrective work at this site waits for crew shifts (see Crew).",
+    )
     systems: list[System] = Field(min_length=1)
 
 
@@ -675,6 +717,13 @@ class Crew(Model):
         default=2.0, description="Call-out, travel and mobilization before corrective work, h."
     )
     cost_callout: Money = Field(default=0.0, description="Premium per corrective call-out.")
+    corrective_in_shifts: bool = Field(
+        default=False,
+        description=(
+            "Corrective work waits for the crew's next shift (regular rate, no call-out);"
+            " false = call-out at any hour."
+        ),
+    )
 
 
 class PartOrder(Model):
@@ -1289,6 +1338,16 @@ def reference_problems(scn: Scenario) -> list[tuple[tuple[str | int, ...], str]]
                             )
                         )
                     grouped.add(member)
+                    if grp.standby is not None and member in local:
+                        limited = next(c for c in system.components if c.id == member)
+                        if _field(scn, limited, "max_age_h") is not None:
+                            out.append(
+                                (
+                                    (*loc_s, "redundancy", gi, "components", mi),
+                                    f"'{member}' has a life limit (max_age_h): not supported"
+                                    " in a standby group",
+                                )
+                            )
             for ci, comp in enumerate(system.components):
                 loc_c = (*loc_s, "components", ci)
                 if comp.id in all_components:

@@ -12,7 +12,14 @@ generator methods are SimPy processes.
   re-arms one timer instead of touching every component (no per-hour ticking).  A
   failure interrupts the system per its structure: a series component (a 1-of-1 group)
   stops it, a member of a k-out-of-n group stops it only when fewer than ``k`` members
-  are up (surviving members of a degraded group keep running and ageing).
+  are up (surviving members of a degraded group keep running and ageing).  In a
+  standby group only ``k`` members run; the others wait (cold: no ageing, warm: ageing
+  at the group's factor, so a warm member can fail while waiting, on its own point of
+  the clock) and are switched in, in the listed order, when a running member fails; a
+  switch-over fails with the group's probability (drawn from the replication's stream
+  ``(seed, (rep, 3, block))``), which sends that member to corrective work and tries the
+  next.  A repaired member waits in standby when ``k`` members run.  Alarms follow a
+  member's mode; life limits are not allowed on standby members (scenario check).
 * :class:`_CrewPool` -- technicians of one skill at one site, FIFO; corrective work waits
   for ``crew_size`` of them; preventive work starts at the pool's next shift.
 * :class:`_Stock` -- spare parts: on-hand stock, orders in transit, reorder policy
@@ -42,7 +49,12 @@ Modelling choices (documented, not hidden):
 
 * corrective work is an emergency call-out at any hour, paid at the pool's overtime
   factor plus its call-out premium (as :func:`optimizer.fleet.fleet_model` prices the
-  cost of a failure); the crew travels (response delay) only after the part is there;
+  cost of a failure); the crew travels (response delay) only after the part is there.
+  Where the scenario says ``corrective_in_shifts`` (the site, or every crew of the
+  pool) the work instead starts at the pool's next shift (then response delay and
+  repair run on, past the shift end if need be), paid at the regular rate for the
+  hours left in the shift of the failure's first working instant, overtime beyond, no
+  call-out premium (the fleet model's failure cost still prices a call-out);
 * preventive work starts at the planned time aligned to the crews' next shift and is
   paid at the regular rate for the part that fits in the shift, overtime beyond;
 * a set-up cost (times the window's set-up factor) is paid per preventive opening; a
@@ -670,6 +682,8 @@ class _System:
         rep = self.rep
         if not rep.up[i]:
             return False
+        if kind == _FAIL:
+            return rep.fail_tag[i] == tag
         return (rep.alarm_tag[i] if kind == _ALARM else rep.gen[i]) == tag
 
     def _arm(self) -> None:
@@ -784,6 +798,22 @@ class _Replication:
         self.group_of: list[int] = model.group_of.tolist()
         self.group_k: list[int] = model.group_k.tolist()
         self.group_up: list[int] = model.group_size.tolist()
+        # standby redundancy (per group), and which members wait in standby
+        self.g_standby: list[bool] = model.group_standby.tolist()
+        self.g_ageing: list[float] = model.group_ageing.tolist()
+        self.g_switch: list[float] = model.group_switch_p.tolist()
+        self.has_standby = any(self.g_standby)
+        for g, sb in enumerate(self.g_standby):
+            if sb:
+                self.group_up[g] = self.group_k[g]  # running members
+        self.standby: list[bool] = [False] * n
+        self.sb_theta0: list[float] = [0.0] * n  # system clock when it entered standby
+        self.sb_age0: list[float] = [0.0] * n  # its age then
+        self.fail_tag: list[int] = [0] * n  # live failure event of each position
+        self.alarm_age: list[float] = [math.inf] * n
+        self._switch_u: FloatArray = np.empty(0)
+        self._switch_j = 0
+        self._switch_block = 0
         self.minimal: list[bool] = model.minimal_repair.tolist()
         self.max_age: list[float] = model.max_age_h.tolist()
         # component state
@@ -806,7 +836,9 @@ class _Replication:
         # records
         self.keep_events = keep_events
         self.events: list[tuple[int, float, str, int, int, float]] = []
-        self.rec_cm: list[tuple[int, float, float]] = []  # (i, t_fail, repair_h)
+        self.rec_cm: list[tuple[int, float, float, float]] = []  # (i, t_fail, repair_h,
+        # regular_h: in-shift hours for corrective work in shifts, -1 for a call-out)
+        self.cm_in_shifts: list[bool] = model.cm_in_shifts.tolist()
         self.rec_pm: list[tuple[int, float, float, float]] = []  # (i, start, dur, regular_h)
         self.rec_open: list[tuple[int, float]] = []  # (k, t)
         self.rec_down: list[tuple[int, float, float]] = []  # (k, start, duration)
@@ -829,6 +861,10 @@ class _Replication:
     def age_h(self, i: int) -> float:
         """Operating age of component ``i``'s installed part, hours."""
         if self.up[i]:
+            if self.standby[i]:
+                theta = self.systems[self.sys_of[i]].theta_now()
+                a = self.g_ageing[self.group_of[i]]
+                return self.sb_age0[i] + a * (theta - self.sb_theta0[i])
             return self.systems[self.sys_of[i]].theta_now() - self.origin[i]
         return self.frozen_age[i]
 
@@ -837,6 +873,9 @@ class _Replication:
         theta = np.array([s.theta_now() for s in self.systems])
         age = theta[self.model.system_of] - np.asarray(self.origin)
         up = np.asarray(self.up)
+        if self.has_standby:
+            for i in np.flatnonzero(np.asarray(self.standby)):
+                age[i] = self.age_h(int(i))
         return np.where(up, age, np.asarray(self.frozen_age))
 
     def up_mask(self) -> BoolArray:
@@ -892,14 +931,17 @@ class _Replication:
             return
         self._tags += 1
         self.alarm_tag[i] = self._tags
+        self.alarm_age[i] = age_h
         sysm = self.systems[self.sys_of[i]]
-        theta = max(self.origin[i] + age_h, sysm.theta_now())
-        sysm.push(theta, i, _ALARM, self._tags)
+        theta = max(self._theta_at(i, age_h), sysm.theta_now())
+        if math.isfinite(theta):  # (a cold standby member does not age)
+            sysm.push(theta, i, _ALARM, self._tags)
 
     def clear_alarm(self, i: int) -> None:
         """Cancel component ``i``'s alarm."""
         self._tags += 1
         self.alarm_tag[i] = self._tags
+        self.alarm_age[i] = math.inf
 
     def latest_work_start(self, i: int, t_h: float) -> float:
         """Latest instant ``<= t_h`` (not before now) at which ``i``'s crew is on shift.
@@ -1112,29 +1154,108 @@ class _Replication:
             self.life_j[i] = j
             self.fail_age[i] = self.draws.get("life", i, j)
             self.origin[i] = sysm.theta_now()
+            self.alarm_age[i] = math.inf
+            if self.standby[i]:  # a standby member renewed preventively stays in standby
+                self.sb_age0[i] = 0.0
+                self.sb_theta0[i] = self.origin[i]
         self.up[i] = True
-        sysm.push(self.origin[i] + self.fail_age[i], i, _FAIL, self.gen[i])
+        self._push_fail(i)
         self._push_limit(i)
+
+    # ---- standby redundancy ---------------------------------------------------------
+    def _theta_at(self, i: int, age: float) -> float:
+        """System clock at which ``i``'s part reaches operating age ``age`` in its current
+        mode (running, or waiting in standby at the group's ageing factor)."""
+        if self.standby[i]:
+            a = self.g_ageing[self.group_of[i]]
+            if a <= 0.0:
+                return math.inf
+            return self.sb_theta0[i] + (age - self.sb_age0[i]) / a
+        return self.origin[i] + age
+
+    def _push_fail(self, i: int) -> None:
+        """(Re-)arm the failure of ``i``'s part; an earlier failure event dies."""
+        self._tags += 1
+        self.fail_tag[i] = self._tags
+        theta = self._theta_at(i, self.fail_age[i])
+        if math.isfinite(theta):
+            self.systems[self.sys_of[i]].push(theta, i, _FAIL, self._tags)
+
+    def _set_mode(self, i: int, standby: bool) -> None:
+        """Move the running part of ``i`` to standby or switch its standby part in."""
+        age = self.age_h(i)
+        theta = self.systems[self.sys_of[i]].theta_now()
+        self.standby[i] = standby
+        if standby:
+            self.sb_age0[i] = age
+            self.sb_theta0[i] = theta
+        else:
+            self.origin[i] = theta - age
+        self._push_fail(i)
+        if self.alarm_age[i] > age and math.isfinite(self.alarm_age[i]):
+            self.set_alarm(i, self.alarm_age[i])
+
+    def _next_switch_u(self) -> float:
+        """Uniform of the next switch-over, from the stream ``(seed, (rep, 3, block))``."""
+        if self._switch_j >= len(self._switch_u):
+            ss = np.random.SeedSequence(
+                self.draws.seed, spawn_key=(self.rep_index, 3, self._switch_block)
+            )
+            self._switch_u = np.random.Generator(np.random.PCG64(ss)).random(1024)
+            self._switch_block += 1
+            self._switch_j = 0
+        u = float(self._switch_u[self._switch_j])
+        self._switch_j += 1
+        return u
+
+    def _switch_in(self, g: int) -> None:
+        """Switch standby members of group ``g`` in, in the listed order, until ``k``
+        run; a failed switch-over fails that member (corrective work) and tries the next."""
+        k_need = self.group_k[g]
+        for j in self.model.group_members[g].tolist():
+            if self.group_up[g] >= k_need:
+                return
+            if not (self.up[j] and self.standby[j]):
+                continue
+            if self._next_switch_u() < self.g_switch[g]:
+                age = self.age_h(j)
+                self.log("switch_failure", self.sys_of[j], j, age)
+                self.fail_age[j] = age
+                self.fail(j)
+                continue
+            self._set_mode(j, False)
+            self.group_up[g] += 1
+            self.log("switch_in", self.sys_of[j], j, self.age_h(j))
 
     def fail(self, i: int) -> None:
         """Failure of component ``i`` (called by its system's clock)."""
         k = self.sys_of[i]
+        waiting = self.standby[i]  # failed in (warm) standby or at its switch-over
+        self.standby[i] = False
         self.up[i] = False
         self.gen[i] += 1
         self.frozen_age[i] = self.fail_age[i]
         self.failures += 1
         # booked when it happens (like the failure count): the repair's labour and parts
-        self.rec_cm.append((i, float(self.env.now), self.draws.get("repair", i, self.life_j[i])))
+        now = float(self.env.now)
+        regular = -1.0
+        if self.cm_in_shifts[i]:
+            pool = self.pools[self.pool_of[i]]
+            regular = pool.regular_h(pool.next_shift(now))
+        self.rec_cm.append((i, now, self.draws.get("repair", i, self.life_j[i]), regular))
         self.log("failure", k, i, self.fail_age[i])
         part = self.part_of[i]
         if part >= 0 and self.stocks[part].rotable:
             self.stocks[part].removed(self.ppt[i], corrective=True)
         g = self.group_of[i]
-        self.group_up[g] -= 1
-        if self.group_up[g] == self.group_k[g] - 1:
-            sysm = self.systems[k]
-            sysm.short += 1
-            sysm.update()
+        if not waiting:
+            self.group_up[g] -= 1
+            if self.g_standby[g]:
+                self._switch_in(g)
+            if self.group_up[g] == self.group_k[g] - 1:
+                sysm = self.systems[k]
+                sysm.short += 1
+                sysm.update()
         ev = self.fail_ev[i]
         assert ev is not None
         ev.succeed()
@@ -1169,6 +1290,10 @@ class _Replication:
             wait = pool.get(crew)
             if wait is not None:
                 yield wait
+            if self.cm_in_shifts[i]:
+                shift = pool.next_shift(env.now)
+                if shift > env.now:
+                    yield env.timeout(shift - env.now)
             j = self.life_j[i]
             busy = self.draws.get("response", i, j) + self.draws.get("repair", i, j)
             self.log("corrective_start", k, i, env.now - t0)
@@ -1181,11 +1306,14 @@ class _Replication:
             else:
                 self._install(i)
             g = self.group_of[i]
-            self.group_up[g] += 1
-            if self.group_up[g] == self.group_k[g]:
-                sysm = self.systems[k]
-                sysm.short -= 1
-                sysm.update()
+            if self.g_standby[g] and self.group_up[g] >= self.group_k[g]:
+                self._set_mode(i, True)  # enough members run: it waits in standby
+            else:
+                self.group_up[g] += 1
+                if self.group_up[g] == self.group_k[g]:
+                    sysm = self.systems[k]
+                    sysm.short -= 1
+                    sysm.update()
             self.policy.on_install(self, i)
 
     def _minimal_repair(self, i: int) -> None:
@@ -1207,7 +1335,7 @@ class _Replication:
         self.fail_age[i] = age + extra
         self.origin[i] = sysm.theta_now() - age
         self.up[i] = True
-        sysm.push(self.origin[i] + self.fail_age[i], i, _FAIL, self.gen[i])
+        self._push_fail(i)
         self._push_limit(i)
 
     # ---- preventive work ------------------------------------------------------------
@@ -1336,6 +1464,10 @@ class _Replication:
         for i in range(n):
             self.env.process(self._lifecycle(i))
             self._install(i, at_start=True)
+        for g, sb in enumerate(self.g_standby):
+            if sb:  # members beyond the first k (listed order) start in standby
+                for j in model.group_members[g][self.group_k[g] :].tolist():
+                    self._set_mode(j, True)
         self.policy.start(self)
         for i in range(n):
             self.policy.on_install(self, i)
@@ -1365,17 +1497,19 @@ def _price(rep: _Replication) -> dict[str, float]:
         arr = np.array(rep.rec_cm)
         i = arr[:, 0].astype(np.int64)
         rep_h = arr[:, 2]
+        in_shift = arr[:, 3] >= 0.0
         lump = m.cm_lump[i]
         has_lump = ~np.isnan(lump)
         direct = cm.corrective_cost(m.cm_parts[i], 0.0, m.cm_other[i], 0.0)
         pl = m.pool_of[i]
+        _, shift_ot = cm.split_overtime(rep_h, np.maximum(arr[:, 3], 0.0))
         labour = cm.labour_cost(
             rep_h,
             m.crew_size[i],
             rate[pl],
-            overtime_h=rep_h,
+            overtime_h=np.where(in_shift, shift_ot, rep_h),
             overtime_factor=ot[pl],
-            callout_premium=callout[pl],
+            callout_premium=np.where(in_shift, 0.0, callout[pl]),
         )
         fixed_lab = m.cm_labour[i]
         labour = np.where(np.isnan(fixed_lab), labour, fixed_lab)

@@ -10,8 +10,8 @@ numbers and runs events.  It holds:
   life limit (``max_age_h``, operating hours) and the notice with which the simulator
   enforces it, and the fleet model's optimal policy (``t_star``, ``g*``) and failure cost;
 * per system: ageing rate (operating hours per calendar hour), idle ageing, set-up cost
-  and time, redundancy groups, the production-value profile (value profile x window
-  production factors) and window set-up factors;
+  and time, redundancy groups (active or standby), the production-value profile (value
+  profile x window production factors) and window set-up factors;
 * per crew pool (the planner's skill pools, :func:`optimizer.calendar.skill_pools`):
   headcount (the most technicians on shift together), rates, call-out premium, response
   delay, the union of the member crews' shifts and their technician-hours over the
@@ -290,6 +290,14 @@ class SimModel:
     # end_state_tables); None when not computed
     end_age_h: FloatArray | None = None  # (n, G) age grid, operating hours
     end_value: FloatArray | None = None  # (n, G) currency
+    # standby redundancy, per group: standby or active, ageing factor of a waiting
+    # member, switch failure probability, members in the listed (switching) order
+    group_standby: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    group_ageing: FloatArray = field(default_factory=lambda: np.zeros(0))
+    group_switch_p: FloatArray = field(default_factory=lambda: np.zeros(0))
+    group_members: tuple[IntArray, ...] = ()
+    # corrective work waits for the pool's next shift (else an any-hour call-out)
+    cm_in_shifts: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
     @property
     def n(self) -> int:
@@ -342,6 +350,7 @@ def compile_model(scn: Scenario, *, years: float | None = None) -> SimModel:
     fm = fleet_model(scn)
     start = scn.calendar.start
     systems = {s.id: (site, s) for site, s in scn.systems()}
+    sites_in_shifts = {site.id: site.corrective_in_shifts for site in scn.fleet.sites}
     comps = fm.components
     n = len(comps)
 
@@ -453,6 +462,10 @@ def compile_model(scn: Scenario, *, years: float | None = None) -> SimModel:
     g_k: list[int] = []
     g_size: list[int] = []
     g_sys: list[int] = []
+    g_standby: list[bool] = []
+    g_ageing: list[float] = []
+    g_switch: list[float] = []
+    g_members: list[list[int]] = []
     index = {c.id: i for i, c in enumerate(comps)}
     shape_key: list[tuple[object, ...]] = []
     for k, sid in enumerate(sys_ids):
@@ -476,6 +489,10 @@ def compile_model(scn: Scenario, *, years: float | None = None) -> SimModel:
             g_k.append(grp.k)
             g_size.append(len(grp.components))
             g_sys.append(k)
+            g_standby.append(grp.standby is not None)
+            g_ageing.append(grp.ageing_factor)
+            g_switch.append(float(grp.switch_failure_probability))
+            g_members.append([index[m] for m in grp.components])
             for m in grp.components:
                 group_of[index[m]] = gi
     for i in range(n):
@@ -484,6 +501,10 @@ def compile_model(scn: Scenario, *, years: float | None = None) -> SimModel:
             g_k.append(1)
             g_size.append(1)
             g_sys.append(int(fm.system_index[i]))
+            g_standby.append(False)
+            g_ageing.append(1.0)
+            g_switch.append(0.0)
+            g_members.append([i])
     members = tuple(np.flatnonzero(fm.system_index == k).astype(np.int64) for k in range(k_count))
     # Systems whose value differs only by a constant share one profile (at the group's top
     # value); each system's lost production is that profile's integral times its
@@ -570,6 +591,18 @@ def compile_model(scn: Scenario, *, years: float | None = None) -> SimModel:
         parts=tuple(parts),
         meta={"scenario": scn.name, "period_days": scn.calendar.period_days},
         **dict(zip(("end_age_h", "end_value"), end_state_tables(fm, max_age), strict=True)),
+        group_standby=np.array(g_standby, dtype=bool),
+        group_ageing=np.array(g_ageing, dtype=float),
+        group_switch_p=np.array(g_switch, dtype=float),
+        group_members=tuple(np.array(m, dtype=np.int64) for m in g_members),
+        cm_in_shifts=np.array(
+            [
+                sites_in_shifts[c.site_id]
+                or all(cr.corrective_in_shifts for cr in pool_objs[pool_of[i]].calendar.crews)
+                for i, c in enumerate(comps)
+            ],
+            dtype=bool,
+        ),
     )
     return model
 
