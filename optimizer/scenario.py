@@ -1084,6 +1084,18 @@ class SimulationSettings(Model):
 # --------------------------------------------------------------------------------------
 # The scenario
 # --------------------------------------------------------------------------------------
+class ServiceCampaign(Model):
+    """A service campaign: preventive replacement of a chosen set of components at given
+    dates (simulator), whatever the strategy and whatever part is installed then."""
+
+    id: Ident
+    components: list[Ident] = Field(min_length=1, description="Component ids serviced.")
+    dates: list[Instant] = Field(min_length=1, description="Planned starts (crew shifts).")
+    repeat_annually: bool = Field(
+        default=False, description="Repeat every date on the same calendar day each year."
+    )
+
+
 class Scenario(Model):
     """A complete, validated scenario."""
 
@@ -1098,6 +1110,9 @@ class Scenario(Model):
     inventory: Inventory = Field(default_factory=Inventory)
     plan: PlanSettings = Field(default_factory=PlanSettings)
     simulation: SimulationSettings = Field(default_factory=SimulationSettings)
+    campaigns: list[ServiceCampaign] = Field(
+        default_factory=list, description="Service campaigns (simulation only)."
+    )
 
     @model_validator(mode="after")
     def _references(self, info: ValidationInfo) -> Scenario:
@@ -1452,6 +1467,10 @@ def reference_problems(scn: Scenario) -> list[tuple[tuple[str | int, ...], str]]
     for j, name in enumerate(names):
         if name in names[:j]:
             out.append((("simulation", "strategies", j, "name"), f"duplicate strategy '{name}'"))
+    for ki, camp in enumerate(scn.campaigns):
+        for mi, member in enumerate(camp.components):
+            if member not in all_components:
+                out.append((("campaigns", ki, "components", mi), f"unknown component '{member}'"))
     return out
 
 

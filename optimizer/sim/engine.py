@@ -64,6 +64,11 @@ Modelling choices (documented, not hidden):
 * spare parts are priced when consumed (in the preventive / corrective costs); the
   ordering category holds the fixed cost per purchase order only, so unit prices are
   not counted twice.
+* service campaigns (``campaigns``) replace their components at each campaign date
+  (the opening of each system starts at the crews' next shift, like any preventive
+  work, and replaces whatever part is installed then; a failed component is skipped),
+  whatever the strategy; their costs are preventive.  Campaign resources (vessels,
+  mobilisation) and weather windows are not modelled;
 * life limits (``max_age_h``, operating hours like the life distributions and the
   planner's :func:`optimizer.problem.build.limits`) are enforced here, whatever the
   strategy (run-to-failure included): no part operates past its limit.  When a part
@@ -1468,6 +1473,8 @@ class _Replication:
             if sb:  # members beyond the first k (listed order) start in standby
                 for j in model.group_members[g][self.group_k[g] :].tolist():
                     self._set_mode(j, True)
+        for t, comps in model.campaigns:  # service campaigns, whatever the strategy
+            self.request_pm(comps.tolist(), t, current_part=False)
         self.policy.start(self)
         for i in range(n):
             self.policy.on_install(self, i)

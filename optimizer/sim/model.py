@@ -166,6 +166,33 @@ def _shop(
     )
 
 
+def _campaigns(
+    scn: Scenario, index: dict[str, int], start: datetime, horizon_h: float
+) -> tuple[tuple[float, IntArray], ...]:
+    """Planned times (hours from the start, within the horizon) and components of every
+    service campaign date; annual repeats on the same calendar day (28 Feb for 29 Feb)."""
+    out: list[tuple[float, IntArray]] = []
+    end = start + timedelta(hours=horizon_h)
+    for camp in scn.campaigns:
+        comps = np.array([index[c] for c in camp.components], dtype=np.int64)
+        for d in camp.dates:
+            year = d.year
+            while True:
+                try:
+                    when = d.replace(year=year)
+                except ValueError:  # 29 February in a common year
+                    when = d.replace(year=year, day=28)
+                if when >= end:
+                    break
+                if when >= start:
+                    out.append((hours_between(start, when), comps))
+                if not camp.repeat_annually:
+                    break
+                year += 1
+    out.sort(key=lambda e: e[0])
+    return tuple(out)
+
+
 # --------------------------------------------------------------------------------------
 # the model
 # --------------------------------------------------------------------------------------
@@ -298,6 +325,8 @@ class SimModel:
     group_members: tuple[IntArray, ...] = ()
     # corrective work waits for the pool's next shift (else an any-hour call-out)
     cm_in_shifts: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    # service campaigns: (planned time h, component indices), by time
+    campaigns: tuple[tuple[float, IntArray], ...] = ()
 
     @property
     def n(self) -> int:
@@ -595,6 +624,7 @@ def compile_model(scn: Scenario, *, years: float | None = None) -> SimModel:
         group_ageing=np.array(g_ageing, dtype=float),
         group_switch_p=np.array(g_switch, dtype=float),
         group_members=tuple(np.array(m, dtype=np.int64) for m in g_members),
+        campaigns=_campaigns(scn, {c.id: i for i, c in enumerate(comps)}, start, horizon),
         cm_in_shifts=np.array(
             [
                 sites_in_shifts[c.site_id]
