@@ -17,7 +17,7 @@ from pydantic import ValidationError
 sys.path.insert(0, str(Path(__file__).parent))
 from sim_scenarios import component, scenario, system
 
-from optimizer.sim.engine import run_replication
+from optimizer.sim.engine import KPI_BASE, run_replication
 from optimizer.sim.model import compile_model
 from optimizer.sim.strategies import make_policy
 from optimizer.sim.twin import Twin
@@ -83,3 +83,30 @@ def test_standby_fields_are_validated() -> None:
         _pair({"standby": "warm"})
     with pytest.raises(ValidationError, match="need standby"):
         _pair({"switch_failure_probability": 0.1})
+
+
+@pytest.mark.parametrize("f", [0.0, 0.5])
+def test_standby_pair_with_one_repairman_matches_ctmc(f: float) -> None:
+    """1-of-2 standby with repair by one technician, exponential lives (rate ``lam``,
+    standby rate ``f lam``) and repairs (rate ``mu``): availability ``1 - pi_2`` of the
+    birth-death chain on the failed count, ``0 -> 1`` at ``lam (1 + f)``, ``1 -> 2`` at
+    ``lam``, down at ``mu`` (Ross, *Introduction to Probability Models*, standby system
+    with repair)."""
+    lam, mu = 1.0 / MEAN_H, 1.0 / 50.0
+    life = {"distribution": "exponential", "mean_h": MEAN_H}
+    rep = {"distribution": "exponential", "mean_h": 1.0 / mu}
+    comps = [component(c, life=life, cm_h=rep) for c in ("A", "B")]
+    group: dict[str, Any] = {"id": "G", "k": 1, "components": ["A", "B"]}
+    group |= {"standby": "warm", "standby_ageing_factor": f} if f else {"standby": "cold"}
+    scn = scenario([system("S", comps, redundancy=[group])], headcount=1)
+    b0, b1 = lam * (1.0 + f), lam
+    p1 = b0 / mu
+    p2 = p1 * b1 / mu
+    expect = 1.0 - p2 / (1.0 + p1 + p2)
+    model = compile_model(scn, years=4.0)
+    policy = make_policy("run-to-failure")
+    twin = Twin("none")
+    policy.prepare(model, twin)
+    j = KPI_BASE.index("availability_fleet")
+    avail = np.array([run_replication(model, policy, twin, 9, r)[0][j] for r in range(10)])
+    _within(avail, expect)
