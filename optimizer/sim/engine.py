@@ -1182,9 +1182,13 @@ class _Replication:
         """(Re-)arm the failure of ``i``'s part; an earlier failure event dies."""
         self._tags += 1
         self.fail_tag[i] = self._tags
-        theta = self._theta_at(i, self.fail_age[i])
-        if math.isfinite(theta):
-            self.systems[self.sys_of[i]].push(theta, i, _FAIL, self._tags)
+        if self.standby[i]:
+            theta = self._theta_at(i, self.fail_age[i])
+            if not math.isfinite(theta):
+                return
+        else:
+            theta = self.origin[i] + self.fail_age[i]
+        self.systems[self.sys_of[i]].push(theta, i, _FAIL, self._tags)
 
     def _set_mode(self, i: int, standby: bool) -> None:
         """Move the running part of ``i`` to standby or switch its standby part in."""
