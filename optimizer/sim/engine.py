@@ -116,6 +116,7 @@ N_DRAWS = 5
 """Uniforms per (component, life): life, repair time, response delay, PM time, twin error."""
 _LIFE, _REPAIR, _RESPONSE, _PMDUR, _TWIN = range(N_DRAWS)
 _FAIL, _ALARM, _NOTICE, _LIMIT = 0, 1, 2, 3
+_INF = math.inf
 _EPS = 1e-9
 _LIMIT_TOL_H = 1e-6
 """A part is taken out of service when its age passes the limit by this much (operating
@@ -1159,13 +1160,19 @@ class _Replication:
             self.life_j[i] = j
             self.fail_age[i] = self.draws.get("life", i, j)
             self.origin[i] = sysm.theta_now()
-            self.alarm_age[i] = math.inf
+            self.alarm_age[i] = _INF
             if self.standby[i]:  # a standby member renewed preventively stays in standby
                 self.sb_age0[i] = 0.0
                 self.sb_theta0[i] = self.origin[i]
         self.up[i] = True
-        self._push_fail(i)
-        self._push_limit(i)
+        if self.standby[i]:
+            self._push_fail(i)
+        else:  # the running case of _push_fail, inline (hot path)
+            self._tags += 1
+            self.fail_tag[i] = self._tags
+            sysm.push(self.origin[i] + self.fail_age[i], i, _FAIL, self._tags)
+        if self.max_age[i] != _INF:
+            self._push_limit(i)
 
     # ---- standby redundancy ---------------------------------------------------------
     def _theta_at(self, i: int, age: float) -> float:
@@ -1276,6 +1283,9 @@ class _Replication:
         pool = self.pools[self.pool_of[i]]
         crew = self.crew[i]
         part = self.part_of[i]
+        in_shifts = self.cm_in_shifts[i]
+        g = self.group_of[i]
+        standby_group = self.g_standby[g]
         while True:
             ev = env.event()
             self.fail_ev[i] = ev
@@ -1299,7 +1309,7 @@ class _Replication:
             wait = pool.get(crew)
             if wait is not None:
                 yield wait
-            if self.cm_in_shifts[i]:
+            if in_shifts:
                 shift = pool.next_shift(env.now)
                 if shift > env.now:
                     yield env.timeout(shift - env.now)
@@ -1314,8 +1324,7 @@ class _Replication:
                 self._minimal_repair(i)
             else:
                 self._install(i)
-            g = self.group_of[i]
-            if self.g_standby[g] and self.group_up[g] >= self.group_k[g]:
+            if standby_group and self.group_up[g] >= self.group_k[g]:
                 self._set_mode(i, True)  # enough members run: it waits in standby
             else:
                 self.group_up[g] += 1
