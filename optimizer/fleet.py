@@ -33,6 +33,7 @@ from optimizer.reliability.penalty import (
 from optimizer.scenario import (
     DurationH,
     ParametricPrognostics,
+    Part,
     ProgPyMultivariateNormal,
     ProgPyPrognostics,
     ResolvedComponent,
@@ -176,6 +177,20 @@ def failure_part_wait(scn: Scenario, comp: ResolvedComponent) -> tuple[float, fl
     return wait_h, expedite
 
 
+def exchange_cost(part: Part) -> float:
+    """Expected parts cost of one unit used by a task, in the scenario's currency.
+
+    The unit price for a consumable part; for a rotable (``part.repairable``) the removed
+    unit is repaired (``cost_repair``) or, with ``scrap_probability``, replaced by a new
+    one (``cost_unit``): ``(1 - p) * cost_repair + p * cost_unit``.
+    """
+    shop = part.repairable
+    if shop is None:
+        return float(part.cost_unit)
+    p = float(shop.scrap_probability)
+    return (1.0 - p) * float(shop.cost_repair) + p * float(part.cost_unit)
+
+
 def fleet_model(scn: Scenario) -> FleetModel:
     """Derive every component's distributions, costs and optimal policy.
 
@@ -244,7 +259,7 @@ def fleet_model(scn: Scenario) -> FleetModel:
         col["overtime"].append(min((cr.overtime_factor for cr in crews), default=1.0))
         col["callout"].append(min((cr.cost_callout for cr in crews), default=0.0))
         col["response"].append(min((mean_h(cr.response_delay_h) for cr in crews), default=0.0))
-        col["parts"].append(part.cost_unit * c.parts_per_task if part is not None else 0.0)
+        col["parts"].append(exchange_cost(part) * c.parts_per_task if part is not None else 0.0)
         col["value"].append(system.production_value_per_h * mean_value_multiplier(scn, system))
         col["d_pm"].append(mean_h(c.preventive.duration_h))
         col["d_cm"].append(mean_h(c.corrective.duration_h))

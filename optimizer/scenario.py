@@ -542,11 +542,31 @@ class ResolvedComponent:
 # Fleet structure
 # --------------------------------------------------------------------------------------
 class RedundancyGroup(Model):
-    """k-out-of-n group: the system runs while at least ``k`` members run."""
+    """k-out-of-n group: the system runs while at least ``k`` members run.
+
+    Active redundancy (default): every member runs and ages.  Standby redundancy
+    (``standby``): ``k`` members run, the others wait in standby, in the listed order,
+    and one is switched in when a running member fails; the switch fails with
+    ``switch_failure_probability`` (that unit then goes to corrective repair and the next
+    standby member is tried).  A standby member ages at ``standby_ageing_factor`` times
+    the running rate (cold: 0, warm: between 0 and 1) and can fail in standby (warm).  A
+    repaired member rejoins as standby when ``k`` members run, else it runs at once.
+    """
 
     id: Ident
     k: int = Field(ge=1, le=1000, description="Members needed for the system to run.")
     components: list[Ident] = Field(min_length=1, description="Member component ids.")
+    standby: Literal["cold", "warm"] | None = Field(
+        default=None,
+        description="Standby redundancy: members beyond k wait cold or warm; null = active.",
+    )
+    standby_ageing_factor: Fraction | None = Field(
+        default=None,
+        description="Ageing rate of a standby member / running rate (cold: 0; warm: required).",
+    )
+    switch_failure_probability: Fraction = Field(
+        default=0.0, description="Probability that switching a standby member in fails."
+    )
 
     @model_validator(mode="after")
     def _check(self) -> RedundancyGroup:
@@ -556,7 +576,25 @@ class RedundancyGroup(Model):
                 "k={k} exceeds the {n} member(s) of the group",
                 {"k": self.k, "n": len(self.components)},
             )
+        if self.standby == "warm" and self.standby_ageing_factor is None:
+            raise PydanticCustomError("standby", "warm standby needs standby_ageing_factor")
+        if self.standby == "cold" and self.standby_ageing_factor not in (None, 0.0):
+            raise PydanticCustomError("standby", "cold standby has standby_ageing_factor 0")
+        if self.standby is None and (
+            self.standby_ageing_factor is not None or self.switch_failure_probability > 0.0
+        ):
+            raise PydanticCustomError(
+                "standby",
+                "standby_ageing_factor and switch_failure_probability need standby: cold|warm",
+            )
         return self
+
+    @property
+    def ageing_factor(self) -> float:
+        """Ageing rate of a waiting member relative to a running one (1 when active)."""
+        if self.standby is None:
+            return 1.0
+        return float(self.standby_ageing_factor or 0.0)
 
 
 class Window(Model):
@@ -633,6 +671,10 @@ class Site(Model):
 
     id: Ident
     name: Text | None = Field(default=None, max_length=200)
+    corrective_in_shifts: bool = Field(
+        default=False,
+        description="Corrective work at this site waits for crew shifts (see Crew).",
+    )
     systems: list[System] = Field(min_length=1)
 
 
@@ -675,6 +717,13 @@ class Crew(Model):
         default=2.0, description="Call-out, travel and mobilization before corrective work, h."
     )
     cost_callout: Money = Field(default=0.0, description="Premium per corrective call-out.")
+    corrective_in_shifts: bool = Field(
+        default=False,
+        description=(
+            "Corrective work waits for the crew's next shift (regular rate, no call-out);"
+            " false = call-out at any hour."
+        ),
+    )
 
 
 class PartOrder(Model):
@@ -701,6 +750,31 @@ class ReorderPolicy(Model):
         return self
 
 
+class RepairShop(Model):
+    """Repair shop of a rotable (repairable) part.
+
+    A unit removed from a component (failed or preventively replaced) goes to the shop
+    and returns to stock when repaired, unless it is scrapped at the shop's incoming
+    inspection (the reorder policy then buys its replacement).  The stock position the
+    reorder policy looks at is on hand + in repair + on order - waiting demand.
+    """
+
+    duration_h: DurationH = Field(
+        description="Repair turnaround per unit, h (constant or distribution), queueing excluded."
+    )
+    channels: int | None = Field(
+        default=None,
+        ge=1,
+        le=10_000,
+        description="Units repaired in parallel (FIFO queue beyond); null = unlimited.",
+    )
+    cost_repair: Money = Field(default=0.0, description="Cost per repaired unit.")
+    scrap_probability: Fraction = Field(
+        default=0.0,
+        description="Probability that a removed unit is beyond repair (scrapped, bought anew).",
+    )
+
+
 class Part(Model):
     """A spare part in a warehouse."""
 
@@ -718,6 +792,10 @@ class Part(Model):
     expedite_lead_time_days: float | None = Field(default=None, ge=0, le=3650)
     cost_expedite_premium: Money = Field(default=0.0, description="Premium per expedited unit.")
     reorder: ReorderPolicy = Field(default_factory=ReorderPolicy)
+    repairable: RepairShop | None = Field(
+        default=None,
+        description="Rotable part: removed units are repaired in this shop and return to stock.",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Part:
@@ -1006,6 +1084,18 @@ class SimulationSettings(Model):
 # --------------------------------------------------------------------------------------
 # The scenario
 # --------------------------------------------------------------------------------------
+class ServiceCampaign(Model):
+    """A service campaign: preventive replacement of a chosen set of components at given
+    dates (simulator), whatever the strategy and whatever part is installed then."""
+
+    id: Ident
+    components: list[Ident] = Field(min_length=1, description="Component ids serviced.")
+    dates: list[Instant] = Field(min_length=1, description="Planned starts (crew shifts).")
+    repeat_annually: bool = Field(
+        default=False, description="Repeat every date on the same calendar day each year."
+    )
+
+
 class Scenario(Model):
     """A complete, validated scenario."""
 
@@ -1020,6 +1110,9 @@ class Scenario(Model):
     inventory: Inventory = Field(default_factory=Inventory)
     plan: PlanSettings = Field(default_factory=PlanSettings)
     simulation: SimulationSettings = Field(default_factory=SimulationSettings)
+    campaigns: list[ServiceCampaign] = Field(
+        default_factory=list, description="Service campaigns (simulation only)."
+    )
 
     @model_validator(mode="after")
     def _references(self, info: ValidationInfo) -> Scenario:
@@ -1169,7 +1262,11 @@ def _preventive_costs_something(scn: Scenario, site: Site, system: System, comp:
     else:
         ppt = _field(scn, comp, "parts_per_task")
         part_id = _field(scn, comp, "spare_part")
-        unit = next((p.cost_unit for p in scn.inventory.parts if p.id == part_id), 0.0)
+        part = next((p for p in scn.inventory.parts if p.id == part_id), None)
+        unit = 0.0 if part is None else part.cost_unit
+        if part is not None and part.repairable is not None:  # optimizer.fleet.exchange_cost
+            scrap = part.repairable.scrap_probability
+            unit = (1.0 - scrap) * part.repairable.cost_repair + scrap * part.cost_unit
         parts = pm.cost_parts if pm.cost_parts is not None else unit * ppt
         skill = _field(scn, comp, "skill")
         rate = min(
@@ -1256,6 +1353,16 @@ def reference_problems(scn: Scenario) -> list[tuple[tuple[str | int, ...], str]]
                             )
                         )
                     grouped.add(member)
+                    if grp.standby is not None and member in local:
+                        limited = next(c for c in system.components if c.id == member)
+                        if _field(scn, limited, "max_age_h") is not None:
+                            out.append(
+                                (
+                                    (*loc_s, "redundancy", gi, "components", mi),
+                                    f"'{member}' has a life limit (max_age_h): not supported"
+                                    " in a standby group",
+                                )
+                            )
             for ci, comp in enumerate(system.components):
                 loc_c = (*loc_s, "components", ci)
                 if comp.id in all_components:
@@ -1360,6 +1467,10 @@ def reference_problems(scn: Scenario) -> list[tuple[tuple[str | int, ...], str]]
     for j, name in enumerate(names):
         if name in names[:j]:
             out.append((("simulation", "strategies", j, "name"), f"duplicate strategy '{name}'"))
+    for ki, camp in enumerate(scn.campaigns):
+        for mi, member in enumerate(camp.components):
+            if member not in all_components:
+                out.append((("campaigns", ki, "components", mi), f"unknown component '{member}'"))
     return out
 
 

@@ -12,12 +12,28 @@ generator methods are SimPy processes.
   re-arms one timer instead of touching every component (no per-hour ticking).  A
   failure interrupts the system per its structure: a series component (a 1-of-1 group)
   stops it, a member of a k-out-of-n group stops it only when fewer than ``k`` members
-  are up (surviving members of a degraded group keep running and ageing).
+  are up (surviving members of a degraded group keep running and ageing).  In a
+  standby group only ``k`` members run; the others wait (cold: no ageing, warm: ageing
+  at the group's factor, so a warm member can fail while waiting, on its own point of
+  the clock) and are switched in, in the listed order, when a running member fails; a
+  switch-over fails with the group's probability (drawn from the replication's stream
+  ``(seed, (rep, 3, block))``), which sends that member to corrective work and tries the
+  next.  A repaired member waits in standby when ``k`` members run.  Alarms follow a
+  member's mode; life limits are not allowed on standby members (scenario check).
 * :class:`_CrewPool` -- technicians of one skill at one site, FIFO; corrective work waits
   for ``crew_size`` of them; preventive work starts at the pool's next shift.
 * :class:`_Stock` -- spare parts: on-hand stock, orders in transit, reorder policy
   ((s, S), order-on-use as a base-stock policy, or none) and expediting; a failure that
-  finds no spare waits for one (stock-out time, which is downtime).
+  finds no spare waits for one (stock-out time, which is downtime).  A rotable part
+  (``repairable``) has a repair shop: every unit taken off a component (at its failure
+  or at its preventive removal) is scrapped with the shop's scrap probability or else
+  repaired (FIFO over ``channels`` parallel repairs, turnaround drawn from its own
+  stream) and returned to stock.  The reorder policy looks at the stock position
+  on hand + in repair + on order (+ units owed by released work) - waiting demand, so
+  only scrapped units are bought; a shortfall the shop will cover is neither ordered
+  nor expedited.  Each repair costs ``cost_repair`` and each scrapped unit its unit
+  price, booked in the category (preventive / corrective) of the removing work; the
+  task's own parts cost of a rotable defaults to 0 (the unit is an exchange).
 * work packages (``_package`` process) -- preventive openings of a system: parts, stop,
   set-up time, jobs (crews), restart; requests for the same system and instant share
   one opening.
@@ -33,7 +49,12 @@ Modelling choices (documented, not hidden):
 
 * corrective work is an emergency call-out at any hour, paid at the pool's overtime
   factor plus its call-out premium (as :func:`optimizer.fleet.fleet_model` prices the
-  cost of a failure); the crew travels (response delay) only after the part is there;
+  cost of a failure); the crew travels (response delay) only after the part is there.
+  Where the scenario says ``corrective_in_shifts`` (the site, or every crew of the
+  pool) the work instead starts at the pool's next shift (then response delay and
+  repair run on, past the shift end if need be), paid at the regular rate for the
+  hours left in the shift of the failure's first working instant, overtime beyond, no
+  call-out premium (the fleet model's failure cost still prices a call-out);
 * preventive work starts at the planned time aligned to the crews' next shift and is
   paid at the regular rate for the part that fits in the shift, overtime beyond;
 * a set-up cost (times the window's set-up factor) is paid per preventive opening; a
@@ -43,6 +64,11 @@ Modelling choices (documented, not hidden):
 * spare parts are priced when consumed (in the preventive / corrective costs); the
   ordering category holds the fixed cost per purchase order only, so unit prices are
   not counted twice.
+* service campaigns (``campaigns``) replace their components at each campaign date
+  (the opening of each system starts at the crews' next shift, like any preventive
+  work, and replaces whatever part is installed then; a failed component is skipped),
+  whatever the strategy; their costs are preventive.  Campaign resources (vessels,
+  mobilisation) and weather windows are not modelled;
 * life limits (``max_age_h``, operating hours like the life distributions and the
   planner's :func:`optimizer.problem.build.limits`) are enforced here, whatever the
   strategy (run-to-failure included): no part operates past its limit.  When a part
@@ -90,6 +116,7 @@ N_DRAWS = 5
 """Uniforms per (component, life): life, repair time, response delay, PM time, twin error."""
 _LIFE, _REPAIR, _RESPONSE, _PMDUR, _TWIN = range(N_DRAWS)
 _FAIL, _ALARM, _NOTICE, _LIMIT = 0, 1, 2, 3
+_INF = math.inf
 _EPS = 1e-9
 _LIMIT_TOL_H = 1e-6
 """A part is taken out of service when its age passes the limit by this much (operating
@@ -371,6 +398,18 @@ class _Stock:
         self.t_last = 0.0
         self.orders = 0
         self.expedited_qty = 0
+        # rotable parts: units owed by released work (removed later), in the shop, ...
+        self.rotable = p.repairable
+        self.owed = 0
+        self.in_repair = 0
+        self.shop_busy = 0
+        self.shop_queue: deque[float] = deque()  # repair times of units waiting for a channel
+        # ... and units repaired / scrapped, by the work that removed them
+        self.repaired = [0, 0]  # [preventive, corrective]
+        self.scrapped = [0, 0]
+        self._shop_u: FloatArray = np.empty((0, 2))
+        self._shop_j = 0
+        self._shop_block = 0
         for t_arr, qty in p.arrivals:
             if t_arr <= 0.0:
                 self.level += qty
@@ -423,6 +462,70 @@ class _Stock:
         """Return unused parts (a preventive job that no longer takes place)."""
         self._touch()
         self.level += qty
+        if self.rotable:
+            self.owed -= qty  # no unit will be removed for it
+        self._serve()
+
+    # ---- repair shop (rotable parts) ------------------------------------------------
+    def _shop_draw(self) -> tuple[float, float]:
+        """(scrap uniform, repair time) of the next unit entering the shop.
+
+        From the part's own stream ``SeedSequence(seed, spawn_key=(rep, 2, part, block))``
+        in blocks of 256 units, so shop draws never shift the components' draws.
+        """
+        if self._shop_j >= len(self._shop_u):
+            rep = self.rep
+            ss = np.random.SeedSequence(
+                rep.draws.seed, spawn_key=(rep.rep_index, 2, self.q, self._shop_block)
+            )
+            self._shop_u = np.random.Generator(np.random.PCG64(ss)).random((256, 2))
+            self._shop_block += 1
+            self._shop_j = 0
+        u_scrap, u_rep = self._shop_u[self._shop_j]
+        self._shop_j += 1
+        dist = self.p.repair_h
+        if isinstance(dist, int | float):
+            return float(u_scrap), float(dist)
+        assert dist is not None
+        return float(u_scrap), float(dist.ppf(min(float(u_rep), 1.0 - 1e-16)))
+
+    def removed(self, qty: int, *, corrective: bool) -> None:
+        """``qty`` units of a rotable part were taken off a component: each goes to the
+        shop (FIFO over its channels) or, with the scrap probability, is scrapped (the
+        reorder policy then buys a replacement)."""
+        self.owed -= qty
+        scrapped = False
+        for _ in range(qty):
+            u, dur = self._shop_draw()
+            if u < self.p.scrap_probability:
+                self.scrapped[corrective] += 1
+                scrapped = True
+                self.rep.log("scrap", -1, -1, 1.0, part=self.q)
+                continue
+            self.repaired[corrective] += 1
+            self.in_repair += 1
+            c = self.p.repair_channels
+            if c == 0 or self.shop_busy < c:
+                self._start_repair(dur)
+            else:
+                self.shop_queue.append(dur)
+        if scrapped:
+            self._touch()
+            self._reorder()
+
+    def _start_repair(self, dur: float) -> None:
+        self.shop_busy += 1
+        ev = self.env.timeout(dur)
+        ev.callbacks.append(self._repaired)
+
+    def _repaired(self, _ev: simpy.Event) -> None:
+        self._touch()
+        self.shop_busy -= 1
+        self.in_repair -= 1
+        self.level += 1
+        self.rep.log("repaired_unit", -1, -1, 1.0, part=self.q)
+        if self.shop_queue:
+            self._start_repair(self.shop_queue.popleft())
         self._serve()
 
     def demand(self, qty: int, critical: bool) -> simpy.Event | None:
@@ -434,6 +537,8 @@ class _Stock:
         (on hand + in transit - waiting demand).
         """
         self._touch()
+        if self.rotable:
+            self.owed += qty  # the units this demand replaces come back to the shop
         if not self.waiters and self.level >= qty:
             self.level -= qty
             self._reorder()
@@ -447,8 +552,9 @@ class _Stock:
 
     def cover(self, qty: int, critical: bool) -> None:
         """Make sure waiting demand will be served: expedite ``qty`` units for a critical
-        demand when that beats the orders in transit, else order what transit lacks."""
-        need = self.waiting_qty - self.level  # units that still have to arrive
+        demand when that beats the orders in transit, else order what transit lacks.
+        Units in a rotable part's repair shop count as coming (never bought here)."""
+        need = self.waiting_qty - self.level - self.in_repair  # units still to arrive
         if need <= 0:
             return
         cum = 0
@@ -472,7 +578,13 @@ class _Stock:
         p = self.p
         if p.policy == "none":
             return
-        position = self.level + sum(q for _, q in self.pipeline) - self.waiting_qty
+        position = (
+            self.level
+            + self.in_repair
+            + self.owed
+            + sum(q for _, q in self.pipeline)
+            - self.waiting_qty
+        )
         if p.policy == "s_S":
             if position <= p.s:
                 self._order(p.S - position)
@@ -576,6 +688,8 @@ class _System:
         rep = self.rep
         if not rep.up[i]:
             return False
+        if kind == _FAIL:
+            return rep.fail_tag[i] == tag
         return (rep.alarm_tag[i] if kind == _ALARM else rep.gen[i]) == tag
 
     def _arm(self) -> None:
@@ -690,6 +804,22 @@ class _Replication:
         self.group_of: list[int] = model.group_of.tolist()
         self.group_k: list[int] = model.group_k.tolist()
         self.group_up: list[int] = model.group_size.tolist()
+        # standby redundancy (per group), and which members wait in standby
+        self.g_standby: list[bool] = model.group_standby.tolist()
+        self.g_ageing: list[float] = model.group_ageing.tolist()
+        self.g_switch: list[float] = model.group_switch_p.tolist()
+        self.has_standby = any(self.g_standby)
+        for g, sb in enumerate(self.g_standby):
+            if sb:
+                self.group_up[g] = self.group_k[g]  # running members
+        self.standby: list[bool] = [False] * n
+        self.sb_theta0: list[float] = [0.0] * n  # system clock when it entered standby
+        self.sb_age0: list[float] = [0.0] * n  # its age then
+        self.fail_tag: list[int] = [0] * n  # live failure event of each position
+        self.alarm_age: list[float] = [math.inf] * n
+        self._switch_u: FloatArray = np.empty(0)
+        self._switch_j = 0
+        self._switch_block = 0
         self.minimal: list[bool] = model.minimal_repair.tolist()
         self.max_age: list[float] = model.max_age_h.tolist()
         # component state
@@ -712,7 +842,9 @@ class _Replication:
         # records
         self.keep_events = keep_events
         self.events: list[tuple[int, float, str, int, int, float]] = []
-        self.rec_cm: list[tuple[int, float, float]] = []  # (i, t_fail, repair_h)
+        self.rec_cm: list[tuple[int, float, float, float]] = []  # (i, t_fail, repair_h,
+        # regular_h: in-shift hours for corrective work in shifts, -1 for a call-out)
+        self.cm_in_shifts: list[bool] = model.cm_in_shifts.tolist()
         self.rec_pm: list[tuple[int, float, float, float]] = []  # (i, start, dur, regular_h)
         self.rec_open: list[tuple[int, float]] = []  # (k, t)
         self.rec_down: list[tuple[int, float, float]] = []  # (k, start, duration)
@@ -735,6 +867,10 @@ class _Replication:
     def age_h(self, i: int) -> float:
         """Operating age of component ``i``'s installed part, hours."""
         if self.up[i]:
+            if self.standby[i]:
+                theta = self.systems[self.sys_of[i]].theta_now()
+                a = self.g_ageing[self.group_of[i]]
+                return self.sb_age0[i] + a * (theta - self.sb_theta0[i])
             return self.systems[self.sys_of[i]].theta_now() - self.origin[i]
         return self.frozen_age[i]
 
@@ -743,6 +879,9 @@ class _Replication:
         theta = np.array([s.theta_now() for s in self.systems])
         age = theta[self.model.system_of] - np.asarray(self.origin)
         up = np.asarray(self.up)
+        if self.has_standby:
+            for i in np.flatnonzero(np.asarray(self.standby)):
+                age[i] = self.age_h(int(i))
         return np.where(up, age, np.asarray(self.frozen_age))
 
     def up_mask(self) -> BoolArray:
@@ -798,14 +937,17 @@ class _Replication:
             return
         self._tags += 1
         self.alarm_tag[i] = self._tags
+        self.alarm_age[i] = age_h
         sysm = self.systems[self.sys_of[i]]
-        theta = max(self.origin[i] + age_h, sysm.theta_now())
-        sysm.push(theta, i, _ALARM, self._tags)
+        theta = max(self._theta_at(i, age_h), sysm.theta_now())
+        if math.isfinite(theta):  # (a cold standby member does not age)
+            sysm.push(theta, i, _ALARM, self._tags)
 
     def clear_alarm(self, i: int) -> None:
         """Cancel component ``i``'s alarm."""
         self._tags += 1
         self.alarm_tag[i] = self._tags
+        self.alarm_age[i] = math.inf
 
     def latest_work_start(self, i: int, t_h: float) -> float:
         """Latest instant ``<= t_h`` (not before now) at which ``i``'s crew is on shift.
@@ -1018,26 +1160,118 @@ class _Replication:
             self.life_j[i] = j
             self.fail_age[i] = self.draws.get("life", i, j)
             self.origin[i] = sysm.theta_now()
+            self.alarm_age[i] = _INF
+            if self.standby[i]:  # a standby member renewed preventively stays in standby
+                self.sb_age0[i] = 0.0
+                self.sb_theta0[i] = self.origin[i]
         self.up[i] = True
-        sysm.push(self.origin[i] + self.fail_age[i], i, _FAIL, self.gen[i])
-        self._push_limit(i)
+        if self.standby[i]:
+            self._push_fail(i)
+        else:  # the running case of _push_fail, inline (hot path)
+            self._tags += 1
+            self.fail_tag[i] = self._tags
+            sysm.push(self.origin[i] + self.fail_age[i], i, _FAIL, self._tags)
+        if self.max_age[i] != _INF:
+            self._push_limit(i)
+
+    # ---- standby redundancy ---------------------------------------------------------
+    def _theta_at(self, i: int, age: float) -> float:
+        """System clock at which ``i``'s part reaches operating age ``age`` in its current
+        mode (running, or waiting in standby at the group's ageing factor)."""
+        if self.standby[i]:
+            a = self.g_ageing[self.group_of[i]]
+            if a <= 0.0:
+                return math.inf
+            return self.sb_theta0[i] + (age - self.sb_age0[i]) / a
+        return self.origin[i] + age
+
+    def _push_fail(self, i: int) -> None:
+        """(Re-)arm the failure of ``i``'s part; an earlier failure event dies."""
+        self._tags += 1
+        self.fail_tag[i] = self._tags
+        if self.standby[i]:
+            theta = self._theta_at(i, self.fail_age[i])
+            if not math.isfinite(theta):
+                return
+        else:
+            theta = self.origin[i] + self.fail_age[i]
+        self.systems[self.sys_of[i]].push(theta, i, _FAIL, self._tags)
+
+    def _set_mode(self, i: int, standby: bool) -> None:
+        """Move the running part of ``i`` to standby or switch its standby part in."""
+        age = self.age_h(i)
+        theta = self.systems[self.sys_of[i]].theta_now()
+        self.standby[i] = standby
+        if standby:
+            self.sb_age0[i] = age
+            self.sb_theta0[i] = theta
+        else:
+            self.origin[i] = theta - age
+        self._push_fail(i)
+        if self.alarm_age[i] > age and math.isfinite(self.alarm_age[i]):
+            self.set_alarm(i, self.alarm_age[i])
+
+    def _next_switch_u(self) -> float:
+        """Uniform of the next switch-over, from the stream ``(seed, (rep, 3, block))``."""
+        if self._switch_j >= len(self._switch_u):
+            ss = np.random.SeedSequence(
+                self.draws.seed, spawn_key=(self.rep_index, 3, self._switch_block)
+            )
+            self._switch_u = np.random.Generator(np.random.PCG64(ss)).random(1024)
+            self._switch_block += 1
+            self._switch_j = 0
+        u = float(self._switch_u[self._switch_j])
+        self._switch_j += 1
+        return u
+
+    def _switch_in(self, g: int) -> None:
+        """Switch standby members of group ``g`` in, in the listed order, until ``k``
+        run; a failed switch-over fails that member (corrective work) and tries the next."""
+        k_need = self.group_k[g]
+        for j in self.model.group_members[g].tolist():
+            if self.group_up[g] >= k_need:
+                return
+            if not (self.up[j] and self.standby[j]):
+                continue
+            if self._next_switch_u() < self.g_switch[g]:
+                age = self.age_h(j)
+                self.log("switch_failure", self.sys_of[j], j, age)
+                self.fail_age[j] = age
+                self.fail(j)
+                continue
+            self._set_mode(j, False)
+            self.group_up[g] += 1
+            self.log("switch_in", self.sys_of[j], j, self.age_h(j))
 
     def fail(self, i: int) -> None:
         """Failure of component ``i`` (called by its system's clock)."""
         k = self.sys_of[i]
+        waiting = self.standby[i]  # failed in (warm) standby or at its switch-over
+        self.standby[i] = False
         self.up[i] = False
         self.gen[i] += 1
         self.frozen_age[i] = self.fail_age[i]
         self.failures += 1
         # booked when it happens (like the failure count): the repair's labour and parts
-        self.rec_cm.append((i, float(self.env.now), self.draws.get("repair", i, self.life_j[i])))
+        now = float(self.env.now)
+        regular = -1.0
+        if self.cm_in_shifts[i]:
+            pool = self.pools[self.pool_of[i]]
+            regular = pool.regular_h(pool.next_shift(now))
+        self.rec_cm.append((i, now, self.draws.get("repair", i, self.life_j[i]), regular))
         self.log("failure", k, i, self.fail_age[i])
+        part = self.part_of[i]
+        if part >= 0 and self.stocks[part].rotable:
+            self.stocks[part].removed(self.ppt[i], corrective=True)
         g = self.group_of[i]
-        self.group_up[g] -= 1
-        if self.group_up[g] == self.group_k[g] - 1:
-            sysm = self.systems[k]
-            sysm.short += 1
-            sysm.update()
+        if not waiting:
+            self.group_up[g] -= 1
+            if self.g_standby[g]:
+                self._switch_in(g)
+            if self.group_up[g] == self.group_k[g] - 1:
+                sysm = self.systems[k]
+                sysm.short += 1
+                sysm.update()
         ev = self.fail_ev[i]
         assert ev is not None
         ev.succeed()
@@ -1049,6 +1283,9 @@ class _Replication:
         pool = self.pools[self.pool_of[i]]
         crew = self.crew[i]
         part = self.part_of[i]
+        in_shifts = self.cm_in_shifts[i]
+        g = self.group_of[i]
+        standby_group = self.g_standby[g]
         while True:
             ev = env.event()
             self.fail_ev[i] = ev
@@ -1072,6 +1309,10 @@ class _Replication:
             wait = pool.get(crew)
             if wait is not None:
                 yield wait
+            if in_shifts:
+                shift = pool.next_shift(env.now)
+                if shift > env.now:
+                    yield env.timeout(shift - env.now)
             j = self.life_j[i]
             busy = self.draws.get("response", i, j) + self.draws.get("repair", i, j)
             self.log("corrective_start", k, i, env.now - t0)
@@ -1083,12 +1324,14 @@ class _Replication:
                 self._minimal_repair(i)
             else:
                 self._install(i)
-            g = self.group_of[i]
-            self.group_up[g] += 1
-            if self.group_up[g] == self.group_k[g]:
-                sysm = self.systems[k]
-                sysm.short -= 1
-                sysm.update()
+            if standby_group and self.group_up[g] >= self.group_k[g]:
+                self._set_mode(i, True)  # enough members run: it waits in standby
+            else:
+                self.group_up[g] += 1
+                if self.group_up[g] == self.group_k[g]:
+                    sysm = self.systems[k]
+                    sysm.short -= 1
+                    sysm.update()
             self.policy.on_install(self, i)
 
     def _minimal_repair(self, i: int) -> None:
@@ -1110,7 +1353,7 @@ class _Replication:
         self.fail_age[i] = age + extra
         self.origin[i] = sysm.theta_now() - age
         self.up[i] = True
-        sysm.push(self.origin[i] + self.fail_age[i], i, _FAIL, self.gen[i])
+        self._push_fail(i)
         self._push_limit(i)
 
     # ---- preventive work ------------------------------------------------------------
@@ -1168,6 +1411,9 @@ class _Replication:
             self.up[i] = False
             self.gen[i] += 1
             self.log("removal", k, i, self.frozen_age[i])
+            part = self.part_of[i]
+            if part >= 0 and self.stocks[part].rotable:
+                self.stocks[part].removed(self.ppt[i], corrective=False)
             if self.retired[i]:  # the opening takes over the stop of a retired part
                 self.retired[i] = False
                 g = self.group_of[i]
@@ -1236,6 +1482,12 @@ class _Replication:
         for i in range(n):
             self.env.process(self._lifecycle(i))
             self._install(i, at_start=True)
+        for g, sb in enumerate(self.g_standby):
+            if sb:  # members beyond the first k (listed order) start in standby
+                for j in model.group_members[g][self.group_k[g] :].tolist():
+                    self._set_mode(j, True)
+        for t, comps in model.campaigns:  # service campaigns, whatever the strategy
+            self.request_pm(comps.tolist(), t, current_part=False)
         self.policy.start(self)
         for i in range(n):
             self.policy.on_install(self, i)
@@ -1265,17 +1517,19 @@ def _price(rep: _Replication) -> dict[str, float]:
         arr = np.array(rep.rec_cm)
         i = arr[:, 0].astype(np.int64)
         rep_h = arr[:, 2]
+        in_shift = arr[:, 3] >= 0.0
         lump = m.cm_lump[i]
         has_lump = ~np.isnan(lump)
         direct = cm.corrective_cost(m.cm_parts[i], 0.0, m.cm_other[i], 0.0)
         pl = m.pool_of[i]
+        _, shift_ot = cm.split_overtime(rep_h, np.maximum(arr[:, 3], 0.0))
         labour = cm.labour_cost(
             rep_h,
             m.crew_size[i],
             rate[pl],
-            overtime_h=rep_h,
+            overtime_h=np.where(in_shift, shift_ot, rep_h),
             overtime_factor=ot[pl],
-            callout_premium=callout[pl],
+            callout_premium=np.where(in_shift, 0.0, callout[pl]),
         )
         fixed_lab = m.cm_labour[i]
         labour = np.where(np.isnan(fixed_lab), labour, fixed_lab)
@@ -1351,6 +1605,15 @@ def _price(rep: _Replication) -> dict[str, float]:
                 )
             )
         )
+        # rotable parts: repairs and scrapped units, in the category of the removing work
+        rep_cost = np.array([p.cost_repair for p in parts])
+        for cat, col in (("preventive", 0), ("corrective", 1)):
+            repaired = np.array([s.repaired[col] for s in rep.stocks], dtype=float)
+            scrapped = np.array([s.scrapped[col] for s in rep.stocks], dtype=float)
+            out[cat] += float(
+                np.sum(cm.ordering_cost(0.0, 0.0, repaired, rep_cost))
+                + np.sum(cm.ordering_cost(0.0, 0.0, scrapped, unit))
+            )
         out["spares_expediting"] += float(
             np.sum(
                 cm.expedite_cost(

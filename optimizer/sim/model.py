@@ -10,13 +10,14 @@ numbers and runs events.  It holds:
   life limit (``max_age_h``, operating hours) and the notice with which the simulator
   enforces it, and the fleet model's optimal policy (``t_star``, ``g*``) and failure cost;
 * per system: ageing rate (operating hours per calendar hour), idle ageing, set-up cost
-  and time, redundancy groups, the production-value profile (value profile x window
-  production factors) and window set-up factors;
+  and time, redundancy groups (active or standby), the production-value profile (value
+  profile x window production factors) and window set-up factors;
 * per crew pool (the planner's skill pools, :func:`optimizer.calendar.skill_pools`):
   headcount (the most technicians on shift together), rates, call-out premium, response
   delay, the union of the member crews' shifts and their technician-hours over the
   simulated horizon;
-* per spare part: stock, orders in transit, lead times, costs and reorder policy.
+* per spare part: stock, orders in transit, lead times, costs and reorder policy, and
+  for a rotable part its repair shop (turnaround, channels, repair cost, scrap).
 
 Random variates are drawn by inverse transform from uniforms (:class:`BatchDist`), so one
 uniform per (component, life, purpose) fixes a variate whatever strategy runs: the basis
@@ -49,7 +50,7 @@ from optimizer.fleet import FleetModel, distribution, fleet_model, mean_duration
 from optimizer.problem.multiyear import continuation_cost
 from optimizer.reliability import distributions as rul
 from optimizer.reliability.batch import BatchKey, batch_key, stack_ages, stack_params
-from optimizer.scenario import DurationH, Scenario
+from optimizer.scenario import DurationH, RepairShop, Scenario
 
 HOURS_PER_YEAR = cm.HOURS_PER_YEAR
 LIMIT_NOTICE_H = 7.0 * 24.0
@@ -149,6 +150,49 @@ def _as_dist(d: DurationH) -> rul.LifeDistribution | float:
     return distribution(d)
 
 
+def _shop(
+    shop: RepairShop | None,
+) -> tuple[rul.LifeDistribution | float | None, int, float, float]:
+    """:class:`PartModel` repair fields of a part: turnaround, channels (0: unlimited),
+    cost per repair, scrap probability (``None, 0, 0, 0`` for a consumable)."""
+    if shop is None:
+        return None, 0, 0.0, 0.0
+    channels = 0 if shop.channels is None else int(shop.channels)
+    return (
+        _as_dist(shop.duration_h),
+        channels,
+        float(shop.cost_repair),
+        float(shop.scrap_probability),
+    )
+
+
+def _campaigns(
+    scn: Scenario, index: dict[str, int], start: datetime, horizon_h: float
+) -> tuple[tuple[float, IntArray], ...]:
+    """Planned times (hours from the start, within the horizon) and components of every
+    service campaign date; annual repeats on the same calendar day (28 Feb for 29 Feb)."""
+    out: list[tuple[float, IntArray]] = []
+    end = start + timedelta(hours=horizon_h)
+    for camp in scn.campaigns:
+        comps = np.array([index[c] for c in camp.components], dtype=np.int64)
+        for d in camp.dates:
+            year = d.year
+            while True:
+                try:
+                    when = d.replace(year=year)
+                except ValueError:  # 29 February in a common year
+                    when = d.replace(year=year, day=28)
+                if when >= end:
+                    break
+                if when >= start:
+                    out.append((hours_between(start, when), comps))
+                if not camp.repeat_annually:
+                    break
+                year += 1
+    out.sort(key=lambda e: e[0])
+    return tuple(out)
+
+
 # --------------------------------------------------------------------------------------
 # the model
 # --------------------------------------------------------------------------------------
@@ -190,6 +234,16 @@ class PartModel:
     s: int
     S: int
     base_stock: int
+    # rotable parts (``repairable``): the repair shop; ``repair_h`` None for consumables
+    repair_h: rul.LifeDistribution | float | None = None
+    repair_channels: int = 0  # 0: unlimited
+    cost_repair: float = 0.0
+    scrap_probability: float = 0.0
+
+    @property
+    def repairable(self) -> bool:
+        """Whether removed units go to a repair shop and return to stock."""
+        return self.repair_h is not None
 
 
 @dataclass(frozen=True, eq=False)
@@ -263,6 +317,16 @@ class SimModel:
     # end_state_tables); None when not computed
     end_age_h: FloatArray | None = None  # (n, G) age grid, operating hours
     end_value: FloatArray | None = None  # (n, G) currency
+    # standby redundancy, per group: standby or active, ageing factor of a waiting
+    # member, switch failure probability, members in the listed (switching) order
+    group_standby: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    group_ageing: FloatArray = field(default_factory=lambda: np.zeros(0))
+    group_switch_p: FloatArray = field(default_factory=lambda: np.zeros(0))
+    group_members: tuple[IntArray, ...] = ()
+    # corrective work waits for the pool's next shift (else an any-hour call-out)
+    cm_in_shifts: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    # service campaigns: (planned time h, component indices), by time
+    campaigns: tuple[tuple[float, IntArray], ...] = ()
 
     @property
     def n(self) -> int:
@@ -315,6 +379,7 @@ def compile_model(scn: Scenario, *, years: float | None = None) -> SimModel:
     fm = fleet_model(scn)
     start = scn.calendar.start
     systems = {s.id: (site, s) for site, s in scn.systems()}
+    sites_in_shifts = {site.id: site.corrective_in_shifts for site in scn.fleet.sites}
     comps = fm.components
     n = len(comps)
 
@@ -358,6 +423,7 @@ def compile_model(scn: Scenario, *, years: float | None = None) -> SimModel:
             sorted((max(hours_between(start, o.arrival), 0.0), int(o.qty)) for o in p.on_order)
         )
         r = p.reorder
+        repair_h, channels, cost_repair, scrap = _shop(p.repairable)
         parts.append(
             PartModel(
                 id=p.id,
@@ -375,6 +441,10 @@ def compile_model(scn: Scenario, *, years: float | None = None) -> SimModel:
                 s=int(r.s or 0),
                 S=int(r.S or 0),
                 base_stock=int(p.on_hand) + sum(q for _, q in arrivals),
+                repair_h=repair_h,
+                repair_channels=channels,
+                cost_repair=cost_repair,
+                scrap_probability=scrap,
             )
         )
     part_of = np.array(
@@ -382,10 +452,13 @@ def compile_model(scn: Scenario, *, years: float | None = None) -> SimModel:
         dtype=np.int64,
     )
 
-    # costs per task: parts default to the spare part's unit cost
+    # costs per task: parts default to the spare part's unit cost; a rotable unit is an
+    # exchange whose repair (or scrap and purchase) the engine books at the shop
     def unit_parts(i: int) -> float:
         c = comps[i]
-        return parts[part_of[i]].cost_unit * c.parts_per_task if part_of[i] >= 0 else 0.0
+        if part_of[i] < 0 or parts[part_of[i]].repairable:
+            return 0.0
+        return float(parts[part_of[i]].cost_unit * c.parts_per_task)
 
     nan = math.nan
     pm_parts, pm_other, pm_lump, pm_lab = (np.full(n, nan) for _ in range(4))
@@ -418,6 +491,10 @@ def compile_model(scn: Scenario, *, years: float | None = None) -> SimModel:
     g_k: list[int] = []
     g_size: list[int] = []
     g_sys: list[int] = []
+    g_standby: list[bool] = []
+    g_ageing: list[float] = []
+    g_switch: list[float] = []
+    g_members: list[list[int]] = []
     index = {c.id: i for i, c in enumerate(comps)}
     shape_key: list[tuple[object, ...]] = []
     for k, sid in enumerate(sys_ids):
@@ -441,6 +518,10 @@ def compile_model(scn: Scenario, *, years: float | None = None) -> SimModel:
             g_k.append(grp.k)
             g_size.append(len(grp.components))
             g_sys.append(k)
+            g_standby.append(grp.standby is not None)
+            g_ageing.append(grp.ageing_factor)
+            g_switch.append(float(grp.switch_failure_probability))
+            g_members.append([index[m] for m in grp.components])
             for m in grp.components:
                 group_of[index[m]] = gi
     for i in range(n):
@@ -449,6 +530,10 @@ def compile_model(scn: Scenario, *, years: float | None = None) -> SimModel:
             g_k.append(1)
             g_size.append(1)
             g_sys.append(int(fm.system_index[i]))
+            g_standby.append(False)
+            g_ageing.append(1.0)
+            g_switch.append(0.0)
+            g_members.append([i])
     members = tuple(np.flatnonzero(fm.system_index == k).astype(np.int64) for k in range(k_count))
     # Systems whose value differs only by a constant share one profile (at the group's top
     # value); each system's lost production is that profile's integral times its
@@ -535,6 +620,19 @@ def compile_model(scn: Scenario, *, years: float | None = None) -> SimModel:
         parts=tuple(parts),
         meta={"scenario": scn.name, "period_days": scn.calendar.period_days},
         **dict(zip(("end_age_h", "end_value"), end_state_tables(fm, max_age), strict=True)),
+        group_standby=np.array(g_standby, dtype=bool),
+        group_ageing=np.array(g_ageing, dtype=float),
+        group_switch_p=np.array(g_switch, dtype=float),
+        group_members=tuple(np.array(m, dtype=np.int64) for m in g_members),
+        campaigns=_campaigns(scn, {c.id: i for i, c in enumerate(comps)}, start, horizon),
+        cm_in_shifts=np.array(
+            [
+                sites_in_shifts[c.site_id]
+                or all(cr.corrective_in_shifts for cr in pool_objs[pool_of[i]].calendar.crews)
+                for i, c in enumerate(comps)
+            ],
+            dtype=bool,
+        ),
     )
     return model
 
