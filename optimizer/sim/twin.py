@@ -9,9 +9,12 @@ Model
 For a twin of accuracy ``sigma`` (``perfect`` 0, ``good`` 0.15, ``poor`` 0.5) and a part
 whose new-part mean life is ``M``:
 
-* spread ``s(R) = sigma * sqrt(2 R / (R + M))``: ``sigma`` for a new part (``R ~ M``),
-  shrinking like ``sqrt(R)`` towards 0 as the part nears failure (the degradation signal
-  grows stronger), and at most ``sigma * sqrt(2)`` for very long lives;
+* spread ``s(R) = sigma * max(sqrt(2 R / (R + M)), f)``: ``sigma`` for a new part
+  (``R ~ M``), shrinking like ``sqrt(R)`` as the part nears failure (the degradation
+  signal grows stronger) down to the error floor ``f sigma`` (:data:`ERROR_FLOOR`
+  ``f = 0.35``: a prognostic is never exact, so a ``poor`` twin keeps a log-error of
+  0.175 and a ``good`` one 0.05 in the last weeks instead of becoming perfect), and at
+  most ``sigma * sqrt(2)`` for very long lives;
 * error ``z ~ N(0, 1)``, drawn once per (component, life) from that component's random
   stream, so the twin is consistently optimistic or pessimistic about one part (a biased
   estimate that converges, not fresh noise at every look) and every strategy sees the
@@ -19,7 +22,8 @@ whose new-part mean life is ``M``:
 * report: ``Lognormal(median = R exp(s(R) z), sigma = s(R))``.  Given the report, the
   truth is ``R = median exp(-s z)``, i.e. lognormal around the reported median with the
   reported spread: the twin is calibrated.  The absolute error ``|median - R|`` shrinks
-  at least like ``R^1.5``.
+  like ``R^1.5`` and, at the floor, like ``R``.  Not modelled (stated): missed
+  detections and a bias common to a whole fleet.
 * ``perfect``: the point mass at ``R``;  ``none``: no twin, the population residual life
   given the part's age (the same information an age-based plan has).
 
@@ -49,6 +53,9 @@ from optimizer.reliability import distributions as rul
 
 TWIN_SIGMA: dict[str, float | None] = {"perfect": 0.0, "good": 0.15, "poor": 0.5, "none": None}
 """Accuracy levels: spread ``sigma`` of the twin's log-error for a new part."""
+
+ERROR_FLOOR = 0.35
+"""Smallest spread of a twin's log-error, as a fraction of its nominal ``sigma``."""
 
 TWIN_ACCURACIES: tuple[str, ...] = ("none", "poor", "good", "perfect")
 """The accuracy levels from worst to best."""
@@ -88,7 +95,7 @@ class Twin:
         return self.sigma is not None
 
     def spread(self, r_h: ArrayLike, mean_life_h: ArrayLike) -> FloatArray:
-        """``s(R) = sigma sqrt(2 R / (R + M))`` (0 for ``perfect``).
+        """``s(R) = sigma max(sqrt(2 R / (R + M)), ERROR_FLOOR)`` (0 for ``perfect``).
 
         Parameters
         ----------
@@ -106,7 +113,8 @@ class Twin:
             raise ValueError("twin_accuracy 'none' has no spread: use the population residual")
         r = np.maximum(np.asarray(r_h, dtype=np.float64), 0.0)
         m = np.asarray(mean_life_h, dtype=np.float64)
-        return np.asarray(sig * np.sqrt(2.0 * r / (r + m)), dtype=np.float64)
+        shape = np.maximum(np.sqrt(2.0 * r / (r + m)), ERROR_FLOOR)
+        return np.asarray(sig * shape, dtype=np.float64)
 
     def report(
         self, r_h: ArrayLike, z: ArrayLike, mean_life_h: ArrayLike
@@ -177,7 +185,7 @@ class Twin:
         log_t = math.log(threshold_h)
 
         def f(r: float) -> float:
-            return math.log(r) + sig * math.sqrt(2.0 * r / (r + m)) * w - log_t
+            return math.log(r) + sig * max(math.sqrt(2.0 * r / (r + m)), ERROR_FLOOR) * w - log_t
 
         if r0_h <= 0.0 or f(r0_h) <= 0.0:
             return max(r0_h, 0.0)
