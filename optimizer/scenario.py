@@ -413,6 +413,13 @@ class WorkSpec(Model):
     cost_secondary_damage: Money = Field(
         default=0.0, description="Collateral damage cost (corrective tasks)."
     )
+    needs_calm: bool = Field(
+        default=False,
+        description=(
+            "The work needs calm weather (simulation): it starts only when the site's "
+            "weather stays calm for the whole job (see Site.weather)."
+        ),
+    )
 
     @model_validator(mode="after")
     def _check(self) -> WorkSpec:
@@ -666,6 +673,40 @@ class System(Model):
     components: list[Component] = Field(min_length=1)
 
 
+class Weather(Model):
+    """Access weather of a site (simulation only): an alternating calm/rough chain.
+
+    Calm and rough spells alternate; a spell's length is exponential with the mean of
+    the calendar month (of the plan start's clock) in which it begins.  Give one value
+    (all year) or twelve (January..December).  Without seasonality the long-run calm
+    fraction is ``mean_calm_h / (mean_calm_h + mean_rough_h)``.
+    """
+
+    mean_calm_h: list[PositiveHours] = Field(
+        min_length=1, max_length=12, description="Mean calm spell, h: 1 value or 12 monthly."
+    )
+    mean_rough_h: list[PositiveHours] = Field(
+        min_length=1, max_length=12, description="Mean rough spell, h: 1 value or 12 monthly."
+    )
+    note: Text | None = Field(default=None, max_length=1000, description="Source, assumptions.")
+
+    @model_validator(mode="after")
+    def _check(self) -> Weather:
+        for name in ("mean_calm_h", "mean_rough_h"):
+            if len(getattr(self, name)) not in (1, 12):
+                raise PydanticCustomError(
+                    "weather_months", "{name}: give 1 value or 12 monthly values", {"name": name}
+                )
+        return self
+
+    def monthly_h(self) -> tuple[tuple[float, ...], tuple[float, ...]]:
+        """Mean calm and rough spells of the twelve months (January first), h."""
+        return (
+            tuple(self.mean_calm_h) * (12 // len(self.mean_calm_h)),
+            tuple(self.mean_rough_h) * (12 // len(self.mean_rough_h)),
+        )
+
+
 class Site(Model):
     """A plant, wind farm or depot."""
 
@@ -674,6 +715,10 @@ class Site(Model):
     corrective_in_shifts: bool = Field(
         default=False,
         description="Corrective work at this site waits for crew shifts (see Crew).",
+    )
+    weather: Weather | None = Field(
+        default=None,
+        description="Access weather (simulation); without it work needing calm never waits.",
     )
     systems: list[System] = Field(min_length=1)
 

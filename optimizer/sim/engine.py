@@ -111,6 +111,7 @@ from optimizer._typing import BoolArray, FloatArray
 from optimizer.sim.model import SimModel
 from optimizer.sim.strategies.base import Policy
 from optimizer.sim.twin import Twin
+from optimizer.sim.weather import calm_spells, next_calm
 
 N_DRAWS = 5
 """Uniforms per (component, life): life, repair time, response delay, PM time, twin error."""
@@ -226,6 +227,11 @@ EVENT_COLUMNS: tuple[str, ...] = (
 # --------------------------------------------------------------------------------------
 # random numbers
 # --------------------------------------------------------------------------------------
+_MAX_ALIGN = 10_000
+"""Most alternations between the next calm window and the next shift / maintenance
+window searched for one job (then the job starts at the last candidate)."""
+
+
 def replication_uniforms(seed: int, rep: int, n: int, lives: int) -> FloatArray:
     """Uniforms of one replication, shape ``(n, lives, N_DRAWS)``.
 
@@ -246,6 +252,25 @@ def extension_uniforms(seed: int, rep: int, i: int, block: int, lives: int) -> F
     """
     ss = np.random.SeedSequence(seed, spawn_key=(rep, 1, i, block))
     return np.random.Generator(np.random.PCG64(ss)).random((lives, N_DRAWS))
+
+
+def weather_series(model: SimModel, seed: int, rep: int, w: int) -> FloatArray:
+    """Calm spells of weather site ``w`` in replication ``rep``
+    (:func:`optimizer.sim.weather.calm_spells`).
+
+    Drawn from the site's own stream ``SeedSequence(seed, spawn_key=(rep, 4, w))``:
+    independent of the components' draws and identical for every strategy (common
+    random numbers).
+    """
+    ss = np.random.SeedSequence(seed, spawn_key=(rep, 4, w))
+    return calm_spells(
+        model.weather_means_h[w, 0],
+        model.weather_means_h[w, 1],
+        model.month_starts_h,
+        model.month_index,
+        model.horizon_h,
+        np.random.Generator(np.random.PCG64(ss)),
+    )
 
 
 def _safe_u(u: FloatArray) -> FloatArray:
@@ -851,6 +876,18 @@ class _Replication:
         self.failures = 0
         self.stockout_h = 0.0
         self.stockouts = 0
+        # access weather: one calm-spell series per weather site, own streams
+        self.calm_pm: list[bool] = model.calm_pm.tolist()
+        self.calm_cm: list[bool] = model.calm_cm.tolist()
+        self.wx_of: list[int] = model.weather_of.tolist()
+        self.wx_begins: list[list[float]] = []
+        self.wx_ends: list[list[float]] = []
+        self.weather_wait_h = 0.0
+        if model.calm_pm.any() or model.calm_cm.any():
+            for w in range(model.weather_means_h.shape[0]):
+                spells = weather_series(model, seed, rep, w)
+                self.wx_begins.append(spells[:, 0].tolist())
+                self.wx_ends.append(spells[:, 1].tolist())
 
     # ---- logging ------------------------------------------------------------------
     def log(self, event: str, k: int, i: int, value: float, part: int = -1) -> None:
@@ -1284,6 +1321,7 @@ class _Replication:
         crew = self.crew[i]
         part = self.part_of[i]
         in_shifts = self.cm_in_shifts[i]
+        calm = self.calm_cm[i]
         g = self.group_of[i]
         standby_group = self.g_standby[g]
         while True:
@@ -1315,6 +1353,12 @@ class _Replication:
                     yield env.timeout(shift - env.now)
             j = self.life_j[i]
             busy = self.draws.get("response", i, j) + self.draws.get("repair", i, j)
+            if calm:
+                start = self.calm_start(i, env.now, busy, [pool] if in_shifts else [])
+                if start > env.now:
+                    self.weather_wait_h += start - env.now
+                    self.log("weather_wait", k, i, start - env.now)
+                    yield env.timeout(start - env.now)
             self.log("corrective_start", k, i, env.now - t0)
             yield env.timeout(busy)
             pool.put(crew)
@@ -1374,8 +1418,28 @@ class _Replication:
             return
         start = max(self.pools[self.pool_of[i]].next_shift(env.now) for i, _, _ in items)
         # a life limit overrides the preference for maintenance windows
-        if self.model.windows_only[k] and not any(f for _, _, f in items):
+        windows = self.model.windows_only[k] and not any(f for _, _, f in items)
+        if windows:
             start = self._next_window(k, start)
+        calm = [i for i, _, _ in items if self.calm_pm[i]]
+        if calm and start < self.model.horizon_h:
+            # calm for the set-up and the longest job needing it; still in shift / window
+            need = float(self.model.setup_duration_h[k]) + max(
+                self.draws.get("pm", i, self.life_j[i]) for i in calm
+            )
+            pools = [self.pools[self.pool_of[i]] for i, _, _ in items]
+            t0 = start
+            for _ in range(_MAX_ALIGN):
+                t = self.calm_start(calm[0], start, need, pools)
+                if windows:
+                    t = self._next_window(k, t)
+                if t == start or t >= self.model.horizon_h:
+                    start = t
+                    break
+                start = t
+            if start > t0:
+                self.weather_wait_h += min(start, self.model.horizon_h) - t0
+                self.log("weather_wait", k, -1, start - t0)
         if start >= self.model.horizon_h:
             for i, tag, _ in items:
                 if tag >= 0 and self.pending[i] == tag:
@@ -1439,6 +1503,24 @@ class _Replication:
         self.log("closing", k, -1, float(len(comps)))
         for i in comps:
             self.policy.on_install(self, i)
+
+    def calm_start(self, i: int, t: float, d: float, pools: Sequence[_CrewPool]) -> float:
+        """Earliest instant ``>= t`` at which ``i``'s site stays calm for ``d`` hours and
+        every pool in ``pools`` is on shift (work may run on past the shift end).
+
+        ``t`` if ``i``'s site has no weather.
+        """
+        w = self.wx_of[i]
+        if w < 0:
+            return t
+        begins, ends = self.wx_begins[w], self.wx_ends[w]
+        for _ in range(_MAX_ALIGN):
+            s = next_calm(begins, ends, t, d)
+            u = max((p.next_shift(s) for p in pools), default=s)
+            if u == s:
+                return s
+            t = u
+        return t
 
     def _next_window(self, k: int, t: float) -> float:
         """Earliest instant ``>= t`` inside one of system ``k``'s maintenance windows."""

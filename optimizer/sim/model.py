@@ -50,7 +50,8 @@ from optimizer.fleet import FleetModel, distribution, fleet_model, mean_duration
 from optimizer.problem.multiyear import continuation_cost
 from optimizer.reliability import distributions as rul
 from optimizer.reliability.batch import BatchKey, batch_key, stack_ages, stack_params
-from optimizer.scenario import DurationH, RepairShop, Scenario
+from optimizer.scenario import DurationH, RepairShop, ResolvedComponent, Scenario
+from optimizer.sim.weather import month_starts_h
 
 HOURS_PER_YEAR = cm.HOURS_PER_YEAR
 LIMIT_NOTICE_H = 7.0 * 24.0
@@ -327,6 +328,16 @@ class SimModel:
     cm_in_shifts: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     # service campaigns: (planned time h, component indices), by time
     campaigns: tuple[tuple[float, IntArray], ...] = ()
+    # access weather (optimizer.sim.weather): per weather site the monthly mean calm and
+    # rough spells (w, 2, 12) h; month starts (h) and month index over the horizon; per
+    # component its weather site (-1: none) and whether its preventive / corrective work
+    # needs calm
+    weather_means_h: FloatArray = field(default_factory=lambda: np.zeros((0, 2, 12)))
+    month_starts_h: FloatArray = field(default_factory=lambda: np.zeros(1))
+    month_index: FloatArray = field(default_factory=lambda: np.zeros(1))
+    weather_of: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    calm_pm: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    calm_cm: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
     @property
     def n(self) -> int:
@@ -553,6 +564,7 @@ def compile_model(scn: Scenario, *, years: float | None = None) -> SimModel:
 
     t_star = np.array([p.t_star for p in fm.policy])
     max_age = np.array([math.inf if c.max_age_h is None else float(c.max_age_h) for c in comps])
+    wx = _weather(scn, comps, start, horizon)
     model = SimModel(
         name=scn.name,
         currency=scn.currency,
@@ -633,8 +645,38 @@ def compile_model(scn: Scenario, *, years: float | None = None) -> SimModel:
             ],
             dtype=bool,
         ),
+        weather_means_h=wx[0],
+        month_starts_h=wx[1],
+        month_index=wx[2],
+        weather_of=wx[3],
+        calm_pm=wx[4],
+        calm_cm=wx[5],
     )
     return model
+
+
+def _weather(
+    scn: Scenario, comps: Sequence[ResolvedComponent], start: datetime, horizon_h: float
+) -> tuple[FloatArray, FloatArray, FloatArray, IntArray, BoolArray, BoolArray]:
+    """:class:`SimModel` weather fields, in their order there."""
+    sites = [s for s in scn.fleet.sites if s.weather is not None]
+    index = {s.id: w for w, s in enumerate(sites)}
+    means = np.zeros((len(sites), 2, 12))
+    for w, site in enumerate(sites):
+        assert site.weather is not None
+        calm, rough = site.weather.monthly_h()
+        means[w, 0], means[w, 1] = calm, rough
+    weather_of = np.array([index.get(c.site_id, -1) for c in comps], dtype=np.int64)
+    has = weather_of >= 0
+    starts, months = month_starts_h(start, horizon_h)
+    return (
+        means,
+        starts,
+        months,
+        weather_of,
+        has & np.array([c.preventive.needs_calm for c in comps], dtype=bool),
+        has & np.array([c.corrective.needs_calm for c in comps], dtype=bool),
+    )
 
 
 _END_POINTS = 129
