@@ -420,6 +420,13 @@ class WorkSpec(Model):
             "weather stays calm for the whole job (see Site.weather)."
         ),
     )
+    weather_interruptible: bool = Field(
+        default=False,
+        description=(
+            "With needs_calm: the work starts in any calm spell, stops in rough weather and "
+            "resumes in the next calm spell (it takes duration_h calm hours)."
+        ),
+    )
 
     @model_validator(mode="after")
     def _check(self) -> WorkSpec:

@@ -111,7 +111,7 @@ from optimizer._typing import BoolArray, FloatArray
 from optimizer.sim.model import SimModel
 from optimizer.sim.strategies.base import Policy
 from optimizer.sim.twin import Twin
-from optimizer.sim.weather import calm_spells, next_calm
+from optimizer.sim.weather import calm_finish, calm_spells, next_calm
 
 N_DRAWS = 5
 """Uniforms per (component, life): life, repair time, response delay, PM time, twin error."""
@@ -882,12 +882,14 @@ class _Replication:
         self.wx_of: list[int] = model.weather_of.tolist()
         self.wx_begins: list[list[float]] = []
         self.wx_ends: list[list[float]] = []
-        self.weather_wait_h = 0.0
+        self.wx_cum: list[list[float]] = []  # calm hours before each spell
         if model.calm_pm.any() or model.calm_cm.any():
             for w in range(model.weather_means_h.shape[0]):
                 spells = weather_series(model, seed, rep, w)
                 self.wx_begins.append(spells[:, 0].tolist())
                 self.wx_ends.append(spells[:, 1].tolist())
+                cum = np.concatenate([[0.0], np.cumsum(spells[:-1, 1] - spells[:-1, 0])])
+                self.wx_cum.append(cum.tolist())
 
     # ---- logging ------------------------------------------------------------------
     def log(self, event: str, k: int, i: int, value: float, part: int = -1) -> None:
@@ -1322,6 +1324,7 @@ class _Replication:
         part = self.part_of[i]
         in_shifts = self.cm_in_shifts[i]
         calm = self.calm_cm[i]
+        split_cm = self.model.split_cm[i]
         g = self.group_of[i]
         standby_group = self.g_standby[g]
         while True:
@@ -1353,14 +1356,15 @@ class _Replication:
                     yield env.timeout(shift - env.now)
             j = self.life_j[i]
             busy = self.draws.get("response", i, j) + self.draws.get("repair", i, j)
-            if calm:
-                start = self.calm_start(i, env.now, busy, [pool] if in_shifts else [])
-                if start > env.now:
-                    self.weather_wait_h += start - env.now
-                    self.log("weather_wait", k, i, start - env.now)
-                    yield env.timeout(start - env.now)
             self.log("corrective_start", k, i, env.now - t0)
-            yield env.timeout(busy)
+            if calm:
+                # response (mobilisation, travel) first, then the repair in calm weather
+                response = self.draws.get("response", i, j)
+                if response > 0.0:
+                    yield env.timeout(response)
+                yield from self._calm_work(i, busy - response, split_cm, pool, in_shifts)
+            else:
+                yield env.timeout(busy)
             pool.put(crew)
             pool.busy_h += crew * busy
             self.log("repaired", k, i, busy)
@@ -1423,9 +1427,14 @@ class _Replication:
             start = self._next_window(k, start)
         calm = [i for i, _, _ in items if self.calm_pm[i]]
         if calm and start < self.model.horizon_h:
-            # calm for the set-up and the longest job needing it; still in shift / window
-            need = float(self.model.setup_duration_h[k]) + max(
-                self.draws.get("pm", i, self.life_j[i]) for i in calm
+            # calm for the set-up and the longest job needing one calm window (a calm
+            # instant if every such job stops in rough weather); in shift / window
+            whole = [i for i in calm if not self.model.split_pm[i]]
+            need = (
+                float(self.model.setup_duration_h[k])
+                + max(self.draws.get("pm", i, self.life_j[i]) for i in whole)
+                if whole
+                else 0.0
             )
             pools = [self.pools[self.pool_of[i]] for i, _, _ in items]
             t0 = start
@@ -1437,9 +1446,7 @@ class _Replication:
                     start = t
                     break
                 start = t
-            if start > t0:
-                self.weather_wait_h += min(start, self.model.horizon_h) - t0
-                self.log("weather_wait", k, -1, start - t0)
+            self.log("weather_wait", k, -1, start - t0)
         if start >= self.model.horizon_h:
             for i, tag, _ in items:
                 if tag >= 0 and self.pending[i] == tag:
@@ -1504,6 +1511,25 @@ class _Replication:
         for i in comps:
             self.policy.on_install(self, i)
 
+    def _calm_end(self, i: int, s: float, d: float) -> float:
+        """End of ``d`` calm hours of work from ``s`` at ``i``'s site (stops when rough)."""
+        w = self.wx_of[i]
+        if w < 0:
+            return s + d
+        return calm_finish(self.wx_begins[w], self.wx_ends[w], self.wx_cum[w], s, d)
+
+    def _calm_work(
+        self, i: int, d: float, split: bool, pool: _CrewPool, in_shifts: bool
+    ) -> Generator[simpy.Event, Any, None]:
+        """``d`` hours of work of ``i`` needing calm: wait for a calm window of ``d``
+        hours (or, ``split``, for calm and then ``d`` calm hours); logs the wait."""
+        env = self.env
+        start = self.calm_start(i, env.now, 0.0 if split else d, [pool] if in_shifts else [])
+        self.log("weather_wait", self.sys_of[i], i, start - env.now)
+        end = self._calm_end(i, start, d) if split else start + d
+        if end > env.now:
+            yield env.timeout(end - env.now)
+
     def calm_start(self, i: int, t: float, d: float, pools: Sequence[_CrewPool]) -> float:
         """Earliest instant ``>= t`` at which ``i``'s site stays calm for ``d`` hours and
         every pool in ``pools`` is on shift (work may run on past the shift end).
@@ -1546,7 +1572,11 @@ class _Replication:
         dur = self.draws.get("pm", i, self.life_j[i])
         self.rec_pm.append((i, start, dur, pool.regular_h(start)))
         self.log("pm_start", self.sys_of[i], i, dur)
-        if dur > 0.0:
+        if self.calm_pm[i] and self.model.split_pm[i]:
+            end = self._calm_end(i, start, dur)
+            if end > start:
+                yield env.timeout(end - start)
+        elif dur > 0.0:
             yield env.timeout(dur)
         pool.put(crew)
         pool.busy_h += crew * dur

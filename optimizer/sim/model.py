@@ -338,6 +338,9 @@ class SimModel:
     weather_of: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     calm_pm: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     calm_cm: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    # ... and whether that work stops in rough weather (else it needs one calm window)
+    split_pm: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    split_cm: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
     @property
     def n(self) -> int:
@@ -651,13 +654,17 @@ def compile_model(scn: Scenario, *, years: float | None = None) -> SimModel:
         weather_of=wx[3],
         calm_pm=wx[4],
         calm_cm=wx[5],
+        split_pm=wx[6],
+        split_cm=wx[7],
     )
     return model
 
 
 def _weather(
     scn: Scenario, comps: Sequence[ResolvedComponent], start: datetime, horizon_h: float
-) -> tuple[FloatArray, FloatArray, FloatArray, IntArray, BoolArray, BoolArray]:
+) -> tuple[
+    FloatArray, FloatArray, FloatArray, IntArray, BoolArray, BoolArray, BoolArray, BoolArray
+]:
     """:class:`SimModel` weather fields, in their order there."""
     sites = [s for s in scn.fleet.sites if s.weather is not None]
     index = {s.id: w for w, s in enumerate(sites)}
@@ -676,6 +683,8 @@ def _weather(
         weather_of,
         has & np.array([c.preventive.needs_calm for c in comps], dtype=bool),
         has & np.array([c.corrective.needs_calm for c in comps], dtype=bool),
+        np.array([c.preventive.weather_interruptible for c in comps], dtype=bool),
+        np.array([c.corrective.weather_interruptible for c in comps], dtype=bool),
     )
 
 

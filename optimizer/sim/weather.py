@@ -23,6 +23,11 @@ satisfies ``U = E[C; C < d] + (1 - q) (b + U)`` with ``C ~ Exp(mean a)`` and
 one first waits the residual rough spell (mean ``b``), so
 ``E[W] = U + P(rough) b = U + b**2 / (a + b)``.  See :func:`expected_wait_h`.
 
+Work that stops in rough weather (``weather_interruptible``) instead starts at the first
+calm instant and ends once it has had ``d`` calm hours (:func:`calm_finish`); its expected
+elapsed time from a random instant is ``b**2 / (a + b) + d (a + b) / a``
+(:func:`expected_elapsed_h`).
+
 Times are hours from the plan start.
 """
 
@@ -157,6 +162,45 @@ def next_calm(begins_h: list[float], ends_h: list[float], t: float, d: float) ->
         if ends_h[j] - s >= d:
             return s
         j += 1
+
+
+def calm_finish(
+    begins_h: list[float], ends_h: list[float], cum_h: list[float], s: float, d: float
+) -> float:
+    """End of work of ``d`` calm hours started at ``s`` that stops in rough weather.
+
+    Parameters
+    ----------
+    begins_h, ends_h : list of float
+        Calm intervals (:func:`calm_spells`).
+    cum_h : list of float
+        Calm hours before each interval (``cum_h[0] = 0``).
+    s : float
+        Start, h.
+    d : float
+        Calm hours of work, h.
+
+    Returns
+    -------
+    float
+        The instant the ``d``-th calm hour after ``s`` ends, h.
+    """
+    if d <= 0.0:
+        return s
+    j = bisect.bisect_right(ends_h, s)  # spell containing s, or the next one
+    done = cum_h[j] + max(0.0, s - begins_h[j])  # calm hours before s
+    k = bisect.bisect_left(cum_h, done + d) - 1
+    return begins_h[k] + (done + d - cum_h[k])
+
+
+def expected_elapsed_h(mean_calm_h: float, mean_rough_h: float, d: float) -> float:
+    """Closed-form expected time from a random instant to the end of ``d`` calm hours of
+    work that stops in rough weather (stationary chain with exponential spells), h:
+    ``b**2 / (a + b) + d (a + b) / a`` (the wait for calm, then ``d`` calm hours and a
+    rough spell of mean ``b`` per calm-spell end, which come at rate ``1/a`` per calm
+    hour)."""
+    a, b = mean_calm_h, mean_rough_h
+    return b * b / (a + b) + d * (a + b) / a
 
 
 def expected_wait_h(mean_calm_h: float, mean_rough_h: float, d: float) -> float:

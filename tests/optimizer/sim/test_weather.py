@@ -25,7 +25,7 @@ from optimizer.scenario import Scenario, StrategySpec
 from optimizer.sim.engine import weather_series
 from optimizer.sim.model import compile_model
 from optimizer.sim.simulate import simulate
-from optimizer.sim.weather import expected_wait_h, next_calm
+from optimizer.sim.weather import calm_finish, expected_elapsed_h, expected_wait_h, next_calm
 
 CALM_H, ROUGH_H = 30.0, 20.0
 JOB_H = 12.0
@@ -36,6 +36,7 @@ def _scn(weather: dict[str, Any] | None, **work: Any) -> Scenario:
     comp = component("C", life=fixed(FAIL_AT_H), cm_h=JOB_H, pm_h=JOB_H)
     comp["corrective"]["needs_calm"] = work.get("cm", True)
     comp["preventive"]["needs_calm"] = work.get("pm", True)
+    comp["corrective"]["weather_interruptible"] = work.get("split", False)
     data = scenario([system("S", [comp], value=10.0)]).model_dump(mode="json")
     data["fleet"]["sites"][0]["weather"] = weather
     return Scenario.model_validate(data)
@@ -125,9 +126,9 @@ def _waits(scn: Scenario, strategy: str | StrategySpec, event: str, reps: int) -
 
 def test_simulated_corrective_wait_matches_closed_form() -> None:
     reps = 300
-    res, start = _waits(_scn(_calm()), "run-to-failure", "corrective_start", reps)
-    assert len(start) == reps  # one failure per replication, at 1000 h
-    x = start.value.to_numpy()  # hours from the failure to the start (weather only)
+    res, wait = _waits(_scn(_calm()), "run-to-failure", "weather_wait", reps)
+    assert len(wait) == reps  # one failure per replication, at 1000 h
+    x = wait.value.to_numpy()  # hours from the failure to the start (weather only)
     ref = expected_wait_h(CALM_H, ROUGH_H, JOB_H)
     assert abs(x.mean() - ref) <= 3.0 * x.std(ddof=1) / math.sqrt(reps)
     # no wait iff calm now with >= d left: P = a / (a + b) * exp(-d / a)
@@ -151,13 +152,67 @@ def test_preventive_work_starts_in_a_long_enough_calm_spell() -> None:
     assert late > 0  # some waited
 
 
+def test_interruptible_work_takes_calm_hours() -> None:
+    model = compile_model(_scn(_calm()), years=2.0)
+    rng = np.random.default_rng(12)
+    elapsed = []
+    for rep in range(400):
+        sp = weather_series(model, 6, rep, 0)
+        cum = np.concatenate([[0.0], np.cumsum(sp[:-1, 1] - sp[:-1, 0])]).tolist()
+        t = float(rng.uniform(0.0, 8000.0))
+        s = next_calm(sp[:, 0].tolist(), sp[:, 1].tolist(), t, 0.0)
+        end = calm_finish(sp[:, 0].tolist(), sp[:, 1].tolist(), cum, s, JOB_H)
+        # exactly JOB_H calm hours in [s, end], and end is in calm
+        cov = np.clip(np.minimum(sp[:, 1], end) - np.maximum(sp[:, 0], s), 0.0, None)
+        assert_allclose(cov.sum(), JOB_H, rtol=1e-9)
+        elapsed.append(end - t)
+    x = np.asarray(elapsed)
+    ref = expected_elapsed_h(CALM_H, ROUGH_H, JOB_H)
+    assert abs(x.mean() - ref) <= 3.0 * x.std(ddof=1) / math.sqrt(x.size)
+
+
+def test_simulated_interruptible_repair_matches_closed_form() -> None:
+    reps = 1000
+    scn = _scn(_calm(), split=True)
+    res, _ = _waits(scn, "run-to-failure", "weather_wait", reps)
+    est = res["downtime_unplanned_h"]  # failure -> end of the repair, weather only
+    assert est.n == reps
+    ref = expected_elapsed_h(CALM_H, ROUGH_H, JOB_H)
+    assert abs(est.mean - ref) <= 3.0 * est.sd / math.sqrt(reps)
+    # exact replay: the engine's repair ends where the replication's weather series says
+    model = compile_model(scn, years=1500.0 / 8760.0)
+    ev = res.events
+    done = ev[ev.event == "repaired"].head(50)
+    for rep, t in zip(done.replication.to_numpy(), done.time_h.to_numpy(), strict=True):
+        sp = weather_series(model, 2, int(rep), 0)
+        b, e = sp[:, 0].tolist(), sp[:, 1].tolist()
+        cum = np.concatenate([[0.0], np.cumsum(sp[:-1, 1] - sp[:-1, 0])]).tolist()
+        s = next_calm(b, e, FAIL_AT_H, 0.0)
+        assert_allclose(t, calm_finish(b, e, cum, s, JOB_H))
+
+
 @pytest.mark.parametrize("weather", [None, _calm()])
 def test_no_wait_without_weather_or_need(weather: dict[str, Any] | None) -> None:
     scn = _scn(weather, cm=weather is None)  # weather without need, or need without weather
-    _, start = _waits(scn, "run-to-failure", "corrective_start", 5)
-    assert_allclose(start.value.to_numpy(), 0.0)
+    res, wait = _waits(scn, "run-to-failure", "weather_wait", 5)
+    assert len(wait) == 0
+    assert_allclose(res["downtime_unplanned_h"].mean, JOB_H)
 
 
 def test_bad_weather_months_are_refused() -> None:
     with pytest.raises(ValueError, match="12 monthly"):
         _scn(_calm([10.0, 20.0]))
+
+
+def test_offshore_scenario_simulates_with_weather(scenario_dir: Path) -> None:
+    from optimizer.loading import load_scenario
+
+    scn = load_scenario(scenario_dir / "offshore.yaml")
+    model = compile_model(scn, years=1.0)
+    assert model.calm_cm.all() and model.calm_pm.all()
+    res = simulate(
+        scn, "run-to-failure", replications=2, seed=1, years=1.0, workers=1, keep_events=True
+    )
+    ev = res.events
+    assert (ev.event == "weather_wait").sum() > 0
+    assert 0.0 < res["availability_fleet"].mean < 1.0
