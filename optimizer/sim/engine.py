@@ -751,10 +751,12 @@ class _System:
             if self._valid(entry):
                 fired.append((entry[2], entry[3]))
         for i, kind in fired:
+            # an earlier entry of the same batch may have stopped it (a life limit
+            # reached within _EPS of the failure: the retired part does not fail)
+            if not self.rep.up[i]:
+                continue
             if kind == _FAIL:
                 self.rep.fail(i)
-            elif not self.rep.up[i]:
-                continue
             elif kind == _ALARM:
                 self.rep.policy.on_alarm(self.rep, i)
             elif kind == _NOTICE:

@@ -216,3 +216,31 @@ def test_offshore_scenario_simulates_with_weather(scenario_dir: Path) -> None:
     ev = res.events
     assert (ev.event == "weather_wait").sum() > 0
     assert 0.0 < res["availability_fleet"].mean < 1.0
+
+
+def test_life_limited_part_retired_by_weather_never_also_fails(scenario_dir: Path) -> None:
+    # forced work late for the weather: the part is retired at its limit; its failure,
+    # due 1e-9 of the limit later (same clock batch), must not fire on the retired part
+    from optimizer.loading import load_scenario
+
+    data = load_scenario(scenario_dir / "orp10.yaml").model_dump(mode="json")
+    data["fleet"]["sites"][0]["weather"] = _calm(20.0, 30.0)
+    for t in data["component_types"].values():
+        t["preventive"]["needs_calm"] = True
+    res = simulate(
+        Scenario.model_validate(data),
+        "run-to-failure",
+        replications=1,
+        seed=1,
+        years=1.0,
+        workers=1,
+        keep_events=True,
+    )
+    ev = res.events
+    retired = ev[ev.event == "life_limit"]
+    assert len(retired) > 0
+    fails = ev[ev.event == "failure"]
+    failed = set(zip(fails.component, fails.time_h, strict=True))
+    assert not failed & set(zip(retired.component, retired.time_h, strict=True))
+    # every stop ends: down at most the waits for calm (mean rough spell 30 h), not for good
+    assert res["availability_fleet"].mean > 0.7
