@@ -108,7 +108,16 @@ def _bounded_date(value: date) -> date:
     return value
 
 
-_DATE_RANGE = {"formatMinimum": f"{MIN_YEAR}-01-01", "formatMaximum": f"{MAX_YEAR}-12-31"}
+_YEAR_PATTERN = "(19[0-9]{2}|2[01][0-9]{2})"  # MIN_YEAR..MAX_YEAR
+assert (MIN_YEAR, MAX_YEAR) == (1900, 2199), "update _YEAR_PATTERN"
+_DATE_RANGE = {
+    "formatMinimum": f"{MIN_YEAR}-01-01",
+    "formatMaximum": f"{MAX_YEAR}-12-31",
+    # The bounds in a form every JSON Schema validator and generator understands
+    # (formatMinimum is an annotation for most): an RFC 3339 date or date-time whose
+    # year is in range.
+    "pattern": f"^{_YEAR_PATTERN}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])",
+}
 Day = Annotated[date, AfterValidator(_bounded_date), Field(json_schema_extra=_DATE_RANGE)]
 """A calendar date between :data:`MIN_YEAR` and :data:`MAX_YEAR`."""
 
@@ -511,6 +520,16 @@ class ComponentType(ComponentFields):
 class Component(ComponentFields):
     """A maintainable item in a position of a system."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "not": {
+                "description": "give either age_h or installed_on, not both",
+                "properties": {"age_h": {"type": "number"}, "installed_on": {"type": "string"}},
+                "required": ["age_h", "installed_on"],
+            }
+        }
+    )
+
     id: Ident = Field(description="Component id (unique in the scenario).")
     type: Ident | None = Field(default=None, description="component_types key to inherit from.")
     position: Ident | None = Field(default=None, description="Slot id; defaults to the id.")
@@ -566,6 +585,37 @@ class RedundancyGroup(Model):
     the running rate (cold: 0, warm: between 0 and 1) and can fail in standby (warm).  A
     repaired member rejoins as standby when ``k`` members run, else it runs at once.
     """
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "allOf": [
+                {
+                    "description": "warm standby needs standby_ageing_factor",
+                    "if": {"properties": {"standby": {"const": "warm"}}, "required": ["standby"]},
+                    "then": {
+                        "properties": {"standby_ageing_factor": {"type": "number"}},
+                        "required": ["standby_ageing_factor"],
+                    },
+                },
+                {
+                    "description": "cold standby has standby_ageing_factor 0",
+                    "if": {"properties": {"standby": {"const": "cold"}}, "required": ["standby"]},
+                    "then": {"properties": {"standby_ageing_factor": {"enum": [None, 0]}}},
+                },
+                {
+                    "description": "standby_ageing_factor and switch_failure_probability"
+                    " need standby: cold|warm",
+                    "if": {"properties": {"standby": {"type": "null"}}},
+                    "then": {
+                        "properties": {
+                            "standby_ageing_factor": {"type": "null"},
+                            "switch_failure_probability": {"const": 0},
+                        }
+                    },
+                },
+            ]
+        }
+    )
 
     id: Ident
     k: int = Field(ge=1, le=1000, description="Members needed for the system to run.")
@@ -787,6 +837,17 @@ class PartOrder(Model):
 
 class ReorderPolicy(Model):
     """How stock is replenished in simulation: (s, S) or order-on-use."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"properties": {"policy": {"const": "s_S"}}, "required": ["policy"]},
+            "then": {
+                "description": "policy s_S needs both s and S",
+                "properties": {"s": {"type": "integer"}, "S": {"type": "integer"}},
+                "required": ["s", "S"],
+            },
+        }
+    )
 
     policy: Literal["order_on_use", "s_S", "none"] = "order_on_use"
     s: Count | None = Field(default=None, description="Reorder point (s_S).")

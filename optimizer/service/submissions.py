@@ -17,9 +17,10 @@ import multiprocessing as mp
 import queue
 import signal
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any
+from typing import Any, TypeVar
 
 from anyio import to_thread
 from pydantic import ValidationError
@@ -35,6 +36,8 @@ from optimizer.service.schemas import ScheduleEnvelope, StrategyEnvelope, WhatIf
 from optimizer.service.settings import ServiceSettings
 
 log = logging.getLogger("opportune.service")
+
+_T = TypeVar("_T")
 
 INLINE_PREPARE_BYTES = 16 * 1024
 """Submission bodies up to this size are validated on the event loop (no hand-off);
@@ -227,10 +230,11 @@ def _init_validator() -> None:
 
 
 def _warm() -> None:
-    """Starts a validation process and loads what a what-if check needs (seconds) before
-    the first request."""
-    with contextlib.suppress(ImportError):
-        importlib.import_module("optimizer.sim.whatif")
+    """Starts a validation process and loads what a what-if check and a ``POST /v1/risk``
+    validation need (seconds) before the first request."""
+    for name in ("optimizer.sim.whatif", "optimizer.service.routes.risk"):
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
 
 
 class ValidationPool:
@@ -329,16 +333,28 @@ class ValidationPool:
         ProblemError
             What :func:`prepare` raises, or 422 ``input-too-complex`` on timeout.
         """
+        return await self.call(prepare, len(raw), kind, raw, tenant_id, idempotency_key, settings)
+
+    async def call(self, fn: Callable[..., _T], size: int, *args: Any) -> _T:
+        """``fn(*args)`` in a validation process, within ``timeout_s``.
+
+        ``fn`` and its arguments and result must be picklable (a module-level function);
+        ``size`` is the body's size in bytes (for the log).
+
+        Raises
+        ------
+        ProblemError
+            What ``fn`` raises, 422 ``input-too-complex`` on timeout, or 503 when no
+            process could run it.
+        """
         for _attempt in range(2):
             i, proc = self._pick()
             try:
-                fut: Future[R.Submission] = proc.submit(
-                    prepare, kind, raw, tenant_id, idempotency_key, settings
-                )
+                fut: Future[_T] = proc.submit(fn, *args)
                 return await asyncio.wait_for(asyncio.wrap_future(fut), self.timeout_s)
             except TimeoutError:
                 log.warning(
-                    "a %d-byte request body took over %g s to validate", len(raw), self.timeout_s
+                    "a %d-byte request body took over %g s to validate", size, self.timeout_s
                 )
                 await to_thread.run_sync(self._replace, i, proc)
                 raise ProblemError(

@@ -106,6 +106,7 @@ References
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import dataclass
 
@@ -143,6 +144,18 @@ _HOP_CELLS = 2_000_000
 """Max entries of the full transition matrix (systems x periods^2) of the ``hops`` mode."""
 _BLOCK_MAX = 6
 """Systems with at most this many active components are solved by enumerating blocks."""
+_DEADLINE_BATCHES = 8
+"""Under a time limit, the systems are solved in up to this many batches (deadline checks)."""
+
+
+class _Expired(Exception):
+    """The deadline passed inside a DP evaluation (its batch is abandoned)."""
+
+
+def _check(deadline: float | None) -> None:
+    """Raise :class:`_Expired` when ``deadline`` (``time.perf_counter`` units) has passed."""
+    if deadline is not None and time.perf_counter() > deadline:
+        raise _Expired
 
 
 # --------------------------------------------------------------------------------------
@@ -248,6 +261,7 @@ def _dp_open_sets(
     oc: FloatArray,
     forced: BoolArray,
     mode: str = "auto",
+    deadline: float | None = None,
 ) -> tuple[FloatArray, BoolArray]:
     """Optimal open sets of all systems: blocks for small systems, paths for the rest.
 
@@ -258,7 +272,7 @@ def _dp_open_sets(
     :func:`_path_open_sets`.
     """
     if mode not in ("auto", "blocks"):
-        return _path_open_sets(h, sys, win, oc, forced, mode)
+        return _path_open_sets(h, sys, win, oc, forced, mode, deadline)
     n_k = oc.shape[0]
     act = win.active
     count = np.bincount(sys[act], minlength=n_k)
@@ -275,6 +289,7 @@ def _dp_open_sets(
     if small.any():
         ks = np.flatnonzero(small)
         value[ks], opened[ks] = _block_open_sets(h, sys, win, oc, forced, ks, count)
+        _check(deadline)
     if not small.all():
         big = np.flatnonzero(~small)
         local = np.full(n_k, -1, dtype=np.int64)
@@ -289,7 +304,7 @@ def _dp_open_sets(
             win.exact[rows],
         )
         value[big], opened[big] = _path_open_sets(
-            h[rows], local[sys[rows]], sub, oc[big], forced[big], "auto"
+            h[rows], local[sys[rows]], sub, oc[big], forced[big], "auto", deadline
         )
     return value, opened
 
@@ -431,6 +446,7 @@ def _path_open_sets(
     oc: FloatArray,
     forced: BoolArray,
     mode: str = "auto",
+    deadline: float | None = None,
 ) -> tuple[FloatArray, BoolArray]:
     """Shortest path over opened periods, all systems at once.
 
@@ -454,6 +470,9 @@ def _path_open_sets(
         Openings forced by pinned work.
     mode : {"auto", "banded", "dense", "hops"}
         Evaluation scheme (same result).
+    deadline : float or None
+        ``time.perf_counter()`` value after which the evaluation raises ``_Expired``
+        (checked between periods).
 
     Returns
     -------
@@ -521,7 +540,7 @@ def _path_open_sets(
         return value, path[:, 1 : n_t + 1]
     if mode == "dense":
         value, path = _dense_open_sets(
-            ids, t_e, d_e, left, m_a, lo_a, sys_a, n_a, ocs, cand, forced_s
+            ids, t_e, d_e, left, m_a, lo_a, sys_a, n_a, ocs, cand, forced_s, deadline
         )
         return value, path[:, 1 : n_t + 1]
     if mode != "banded":
@@ -537,7 +556,14 @@ def _path_open_sets(
             c0, c1, pairs, pair_start, starts, d_e, lo_a, m_a, sys_a - k0, kc, tp2, band
         )
         val, path = _forward_pass(
-            corr, r_k[k0:k1], l_k[k0:k1], ocs[k0:k1], cand[k0:k1], forced_s[k0:k1], band
+            corr,
+            r_k[k0:k1],
+            l_k[k0:k1],
+            ocs[k0:k1],
+            cand[k0:k1],
+            forced_s[k0:k1],
+            band,
+            deadline,
         )
         value[k0:k1] = val
         opened[k0:k1] = path[:, 1 : n_t + 1]
@@ -599,6 +625,7 @@ def _forward_pass(
     cand: BoolArray,
     forced_s: BoolArray,
     band: int,
+    deadline: float | None = None,
 ) -> tuple[FloatArray, BoolArray]:
     """``F(v) = S(v) + L(v) + min_u [F(u) + R(u) + corr(u, v)]`` over shifted periods.
 
@@ -618,6 +645,8 @@ def _forward_pass(
     offsets = np.arange(-band, 0)
     f_end = np.zeros(kc)
     for v in range(1, tp2):
+        if v % 64 == 0:
+            _check(deadline)
         u_new = v - band - 1
         if u_new >= 0:
             g = g_pad[:, band + u_new]
@@ -732,6 +761,7 @@ def _dense_open_sets(
     ocs: FloatArray,
     cand: BoolArray,
     forced_s: BoolArray,
+    deadline: float | None = None,
 ) -> tuple[FloatArray, BoolArray]:
     """Column-streaming evaluation of the DP (wide windows).
 
@@ -793,6 +823,8 @@ def _dense_open_sets(
     last_forced = np.zeros(n_k, dtype=np.int64)
     any_forced = bool(forced_s.any())
     for v in range(1, tp2):
+        if v % 16 == 0:
+            _check(deadline)
         b0, b1 = b_bound[v], b_bound[v + 1]
         if b1 > b0:
             np.add.at(b_acc, b_flat[b0:b1], b_w[b0:b1])
@@ -846,18 +878,110 @@ def _instance(problem: PlanningProblem) -> _Instance:
 
 @dataclass(frozen=True)
 class _Relaxation:
-    value: float  # optimal (uncapacitated) objective of the DP instance
+    value: float  # optimal (uncapacitated) objective of the DP instance (or a bound)
     opened: BoolArray  # (K, T)
     exact_rows: BoolArray  # (n_free,)
+    solved: int = -1  # systems solved exactly before the deadline (-1: all)
+
+
+def _cheap_system_bounds(
+    h: FloatArray, sys: IntArray, win: _Windows, oc: FloatArray, forced: BoolArray
+) -> tuple[FloatArray, BoolArray]:
+    """Per-system lower bound on the DP value and a feasible open set, without the DP.
+
+    Same units as :func:`_dp_open_sets` (openings, forced ones included, plus savings
+    ``d_i = h_i - b_i`` of the active rows; ``sum b_dp`` is added by the caller).
+
+    Bound: let ``O`` be any open set of system ``k`` (it contains the forced periods
+    ``F``, whose opening cost ``P_k`` is paid whatever else opens), and ``S'`` the opening
+    cost with forced periods free.  If ``O`` is empty every component is deferred:
+    savings 0 and no opening, value ``0 = P_k`` (``F`` is empty).  Otherwise the
+    openings cost at least ``P_k + min_t S'(t)`` (one period at least; ``min S' = 0``
+    when ``F`` is not empty) and component ``i`` saves at most
+    ``dmin_i = min_t h_i(t) - b_i`` (its best period, opening ignored).  Hence
+    ``value_k >= P_k + min(0, min_t S'(t) + sum_i min(dmin_i, 0))``, a valid bound for
+    every open set, so for the optimum.  Must-do rows use the surrogate ``b_dp``, whose
+    optimum equals the true one (see :func:`_windows`).
+
+    Plan: open the forced periods and each active component's solo best period
+    ``argmin_t h_i(t) + S'(t)`` (finite for active rows); the caller re-assigns every
+    component to its cheapest open period or beyond.
+    """
+    n_k, n_t = oc.shape
+    oc_eff = np.where(forced, 0.0, oc)
+    paid = np.where(forced & np.isfinite(oc), oc, 0.0).sum(axis=1)
+    act = np.flatnonzero(win.active)
+    opened = forced.copy()
+    if n_t == 0 or len(act) == 0:
+        return paid, opened
+    d_min = np.minimum(h[act].min(axis=1) - win.b_dp[act], 0.0)
+    saving = np.bincount(sys[act], weights=d_min, minlength=n_k)
+    min_open = np.min(oc_eff, axis=1)
+    has = np.bincount(sys[act], minlength=n_k) > 0
+    value = paid + np.where(has, np.minimum(0.0, min_open + saving), 0.0)
+    solo_t = np.argmin(h[act] + oc_eff[sys[act]], axis=1)
+    opened[sys[act], solo_t] = True
+    return value, opened
+
+
+def _batched_open_sets(
+    h: FloatArray,
+    sys: IntArray,
+    win: _Windows,
+    oc: FloatArray,
+    forced: BoolArray,
+    mode: str,
+    deadline: float,
+) -> tuple[FloatArray, BoolArray, int]:
+    """:func:`_dp_open_sets` in batches of systems, stopping at ``deadline``.
+
+    Systems whose batch finished get their exact DP value and open set; the others
+    (a batch interrupted inside its evaluation, and the batches not started) get
+    :func:`_cheap_system_bounds`.  The sum of the returned values is therefore a valid
+    lower bound of the DP optimum.  Returns the values, the open sets and the number
+    of systems solved exactly.
+    """
+    value, opened = _cheap_system_bounds(h, sys, win, oc, forced)
+    n_k = oc.shape[0]
+    cuts = np.linspace(0, n_k, min(n_k, _DEADLINE_BATCHES) + 1).round().astype(np.int64)
+    solved = 0
+    for k0, k1 in itertools.pairwise(cuts):
+        if time.perf_counter() > deadline:
+            break
+        rows = np.flatnonzero((sys >= k0) & (sys < k1))
+        sub = _Windows(
+            win.m[rows],
+            win.lo[rows],
+            win.hi[rows],
+            win.active[rows],
+            win.b_dp[rows],
+            win.exact[rows],
+        )
+        try:
+            val, op = _dp_open_sets(
+                h[rows], sys[rows] - k0, sub, oc[k0:k1], forced[k0:k1], mode, deadline
+            )
+        except _Expired:
+            break
+        value[k0:k1], opened[k0:k1] = val, op
+        solved = int(k1)
+    return value, opened, solved
 
 
 def _solve_uncapacitated(
-    problem: PlanningProblem, inst: _Instance, h_free: FloatArray, mode: str = "auto"
+    problem: PlanningProblem,
+    inst: _Instance,
+    h_free: FloatArray,
+    mode: str = "auto",
+    deadline: float | None = None,
 ) -> _Relaxation | BoolArray:
     """DP optimum of the uncapacitated instance with free rows ``h_free``.
 
     Returns the per-row exactness mask instead when some row is not unimodal on its
-    window (the DP must not run on such rows).
+    window (the DP must not run on such rows).  With a ``deadline``
+    (``time.perf_counter`` units) the systems are solved in batches; when it passes,
+    ``value`` is a lower bound and ``solved`` the number of systems solved exactly
+    (see :func:`_batched_open_sets`).
     """
     sys = problem.system_of[inst.free]
     b = inst.b[inst.free]
@@ -865,14 +989,22 @@ def _solve_uncapacitated(
     win = _windows(h_free, b, sys, oc_eff)
     if not win.exact.all():
         return win.exact
-    value, opened = _dp_open_sets(h_free, sys, win, inst.oc, inst.forced, mode)
+    solved = -1
+    if deadline is None:
+        value, opened = _dp_open_sets(h_free, sys, win, inst.oc, inst.forced, mode)
+    else:
+        value, opened, solved = _batched_open_sets(
+            h_free, sys, win, inst.oc, inst.forced, mode, deadline
+        )
+        if solved == problem.n_systems:
+            solved = -1
     pin = problem.pinned_period
     pinned = np.flatnonzero(pin >= 0)
     fixed = float(problem.penalty[pinned, pin[pinned]].sum())
     fixed += float(inst.b[pin == PIN_BEYOND].sum())
     idle = ~win.active
     total = float(value.sum()) + float(win.b_dp[win.active].sum()) + float(b[idle].sum()) + fixed
-    return _Relaxation(total, opened, win.exact)
+    return _Relaxation(total, opened, win.exact, solved)
 
 
 def _assign(problem: PlanningProblem, inst: _Instance, opened: BoolArray) -> IntArray:
@@ -1030,7 +1162,12 @@ def solve_dp(
     problem : PlanningProblem
         The instance.
     time_limit_s : float or None
-        Accepted for a uniform signature; the DP is polynomial and does not stop early.
+        Wall-clock limit, seconds.  The systems are then solved in batches with the
+        deadline checked between batches and between periods inside a batch; on
+        expiry the systems solved so far keep their exact open sets, the others open
+        their forced periods and each component's solo best period, and the bound is
+        the sum of the exact values and of a cheap per-system bound (proved in
+        :func:`_cheap_system_bounds`); status ``TIME_LIMIT``.
     gap : float
         Relative gap within which a plan counts as ``OPTIMAL`` when the DP is not exact
         but its bound closes the gap anyway.
@@ -1046,8 +1183,10 @@ def solve_dp(
     -------
     Plan
         ``OPTIMAL`` with ``lower_bound == objective`` when :func:`dp_is_exact` holds;
-        otherwise ``FEASIBLE`` with a valid lower bound (or ``OPTIMAL`` if it meets the
-        objective within ``gap``); ``INFEASIBLE`` with a diagnosis for infeasible pins.
+        ``TIME_LIMIT`` with a valid (finite unless must-do work cannot be done)
+        lower bound when the time limit stopped the DP; otherwise ``FEASIBLE`` with a
+        valid lower bound (or ``OPTIMAL`` if it meets the objective within ``gap``);
+        ``INFEASIBLE`` with a diagnosis for infeasible pins.
 
     Raises
     ------
@@ -1063,8 +1202,7 @@ def solve_dp(
     t0 = time.perf_counter()
     ws = check_inputs(problem, time_limit_s, gap, warm_start, nonnegative_opening=True)
     log: list[str] = []
-    if time_limit_s is not None:
-        log.append("dp: time_limit_s ignored (the DP runs in polynomial time)")
+    deadline = None if time_limit_s is None else t0 + time_limit_s
     diag = pinned_diagnosis(problem)
     if diag:
         return Plan.infeasible(
@@ -1076,21 +1214,27 @@ def solve_dp(
         )
     inst = _instance(problem)
     h_free = inst.h[inst.free]
-    relax = _solve_uncapacitated(problem, inst, h_free, mode)
+    relax = _solve_uncapacitated(problem, inst, h_free, mode, deadline)
+    stopped = -1
     if isinstance(relax, _Relaxation):
         rows_exact = True
         plans = [_assign(problem, inst, relax.opened)]
         lower = relax.value
+        stopped = relax.solved
         log.append("dp: every penalty row is unimodal on its cost window")
     else:
         # Not exact: bound from the largest unimodal minorant of each row, plans from
         # the open sets of the minorant and of the smallest unimodal majorant.
         rows_exact = False
-        below = _solve_uncapacitated(problem, inst, _unimodal_minorant(h_free), mode)
-        above = _solve_uncapacitated(problem, inst, _unimodal_majorant(h_free), mode)
-        assert isinstance(below, _Relaxation) and isinstance(above, _Relaxation)
+        below = _solve_uncapacitated(problem, inst, _unimodal_minorant(h_free), mode, deadline)
+        assert isinstance(below, _Relaxation)
         lower = below.value
-        plans = [_assign(problem, inst, below.opened), _assign(problem, inst, above.opened)]
+        stopped = below.solved
+        plans = [_assign(problem, inst, below.opened)]
+        if stopped < 0:
+            above = _solve_uncapacitated(problem, inst, _unimodal_majorant(h_free), mode, deadline)
+            assert isinstance(above, _Relaxation)
+            plans.append(_assign(problem, inst, above.opened))
         log.append(
             "dp: not exact: "
             + _row_reason(problem, inst, relax)
@@ -1119,14 +1263,21 @@ def solve_dp(
             best, split = p, cost
     if ws is not None and best is ws:
         log.append("dp: the warm start is better than the DP plan and is returned")
-    exact = rows_exact and not crews_bind
+    exact = rows_exact and not crews_bind and stopped < 0
+    if stopped >= 0:
+        log.append(
+            f"dp: time limit {time_limit_s:g} s reached after solving {stopped} of"
+            f" {problem.n_systems} systems exactly; the others open their forced periods"
+            " and each component's solo best period; the bound adds a cheap per-system"
+            " bound for them"
+        )
     if best is None:
         # Heuristic repair failed (must-do work and crews); not a proof of infeasibility.
         return Plan(
             period=plans[0] if plans else np.full(problem.n_components, BEYOND),
             objective=float("inf"),
             lower_bound=lower,
-            status=Status.FEASIBLE,
+            status=Status.TIME_LIMIT if stopped >= 0 else Status.FEASIBLE,
             method="dp",
             runtime_s=time.perf_counter() - t0,
             diagnosis=(
@@ -1147,6 +1298,8 @@ def solve_dp(
     else:
         lower = min(lower, objective)
         status = Status.OPTIMAL if objective - lower <= gap * scale else Status.FEASIBLE
+        if stopped >= 0 and status is not Status.OPTIMAL:
+            status = Status.TIME_LIMIT
     return Plan(
         period=best,
         objective=objective,

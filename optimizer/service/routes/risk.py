@@ -4,7 +4,9 @@ The body is ``{"config": {"days": 30, ...}, "input": <scenario>}`` (:class:`Risk
 the answer (200) is what ``opportune risk --json`` prints: every system's probability of
 being stopped by a failure within ``days``, production at risk, health score and drivers
 (:func:`optimizer.risk.system_risk`).  Unlike the runs, the work is done in the request
-(in a worker thread, not on the event loop) because it is bounded and short:
+because it is bounded and short: a body over 16 KiB is parsed and validated in a
+validation process (``OPPORTUNE_VALIDATE_PROCESSES``, as the run submissions; it holds
+the GIL, so a thread would stall the event loop), the assessment in a worker thread:
 
 * exact: linear in the number of components (a 10,000-component fleet takes ~0.4 s, see
   ``benchmarks/README.md``) plus ``O(n^3)`` per redundancy group of ``n`` members (at most
@@ -28,11 +30,11 @@ from pydantic import ValidationError
 from optimizer.loading import ScenarioError, parse_scenario
 from optimizer.risk import system_risk
 from optimizer.scenario import Scenario
-from optimizer.service.context import TenantId
+from optimizer.service.context import Ctx, TenantId
 from optimizer.service.openapi import PROBLEM_RESPONSES, problem_doc
 from optimizer.service.problems import ProblemError
 from optimizer.service.schemas import RiskAnswer, RiskConfig, RiskEnvelope
-from optimizer.service.submissions import envelope_errors
+from optimizer.service.submissions import INLINE_PREPARE_BYTES, envelope_errors
 
 router = APIRouter()
 # No docstring on the handler: FastAPI would publish it as the operation's description.
@@ -117,8 +119,7 @@ def parse_risk_request(raw: bytes) -> tuple[RiskConfig, Scenario]:
     return envelope.config, scn
 
 
-def _risk(raw: bytes) -> dict[str, Any]:
-    cfg, scn = parse_risk_request(raw)
+def _risk(cfg: RiskConfig, scn: Scenario) -> dict[str, Any]:
     try:
         res = system_risk(
             scn, cfg.days, repair=cfg.repair, replications=cfg.replications, seed=cfg.seed
@@ -147,7 +148,7 @@ def _risk(raw: bytes) -> dict[str, Any]:
     operation_id="risk",
     openapi_extra=BODY_DOC,
 )
-async def risk(request: Request, tenant_id: TenantId) -> Any:
+async def risk(request: Request, tenant_id: TenantId, ctx: Ctx) -> Any:
     ctype = request.headers.get("content-type", "application/json").lower()
     if "json" not in ctype:
         raise ProblemError(
@@ -157,4 +158,10 @@ async def risk(request: Request, tenant_id: TenantId) -> Any:
             title="Unsupported media type",
         )
     raw = await request.body()
-    return await to_thread.run_sync(_risk, raw)
+    validators = ctx.validators
+    if len(raw) <= INLINE_PREPARE_BYTES or validators is None:
+        cfg, scn = await to_thread.run_sync(parse_risk_request, raw)
+    else:
+        # validation holds the GIL (a thread would stall the event loop): another process
+        cfg, scn = await validators.call(parse_risk_request, len(raw), raw)
+    return await to_thread.run_sync(_risk, cfg, scn)

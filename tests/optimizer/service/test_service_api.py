@@ -597,3 +597,64 @@ def test_no_cors_unless_configured(
     assert r.headers["access-control-allow-origin"] == "https://cmms.example"
     r = cors.client.get("/v1/healthz", headers={"Origin": "https://evil.example"})
     assert "access-control-allow-origin" not in r.headers
+
+
+@pytest.mark.parametrize(
+    ("model", "value"),
+    [
+        ("Calendar", {"start": "1900-01-01T00:00:00Z", "period": "day"}),
+        ("Calendar", {"start": "2199-12-31T00:00:00Z", "period": "day"}),
+        ("Calendar", {"start": "1899-12-31T00:00:00Z", "period": "day"}),
+        ("Calendar", {"start": "2200-01-01T00:00:00Z", "period": "day"}),
+        ("Calendar", {"start": "9999-12-01T00:00:00Z", "period": "day"}),
+        ("RedundancyGroup", {"id": "g", "k": 1, "components": ["a", "b"]}),
+        ("RedundancyGroup", {"id": "g", "k": 1, "components": ["a", "b"], "standby": "warm"}),
+        (
+            "RedundancyGroup",
+            {
+                "id": "g",
+                "k": 1,
+                "components": ["a", "b"],
+                "standby": "warm",
+                "standby_ageing_factor": 0.2,
+            },
+        ),
+        (
+            "RedundancyGroup",
+            {
+                "id": "g",
+                "k": 1,
+                "components": ["a", "b"],
+                "standby": "cold",
+                "standby_ageing_factor": 0.2,
+            },
+        ),
+        ("RedundancyGroup", {"id": "g", "k": 1, "components": ["a", "b"], "standby": "cold"}),
+        (
+            "RedundancyGroup",
+            {"id": "g", "k": 1, "components": ["a", "b"], "switch_failure_probability": 0.1},
+        ),
+        ("ReorderPolicy", {"policy": "s_S", "s": 1}),
+        ("ReorderPolicy", {"policy": "s_S", "s": 1, "S": 3}),
+        ("ReorderPolicy", {"policy": "order_on_use"}),
+    ],
+)
+def test_openapi_states_date_bounds_and_cross_field_rules(
+    api: Any, model: str, value: dict[str, Any]
+) -> None:
+    # issue 18: schema-valid requests should be accepted, so the document states the
+    # rules it can; the published schema and the validator agree on both sides of each
+    import jsonschema_rs
+    from pydantic import ValidationError
+
+    import optimizer.scenario as S
+
+    schemas = api.client.get("/openapi.json").json()["components"]["schemas"]
+    root = {**schemas[model], "components": {"schemas": schemas}}
+    by_schema = jsonschema_rs.validator_for(root, validate_formats=True).is_valid(value)
+    try:
+        getattr(S, model).model_validate(value)
+        by_model = True
+    except ValidationError:
+        by_model = False
+    assert by_schema == by_model, (model, value, by_schema, by_model)

@@ -104,3 +104,51 @@ def test_large_bodies_do_not_stall_the_service(
     srv.proc.wait(GRACE_S + 10)
     assert time.monotonic() - t0 < GRACE_S + 10
     assert srv.proc.returncode == 0, srv.log()
+
+
+def test_large_risk_bodies_are_validated_off_the_event_loop(
+    make_server: Callable[..., Any], conveyor_input: dict[str, Any]
+) -> None:
+    # POST /v1/risk used to validate in a thread of the web process (GIL: healthz stalled)
+    # a longer limit than above: the first body waits for its process's imports
+    srv = make_server(OPPORTUNE_WORKERS="0", OPPORTUNE_VALIDATE_TIMEOUT_S=str(3 * TIMEOUT_S))
+    key = srv.new_key("risk")
+    srv.start()
+    heads = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    large = json.dumps({"config": {"days": 30}, "input": {f"k{i}": i for i in range(280_000)}})
+    # a valid scenario over the inline size (padded) goes through a validation
+    # process too, and is answered like a small one
+    padded = json.dumps({"config": {"days": 30}, "input": conveyor_input}, indent=200)
+    assert len(padded) > 16 * 1024
+    big = httpx.post(srv.url + "/v1/risk", content=padded, headers=heads, timeout=60)
+    small = httpx.post(
+        srv.url + "/v1/risk",
+        json={"config": {"days": 30}, "input": conveyor_input},
+        headers=heads,
+        timeout=60,
+    )
+    assert big.status_code == small.status_code == 200, big.text
+    assert big.json() == small.json()
+    answers: list[Any] = []
+
+    def post_risk() -> None:
+        t0 = time.monotonic()
+        r = httpx.post(srv.url + "/v1/risk", content=large, headers=heads, timeout=120)
+        answers.append((r.status_code, r.json(), time.monotonic() - t0))
+
+    thread = threading.Thread(target=post_risk)
+    thread.start()
+    time.sleep(0.3)
+    worst_s = 0.0
+    with httpx.Client(base_url=srv.url, timeout=30) as c:
+        while thread.is_alive():
+            t0 = time.monotonic()
+            assert c.get("/v1/healthz").status_code == 200
+            worst_s = max(worst_s, time.monotonic() - t0)
+            time.sleep(0.1)
+        thread.join()
+        assert worst_s < 1.0, worst_s
+        [(status, body, took_s)] = answers
+        assert status == 422, body
+        assert body["type"].rsplit("/", 1)[-1] in ("input-too-complex", "validation-error")
+        assert took_s < 6 * TIMEOUT_S + 15, took_s

@@ -287,3 +287,42 @@ def test_warm_start_used_when_better() -> None:
     problem = one_system([[0, 10, 1], [10, 0, 10]], [5.0, 5.0, 5.0], beyond=100.0)
     plan = solve_dp(problem, warm_start=np.array([0, 1]))
     assert_allclose(plan.objective, 10.0)
+
+
+def test_time_limit_stops_a_large_dp_with_a_valid_bound(
+    make_problem: Callable[..., PlanningProblem],
+) -> None:
+    # Issue 18: the DP ignored its time limit (1,000 x 3,650 ran 30 s under a 5 s limit).
+    problem = make_problem(300, 12, 1500, 3)
+    full = solve_dp(problem)
+    assert full.status is Status.OPTIMAL
+    plan = solve(problem, "dp", time_limit_s=1e-4)
+    assert plan.status is Status.TIME_LIMIT
+    assert any("time limit" in line for line in plan.log)
+    assert not violations(problem, plan.period)
+    assert_allclose(plan.objective, evaluate(problem, plan.period)["total"])
+    assert np.isfinite(plan.lower_bound)
+    assert plan.lower_bound <= full.objective + 1e-9 <= plan.objective + 1e-9
+    assert plan.runtime_s < full.runtime_s + 1.0
+    auto = solve(problem, "auto", time_limit_s=1e-4)
+    assert auto.method == "dp" and auto.status is Status.TIME_LIMIT
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_time_limit_bound_is_below_the_brute_force_optimum(
+    make_problem: Callable[..., PlanningProblem], seed: int
+) -> None:
+    # a deadline already passed: every system gets the cheap bound and the solo plan
+    small = make_problem(5, 2, 6, seed, pins=seed % 2 == 0, windows=seed % 3 == 0)
+    brute = solve_brute(small)
+    plan = solve_dp(small, time_limit_s=1e-12)
+    assert plan.status in (Status.TIME_LIMIT, Status.OPTIMAL)
+    assert not violations(small, plan.period)
+    assert plan.lower_bound <= brute.objective + 1e-9 <= plan.objective + 1e-9
+    if plan.status is Status.OPTIMAL:
+        assert_allclose(plan.objective, brute.objective)
+    # non-unimodal rows (relaxation path) and must-do work (infinite deferral)
+    bumpy = one_system([[0, 10, 1], [10, 0, 10]], [5.0, 5.0, 5.0], beyond=np.inf)
+    late = solve_dp(bumpy, time_limit_s=1e-12)
+    assert late.lower_bound <= solve_brute(bumpy).objective <= late.objective
+    assert np.isfinite(late.lower_bound)
