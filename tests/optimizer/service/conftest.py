@@ -146,7 +146,9 @@ class Server:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout_s: float = 60.0) -> Server:
+    def start(self, timeout_s: float = 180.0) -> Server:
+        # generous: 2 solver workers + 2 validation processes import the engine at start,
+        # which takes over a minute on a loaded 2-core machine
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "optimizer", "serve", "--port", str(self.port)],
