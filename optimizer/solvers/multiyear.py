@@ -25,9 +25,33 @@ else it costs ``S_kt``), one position per system at a time for all systems toget
 Each such move lowers the plan's total cost (the change of a position's cost given the
 others *is* the change of the total), so the repair terminates in a local optimum.
 
+Crews (skill pools of ``crew_hours[s, c]`` technician-hours per period, as single-horizon
+plans: :attr:`PlanningProblem.load_per_period_h` in each period ``c`` a job covers) add
+the rows ``sum_{i: s_i = s} sum_{t: c in span_i(t)} load_i x_it <= C_sc``.  They are
+priced by multipliers ``mu_sc >= 0`` (zero where ``C_sc = inf``) in the same shortest
+paths: replacing ``i`` in ``t`` costs ``lambda_it + sum_{c in span_i(t)} mu_{s_i c}
+load_i`` more, and
+
+    L(lambda, mu) = [the terms above] - sum_sc mu_sc C_sc.
+
+*Validity.*  For any plan ``(x, y)`` feasible for openings and crews and any ``lambda,
+mu >= 0``: ``lambda_it (x_it - y_kt) <= 0`` and ``mu_sc (load_sc(x) - C_sc) <= 0``, so
+``cost(x, y) >= cost(x, y) + sum lambda (x - y) + sum mu (load(x) - C)``; the right
+side separates into each position's path priced by ``lambda + mu load`` (at least its
+shortest path), each opening's ``(S_kt - sum lambda) y_kt`` (at least ``min(0, .)``) and
+the constant ``- sum mu C``; hence ``L(lambda, mu) <= cost(x, y)`` and, over the feasible
+plans, ``L(lambda, mu) <= OPT``.  The subgradient of ``mu`` is ``load(x(lambda, mu)) -
+C`` (projected on ``mu >= 0``), stepped together with ``lambda``.  The dominance pruning
+of :func:`arcs_kept` is skipped with crews (a longer interval saves crew hours).  The
+plans are repaired by :func:`_crew_fit` after the best responses: jobs are moved or
+dropped (deferral, where allowed) until every pool fits, then crew-aware best responses
+lower the cost without leaving the crews.  When no fitting plan is found the status is
+``INFEASIBLE`` with the reason.
+
 When every position's cost is a cost per replacement (parts that do not fail, end state
 unpriced: the opportunistic replacement problem), :func:`solve_multiyear` first runs the
-exact search of :mod:`optimizer.solvers.orp` (method ``multiyear-orp``, proven optimal)
+exact search of :mod:`optimizer.solvers.orp` (method ``multiyear-orp``, proven optimal;
+with crews only when its plan fits them, the optimum of a relaxation being feasible)
 and falls back to the decomposition only when it runs out of its time.
 
 Every :class:`~optimizer.problem.plan.Plan` carries the best bound and the gap; ``period``
@@ -60,7 +84,7 @@ from scipy import sparse
 from optimizer._typing import BoolArray, FloatArray, IntArray
 from optimizer.problem.data import NO_PIN, PIN_BEYOND
 from optimizer.problem.multiyear import MultiYearProblem
-from optimizer.problem.plan import BEYOND, Plan, Status, crew_load_h, opening_terms
+from optimizer.problem.plan import BEYOND, Plan, Status, opening_terms, span_cells
 from optimizer.solvers.orp import orp_form, solve_orp
 
 _CHUNK = 256  # rows per block of the shortest-path sweep
@@ -79,6 +103,7 @@ __all__ = [
     "Paths",
     "arcs_kept",
     "count_arcs",
+    "crew_load_multiyear",
     "crew_overload",
     "evaluate_multiyear",
     "shortest_paths",
@@ -118,7 +143,8 @@ def arcs_kept(mp: MultiYearProblem) -> BoolArray:
     ``w(d1) + w(d2) + max_t S_kt <= w(d)``.  The split node lies strictly inside the
     interval, so it is an allowed period whenever the system may open in every period
     (checked; otherwise nothing is pruned).  Exact: removing dominated arcs does not
-    change the optimum (no crews or stock couple the positions).
+    change the optimum when only openings couple the positions (not used with crews:
+    splitting an interval adds crew load).
     """
     pb = mp.base
     w = np.asarray(mp.interval_cost)
@@ -307,13 +333,28 @@ def evaluate_multiyear(mp: MultiYearProblem, x: BoolArray) -> dict[str, float]:
     return out
 
 
+def crew_load_multiyear(mp: MultiYearProblem, x: BoolArray) -> FloatArray:
+    """Technician-hours a multi-year plan uses per skill pool and period, shape ``(S, T)``.
+
+    Every replacement ``x[i, t]`` puts ``load_per_period_h[i]`` technician-hours into
+    each period ``t .. t + span_periods[i] - 1`` of the horizon on skill
+    ``skill_of[i]`` (:func:`optimizer.problem.plan.span_cells`, as single-horizon plans).
+    """
+    pb = mp.base
+    ii, tt = np.nonzero(np.asarray(x, dtype=bool))
+    load = np.zeros((len(pb.skill_ids), pb.n_periods))
+    job, cell = span_cells(tt, pb.span_periods[ii], pb.n_periods)
+    comp = ii[job]
+    np.add.at(load, (pb.skill_of[comp], cell), pb.load_per_period_h[comp])
+    return load
+
+
 def crew_overload(mp: MultiYearProblem, x: BoolArray, tol: float = 1e-6) -> list[str]:
     """Where a multi-year plan needs more technician-hours than the crews have.
 
-    Crews are not modelled in multi-year plans; this checks the plan afterwards with
-    :func:`optimizer.problem.plan.crew_load_h` summed over the occurrences (the ``j``-th
-    replacement of every position at a time), against ``crew_hours`` per skill pool and
-    period.
+    Checks :func:`crew_load_multiyear` against ``crew_hours`` per skill pool and period
+    (:func:`solve_multiyear` respects the crews; this is the independent check of a
+    plan, e.g. one from :func:`solve_multiyear_milp` with ``relax``).
 
     Parameters
     ----------
@@ -329,13 +370,7 @@ def crew_overload(mp: MultiYearProblem, x: BoolArray, tol: float = 1e-6) -> list
         One line per skill pool short in some period (empty: the crews suffice).
     """
     pb = mp.base
-    x = np.asarray(x, dtype=bool)
-    order = np.cumsum(x, axis=1) * x  # occurrence number (1, 2, ...) where replaced
-    load = np.zeros_like(pb.crew_hours, dtype=np.float64)
-    for j in range(1, int(order.max(initial=0)) + 1):
-        hit = order == j
-        period = np.where(hit.any(axis=1), np.argmax(hit, axis=1), -1)
-        load += crew_load_h(pb, period)
+    load = crew_load_multiyear(mp, x)
     out = []
     for s_ in range(load.shape[0]):
         over = np.flatnonzero(load[s_] > pb.crew_hours[s_] + tol)
@@ -348,6 +383,148 @@ def crew_overload(mp: MultiYearProblem, x: BoolArray, tol: float = 1e-6) -> list
                 f" {load[s_, t]:,.1f} h of {pb.crew_hours[s_, t]:,.1f} h)"
             )
     return out
+
+
+def _crew_price(mp: MultiYearProblem, mu: FloatArray) -> FloatArray:
+    """Price ``sum_c mu[s_i, c] * load_i`` of replacing ``i`` in ``t``, shape ``(n, T)``.
+
+    ``c`` runs over the periods ``t .. t + span_i - 1`` of the horizon (the job's cells).
+    """
+    pb = mp.base
+    n, n_t = pb.n_components, pb.n_periods
+    m = mu[pb.skill_of]
+    csum = np.concatenate([np.zeros((n, 1)), np.cumsum(m, axis=1)], axis=1)
+    t = np.arange(n_t)
+    hi = np.minimum(t[None, :] + pb.span_periods[:, None], n_t)
+    out: FloatArray = (np.take_along_axis(csum, hi, axis=1) - csum[:, :n_t]) * pb.load_per_period_h[
+        :, None
+    ]
+    return out
+
+
+def _fits(mp: MultiYearProblem, i: int, others: FloatArray, tol: float = 1e-6) -> BoolArray:
+    """Start periods where position ``i``'s job fits its pool beside ``others`` (S, T)."""
+    pb = mp.base
+    n_t = pb.n_periods
+    s_ = int(pb.skill_of[i])
+    bad = (others[s_] + pb.load_per_period_h[i] > pb.crew_hours[s_] + tol).astype(np.int64)
+    csum = np.r_[0, np.cumsum(bad)]
+    t = np.arange(n_t)
+    hi = np.minimum(t + int(pb.span_periods[i]), n_t)
+    out: BoolArray = (csum[hi] - csum[t]) == 0
+    return out
+
+
+def _crew_fit(
+    mp: MultiYearProblem, data: _Data, x0: BoolArray, deadline: float, passes: int = 3
+) -> tuple[BoolArray, bool]:
+    """Move or drop jobs until every pool's hours fit, then crew-aware best responses.
+
+    Phase 1: while some ``(skill, period)`` is overloaded, each position with a job in
+    the worst cell takes its best path given the others' openings and crew load, over
+    the start periods where its job fits beside the others (its deferral, when allowed,
+    uses no crew); the cheapest such move (least increase of its system's cost) is
+    made.  It removes the position's load from the cell and adds none where it does not
+    fit, so the total overload strictly decreases.  Phase 2: ``passes`` rounds of the
+    same best response for every position in turn, kept when its system's cost falls
+    (each move keeps the plan within the crews).
+
+    Returns
+    -------
+    (ndarray of bool, bool)
+        The plan and whether it fits the crews.
+    """
+    pb = mp.base
+    k_of = pb.system_of
+    cap = pb.crew_hours
+    s_cost = np.where(pb.open_allowed, pb.opening_cost, np.inf)
+    x = x0.copy()
+    load = crew_load_multiyear(mp, x)
+    count = np.asarray(_incidence(mp) @ x.astype(np.float64))
+
+    def respond(i: int) -> tuple[BoolArray, float]:
+        k = int(k_of[i])
+        others = load - _own_load(mp, i, x[i])
+        node = np.where(count[k] - x[i] > 0.5, 0.0, s_cost[k])
+        node = np.where(_fits(mp, i, others), node, np.inf)[None, :]
+        p = shortest_paths(
+            data.first[i : i + 1],
+            data.interval[i : i + 1],
+            data.end[i : i + 1],
+            data.beyond[i : i + 1],
+            data.node_ok[i : i + 1],
+            node,
+        )
+        trial = x.copy()
+        trial[i] = p.x[0]
+        if not np.isfinite(p.cost[0]):
+            return p.x[0], np.inf
+        return p.x[0], _system_cost(mp, data, trial, k) - _system_cost(mp, data, x, k)
+
+    def apply(i: int, row: BoolArray) -> None:
+        nonlocal load
+        k = int(k_of[i])
+        load = load - _own_load(mp, i, x[i]) + _own_load(mp, i, row)
+        count[k] += row.astype(np.float64) - x[i]
+        x[i] = row
+
+    while True:
+        over = load - cap
+        s_, t = np.unravel_index(int(np.argmax(over)), over.shape)
+        if over[s_, t] <= 1e-6:
+            break
+        if time.perf_counter() > deadline + 5.0:
+            return x, False
+        lo = t - pb.span_periods + 1
+        users = [
+            int(i)
+            for i in np.flatnonzero(pb.skill_of == s_)
+            if x[i, max(int(lo[i]), 0) : t + 1].any()
+        ]
+        moves = [(respond(i), i) for i in users]
+        best = min(moves, key=lambda m: m[0][1], default=None)
+        if best is None or not np.isfinite(best[0][1]):
+            return x, False
+        apply(best[1], best[0][0])
+    for _ in range(passes):
+        moved = False
+        for i in range(pb.n_components):
+            if time.perf_counter() > deadline:
+                return x, True
+            row, delta = respond(i)
+            if delta < -1e-9 * max(1.0, abs(delta)):
+                apply(i, row)
+                moved = True
+        if not moved:
+            break
+    return x, True
+
+
+def _own_load(mp: MultiYearProblem, i: int, row: BoolArray) -> FloatArray:
+    """Crew load ``(S, T)`` of position ``i``'s replacements ``row`` alone."""
+    pb = mp.base
+    load = np.zeros((len(pb.skill_ids), pb.n_periods))
+    tt = np.flatnonzero(row)
+    _, cell = span_cells(tt, np.full(tt.size, pb.span_periods[i]), pb.n_periods)
+    np.add.at(load[int(pb.skill_of[i])], cell, pb.load_per_period_h[i])
+    return load
+
+
+def _system_cost(mp: MultiYearProblem, data: _Data, x: BoolArray, k: int) -> float:
+    """Cost of system ``k``'s plan (its positions' paths + its openings), currency."""
+    pb = mp.base
+    rows = np.flatnonzero(pb.system_of == k)
+    cost = 0.0
+    for i in rows:
+        ts = np.flatnonzero(x[i])
+        if ts.size == 0:
+            cost += float(data.beyond[i])
+            continue
+        cost += float(data.first[i, ts[0]] + data.end[i, ts[-1]])
+        cost += float(mp.interval_cost[i, np.diff(ts)].sum())
+    y = x[rows].any(axis=0)
+    s_cost = np.where(pb.open_allowed[k], pb.opening_cost[k], np.inf)
+    return cost + float(np.where(y, s_cost, 0.0).sum())
 
 
 def _incidence(mp: MultiYearProblem) -> sparse.csr_matrix:
@@ -560,7 +737,9 @@ def solve_multiyear(
         max_iter = 300 if time_limit_s is None else 10**9
     pb = mp.base
     n, n_t = pb.n_components, pb.n_periods
-    data = _data(mp)
+    crews = pb.capacitated
+    # dominance pruning assumes nothing but openings couples positions: not with crews
+    data = _data(mp, prune=not crews)
     log: list[str] = [
         f"multiyear: {n} positions x {n_t} periods, interval lengths up to"
         f" {data.interval.shape[1] - 1} periods after dominance pruning"
@@ -581,7 +760,20 @@ def solve_multiyear(
         )
     exact = _solve_orp_form(mp, data, t0, deadline, gap, log)
     if exact is not None:
-        return exact
+        if not crews or not crew_overload(mp, _x_of(mp, exact)):
+            return exact  # the optimum without crews fits them: optimal with them too
+        log.append("multiyear: the ORP optimum overloads the crews: decomposition instead")
+    cap = np.where(np.isfinite(pb.crew_hours), pb.crew_hours, 0.0)
+    capped = np.isfinite(pb.crew_hours)
+    mu = np.zeros_like(cap)
+
+    def repair(x0: BoolArray) -> tuple[BoolArray, float]:
+        x, c = _repair(mp, data, x0, deadline)
+        if not crews:
+            return x, c
+        x, ok = _crew_fit(mp, data, x, deadline)
+        return x, float(_system_costs(mp, data, x).sum()) if ok else np.inf
+
     k_of = pb.system_of
     inc = _incidence(mp)
     s_cost = np.where(pb.open_allowed, pb.opening_cost, 0.0)
@@ -590,21 +782,24 @@ def solve_multiyear(
     # start: every opening's cost shared evenly by the system's positions
     lam = np.where(usable, (s_cost / np.maximum(n_k, 1.0)[:, None])[k_of], 0.0)
     best_lb = -np.inf
-    best_x, ub = _repair(mp, data, free.x, deadline)
+    best_x, ub = repair(free.x)
     best_sub: BoolArray | None = None
     # the subgradient phase gets 3/4 of the time left, the final repair the rest
     lagrange_until = time.perf_counter() + 0.75 * max(0.0, deadline - time.perf_counter())
     theta = _THETA0
     stall = 0
     direction = np.zeros_like(lam)
+    dir_mu = np.zeros_like(mu)
     it = 0
     status = Status.FEASIBLE
     for it in range(1, max_iter + 1):
-        sub = shortest_paths(data.first, data.interval, data.end, data.beyond, data.node_ok, lam)
+        price = lam + _crew_price(mp, mu) if crews else lam
+        sub = shortest_paths(data.first, data.interval, data.end, data.beyond, data.node_ok, price)
         lam_k = np.asarray(inc @ lam)
         slack = s_cost - lam_k
         y = pb.open_allowed & (slack < 0.0)
         value = float(sub.cost.sum() + np.minimum(slack, 0.0)[pb.open_allowed].sum())
+        value -= float((mu * cap).sum())
         if not np.isfinite(best_lb) or value > best_lb + 1e-9 * max(1.0, abs(best_lb)):
             best_lb = value
             best_sub = sub.x
@@ -615,37 +810,56 @@ def solve_multiyear(
                 theta *= 0.5
                 stall = 0
         if it % _REPAIR_EVERY == 0:
-            x, c_rep = _repair(mp, data, sub.x, deadline)
+            x, c_rep = repair(sub.x)
             if c_rep < ub:
                 ub, best_x = c_rep, x
         if trace is not None:
             trace.append((time.perf_counter() - t0, ub, best_lb))
-        if ub - best_lb <= gap * max(abs(ub + float(np.sum(mp.offset))), 1e-9):
+        if np.isfinite(ub) and ub - best_lb <= gap * max(abs(ub + float(np.sum(mp.offset))), 1e-9):
             status = Status.OPTIMAL
             break
         if time.perf_counter() > lagrange_until:
             status = Status.TIME_LIMIT
             break
         grad = np.where(usable, sub.x.astype(np.float64) - y[k_of], 0.0)
-        norm = float((grad * grad).sum())
+        g_mu = np.where(capped, crew_load_multiyear(mp, sub.x) - cap, 0.0) if crews else mu
+        norm = float((grad * grad).sum() + (g_mu * g_mu).sum())
         if norm == 0.0:
             status = Status.OPTIMAL
             best_lb = max(best_lb, min(ub, value))
             break
         direction = grad + _DEFLECT * direction
-        dn = float((direction * direction).sum())
-        lam = np.maximum(lam + theta * (ub - value) / dn * direction, 0.0)
+        dir_mu = g_mu + _DEFLECT * dir_mu
+        dn = float((direction * direction).sum() + (dir_mu * dir_mu).sum())
+        # Polyak step towards the best plan's cost (a fixed target while none fits)
+        target = ub if np.isfinite(ub) else value + max(1.0, abs(value))
+        step = theta * (target - value) / dn
+        lam = np.maximum(lam + step * direction, 0.0)
+        mu = np.maximum(mu + step * dir_mu, 0.0)
         if theta < 1e-4:
             break
     if best_sub is not None and status is not Status.OPTIMAL:
         # last repair from the paths of the best multipliers, with the time left
-        x, c = _repair(mp, data, best_sub, deadline)
+        x, c = repair(best_sub)
         if c < ub:
             ub, best_x = c, x
         if trace is not None:
             trace.append((time.perf_counter() - t0, ub, best_lb))
-    cost = evaluate_multiyear(mp, best_x)
     const = float(np.sum(mp.offset))
+    if not np.isfinite(ub):
+        log.append(f"multiyear: best bound {best_lb + const:,.2f}; no plan found within the crews")
+        return Plan.infeasible(
+            pb,
+            method="multiyear",
+            diagnosis=(
+                "crews: no plan found whose technician-hours fit every skill pool and period"
+                " (the repair could not move or drop enough jobs): add crew hours or allow"
+                " deferral",
+            ),
+            runtime_s=time.perf_counter() - t0,
+            log=tuple(log),
+        )
+    cost = evaluate_multiyear(mp, best_x)
     lb = min(best_lb + const, cost["total"])
     if cost["total"] - lb <= gap * max(abs(cost["total"]), 1e-9):
         status = Status.OPTIMAL
@@ -661,6 +875,14 @@ def solve_multiyear(
         " openings"
     )
     return _plan(mp, best_x, cost, lb, status, "multiyear", t0, log)
+
+
+def _x_of(mp: MultiYearProblem, plan: Plan) -> BoolArray:
+    """Replacement matrix ``x[i, t]`` of a plan's ``replacements``."""
+    x = np.zeros((mp.n_components, mp.n_periods), dtype=bool)
+    if plan.replacements is not None and len(plan.replacements):
+        x[plan.replacements[:, 0], plan.replacements[:, 1]] = True
+    return x
 
 
 def _solve_orp_form(
@@ -768,7 +990,10 @@ def solve_multiyear_milp(
     For fixed ``y`` the flow problem is a shortest path (integral), so the flows need
     not be binary; the plan is read back as each position's shortest path through the
     opened periods (exact for the solver's ``y``).  The arcs are those of
-    :func:`arcs_kept` when ``prune``.  ``relax``: solve the LP relaxation (``y`` in
+    :func:`arcs_kept` when ``prune`` and no crew is capacitated.  Crews add one row per
+    finite ``(skill, period)``: ``sum load_i * inflow_i(t) <= crew_hours`` over the jobs
+    covering the period; the flows are then binary (fixed openings no longer make them
+    integral) and the plan is the solver's own flows.  ``relax``: solve the LP relaxation (``y`` in
     ``[0, 1]``); the bound is then the LP optimum and the plan is read from the
     rounded-up openings ``y > 0``.
 
@@ -785,7 +1010,8 @@ def solve_multiyear_milp(
     t0 = time.perf_counter()
     pb = mp.base
     n, n_t = pb.n_components, pb.n_periods
-    data = _data(mp, prune=prune)
+    crews = pb.capacitated
+    data = _data(mp, prune=prune and not crews)
     k_of = pb.system_of
     arcs: list[tuple[int, int, int, float]] = []  # (i, from, to, cost); -1 source, n_t sink
     for i in range(n):
@@ -808,7 +1034,8 @@ def solve_multiyear_milp(
             arcs.append((i, int(t), n_t, float(data.end[i, t])))
     m = pyo.ConcreteModel()
     m.A = pyo.RangeSet(0, len(arcs) - 1)
-    m.f = pyo.Var(m.A, bounds=(0, 1))
+    # with crews the flows of fixed openings are no longer integral: binary arcs
+    m.f = pyo.Var(m.A, bounds=(0, 1), domain=pyo.Binary if crews and not relax else pyo.Reals)
     opened = sorted({(int(k_of[a[0]]), a[2]) for a in arcs if 0 <= a[2] < n_t})
     m.Y = pyo.Set(initialize=opened, dimen=2)
     m.y = pyo.Var(m.Y, bounds=(0, 1), domain=pyo.Reals if relax else pyo.Binary)
@@ -833,6 +1060,23 @@ def solve_multiyear_milp(
     m.link = pyo.Constraint(
         nodes, rule=lambda mm, i, t: sum(mm.f[j] for j in into[(i, t)]) <= mm.y[int(k_of[i]), t]
     )
+    rows_crew: list[tuple[int, int]] = []
+    if crews:
+        terms: dict[tuple[int, int], list[tuple[float, int]]] = {}
+        for j, (i, _, b, _) in enumerate(arcs):
+            if 0 <= b < n_t:
+                hi = min(b + int(pb.span_periods[i]), n_t)
+                for c in range(b, hi):
+                    key = (int(pb.skill_of[i]), c)
+                    if np.isfinite(pb.crew_hours[key]):
+                        terms.setdefault(key, []).append((float(pb.load_per_period_h[i]), j))
+        rows_crew = sorted(terms)
+        m.crew = pyo.Constraint(
+            rows_crew,
+            rule=lambda mm, s_, c: (
+                sum(h * mm.f[j] for h, j in terms[(s_, c)]) <= float(pb.crew_hours[s_, c])
+            ),
+        )
     build_s = time.perf_counter() - t0
     opt = Highs()
     opt.config.load_solution = False
@@ -846,7 +1090,8 @@ def solve_multiyear_milp(
     tc = res.termination_condition
     log = [
         f"multiyear-milp: Pyomo arc-flow model, {len(arcs)} arcs, {len(opened)} opening"
-        f" variables; build {build_s:.2f} s, solve {solve_s:.2f} s, termination {tc}"
+        f" variables, {len(rows_crew)} crew rows; build {build_s:.2f} s, solve"
+        f" {solve_s:.2f} s, termination {tc}"
     ]
     bound = res.best_objective_bound
     lb = -np.inf if bound is None else float(bound)
@@ -865,10 +1110,18 @@ def solve_multiyear_milp(
     y = np.zeros((pb.n_systems, n_t), dtype=bool)
     for (k, t), var in m.y.items():
         y[k, t] = (var.value or 0.0) > (1e-6 if relax else 0.5)
-    node_cost = np.where(y[k_of], 0.0, np.inf)
-    paths = shortest_paths(
-        data.first, data.interval, data.end, data.beyond, data.node_ok, node_cost
-    )
+    if crews and not relax:
+        # the solver's own paths (the shortest paths through its openings may not fit)
+        xs = np.zeros((n, n_t), dtype=bool)
+        for j, (i, _, b, _) in enumerate(arcs):
+            if 0 <= b < n_t and (m.f[j].value or 0.0) > 0.5:
+                xs[i, b] = True
+        paths = Paths(np.zeros(n), xs)
+    else:
+        node_cost = np.where(y[k_of], 0.0, np.inf)
+        paths = shortest_paths(
+            data.first, data.interval, data.end, data.beyond, data.node_ok, node_cost
+        )
     cost = evaluate_multiyear(mp, paths.x)
     status = Status.OPTIMAL if tc == TerminationCondition.optimal else Status.TIME_LIMIT
     return _plan(mp, paths.x, cost, min(lb, cost["total"]), status, "multiyear-milp", t0, log)
