@@ -512,16 +512,15 @@ def _plan_multiyear(
             x[plan.replacements[:, 0], plan.replacements[:, 1]] = True
         short = crew_overload(mp, x)
         if short:
-            plan = replace(
-                plan,
-                log=(
-                    *plan.log,
-                    *(f"warning: crews are not modelled in multi-year plans; {m}" for m in short),
-                ),
-            )
+            # the decomposition respects the crews; this checks any plan independently
+            plan = replace(plan, log=(*plan.log, *(f"warning: {m}" for m in short)))
     t2 = time.perf_counter()
+    say("scheduling the shutdowns on the crews' shifts")
+    shutdowns = schedule_shutdowns(built, plan) if plan.feasible else {}
     say("writing work orders")
-    orders, deferred = multiyear_work_orders(built, mp, plan) if plan.feasible else ([], [])
+    orders, deferred = (
+        multiyear_work_orders(built, mp, plan, shutdowns) if plan.feasible else ([], [])
+    )
     # each occurrence's risk cost is its interval cost, which only the orders carry
     occurrence_cost = {
         (w.component_id, w.group_id): float(w.extra.get("relative_cost", 0.0)) for w in orders
@@ -534,7 +533,7 @@ def _plan_multiyear(
         orders=tuple(orders),
         deferred=tuple(deferred),
         groups=groups,
-        shutdowns={},
+        shutdowns=shutdowns,
         purchases=None,
         purchase_orders=(),
         timings_s={"build": t1 - t0, "solve": t2 - t1, "work_orders": t3 - t2, "total": t3 - t0},

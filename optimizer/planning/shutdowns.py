@@ -391,7 +391,11 @@ def _serial(
 def schedule_shutdowns(
     built: BuiltProblem, plan: Plan, *, time_limit_s: float = 2.0
 ) -> dict[str, ShutdownResult]:
-    """Hour-level schedule of every shutdown of a next-replacement plan.
+    """Hour-level schedule of every shutdown of a plan.
+
+    A next-replacement plan has one job per replaced component; a multi-year plan
+    (``plan.replacements``) one per replacement, a position's jobs in different
+    shutdowns (so ``slots`` stay keyed by component id within a shutdown).
 
     The shutdowns are scheduled one after another in time order, each on the
     technicians the earlier ones left free (one crew is never booked twice), its jobs
@@ -428,8 +432,13 @@ def schedule_shutdowns(
     fm = built.fleet
     systems = {sys.id: sys for _, sys in built.scenario.systems()}
     groups: dict[tuple[int, int], list[int]] = {}
-    for j in np.flatnonzero(plan.period >= 0):
-        groups.setdefault((int(pb.system_of[j]), int(plan.period[j])), []).append(int(j))
+    if plan.replacements is not None:
+        # a multi-year plan: every replacement of every position is a job
+        rep = [(int(i), int(t)) for i, t in plan.replacements]
+    else:
+        rep = [(int(j), int(plan.period[j])) for j in np.flatnonzero(plan.period >= 0)]
+    for j, t in rep:
+        groups.setdefault((int(pb.system_of[j]), t), []).append(j)
     booked: dict[str, list[Booking]] = {}
     unit_free: dict[int, datetime] = {}
     out: dict[str, ShutdownResult] = {}

@@ -6,15 +6,20 @@ A plan from :mod:`optimizer.solvers.multiyear` holds every replacement of each p
 position never share a period), with reasons in numbers: which occurrence it is, the
 interval since the previous replacement against the optimal age and the life limit,
 the interval's expected cost relative to the long-run rate, the shared opening, and,
-for the last one, what the part left at the horizon end is worth.  Jobs start at their
-period's start (no hour-level shutdown schedule in this mode).
+for the last one, what the part left at the horizon end is worth.  Jobs start and
+finish at the hours of the shutdown schedule
+(:func:`optimizer.planning.shutdowns.schedule_shutdowns`: on the crews' shifts, never
+more technicians at once than the pool has), or at their period's start without one.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from optimizer.planning.shutdowns import group_id
+from collections.abc import Mapping
+from datetime import timedelta
+
+from optimizer.planning.shutdowns import ShutdownResult, group_id
 from optimizer.planning.workorders import Deferred, WorkOrder, money, pct, pm_order
 from optimizer.problem.build import BuiltProblem
 from optimizer.problem.multiyear import MultiYearProblem
@@ -22,7 +27,10 @@ from optimizer.problem.plan import Plan
 
 
 def multiyear_work_orders(
-    built: BuiltProblem, mp: MultiYearProblem, plan: Plan
+    built: BuiltProblem,
+    mp: MultiYearProblem,
+    plan: Plan,
+    shutdowns: Mapping[str, ShutdownResult] | None = None,
 ) -> tuple[list[WorkOrder], list[Deferred]]:
     """Work orders (one per replacement) and positions without any in the horizon.
 
@@ -34,6 +42,9 @@ def multiyear_work_orders(
         The multi-year problem.
     plan : Plan
         A feasible plan with ``replacements``.
+    shutdowns : mapping of str to ShutdownResult, optional
+        Hour-level schedule of each shutdown by group id; a job not in it starts at its
+        period's start.
 
     Returns
     -------
@@ -127,14 +138,19 @@ def multiyear_work_orders(
                         " the next horizon, relative to the long-run rate)"
                     )
                 )
+            gid = group_id(pb, k, t)
+            sched = shutdowns.get(gid) if shutdowns is not None else None
+            slot = sched.slots.get(comp.id) if sched is not None else None
+            begin = start + timedelta(hours=slot[0]) if slot is not None else start
+            finish = start + timedelta(hours=slot[1]) if slot is not None else None
             orders.append(
                 pm_order(
                     built,
                     i,
                     start,
-                    start,
-                    None,
-                    group=group_id(pb, k, t),
+                    begin,
+                    finish,
+                    group=gid,
                     expected_cost=float(share + rel),
                     p_fail=p_fail,
                     reasons=reasons,

@@ -104,6 +104,7 @@ __all__ = [
     "arcs_kept",
     "count_arcs",
     "crew_load_multiyear",
+    "crews_can_bind",
     "crew_overload",
     "evaluate_multiyear",
     "shortest_paths",
@@ -383,6 +384,22 @@ def crew_overload(mp: MultiYearProblem, x: BoolArray, tol: float = 1e-6) -> list
                 f" {load[s_, t]:,.1f} h of {pb.crew_hours[s_, t]:,.1f} h)"
             )
     return out
+
+
+def crews_can_bind(mp: MultiYearProblem) -> bool:
+    """Whether some skill pool could be short in some period, whatever the plan.
+
+    The most a pool can be asked for in a period is every position of its skill
+    replaced with its full load in each of the ``span_periods`` starts that cover the
+    period; when that fits everywhere, the crews never bind and the problem is the
+    uncapacitated one (dominance pruning and all).
+    """
+    pb = mp.base
+    if not pb.capacitated:
+        return False
+    most = np.zeros(len(pb.skill_ids))
+    np.add.at(most, pb.skill_of, pb.load_per_period_h * pb.span_periods)
+    return bool((most[:, None] > pb.crew_hours + 1e-9).any())
 
 
 def _crew_price(mp: MultiYearProblem, mu: FloatArray) -> FloatArray:
@@ -737,13 +754,18 @@ def solve_multiyear(
         max_iter = 300 if time_limit_s is None else 10**9
     pb = mp.base
     n, n_t = pb.n_components, pb.n_periods
-    crews = pb.capacitated
+    crews = crews_can_bind(mp)
     # dominance pruning assumes nothing but openings couples positions: not with crews
     data = _data(mp, prune=not crews)
     log: list[str] = [
         f"multiyear: {n} positions x {n_t} periods, interval lengths up to"
-        f" {data.interval.shape[1] - 1} periods after dominance pruning"
-        f" ({int(np.isfinite(data.interval).sum())} (position, length) arcs kept)"
+        f" {data.interval.shape[1] - 1} periods"
+        + (
+            " (crews may bind: priced per skill pool and period, no dominance pruning)"
+            if crews
+            else " after dominance pruning"
+        )
+        + f" ({int(np.isfinite(data.interval).sum())} (position, length) arcs kept)"
     ]
     free = shortest_paths(
         data.first, data.interval, data.end, data.beyond, data.node_ok, np.zeros((n, n_t))
@@ -759,9 +781,12 @@ def solve_multiyear(
             log=tuple(log),
         )
     exact = _solve_orp_form(mp, data, t0, deadline, gap, log)
+    # the optimum without crews bounds the optimum with them (a relaxation)
+    floor = -np.inf
     if exact is not None:
         if not crews or not crew_overload(mp, _x_of(mp, exact)):
             return exact  # the optimum without crews fits them: optimal with them too
+        floor = exact.lower_bound - float(np.sum(mp.offset))
         log.append("multiyear: the ORP optimum overloads the crews: decomposition instead")
     cap = np.where(np.isfinite(pb.crew_hours), pb.crew_hours, 0.0)
     capped = np.isfinite(pb.crew_hours)
@@ -823,6 +848,7 @@ def solve_multiyear(
             break
         grad = np.where(usable, sub.x.astype(np.float64) - y[k_of], 0.0)
         g_mu = np.where(capped, crew_load_multiyear(mp, sub.x) - cap, 0.0) if crews else mu
+        g_mu = np.where((mu <= 0.0) & (g_mu < 0.0), 0.0, g_mu)  # projected on mu >= 0
         norm = float((grad * grad).sum() + (g_mu * g_mu).sum())
         if norm == 0.0:
             status = Status.OPTIMAL
@@ -860,7 +886,7 @@ def solve_multiyear(
             log=tuple(log),
         )
     cost = evaluate_multiyear(mp, best_x)
-    lb = min(best_lb + const, cost["total"])
+    lb = min(max(best_lb, floor) + const, cost["total"])
     if cost["total"] - lb <= gap * max(abs(cost["total"]), 1e-9):
         status = Status.OPTIMAL
     elif status is Status.OPTIMAL:
@@ -1010,7 +1036,7 @@ def solve_multiyear_milp(
     t0 = time.perf_counter()
     pb = mp.base
     n, n_t = pb.n_components, pb.n_periods
-    crews = pb.capacitated
+    crews = crews_can_bind(mp)
     data = _data(mp, prune=prune and not crews)
     k_of = pb.system_of
     arcs: list[tuple[int, int, int, float]] = []  # (i, from, to, cost); -1 source, n_t sink
