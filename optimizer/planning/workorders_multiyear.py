@@ -14,10 +14,10 @@ more technicians at once than the pool has), or at their period's start without 
 
 from __future__ import annotations
 
-import numpy as np
-
 from collections.abc import Mapping
 from datetime import timedelta
+
+import numpy as np
 
 from optimizer.planning.shutdowns import ShutdownResult, group_id
 from optimizer.planning.workorders import Deferred, WorkOrder, money, pct, pm_order
