@@ -78,18 +78,24 @@ MAX_ARCS = 3_000_000  # monolithic multi-year model: refuse to build above this 
 
 
 def build_multiyear_case(case: str, seed: int = 1):  # type: ignore[no-untyped-def]
-    """The multi-year instance: fleetgen scenario, life limits, repeated replacements."""
+    """The multi-year instance: fleetgen scenario, life limits, repeated replacements.
+
+    A case name ending in ``crews`` (``multiyearcrews``, ``multiyear100crews``): the same
+    instance with fleetgen's ``tight`` crews (sized for the single-horizon workload, so
+    they bind in a multi-year plan).
+    """
     from fleetgen import make_scenario
 
     from optimizer.loading import parse_scenario
     from optimizer.problem.multiyear import build_multiyear
 
-    c = CASES[case]
+    crews = "tight" if case.endswith("crews") else "loose"
+    c = CASES[case.removesuffix("crews")]
     doc = make_scenario(
         c["n"],
         c["k"],
         seed=seed,
-        crews="loose",
+        crews=crews,
         horizon_days=c["days"],
         period_days=c["period"],
         stock="none",

@@ -14,7 +14,9 @@ HiGHS (highspy, one thread, relative gap 0):
 Times are wall and CPU seconds of the solve (the pipeline's also include building the
 interval costs and the work orders).  ``--fleet`` adds the 2,000-position x 260-week
 case of ``bench_fleet.py`` (``multiyear``: failure distributions, not of ORP form, so the
-Lagrangian decomposition runs; 60 s limit).
+Lagrangian decomposition runs; 60 s limit); ``--crews`` adds the same fleet with binding
+crews (``multiyearcrews``: fleetgen's ``tight`` crews, priced and respected by the
+decomposition), and ``--crews-case multiyear100`` picks a smaller fleet for it.
 
 ``--random N``: a random ORP of ``N`` parts (``T = 100``), ``auto`` against the x/z
 model, both with ``--highs-limit`` seconds.
@@ -165,6 +167,8 @@ def main() -> None:
     ap.add_argument("--highs-limit", type=float, default=600.0)
     ap.add_argument("--no-highs", action="store_true")
     ap.add_argument("--fleet", action="store_true")
+    ap.add_argument("--crews", action="store_true", help="the fleet with binding crews")
+    ap.add_argument("--crews-case", default="multiyear")
     ap.add_argument("--random", type=int, default=0, help="parts of a random ORP (0: none)")
     args = ap.parse_args()
     if args.random:
@@ -187,6 +191,12 @@ def main() -> None:
         from bench_fleet import run_multiyear
 
         out = run_multiyear("multiyear", "multiyear", 60.0, 0)
+        out.pop("trace", None)
+        print(json.dumps(out), flush=True)
+    if args.crews:
+        from bench_fleet import run_multiyear
+
+        out = run_multiyear(args.crews_case + "crews", "multiyear", 60.0, 0)
         out.pop("trace", None)
         print(json.dumps(out), flush=True)
 
