@@ -459,24 +459,36 @@ def _crew_fit(
     load = crew_load_multiyear(mp, x)
     count = np.asarray(_incidence(mp) @ x.astype(np.float64))
 
-    def respond(i: int) -> tuple[BoolArray, float]:
-        k = int(k_of[i])
-        others = load - _own_load(mp, i, x[i])
-        node = np.where(count[k] - x[i] > 0.5, 0.0, s_cost[k])
-        node = np.where(_fits(mp, i, others), node, np.inf)[None, :]
+    def responses(rows: IntArray) -> BoolArray:
+        """Best crew-fitting paths of ``rows``, each given the others as they are now."""
+        node = np.empty((rows.size, pb.n_periods))
+        for r, i in enumerate(rows.tolist()):
+            k = int(k_of[i])
+            others = load - _own_load(mp, i, x[i])
+            share = np.where(count[k] - x[i] > 0.5, 0.0, s_cost[k])
+            node[r] = np.where(_fits(mp, i, others), share, np.inf)
         p = shortest_paths(
-            data.first[i : i + 1],
-            data.interval[i : i + 1],
-            data.end[i : i + 1],
-            data.beyond[i : i + 1],
-            data.node_ok[i : i + 1],
+            data.first[rows],
+            data.interval[rows],
+            data.end[rows],
+            data.beyond[rows],
+            data.node_ok[rows],
             node,
         )
-        trial = x.copy()
-        trial[i] = p.x[0]
-        if not np.isfinite(p.cost[0]):
-            return p.x[0], np.inf
-        return p.x[0], _system_cost(mp, data, trial, k) - _system_cost(mp, data, x, k)
+        return np.where(np.isfinite(p.cost)[:, None], p.x, x[rows])
+
+    def delta(i: int, row: BoolArray) -> float:
+        """Change of the total cost if ``i`` takes ``row`` (inf: it does not fit now)."""
+        others = load - _own_load(mp, i, x[i])
+        if not _fits(mp, i, others)[row].all():
+            return np.inf
+        k = int(k_of[i])
+        rest = count[k] - x[i]
+        y_new, y_old = (rest + row) > 0.5, count[k] > 0.5
+        opening = float(
+            np.where(y_new, s_cost[k], 0.0).sum() - np.where(y_old, s_cost[k], 0.0).sum()
+        )
+        return _path_cost(mp, data, i, row) - _path_cost(mp, data, i, x[i]) + opening
 
     def apply(i: int, row: BoolArray) -> None:
         nonlocal load
@@ -485,34 +497,38 @@ def _crew_fit(
         count[k] += row.astype(np.float64) - x[i]
         x[i] = row
 
+    # phase 1 (no deadline: the overload strictly decreases, so it ends)
     while True:
         over = load - cap
         s_, t = np.unravel_index(int(np.argmax(over)), over.shape)
         if over[s_, t] <= 1e-6:
             break
-        if time.perf_counter() > deadline + 5.0:
+        lo = np.maximum(t - pb.span_periods + 1, 0)
+        users = np.array(
+            [i for i in np.flatnonzero(pb.skill_of == s_) if x[i, int(lo[i]) : t + 1].any()],
+            dtype=np.int64,
+        )
+        if users.size == 0:
             return x, False
-        lo = t - pb.span_periods + 1
-        users = [
-            int(i)
-            for i in np.flatnonzero(pb.skill_of == s_)
-            if x[i, max(int(lo[i]), 0) : t + 1].any()
-        ]
-        moves = [(respond(i), i) for i in users]
-        best = min(moves, key=lambda m: m[0][1], default=None)
-        if best is None or not np.isfinite(best[0][1]):
+        rows = responses(users)
+        d = np.array([delta(int(i), rows[r]) for r, i in enumerate(users)])
+        moved = np.flatnonzero(np.isfinite(d) & (rows != x[users]).any(axis=1))
+        if moved.size == 0:
             return x, False
-        apply(best[1], best[0][0])
+        r = int(moved[np.argmin(d[moved])])
+        apply(int(users[r]), rows[r])
+    everyone = np.arange(pb.n_components)
     for _ in range(passes):
-        moved = False
-        for i in range(pb.n_components):
-            if time.perf_counter() > deadline:
-                return x, True
-            row, delta = respond(i)
-            if delta < -1e-9 * max(1.0, abs(delta)):
-                apply(i, row)
-                moved = True
-        if not moved:
+        if time.perf_counter() > deadline:
+            break
+        rows = responses(everyone)
+        changed = False
+        for i in np.flatnonzero((rows != x).any(axis=1)).tolist():
+            dd = delta(i, rows[i])
+            if dd < -1e-9 * max(1.0, abs(dd)):
+                apply(i, rows[i])
+                changed = True
+        if not changed:
             break
     return x, True
 
@@ -527,21 +543,13 @@ def _own_load(mp: MultiYearProblem, i: int, row: BoolArray) -> FloatArray:
     return load
 
 
-def _system_cost(mp: MultiYearProblem, data: _Data, x: BoolArray, k: int) -> float:
-    """Cost of system ``k``'s plan (its positions' paths + its openings), currency."""
-    pb = mp.base
-    rows = np.flatnonzero(pb.system_of == k)
-    cost = 0.0
-    for i in rows:
-        ts = np.flatnonzero(x[i])
-        if ts.size == 0:
-            cost += float(data.beyond[i])
-            continue
-        cost += float(data.first[i, ts[0]] + data.end[i, ts[-1]])
-        cost += float(mp.interval_cost[i, np.diff(ts)].sum())
-    y = x[rows].any(axis=0)
-    s_cost = np.where(pb.open_allowed[k], pb.opening_cost[k], np.inf)
-    return cost + float(np.where(y, s_cost, 0.0).sum())
+def _path_cost(mp: MultiYearProblem, data: _Data, i: int, row: BoolArray) -> float:
+    """Cost of position ``i``'s replacements ``row`` without openings, currency."""
+    ts = np.flatnonzero(row)
+    if ts.size == 0:
+        return float(data.beyond[i])
+    cost = float(data.first[i, ts[0]] + data.end[i, ts[-1]])
+    return cost + float(mp.interval_cost[i, np.diff(ts)].sum())
 
 
 def _incidence(mp: MultiYearProblem) -> sparse.csr_matrix:
