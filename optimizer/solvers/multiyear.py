@@ -497,26 +497,41 @@ def _crew_fit(
         count[k] += row.astype(np.float64) - x[i]
         x[i] = row
 
-    # phase 1 (no deadline: the overload strictly decreases, so it ends)
+    # phase 1 (no deadline: the overload strictly decreases, so it ends); every
+    # overloaded cell is handled in one round from responses computed together
     while True:
-        over = load - cap
-        s_, t = np.unravel_index(int(np.argmax(over)), over.shape)
-        if over[s_, t] <= 1e-6:
+        cells = np.argwhere(load - cap > 1e-6)
+        if not len(cells):
             break
-        lo = np.maximum(t - pb.span_periods + 1, 0)
-        users = np.array(
-            [i for i in np.flatnonzero(pb.skill_of == s_) if x[i, int(lo[i]) : t + 1].any()],
-            dtype=np.int64,
-        )
-        if users.size == 0:
+        cx = np.concatenate([np.zeros((pb.n_components, 1)), np.cumsum(x, axis=1)], axis=1)
+        per_cell = []
+        for s_, t in cells.tolist():
+            lo = np.maximum(t - pb.span_periods + 1, 0)
+            on = (pb.skill_of == s_) & (cx[:, t + 1] - cx[np.arange(pb.n_components), lo] > 0)
+            per_cell.append(np.flatnonzero(on))
+        cand = np.unique(np.concatenate(per_cell)) if per_cell else np.zeros(0, np.int64)
+        if cand.size == 0:
             return x, False
-        rows = responses(users)
-        d = np.array([delta(int(i), rows[r]) for r, i in enumerate(users)])
-        moved = np.flatnonzero(np.isfinite(d) & (rows != x[users]).any(axis=1))
-        if moved.size == 0:
+        resp = responses(cand)
+        where = {int(i): r for r, i in enumerate(cand.tolist())}
+        progress = False
+        for (s_, t), users in zip(cells.tolist(), per_cell, strict=True):
+            if load[s_, t] <= cap[s_, t] + 1e-6:
+                continue
+            best_d, best_i = np.inf, -1
+            for i in users.tolist():
+                row = resp[where[i]]
+                lo_i = max(t - int(pb.span_periods[i]) + 1, 0)
+                if not x[i, lo_i : t + 1].any() or (row == x[i]).all():
+                    continue  # moved off the cell already, or no other fitting path
+                d = delta(i, row)
+                if d < best_d:
+                    best_d, best_i = d, i
+            if best_i >= 0 and np.isfinite(best_d):
+                apply(best_i, resp[where[best_i]])
+                progress = True
+        if not progress:
             return x, False
-        r = int(moved[np.argmin(d[moved])])
-        apply(int(users[r]), rows[r])
     everyone = np.arange(pb.n_components)
     for _ in range(passes):
         if time.perf_counter() > deadline:
