@@ -497,12 +497,17 @@ def _crew_fit(
         count[k] += row.astype(np.float64) - x[i]
         x[i] = row
 
-    # phase 1 (no deadline: the overload strictly decreases, so it ends); every
-    # overloaded cell is handled in one round from responses computed together
+    # phase 1 (no deadline: the overload strictly decreases, so it ends); with many
+    # overloaded cells, the worst eighth is handled in one round from responses
+    # computed together
     while True:
-        cells = np.argwhere(load - cap > 1e-6)
+        over = load - cap
+        cells = np.argwhere(over > 1e-6)
         if not len(cells):
             break
+        # worst first; a few cells: the worst alone (fresh responses choose better moves)
+        cells = cells[np.argsort(-over[cells[:, 0], cells[:, 1]], kind="stable")]
+        cells = cells[: max(1, len(cells) // 8)] if len(cells) > 16 else cells[:1]
         cx = np.concatenate([np.zeros((pb.n_components, 1)), np.cumsum(x, axis=1)], axis=1)
         per_cell = []
         for s_, t in cells.tolist():
