@@ -907,8 +907,8 @@ def solve_multiyear(
             method="multiyear",
             diagnosis=(
                 "crews: no plan found whose technician-hours fit every skill pool and period"
-                " (the repair could not move or drop enough jobs): add crew hours or allow"
-                " deferral",
+                " (the repair could not move or drop enough jobs; not proven impossible):"
+                " add crew hours, allow deferral or give the solver more time",
             ),
             runtime_s=time.perf_counter() - t0,
             log=tuple(log),
