@@ -132,3 +132,20 @@ def test_crews_are_respected_and_the_bound_stays_valid() -> None:
         for t, d in ((w.scheduled_start, 1), (w.scheduled_finish, -1))
     )
     assert max(np.cumsum([d for _, d in events])) <= 1
+
+
+def test_bundled_station_never_shows_more_technicians_than_exist() -> None:
+    """`scenarios/multiyear.yaml`: 2 technicians on 07:00-15:00 weekdays (issue 14: the
+    work orders held 5 at once, every job at its period's start)."""
+    r = plan_scenario(load_scenario(FILE), time_limit_s=5.0)
+    events = sorted(
+        (datetime.fromisoformat(t), d * lab.qty)
+        for w in r.orders
+        for lab in w.labor
+        for t, d in ((w.scheduled_start, 1), (w.scheduled_finish, -1))
+    )
+    assert len(r.orders) > 0
+    assert max(np.cumsum([d for _, d in events])) <= 2
+    for w in r.orders:  # every job on the shift, Monday to Friday
+        a, b = datetime.fromisoformat(w.scheduled_start), datetime.fromisoformat(w.scheduled_finish)
+        assert a.weekday() < 5 and a.hour >= 7 and b <= a.replace(hour=15, minute=0)
