@@ -74,6 +74,7 @@ References
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 
@@ -902,7 +903,9 @@ def solve_multiyear(
     const = float(np.sum(mp.offset))
     if not np.isfinite(ub):
         log.append(f"multiyear: best bound {best_lb + const:,.2f}; no plan found within the crews")
-        return Plan.infeasible(
+        # Not "infeasible": that status claims a proof.  No plan was found, the bound
+        # stands, so the status is the limit that stopped the search (no plan: gap inf).
+        failed = Plan.infeasible(
             pb,
             method="multiyear",
             diagnosis=(
@@ -912,6 +915,9 @@ def solve_multiyear(
             ),
             runtime_s=time.perf_counter() - t0,
             log=tuple(log),
+        )
+        return dataclasses.replace(
+            failed, status=Status.TIME_LIMIT, lower_bound=float(best_lb + const)
         )
     cost = evaluate_multiyear(mp, best_x)
     lb = min(max(best_lb, floor) + const, cost["total"])
