@@ -134,8 +134,8 @@ def main() -> None:
         print(
             f"| {r[0]} | {r[1]} | {r[2] or '-'} | {_fmt(r[3])} | {_fmt(r[4])} | "
             f"{_fmt(r[5])} [{_fmt(r[6])}, {_fmt(r[7])}] | {r[8] * 100:+.3f} pp | "
-            f"{_fmt(r[11])} [{_fmt(r[12])}, {_fmt(r[13])}] | "
-            f"{'yes' if r[9] else 'no'} | {r[10]:.0f} |"
+            f"{_fmt(r[10])} [{_fmt(r[11])}, {_fmt(r[12])}] | "
+            f"{'yes' if r[9] else 'no'} | {r[13]:.0f} |"
         )
     if twin_rows:
         print("\nValue of the twin (prescriptive; paired steps, cost change per year):\n")
