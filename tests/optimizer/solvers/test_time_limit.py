@@ -202,4 +202,6 @@ def test_cli_exits_0_after_a_time_limited_plan(limit_s: str) -> None:
         timeout=300,
     )
     assert run.returncode == 0, run.stderr[-2000:]
-    assert "status time_limit" in run.stdout or "status optimal" in run.stdout
+    # the plan itself: time_limit, optimal, or feasible (the hour-level re-solve rounds
+    # of the plant judge a re-solved plan against the first model's bound)
+    assert any(f"status {s}" in run.stdout for s in ("time_limit", "optimal", "feasible"))
