@@ -140,7 +140,8 @@ def test_strategy_runs_use_the_dask_cluster(
     conveyor_input: dict[str, Any],
     wait_run: Callable[..., dict[str, Any]],
 ) -> None:
-    distributed = pytest.importorskip("distributed")
+    import distributed  # a declared dependency (dask[distributed])
+
     from optimizer.loading import parse_scenario
     from optimizer.sim.simulate import compare
 
