@@ -457,6 +457,7 @@ def _write_plan_files(payload: dict[str, Any], out_dir: Path, columns: tuple[str
     """
     import csv
 
+    from optimizer.report.data import PURCHASE_ORDER_COLUMNS
     from optimizer.report.export import neutralise
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -477,20 +478,7 @@ def _write_plan_files(payload: dict[str, Any], out_dir: Path, columns: tuple[str
             w.writerow([neutralise(row[c]) for c in columns])
     purchases = payload.get("purchase_orders", [])
     (out_dir / "purchase_orders.json").write_text(json.dumps(purchases, indent=2) + "\n")
-    p_cols = [
-        "part_id",
-        "warehouse",
-        "qty",
-        "order_date",
-        "arrival_date",
-        "expedited",
-        "serves",
-        "unit_price",
-        "goods",
-        "order_fee",
-        "expedite_fee",
-        "total",
-    ]
+    p_cols = PURCHASE_ORDER_COLUMNS  # the one column list (report tables, workbook, CSV)
     with (out_dir / "purchase_orders.csv").open("w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(p_cols)
