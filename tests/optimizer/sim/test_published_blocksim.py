@@ -76,15 +76,33 @@ def test_deterministic_simple_series() -> None:
     assert _times(ev, "repaired")[:2] == [(110.0, 0), (140.0, 1)]
 
 
-def _crew_example(headcount: int) -> Scenario:
-    """A in series with the 1-of-3 group B, C, D; one crew of ``headcount`` technicians,
-    20 h logistic delay; every task needs one technician."""
+def test_deterministic_simple_parallel() -> None:
+    """ReliaWiki, "Repairable Systems Analysis Through Simulation", section "Deterministic
+    View, Simple Parallel" (same page): A, B, C, D fail every 100, 120, 140, 160 tu, each
+    takes 10 to restore, no ageing while the system is down.  Published: "At 100, A fails
+    and is repaired by 110. The system is failed. At 130, B fails and is repaired by 140.
+    The system continues to operate. At 150, C fails and is repaired by 160" (the rest of
+    the text could not be read).  Stated as A in series with B, C, D in parallel, the
+    structure those sentences imply; D then fails at 170 (derived)."""
+    k, ev = _run(_crew_example(headcount=4, response_h=0.0), 300.0)
+    assert _times(ev, "failure")[:4] == [(100.0, 0), (130.0, 1), (150.0, 2), (170.0, 3)]
+    assert _times(ev, "repaired")[:3] == [(110.0, 0), (140.0, 1), (160.0, 2)]
+    # only A's failures down the system: at 100 and at 110 + 100 = 210
+    assert_allclose(k["system_failures[S]"], 2.0)
+    assert_allclose(k["availability[S]"], 280.0 / 300.0, rtol=1e-9)
+
+
+def _crew_example(headcount: int, response_h: float = 20.0) -> Scenario:
+    """A in series with the 1-of-3 group B, C, D; one crew of ``headcount`` technicians
+    with a logistic delay of ``response_h``; every task needs one technician."""
     parts = [
         component(c, life=fixed(life), cm_h=10.0)
         for c, life in (("A", 100.0), ("B", 120.0), ("C", 140.0), ("D", 160.0))
     ]
     group = [{"id": "BCD", "k": 1, "components": ["B", "C", "D"]}]
-    return scenario([system("S", parts, redundancy=group)], headcount=headcount, response_h=20.0)
+    return scenario(
+        [system("S", parts, redundancy=group)], headcount=headcount, response_h=response_h
+    )
 
 
 def test_crew_logistic_delay_and_single_task() -> None:
