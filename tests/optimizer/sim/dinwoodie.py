@@ -119,16 +119,35 @@ def variants() -> dict[str, Scenario]:
     }
 
 
+def own_downtime_h(
+    events: list[tuple[Any, ...]], category: list[str], horizon_h: float
+) -> dict[str, float]:
+    """Hours each category's parts spent failed (failure to end of repair; to the horizon
+    when still failed), summed over the farm: the time their failure clock did not run."""
+    failed_at: dict[int, float] = {}
+    out = dict.fromkeys(set(category), 0.0)
+    for e in events:
+        if e[2] == "failure":
+            failed_at[e[4]] = e[1]
+        elif e[2] == "repaired" and e[4] in failed_at:
+            out[category[e[4]]] += e[1] - failed_at.pop(e[4])
+    for i, t0 in failed_at.items():
+        out[category[i]] += horizon_h - t0
+    return out
+
+
 def run(scn: Scenario, reps: int) -> dict[str, np.ndarray]:
     """Per-replication results of run-to-failure over 10 years (seed 2023).
 
     Returns arrays of length ``reps``: ``availability``; failures per category
-    (``n_<category>``); annual money in M: ``materials``, the FSV and HLV shares in the
-    task costs (``fsv``, ``hlv``), Opportune's ``cost_total`` (``opportune_cost``) and
-    ``om_total`` (that plus :data:`FIXED_COST_PER_YEAR`); downtime in h per
-    turbine-year: ``down_unplanned``, ``down_planned``, ``wait_before_work`` (spare,
-    crew queue, shift) and ``response_and_repair`` (response delay and hands-on repair
-    of corrective work; weather waits are the rest of ``down_unplanned``).
+    (``n_<category>``) and the farm's hours in service of its parts
+    (``exposure_h_<category>``: the horizon minus :func:`own_downtime_h`); annual money
+    in M: ``materials``, the FSV and HLV shares in the task costs (``fsv``, ``hlv``),
+    Opportune's ``cost_total`` (``opportune_cost``) and ``om_total`` (that plus
+    :data:`FIXED_COST_PER_YEAR`); downtime in h per turbine-year: ``down_unplanned``,
+    ``down_planned``, ``wait_before_work`` (spare, crew queue, shift) and
+    ``response_and_repair`` (response delay and hands-on repair of corrective work;
+    weather waits are the rest of ``down_unplanned``).
     """
     model = compile_model(scn, years=YEARS)
     policy = make_policy("run-to-failure")
@@ -143,9 +162,11 @@ def run(scn: Scenario, reps: int) -> dict[str, np.ndarray]:
         kpis, ev = run_replication(model, policy, twin, SEED, rep, keep_events=True)
         k = dict(zip(names, kpis.tolist(), strict=True))
         n = Counter(category[e[4]] for e in ev if e[2] == "failure")
+        out_h = own_downtime_h(ev, category, model.horizon_h)
         materials = sum(MATERIALS[c] * n[c] for c in SCALE_Y)
         materials += SERVICE_MATERIALS * k["preventive_replacements"]
         row = {f"n_{c}": float(n[c]) for c in SCALE_Y}
+        row |= {f"exposure_h_{c}": TURBINES * model.horizon_h - out_h[c] for c in SCALE_Y}
         row |= {
             "services": k["preventive_replacements"],
             "availability": k["availability_fleet"],
