@@ -14,6 +14,7 @@ from cost_models.maintenance import (
     setup_cost,
 )
 from cost_models.profile import ValueProfile
+from cost_models.resources import charter_days, resource_cost
 from cost_models.spares import (
     HOURS_PER_YEAR,
     eoq,
@@ -30,6 +31,7 @@ __all__ = [
     "HOURS_PER_YEAR",
     "CostBreakdown",
     "ValueProfile",
+    "charter_days",
     "corrective_cost",
     "downtime_cost",
     "eoq",
@@ -41,6 +43,7 @@ __all__ = [
     "labour_cost",
     "ordering_cost",
     "preventive_cost",
+    "resource_cost",
     "setup_cost",
     "split_overtime",
     "stockout_probability_poisson",

@@ -14,6 +14,7 @@ CATEGORIES: tuple[str, ...] = (
     "spares_ordering",
     "spares_expediting",
     "labour",
+    "resources",
 )
 """Cost categories of :class:`CostBreakdown`, in report order."""
 
@@ -44,6 +45,9 @@ class CostBreakdown:
         Expediting premiums.
     labour : float
         Crew cost, overtime and call-outs.
+    resources : float
+        Campaign resources (vessels, cranes, teams): mobilisations, charter days and
+        fixed annual costs of owned ones (:func:`cost_models.resource_cost`).
 
     Raises
     ------
@@ -59,6 +63,7 @@ class CostBreakdown:
     spares_ordering: float = 0.0
     spares_expediting: float = 0.0
     labour: float = 0.0
+    resources: float = 0.0
 
     def __post_init__(self) -> None:
         for f in fields(self):

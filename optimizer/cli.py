@@ -588,6 +588,7 @@ KPI_ROWS = [
     ("cost_spares_ordering", "  spares order fees", "money"),
     ("cost_spares_expediting", "  spares expedite fees", "money"),
     ("cost_spares_holding", "  spares holding", "money"),
+    ("cost_resources", "  campaign resources (vessels, cranes, teams)", "money"),
     # not cash: what the parts left at the horizon are worth against new ones
     ("end_state_cost", "end state (parts left vs new)", "value"),
     ("total_with_end_state_cost", "total incl. end state", "value"),
@@ -600,6 +601,9 @@ KPI_ROWS = [
     ("preventive_replacements", "preventive replacements", "num"),
     ("stockout_h", "stock-out h", "num"),
     ("crew_utilization", "crew utilization", "pct"),
+    ("resource_mobilisations", "resource mobilisations", "num"),
+    ("resource_charter_days", "resource charter days (paid)", "num"),
+    ("resource_wait_h", "hours waited for resources", "num"),
 ]
 
 
@@ -946,6 +950,7 @@ def whatif(
         ("cost_spares_holding", "  spares holding", "money"),
         ("cost_spares_ordering", "  spares order fees", "money"),
         ("cost_spares_expediting", "  spares expediting", "money"),
+        ("cost_resources", "  campaign resources", "money"),
         ("downtime_unplanned_h", "unplanned downtime h", "num"),
         ("downtime_planned_h", "planned downtime h", "num"),
         ("failures", "failures", "num"),

@@ -16,10 +16,12 @@ Structure::
       inventory.parts[] stock, orders, lead times, unit/holding/order/expedite costs
       plan              scheduler settings, frozen horizon, open work orders
       simulation        seed, replications, strategies to compare, twin accuracy
+      campaigns[]       service campaigns at given dates (simulation)
+      resources[]       campaign resources: vessels, cranes, teams that tasks wait for
 
 Cross-references (a component's ``type``, ``spare_part``, ``skill``; a crew's site; a
-work order's component) are checked after the structural validation; each problem
-names the field path that holds the bad reference.
+work order's component; a task's ``resource``) are checked after the structural
+validation; each problem names the field path that holds the bad reference.
 """
 
 from __future__ import annotations
@@ -434,6 +436,14 @@ class WorkSpec(Model):
         description=(
             "With needs_calm: the work starts in any calm spell, stops in rough weather and "
             "resumes in the next calm spell (it takes duration_h calm hours)."
+        ),
+    )
+    resource: Ident | None = Field(
+        default=None,
+        description=(
+            "Id of the campaign resource (Scenario.resources: vessel, crane, specialist"
+            " team) the work needs (simulation): it waits until the resource is on site and"
+            " has a free slot, and holds the slot for the whole job, weather waits included."
         ),
     )
 
@@ -1197,6 +1207,118 @@ class SimulationSettings(Model):
 # --------------------------------------------------------------------------------------
 # The scenario
 # --------------------------------------------------------------------------------------
+ResourceKind = Literal["vessel", "crane", "team", "other"]
+
+
+class OpenRequestsTrigger(Model):
+    """Mobilise a campaign resource when ``n`` requests for it are open (waiting)."""
+
+    rule: Literal["open_requests"]
+    n: int = Field(
+        default=1,
+        ge=1,
+        le=MAX_COUNT,
+        description="Open requests (jobs waiting for the resource) that trigger a mobilisation.",
+    )
+    max_wait_days: float | None = Field(
+        default=None,
+        gt=0,
+        le=36_500,
+        description=(
+            "Mobilise anyway once the oldest open request has waited this many days,"
+            " however few requests are open; null = wait for n requests."
+        ),
+    )
+
+
+class FixedDatesTrigger(Model):
+    """Mobilise a campaign resource at fixed dates (booked campaigns)."""
+
+    rule: Literal["fixed_dates"]
+    dates: list[Instant] = Field(
+        min_length=1, max_length=1000, description="Instants the mobilisation starts."
+    )
+    repeat_yearly: bool = Field(
+        default=False,
+        description="Every date recurs each year on the same calendar day (28 Feb for 29 Feb).",
+    )
+    mobilise_when_idle: bool = Field(
+        default=False,
+        description=(
+            "Mobilise at a date even when no request is open (a firm booking, paid);"
+            " false: the booked slot is dropped at no cost when there is no work."
+        ),
+    )
+
+
+ResourceTrigger = Annotated[OpenRequestsTrigger | FixedDatesTrigger, Field(discriminator="rule")]
+"""When a campaign resource is mobilised, chosen by its ``rule`` key."""
+
+
+class Resource(Model):
+    """A campaign resource: a vessel, crane or specialist team mobilised for work.
+
+    Work whose task names the resource (``WorkSpec.resource``) waits for it: a request is
+    opened, the trigger rule mobilises the resource, which arrives after the
+    mobilisation delay, and each job holds one of its ``capacity`` slots for the whole
+    job (waiting for calm weather and crews included).  The charter ends when no request
+    is open and at least ``min_charter_days`` have passed on site.  Cost: per
+    mobilisation ``cost_mobilisation``; per day on site ``cost_per_day`` (prorated,
+    at least ``min_charter_days`` per charter); for an owned resource
+    ``cost_fixed_per_year`` on top (simulation: cost_models.resource_cost).
+    """
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"properties": {"owned": {"const": True}}, "required": ["owned"]},
+            "else": {
+                "description": "cost_fixed_per_year needs owned: true",
+                "properties": {"cost_fixed_per_year": {"const": 0}},
+            },
+        }
+    )
+
+    id: Ident = Field(description="Resource id (unique), referenced by tasks.")
+    name: Text | None = Field(default=None, max_length=200)
+    kind: ResourceKind = Field(description="vessel, crane, team or other (informative).")
+    owned: bool = Field(
+        default=False, description="Owned (fixed annual cost) rather than chartered."
+    )
+    cost_fixed_per_year: Money = Field(
+        default=0.0, description="Fixed cost per year of an owned resource (crew, upkeep)."
+    )
+    mobilisation_delay_h: DurationH = Field(
+        default=0.0,
+        description="Trigger to on site, h (constant or distribution): booking, transit.",
+    )
+    cost_mobilisation: Money = Field(
+        default=0.0, description="Cost per mobilisation (and demobilisation)."
+    )
+    cost_per_day: Money = Field(default=0.0, description="Day rate on site, per 24 h.")
+    min_charter_days: float = Field(
+        default=0.0,
+        ge=0,
+        le=3650,
+        description="Minimum days on site paid per charter (it stays at least this long).",
+    )
+    capacity: int = Field(default=1, ge=1, le=1000, description="Jobs the resource works at once.")
+    trigger: ResourceTrigger = Field(
+        default_factory=lambda: OpenRequestsTrigger(rule="open_requests", n=1),
+        description="When to mobilise (default: as soon as one request is open).",
+    )
+    note: Text | None = Field(default=None, max_length=1000, description="Source, assumptions.")
+
+    @model_validator(mode="after")
+    def _check(self) -> Resource:
+        if not self.owned and self.cost_fixed_per_year > 0.0:
+            raise PydanticCustomError(
+                "resource_owned",
+                "cost_fixed_per_year is the fixed cost of an owned resource: set owned: true"
+                " (a chartered resource is paid per mobilisation and day)",
+            )
+        return self
+
+
 class ServiceCampaign(Model):
     """A service campaign: preventive replacement of a chosen set of components at given
     dates (simulator), whatever the strategy and whatever part is installed then."""
@@ -1225,6 +1347,14 @@ class Scenario(Model):
     simulation: SimulationSettings = Field(default_factory=SimulationSettings)
     campaigns: list[ServiceCampaign] = Field(
         default_factory=list, description="Service campaigns (simulation only)."
+    )
+    resources: list[Resource] = Field(
+        default_factory=list,
+        max_length=1000,
+        description=(
+            "Campaign resources (vessels, cranes, specialist teams) that tasks wait for"
+            " (simulation only; the planner ignores them)."
+        ),
     )
 
     @model_validator(mode="after")
@@ -1584,6 +1714,32 @@ def reference_problems(scn: Scenario) -> list[tuple[tuple[str | int, ...], str]]
         for mi, member in enumerate(camp.components):
             if member not in all_components:
                 out.append((("campaigns", ki, "components", mi), f"unknown component '{member}'"))
+    out.extend(_resource_problems(scn))
+    return out
+
+
+def _resource_problems(scn: Scenario) -> list[tuple[tuple[str | int, ...], str]]:
+    """Duplicate resource ids and tasks naming an unknown resource (with their paths)."""
+    out: list[tuple[tuple[str | int, ...], str]] = []
+    ids = [r.id for r in scn.resources]
+    for j, rid in enumerate(ids):
+        if rid in ids[:j]:
+            out.append((("resources", j, "id"), f"duplicate resource id '{rid}'"))
+    known = set(ids)
+
+    def check(fields: ComponentFields, loc: tuple[str | int, ...]) -> None:
+        for task in ("preventive", "corrective"):
+            work: WorkSpec | None = getattr(fields, task)
+            if work is not None and work.resource is not None and work.resource not in known:
+                hint = f" (known: {', '.join(sorted(known))})" if known else " (none defined)"
+                out.append(((*loc, task, "resource"), f"unknown resource '{work.resource}'{hint}"))
+
+    for tname, ctype in scn.component_types.items():
+        check(ctype, ("component_types", tname))
+    for si, site in enumerate(scn.fleet.sites):
+        for yi, system in enumerate(site.systems):
+            for ci, comp in enumerate(system.components):
+                check(comp, ("fleet", "sites", si, "systems", yi, "components", ci))
     return out
 
 

@@ -97,8 +97,9 @@ def compare_tables(
     -------
     dict of str to pandas.DataFrame
         ``Summary``, ``Cost by category``, ``Paired differences``, ``Twin value`` (if
-        computed), ``All KPIs`` (= ``comparison.csv``), the plan's ``Work orders``,
-        ``Next 30 days`` and ``Shutdowns`` (if a plan is given) and ``Assumptions``.
+        computed), ``Campaign resources`` (if the scenario has any), ``All KPIs``
+        (= ``comparison.csv``), the plan's ``Work orders``, ``Next 30 days`` and
+        ``Shutdowns`` (if a plan is given) and ``Assumptions``.
     """
     tables: dict[str, pd.DataFrame] = {
         "Summary": data.strategy_summary(cmp),
@@ -107,6 +108,8 @@ def compare_tables(
     }
     if twin is not None:
         tables["Twin value"] = data.twin_value_frame(twin)
+    if scn.resources:
+        tables["Campaign resources"] = data.resources_frame(cmp)
     tables["All KPIs"] = data.comparison_long(cmp)
     if plan is not None:
         tables["Work orders"] = data.work_orders_frame(plan)
@@ -416,6 +419,47 @@ def _twin_section(tv: TwinStudy | None, cmp: Comparison, cur: str) -> Section:
     )
 
 
+def _resources_section(frame: pd.DataFrame, cur: str) -> Section:
+    """Campaign resources per strategy: mobilisations, charter days, cost, waits."""
+    cols = [col for _, col in data.RESOURCE_KPIS]
+    fmts: dict[str, Callable[[float], str]] = {
+        "mobilisations_per_year": lambda v: f"{v:,.2f}",
+        "charter_days_per_year": lambda v: f"{v:,.1f}",
+        "cost_per_year": lambda v: f"{v:,.0f}",
+        "wait_h_per_year": lambda v: f"{v:,.0f}",
+    }
+    rows = []
+    for r in frame.to_dict("records"):
+        row: list[str | Html] = [str(r["label"])]
+        for col in cols:
+            f = fmts[col]
+            row.append(f"{f(r[col])} [{f(r[col + '_ci_low'])}, {f(r[col + '_ci_high'])}]")
+        rows.append(row)
+    table = Table(
+        columns=[
+            "strategy",
+            "mobilisations / year",
+            "charter days / year (paid)",
+            f"resource cost / year, {cur}",
+            "hours waited / year",
+        ],
+        rows=rows,
+        align=["l", "r", "r", "r", "r"],
+        caption="Mean [95% CI] per year over all campaign resources.",
+    )
+    return Section(
+        id="resources",
+        title="Campaign resources",
+        intro=(
+            "Vessels, cranes and specialist teams that work waits for: how often they are "
+            "mobilised, the charter days paid (at least the minimum charter each time), "
+            "their cost (mobilisations, day rates, fixed cost of owned ones; part of the "
+            "total cost above) and the hours requests waited for them."
+        ),
+        tables=[table],
+    )
+
+
 def compare_report(
     scn: Scenario,
     cmp: Comparison,
@@ -495,6 +539,8 @@ def compare_report(
             charts=[Chart(failures_chart(summary, base), "chart-failures")],
         ),
     ]
+    if "Campaign resources" in tables:
+        secs.append(_resources_section(tables["Campaign resources"], cur))
     paired = tables["Paired differences"]
     if len(paired):
         secs.append(

@@ -44,6 +44,7 @@ __all__ = [
     "headline",
     "next_work_orders",
     "paired_frame",
+    "resources_frame",
     "software_versions",
     "strategy_summary",
     "twin_value_frame",
@@ -60,13 +61,16 @@ def is_fraction(kpi: str) -> bool:
 
 
 def kpi_unit(kpi: str, currency: str) -> str:
-    """Unit of a KPI total over the horizon."""
+    """Unit of a KPI total over the horizon (``<kpi>[<id>]``: that of ``<kpi>``)."""
     if is_fraction(kpi):
         return "fraction"
-    if kpi.startswith("cost_") or kpi.endswith("_cost"):
+    base = kpi.split("[", 1)[0]
+    if base.startswith("cost_") or base.endswith("_cost"):
         return currency
-    if kpi.endswith("_h"):
+    if base.endswith("_h"):
         return "h"
+    if base.endswith("_days"):
+        return "days"
     return "count"
 
 
@@ -166,6 +170,38 @@ def cost_breakdown_frame(cmp: Comparison) -> pd.DataFrame:
             row[key] = sum(res.kpis[k].mean for k in kpis if k in res.kpis) / years
         t = res.kpis["cost_total"]
         row["total"], row["total_ci_low"], row["total_ci_high"] = _scaled(t, 1.0 / years)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+RESOURCE_KPIS: tuple[tuple[str, str], ...] = (
+    ("resource_mobilisations", "mobilisations_per_year"),
+    ("resource_charter_days", "charter_days_per_year"),
+    ("cost_resources", "cost_per_year"),
+    ("resource_wait_h", "wait_h_per_year"),
+)
+"""Campaign-resource KPIs of the simulator and their per-year columns."""
+
+
+def resources_frame(cmp: Comparison) -> pd.DataFrame:
+    """Campaign resources (vessels, cranes, teams) per strategy, per year.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per strategy: ``strategy``, ``label``, then for each of
+        :data:`RESOURCE_KPIS` its mean per year and 95% CI (``<col>``, ``<col>_ci_low``,
+        ``<col>_ci_high``): mobilisations, paid charter days, resource cost (currency)
+        and hours requests waited for a resource.
+    """
+    years = _years(cmp)
+    rows: list[dict[str, Any]] = []
+    for name, res in cmp.results.items():
+        row: dict[str, Any] = {"strategy": name, "label": strategy_label(name)}
+        for kpi, col in RESOURCE_KPIS:
+            if kpi in res.kpis:
+                m, lo, hi = _scaled(res.kpis[kpi], 1.0 / years)
+                row[col], row[f"{col}_ci_low"], row[f"{col}_ci_high"] = m, lo, hi
         rows.append(row)
     return pd.DataFrame(rows)
 

@@ -58,6 +58,7 @@ COST_CATEGORIES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
         ("cost_spares_holding", "cost_spares_ordering", "cost_spares_expediting"),
     ),
     ("labour", "Labour", ("cost_labour",)),
+    ("resources", "Campaign resources", ("cost_resources",)),
 )
 """Report cost categories: key, label, simulator KPIs that add up to it."""
 
@@ -69,6 +70,7 @@ CATEGORY_COLOURS: dict[str, str] = {
     "lost_production": "#f2c57c",
     "spares": "#a8d5ba",
     "labour": "#b8b8b8",
+    "resources": "#9ec9d9",
 }
 
 

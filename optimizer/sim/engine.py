@@ -37,6 +37,23 @@ generator methods are SimPy processes.
 * work packages (``_package`` process) -- preventive openings of a system: parts, stop,
   set-up time, jobs (crews), restart; requests for the same system and instant share
   one opening.
+* :class:`_Resource` -- a campaign resource (vessel, crane, specialist team).  Work whose
+  task needs it opens a request (FIFO queue); the trigger rule (``n`` open requests, the
+  oldest request waiting ``max_wait_h``, or fixed dates) starts a mobilisation, the
+  resource arrives after the mobilisation delay (drawn from the resource's own stream
+  ``SeedSequence(seed, spawn_key=(rep, 5, resource, block))``) and grants its
+  ``capacity`` slots in request order; a job holds its slot until it ends, waiting for
+  crews, shifts and calm weather included (the charter is paid meanwhile).  The charter
+  ends when no request is open, no job runs and ``min_charter_h`` have passed on site.
+  Corrective work requests the resource after its spare parts are there and before its
+  crew; a preventive opening requests a slot for each job needing the resource (at most
+  ``capacity`` at once) before it stops the system, so waiting for a mobilisation is not
+  planned downtime; a job of the opening beyond the slots it holds queues for one.  Paid
+  charter days are ``max(days on site, minimum charter)`` per charter (a charter open at
+  the horizon pays its days so far, at least the minimum); a mobilisation is paid when it
+  starts.  Event log: ``resource_request`` (value: open requests), ``resource_granted``
+  (value: hours waited), ``mobilise`` (value: the drawn delay), ``on_site``,
+  ``demobilise`` (value: hours on site).
 
 Randomness: all variates of a replication come from uniforms pre-drawn life by life for
 each component (:func:`replication_draws`), so every strategy meets the same part lives,
@@ -67,8 +84,7 @@ Modelling choices (documented, not hidden):
 * service campaigns (``campaigns``) replace their components at each campaign date
   (the opening of each system starts at the crews' next shift, like any preventive
   work, and replaces whatever part is installed then; a failed component is skipped),
-  whatever the strategy; their costs are preventive.  Campaign resources (vessels,
-  mobilisation) and weather windows are not modelled;
+  whatever the strategy; their costs are preventive;
 * life limits (``max_age_h``, operating hours like the life distributions and the
   planner's :func:`optimizer.problem.build.limits`) are enforced here, whatever the
   strategy (run-to-failure included): no part operates past its limit.  When a part
@@ -135,6 +151,7 @@ KPI_BASE: tuple[str, ...] = (
     "cost_spares_ordering",
     "cost_spares_expediting",
     "cost_labour",
+    "cost_resources",
     "availability_fleet",
     "downtime_unplanned_h",
     "downtime_planned_h",
@@ -149,6 +166,9 @@ KPI_BASE: tuple[str, ...] = (
     "uptime_h",
     "end_state_cost",
     "total_with_end_state_cost",
+    "resource_mobilisations",
+    "resource_charter_days",
+    "resource_wait_h",
 )
 """KPIs of every replication (followed by the per-system and per-pool ones, :func:`kpi_names`).
 
@@ -167,7 +187,23 @@ ratio of means (:data:`KPI_RATIOS`).
 than new parts); it is NOT in ``cost_total`` (the cash of the horizon);
 ``total_with_end_state_cost`` adds it: the figure to compare strategies on over a
 finite horizon (late preventive work is credited, worn parts left are charged).
+
+Campaign resources (:class:`_Resource`): ``cost_resources`` (a category of
+``cost_total``: mobilisations, paid charter days at the day rate, fixed annual cost of
+owned resources times the simulated years), ``resource_mobilisations``,
+``resource_charter_days`` (paid days, at least the minimum charter per charter) and
+``resource_wait_h`` (hours requests waited for a slot, summed over requests; a request
+still open at the horizon counts its wait so far); per resource
+``resource_cost[<id>]``, ``resource_mobilisations[<id>]`` and
+``resource_charter_days[<id>]``.
 """
+
+KPI_PER_RESOURCE: tuple[str, ...] = (
+    "resource_cost",
+    "resource_mobilisations",
+    "resource_charter_days",
+)
+"""KPIs of each campaign resource, named ``<kpi>[<resource>]`` (see :data:`KPI_BASE`)."""
 
 KPI_PER_SYSTEM: tuple[str, ...] = (
     "availability",
@@ -180,11 +216,13 @@ KPI_PER_SYSTEM: tuple[str, ...] = (
 
 def kpi_names(model: SimModel) -> tuple[str, ...]:
     """All KPI names of a model: :data:`KPI_BASE`, then ``<kpi>[<system>]`` for each of
-    :data:`KPI_PER_SYSTEM`, then ``crew_utilization[<pool>]``."""
+    :data:`KPI_PER_SYSTEM`, then ``crew_utilization[<pool>]``, then
+    ``<kpi>[<resource>]`` for each of :data:`KPI_PER_RESOURCE`."""
     return (
         *KPI_BASE,
         *(f"{kpi}[{s}]" for kpi in KPI_PER_SYSTEM for s in model.system_ids),
         *(f"crew_utilization[{p.key}]" for p in model.pools),
+        *(f"{kpi}[{r.id}]" for kpi in KPI_PER_RESOURCE for r in model.resources),
     )
 
 
@@ -621,6 +659,158 @@ class _Stock:
         self._touch()
 
 
+_IDLE, _MOBILISING, _ON_SITE = 0, 1, 2
+RESOURCE_LOG = 1_000_000
+"""Event-log code of a resource: component ``-RESOURCE_LOG - r`` (see simulate)."""
+
+
+class _Resource:
+    """A campaign resource: requests queue, trigger -> mobilisation -> on site -> release
+    (module docstring)."""
+
+    def __init__(self, rep: _Replication, r: int) -> None:
+        self.rep = rep
+        self.env = rep.env
+        self.r = r
+        m = rep.model.resources[r]
+        self.m = m
+        self.state = _IDLE
+        self.free = 0  # free slots while on site
+        self.busy = 0  # jobs holding a slot
+        self.queue: deque[tuple[simpy.Event, float, int, int]] = deque()  # (ev, t, k, i)
+        self.t_arrive = 0.0
+        self.version = 0  # stale end-of-charter timers are ignored
+        self.mobilisations = 0
+        self.on_site_h: list[float] = []  # per finished (or open at the horizon) charter
+        self.wait_h = 0.0
+        self._u: FloatArray = np.empty(0)
+        self._j = 0
+        self._block = 0
+        if m.trigger_n == 0 and m.dates_h.size:
+            self.env.process(self._dates())
+
+    def log(self, event: str, value: float) -> None:
+        self.rep.log(event, -1, -RESOURCE_LOG - self.r, value)
+
+    # ---- requests -------------------------------------------------------------------
+    def request(self, k: int, i: int) -> simpy.Event | None:
+        """A job of component ``i`` (system ``k``) needs a slot: ``None`` if granted now,
+        else an event fired when it is."""
+        env = self.env
+        if self.state == _ON_SITE and self.free > 0 and not self.queue:
+            self.free -= 1
+            self.busy += 1
+            self.rep.log("resource_granted", k, i, 0.0)
+            return None
+        ev = env.event()
+        now = float(env.now)
+        self.queue.append((ev, now, k, i))
+        self.rep.log("resource_request", k, i, float(len(self.queue)))
+        if self.state == _IDLE and self.m.trigger_n > 0:
+            if len(self.queue) >= self.m.trigger_n:
+                self._mobilise()
+            elif math.isfinite(self.m.max_wait_h):
+                env.timeout(self.m.max_wait_h).callbacks.append(self._waited)
+        return ev
+
+    def release(self) -> None:
+        """A job ends: its slot serves the next request; the charter may end."""
+        self.busy -= 1
+        self.free += 1
+        self._serve()
+        self._maybe_end()
+
+    def _serve(self) -> None:
+        q = self.queue
+        now = float(self.env.now)
+        while q and self.free > 0:
+            ev, t, k, i = q.popleft()
+            self.free -= 1
+            self.busy += 1
+            self.wait_h += now - t
+            self.rep.log("resource_granted", k, i, now - t)
+            ev.succeed()
+
+    # ---- trigger, mobilisation, charter ------------------------------------------------
+    def _waited(self, _ev: simpy.Event) -> None:
+        """The max-wait timer of a request: mobilise if the oldest open request has
+        waited ``max_wait_h`` and the resource is still idle."""
+        q = self.queue
+        if self.state == _IDLE and q and self.env.now - q[0][1] >= self.m.max_wait_h - _EPS:
+            self._mobilise()
+
+    def _dates(self) -> Generator[simpy.Event, Any, None]:
+        """Fixed-dates trigger: mobilise at each date when idle and (requests are open
+        or the booking is firm)."""
+        env = self.env
+        for t in self.m.dates_h.tolist():
+            if t > env.now:
+                yield env.timeout(t - env.now)
+            if self.state == _IDLE and (self.queue or self.m.mobilise_when_idle):
+                self._mobilise()
+
+    def _delay(self) -> float:
+        """The next mobilisation delay, from the stream ``(seed, (rep, 5, r, block))``."""
+        d = self.m.delay
+        if isinstance(d, int | float):
+            return float(d)
+        if self._j >= len(self._u):
+            rep = self.rep
+            ss = np.random.SeedSequence(
+                rep.draws.seed, spawn_key=(rep.rep_index, 5, self.r, self._block)
+            )
+            self._u = np.random.Generator(np.random.PCG64(ss)).random(64)
+            self._block += 1
+            self._j = 0
+        u = float(self._u[self._j])
+        self._j += 1
+        return float(d.ppf(min(max(u, 1e-300), 1.0 - 1e-16)))
+
+    def _mobilise(self) -> None:
+        self.state = _MOBILISING
+        self.mobilisations += 1
+        delay = self._delay()
+        self.log("mobilise", delay)
+        self.env.timeout(delay).callbacks.append(self._arrive)
+
+    def _arrive(self, _ev: simpy.Event) -> None:
+        self.state = _ON_SITE
+        self.t_arrive = float(self.env.now)
+        self.free = self.m.capacity
+        self.log("on_site", float(len(self.queue)))
+        self._serve()
+        self._maybe_end()
+
+    def _maybe_end(self) -> None:
+        """End the charter when idle and the minimum charter has passed (else check
+        again when it has)."""
+        if self.state != _ON_SITE or self.busy or self.queue:
+            return
+        end = self.t_arrive + self.m.min_charter_h
+        now = float(self.env.now)
+        self.version += 1
+        if now >= end - _EPS:
+            self.state = _IDLE
+            self.on_site_h.append(now - self.t_arrive)
+            self.log("demobilise", now - self.t_arrive)
+            return
+        version = self.version
+
+        def check(_ev: simpy.Event) -> None:
+            if version == self.version:
+                self._maybe_end()
+
+        self.env.timeout(end - now).callbacks.append(check)
+
+    def finish(self) -> None:
+        """Close the open charter and the open waits at the horizon."""
+        now = float(self.env.now)
+        if self.state == _ON_SITE:
+            self.on_site_h.append(now - self.t_arrive)
+        for _, t, _, _ in self.queue:
+            self.wait_h += now - t
+
+
 class _Reservation:
     """Spare parts set aside for a released preventive work order.
 
@@ -892,6 +1082,11 @@ class _Replication:
                 self.wx_ends.append(spells[:, 1].tolist())
                 cum = np.concatenate([[0.0], np.cumsum(spells[:-1, 1] - spells[:-1, 0])])
                 self.wx_cum.append(cum.tolist())
+        # campaign resources (none: the hot paths test one list entry per job)
+        self.res_pm: list[int] = model.resource_pm.tolist()
+        self.res_cm: list[int] = model.resource_cm.tolist()
+        self.has_resources = bool(model.resources)
+        self.resources = [_Resource(self, r) for r in range(len(model.resources))]
 
     # ---- logging ------------------------------------------------------------------
     def log(self, event: str, k: int, i: int, value: float, part: int = -1) -> None:
@@ -1329,6 +1524,8 @@ class _Replication:
         split_cm = self.model.split_cm[i]
         g = self.group_of[i]
         standby_group = self.g_standby[g]
+        r_cm = self.res_cm[i]
+        resource = self.resources[r_cm] if r_cm >= 0 else None
         while True:
             ev = env.event()
             self.fail_ev[i] = ev
@@ -1349,6 +1546,10 @@ class _Replication:
                 yield wait
                 self.stockout_h += env.now - t0
                 self.log("part_received", k, i, env.now - t0)
+            if resource is not None:  # the campaign resource (vessel, crane, team)
+                wait = resource.request(k, i)
+                if wait is not None:
+                    yield wait
             wait = pool.get(crew)
             if wait is not None:
                 yield wait
@@ -1369,6 +1570,8 @@ class _Replication:
                 yield env.timeout(busy)
             pool.put(crew)
             pool.busy_h += crew * busy
+            if resource is not None:
+                resource.release()
             self.log("repaired", k, i, busy)
             if self.minimal[i]:
                 self._minimal_repair(i)
@@ -1422,6 +1625,15 @@ class _Replication:
         items = self._replan_forced([e for e in items if valid(e)])
         if not items:
             return
+        held: dict[int, int] = {}  # campaign resource -> slots this opening holds
+        if self.has_resources:
+            waits = self._request_resources(k, items, held)
+            if waits:
+                yield env.all_of(waits)
+                items = [e for e in items if valid(e)]
+                if not items:
+                    self._release_held(held)
+                    return
         start = max(self.pools[self.pool_of[i]].next_shift(env.now) for i, _, _ in items)
         # a life limit overrides the preference for maintenance windows
         windows = self.model.windows_only[k] and not any(f for _, _, f in items)
@@ -1453,6 +1665,7 @@ class _Replication:
             for i, tag, _ in items:
                 if tag >= 0 and self.pending[i] == tag:
                     self.pending[i] = None
+            self._release_held(held)
             return
         if start > env.now:
             yield env.timeout(start - env.now)
@@ -1476,8 +1689,15 @@ class _Replication:
                 if i not in kept:
                     self.stocks[self.part_of[i]].put_back(self.ppt[i])
         if not keep:
+            self._release_held(held)
             return
         comps = list(dict.fromkeys(i for i, _, _ in keep))
+        if held:  # slots held for jobs dropped meanwhile go back at once
+            for r in list(held):
+                extra: int = held[r] - sum(1 for j in comps if self.res_pm[j] == r)
+                for _ in range(extra):
+                    held[r] -= 1
+                    self.resources[r].release()
         sysm = self.systems[k]
         for i in comps:
             self.frozen_age[i] = self.age_h(i)
@@ -1501,9 +1721,10 @@ class _Replication:
         if setup_h > 0.0:
             yield env.timeout(setup_h)
         if len(comps) == 1:
-            yield from self._pm_job(comps[0])
+            yield from self._pm_job(comps[0], held)
         else:
-            yield env.all_of([env.process(self._pm_job(i)) for i in comps])
+            yield env.all_of([env.process(self._pm_job(i, held)) for i in comps])
+        self._release_held(held)
         for i in comps:
             self._install(i)
             self.pending[i] = None
@@ -1512,6 +1733,33 @@ class _Replication:
         self.log("closing", k, -1, float(len(comps)))
         for i in comps:
             self.policy.on_install(self, i)
+
+    def _request_resources(
+        self, k: int, items: list[tuple[int, int, bool]], held: dict[int, int]
+    ) -> list[simpy.Event]:
+        """Request the campaign-resource slots of an opening before it stops its system:
+        one per job needing a resource, at most the resource's capacity; ``held`` counts
+        them (granted or not).  Returns the events still to wait for."""
+        waits: list[simpy.Event] = []
+        for i in dict.fromkeys(i for i, _, _ in items):
+            r = self.res_pm[i]
+            if r < 0:
+                continue
+            resource = self.resources[r]
+            if held.get(r, 0) >= resource.m.capacity:
+                continue  # the job queues for a slot of the opening later
+            held[r] = held.get(r, 0) + 1
+            ev = resource.request(k, i)
+            if ev is not None:
+                waits.append(ev)
+        return waits
+
+    def _release_held(self, held: dict[int, int]) -> None:
+        """Return the resource slots an opening holds and no job used."""
+        for r, c in held.items():
+            for _ in range(c):
+                self.resources[r].release()
+        held.clear()
 
     def _calm_end(self, i: int, s: float, d: float) -> float:
         """End of ``d`` calm hours of work from ``s`` at ``i``'s site (stops when rough)."""
@@ -1563,10 +1811,18 @@ class _Replication:
         """Whether position ``i`` still holds the part installed at the start."""
         return self._on_initial[i]
 
-    def _pm_job(self, i: int) -> Generator[simpy.Event, Any, None]:
+    def _pm_job(self, i: int, held: dict[int, int]) -> Generator[simpy.Event, Any, None]:
         env = self.env
         pool = self.pools[self.pool_of[i]]
         crew = self.crew[i]
+        r = self.res_pm[i]
+        if r >= 0:  # a slot of the opening, else queue for one
+            if held.get(r, 0) > 0:
+                held[r] -= 1
+            else:
+                wait = self.resources[r].request(self.sys_of[i], i)
+                if wait is not None:
+                    yield wait
         wait = pool.get(crew)
         if wait is not None:
             yield wait
@@ -1582,6 +1838,8 @@ class _Replication:
             yield env.timeout(dur)
         pool.put(crew)
         pool.busy_h += crew * dur
+        if r >= 0:
+            self.resources[r].release()
 
     # ---- run ------------------------------------------------------------------------
     def _decisions(self, every_h: float) -> Generator[simpy.Event, Any, None]:
@@ -1613,6 +1871,8 @@ class _Replication:
             s.finish()
         for st in self.stocks:
             st.finish()
+        for res in self.resources:
+            res.finish()
         return _kpis(self)
 
 
@@ -1736,7 +1996,30 @@ def _price(rep: _Replication) -> dict[str, float]:
                 )
             )
         )
+    if rep.resources:
+        out["resources"] += float(np.sum(_resource_costs(rep)))
     return out
+
+
+def _paid_days(res: _Resource) -> float:
+    """Paid charter days of a resource: ``max(days on site, minimum)`` per charter."""
+    if not res.on_site_h:
+        return 0.0
+    days = np.asarray(res.on_site_h) / 24.0
+    return float(np.sum(cm.charter_days(days, res.m.min_charter_h / 24.0)))
+
+
+def _resource_costs(rep: _Replication) -> FloatArray:
+    """Cost of each campaign resource (:func:`cost_models.resource_cost`)."""
+    ms = [res.m for res in rep.resources]
+    return cm.resource_cost(
+        np.array([res.mobilisations for res in rep.resources], dtype=float),
+        np.array([m.cost_mobilisation for m in ms]),
+        np.array([_paid_days(res) for res in rep.resources]),
+        np.array([m.cost_per_day for m in ms]),
+        np.array([rep.model.years if m.owned else 0.0 for m in ms]),
+        np.array([m.cost_fixed_per_year for m in ms]),
+    )
 
 
 def _kpis(rep: _Replication) -> FloatArray:
@@ -1771,7 +2054,17 @@ def _kpis(rep: _Replication) -> FloatArray:
     ]
     end = _end_state(rep)
     base += [end, breakdown.total + end]
-    return np.concatenate([np.array(base, dtype=np.float64), avail, n_fail, t_first, uptime, util])
+    if rep.resources:
+        mobs = np.array([float(res.mobilisations) for res in rep.resources])
+        days = np.array([_paid_days(res) for res in rep.resources])
+        base += [float(mobs.sum()), float(days.sum()), sum(res.wait_h for res in rep.resources)]
+        per_res = [_resource_costs(rep), mobs, days]
+    else:
+        base += [0.0, 0.0, 0.0]
+        per_res = []
+    return np.concatenate(
+        [np.array(base, dtype=np.float64), avail, n_fail, t_first, uptime, util, *per_res]
+    )
 
 
 def _end_state(rep: _Replication) -> float:

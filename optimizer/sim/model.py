@@ -17,7 +17,10 @@ numbers and runs events.  It holds:
   delay, the union of the member crews' shifts and their technician-hours over the
   simulated horizon;
 * per spare part: stock, orders in transit, lead times, costs and reorder policy, and
-  for a rotable part its repair shop (turnaround, channels, repair cost, scrap).
+  for a rotable part its repair shop (turnaround, channels, repair cost, scrap);
+* per campaign resource (:class:`ResourceModel`): trigger rule, mobilisation delay,
+  capacity and costs; per component the resource its preventive / corrective task
+  needs (``-1``: none).
 
 Random variates are drawn by inverse transform from uniforms (:class:`BatchDist`), so one
 uniform per (component, life, purpose) fixes a variate whatever strategy runs: the basis
@@ -50,7 +53,13 @@ from optimizer.fleet import FleetModel, distribution, fleet_model, mean_duration
 from optimizer.problem.multiyear import continuation_cost
 from optimizer.reliability import distributions as rul
 from optimizer.reliability.batch import BatchKey, batch_key, stack_ages, stack_params
-from optimizer.scenario import DurationH, RepairShop, ResolvedComponent, Scenario
+from optimizer.scenario import (
+    DurationH,
+    FixedDatesTrigger,
+    RepairShop,
+    ResolvedComponent,
+    Scenario,
+)
 from optimizer.sim.weather import month_starts_h
 
 HOURS_PER_YEAR = cm.HOURS_PER_YEAR
@@ -167,31 +176,107 @@ def _shop(
     )
 
 
+def yearly_instants_h(
+    dates: Sequence[datetime], repeat: bool, start: datetime, horizon_h: float
+) -> FloatArray:
+    """Hours from ``start`` of the given instants within ``[0, horizon_h)``, sorted;
+    with ``repeat`` every instant recurs each year on the same calendar day (28 Feb for
+    29 Feb in a common year)."""
+    out: list[float] = []
+    end = start + timedelta(hours=horizon_h)
+    for d in dates:
+        year = d.year
+        while True:
+            try:
+                when = d.replace(year=year)
+            except ValueError:  # 29 February in a common year
+                when = d.replace(year=year, day=28)
+            if when >= end:
+                break
+            if when >= start:
+                out.append(hours_between(start, when))
+            if not repeat:
+                break
+            year += 1
+    return np.unique(np.asarray(out, dtype=float))
+
+
 def _campaigns(
     scn: Scenario, index: dict[str, int], start: datetime, horizon_h: float
 ) -> tuple[tuple[float, IntArray], ...]:
     """Planned times (hours from the start, within the horizon) and components of every
     service campaign date; annual repeats on the same calendar day (28 Feb for 29 Feb)."""
     out: list[tuple[float, IntArray]] = []
-    end = start + timedelta(hours=horizon_h)
     for camp in scn.campaigns:
         comps = np.array([index[c] for c in camp.components], dtype=np.int64)
-        for d in camp.dates:
-            year = d.year
-            while True:
-                try:
-                    when = d.replace(year=year)
-                except ValueError:  # 29 February in a common year
-                    when = d.replace(year=year, day=28)
-                if when >= end:
-                    break
-                if when >= start:
-                    out.append((hours_between(start, when), comps))
-                if not camp.repeat_annually:
-                    break
-                year += 1
+        for t in yearly_instants_h(camp.dates, camp.repeat_annually, start, horizon_h).tolist():
+            out.append((t, comps))
     out.sort(key=lambda e: e[0])
     return tuple(out)
+
+
+@dataclass(frozen=True, eq=False)
+class ResourceModel:
+    """A campaign resource (:class:`optimizer.scenario.Resource`), times in hours.
+
+    ``trigger_n`` is the number of open requests that mobilises it (``0`` for a
+    fixed-dates trigger, whose instants are ``dates_h``); ``max_wait_h`` mobilises it
+    anyway once the oldest open request has waited that long (``inf``: never).
+    """
+
+    id: str
+    capacity: int
+    delay: rul.LifeDistribution | float  # mobilisation delay, h
+    cost_mobilisation: float
+    cost_per_day: float
+    min_charter_h: float
+    owned: bool
+    cost_fixed_per_year: float
+    trigger_n: int
+    max_wait_h: float
+    dates_h: FloatArray
+    mobilise_when_idle: bool
+
+
+def _resources(
+    scn: Scenario, comps: Sequence[ResolvedComponent], start: datetime, horizon_h: float
+) -> tuple[tuple[ResourceModel, ...], IntArray, IntArray]:
+    """:class:`SimModel` resource fields: the resources and, per component, the index of
+    the resource its preventive and corrective tasks need (``-1``: none)."""
+    out: list[ResourceModel] = []
+    for r in scn.resources:
+        trig = r.trigger
+        if isinstance(trig, FixedDatesTrigger):
+            n, wait = 0, math.inf
+            dates = yearly_instants_h(trig.dates, trig.repeat_yearly, start, horizon_h)
+            idle = trig.mobilise_when_idle
+        else:
+            n = int(trig.n)
+            wait = math.inf if trig.max_wait_days is None else float(trig.max_wait_days) * 24.0
+            dates, idle = np.zeros(0), False
+        out.append(
+            ResourceModel(
+                id=r.id,
+                capacity=int(r.capacity),
+                delay=_as_dist(r.mobilisation_delay_h),
+                cost_mobilisation=float(r.cost_mobilisation),
+                cost_per_day=float(r.cost_per_day),
+                min_charter_h=float(r.min_charter_days) * 24.0,
+                owned=bool(r.owned),
+                cost_fixed_per_year=float(r.cost_fixed_per_year),
+                trigger_n=n,
+                max_wait_h=wait,
+                dates_h=dates,
+                mobilise_when_idle=idle,
+            )
+        )
+    index = {r.id: j for j, r in enumerate(scn.resources)}
+
+    def of(work: str) -> IntArray:
+        ids = [getattr(c, work).resource for c in comps]
+        return np.array([-1 if rid is None else index[rid] for rid in ids], dtype=np.int64)
+
+    return tuple(out), of("preventive"), of("corrective")
 
 
 # --------------------------------------------------------------------------------------
@@ -341,6 +426,11 @@ class SimModel:
     # ... and whether that work stops in rough weather (else it needs one calm window)
     split_pm: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     split_cm: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    # campaign resources, and per component the one its preventive / corrective task
+    # needs (-1: none)
+    resources: tuple[ResourceModel, ...] = ()
+    resource_pm: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    resource_cm: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     @property
     def n(self) -> int:
@@ -568,6 +658,7 @@ def compile_model(scn: Scenario, *, years: float | None = None) -> SimModel:
     t_star = np.array([p.t_star for p in fm.policy])
     max_age = np.array([math.inf if c.max_age_h is None else float(c.max_age_h) for c in comps])
     wx = _weather(scn, comps, start, horizon)
+    res_models, res_pm, res_cm = _resources(scn, comps, start, horizon)
     model = SimModel(
         name=scn.name,
         currency=scn.currency,
@@ -656,6 +747,9 @@ def compile_model(scn: Scenario, *, years: float | None = None) -> SimModel:
         calm_cm=wx[5],
         split_pm=wx[6],
         split_cm=wx[7],
+        resources=res_models,
+        resource_pm=res_pm,
+        resource_cm=res_cm,
     )
     return model
 

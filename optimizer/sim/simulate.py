@@ -54,6 +54,7 @@ from optimizer.loading import load_scenario
 from optimizer.scenario import STRATEGIES, Scenario, StrategySpec
 from optimizer.sim.engine import (
     EVENT_COLUMNS,
+    RESOURCE_LOG,
     kpi_names,
     kpi_ranges,
     kpi_ratios,
@@ -419,7 +420,11 @@ def _events_frame(
     comp = df["component"].to_numpy()
     comp_ids = np.array([*model.component_ids, ""], dtype=object)
     part_ids = np.array([p.id for p in model.parts] + [""], dtype=object)
-    df["part"] = np.where(comp <= -2, part_ids[np.clip(-2 - comp, 0, len(part_ids) - 1)], "")
+    part = (comp <= -2) & (comp > -RESOURCE_LOG)
+    df["part"] = np.where(part, part_ids[np.clip(-2 - comp, 0, len(part_ids) - 1)], "")
+    res_ids = np.array([r.id for r in model.resources] + [""], dtype=object)
+    res = np.clip(-RESOURCE_LOG - comp, 0, len(res_ids) - 1)
+    df["resource"] = np.where(comp <= -RESOURCE_LOG, res_ids[res], "")
     df["component"] = np.where(comp >= 0, comp_ids[np.clip(comp, -1, len(comp_ids) - 1)], "")
     return df.sort_values(["strategy", "replication", "time_h"], kind="stable").reset_index(
         drop=True

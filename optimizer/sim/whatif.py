@@ -96,6 +96,7 @@ COST_KPIS: tuple[str, ...] = (
     "cost_spares_holding",
     "cost_spares_ordering",
     "cost_spares_expediting",
+    "cost_resources",
 )
 """The simulator's cost KPIs: the total and its categories (their sum)."""
 OTHER_KPIS: tuple[str, ...] = (

@@ -74,6 +74,7 @@ def scenario(
     days_off: list[str] | None = None,
     parts: list[dict[str, Any]] | None = None,
     simulation: dict[str, Any] | None = None,
+    resources: list[dict[str, Any]] | None = None,
 ) -> Scenario:
     """A one-site scenario with one crew of skill ``mech``."""
     data: dict[str, Any] = {
@@ -98,6 +99,8 @@ def scenario(
     }
     if simulation is not None:
         data["simulation"] = simulation
+    if resources is not None:
+        data["resources"] = resources
     return Scenario.model_validate(data)
 
 

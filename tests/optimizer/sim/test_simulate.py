@@ -247,7 +247,7 @@ def test_cost_total_is_sum_of_categories(small_fleet: Any) -> None:
     )
     # the end state is valued apart from the cash of the horizon (not a category)
     cats = [k for k in res.kpis if k.startswith("cost_") and k != "cost_total"]
-    assert len(cats) == 8
+    assert len(cats) == 9  # cm.CATEGORIES (resources included)
     assert_allclose(
         res["total_with_end_state_cost"].mean,
         res["cost_total"].mean + res["end_state_cost"].mean,
