@@ -408,6 +408,8 @@ def _is_tag(part: str) -> bool:
             "progpy",
             "UnweightedSamples",
             "MultivariateNormalDist",
+            "open_requests",  # campaign-resource triggers
+            "fixed_dates",
             "float",
             "int",
             "str",

@@ -1308,15 +1308,16 @@ class Resource(Model):
     )
     note: Text | None = Field(default=None, max_length=1000, description="Source, assumptions.")
 
-    @model_validator(mode="after")
-    def _check(self) -> Resource:
-        if not self.owned and self.cost_fixed_per_year > 0.0:
+    @field_validator("cost_fixed_per_year")
+    @classmethod
+    def _owned_only(cls, value: float, info: ValidationInfo) -> float:
+        if value > 0.0 and not info.data.get("owned", False):
             raise PydanticCustomError(
                 "resource_owned",
-                "cost_fixed_per_year is the fixed cost of an owned resource: set owned: true"
-                " (a chartered resource is paid per mobilisation and day)",
+                "is the fixed cost of an owned resource: set owned: true (a chartered"
+                " resource is paid per mobilisation and day)",
             )
-        return self
+        return value
 
 
 class ServiceCampaign(Model):

@@ -416,8 +416,8 @@ def _events_frame(
     df = pd.DataFrame(events, columns=["strategy", *EVENT_COLUMNS])
     df["strategy"] = [names[s] for s in df["strategy"]]
     sys_ids = np.array([*model.system_ids, ""], dtype=object)
-    df["system"] = sys_ids[df["system"].to_numpy()]
-    comp = df["component"].to_numpy()
+    df["system"] = sys_ids[df["system"].to_numpy(dtype=np.int64)]
+    comp = df["component"].to_numpy(dtype=np.int64)
     comp_ids = np.array([*model.component_ids, ""], dtype=object)
     part_ids = np.array([p.id for p in model.parts] + [""], dtype=object)
     part = (comp <= -2) & (comp > -RESOURCE_LOG)
