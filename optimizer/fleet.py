@@ -32,11 +32,13 @@ from optimizer.reliability.penalty import (
 )
 from optimizer.scenario import (
     DurationH,
+    FixedDatesTrigger,
     ParametricPrognostics,
     Part,
     ProgPyMultivariateNormal,
     ProgPyPrognostics,
     ResolvedComponent,
+    Resource,
     SamplePrognostics,
     Scenario,
     System,
@@ -191,6 +193,29 @@ def exchange_cost(part: Part) -> float:
     return (1.0 - p) * float(shop.cost_repair) + p * float(part.cost_unit)
 
 
+def resource_job_cost(res: Resource, duration_h: float) -> float:
+    """Cost of a campaign resource for one job done alone, currency: one mobilisation and
+    the day rate for ``max(min charter, job days)`` (:func:`cost_models.resource_cost`;
+    an owned resource's fixed annual cost is sunk and not counted)."""
+    days = cm.charter_days(duration_h / 24.0, res.min_charter_days)
+    return float(cm.resource_cost(1.0, res.cost_mobilisation, days, res.cost_per_day))
+
+
+def resource_wait_h(res: Resource) -> float:
+    """Expected wait of a lone request for a campaign resource, h: the mean mobilisation
+    delay, plus ``max_wait_days`` when more than one request triggers it (an upper
+    bound: the request may be batched sooner), plus half the mean gap between dates for
+    a fixed-dates trigger (dates over a year when repeated)."""
+    wait = mean_duration_h(res.mobilisation_delay_h)
+    trig = res.trigger
+    if isinstance(trig, FixedDatesTrigger):
+        per_year = len(trig.dates) if trig.repeat_yearly else 1
+        wait += 0.5 * cm.HOURS_PER_YEAR / max(per_year, 1)
+    elif trig.n > 1 and trig.max_wait_days is not None:
+        wait += trig.max_wait_days * 24.0
+    return wait
+
+
 def fleet_model(scn: Scenario) -> FleetModel:
     """Derive every component's distributions, costs and optimal policy.
 
@@ -211,6 +236,11 @@ def fleet_model(scn: Scenario) -> FleetModel:
     k-out-of-n group with spares is assumed not to stop the system when it fails alone.
     The cost of a preventive replacement done on its own includes one opening of the
     system: set-up cost plus production lost for the set-up time and the task.
+    A task that needs a campaign resource (``resource``) is priced as if it had the
+    resource alone (:func:`resource_job_cost`: a mobilisation and the minimum charter
+    or the job's days, in its direct cost) and a failure also waits for it
+    (:func:`resource_wait_h`, lost production): jobs sharing a charter are not credited,
+    so these are the costs of a lone job (the planner does not share them either).
     """
     systems = {s.id: s for _, s in scn.systems()}
     system_ids = tuple(systems)
@@ -235,8 +265,12 @@ def fleet_model(scn: Scenario) -> FleetModel:
             "setup_h",
             "stops",
             "oph",
+            "res_pm",
+            "res_cm",
+            "res_wait",
         )
     }
+    resources = {r.id: r for r in scn.resources}
     sys_idx = np.zeros(n, dtype=np.int64)
     mr = np.zeros(n, dtype=bool)
     durations: dict[str, float] = {}
@@ -270,6 +304,13 @@ def fleet_model(scn: Scenario) -> FleetModel:
         col["setup_h"].append(system.setup.duration_h)
         col["stops"].append(0.0 if _is_redundant(system, c.id) else 1.0)
         col["oph"].append(system.operating_h_per_day)
+        rp, rc = (
+            resources.get(c.preventive.resource or ""),
+            resources.get(c.corrective.resource or ""),
+        )
+        col["res_pm"].append(0.0 if rp is None else resource_job_cost(rp, col["d_pm"][-1]))
+        col["res_cm"].append(0.0 if rc is None else resource_job_cost(rc, col["d_cm"][-1]))
+        col["res_wait"].append(0.0 if rc is None else resource_wait_h(rc))
         mr[i] = c.corrective_action == "minimal_repair"
     a = {k: np.asarray(v, dtype=float) for k, v in col.items()}
 
@@ -284,8 +325,9 @@ def fleet_model(scn: Scenario) -> FleetModel:
     )
     pm_parts = override("preventive", "cost_parts", a["parts"])
     pm_other = np.array([c.preventive.cost_other for c in comps])
-    cost_pm = np.where(
-        np.isnan(pm_lump), cm.preventive_cost(pm_parts, pm_labour, pm_other), pm_lump
+    cost_pm = (
+        np.where(np.isnan(pm_lump), cm.preventive_cost(pm_parts, pm_labour, pm_other), pm_lump)
+        + a["res_pm"]
     )
     # A redundant member is maintained while the others carry the load: no lost
     # production, only the set-up.
@@ -311,12 +353,15 @@ def fleet_model(scn: Scenario) -> FleetModel:
     )
     cm_lump = np.array([np.nan if c.corrective.cost is None else c.corrective.cost for c in comps])
     secondary = np.array([c.corrective.cost_secondary_damage for c in comps])
-    direct = np.where(
-        np.isnan(cm_lump),
-        cm.preventive_cost(cm_parts + a["expedite"], cm_labour, cm_other),
-        np.nan_to_num(cm_lump) + secondary + a["expedite"],
+    direct = (
+        np.where(
+            np.isnan(cm_lump),
+            cm.preventive_cost(cm_parts + a["expedite"], cm_labour, cm_other),
+            np.nan_to_num(cm_lump) + secondary + a["expedite"],
+        )
+        + a["res_cm"]
     )
-    down_h = a["stops"] * (a["response"] + a["d_cm"] + a["wait"])
+    down_h = a["stops"] * (a["response"] + a["d_cm"] + a["wait"] + a["res_wait"])
     down_cost = cm.downtime_cost(cm.ValueProfile.constant(1.0), 0.0, down_h) * a["value"]
     cost_cm = direct + down_cost
     cost_pm_ind = cost_pm + opening

@@ -398,3 +398,35 @@ def test_validate_exits_2_on_a_bad_resource(
         main(["validate", str(path)])
     assert info.value.code == 2
     assert "unknown resource 'nope'" in capsys.readouterr().err.replace("\n", " ")
+
+
+def test_fleet_model_prices_a_lone_job_with_its_resource() -> None:
+    """Policies and planner: a job needing a resource costs one mobilisation and the day
+    rate for max(min charter, job days) more; a failure also loses production for the
+    mean mobilisation delay (plus max_wait_days when n > 1)."""
+    from optimizer.fleet import fleet_model
+
+    value, d, job_cm, job_pm = 50.0, 30.0, 12.0, 6.0
+    cm_task = _cm(duration_h=job_cm)
+    pm_task = {"duration_h": job_pm, "cost_other": 100.0, "resource": "V"}
+
+    def build(resource: str | None, trigger: dict[str, Any] | None = None) -> Any:
+        c = component("A", preventive=dict(pm_task), corrective=dict(cm_task))
+        if resource is None:
+            del c["preventive"]["resource"], c["corrective"]["resource"]
+        vessel = _vessel(
+            mobilisation_delay_h=d,
+            cost_mobilisation=700.0,
+            cost_per_day=240.0,
+            min_charter_days=0.4,
+        )
+        if trigger is not None:
+            vessel["trigger"] = trigger
+        return fleet_model(scenario([system("S", [c], value=value)], resources=[vessel]))
+
+    base, with_res = build(None), build("V")
+    assert_allclose(with_res.cost_pm - base.cost_pm, 700.0 + 240.0 * 0.4)  # 6 h < 0.4 day
+    assert_allclose(with_res.cost_cm - base.cost_cm, 700.0 + 240.0 * 0.5 + value * d)
+    batched = build("V", {"rule": "open_requests", "n": 3, "max_wait_days": 2.0})
+    assert_allclose(batched.cost_cm - base.cost_cm, 700.0 + 240.0 * 0.5 + value * (d + 48.0))
+    assert with_res.policy[0].t_star != base.policy[0].t_star
