@@ -46,9 +46,10 @@ generator methods are SimPy processes.
   crews, shifts and calm weather included (the charter is paid meanwhile).  The charter
   ends when no request is open, no job runs and ``min_charter_h`` have passed on site.
   Corrective work requests the resource after its spare parts are there and before its
-  crew; a preventive opening requests a slot for each job needing the resource (at most
-  ``capacity`` at once) before it stops the system, so waiting for a mobilisation is not
-  planned downtime; a job of the opening beyond the slots it holds queues for one.  Paid
+  crew; a preventive opening first gets its spare parts, then requests a slot for each
+  job needing the resource (at most ``capacity`` at once) before it stops the system, so
+  waiting for a mobilisation is not planned downtime (nor are parts awaited on charter);
+  a job of the opening beyond the slots it holds queues for one.  Paid
   charter days are ``max(days on site, minimum charter)`` per charter (a charter open at
   the horizon pays its days so far, at least the minimum); a mobilisation is paid when it
   starts.  Event log: ``resource_request`` (value: open requests), ``resource_granted``
@@ -1626,7 +1627,21 @@ class _Replication:
         if not items:
             return
         held: dict[int, int] = {}  # campaign resource -> slots this opening holds
-        if self.has_resources:
+        if self.has_resources and any(self.res_pm[i] >= 0 for i, _, _ in items):
+            # parts first: a resource does not wait for them
+            for i, _, _ in items:
+                part = self.part_of[i]
+                if part < 0:
+                    continue
+                res = self.res[i]
+                if res is None:
+                    res = _Reservation(self.stocks[part].demand(self.ppt[i], critical=False))
+                    self.res[i] = res
+                if res.ev is not None and not res.ev.processed:
+                    yield res.ev
+            items = [e for e in items if valid(e)]
+            if not items:
+                return
             waits = self._request_resources(k, items, held)
             if waits:
                 yield env.all_of(waits)

@@ -199,6 +199,30 @@ def test_preventive_opening_waits_for_the_resource_before_stopping() -> None:
     assert_allclose(res["cost_resources"].mean, 500.0)
 
 
+def test_preventive_opening_takes_its_parts_before_the_resource() -> None:
+    """A spare part 100 h away: the opening gets it first, then mobilises (no charter
+    paid while waiting for parts)."""
+    d, pm, lead_h = 10.0, 6.0, 100.0
+    comp = component(
+        "A",
+        life=fixed(1e6),
+        preventive={"duration_h": pm, "cost_other": 100.0, "resource": "V"},
+        spare="P",
+    )
+    part = {"id": "P", "on_hand": 0, "lead_time_days": lead_h / 24.0, "cost_unit": 10.0}
+    data = scenario(
+        [system("S", [comp])],
+        parts=[part],
+        resources=[_vessel(mobilisation_delay_h=d, cost_per_day=240.0)],
+    ).model_dump(mode="json")
+    data["campaigns"] = [{"id": "c", "components": ["A"], "dates": ["2027-01-08T00:00:00Z"]}]
+    res = _run(Scenario.model_validate(data), years=400.0 / H_PER_YEAR)
+    (removal,) = res.events[res.events.event == "removal"].time_h
+    assert_allclose(removal, 96.0 + lead_h + d)
+    assert_allclose(res["resource_wait_h"].mean, d)
+    assert_allclose(res["resource_charter_days"].mean, pm / 24.0)
+
+
 def test_charter_is_paid_while_waiting_for_calm_weather() -> None:
     """The job holds its slot through the weather wait: hours on site = weather wait +
     job (read from the event log; up to the horizon), and the charter days match."""
