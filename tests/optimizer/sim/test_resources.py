@@ -454,3 +454,34 @@ def test_fleet_model_prices_a_lone_job_with_its_resource() -> None:
     batched = build("V", {"rule": "open_requests", "n": 3, "max_wait_days": 2.0})
     assert_allclose(batched.cost_cm - base.cost_cm, 700.0 + 240.0 * 0.5 + value * (d + 48.0))
     assert with_res.policy[0].t_star != base.policy[0].t_star
+
+
+def test_cli_table_and_report_show_resources(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from optimizer.report import data as report_data
+    from optimizer.report.comparison import compare_report
+    from optimizer.sim.simulate import compare
+
+    comps = [component("A", life=fixed(100.0), corrective=_cm(duration_h=5.0))]
+    scn = scenario(
+        [system("S", comps)],
+        resources=[_vessel(mobilisation_delay_h=10.0, cost_mobilisation=300.0)],
+    )
+    path = tmp_path / "scn.yaml"
+    path.write_text(yaml.safe_dump(scn.model_dump(mode="json")), encoding="utf-8")
+    argv = ["simulate", str(path), "--strategy", "run-to-failure", "--replications", "1"]
+    with pytest.raises(SystemExit) as info:
+        main([*argv, "--years", "0.02", "--workers", "1"])
+    assert info.value.code == 0
+    text = capsys.readouterr().out
+    assert "campaign resources" in text and "resource mobilisations" in text
+    cmp = compare(
+        scn, ["run-to-failure", "optimal-age"], replications=2, seed=1, years=0.02, workers=1
+    )
+    frame = report_data.resources_frame(cmp)
+    res = cmp.results["run-to-failure"]
+    assert_allclose(frame.cost_per_year.iloc[0], res["cost_resources"].mean / 0.02)
+    assert_allclose(frame.mobilisations_per_year.iloc[0], 1.0 / 0.02)  # one failure
+    html = compare_report(scn, cmp, plan=None).html
+    assert 'id="resources"' in html and "Campaign resources" in html
