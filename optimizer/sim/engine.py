@@ -1739,7 +1739,8 @@ class _Replication:
             yield from self._pm_job(comps[0], held)
         else:
             yield env.all_of([env.process(self._pm_job(i, held)) for i in comps])
-        self._release_held(held)
+        if held:
+            self._release_held(held)
         for i in comps:
             self._install(i)
             self.pending[i] = None
