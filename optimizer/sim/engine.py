@@ -1755,7 +1755,12 @@ class _Replication:
     ) -> list[simpy.Event]:
         """Request the campaign-resource slots of an opening before it stops its system:
         one per job needing a resource, at most the resource's capacity; ``held`` counts
-        them (granted or not).  Returns the events still to wait for."""
+        them (granted or not).  Returns the events still to wait for.
+
+        All requests of an opening are issued at one instant, so of two openings one is
+        ahead of the other in every resource's FIFO queue: no circular wait (deadlock)
+        between openings needing several resources.
+        """
         waits: list[simpy.Event] = []
         for i in dict.fromkeys(i for i, _, _ in items):
             r = self.res_pm[i]

@@ -485,3 +485,30 @@ def test_cli_table_and_report_show_resources(
     assert_allclose(frame.mobilisations_per_year.iloc[0], 1.0 / 0.02)  # one failure
     html = compare_report(scn, cmp, plan=None).html
     assert 'id="resources"' in html and "Campaign resources" in html
+
+
+def test_openings_needing_two_resources_get_both() -> None:
+    """Two systems, each opening needs a vessel and a crane (capacity 1 each, listed in
+    opposite orders): both openings run, one after the other."""
+    pm = 6.0
+
+    def comp(cid: str, res: str) -> dict[str, Any]:
+        task = {"duration_h": pm, "cost_other": 100.0, "resource": res}
+        return component(cid, life=fixed(1e6), preventive=task)
+
+    systems = [
+        system("S", [comp("S-a", "V"), comp("S-b", "C")]),
+        system("T", [comp("T-b", "C"), comp("T-a", "V")]),
+    ]
+    crane = {"id": "C", "kind": "crane", "mobilisation_delay_h": 5.0}
+    data = scenario(systems, resources=[_vessel(mobilisation_delay_h=20.0), crane]).model_dump(
+        mode="json"
+    )
+    data["campaigns"] = [
+        {"id": "c", "components": ["S-a", "S-b", "T-b", "T-a"], "dates": ["2027-01-08T00:00:00Z"]}
+    ]
+    res = _run(Scenario.model_validate(data), years=400.0 / H_PER_YEAR)
+    rem = res.events[res.events.event == "removal"].groupby("system").time_h.min()
+    assert_allclose(sorted(rem.to_numpy()), [96.0 + 20.0, 96.0 + 20.0 + pm])
+    assert_allclose(res["preventive_replacements"].mean, 4.0)
+    assert_allclose(res["resource_mobilisations"].mean, 2.0)
