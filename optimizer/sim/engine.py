@@ -770,11 +770,16 @@ class _Resource:
     def _mobilise(self) -> None:
         self.state = _MOBILISING
         self.mobilisations += 1
+        self.env.process(self._mobilisation())
+
+    def _mobilisation(self) -> Generator[simpy.Event, Any, None]:
+        """Process of one mobilisation: the delay, then on site."""
         delay = self._delay()
         self.log("mobilise", delay)
-        self.env.timeout(delay).callbacks.append(self._arrive)
+        yield self.env.timeout(delay)
+        self._arrive()
 
-    def _arrive(self, _ev: simpy.Event) -> None:
+    def _arrive(self) -> None:
         self.state = _ON_SITE
         self.t_arrive = float(self.env.now)
         self.free = self.m.capacity
