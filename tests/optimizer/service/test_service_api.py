@@ -197,6 +197,23 @@ def test_cross_reference_problem_points_into_input(
     }
 
 
+def test_campaign_resource_problems_point_into_input(
+    api: Any, conveyor_input: dict[str, Any]
+) -> None:
+    comp = conveyor_input["fleet"]["sites"][0]["systems"][0]["components"][0]
+    comp.setdefault("corrective", {"duration_h": 2.0})["resource"] = "no-such-crane"
+    conveyor_input["resources"] = [
+        {"id": "crane", "kind": "crane", "trigger": {"rule": "open_requests", "n": 0}}
+    ]
+    prob = _is_problem(api.post({"input": conveyor_input}), 422)
+    assert {e["pointer"] for e in prob["errors"]} == {"/input/resources/0/trigger/n"}
+    conveyor_input["resources"][0]["trigger"]["n"] = 2
+    prob = _is_problem(api.post({"input": conveyor_input}), 422)
+    assert {e["pointer"] for e in prob["errors"]} == {
+        "/input/fleet/sites/0/systems/0/components/0/corrective/resource"
+    }
+
+
 @pytest.mark.parametrize(
     ("content", "ctype", "status", "pointer"),
     [
