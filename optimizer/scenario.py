@@ -1688,6 +1688,24 @@ def reference_problems(scn: Scenario) -> list[tuple[tuple[str | int, ...], str]]
                             " period; shorten calendar.period_days",
                         )
                     )
+                life = _field(scn, comp, "life")
+                if isinstance(life, WeibullSpec | DeterministicSpec):
+                    age = _age_h(scn, system, comp)
+                    # S(age) = 0 in double precision: the part cannot be running now, and
+                    # every residual-life computation would divide by zero.
+                    if isinstance(life, WeibullSpec):
+                        dead = age > 0 and life.shape * math.log(age / life.scale_h) > 700.0
+                    else:
+                        dead = max_age is None and age >= life.life_h
+                    if dead:
+                        out.append(
+                            (
+                                (*loc_c, "age_h"),
+                                f"age {age:g} h is beyond the life distribution's support"
+                                " (survival probability 0): the part cannot be running;"
+                                " check the age and the type's life",
+                            )
+                        )
                 if max_age is not None and comp.age_h is not None:
                     if comp.age_h > max_age:
                         out.append(

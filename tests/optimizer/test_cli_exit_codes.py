@@ -232,3 +232,20 @@ def test_a_valid_scenario_can_always_be_priced(
     except ScenarioError:
         return
     fleet_model(scn)  # raises on what validation let through
+
+
+@pytest.mark.parametrize("scale_h", [1.1e-308, 1e-6])
+def test_an_age_beyond_the_life_support_is_a_validation_error(scale_h: float) -> None:
+    """A Weibull scale so small that S(age) underflows to 0 (found by the property test
+    above: scale_h 1.1e-308) is refused by validation, naming the component's age, instead of
+    reaching ``residual_life`` ("beyond the support") as an internal error."""
+    import copy
+
+    doc = copy.deepcopy(SCENARIOS["conveyor"])
+    ctype = next(iter(doc["component_types"].values()))
+    ctype["life"] = {"distribution": "weibull", "shape": 50.0, "scale_h": scale_h}
+    with pytest.raises(ScenarioError, match=r"age_h.*beyond the life distribution's support"):
+        parse_scenario(doc)
+    # A merely tiny (but representable) survival is still a valid scenario.
+    ctype["life"] = {"distribution": "weibull", "shape": 2.0, "scale_h": 1e-3}
+    fleet_model(parse_scenario(doc))
