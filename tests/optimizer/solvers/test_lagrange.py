@@ -173,9 +173,13 @@ def test_system_bound_below_optimum(seed: int, pins: bool, max_span: int, from_e
     assert_allclose(system_terms(pb, d, dual).sum() + rest, dual.value, rtol=1e-9, atol=1e-6)
     best = exact.period if from_exact or violations(pb, res.period) else res.period
     log: list[str] = []
-    bound = system_bound(pb, res, best, time.perf_counter() + 30.0, log)
+    bound, plan, cost = system_bound(pb, res, best, time.perf_counter() + 30.0, log)
     tol = 1e-6 * max(1.0, abs(exact.objective))
     assert res.bound - tol <= bound <= exact.objective + tol
+    # the plan: feasible, costed right, never worse than the one given
+    assert violations(pb, plan) == []
+    assert_allclose(cost, evaluate(pb, plan)["total"], rtol=1e-9)
+    assert exact.objective - tol <= cost <= evaluate(pb, best)["total"] + tol
     assert "system subproblems at the crew prices" in log[0]
 
 
@@ -192,7 +196,7 @@ def test_system_bound_closes_an_opening_gap() -> None:
             break
     else:  # pragma: no cover - the generator always has such an instance
         raise AssertionError("no instance with a Dantzig-Wolfe gap")
-    bound = system_bound(pb, res, exact.period, time.perf_counter() + 30.0, [])
+    bound, _, _ = system_bound(pb, res, exact.period, time.perf_counter() + 30.0, [])
     assert_allclose(bound, exact.objective, rtol=1e-6)
 
 
