@@ -193,7 +193,18 @@ def build(case: str, seed: int = 1, stock: str = "ample"):  # type: ignore[no-un
                 for j, comp in enumerate(system["components"]):
                     if j % 5 == 0:
                         comp["max_age_h"] = round(comp["age_h"] * 1.3 + 2000.0, 1)
-    return build_problem(parse_scenario(doc)).problem
+    import optimizer.loading as loading
+
+    # fleet10k (10,000 components x 365 daily periods = 3.65 M) is above the scenario
+    # limit MAX_COMPONENT_PERIODS (2 M, issue #18, added after this target was set): the
+    # benchmark lifts it for its own instances so the issue-4 target stays measurable
+    size = c["n"] * int(np.ceil(c["days"] / c["period"]))
+    limit = loading.MAX_COMPONENT_PERIODS
+    loading.MAX_COMPONENT_PERIODS = max(limit, size)  # type: ignore[misc]
+    try:
+        return build_problem(parse_scenario(doc)).problem
+    finally:
+        loading.MAX_COMPONENT_PERIODS = limit  # type: ignore[misc]
 
 
 def _cpu() -> float:

@@ -134,9 +134,9 @@ _SMOOTH = 0.5
 0.5 reaches 99.4% of the converged bound in 17 rounds, 0.7 in 22, 0.85 in 34)."""
 _FIX_MAX_PAIRS = 30_000
 """Largest reduced problem (free pairs left by reduced-cost fixing) solved as a MILP."""
-_SYSTEM_SHARE = 0.4
-"""Share of a block's time left after the dual phase kept for :func:`system_bound`
-(which gets 3/4 of what the plan rounds leave, the MILP on the LP openings the rest)."""
+_SYSTEM_SHARE = 0.7
+"""Share of a block's time left after the first plan round given to :func:`system_bound`
+(the further rounds and the MILP on the LP openings get the rest)."""
 
 
 # --------------------------------------------------------------------------------------
@@ -1654,7 +1654,9 @@ def _lp_support_milp(
     1. the pairs of the patterns in the LP solution plus the pairs of every plan seen so
        far (small, usually solved to optimality in about a second; merging the plans
        before and after the local search lets it combine both), repeated while the
-       MILP or the local search improves (at most :data:`_MERGE_ROUNDS` times);
+       MILP or the local search improves (at most :data:`_MERGE_ROUNDS` times); after
+       the first round, :func:`system_bound` (stronger bound, system-wise plan moves)
+       gets :data:`_SYSTEM_SHARE` of the time left;
     2. when at most :data:`_FIX_MAX_PAIRS` pairs can be used by a plan cheaper than the
        best one (:func:`_reduced_milp`: reduced-cost fixing, a proven reduction), the
        MILP on those pairs, whose bound is then a bound of the block; otherwise every
@@ -1677,33 +1679,39 @@ def _lp_support_milp(
     def certified() -> bool:
         return best_cost - lb <= gap * max(abs(best_cost), 1e-9)
 
-    # the plan rounds leave a share of the time to the system bound (when it applies)
     sys_ok = res.dual is not None and not problem.has_parts
-    plan_deadline = deadline - (_SYSTEM_SHARE * (deadline - time.perf_counter()) if sys_ok else 0.0)
     remember(best)
-    best, best_cost = _improve(problem, best, best_cost, plan_deadline, log)
+    best, best_cost = _improve(problem, best, best_cost, deadline, log)
     remember(best)
-    for _ in range(_MERGE_ROUNDS):
+    for rnd in range(_MERGE_ROUNDS):
         if certified():
             return best, lb  # the block's plan is certified within gap already
+        if rnd == 1 and sys_ok:
+            # after the first round (where the plan gains most), a share of the time left
+            # to the system bound
+            now = time.perf_counter()
+            lb, best, best_cost = system_bound(
+                problem, res, best, now + _SYSTEM_SHARE * (deadline - now), log
+            )
+            sys_ok = False
+            remember(best)
+            if certified():
+                return best, lb
         before = best_cost
-        got, got_cost = _stage(
-            problem, "LP pairs", pool, best, best_cost, plan_deadline, 0.5, gap, log
-        )
+        got, got_cost = _stage(problem, "LP pairs", pool, best, best_cost, deadline, 0.5, gap, log)
         if got_cost < best_cost:
             best, best_cost = got, got_cost
             remember(best)
-        best, best_cost = _improve(problem, best, best_cost, plan_deadline, log)
+        best, best_cost = _improve(problem, best, best_cost, deadline, log)
         remember(best)
-        if best_cost >= before - 1e-9 or plan_deadline - time.perf_counter() < 0.3:
+        if best_cost >= before - 1e-9 or deadline - time.perf_counter() < 0.3:
             break
     if certified():
         return best, lb
     if sys_ok:
-        # most of what is left: the rest goes to the MILP on the LP openings below
         now = time.perf_counter()
         lb, best, best_cost = system_bound(
-            problem, res, best, deadline - 0.25 * (deadline - now), log
+            problem, res, best, now + _SYSTEM_SHARE * (deadline - now), log
         )
         remember(best)
         if certified():
