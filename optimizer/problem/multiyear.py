@@ -416,8 +416,9 @@ def build_multiyear(scn: Scenario) -> tuple[BuiltProblem, MultiYearProblem]:
     """Build the repeated-replacement problem of a scenario.
 
     The first interval reuses :func:`optimizer.problem.build.build_problem` (without the
-    single-replacement pruning, which is not valid when later replacements follow,
-    and without spare-part stock, not modelled here).  Later intervals and the end
+    single-replacement pruning, which is not valid when later replacements follow;
+    ``base.parts`` holds the spare-part stock, which
+    :mod:`optimizer.solvers.multiyear_stock` respects and prices).  Later intervals and the end
     state use the new-part life, the direct preventive cost ``c_p``, the failure cost
     ``c_f`` and the rate ``g*`` of :func:`optimizer.fleet.fleet_model` (all priced by
     :mod:`cost_models`).  The hard limit of a new part is
@@ -444,7 +445,7 @@ def build_multiyear(scn: Scenario) -> tuple[BuiltProblem, MultiYearProblem]:
         When a life limit is shorter than one period (a new part could not reach the
         next period), naming the component and the field.
     """
-    built = build_problem(scn, parts=False)
+    built = build_problem(scn)  # parts: stock rows of optimizer.solvers.multiyear_stock
     pb, fm = built.problem, built.fleet
     n, n_t = pb.n_components, pb.n_periods
     per = scn.calendar.period_days * fm.operating_h_per_day
