@@ -911,7 +911,7 @@ class _Checker:
         terms = dict.fromkeys(("first", "intervals", "end_state", "deferral"), 0.0)
         deferred: list[str] = []
         for i, c in enumerate(fm.components):
-            kw = {
+            kw: dict[str, Any] = {
                 "c_f": float(fm.cost_cm[i]),
                 "g": float(fm.cost_rate[i]),
                 "minimal": bool(fm.minimal_repair[i]),

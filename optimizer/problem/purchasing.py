@@ -140,9 +140,9 @@ def plan_jobs(period: IntArray | BoolArray) -> tuple[IntArray, IntArray]:
     if arr.ndim == 2:
         ii, tt = np.nonzero(arr.astype(bool))
     else:
-        arr = arr.astype(np.int64)
-        ii = np.flatnonzero(arr >= 0)
-        tt = arr[ii]
+        per: IntArray = np.asarray(arr, dtype=np.int64)
+        ii = np.flatnonzero(per >= 0)
+        tt = per[ii]
     order = np.lexsort((ii, tt))
     return ii[order].astype(np.int64), tt[order].astype(np.int64)
 

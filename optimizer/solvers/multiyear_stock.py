@@ -154,7 +154,10 @@ def forced_shortages(mp: MultiYearProblem) -> list[str]:
     return out
 
 
-def _system_cost(mp: MultiYearProblem, x: BoolArray, k: int, arrays: tuple) -> float:  # type: ignore[type-arg]
+_Arrays = tuple[FloatArray, FloatArray, FloatArray, FloatArray, BoolArray]
+
+
+def _system_cost(mp: MultiYearProblem, x: BoolArray, k: int, arrays: _Arrays) -> float:
     """Cost of system ``k``'s positions (paths + openings), currency."""
     pb = mp.base
     first, _, end, beyond, _ = arrays
