@@ -43,7 +43,7 @@ from optimizer.problem.purchasing import (
 )
 from optimizer.scenario import Scenario
 from optimizer.solvers import solve
-from optimizer.solvers.multiyear import crew_overload, solve_multiyear, solve_multiyear_milp
+from optimizer.solvers.multiyear import crew_overload, solve_multiyear_milp
 from optimizer.solvers.multiyear_stock import solve_multiyear_stock
 
 __all__ = ["PlanResult", "plan_result", "plan_scenario"]
@@ -503,12 +503,12 @@ def _plan_multiyear(
     built, mp = build_multiyear(scn)
     t1 = time.perf_counter()
     say(f"solving ({how}, repeated replacements)")
+    # spare parts (solve_multiyear_stock): the plan within the stock, with its purchasing
     if how == "milp":
         plan = solve_multiyear_milp(mp, time_limit_s=limit, gap=tol)
+        plan = solve_multiyear_stock(mp, time_limit_s=limit, gap=tol, plan=plan)
     else:
-        plan = solve_multiyear(mp, time_limit_s=limit, gap=tol)
-    # spare parts: the plan within the stock, with its purchasing cost
-    plan = solve_multiyear_stock(mp, time_limit_s=limit, gap=tol, plan=plan)
+        plan = solve_multiyear_stock(mp, time_limit_s=limit, gap=tol)
     if plan.feasible and plan.replacements is not None:
         x = np.zeros((mp.n_components, mp.n_periods), dtype=bool)
         if len(plan.replacements):

@@ -65,6 +65,7 @@ __all__ = [
     "add_purchasing",
     "fit_stock",
     "forced_shortages",
+    "inner_gap",
     "solve_multiyear_stock",
     "stock_shortage",
 ]
@@ -255,7 +256,8 @@ def add_purchasing(mp: MultiYearProblem, plan: Plan, gap: float) -> Plan:
     ``cost_split`` gains ``ordering``, ``expediting`` and ``holding``
     (:data:`~optimizer.problem.purchasing.PURCHASING_TERMS`); the bound is unchanged
     (purchasing ``>= 0`` is left out of it: still valid), so the status is ``OPTIMAL``
-    only when the plan with purchasing is within ``gap`` of it.
+    exactly when the plan with purchasing is within ``gap`` of it (else ``FEASIBLE``,
+    or the limit that stopped the search).
     """
     pb = mp.base
     if not plan.feasible or not pb.has_parts or plan.replacements is None:
@@ -268,11 +270,33 @@ def add_purchasing(mp: MultiYearProblem, plan: Plan, gap: float) -> Plan:
     total = float(plan.objective + buy["total"])
     lb = min(float(plan.lower_bound), total)
     status = plan.status
-    if status is Status.OPTIMAL and total - lb > gap * max(abs(total), 1e-9):
+    if total - lb <= gap * max(abs(total), 1e-9):
+        status = Status.OPTIMAL  # proven within the requested gap, with purchasing
+    elif status is Status.OPTIMAL:
         status = Status.FEASIBLE
     return dataclasses.replace(
         plan, objective=total, lower_bound=lb, status=status, cost_split=split
     )
+
+
+def inner_gap(mp: MultiYearProblem, gap: float) -> float:
+    """Gap to ask of the decomposition so that the plan *with* purchasing meets ``gap``.
+
+    The decomposition stops at ``gap`` on its own objective; purchasing ``P`` is added
+    after and left out of the bound, which widens the gap by about ``P / objective``.
+    ``P`` and the objective are estimated on the positions' free shortest paths (no
+    openings shared): ``gap - 1.2 P_est / |objective_est|``, at least ``gap / 2``.
+    """
+    pb = mp.base
+    if not pb.has_parts:
+        return gap
+    first, interval, end, beyond, node_ok = path_arrays(mp)
+    free = shortest_paths(first, interval, end, beyond, node_ok, np.zeros(first.shape))
+    buy = purchase_costs(pb, free.x)["total"]
+    total = evaluate_multiyear(mp, free.x)["total"] + buy
+    if not np.isfinite(total) or abs(total) <= 0.0:
+        return gap
+    return max(gap - 1.2 * buy / abs(total), 0.5 * gap)
 
 
 def solve_multiyear_stock(
@@ -291,7 +315,8 @@ def solve_multiyear_stock(
     time_limit_s : float or None
         Wall-clock limit, seconds, shared with :func:`solve_multiyear`.
     gap : float
-        Requested relative gap.
+        Requested relative gap of the plan with its purchasing (the decomposition is
+        asked for :func:`inner_gap`).
     plan : Plan, optional
         A plan of the problem without stock to start from (default: one from
         :func:`solve_multiyear`).
@@ -317,9 +342,37 @@ def solve_multiyear_stock(
                 runtime_s=time.perf_counter() - t0,
             )
     if plan is None:
-        plan = solve_multiyear(mp, time_limit_s=time_limit_s, gap=gap)
+        inner = inner_gap(mp, gap)
+        plan = solve_multiyear(mp, time_limit_s=time_limit_s, gap=inner)
+        # once: the purchasing of the plan found is known; ask for the gap it leaves
+        done = _priced(mp, plan, gap, deadline)
+        if done is not None and done.status is Status.FEASIBLE:
+            left = deadline - time.perf_counter()
+            buy = done.objective - plan.objective
+            tighter = max(gap - 1.2 * buy / max(abs(done.objective), 1e-9), 0.5 * gap)
+            if tighter < inner and left > time.perf_counter() - t0:
+                again = solve_multiyear(
+                    mp, time_limit_s=None if not np.isfinite(left) else left, gap=tighter
+                )
+                if again.feasible and again.objective <= plan.objective:
+                    lb = max(again.lower_bound, plan.lower_bound)
+                    plan = dataclasses.replace(again, lower_bound=min(lb, again.objective))
+                elif again.feasible:
+                    plan = dataclasses.replace(
+                        plan,
+                        lower_bound=min(max(again.lower_bound, plan.lower_bound), plan.objective),
+                    )
+    done = _priced(mp, plan, gap, deadline)
+    out = plan if done is None else done
+    return dataclasses.replace(out, runtime_s=time.perf_counter() - t0)
+
+
+def _priced(mp: MultiYearProblem, plan: Plan, gap: float, deadline: float) -> Plan | None:
+    """``plan`` within the stock (repaired) with its purchasing; ``None``: nothing to do."""
+    t0 = time.perf_counter()
+    pb = mp.base
     if not plan.feasible or not pb.has_parts or plan.replacements is None:
-        return plan
+        return None
     x = np.zeros((mp.n_components, mp.n_periods), dtype=bool)
     if len(plan.replacements):
         x[plan.replacements[:, 0], plan.replacements[:, 1]] = True
