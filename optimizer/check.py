@@ -731,9 +731,8 @@ class _Checker:
         total = {"ordering": 0.0, "expediting": 0.0, "holding": 0.0}
         period_h = self.step / HOUR
         for part in self.scn.inventory.parts:
+            # a part no component uses is still held (holding only), as the planner counts
             users = [i for i, c in enumerate(self.fm.components) if c.spare_part == part.id]
-            if not users:
-                continue
             use = np.zeros(self.n_t)
             mine = set(users)
             for i, t in uses:

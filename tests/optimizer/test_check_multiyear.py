@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 from typer.testing import CliRunner
 
@@ -206,3 +208,46 @@ def test_cli_check_multiyear(tmp_path: Path, orp: PlanResult) -> None:
     res = runner.invoke(app, ["check", str(ORP), "--plan", str(bad)])
     assert res.exit_code == 4
     assert "life_limit" in res.output
+
+
+TYPES = ("filter", "seal", "bearing", "relief_valve")
+
+
+@settings(max_examples=10, deadline=None, derandomize=True)
+@given(
+    weeks=st.integers(6, 14),
+    comps=st.lists(
+        st.tuples(st.sampled_from(TYPES), st.integers(0, 8000), st.booleans()),
+        min_size=2,
+        max_size=4,
+    ),
+    end_state=st.sampled_from(["priced", "unpriced"]),
+    reserve_days=st.sampled_from([0, 14]),
+    headcount=st.integers(1, 2),
+)
+def test_checker_agrees_on_small_random_plans(
+    weeks: int,
+    comps: list[tuple[str, int, bool]],
+    end_state: str,
+    reserve_days: int,
+    headcount: int,
+) -> None:
+    doc = yaml.safe_load(MULTI.read_text())
+    doc["calendar"]["horizon_days"] = 7 * weeks
+    systems = doc["fleet"]["sites"][0]["systems"]
+    for s in systems:
+        s["components"] = []
+    for j, (kind, age, second) in enumerate(comps):
+        limit = doc["component_types"][kind].get("max_age_h")
+        age = min(age, int(limit) - 200) if limit else age
+        systems[int(second)]["components"].append({"id": f"C{j}", "type": kind, "age_h": age})
+    doc["fleet"]["sites"][0]["systems"] = [s for s in systems if s["components"]]
+    doc["crews"][0]["headcount"] = headcount
+    doc["plan"].update(end_state=end_state, end_reserve_days=reserve_days, gap=1e-6)
+    scn = parse_scenario(doc)
+    result = plan_scenario(scn, time_limit_s=10)
+    if not result.plan.feasible:
+        return  # e.g. a limit that the horizon end plus the reserve cannot meet
+    res = check_plan(scn, _rows(result))
+    assert res.feasible, res.violations
+    assert_allclose(res.cost["total"], result.plan.objective, rtol=1e-6)
