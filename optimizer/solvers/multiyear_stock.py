@@ -148,7 +148,8 @@ def forced_shortages(mp: MultiYearProblem) -> list[str]:
         when = pb.local_period_start(lim).date().isoformat() if lim < n_t else "after the horizon"
         out.append(
             f"part {parts.part_ids[p]} (warehouse {parts.warehouse[p]}): at least"
-            f" {cum[p, t]:g} units needed by {pb.local_period_start(t).date().isoformat()}"
+            f" {cum[p, t]:g} unit{'' if cum[p, t] == 1 else 's'} needed by"
+            f" {pb.local_period_start(t).date().isoformat()}"
             f" (life limits and deadlines of {names}), {supply[p, t]:g} on hand or on order by"
             f" then; the earliest new delivery is {when}"
         )
