@@ -14,6 +14,16 @@ that ``opportune plan --out DIR`` writes, or a plan edited by hand) and
   maintenance windows, life limits and risk caps, pinned and frozen work, and a unit
   opened twice at overlapping times.
 
+Multi-year plans (``plan.repeated_replacements``: several work orders per component)
+are priced with the terms of :mod:`optimizer.problem.multiyear` -- the first
+replacement's penalty, every later interval's expected cost relative to the long-run rate
+``g*`` (own formula on the life law, :func:`_relative`), the end state (unpriced, or
+priced by the checker's own search of ``min_{s >= u + r} w_alone(s)``,
+:func:`_min_after`), a position left without replacement likewise, one opening per
+unit and period, the constant ``c_min + g* H`` and purchasing for every job -- and every
+interval, the part left at the end (with ``plan.end_reserve_days``) and a position left
+alone are checked against the life limit and risk cap (:meth:`_Checker.run_multiyear`).
+
 It is a deliberately independent second implementation: it does not use
 :mod:`optimizer.problem` (the planner's matrices, period masks and purchasing model) nor
 :mod:`optimizer.solvers`; crew calendars, windows, stock and purchase orders are
