@@ -218,7 +218,7 @@ def fit_stock(
             share = np.where(others > 0, 0.0, s_cost[k])
             taus = np.flatnonzero(x[i, : t + 1]).tolist()
             cands: list[BoolArray] = []
-            for lo in {0, *taus}:
+            for lo in sorted({0, *taus}):
                 node = share.copy()
                 node[lo : t + 1] = np.inf
                 path = shortest_paths(

@@ -251,3 +251,34 @@ def test_checker_agrees_on_small_random_plans(
     res = check_plan(scn, _rows(result))
     assert res.feasible, res.violations
     assert_allclose(res.cost["total"], result.plan.objective, rtol=1e-6)
+
+
+def test_multiyear_pinned_first_replacement_moved_is_caught() -> None:
+    doc = yaml.safe_load(MULTI.read_text())
+    doc["calendar"]["horizon_days"] = 364
+    doc["plan"]["open_work_orders"] = [
+        {
+            "id": "WO-1",
+            "component": "A-SEAL",
+            "status": "released",
+            "scheduled_start": "2027-03-08T07:00:00+00:00",
+        }
+    ]
+    scn = parse_scenario(doc)
+    result = plan_scenario(scn, time_limit_s=10)
+    rows = _rows(result)
+    seal = sorted(
+        (r for r in rows if r["component_id"] == "A-SEAL"), key=lambda r: r["scheduled_start"]
+    )
+    assert seal[0]["scheduled_start"][:10] == "2027-03-08"  # the planner keeps the pin
+    res = check_plan(scn, rows)
+    assert res.feasible, res.violations
+    assert_allclose(res.cost["total"], result.plan.objective, rtol=1e-6)
+    moved = dict(seal[0])
+    moved.update(
+        scheduled_start="2027-03-22T07:00:00+00:00",
+        scheduled_finish="2027-03-22T10:00:00+00:00",
+        group_id="hand",
+    )
+    edited = [moved if r is seal[0] else r for r in rows]
+    assert "pin" in _kinds(check_plan(scn, edited))
