@@ -25,8 +25,10 @@ shortage is an integer that strictly decreases, so the repair ends.
 
 *Bound.*  The stock rows and the purchasing terms (``>= 0``) are left out of the
 Lagrangian bound of :func:`~optimizer.solvers.multiyear.solve_multiyear`: a relaxation,
-so its bound stays a valid bound of the problem with stock; the status is recomputed
-from the gap of the plan returned (with purchasing) to that bound.
+so its bound stays a valid bound of the problem with stock; :func:`purchasing_floor`
+(an order per pool that must buy, expediting of the units needed before a regular order
+can arrive) is added to it; the status is recomputed from the gap of the plan returned
+(with purchasing) to that bound.
 
 *Infeasibility.*  :func:`forced_shortages` proves a request infeasible: the fewest
 replacements position ``i`` needs by period ``t`` (its installed part's last allowed
@@ -66,6 +68,7 @@ __all__ = [
     "fit_stock",
     "forced_shortages",
     "inner_gap",
+    "purchasing_floor",
     "solve_multiyear_stock",
     "stock_shortage",
 ]
@@ -112,8 +115,63 @@ def forced_shortages(mp: MultiYearProblem) -> list[str]:
     if not pb.has_parts or pb.parts is None:
         return []
     parts = pb.parts
-    first_arr, interval, _, beyond, node_ok = path_arrays(mp)
     supply, first = _window(mp)
+    n_t = pb.n_periods
+    cum, who = _forced_need(mp)
+    out: list[str] = []
+    for p in range(parts.n_parts):
+        lim = int(first[p])
+        bad = np.flatnonzero(cum[p, :lim] > supply[p, :lim] + 1e-9)
+        if not bad.size:
+            continue
+        t = int(bad[0])
+        names = ", ".join(sorted(set(who.get(p, []))))
+        when = pb.local_period_start(lim).date().isoformat() if lim < n_t else "after the horizon"
+        out.append(
+            f"part {parts.part_ids[p]} (warehouse {parts.warehouse[p]}): at least"
+            f" {cum[p, t]:g} unit{'' if cum[p, t] == 1 else 's'} needed by"
+            f" {pb.local_period_start(t).date().isoformat()}"
+            f" (life limits and deadlines of {names}), {supply[p, t]:g} on hand or on order by"
+            f" then; the earliest new delivery is {when}"
+        )
+    return out
+
+
+def purchasing_floor(mp: MultiYearProblem) -> float:
+    """Least purchasing cost of any plan (a valid addition to a bound), currency.
+
+    With ``N_p(t)`` the fewest units every plan uses by period ``t`` (the forced counts of
+    :func:`forced_shortages`) and ``E_p(t)`` those on hand or on order: a pool with
+    ``N_p(T - 1) > E_p(T - 1)`` needs at least one new order (``cost_order``), and the
+    units ``max_{t < lead_p} (N_p(t) - E_p(t))`` needed before a regular order can arrive
+    are expedited (``cost_expedite_premium`` each).  Holding is bounded by 0.  So
+    ``purchasing(x) >= floor`` for every feasible plan ``x`` and ``min_x [C(x) + P(x)] >=
+    min_x C(x) + floor``.
+    """
+    pb = mp.base
+    if not pb.has_parts or pb.parts is None:
+        return 0.0
+    parts = pb.parts
+    supply, _ = _window(mp)
+    cum, _ = _forced_need(mp)
+    lead = np.minimum(parts.lead_periods(pb.period_h), pb.n_periods)
+    total = 0.0
+    for p in range(parts.n_parts):
+        if cum[p, -1] > supply[p, -1] + 1e-9:
+            total += float(parts.cost_order[p])
+        early = cum[p, : int(lead[p])] - supply[p, : int(lead[p])]
+        if early.size and early.max() > 1e-9:
+            total += float(parts.cost_expedite_premium[p]) * float(early.max())
+    return total
+
+
+def _forced_need(mp: MultiYearProblem) -> tuple[FloatArray, dict[int, list[str]]]:
+    """Fewest units each pool's positions use by each period, cumulative ``(P, T)``, and
+    the positions that force them (see the module docstring)."""
+    pb = mp.base
+    assert pb.parts is not None
+    parts = pb.parts
+    first_arr, interval, _, beyond, node_ok = path_arrays(mp)
     n_t = pb.n_periods
     need = np.zeros((parts.n_parts, n_t))
     who: dict[int, list[str]] = {}
@@ -136,24 +194,8 @@ def forced_shortages(mp: MultiYearProblem) -> list[str]:
             if not nxt:
                 break
             t = nxt[0]
-    out: list[str] = []
-    cum = np.cumsum(need, axis=1)
-    for p in range(parts.n_parts):
-        lim = int(first[p])
-        bad = np.flatnonzero(cum[p, :lim] > supply[p, :lim] + 1e-9)
-        if not bad.size:
-            continue
-        t = int(bad[0])
-        names = ", ".join(sorted(set(who.get(p, []))))
-        when = pb.local_period_start(lim).date().isoformat() if lim < n_t else "after the horizon"
-        out.append(
-            f"part {parts.part_ids[p]} (warehouse {parts.warehouse[p]}): at least"
-            f" {cum[p, t]:g} unit{'' if cum[p, t] == 1 else 's'} needed by"
-            f" {pb.local_period_start(t).date().isoformat()}"
-            f" (life limits and deadlines of {names}), {supply[p, t]:g} on hand or on order by"
-            f" then; the earliest new delivery is {when}"
-        )
-    return out
+    cum: FloatArray = np.cumsum(need, axis=1)
+    return cum, who
 
 
 _Arrays = tuple[FloatArray, FloatArray, FloatArray, FloatArray, BoolArray]
@@ -255,8 +297,9 @@ def add_purchasing(mp: MultiYearProblem, plan: Plan, gap: float) -> Plan:
     """The plan with its purchasing terms in the objective; status from the gap.
 
     ``cost_split`` gains ``ordering``, ``expediting`` and ``holding``
-    (:data:`~optimizer.problem.purchasing.PURCHASING_TERMS`); the bound is unchanged
-    (purchasing ``>= 0`` is left out of it: still valid), so the status is ``OPTIMAL``
+    (:data:`~optimizer.problem.purchasing.PURCHASING_TERMS`); the bound gains only
+    :func:`purchasing_floor` (the rest of purchasing is left out of it: still valid), so
+    the status is ``OPTIMAL``
     exactly when the plan with purchasing is within ``gap`` of it (else ``FEASIBLE``,
     or the limit that stopped the search).
     """
@@ -269,7 +312,7 @@ def add_purchasing(mp: MultiYearProblem, plan: Plan, gap: float) -> Plan:
     buy = purchase_costs(pb, x)
     split = {**plan.cost_split, **{k: float(buy[k]) for k in PURCHASING_TERMS}}
     total = float(plan.objective + buy["total"])
-    lb = min(float(plan.lower_bound), total)
+    lb = min(float(plan.lower_bound) + purchasing_floor(mp), total)
     status = plan.status
     if total - lb <= gap * max(abs(total), 1e-9):
         status = Status.OPTIMAL  # proven within the requested gap, with purchasing

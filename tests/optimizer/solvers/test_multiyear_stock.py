@@ -34,6 +34,7 @@ from optimizer.solvers.multiyear import evaluate_multiyear, solve_multiyear
 from optimizer.solvers.multiyear_stock import (
     fit_stock,
     forced_shortages,
+    purchasing_floor,
     solve_multiyear_stock,
     stock_shortage,
 )
@@ -87,15 +88,20 @@ def _doc(
     return doc
 
 
-def _brute(mp: Any) -> float:
+def _brute(mp: Any, least_purchasing: list[float] | None = None) -> float:
+    """Brute-force optimum; ``least_purchasing`` gets the least purchasing of a plan."""
     n, n_t = mp.n_components, mp.n_periods
-    best = np.inf
+    best = buy_min = np.inf
     for bits in itertools.product((False, True), repeat=n * n_t):
         x = np.array(bits, dtype=bool).reshape(n, n_t)
         cost = evaluate_multiyear(mp, x)["total"]
         if not np.isfinite(cost) or stock_shortage(mp, x).sum() > 1e-9:
             continue
-        best = min(best, cost + purchase_costs(mp.base, x)["total"])
+        buy = purchase_costs(mp.base, x)["total"]
+        buy_min = min(buy_min, buy)
+        best = min(best, cost + buy)
+    if least_purchasing is not None:
+        least_purchasing.append(float(buy_min))
     return float(best)
 
 
@@ -121,7 +127,10 @@ def test_bound_le_brute_force_le_plan(
 ) -> None:
     scn = parse_scenario(_doc(ages, limits, on_hand, lead_days, end_state))
     _, mp = build_multiyear(scn)
-    opt = _brute(mp)
+    least: list[float] = []
+    opt = _brute(mp, least)
+    if np.isfinite(opt):
+        assert purchasing_floor(mp) <= least[0] + 1e-9  # a valid part of the bound
     result = plan_scenario(scn)
     plan = result.plan
     if not plan.feasible:
@@ -151,6 +160,9 @@ def test_stock_binding_the_unconstrained_optimum() -> None:
     x = np.zeros((2, 5), dtype=bool)
     x[free.replacements[:, 0], free.replacements[:, 1]] = True
     assert stock_shortage(mp, x).sum() > 0  # the stock binds
+    least: list[float] = []
+    _brute(mp, least)
+    assert 0 < purchasing_floor(mp) <= least[0]  # at least one order: in the bound
     plan = solve_multiyear_stock(mp, gap=1e-9, plan=free)
     opt = _brute(mp)
     assert plan.feasible and plan.lower_bound <= opt + 1e-6
