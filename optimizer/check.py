@@ -14,6 +14,16 @@ that ``opportune plan --out DIR`` writes, or a plan edited by hand) and
   maintenance windows, life limits and risk caps, pinned and frozen work, and a unit
   opened twice at overlapping times.
 
+Multi-year plans (``plan.repeated_replacements``: several work orders per component)
+are priced with the terms of :mod:`optimizer.problem.multiyear` -- the first
+replacement's penalty, every later interval's expected cost relative to the long-run rate
+``g*`` (own formula on the life law, :func:`_relative`), the end state (unpriced, or
+priced by the checker's own search of ``min_{s >= u + r} w_alone(s)``,
+:func:`_min_after`), a position left without replacement likewise, one opening per
+unit and period, the constant ``c_min + g* H`` and purchasing for every job -- and every
+interval, the part left at the end (with ``plan.end_reserve_days``) and a position left
+alone are checked against the life limit and risk cap (:meth:`_Checker.run_multiyear`).
+
 It is a deliberately independent second implementation: it does not use
 :mod:`optimizer.problem` (the planner's matrices, period masks and purchasing model) nor
 :mod:`optimizer.solvers`; crew calendars, windows, stock and purchase orders are
@@ -194,7 +204,11 @@ def _instant(row: Mapping[str, Any], j: int, name: str, tz: Any) -> datetime:
 
 
 def _jobs(
-    scn: Scenario, fm: FleetModel, rows: list[dict[str, Any]], unit_of: list[str]
+    scn: Scenario,
+    fm: FleetModel,
+    rows: list[dict[str, Any]],
+    unit_of: list[str],
+    multi: bool = False,
 ) -> list[_Job]:
     index = {c.id: i for i, c in enumerate(fm.components)}
     tz = scn.calendar.zone  # a naive time in a plan is local wall-clock time
@@ -205,7 +219,7 @@ def _jobs(
         if cid not in index:
             raise ValueError(f"work_orders[{j}].component_id: unknown component {cid!r}")
         i = index[str(cid)]
-        if i in seen:
+        if i in seen and not multi:
             raise ValueError(
                 f"work_orders[{j}].component_id: {cid} already has work_orders[{seen[i]}]"
                 " (the checker handles next-replacement plans: one work order per component)"
@@ -338,7 +352,8 @@ class _Checker:
         self.end = self.period_start_days(cal.horizon_days)
         self.fm = fleet_model(scn)
         self.unit_of, self.units = _units(scn, self.fm)
-        self.jobs = _jobs(scn, self.fm, rows, self.unit_of)
+        self.multi = bool(scn.plan.repeated_replacements)
+        self.jobs = _jobs(scn, self.fm, rows, self.unit_of, self.multi)
         self.out: list[Violation] = []
         self.t_op = (
             np.arange(self.n_t)[None, :] * cal.period_days * self.fm.operating_h_per_day[:, None]
@@ -718,16 +733,21 @@ class _Checker:
 
     # -- purchasing --------------------------------------------------------------------
     def purchasing(self, period: dict[int, int]) -> dict[str, float]:
+        return self.purchasing_uses(list(period.items()))
+
+    def purchasing_uses(self, uses: Sequence[tuple[int, int]]) -> dict[str, float]:
+        """Cheapest purchasing of the jobs ``(component, period)`` (several per component
+        in a multi-year plan)."""
         total = {"ordering": 0.0, "expediting": 0.0, "holding": 0.0}
         period_h = self.step / HOUR
         for part in self.scn.inventory.parts:
+            # a part no component uses is still held (holding only), as the planner counts
             users = [i for i, c in enumerate(self.fm.components) if c.spare_part == part.id]
-            if not users:
-                continue
             use = np.zeros(self.n_t)
-            for i in users:
-                if i in period:
-                    use[period[i]] += self.fm.components[i].parts_per_task
+            mine = set(users)
+            for i, t in uses:
+                if i in mine:
+                    use[t] += self.fm.components[i].parts_per_task
             supply = np.full(self.n_t, float(part.on_hand))
             for o in part.on_order:
                 if o.arrival <= self.start:
@@ -764,7 +784,36 @@ class _Checker:
         return total
 
     # -- all ---------------------------------------------------------------------------
+    def open_groups(self) -> tuple[dict[int, int], float, float]:
+        """Period of every job (by input index), set-up and production lost of the
+        openings; checks windows and overlapping openings."""
+        at: dict[int, int] = {}
+        setup = lost = 0.0
+        spans: dict[str, list[tuple[datetime, datetime, str]]] = {}
+        for (uid, gid), members in self.groups().items():
+            a = min(j.start for j in members)
+            b = max(j.finish for j in members)
+            raw = self.period_of(a)
+            t = min(max(raw, 0), self.n_t - 1)
+            for j in members:
+                at[j.index] = t
+                if j.start < self.period_start(t) and raw >= 0:
+                    self.add(
+                        "horizon",
+                        f"{self.cid(j.comp)}: starts {_fmt(j.start, self.tz)}, before its group"
+                        f" {gid}",
+                    )
+            setup_k, lost_k = self.opening_cost(uid, t)
+            setup += setup_k
+            lost += lost_k
+            spans.setdefault(uid, []).append((a, b, gid))
+            self.check_windows(uid, gid, members, raw)
+        self.check_overlap(spans)
+        return at, setup, lost
+
     def run(self) -> CheckResult:
+        if self.multi:
+            return self.run_multiyear()
         fm = self.fm
         curves = self.curves()
         by_comp = {j.comp: j for j in self.jobs}
@@ -830,6 +879,223 @@ class _Checker:
             jobs=len(self.jobs),
             deferred=tuple(deferred),
         )
+
+    # -- multi-year plans --------------------------------------------------------------
+    def limit_h(self, i: int, installed: bool) -> float:
+        """Hard maximum age at replacement (life limit, risk cap), hours from new or, for
+        the installed part, from now."""
+        c = self.fm.components[i]
+        dist = self.fm.residual[i] if installed else self.fm.life[i]
+        lim = math.inf
+        if c.max_age_h is not None:
+            lim = c.max_age_h - (c.age_h if installed else 0.0)
+        if c.max_p_fail is not None:
+            lim = min(lim, float(np.asarray(dist.ppf(c.max_p_fail))))
+        return lim
+
+    def run_multiyear(self) -> CheckResult:
+        """Cost and violations of a multi-year plan (``plan.repeated_replacements``).
+
+        The objective of :mod:`optimizer.problem.multiyear`, recomputed here: each
+        position's first replacement pays the penalty ``h_i(t)`` of its installed part,
+        each later one the interval's relative cost ``w(d)`` (:func:`_relative`, direct
+        ``c_p``), the last one the end state (unpriced: the failures of the last
+        interval minus ``g*`` times its hours; priced: ``min_{s >= u + r} w_alone(s)``
+        with the stand-alone cost ``c_p + opening`` behind ``g*``, :func:`_min_after`);
+        a position without any replacement pays its installed part kept over the horizon
+        likewise, minus ``c_min``; every opening once per unit and period; the constant
+        ``c_min + g* H`` per position (``base``); purchasing for every job.  Intervals
+        are counted in whole periods (the plan's grid), as the planner does.
+        """
+        fm = self.fm
+        scn = self.scn
+        at, setup, lost = self.open_groups()
+        pen, c_min = self.curves_and_floor()
+        unpriced = scn.plan.end_state == "unpriced"
+        reserve = scn.plan.end_reserve_days * fm.operating_h_per_day
+        per = self.scn.calendar.period_days * fm.operating_h_per_day
+        jobs_of: dict[int, list[_Job]] = {}
+        for job in self.jobs:
+            jobs_of.setdefault(job.comp, []).append(job)
+        terms = dict.fromkeys(("first", "intervals", "end_state", "deferral"), 0.0)
+        deferred: list[str] = []
+        for i, c in enumerate(fm.components):
+            kw: dict[str, Any] = {
+                "c_f": float(fm.cost_cm[i]),
+                "g": float(fm.cost_rate[i]),
+                "minimal": bool(fm.minimal_repair[i]),
+            }
+            alone = float(fm.cost_pm_individual[i])
+            hor = float(self.horizon_op[i])
+            r = float(reserve[i])
+            mine = sorted(jobs_of.get(i, []), key=lambda j: (at[j.index], j.start))
+            if not mine:
+                deferred.append(c.id)
+                self.check_limits(None, i)
+                lim = self.limit_h(i, installed=True)
+                if hor + r > lim + 1e-9:
+                    self.add(
+                        "life_limit",
+                        f"{c.id}: not replaced in the horizon, but its installed part would"
+                        f" exceed its limit ({lim:,.0f} h from now) by the horizon end plus the"
+                        f" end reserve ({hor + r:,.0f} h)",
+                        c.id,
+                    )
+                    continue
+                if not math.isfinite(c_min[i]):
+                    continue
+                res = fm.residual[i]
+                if unpriced:
+                    e = _relative(res, hor, c_p=0.0, paid=False, **kw)
+                else:
+                    e = _min_after(res, hor + r, lim, c_p=alone, **kw)
+                terms["deferral"] += e - float(c_min[i])
+                continue
+            ts = [at[j.index] for j in mine]
+            self.check_horizon(mine[0])
+            self.check_limits(mine[0], i)
+            terms["first"] += float(pen[i, ts[0]])
+            lim = self.limit_h(i, installed=False)
+            for (t0, j0), (t1, j1) in pairwise(zip(ts, mine, strict=True)):
+                self.check_horizon(j1)
+                d = t1 - t0
+                if d <= 0:
+                    self.add(
+                        "interval",
+                        f"{c.id}: replaced twice in the period of {_fmt(j0.start, self.tz)}"
+                        f" ({_fmt(j0.start, self.tz)} and {_fmt(j1.start, self.tz)})",
+                        c.id,
+                    )
+                    continue
+                u = d * float(per[i])
+                if u > lim + 1e-9:
+                    self.add(
+                        "life_limit",
+                        f"{c.id}: {d} periods ({u:,.0f} h) between the replacements of"
+                        f" {_fmt(j0.start, self.tz)} and {_fmt(j1.start, self.tz)}, past its"
+                        f" limit {lim:,.0f} h (max_age_h / max_p_fail of a new part)",
+                        c.id,
+                    )
+                frozen = scn.plan.frozen_until
+                if frozen is not None and j1.start < frozen:
+                    self.add(
+                        "frozen",
+                        f"{c.id}: a later replacement starts {_fmt(j1.start, self.tz)}, inside"
+                        f" the frozen period (until {_fmt(frozen, self.tz)})",
+                        c.id,
+                    )
+                terms["intervals"] += _relative(fm.life[i], u, c_p=float(fm.cost_pm[i]), **kw)
+            left = hor - ts[-1] * float(per[i])
+            if left + r > lim + 1e-9:
+                self.add(
+                    "life_limit",
+                    f"{c.id}: the part installed {_fmt(mine[-1].start, self.tz)} reaches"
+                    f" {left + r:,.0f} h by the horizon end plus the end reserve, past its"
+                    f" limit {lim:,.0f} h",
+                    c.id,
+                )
+            elif unpriced:
+                terms["end_state"] += _relative(fm.life[i], left, c_p=0.0, paid=False, **kw)
+            else:
+                terms["end_state"] += _min_after(fm.life[i], left + r, lim, c_p=alone, **kw)
+        first_jobs = {i: min(js, key=lambda j: at[j.index]) for i, js in jobs_of.items()}
+        self.check_pins(first_jobs, {i: at[j.index] for i, j in first_jobs.items()})
+        self.check_crews()
+        self.check_stock()
+        finite = np.isfinite(c_min)
+        base = float(np.sum(np.where(finite, c_min, 0.0) + fm.cost_rate * self.horizon_op))
+        cost = {**terms, "setup": setup, "production_loss": lost, "base": base}
+        buy = {"ordering": 0.0, "expediting": 0.0, "holding": 0.0, "total": 0.0}
+        known = {p.id for p in scn.inventory.parts}
+        if any(c.spare_part in known for c in fm.components):
+            buy = self.purchasing_uses([(j.comp, at[j.index]) for j in self.jobs])
+            cost.update({k: v for k, v in buy.items() if k != "total"})
+        cost["total"] = sum(cost.values())
+        return CheckResult(
+            scenario=scn.name,
+            currency=scn.currency,
+            cost=cost,
+            purchasing={k: v for k, v in buy.items() if k != "total"},
+            violations=tuple(self.out),
+            jobs=len(self.jobs),
+            deferred=tuple(deferred),
+        )
+
+    def curves_and_floor(self) -> tuple[FloatArray, FloatArray]:
+        """Penalties ``h_i(t)`` of the installed parts and their floors ``c_min``."""
+        fm = self.fm
+        pen = np.zeros((fm.n, self.n_t))
+        c_min = np.zeros(fm.n)
+        for rate in np.unique(fm.operating_h_per_day):
+            idx = np.flatnonzero(fm.operating_h_per_day == rate)
+            sub = penalty_curves(
+                [fm.residual[i] for i in idx],
+                cost_pm=fm.cost_pm[idx],
+                cost_cm=fm.cost_cm[idx],
+                cost_rate=fm.cost_rate[idx],
+                t_h=self.t_op[idx[0]],
+                horizon_h=float(self.horizon_op[idx[0]]),
+                minimal_repair=fm.minimal_repair[idx],
+            )
+            pen[idx] = sub.penalty
+            c_min[idx] = sub.c_min
+        return pen, c_min
+
+
+def _relative(
+    dist: Any, u_h: float, *, c_p: float, c_f: float, g: float, minimal: bool, paid: bool = True
+) -> float:
+    """Expected cost of running a part ``u_h`` hours minus ``g`` times the hours used.
+
+    ``c_p S(u) + c_f F(u) - g integral_0^u S`` (a failure renews the part) or ``c_p +
+    c_f H(u) - g u`` (minimal repair, ``H = -log S``); without ``paid`` the replacement
+    at ``u`` is not charged (``c_p = 0``: the horizon ends there, end state unpriced).
+    ``u_h = inf``: run to failure (replacement form only).
+    """
+    u = float(u_h)
+    cp = c_p if paid else 0.0
+    if minimal:
+        sf = float(np.asarray(dist.sf(u)))
+        hz = math.inf if sf <= 0.0 else -math.log(sf)
+        return cp + c_f * hz - g * u
+    sf = float(np.asarray(dist.sf(u)))
+    return cp * sf + c_f * (1.0 - sf) - g * float(np.asarray(dist.int_sf(u)))
+
+
+def _min_after(
+    dist: Any, lo_h: float, hi_h: float, *, c_p: float, c_f: float, g: float, minimal: bool
+) -> float:
+    """``min_{lo <= s <= hi} _relative(s)``: a dense log grid, the end points (``s = inf``
+    without a limit, replacement form), then Brent's method around the best grid point
+    (scipy ``minimize_scalar``, bounded).  The checker's own search (the planner's is
+    :func:`optimizer.problem.multiyear.continuation_cost`)."""
+    from scipy import optimize
+
+    def f(x: float) -> float:
+        return _relative(dist, x, c_p=c_p, c_f=c_f, g=g, minimal=minimal)
+
+    q = float(np.asarray(dist.ppf(1.0 - 1e-12)))
+    top = hi_h if math.isfinite(hi_h) else max(50.0 * max(lo_h, 1.0), 100.0 * q, 1.0)
+    best = f(lo_h)
+    if math.isfinite(hi_h):
+        best = min(best, f(hi_h))
+    elif not minimal:
+        best = min(best, f(math.inf))
+    if top <= lo_h:
+        return best
+    grid = np.unique(
+        np.concatenate([np.geomspace(max(lo_h, 1e-6), top, 1500), np.linspace(lo_h, top, 1500)])
+    )
+    vals = np.array([f(float(x)) for x in grid])
+    j = int(np.argmin(vals))
+    best = min(best, float(vals[j]))
+    a, b = float(grid[max(j - 1, 0)]), float(grid[min(j + 1, grid.size - 1)])
+    if b > a:
+        res = optimize.minimize_scalar(
+            f, bounds=(a, b), method="bounded", options={"xatol": 1e-9 * max(b, 1.0)}
+        )
+        best = min(best, float(res.fun))
+    return best
 
 
 def _at_least(
@@ -961,9 +1227,4 @@ def check_plan(
         On an unknown component, a component twice, an unparsable date or a finish
         before the start, naming the field (``work_orders[3].scheduled_start: ...``).
     """
-    if scenario.plan.repeated_replacements:
-        raise ValueError(
-            "plan.repeated_replacements: multi-year plans are not supported by the checker"
-            " (one work order per component)"
-        )
     return _Checker(scenario, read_work_orders(work_orders)).run()

@@ -379,10 +379,7 @@ def plan(
     else:
         _print_plan(result)
         if out_dir is not None:
-            out.print(
-                f"files written to {escape(str(out_dir))}/: work_orders.csv, work_orders.json,"
-                " plan.json"
-            )
+            out.print(f"files written to {escape(str(out_dir))}/: {', '.join(PLAN_FILES)}")
     if not result.plan.feasible:
         raise typer.Exit(3)
 

@@ -43,7 +43,8 @@ from optimizer.problem.purchasing import (
 )
 from optimizer.scenario import Scenario
 from optimizer.solvers import solve
-from optimizer.solvers.multiyear import crew_overload, solve_multiyear, solve_multiyear_milp
+from optimizer.solvers.multiyear import crew_overload, solve_multiyear_milp
+from optimizer.solvers.multiyear_stock import solve_multiyear_stock
 
 __all__ = ["PlanResult", "plan_result", "plan_scenario"]
 
@@ -71,8 +72,8 @@ class PlanResult:
         Hour-level schedule of each shutdown by group id (empty for multi-year plans,
         whose jobs start at their period's start).
     purchases : PurchasePlan or None
-        The plan's purchase orders and stock; ``None`` when the problem models no spare
-        parts, the plan is infeasible or holds repeated replacements.
+        The plan's purchase orders and stock (every replacement of a multi-year plan);
+        ``None`` when the problem models no spare parts or the plan is infeasible.
     purchase_orders : tuple of dict
         ``purchases`` as JSON-friendly rows
         (:func:`~optimizer.problem.purchasing.purchase_orders_table`).
@@ -502,10 +503,12 @@ def _plan_multiyear(
     built, mp = build_multiyear(scn)
     t1 = time.perf_counter()
     say(f"solving ({how}, repeated replacements)")
+    # spare parts (solve_multiyear_stock): the plan within the stock, with its purchasing
     if how == "milp":
         plan = solve_multiyear_milp(mp, time_limit_s=limit, gap=tol)
+        plan = solve_multiyear_stock(mp, time_limit_s=limit, gap=tol, plan=plan)
     else:
-        plan = solve_multiyear(mp, time_limit_s=limit, gap=tol)
+        plan = solve_multiyear_stock(mp, time_limit_s=limit, gap=tol)
     if plan.feasible and plan.replacements is not None:
         x = np.zeros((mp.n_components, mp.n_periods), dtype=bool)
         if len(plan.replacements):
@@ -526,6 +529,12 @@ def _plan_multiyear(
         (w.component_id, w.group_id): float(w.extra.get("relative_cost", 0.0)) for w in orders
     }
     groups = shutdown_groups(built, plan, occurrence_cost)
+    purchases = None
+    if plan.feasible and mp.base.has_parts and plan.replacements is not None:
+        x = np.zeros((mp.n_components, mp.n_periods), dtype=bool)
+        x[plan.replacements[:, 0], plan.replacements[:, 1]] = True
+        purchases = purchase_plan(mp.base, x)
+    rows = purchase_orders_table(mp.base, purchases) if purchases is not None else []
     t3 = time.perf_counter()
     return PlanResult(
         built=built,
@@ -534,7 +543,7 @@ def _plan_multiyear(
         deferred=tuple(deferred),
         groups=groups,
         shutdowns=shutdowns,
-        purchases=None,
-        purchase_orders=(),
+        purchases=purchases,
+        purchase_orders=tuple(rows),
         timings_s={"build": t1 - t0, "solve": t2 - t1, "work_orders": t3 - t2, "total": t3 - t0},
     )

@@ -14,31 +14,39 @@ Relative cycle cost
     * minimal repair at failures: ``w(u) = c_p + c_f H(u) - g* u`` (``H = -log S``).
 
     ``w(u)`` is the expected cost of the cycle minus ``g*`` times its expected length.
-    ``w(u) = integral_0^u S * (g(u) - g*) >= 0`` where ``g`` is Barlow and Proschan's
-    cost rate of age replacement at ``u``, so ``w`` vanishes at ``T*`` when ``g*``
-    is the rate of the same costs; a plan replacing at ``T*`` intervals then costs
-    ``g*`` per hour in the long run.  The first interval of a plan (from the installed
+    ``g*`` is the rate of the *stand-alone* policy, whose replacements cost ``C = c_p +
+    o`` (``o``: one opening of the system, :attr:`FleetModel.cost_pm_individual`), and
+    ``w_alone(u) = C S(u) + c_f F(u) - g* integral_0^u S = integral_0^u S (g(u) - g*)
+    >= 0`` (``g``: Barlow and Proschan's cost rate of age replacement at ``u``) vanishes
+    at ``T*``.  An interval of a plan carries the direct ``c_p`` only (its opening is
+    paid by the plan's set-ups, shared), so ``w(u) = w_alone(u) - o S(u)`` may be
+    *negative*, by at most the opening: a relative cost, not a defect (checked by
+    quadrature in ``tests/optimizer/problem/test_multiyear_endstate.py``).
+    The first interval of a plan (from the installed
     part's current age or twin prognostics) is the penalty curve ``c_i(t)`` of
     :mod:`optimizer.reliability.penalty`, which is ``w`` for the residual life.
 
 End state
     The part installed ``u`` hours before the horizon end is left to the next horizon.
     Let ``v(a)`` be the bias (relative value) of a part of age ``a`` under the optimal
-    renewal policy, normalized by ``v(0) = 0`` (a new part).  Because the state of a
-    position is its age and the policy after the horizon may replace it at any age
-    ``s >= a`` (at most the limit ``L``),
+    renewal policy of rate ``g*``, normalized by ``v(0) = 0`` (a new part).  That policy
+    is the stand-alone one (each replacement at ``C = c_p + o``, the price behind
+    ``g*``).  Because the state of a position is its age and the policy after the
+    horizon may replace it at any age ``s >= a`` (at most the limit ``L``),
 
-        ``S(a) v(a) = min_{a <= s <= L} [c_p S(s) + c_f (S(a) - S(s)) - g* integral_a^s S]``
+        ``S(a) v(a) = min_{a <= s <= L} [C S(s) + c_f (S(a) - S(s)) - g* integral_a^s S]``
 
     (replacement form; the expected cost of the rest of the cycle minus ``g*`` times
     its expected length).  The relative cost of the last interval -- the costs inside
     the horizon plus what it leaves -- is therefore
 
-        ``E(u) = c_f F(u) - g* integral_0^u S + S(u) v(u) = min_{u <= s <= L} w(s)``,
+        ``E(u) = c_f F(u) - g* integral_0^u S + S(u) v(u) = min_{u <= s <= L} w_alone(s)``,
 
-    and likewise ``c_p + c_f H(u) - g* u + v_mr(u) = min_{u <= s <= L} w(s)`` with
-    minimal repair.  For an increasing hazard (``w`` unimodal with its minimum 0 at
-    ``T*``), ``E(u) = w(max(u, T*))``: a part left younger than ``T*`` costs nothing
+    and likewise ``min_{u <= s <= L} (C + c_f H(s) - g* s)`` with minimal repair.
+    ``E >= 0``; pricing the later replacements at ``c_p`` alone (as before 2026-12)
+    mixed two policies and credited about ``-o`` to every young part left.
+    For an increasing hazard (``w`` unimodal with its minimum 0 at
+    ``T*``), ``E(u) = w_alone(max(u, T*))``: a part left younger than ``T*`` costs nothing
     extra, an older one costs what running it past ``T*`` adds.  With a hard life limit
     ``L`` the minimum is over ``s <= L`` (and ``E = inf`` for ``u > L``).  The same
     formula on the *residual* life gives the cost of leaving the installed part in
@@ -408,14 +416,16 @@ def build_multiyear(scn: Scenario) -> tuple[BuiltProblem, MultiYearProblem]:
     """Build the repeated-replacement problem of a scenario.
 
     The first interval reuses :func:`optimizer.problem.build.build_problem` (without the
-    single-replacement pruning, which is not valid when later replacements follow,
-    and without spare-part stock, not modelled here).  Later intervals and the end
+    single-replacement pruning, which is not valid when later replacements follow;
+    ``base.parts`` holds the spare-part stock, which
+    :mod:`optimizer.solvers.multiyear_stock` respects and prices).  Later intervals and the end
     state use the new-part life, the direct preventive cost ``c_p``, the failure cost
     ``c_f`` and the rate ``g*`` of :func:`optimizer.fleet.fleet_model` (all priced by
     :mod:`cost_models`).  The hard limit of a new part is
     ``min(max_age_h, F^{-1}(max_p_fail))``; for the installed part the cost of leaving
     it in place over the horizon is recomputed within its remaining limit.  The end
-    state follows ``plan.end_state`` (priced by :func:`continuation_cost`, or unpriced by
+    state follows ``plan.end_state`` (priced by :func:`continuation_cost` at the
+    stand-alone cost ``c_p + o`` of the replacements after the horizon, or unpriced by
     :func:`horizon_cost`) and ``plan.end_reserve_days`` (see the module docstring).
 
     Parameters
@@ -435,7 +445,7 @@ def build_multiyear(scn: Scenario) -> tuple[BuiltProblem, MultiYearProblem]:
         When a life limit is shorter than one period (a new part could not reach the
         next period), naming the component and the field.
     """
-    built = build_problem(scn, parts=False)
+    built = build_problem(scn)  # parts: stock rows of optimizer.solvers.multiyear_stock
     pb, fm = built.problem, built.fleet
     n, n_t = pb.n_components, pb.n_periods
     per = scn.calendar.period_days * fm.operating_h_per_day
@@ -477,7 +487,12 @@ def build_multiyear(scn: Scenario) -> tuple[BuiltProblem, MultiYearProblem]:
         if unpriced:
             end[idx] = horizon_cost(life, left, **kw)
         else:
-            end[idx] = continuation_cost(life, left + reserve[idx, None], limit_h=limit[idx], **kw)
+            # after the horizon the rate g* is that of stand-alone replacements: price
+            # them so (c_p + opening), the bias consistent with g* (module docstring)
+            kw_alone = {**kw, "cost_pm": fm.cost_pm_individual[idx]}
+            end[idx] = continuation_cost(
+                life, left + reserve[idx, None], limit_h=limit[idx], **kw_alone
+            )
         end[idx] = np.where(left + reserve[idx, None] <= limit[idx, None] + 1e-9, end[idx], np.inf)
     interval[d[None, :] * per[:, None] > limit[:, None] + 1e-9] = np.inf
     beyond = np.array(pb.penalty_beyond, dtype=np.float64)
@@ -494,11 +509,13 @@ def build_multiyear(scn: Scenario) -> tuple[BuiltProblem, MultiYearProblem]:
         elif unpriced and np.isfinite(beyond[j]):
             e = horizon_cost(fm.residual[j], [[hor[j]]], **kw_j)[0, 0]
             beyond[j] = float(e - c_min[j])
-        elif np.isfinite(limit_res[j]) and np.isfinite(beyond[j]):
+        elif np.isfinite(beyond[j]) and np.isfinite(c_min[j]):
+            # the installed part kept over the horizon, then the stand-alone policy
+            kw_j["cost_pm"] = fm.cost_pm_individual[j]
             e = continuation_cost(
                 fm.residual[j], [[hor[j] + reserve[j]]], limit_h=limit_res[j], **kw_j
             )[0, 0]
-            beyond[j] = max(float(e - c_min[j]), float(beyond[j]))
+            beyond[j] = float(e - c_min[j])
     base = replace(pb, penalty_beyond=beyond, meta={**pb.meta, "repeated_replacements": True})
     edges = [pb.period_start(t) for t in range(n_t)]
     frozen = scn.plan.frozen_until

@@ -43,7 +43,7 @@ from typing import Any
 import numpy as np
 
 from cost_models.spares import expedite_cost, holding_cost, ordering_cost
-from optimizer._typing import FloatArray, IntArray
+from optimizer._typing import BoolArray, FloatArray, IntArray
 from optimizer.problem.data import PlanningProblem, SpareParts
 
 __all__ = [
@@ -52,6 +52,7 @@ __all__ = [
     "PurchasePlan",
     "lot_sizing",
     "must_do_shortages",
+    "plan_jobs",
     "purchase_cost",
     "purchase_costs",
     "purchase_orders_table",
@@ -128,8 +129,31 @@ def _parts(problem: PlanningProblem) -> SpareParts:
     return problem.parts
 
 
-def stock_profile(problem: PlanningProblem, period: IntArray) -> tuple[FloatArray, FloatArray]:
+def plan_jobs(period: IntArray | BoolArray) -> tuple[IntArray, IntArray]:
+    """Jobs ``(component, period)`` of a plan, sorted by period then component.
+
+    ``period`` is either one period per component (shape ``(n,)``, ``-1`` = deferred:
+    a next-replacement plan) or a replacement matrix ``x[i, t]`` (bool, shape ``(n,
+    T)``: a multi-year plan, several jobs per component).
+    """
+    arr = np.asarray(period)
+    if arr.ndim == 2:
+        ii, tt = np.nonzero(arr.astype(bool))
+    else:
+        per: IntArray = np.asarray(arr, dtype=np.int64)
+        ii = np.flatnonzero(per >= 0)
+        tt = per[ii]
+    order = np.lexsort((ii, tt))
+    return ii[order].astype(np.int64), tt[order].astype(np.int64)
+
+
+def stock_profile(
+    problem: PlanningProblem, period: IntArray | BoolArray
+) -> tuple[FloatArray, FloatArray]:
     """Cumulative usage and existing supply of every pool, shape ``(P, T)`` each.
+
+    ``period``: see :func:`plan_jobs` (one period per component, or a multi-year
+    replacement matrix).
 
     Returns
     -------
@@ -138,11 +162,11 @@ def stock_profile(problem: PlanningProblem, period: IntArray) -> tuple[FloatArra
         plus already-ordered units arrived by ``t``.
     """
     parts = _parts(problem)
-    period = np.asarray(period, dtype=np.int64)
+    ii, tt = plan_jobs(period)
     n_t = problem.n_periods
     use = np.zeros((parts.n_parts, n_t))
-    on = (period >= 0) & (parts.part_of >= 0)
-    np.add.at(use, (parts.part_of[on], period[on]), parts.qty[on].astype(np.float64))
+    on = parts.part_of[ii] >= 0
+    np.add.at(use, (parts.part_of[ii[on]], tt[on]), parts.qty[ii[on]].astype(np.float64))
     used: FloatArray = np.cumsum(use, axis=1)
     supply: FloatArray = parts.on_hand[:, None] + np.cumsum(parts.arrivals, axis=1)
     return used, supply
@@ -159,7 +183,9 @@ def _date(problem: PlanningProblem, t: int) -> str:
     return problem.local_period_start(int(t)).date().isoformat()
 
 
-def stock_shortages(problem: PlanningProblem, period: IntArray, tol: float = 1e-9) -> list[str]:
+def stock_shortages(
+    problem: PlanningProblem, period: IntArray | BoolArray, tol: float = 1e-9
+) -> list[str]:
     """Stock-outs of a plan that no new order can prevent, in plain language.
 
     A pool is short when, in some period before the earliest arrival of a new order
@@ -346,7 +372,7 @@ def lot_sizing(
 
 
 def _orders(
-    problem: PlanningProblem, period: IntArray
+    problem: PlanningProblem, period: IntArray | BoolArray
 ) -> tuple[list[tuple[int, int, float, bool]], FloatArray, FloatArray, FloatArray]:
     """Optimal new orders ``(part, arrival, qty, expedited)``, usage, supply, new arrivals."""
     parts = _parts(problem)
@@ -409,7 +435,7 @@ def _cost(
     )
 
 
-def purchase_costs(problem: PlanningProblem, period: IntArray) -> dict[str, float]:
+def purchase_costs(problem: PlanningProblem, period: IntArray | BoolArray) -> dict[str, float]:
     """Cheapest purchasing cost of a plan by term, currency.
 
     ``ordering``, ``expediting``, ``holding`` (:data:`PURCHASING_TERMS`) and their
@@ -417,11 +443,11 @@ def purchase_costs(problem: PlanningProblem, period: IntArray) -> dict[str, floa
     """
     if not problem.has_parts:
         return {"ordering": 0.0, "expediting": 0.0, "holding": 0.0, "total": 0.0}
-    orders, used, supply, new = _orders(problem, np.asarray(period, dtype=np.int64))
+    orders, used, supply, new = _orders(problem, period)
     return _cost(problem, orders, used, supply, new)[0]
 
 
-def purchase_cost(problem: PlanningProblem, period: IntArray) -> float:
+def purchase_cost(problem: PlanningProblem, period: IntArray | BoolArray) -> float:
     """Cheapest purchasing cost of a plan (ordering + expediting + holding), currency.
 
     ``0`` for a problem without parts.
@@ -429,7 +455,7 @@ def purchase_cost(problem: PlanningProblem, period: IntArray) -> float:
     return purchase_costs(problem, period)["total"]
 
 
-def purchase_plan(problem: PlanningProblem, period: IntArray) -> PurchasePlan:
+def purchase_plan(problem: PlanningProblem, period: IntArray | BoolArray) -> PurchasePlan:
     """Purchase orders of a plan, the stock they give and when each job's parts are in.
 
     Parts are issued first in, first out: on-hand stock first, then orders already
@@ -441,14 +467,15 @@ def purchase_plan(problem: PlanningProblem, period: IntArray) -> PurchasePlan:
     ----------
     problem : PlanningProblem
         The instance.
-    period : ndarray of int, shape (n,)
-        The plan (``-1`` = deferred).
+    period : ndarray of int, shape (n,), or ndarray of bool, shape (n, T)
+        The plan (``-1`` = deferred), or a multi-year replacement matrix (see
+        :func:`plan_jobs`); then ``available_period`` is that of each component's first
+        job and ``serves`` lists a component once per order.
 
     Returns
     -------
     PurchasePlan
     """
-    period = np.asarray(period, dtype=np.int64)
     n = problem.n_components
     if problem.parts is None:
         return PurchasePlan(
@@ -464,11 +491,11 @@ def purchase_plan(problem: PlanningProblem, period: IntArray) -> PurchasePlan:
     first = parts.expedite_periods(problem.period_h)
     avail = np.full(n, -1, dtype=np.int64)
     serves: dict[tuple[int, int], list[int]] = {}
+    job_i, job_t = plan_jobs(period)
     for p in range(parts.n_parts):
-        jobs = np.flatnonzero((parts.part_of == p) & (period >= 0) & (parts.qty > 0))
-        if not len(jobs):
+        mine = (parts.part_of[job_i] == p) & (parts.qty[job_i] > 0)
+        if not mine.any():
             continue
-        jobs = jobs[np.lexsort((jobs, period[jobs]))]
         # supply units in arrival order: (period, source) with source -1 = existing
         src_t = [0] * round(float(parts.on_hand[p]))
         src_o: list[int] = [-1] * round(float(parts.on_hand[p]))
@@ -484,17 +511,20 @@ def purchase_plan(problem: PlanningProblem, period: IntArray) -> PurchasePlan:
         st = np.asarray(src_t, dtype=np.int64)[order]
         so = np.asarray(src_o, dtype=np.int64)[order]
         pos = 0
-        for i in jobs:
+        for i, t_i in zip(job_i[mine].tolist(), job_t[mine].tolist(), strict=True):
             q = int(parts.qty[i])
             take = slice(pos, pos + q)
             got_t, got_o = st[take], so[take]
             pos += q
-            if len(got_t) < q:  # short: no unit left for part of the job
-                avail[i] = max(int(period[i]), int(first[p]))
-            else:
-                avail[i] = int(got_t.max())
+            if avail[i] < 0:  # a component's first job (the only one in a plan of period)
+                if len(got_t) < q:  # short: no unit left for part of the job
+                    avail[i] = max(int(t_i), int(first[p]))
+                else:
+                    avail[i] = int(got_t.max())
             for a in set(int(x) for x in got_o if x >= 0):
-                serves.setdefault((p, a), []).append(int(i))
+                users = serves.setdefault((p, a), [])
+                if int(i) not in users:
+                    users.append(int(i))
     po = tuple(
         sorted(
             (

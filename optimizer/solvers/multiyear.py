@@ -1185,3 +1185,15 @@ def solve_multiyear_milp(
     cost = evaluate_multiyear(mp, paths.x)
     status = Status.OPTIMAL if tc == TerminationCondition.optimal else Status.TIME_LIMIT
     return _plan(mp, paths.x, cost, min(lb, cost["total"]), status, "multiyear-milp", t0, log)
+
+
+def path_arrays(
+    mp: MultiYearProblem,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, BoolArray]:
+    """Unpruned path arrays ``(first, interval, end, beyond, node_ok)`` of every position.
+
+    As :func:`shortest_paths` takes them (``inf``: arc or node forbidden, pins applied),
+    for the modules that add constraints to a plan (:mod:`optimizer.solvers.multiyear_stock`).
+    """
+    d = _data(mp, prune=False)
+    return d.first, d.interval, d.end, d.beyond, d.node_ok

@@ -212,9 +212,11 @@ def test_unpriced_end_state_is_the_cash_of_the_horizon() -> None:
         x[i, ts] = True
     got = evaluate_multiyear(mp0, x)["total"]
     assert_allclose(got, float(cost @ x.sum(axis=1) + 20.0 * x.any(axis=0).sum()), rtol=1e-9)
-    # priced: the part left at age u (periods) is charged min_{u<=s<=U} w(s) = c - g* U
-    # instead of -g* u, with g* = (c + 20) / U: the difference is g* u - 20 per position
+    # priced: the part left at age u (periods) is charged min_{u<=s<=U} w_alone(s) =
+    # c + 20 - g* U = 0 (the replacements after the horizon at the stand-alone price
+    # of g* = (c + 20) / U) instead of -g* u: the difference is g* u per position, the
+    # life the plan leaves used (tests/optimizer/problem/test_multiyear_endstate.py)
     last = np.array([np.flatnonzero(x[i]).max() for i in range(10)])
     u_end = 101 - last
-    diff = float(np.sum((cost + 20.0) * u_end / np.array(life) - 20.0))
+    diff = float(np.sum((cost + 20.0) * u_end / np.array(life)))
     assert_allclose(evaluate_multiyear(mp1, x)["total"], got + diff, rtol=1e-9)
