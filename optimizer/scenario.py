@@ -59,8 +59,9 @@ MAX_COMPONENTS = 10_000
 """Components in the fleet (all sites and systems)."""
 MAX_PERIODS = 20_000
 """Planning periods (``ceil(horizon_days / period_days)``)."""
-MAX_COMPONENT_PERIODS = 2_000_000
-"""Components x planning periods (about 130 bytes each while planning: ~260 MB)."""
+MAX_COMPONENT_PERIODS = 4_000_000
+"""Components x planning periods (about 200 bytes each while planning: ~800 MB; the
+benchmark fleet of 10,000 components x 365 daily periods, 3.65 M, fits)."""
 MAX_TWIN_SAMPLES = 100_000
 """Samples of one life distribution or one twin's residual-life prediction."""
 
