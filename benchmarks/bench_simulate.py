@@ -17,6 +17,13 @@ Usage::
     python3 benchmarks/bench_simulate.py --quick    # a smoke run
     # the prescriptive target alone (200 replications, twin good, 2 workers):
     python3 benchmarks/bench_simulate.py --skip-fleet --prescriptive-twins good
+    # CPU per replication only (insensitive to other load; no worker runs):
+    python3 benchmarks/bench_simulate.py --cpu-only --reps 100 --skip-prescriptive
+
+``events/rep`` counts the events the engine's loop processes: since the light-weight
+processes and zero-delay calls of :class:`optimizer.sim.engine` (no events for a
+failure signal, a process start or end) it is about 2/3 of the SimPy events of the
+same run before them, for the same work.
 """
 
 from __future__ import annotations
@@ -30,7 +37,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import simpy
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -127,32 +133,28 @@ def synthetic_fleet(n_systems: int = 100, per_system: int = 10, seed: int = 7) -
     return Scenario.model_validate(data)
 
 
-class _CountingEnv(simpy.Environment):
-    """SimPy environment that counts processed events (for events/s only)."""
-
-    processed = 0
-
-    def step(self) -> None:
-        type(self).processed += 1
-        super().step()
-
-
 def count_events(model: SimModel, strategy: str, reps: int, seed: int = 1) -> int:
-    """Events processed by ``reps`` replications (run once with a counting environment)."""
+    """Events processed by ``reps`` replications (the engine loop's own count)."""
     import optimizer.sim.engine as eng
 
     twin = Twin("none")
     pol = make_policy(strategy)
     pol.prepare(model, twin)
-    orig = eng.simpy.Environment
-    _CountingEnv.processed = 0
-    eng.simpy.Environment = _CountingEnv  # type: ignore[misc]
+    total = 0
+    orig = eng._Env.run_to
+
+    def counting(env: Any, until: float) -> None:
+        nonlocal total
+        orig(env, until)
+        total += env.processed
+
+    eng._Env.run_to = counting  # type: ignore[method-assign,assignment]
     try:
         for r in range(reps):
             run_replication(model, pol, twin, seed, r)
     finally:
-        eng.simpy.Environment = orig  # type: ignore[misc]
-    return _CountingEnv.processed
+        eng._Env.run_to = orig  # type: ignore[method-assign]
+    return total
 
 
 def _cpu_per_rep(model: SimModel, strategy: str, reps: int) -> float:
@@ -164,6 +166,26 @@ def _cpu_per_rep(model: SimModel, strategy: str, reps: int) -> float:
     for r in range(reps):
         run_replication(model, pol, twin, 1, r)
     return (time.process_time() - t) / reps
+
+
+def bench_fleet_cpu(reps: int, strategies: list[str]) -> None:
+    """CPU per replication of each strategy in this process (``--cpu-only``)."""
+    scn = synthetic_fleet()
+    model = compile_model(scn, years=10.0)
+    print(
+        f"synthetic fleet: {model.n} components, {model.n_systems} systems, 10 years;"
+        f" load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs"
+    )
+    for strat in strategies:
+        ev_per_rep = count_events(model, strat, 2) / 2
+        load0 = os.getloadavg()[0]
+        cpu = _cpu_per_rep(model, strat, reps)
+        print(
+            f"  {strat:15s} CPU {1000 * cpu:.1f} ms/rep over {reps} reps"
+            f" -> {cpu * 1000 / 2:.1f} s per 1,000 reps on 2 idle cores;"
+            f" {ev_per_rep:,.0f} events/rep, {ev_per_rep / cpu:,.0f} events/CPU-s;"
+            f" load {load0:.2f} -> {os.getloadavg()[0]:.2f}"
+        )
 
 
 def bench_fleet(reps: int, strategies: list[str]) -> None:
@@ -257,13 +279,21 @@ def main() -> None:
         default=None,
         help="replications timed in-process for CPU per replication",
     )
+    ap.add_argument(
+        "--cpu-only",
+        action="store_true",
+        help="fleet benchmark: CPU ms per replication over --reps (default 100) only",
+    )
     ap.add_argument("--skip-fleet", action="store_true")
     ap.add_argument("--skip-prescriptive", action="store_true")
     args = ap.parse_args()
     reps = args.reps or (20 if args.quick else 1000)
     p_reps = args.prescriptive_reps or (10 if args.quick else 200)
-    if not args.skip_fleet:
-        bench_fleet(reps, ["run-to-failure", "fixed-interval", "optimal-age"])
+    strategies = ["run-to-failure", "fixed-interval", "optimal-age"]
+    if not args.skip_fleet and args.cpu_only:
+        bench_fleet_cpu(args.reps or 100, strategies)
+    elif not args.skip_fleet:
+        bench_fleet(reps, strategies)
     if not args.skip_prescriptive:
         cpu_reps = args.prescriptive_cpu_reps or (2 if args.quick else 8)
         bench_prescriptive(p_reps, args.prescriptive_twins, cpu_reps)

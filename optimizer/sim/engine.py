@@ -360,6 +360,14 @@ class Draws:
         self.pm = model.pm_duration.ppf(u[:, :, _PMDUR])
         self.z = np.asarray(sc.ndtri(_safe_u(u[:, :, _TWIN])), dtype=np.float64)
         self._ext: dict[tuple[int, int], dict[str, FloatArray]] = {}
+        self._arrays: dict[str, FloatArray] = {
+            "life": self.life,
+            "life_u": self.life_u,
+            "repair": self.repair,
+            "response": self.response,
+            "pm": self.pm,
+            "z": self.z,
+        }
 
     def _block(self, i: int, j: int) -> tuple[dict[str, FloatArray] | None, int]:
         if j < self.lives:
@@ -388,11 +396,182 @@ class Draws:
     def get(self, name: str, i: int, j: int) -> float:
         """Variate ``name`` (``life``, ``life_u``, ``repair``, ``response``, ``pm``, ``z``)
         of component ``i``'s life ``j`` (0 = the part installed at the start)."""
+        if j < self.lives:  # (item: a Python float without a numpy scalar)
+            return float(self._arrays[name].item(i, j))
         blk, jj = self._block(i, j)
-        if blk is None:
-            arr: FloatArray = getattr(self, name)
-            return float(arr[i, jj])
+        assert blk is not None
         return float(blk[name][jj])
+
+
+# --------------------------------------------------------------------------------------
+# event loop and light-weight processes
+# --------------------------------------------------------------------------------------
+_URGENT = 0
+_NORMAL = 1
+"""SimPy's event priorities (``simpy.events.URGENT`` / ``NORMAL``)."""
+
+
+class _Env(simpy.Environment):
+    """A SimPy environment with a tighter run loop and zero-delay calls without events.
+
+    :meth:`soon` is what scheduling a triggered event (``env.event().succeed()``, a
+    process's ``Initialize`` or termination) would do, without the event in the common
+    case: the call takes that event's place in SimPy's order (time, priority, event id;
+    the id is taken from SimPy's counter when :meth:`soon` is called) and runs right
+    after the current event's callbacks when nothing in the queue comes before it, or
+    else becomes a real event with exactly that place.  The order of everything that
+    happens is therefore the one of plain SimPy events and processes.
+
+    :meth:`run_to` is ``run(until=...)`` with SimPy's ``step`` inlined; it counts the
+    events processed (``processed``).  Both use SimPy's (version 4) private queue,
+    clock and event counter.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._soon: list[tuple[float, int, int, Callable[[], None]]] = []
+        self.processed = 0
+
+    def soon(self, fn: Callable[[], None], *, urgent: bool = False) -> None:
+        """Call ``fn()`` at the current time, where an event triggered now (priority
+        ``URGENT`` if ``urgent`` else ``NORMAL``) would be processed."""
+        self._soon.append((self._now, _URGENT if urgent else _NORMAL, next(self._eid), fn))
+
+    def after(self, delay: float, cb: Callable[[Any], None], value: Any = None) -> None:
+        """Call ``cb(event)`` in ``delay`` hours, ``event.value`` being ``value``: what a
+        ``Timeout(delay, value)`` with that callback does (same place in the order),
+        with a light-weight event."""
+        queue: list[Any] = self._queue
+        heapq.heappush(queue, (self._now + delay, _NORMAL, next(self._eid), _Light(cb, value)))
+
+    def _flush(self) -> None:
+        """Run the pending :meth:`soon` calls whose turn it is; queue the others."""
+        soon = self._soon
+        queue: list[Any] = self._queue
+        while soon:
+            if len(soon) > 1:
+                soon.sort(key=_soon_key)
+            entry = soon[0]
+            if queue and queue[0] < entry[:3]:  # an event comes first: wait for it
+                for t, prio, eid, fn in soon:
+                    ev = simpy.Event(self)
+                    ev._ok = True
+                    ev._value = None
+                    ev.callbacks.append(_call_back(fn))
+                    heapq.heappush(queue, (t, prio, eid, ev))
+                soon.clear()
+                return
+            del soon[0]
+            entry[3]()
+
+    def run_to(self, until: float) -> None:
+        """Process events until time ``until`` (as ``run(until=until)``)."""
+        stop = simpy.Event(self)
+        stop._ok = True
+        stop._value = None
+        self.schedule(stop, _URGENT, until - self._now)  # type: ignore[arg-type]
+        if self._soon:
+            self._flush()
+        queue: list[Any] = self._queue
+        soon = self._soon
+        pop = heapq.heappop
+        n = 0
+        while True:
+            ev: Any
+            self._now, _, _, ev = pop(queue)
+            if ev is stop:
+                break
+            n += 1
+            callbacks, ev.callbacks = ev.callbacks, None
+            for cb in callbacks:
+                cb(ev)
+            if not ev._ok and not hasattr(ev, "_defused"):
+                raise ev._value
+            if soon:
+                self._flush()
+        self.processed += n
+
+
+class _Light:
+    """A triggered event with one callback, for :meth:`_Env.after` (nothing yields it)."""
+
+    __slots__ = ("_ok", "_value", "callbacks")
+
+    def __init__(self, cb: Callable[[Any], None], value: Any) -> None:
+        self.callbacks: list[Callable[[Any], None]] | None = [cb]
+        self._ok = True
+        self._value = value
+
+    @property
+    def value(self) -> Any:
+        return self._value
+
+
+def _soon_key(entry: tuple[float, int, int, Callable[[], None]]) -> tuple[float, int, int]:
+    return entry[0], entry[1], entry[2]
+
+
+def _call_back(fn: Callable[[], None]) -> Callable[[simpy.Event], None]:
+    def cb(_ev: simpy.Event) -> None:
+        fn()
+
+    return cb
+
+
+class _Driver:
+    """Runs a generator like a SimPy process, without the process's own events.
+
+    The generator yields SimPy events; it is resumed (with the event's value) by a
+    callback when the event is processed, exactly as :class:`simpy.Process` resumes
+    its generator.  Unlike a process it is started synchronously (no ``Initialize``
+    event), it ends without a termination event, and it may yield ``None``: it then
+    waits until :meth:`resume` is called directly (a component's failure, signalled by
+    its system's clock), which saves the event a process would wait on.  Nothing may
+    wait for a driver; the engine uses drivers for component life cycles and preventive
+    openings, which nothing waits for.
+    """
+
+    __slots__ = ("cb", "gen", "idle")
+
+    def __init__(self, gen: Generator[simpy.Event | None, Any, None]) -> None:
+        self.gen = gen
+        self.cb = self._run
+        self.idle = True  # not started, or waiting for a direct resume (yielded None)
+
+    def resume(self) -> None:
+        """Start the generator, or resume it where it yielded ``None``.
+
+        Raises
+        ------
+        RuntimeError
+            If the generator waits for an event (an engine bug: it would skip the wait).
+        """
+        if not self.idle:
+            raise RuntimeError("a driver was resumed directly while it waits for an event")
+        self.idle = False
+        self._run(None)
+
+    def _run(self, ev: simpy.Event | None) -> None:
+        """Send ``ev``'s value (``None`` for a direct resume) and wait for the next event."""
+        gen = self.gen
+        try:
+            while True:
+                if ev is None:
+                    nxt = gen.send(None)
+                elif ev._ok:
+                    nxt = gen.send(ev._value)
+                else:  # no engine event fails; raise it in the generator as SimPy would
+                    nxt = gen.throw(ev._value)
+                if nxt is None:  # waits for resume()
+                    self.idle = True
+                    return
+                cbs = nxt.callbacks
+                if cbs is not None:  # not processed yet: resume when it is
+                    cbs.append(self.cb)
+                    return
+                ev = nxt  # already processed: go on at once with its value
+        except StopIteration:
+            return
 
 
 # --------------------------------------------------------------------------------------
@@ -458,6 +637,7 @@ class _Stock:
         self.waiters: deque[tuple[int, simpy.Event]] = deque()
         self.waiting_qty = 0
         self.pipeline: list[tuple[float, int]] = []  # (arrival time, qty), sorted
+        self.on_order = 0  # units in the pipeline
         self.area = 0.0
         self.t_last = 0.0
         self.orders = 0
@@ -489,17 +669,17 @@ class _Stock:
         entry = (t_arr, qty)
         self.pipeline.append(entry)
         self.pipeline.sort()
+        self.on_order += qty
         if placed:
             self.orders += 1
             if expedited:
                 self.expedited_qty += qty
-            self.rep.log("expedite" if expedited else "order", -1, -1, float(qty), part=self.q)
-        ev = self.env.timeout(t_arr - self.env.now)
+            if self.rep.keep_events:
+                self.rep.log("expedite" if expedited else "order", -1, -1, float(qty), part=self.q)
+        self.env.after(t_arr - self.env.now, self._arrive, entry)
 
-        def arrive(_ev: simpy.Event, entry: tuple[float, int] = entry) -> None:
-            self._receive(entry)
-
-        ev.callbacks.append(arrive)
+    def _arrive(self, ev: _Light) -> None:
+        self._receive(ev._value)
 
     def _order(self, qty: int, expedited: bool = False) -> None:
         if qty <= 0:
@@ -510,8 +690,10 @@ class _Stock:
     def _receive(self, entry: tuple[float, int]) -> None:
         self._touch()
         self.pipeline.remove(entry)
+        self.on_order -= entry[1]
         self.level += entry[1]
-        self.rep.log("arrival", -1, -1, float(entry[1]), part=self.q)
+        if self.rep.keep_events:
+            self.rep.log("arrival", -1, -1, float(entry[1]), part=self.q)
         self._serve()
 
     def _serve(self) -> None:
@@ -579,10 +761,9 @@ class _Stock:
 
     def _start_repair(self, dur: float) -> None:
         self.shop_busy += 1
-        ev = self.env.timeout(dur)
-        ev.callbacks.append(self._repaired)
+        self.env.after(dur, self._repaired)
 
-    def _repaired(self, _ev: simpy.Event) -> None:
+    def _repaired(self, _ev: _Light) -> None:
         self._touch()
         self.shop_busy -= 1
         self.in_repair -= 1
@@ -642,13 +823,7 @@ class _Stock:
         p = self.p
         if p.policy == "none":
             return
-        position = (
-            self.level
-            + self.in_repair
-            + self.owed
-            + sum(q for _, q in self.pipeline)
-            - self.waiting_qty
-        )
+        position = self.level + self.in_repair + self.owed + self.on_order - self.waiting_qty
         if p.policy == "s_S":
             if position <= p.s:
                 self._order(p.S - position)
@@ -863,7 +1038,7 @@ class _System:
 
     def __init__(self, rep: _Replication, k: int) -> None:
         self.rep = rep
-        self.env = rep.env
+        self.env: _Env = rep.env
         self.k = k
         self.rate = float(rep.model.rate[k])
         self.idle_ageing = bool(rep.model.idle_ageing[k])
@@ -915,26 +1090,34 @@ class _System:
 
     def _arm(self) -> None:
         heap = self.heap
-        while heap and not self._valid(heap[0]):
+        rep = self.rep
+        up, fail_tag, alarm_tag, gen = rep.up, rep.fail_tag, rep.alarm_tag, rep.gen
+        while heap:  # drop dead entries (_valid, inline: hot path)
+            _, _, i, kind, tag = heap[0]
+            if up[i] and tag == (
+                fail_tag[i] if kind == _FAIL else (alarm_tag[i] if kind == _ALARM else gen[i])
+            ):
+                break
             heapq.heappop(heap)
         self.version += 1
-        if not heap or not self.ageing():
+        if not heap or not (self.idle_ageing or not self.down):
             self.armed = math.inf
             return
         top = heap[0][0]
         self.armed = top
-        dt = max(0.0, (top - self.theta_now()) / self.rate) if self.rate > 0 else math.inf
-        if not math.isfinite(dt):
+        if self.rate > 0:
+            dt = (top - self.theta_now()) / self.rate
+            if not dt > 0.0:
+                dt = 0.0
+            elif dt == _INF:
+                return
+        else:
             return
-        ev = self.env.timeout(dt)
-        ev.callbacks.append(self._make_fire(self.version))
+        self.env.after(dt, self._on_timer, self.version)
 
-    def _make_fire(self, version: int) -> Callable[[simpy.Event], None]:
-        def fire(_ev: simpy.Event) -> None:
-            if version == self.version:
-                self._fire()
-
-        return fire
+    def _on_timer(self, ev: _Light) -> None:
+        if ev._value == self.version:  # else re-armed since: a dead timer
+            self._fire()
 
     def _fire(self) -> None:
         self.armed = math.inf
@@ -1013,7 +1196,7 @@ class _Replication:
         self.policy = policy
         self.twin = twin
         self.rep_index = rep
-        self.env = simpy.Environment()
+        self.env = _Env()
         self.draws = Draws(model, seed, rep)
         n = model.n
         self.systems = [_System(self, k) for k in range(model.n_systems)]
@@ -1056,7 +1239,7 @@ class _Replication:
         self.pending: list[int | None] = [None] * n  # policy requests (part generation)
         self.forced: list[int] = [-1] * n  # generation with forced (life-limit) work released
         self.retired: list[bool] = [False] * n  # out of service at its life limit
-        self.fail_ev: list[simpy.Event | None] = [None] * n
+        self.life: list[_Driver] = []  # life cycle of each position (_lifecycle)
         self.res: list[_Reservation | None] = [None] * n
         self._on_initial: list[bool] = [True] * n
         self._tags = 0
@@ -1259,7 +1442,8 @@ class _Replication:
         if items is None:
             items = []
             self._packages[key] = items
-            self.env.process(self._package(key))
+            # started like a SimPy process (its Initialize event), without the events
+            self.env.soon(_Driver(self._package(key)).resume, urgent=True)
         items.append((i, tag, forced))
 
     def _reserve(self, i: int, *, critical: bool) -> None:
@@ -1501,7 +1685,8 @@ class _Replication:
             pool = self.pools[self.pool_of[i]]
             regular = pool.regular_h(pool.next_shift(now))
         self.rec_cm.append((i, now, self.draws.get("repair", i, self.life_j[i]), regular))
-        self.log("failure", k, i, self.fail_age[i])
+        if self.keep_events:
+            self.log("failure", k, i, self.fail_age[i])
         part = self.part_of[i]
         if part >= 0 and self.stocks[part].rotable:
             self.stocks[part].removed(self.ppt[i], corrective=True)
@@ -1514,11 +1699,11 @@ class _Replication:
                 sysm = self.systems[k]
                 sysm.short += 1
                 sysm.update()
-        ev = self.fail_ev[i]
-        assert ev is not None
-        ev.succeed()
+        # corrective work starts where the event of a process waiting for the failure
+        # would be processed (_lifecycle; no event needed, see _Env.soon)
+        self.env.soon(self.life[i].resume)
 
-    def _lifecycle(self, i: int) -> Generator[simpy.Event, Any, None]:
+    def _lifecycle(self, i: int) -> Generator[simpy.Event | None, Any, None]:
         """Process of one position: failure -> corrective work -> renewal, forever."""
         env = self.env
         k = self.sys_of[i]
@@ -1533,9 +1718,7 @@ class _Replication:
         r_cm = self.res_cm[i]
         resource = self.resources[r_cm] if r_cm >= 0 else None
         while True:
-            ev = env.event()
-            self.fail_ev[i] = ev
-            yield ev
+            yield None  # until fail(i) resumes it (no event: see _Driver)
             t0 = env.now
             res = self.res[i]
             wait = None
@@ -1551,7 +1734,8 @@ class _Replication:
                 self.stockouts += 1
                 yield wait
                 self.stockout_h += env.now - t0
-                self.log("part_received", k, i, env.now - t0)
+                if self.keep_events:
+                    self.log("part_received", k, i, env.now - t0)
             if resource is not None:  # the campaign resource (vessel, crane, team)
                 wait = resource.request(k, i)
                 if wait is not None:
@@ -1565,7 +1749,8 @@ class _Replication:
                     yield env.timeout(shift - env.now)
             j = self.life_j[i]
             busy = self.draws.get("response", i, j) + self.draws.get("repair", i, j)
-            self.log("corrective_start", k, i, env.now - t0)
+            if self.keep_events:
+                self.log("corrective_start", k, i, env.now - t0)
             if calm:
                 # response (mobilisation, travel) first, then the repair in calm weather
                 response = self.draws.get("response", i, j)
@@ -1578,7 +1763,8 @@ class _Replication:
             pool.busy_h += crew * busy
             if resource is not None:
                 resource.release()
-            self.log("repaired", k, i, busy)
+            if self.keep_events:
+                self.log("repaired", k, i, busy)
             if self.minimal[i]:
                 self._minimal_repair(i)
             else:
@@ -1736,14 +1922,25 @@ class _Replication:
         sysm.n_open += 1
         sysm.update()
         self.rec_open.append((k, env.now))
-        self.log("opening", k, -1, float(len(comps)))
+        if self.keep_events:
+            self.log("opening", k, -1, float(len(comps)))
         setup_h = float(self.model.setup_duration_h[k])
         if setup_h > 0.0:
             yield env.timeout(setup_h)
         if len(comps) == 1:
             yield from self._pm_job(comps[0], held)
         else:
-            yield env.all_of([env.process(self._pm_job(i, held)) for i in comps])
+            done = env.event()
+            left = [len(comps)]
+
+            def finished() -> None:  # where the job process's termination would be
+                left[0] -= 1
+                if left[0] == 0:
+                    done.succeed()
+
+            for i in comps:  # parallel jobs, started and joined like SimPy processes
+                env.soon(_Driver(self._pm_job_then(i, held, finished)).resume, urgent=True)
+            yield done
         if held:
             self._release_held(held)
         for i in comps:
@@ -1751,7 +1948,8 @@ class _Replication:
             self.pending[i] = None
         sysm.n_open -= 1
         sysm.update()
-        self.log("closing", k, -1, float(len(comps)))
+        if self.keep_events:
+            self.log("closing", k, -1, float(len(comps)))
         for i in comps:
             self.policy.on_install(self, i)
 
@@ -1837,6 +2035,14 @@ class _Replication:
         """Whether position ``i`` still holds the part installed at the start."""
         return self._on_initial[i]
 
+    def _pm_job_then(
+        self, i: int, held: dict[int, int], then: Callable[[], None]
+    ) -> Generator[simpy.Event, Any, None]:
+        """:meth:`_pm_job`, then ``then()`` where a process's termination event would be
+        processed."""
+        yield from self._pm_job(i, held)
+        self.env.soon(then)
+
     def _pm_job(self, i: int, held: dict[int, int]) -> Generator[simpy.Event, Any, None]:
         env = self.env
         pool = self.pools[self.pool_of[i]]
@@ -1855,7 +2061,8 @@ class _Replication:
         start = env.now
         dur = self.draws.get("pm", i, self.life_j[i])
         self.rec_pm.append((i, start, dur, pool.regular_h(start)))
-        self.log("pm_start", self.sys_of[i], i, dur)
+        if self.keep_events:
+            self.log("pm_start", self.sys_of[i], i, dur)
         if self.calm_pm[i] and self.model.split_pm[i]:
             end = self._calm_end(i, start, dur)
             if end > start:
@@ -1878,7 +2085,9 @@ class _Replication:
         model = self.model
         n = model.n
         for i in range(n):
-            self.env.process(self._lifecycle(i))
+            drv = _Driver(self._lifecycle(i))
+            self.life.append(drv)
+            drv.resume()  # runs to its first wait for a failure
             self._install(i, at_start=True)
         for g, sb in enumerate(self.g_standby):
             if sb:  # members beyond the first k (listed order) start in standby
@@ -1892,7 +2101,7 @@ class _Replication:
         every = self.policy.decision_interval_h
         if every is not None:
             self.env.process(self._decisions(float(every)))
-        self.env.run(until=model.horizon_h)
+        self.env.run_to(model.horizon_h)
         for s in self.systems:
             s.finish()
         for st in self.stocks:
