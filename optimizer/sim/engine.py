@@ -1063,13 +1063,13 @@ class _System:
         return self.idle_ageing or not self.down
 
     def theta_now(self) -> float:
-        if self.ageing():
-            return self.theta + self.rate * (self.env.now - self.t_last)
+        if self.idle_ageing or not self.down:  # (ageing(), inline: hot path)
+            return self.theta + self.rate * (self.env._now - self.t_last)
         return self.theta
 
     def _advance(self) -> None:
-        now = self.env.now
-        if self.ageing():
+        now = self.env._now
+        if self.idle_ageing or not self.down:
             self.theta += self.rate * (now - self.t_last)
         self.t_last = now
 
@@ -1123,25 +1123,29 @@ class _System:
         self.armed = math.inf
         self._advance()
         heap = self.heap
+        rep = self.rep
+        up, fail_tag, alarm_tag, gen = rep.up, rep.fail_tag, rep.alarm_tag, rep.gen
         limit = self.theta + _EPS * max(1.0, abs(self.theta))
         fired: list[tuple[int, int]] = []
         while heap and heap[0][0] <= limit:
-            entry = heapq.heappop(heap)
-            if self._valid(entry):
-                fired.append((entry[2], entry[3]))
+            _, _, i, kind, tag = heapq.heappop(heap)
+            if up[i] and tag == (  # (_valid, inline)
+                fail_tag[i] if kind == _FAIL else (alarm_tag[i] if kind == _ALARM else gen[i])
+            ):
+                fired.append((i, kind))
         for i, kind in fired:
             # an earlier entry of the same batch may have stopped it (a life limit
             # reached within _EPS of the failure: the retired part does not fail)
-            if not self.rep.up[i]:
+            if not up[i]:
                 continue
             if kind == _FAIL:
-                self.rep.fail(i)
+                rep.fail(i)
             elif kind == _ALARM:
-                self.rep.policy.on_alarm(self.rep, i)
+                rep.policy.on_alarm(rep, i)
             elif kind == _NOTICE:
-                self.rep.limit_notice(i)
+                rep.limit_notice(i)
             else:
-                self.rep.retire(i)
+                rep.retire(i)
         if self.armed == math.inf:
             self._arm()
 
@@ -1364,8 +1368,11 @@ class _Replication:
         self.alarm_tag[i] = self._tags
         self.alarm_age[i] = age_h
         sysm = self.systems[self.sys_of[i]]
-        theta = max(self._theta_at(i, age_h), sysm.theta_now())
-        if math.isfinite(theta):  # (a cold standby member does not age)
+        theta = self._theta_at(i, age_h) if self.standby[i] else self.origin[i] + age_h
+        now_theta = sysm.theta_now()
+        if now_theta > theta:  # (max(theta, now_theta))
+            theta = now_theta
+        if theta != _INF:  # (a cold standby member does not age)
             sysm.push(theta, i, _ALARM, self._tags)
 
     def clear_alarm(self, i: int) -> None:

@@ -125,8 +125,13 @@ class OptimalAge(BasePolicy):
             raise ValueError(f"age_factor must be finite and > 0, got {age_factor!r}")
         self.age_factor = f
 
+    def prepare(self, model: SimModel, twin: Twin) -> None:
+        super().prepare(model, twin)
+        # the replacement age of each position (a list: read once per installed part)
+        self._age_h: list[float] = (model.t_star_h * self.age_factor).tolist()
+
     def on_install(self, sim: SimView, i: int) -> None:
-        t = float(self.model.t_star_h[i]) * self.age_factor
+        t = self._age_h[i]
         if math.isfinite(t):
             sim.set_alarm(i, t)
 
