@@ -424,7 +424,8 @@ class _Env(simpy.Environment):
 
     :meth:`run_to` is ``run(until=...)`` with SimPy's ``step`` inlined; it counts the
     events processed (``processed``).  Both use SimPy's (version 4) private queue,
-    clock and event counter.
+    clock and event counter; the engine reads the clock as ``env._now`` (the ``now``
+    property without its call: the hot path reads it some 70,000 times a replication).
     """
 
     def __init__(self) -> None:
@@ -443,6 +444,16 @@ class _Env(simpy.Environment):
         with a light-weight event."""
         queue: list[Any] = self._queue
         heapq.heappush(queue, (self._now + delay, _NORMAL, next(self._eid), _Light(cb, value)))
+
+    def sleep(self, delay: float) -> _Light:
+        """An event ``delay`` hours from now for a :class:`_Driver` generator to yield:
+        ``Timeout(delay)`` (same place in the order), light-weight."""
+        if delay < 0:
+            raise ValueError(f"negative delay {delay}")
+        ev = _Light(None, None)
+        queue: list[Any] = self._queue
+        heapq.heappush(queue, (self._now + delay, _NORMAL, next(self._eid), ev))
+        return ev
 
     def _flush(self) -> None:
         """Run the pending :meth:`soon` calls whose turn it is; queue the others."""
@@ -493,12 +504,13 @@ class _Env(simpy.Environment):
 
 
 class _Light:
-    """A triggered event with one callback, for :meth:`_Env.after` (nothing yields it)."""
+    """A triggered event: one callback (:meth:`_Env.after`) or none yet
+    (:meth:`_Env.sleep`, yielded by a :class:`_Driver` generator)."""
 
     __slots__ = ("_ok", "_value", "callbacks")
 
-    def __init__(self, cb: Callable[[Any], None], value: Any) -> None:
-        self.callbacks: list[Callable[[Any], None]] | None = [cb]
+    def __init__(self, cb: Callable[[Any], None] | None, value: Any) -> None:
+        self.callbacks: list[Callable[[Any], None]] | None = [] if cb is None else [cb]
         self._ok = True
         self._value = value
 
@@ -661,7 +673,7 @@ class _Stock:
                 self._schedule(qty, t_arr, expedited=False, placed=False)
 
     def _touch(self) -> None:
-        now = self.env.now
+        now = self.env._now
         self.area += self.level * (now - self.t_last)
         self.t_last = now
 
@@ -676,7 +688,7 @@ class _Stock:
                 self.expedited_qty += qty
             if self.rep.keep_events:
                 self.rep.log("expedite" if expedited else "order", -1, -1, float(qty), part=self.q)
-        self.env.after(t_arr - self.env.now, self._arrive, entry)
+        self.env.after(t_arr - self.env._now, self._arrive, entry)
 
     def _arrive(self, ev: _Light) -> None:
         self._receive(ev._value)
@@ -685,7 +697,7 @@ class _Stock:
         if qty <= 0:
             return
         lead = self.p.expedite_h if expedited and self.p.expedite_h is not None else self.p.lead_h
-        self._schedule(qty, self.env.now + lead, expedited=expedited)
+        self._schedule(qty, self.env._now + lead, expedited=expedited)
 
     def _receive(self, entry: tuple[float, int]) -> None:
         self._touch()
@@ -810,7 +822,7 @@ class _Stock:
                 serve_t = t_arr
                 break
         exp_h = self.p.expedite_h
-        if critical and exp_h is not None and self.env.now + exp_h < serve_t:
+        if critical and exp_h is not None and self.env._now + exp_h < serve_t:
             self._order(min(qty, need), expedited=True)
         elif not math.isfinite(serve_t):
             self._order(need - cum)
@@ -879,7 +891,7 @@ class _Resource:
             self.rep.log("resource_granted", k, i, 0.0)
             return None
         ev = env.event()
-        now = float(env.now)
+        now = float(env._now)
         self.queue.append((ev, now, k, i))
         self.rep.log("resource_request", k, i, float(len(self.queue)))
         if self.state == _IDLE and self.m.trigger_n > 0:
@@ -898,7 +910,7 @@ class _Resource:
 
     def _serve(self) -> None:
         q = self.queue
-        now = float(self.env.now)
+        now = float(self.env._now)
         while q and self.free > 0:
             ev, t, k, i = q.popleft()
             self.free -= 1
@@ -912,7 +924,7 @@ class _Resource:
         """The max-wait timer of a request: mobilise if the oldest open request has
         waited ``max_wait_h`` and the resource is still idle."""
         q = self.queue
-        if self.state == _IDLE and q and self.env.now - q[0][1] >= self.m.max_wait_h - _EPS:
+        if self.state == _IDLE and q and self.env._now - q[0][1] >= self.m.max_wait_h - _EPS:
             self._mobilise()
 
     def _dates(self) -> Generator[simpy.Event, Any, None]:
@@ -920,8 +932,8 @@ class _Resource:
         or the booking is firm)."""
         env = self.env
         for t in self.m.dates_h.tolist():
-            if t > env.now:
-                yield env.timeout(t - env.now)
+            if t > env._now:
+                yield env.timeout(t - env._now)
             if self.state == _IDLE and (self.queue or self.m.mobilise_when_idle):
                 self._mobilise()
 
@@ -956,7 +968,7 @@ class _Resource:
 
     def _arrive(self) -> None:
         self.state = _ON_SITE
-        self.t_arrive = float(self.env.now)
+        self.t_arrive = float(self.env._now)
         self.free = self.m.capacity
         self.log("on_site", float(len(self.queue)))
         self._serve()
@@ -968,7 +980,7 @@ class _Resource:
         if self.state != _ON_SITE or self.busy or self.queue:
             return
         end = self.t_arrive + self.m.min_charter_h
-        now = float(self.env.now)
+        now = float(self.env._now)
         self.version += 1
         if now >= end - _EPS:
             self.state = _IDLE
@@ -985,7 +997,7 @@ class _Resource:
 
     def finish(self) -> None:
         """Close the open charter and the open waits at the horizon."""
-        now = float(self.env.now)
+        now = float(self.env._now)
         if self.state == _ON_SITE:
             self.on_site_h.append(now - self.t_arrive)
         for _, t, _, _ in self.queue:
@@ -1157,7 +1169,7 @@ class _System:
         if down == self.down and unplanned == self.unplanned:
             return
         self._advance()
-        now = self.env.now
+        now = self.env._now
         if unplanned and not self.unplanned:  # a system failure
             self.n_fail += 1
             self.t_first = min(self.t_first, now)
@@ -1180,8 +1192,8 @@ class _System:
     def finish(self) -> None:
         """Close an open downtime segment at the end of the horizon."""
         if self.down:
-            self._segment(self.env.now)
-            self.t_state = self.env.now
+            self._segment(self.env._now)
+            self.t_state = self.env._now
 
 
 class _Replication:
@@ -1285,13 +1297,13 @@ class _Replication:
     def log(self, event: str, k: int, i: int, value: float, part: int = -1) -> None:
         if self.keep_events:
             comp = i if part < 0 else -2 - part
-            self.events.append((self.rep_index, float(self.env.now), event, k, comp, value))
+            self.events.append((self.rep_index, float(self.env._now), event, k, comp, value))
 
     # ---- view used by policies ----------------------------------------------------
     @property
     def now_h(self) -> float:
         """Current time, hours from the plan start."""
-        return float(self.env.now)
+        return float(self.env._now)
 
     def age_h(self, i: int) -> float:
         """Operating age of component ``i``'s installed part, hours."""
@@ -1387,7 +1399,7 @@ class _Replication:
         ``t_h`` itself inside a shift, else the start of the last shift before it;
         ``t_h`` when the pool has no shift before it.
         """
-        now = float(self.env.now)
+        now = float(self.env._now)
         if t_h <= now:
             return now
         pool = self.pools[self.pool_of[i]]
@@ -1424,7 +1436,7 @@ class _Replication:
             Number of components accepted (a component whose current part already has a
             pending request is skipped when ``current_part``).
         """
-        t = max(float(at_h), float(self.env.now))
+        t = max(float(at_h), float(self.env._now))
         if t >= self.model.horizon_h:
             return 0
         accepted = 0
@@ -1484,13 +1496,13 @@ class _Replication:
 
     def _force_pm(self, i: int, at_h: float, *, critical: bool) -> None:
         """Release the forced preventive replacement of ``i``'s part at ``at_h``."""
-        t = max(float(at_h), float(self.env.now))
+        t = max(float(at_h), float(self.env._now))
         if t >= self.model.horizon_h:
             return
         self.forced[i] = self.gen[i]
         self._enqueue(i, self.gen[i], t, forced=True)
         self._reserve(i, critical=critical)
-        self.log("limit_release", self.sys_of[i], i, t - float(self.env.now))
+        self.log("limit_release", self.sys_of[i], i, t - float(self.env._now))
 
     def limit_notice(self, i: int) -> None:
         """The part of ``i`` nears its life limit: release its forced replacement.
@@ -1510,8 +1522,8 @@ class _Replication:
         sysm = self.systems[self.sys_of[i]]
         left = max(self.max_age[i] - self.age_h(i), 0.0)
         if sysm.rate <= 0.0:
-            return float(self.env.now)
-        deadline = float(self.env.now) + left / sysm.rate
+            return float(self.env._now)
+        deadline = float(self.env._now) + left / sysm.rate
         if deadline >= self.model.horizon_h:
             return deadline  # the limit lies beyond the simulated horizon: nothing to do
         return self.latest_work_start(i, deadline)
@@ -1520,7 +1532,7 @@ class _Replication:
         """Items of an opening that is due, without the forced work whose running part
         was stopped meanwhile (a stop delays its limit): that work is planned again."""
         keep = []
-        now = float(self.env.now)
+        now = float(self.env._now)
         for entry in items:
             i, tag, forced = entry
             if forced and self.up[i]:
@@ -1554,7 +1566,7 @@ class _Replication:
         if self.forced[i] == self.gen[i]:
             self._reserve(i, critical=True)
         else:
-            self._force_pm(i, float(self.env.now), critical=True)
+            self._force_pm(i, float(self.env._now), critical=True)
 
     def pm_pending_mask(self) -> BoolArray:
         """Components whose installed part already has a preventive request."""
@@ -1686,7 +1698,7 @@ class _Replication:
         self.frozen_age[i] = self.fail_age[i]
         self.failures += 1
         # booked when it happens (like the failure count): the repair's labour and parts
-        now = float(self.env.now)
+        now = float(self.env._now)
         regular = -1.0
         if self.cm_in_shifts[i]:
             pool = self.pools[self.pool_of[i]]
@@ -1726,7 +1738,7 @@ class _Replication:
         resource = self.resources[r_cm] if r_cm >= 0 else None
         while True:
             yield None  # until fail(i) resumes it (no event: see _Driver)
-            t0 = env.now
+            t0 = env._now
             res = self.res[i]
             wait = None
             if res is not None:  # parts reserved for a preventive job: use them
@@ -1740,9 +1752,9 @@ class _Replication:
             if wait is not None:
                 self.stockouts += 1
                 yield wait
-                self.stockout_h += env.now - t0
+                self.stockout_h += env._now - t0
                 if self.keep_events:
-                    self.log("part_received", k, i, env.now - t0)
+                    self.log("part_received", k, i, env._now - t0)
             if resource is not None:  # the campaign resource (vessel, crane, team)
                 wait = resource.request(k, i)
                 if wait is not None:
@@ -1751,21 +1763,21 @@ class _Replication:
             if wait is not None:
                 yield wait
             if in_shifts:
-                shift = pool.next_shift(env.now)
-                if shift > env.now:
-                    yield env.timeout(shift - env.now)
+                shift = pool.next_shift(env._now)
+                if shift > env._now:
+                    yield env.sleep(shift - env._now)
             j = self.life_j[i]
             busy = self.draws.get("response", i, j) + self.draws.get("repair", i, j)
             if self.keep_events:
-                self.log("corrective_start", k, i, env.now - t0)
+                self.log("corrective_start", k, i, env._now - t0)
             if calm:
                 # response (mobilisation, travel) first, then the repair in calm weather
                 response = self.draws.get("response", i, j)
                 if response > 0.0:
-                    yield env.timeout(response)
+                    yield env.sleep(response)
                 yield from self._calm_work(i, busy - response, split_cm, pool, in_shifts)
             else:
-                yield env.timeout(busy)
+                yield env.sleep(busy)
             pool.put(crew)
             pool.busy_h += crew * busy
             if resource is not None:
@@ -1813,8 +1825,8 @@ class _Replication:
         """A preventive opening of system ``key[0]`` planned at ``key[1]``."""
         env = self.env
         k, t_plan = key
-        if t_plan > env.now:
-            yield env.timeout(t_plan - env.now)
+        if t_plan > env._now:
+            yield env.sleep(t_plan - env._now)
         items = self._packages.pop(key)
 
         def valid(entry: tuple[int, int, bool]) -> bool:
@@ -1847,7 +1859,7 @@ class _Replication:
                 if not items:
                     self._release_held(held)
                     return
-        start = max(self.pools[self.pool_of[i]].next_shift(env.now) for i, _, _ in items)
+        start = max(self.pools[self.pool_of[i]].next_shift(env._now) for i, _, _ in items)
         # a life limit overrides the preference for maintenance windows
         windows = self.model.windows_only[k] and not any(f for _, _, f in items)
         if windows:
@@ -1880,8 +1892,8 @@ class _Replication:
                     self.pending[i] = None
             self._release_held(held)
             return
-        if start > env.now:
-            yield env.timeout(start - env.now)
+        if start > env._now:
+            yield env.sleep(start - env._now)
             items = [e for e in items if valid(e)]
         for i, _, _ in items:
             part = self.part_of[i]
@@ -1928,12 +1940,12 @@ class _Replication:
                     sysm.short -= 1
         sysm.n_open += 1
         sysm.update()
-        self.rec_open.append((k, env.now))
+        self.rec_open.append((k, env._now))
         if self.keep_events:
             self.log("opening", k, -1, float(len(comps)))
         setup_h = float(self.model.setup_duration_h[k])
         if setup_h > 0.0:
-            yield env.timeout(setup_h)
+            yield env.sleep(setup_h)
         if len(comps) == 1:
             yield from self._pm_job(comps[0], held)
         else:
@@ -2005,11 +2017,11 @@ class _Replication:
         """``d`` hours of work of ``i`` needing calm: wait for a calm window of ``d``
         hours (or, ``split``, for calm and then ``d`` calm hours); logs the wait."""
         env = self.env
-        start = self.calm_start(i, env.now, 0.0 if split else d, [pool] if in_shifts else [])
-        self.log("weather_wait", self.sys_of[i], i, start - env.now)
+        start = self.calm_start(i, env._now, 0.0 if split else d, [pool] if in_shifts else [])
+        self.log("weather_wait", self.sys_of[i], i, start - env._now)
         end = self._calm_end(i, start, d) if split else start + d
-        if end > env.now:
-            yield env.timeout(end - env.now)
+        if end > env._now:
+            yield env.sleep(end - env._now)
 
     def calm_start(self, i: int, t: float, d: float, pools: Sequence[_CrewPool]) -> float:
         """Earliest instant ``>= t`` at which ``i``'s site stays calm for ``d`` hours and
@@ -2065,7 +2077,7 @@ class _Replication:
         wait = pool.get(crew)
         if wait is not None:
             yield wait
-        start = env.now
+        start = env._now
         dur = self.draws.get("pm", i, self.life_j[i])
         self.rec_pm.append((i, start, dur, pool.regular_h(start)))
         if self.keep_events:
@@ -2073,9 +2085,9 @@ class _Replication:
         if self.calm_pm[i] and self.model.split_pm[i]:
             end = self._calm_end(i, start, dur)
             if end > start:
-                yield env.timeout(end - start)
+                yield env.sleep(end - start)
         elif dur > 0.0:
-            yield env.timeout(dur)
+            yield env.sleep(dur)
         pool.put(crew)
         pool.busy_h += crew * dur
         if r >= 0:
