@@ -519,6 +519,10 @@ class _Light:
         return self._value
 
 
+_Wait = simpy.Event | _Light | None
+"""What a :class:`_Driver` generator yields: an event, or ``None`` (a direct resume)."""
+
+
 def _soon_key(entry: tuple[float, int, int, Callable[[], None]]) -> tuple[float, int, int]:
     return entry[0], entry[1], entry[2]
 
@@ -545,7 +549,7 @@ class _Driver:
 
     __slots__ = ("cb", "gen", "idle")
 
-    def __init__(self, gen: Generator[simpy.Event | None, Any, None]) -> None:
+    def __init__(self, gen: Generator[_Wait, Any, None]) -> None:
         self.gen = gen
         self.cb = self._run
         self.idle = True  # not started, or waiting for a direct resume (yielded None)
@@ -563,7 +567,7 @@ class _Driver:
         self.idle = False
         self._run(None)
 
-    def _run(self, ev: simpy.Event | None) -> None:
+    def _run(self, ev: _Wait) -> None:
         """Send ``ev``'s value (``None`` for a direct resume) and wait for the next event."""
         gen = self.gen
         try:
@@ -1722,7 +1726,7 @@ class _Replication:
         # would be processed (_lifecycle; no event needed, see _Env.soon)
         self.env.soon(self.life[i].resume)
 
-    def _lifecycle(self, i: int) -> Generator[simpy.Event | None, Any, None]:
+    def _lifecycle(self, i: int) -> Generator[_Wait, Any, None]:
         """Process of one position: failure -> corrective work -> renewal, forever."""
         env = self.env
         k = self.sys_of[i]
@@ -1821,7 +1825,7 @@ class _Replication:
         self._push_limit(i)
 
     # ---- preventive work ------------------------------------------------------------
-    def _package(self, key: tuple[int, float]) -> Generator[simpy.Event, Any, None]:
+    def _package(self, key: tuple[int, float]) -> Generator[_Wait, Any, None]:
         """A preventive opening of system ``key[0]`` planned at ``key[1]``."""
         env = self.env
         k, t_plan = key
@@ -2013,7 +2017,7 @@ class _Replication:
 
     def _calm_work(
         self, i: int, d: float, split: bool, pool: _CrewPool, in_shifts: bool
-    ) -> Generator[simpy.Event, Any, None]:
+    ) -> Generator[_Wait, Any, None]:
         """``d`` hours of work of ``i`` needing calm: wait for a calm window of ``d``
         hours (or, ``split``, for calm and then ``d`` calm hours); logs the wait."""
         env = self.env
@@ -2056,13 +2060,13 @@ class _Replication:
 
     def _pm_job_then(
         self, i: int, held: dict[int, int], then: Callable[[], None]
-    ) -> Generator[simpy.Event, Any, None]:
+    ) -> Generator[_Wait, Any, None]:
         """:meth:`_pm_job`, then ``then()`` where a process's termination event would be
         processed."""
         yield from self._pm_job(i, held)
         self.env.soon(then)
 
-    def _pm_job(self, i: int, held: dict[int, int]) -> Generator[simpy.Event, Any, None]:
+    def _pm_job(self, i: int, held: dict[int, int]) -> Generator[_Wait, Any, None]:
         env = self.env
         pool = self.pools[self.pool_of[i]]
         crew = self.crew[i]
