@@ -76,6 +76,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -241,9 +242,17 @@ def shortest_paths(
 
 
 def _forward(
-    first: FloatArray, interval: FloatArray, node_ok: BoolArray, node_cost: FloatArray
+    first: FloatArray,
+    interval: FloatArray,
+    node_ok: BoolArray,
+    node_cost: FloatArray,
+    pre: FloatArray | None = None,
 ) -> tuple[FloatArray, NDArray[np.int32]]:
-    """Forward pass of :func:`shortest_paths` on a block of rows."""
+    """Forward pass of :func:`shortest_paths` on a block of rows.
+
+    ``pre`` (optional, shape ``(m, T)``) receives the cheapest cost of reaching a
+    replacement in ``t`` *before* its node cost (what it costs were ``t`` free).
+    """
     m, n_t = first.shape
     d_max = interval.shape[1] - 1
     f = np.full((m, n_t), np.inf)
@@ -260,6 +269,8 @@ def _forward(
             better = (v < best) & node_ok[:, t]
             best = np.where(better, v, best)
             pred[:, t] = np.where(better, dm - j, 0)
+        if pre is not None:
+            pre[:, t] = best
         f[:, t] = best + node_cost[:, t]
     return f, pred
 
@@ -696,10 +707,238 @@ def _drop_openings(
     return x, improved
 
 
+def _backward(
+    interval: FloatArray, end: FloatArray, node_ok: BoolArray, node_cost: FloatArray
+) -> FloatArray:
+    """Cost to go ``g[i, t]`` after a replacement in ``t`` (its node cost excluded).
+
+    ``g[i, t] = min(end[i, t], min_d interval[i, d] + node_cost[i, t + d] + g[i, t + d])``
+    over the lengths ``d`` with ``node_ok[i, t + d]``: the mirror of :func:`_forward`.
+    """
+    m, n_t = end.shape
+    d_max = interval.shape[1] - 1
+    g = np.empty((m, n_t))
+    h = np.full((m, n_t), np.inf)  # node cost + cost to go, where a replacement may be
+    w = np.ascontiguousarray(interval[:, 1:])  # column j <-> d = j + 1
+    for t in range(n_t - 1, -1, -1):
+        best = end[:, t].copy()
+        dm = min(n_t - 1 - t, d_max)
+        if dm > 0:
+            np.minimum(best, (h[:, t + 1 : t + 1 + dm] + w[:, :dm]).min(axis=1), out=best)
+        g[:, t] = best
+        h[:, t] = np.where(node_ok[:, t], node_cost[:, t] + best, np.inf)
+    return g
+
+
+def _via(
+    first: FloatArray,
+    interval: FloatArray,
+    end: FloatArray,
+    beyond: FloatArray,
+    node_ok: BoolArray,
+    node_cost: FloatArray,
+) -> tuple[FloatArray, FloatArray]:
+    """Cheapest path of every row, and the cheapest path through each period made free.
+
+    Returns ``(cost, via)``: ``cost[i]`` as :func:`shortest_paths`; ``via[i, t]`` the
+    cheapest path with a replacement in ``t`` when ``t``'s node cost is set to 0 (the
+    other nodes as given): the cheapest way to reach ``t`` before its node cost
+    (:func:`_forward`'s ``pre``) plus the cost to go after it (:func:`_backward`).  A
+    path visits ``t`` at most once, so setting one node cost to 0 changes a row's
+    cheapest path to ``min(cost[i], via[i, t])``: one forward and one backward sweep
+    give the effect of opening any single period.
+    """
+    m, n_t = first.shape
+    f = np.empty((m, n_t))
+    pre = np.empty((m, n_t))
+    g = np.empty((m, n_t))
+    for a in range(0, m, _CHUNK):
+        b = min(m, a + _CHUNK)
+        f[a:b], _ = _forward(first[a:b], interval[a:b], node_ok[a:b], node_cost[a:b], pre[a:b])
+        g[a:b] = _backward(interval[a:b], end[a:b], node_ok[a:b], node_cost[a:b])
+    with np.errstate(invalid="ignore"):
+        cost = np.minimum(beyond, (f + end).min(axis=1, initial=np.inf))
+        via = pre + g
+    return np.asarray(cost, dtype=np.float64), np.asarray(via, dtype=np.float64)
+
+
+def _sparse_via(
+    data: _Data, pos: IntArray, nodes: IntArray, targets: IntArray
+) -> tuple[FloatArray, FloatArray]:
+    """:func:`_via` when each row may be replaced only at its few free ``nodes``.
+
+    Row ``r`` is position ``pos[r]`` whose replacements may only fall in the periods
+    ``nodes[r]`` (sorted; ``-1`` pads), at no node cost.  Returns ``cost[r]`` (its
+    cheapest path) and ``via[r, j]``: its cheapest path with one more free period
+    ``targets[r, j]`` (``inf`` where ``-1``), by the same forward/backward argument as
+    :func:`_via`, in ``O(L^2 + M L)`` per row (``L`` nodes, ``M`` targets) instead of
+    ``O(T D)``.
+    """
+    n_r, n_l = nodes.shape
+    d_cap = data.interval.shape[1] - 1
+    w = data.interval
+
+    def arc(r_pos: IntArray, d: IntArray) -> FloatArray:
+        ok = (d >= 1) & (d <= d_cap)
+        out: FloatArray = np.where(ok, w[r_pos, np.clip(d, 0, d_cap)], np.inf)
+        return out
+
+    valid = nodes >= 0
+    nd = np.where(valid, nodes, 0)
+    pc = pos[:, None]
+    first_at = np.where(valid, data.first[pc, nd], np.inf)
+    end_at = np.where(valid, data.end[pc, nd], np.inf)
+    ok_at = valid & data.node_ok[pc, nd]
+    f = np.full((n_r, n_l), np.inf)
+    g = np.full((n_r, n_l), np.inf)
+    for j in range(n_l):
+        best = first_at[:, j]
+        if j:
+            cand = (f[:, :j] + arc(pc, nd[:, j : j + 1] - nd[:, :j])).min(axis=1)
+            best = np.minimum(best, np.where(ok_at[:, j], cand, np.inf))
+        f[:, j] = np.where(valid[:, j], best, np.inf)
+    for j in range(n_l - 1, -1, -1):
+        best = end_at[:, j]
+        if j + 1 < n_l:
+            nxt = np.where(ok_at[:, j + 1 :], g[:, j + 1 :], np.inf)
+            best = np.minimum(best, (arc(pc, nd[:, j + 1 :] - nd[:, j : j + 1]) + nxt).min(axis=1))
+        g[:, j] = np.where(valid[:, j], best, np.inf)
+    with np.errstate(invalid="ignore"):
+        cost = np.minimum(data.beyond[pos], (f + end_at).min(axis=1, initial=np.inf))
+    tv = targets >= 0
+    tg = np.where(tv, targets, 0)
+    via = np.full(targets.shape, np.inf)
+    g_ok = np.where(ok_at, g, np.inf)
+    for m in range(targets.shape[1]):
+        tm = tg[:, m : m + 1]
+        pre = np.minimum(
+            data.first[pos, tg[:, m]],
+            np.where(data.node_ok[pos, tg[:, m]], (f + arc(pc, tm - nd)).min(axis=1), np.inf),
+        )
+        go = np.minimum(data.end[pos, tg[:, m]], (arc(pc, nd - tm) + g_ok).min(axis=1))
+        via[:, m] = np.where(tv[:, m], pre + go, np.inf)
+    return np.asarray(cost, dtype=np.float64), via
+
+
+_SHIFT = 12  # a swap moves an opening by at most this many periods (sparse mode)
+_SWAP_OPENINGS = 256  # openings whose drop/swap moves are evaluated together
+
+
+def _opening_search(mp: MultiYearProblem, data: _Data, x0: BoolArray, deadline: float) -> BoolArray:
+    """Local search over each system's set of openings (add, drop, swap).
+
+    Given the openings ``Y_k`` of every system, each position's cheapest path through
+    them (free) is its best plan, and the cost of the system is the sum of those paths
+    plus ``sum_{t in Y_k} S_kt``.  Moves, evaluated exactly for every system at once:
+
+    * *add* ``t``: every position's path becomes ``min(c_i, via_i(t))``
+      (:func:`_via`: one forward and one backward sweep price every ``t``);
+    * *drop* ``t in Y_k``: the positions' paths over ``Y_k - {t}``;
+    * *swap* ``t in Y_k`` for ``t'``: over ``Y_k - {t}``, then ``t'`` added (the drop's
+      own sweeps price every ``t'``).
+
+    Each system takes its best improving move, all systems together (they are
+    independent: openings couple only the positions of a system), until none improves
+    or the deadline.  Drops and swaps need one sweep of every position of the system
+    per opening; when that exceeds ``max_rows`` rows, only drops of the positions that
+    use the opening are evaluated.  The one-position moves of :func:`_best_response`
+    cannot open a period that pays only when several positions move to it together:
+    *add* and *swap* can (the facility-location neighbourhoods of add/drop/swap local
+    search).
+
+    Returns
+    -------
+    ndarray of bool, shape (n, T)
+        The plan: every position's cheapest path through the final openings.
+    """
+    pb = mp.base
+    k_of = pb.system_of
+    n_k_sys, n_t = pb.n_systems, pb.n_periods
+    s_cost = np.where(pb.open_allowed, pb.opening_cost, np.inf)
+    y = np.zeros((n_k_sys, n_t), dtype=bool)
+    ii, tt = np.nonzero(x0)
+    y[k_of[ii], tt] = True
+    members = [np.flatnonzero(k_of == k) for k in range(n_k_sys)]
+    size = np.bincount(k_of, minlength=n_k_sys)
+    active = np.ones(n_k_sys, dtype=bool)  # systems whose openings changed last pass
+    while time.perf_counter() < deadline and active.any():
+        sel = np.flatnonzero(active[k_of])  # positions of the active systems
+        ks = k_of[sel]
+        node = np.where(y[ks], 0.0, np.inf)
+        cost_s, via = _via(
+            data.first[sel],
+            data.interval[sel],
+            data.end[sel],
+            data.beyond[sel],
+            data.node_ok[sel],
+            node,
+        )
+        if not np.isfinite(cost_s).all():
+            break  # the start plan leaves a position without a path: keep it as it is
+        cost = np.zeros(pb.n_components)
+        cost[sel] = cost_s
+        scale = 1e-9 * max(1.0, float(np.abs(cost_s).sum()))
+        # add t: sum of the positions' savings plus the opening
+        save = np.zeros((n_k_sys, n_t))
+        np.add.at(save, ks, np.minimum(via - cost_s[:, None], 0.0))
+        d_add = np.where(~y & pb.open_allowed & active[:, None], s_cost + save, np.inf)
+        best_d = d_add.min(axis=1)
+        best_move: list[tuple[str, int, int]] = [("add", -1, int(t)) for t in d_add.argmin(axis=1)]
+        kk, ot = np.nonzero(y & active[:, None])
+        # drop t / swap t for t' (|t' - t| <= _SHIFT): every position of the system
+        # re-routed over Y_k - {t} (sparse: only the openings are nodes)
+        for lo in range(0, kk.size, _SWAP_OPENINGS):
+            qs = np.arange(lo, min(kk.size, lo + _SWAP_OPENINGS))
+            cnt = size[kk[qs]]
+            pos = np.concatenate([members[k] for k in kk[qs].tolist()]).astype(np.int64)
+            op = np.repeat(qs, cnt)
+            n_l = max(1, int(y[kk[qs]].sum(axis=1).max()) - 1)
+            nodes_q = np.full((qs.size, n_l), -1, dtype=np.int64)
+            targ_q = np.full((qs.size, 2 * _SHIFT), -1, dtype=np.int64)
+            for r, q in enumerate(qs.tolist()):
+                k, t = int(kk[q]), int(ot[q])
+                yk = np.flatnonzero(y[k])
+                yk = yk[yk != t]
+                nodes_q[r, : yk.size] = yk
+                cand = np.arange(max(0, t - _SHIFT), min(n_t, t + _SHIFT + 1))
+                cand = cand[(cand != t) & ~y[k, cand] & pb.open_allowed[k, cand]]
+                targ_q[r, : cand.size] = cand
+            c_d, v_d = _sparse_via(data, pos, nodes_q[op - lo], targ_q[op - lo])
+            starts = np.r_[0, np.cumsum(cnt)[:-1]]
+            with np.errstate(invalid="ignore"):
+                drop = np.add.reduceat(c_d - cost[pos], starts)
+                sw = np.add.reduceat(np.minimum(v_d, c_d[:, None]) - cost[pos][:, None], starts)
+            for r, q in enumerate(qs.tolist()):
+                k, t = int(kk[q]), int(ot[q])
+                d = float(drop[r]) - float(s_cost[k, t])
+                if np.isfinite(d) and d < best_d[k]:
+                    best_d[k], best_move[k] = d, ("drop", t, -1)
+                tq = targ_q[r]
+                row = np.where(tq >= 0, sw[r] + s_cost[k, tq] - s_cost[k, t], np.inf)
+                m = int(np.argmin(row))
+                if row[m] < best_d[k]:
+                    best_d[k], best_move[k] = float(row[m]), ("swap", t, int(tq[m]))
+        active[:] = False
+        for k in np.flatnonzero(best_d < -scale).tolist():
+            kind, t, t2 = best_move[k]
+            if kind in ("drop", "swap"):
+                y[k, t] = False
+            if kind in ("add", "swap"):
+                y[k, t2] = True
+            active[k] = True
+    node = np.where(y[k_of], 0.0, np.inf)
+    p = shortest_paths(data.first, data.interval, data.end, data.beyond, data.node_ok, node)
+    out: BoolArray = np.where(np.isfinite(p.cost)[:, None], p.x, x0)
+    return out
+
+
 def _repair(
-    mp: MultiYearProblem, data: _Data, x0: BoolArray, deadline: float
+    mp: MultiYearProblem, data: _Data, x0: BoolArray, deadline: float, openings: bool = False
 ) -> tuple[BoolArray, float]:
-    """Local search from ``x0``: best responses, then closing openings, until stable."""
+    """Local search from ``x0``: best responses, then closing openings, until stable.
+
+    ``openings``: then the opening search (:func:`_opening_search`; without crews).
+    """
     pb = mp.base
     k_of = pb.system_of
     # rank of each position inside its system: round r moves one position per system
@@ -714,7 +953,42 @@ def _repair(
         if not improved:
             break
         x = _best_response(mp, data, x, rounds, deadline)
+    if openings:
+        x = _opening_search(mp, data, x, deadline)
     return x, float(_system_costs(mp, data, x).sum())
+
+
+def _restarts(
+    mp: MultiYearProblem, data: _Data, free_x: BoolArray, deadline: float
+) -> Iterator[BoolArray]:
+    """Plans of the opening search started from each position's own cheapest path.
+
+    Round ``r`` starts every system from the openings of its ``r``-th position's
+    cheapest path alone (the life-limited positions first: their replacements are the
+    ones the others must fit); the other positions take their cheapest paths through
+    them (paying an opening of their own where that is cheaper), then
+    :func:`_opening_search`.  Local optima of the search depend on the start: a
+    system whose best plan has few openings (aligned on its most constrained position)
+    is not reached from the union of all cheapest paths.  Yields one plan per round
+    until the deadline.
+    """
+    pb = mp.base
+    k_of = pb.system_of
+    s_cost = np.where(pb.open_allowed, pb.opening_cost, np.inf)
+    limited = np.isfinite(mp.limit_h)
+    order = np.lexsort((np.arange(pb.n_components), ~limited, k_of))
+    first_of = np.searchsorted(k_of[order], k_of[order], side="left")
+    rank = np.empty(pb.n_components, dtype=np.int64)
+    rank[order] = np.arange(pb.n_components) - first_of
+    for r in range(int(rank.max()) + 1 if rank.size else 0):
+        if time.perf_counter() > deadline:
+            return
+        y = np.zeros((pb.n_systems, pb.n_periods), dtype=bool)
+        sel = np.flatnonzero(rank == r)
+        y[k_of[sel]] = free_x[sel]
+        node = np.where(y[k_of], 0.0, s_cost[k_of])
+        x0 = shortest_paths(data.first, data.interval, data.end, data.beyond, data.node_ok, node).x
+        yield _opening_search(mp, data, x0, deadline)
 
 
 def _why_no_path(mp: MultiYearProblem, data: _Data, i: int) -> str:
@@ -822,7 +1096,7 @@ def solve_multiyear(
     mu = np.zeros_like(cap)
 
     def repair(x0: BoolArray) -> tuple[BoolArray, float]:
-        x, c = _repair(mp, data, x0, deadline)
+        x, c = _repair(mp, data, x0, deadline, openings=not crews)
         if not crews:
             return x, c
         x, ok = _crew_fit(mp, data, x, deadline)
@@ -833,40 +1107,71 @@ def solve_multiyear(
     s_cost = np.where(pb.open_allowed, pb.opening_cost, 0.0)
     usable = (np.isfinite(data.first) | data.node_ok) & pb.open_allowed[k_of]
     n_k = np.bincount(k_of, minlength=pb.n_systems).astype(np.float64)
+    # Blocks of the dual: without crews every system is its own block (the relaxation
+    # separates by system, so each keeps its best bound and its own step size; the sum
+    # of the systems' best bounds is a bound, each system's optimum being at least its
+    # own); with crews the pools couple the systems: one block.
+    blk_sys = np.zeros(pb.n_systems, dtype=np.int64) if crews else np.arange(pb.n_systems)
+    n_b = int(blk_sys.max()) + 1 if blk_sys.size else 1
+    blk = blk_sys[k_of]
     # start: every opening's cost shared evenly by the system's positions
     lam = np.where(usable, (s_cost / np.maximum(n_k, 1.0)[:, None])[k_of], 0.0)
-    best_lb = -np.inf
+    best_lb_b = np.full(n_b, -np.inf)
     best_x, ub = repair(free.x)
-    best_sub: BoolArray | None = None
+    ub_b = np.bincount(blk_sys, _system_costs(mp, data, best_x), minlength=n_b)
+    if not np.isfinite(ub):
+        ub_b[:] = np.inf
+
+    def keep(x: BoolArray, c: float) -> None:
+        """Keep the better plan: per system without crews (systems independent)."""
+        nonlocal best_x, ub, ub_b
+        if crews:
+            if c < ub:
+                ub, best_x = c, x
+                ub_b = np.array([c])
+            return
+        c_b = np.bincount(blk_sys, _system_costs(mp, data, x), minlength=n_b)
+        better = c_b < ub_b - 1e-9 * np.maximum(1.0, np.abs(ub_b))
+        if better.any():
+            best_x = np.where(better[blk][:, None], x, best_x)
+            ub_b = np.where(better, c_b, ub_b)
+            ub = float(ub_b.sum())
+
+    if not crews:
+        # restarts of the opening search, a share of the time limit
+        until = t0 + 0.25 * (deadline - t0) if np.isfinite(deadline) else np.inf
+        for x in _restarts(mp, data, free.x, until):
+            keep(x, 0.0)
+    best_sub = np.zeros((n, n_t), dtype=bool)
     # the subgradient phase gets 3/4 of the time left, the final repair the rest
     lagrange_until = time.perf_counter() + 0.75 * max(0.0, deadline - time.perf_counter())
-    theta = _THETA0
-    stall = 0
+    theta = np.full(n_b, _THETA0)
+    stall = np.zeros(n_b, dtype=np.int64)
     direction = np.zeros_like(lam)
     dir_mu = np.zeros_like(mu)
     it = 0
     status = Status.FEASIBLE
+    best_lb = -np.inf
     for it in range(1, max_iter + 1):
         price = lam + _crew_price(mp, mu) if crews else lam
         sub = shortest_paths(data.first, data.interval, data.end, data.beyond, data.node_ok, price)
         lam_k = np.asarray(inc @ lam)
         slack = s_cost - lam_k
         y = pb.open_allowed & (slack < 0.0)
-        value = float(sub.cost.sum() + np.minimum(slack, 0.0)[pb.open_allowed].sum())
-        value -= float((mu * cap).sum())
-        if not np.isfinite(best_lb) or value > best_lb + 1e-9 * max(1.0, abs(best_lb)):
-            best_lb = value
-            best_sub = sub.x
-            stall = 0
-        else:
-            stall += 1
-            if stall >= _STALL:
-                theta *= 0.5
-                stall = 0
+        value_b = np.bincount(blk, sub.cost, minlength=n_b) + np.bincount(
+            blk_sys, np.where(pb.open_allowed, np.minimum(slack, 0.0), 0.0).sum(axis=1), n_b
+        )
+        value_b[0] -= float((mu * cap).sum())
+        lb_fin = np.where(np.isfinite(best_lb_b), best_lb_b, 0.0)
+        up = ~np.isfinite(best_lb_b) | (value_b > lb_fin + 1e-9 * np.maximum(1.0, np.abs(lb_fin)))
+        best_lb_b = np.where(up, value_b, best_lb_b)
+        best_sub = np.where(up[blk][:, None], sub.x, best_sub)
+        stall = np.where(up, 0, stall + 1)
+        theta = np.where(stall >= _STALL, 0.5 * theta, theta)
+        stall = np.where(stall >= _STALL, 0, stall)
+        best_lb = float(best_lb_b.sum())
         if it % _REPAIR_EVERY == 0:
-            x, c_rep = repair(sub.x)
-            if c_rep < ub:
-                ub, best_x = c_rep, x
+            keep(*repair(sub.x))
         if trace is not None:
             trace.append((time.perf_counter() - t0, ub, best_lb))
         if np.isfinite(ub) and ub - best_lb <= gap * max(abs(ub + float(np.sum(mp.offset))), 1e-9):
@@ -881,23 +1186,26 @@ def solve_multiyear(
         norm = float((grad * grad).sum() + (g_mu * g_mu).sum())
         if norm == 0.0:
             status = Status.OPTIMAL
-            best_lb = max(best_lb, min(ub, value))
+            best_lb = max(best_lb, min(ub, float(value_b.sum())))
             break
         direction = grad + _DEFLECT * direction
         dir_mu = g_mu + _DEFLECT * dir_mu
-        dn = float((direction * direction).sum() + (dir_mu * dir_mu).sum())
-        # Polyak step towards the best plan's cost (a fixed target while none fits)
-        target = ub if np.isfinite(ub) else value + max(1.0, abs(value))
-        step = theta * (target - value) / dn
-        lam = np.maximum(lam + step * direction, 0.0)
-        mu = np.maximum(mu + step * dir_mu, 0.0)
-        if theta < 1e-4:
+        dn = np.bincount(blk, (direction * direction).sum(axis=1), minlength=n_b)
+        dn[0] += float((dir_mu * dir_mu).sum())
+        # Polyak step of each block towards its best plan's cost (a fixed target while
+        # none fits); a block whose plan meets its bound stops moving
+        target = np.where(np.isfinite(ub_b), ub_b, value_b + np.maximum(1.0, np.abs(value_b)))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            step = np.where(dn > 0.0, theta * (target - value_b) / dn, 0.0)
+        done = np.isfinite(ub_b) & (ub_b - best_lb_b <= 1e-9 * np.maximum(1.0, np.abs(ub_b)))
+        step = np.where(done, 0.0, step)
+        lam = np.maximum(lam + step[blk][:, None] * direction, 0.0)
+        mu = np.maximum(mu + step[0] * dir_mu, 0.0)
+        if (theta[~done] < 1e-4).all():
             break
-    if best_sub is not None and status is not Status.OPTIMAL:
+    if it and status is not Status.OPTIMAL:
         # last repair from the paths of the best multipliers, with the time left
-        x, c = repair(best_sub)
-        if c < ub:
-            ub, best_x = c, x
+        keep(*repair(best_sub))
         if trace is not None:
             trace.append((time.perf_counter() - t0, ub, best_lb))
     const = float(np.sum(mp.offset))
