@@ -115,10 +115,12 @@ _REPAIR_EVERY = 25  # subgradient iterations between repairs from the subproblem
 # the plan's cost shares instead of an even split gave much weaker bounds.
 _ORP_LIMIT_S = 10.0  # exact ORP search without a time limit (then the decomposition)
 # Re-tuned 2026-12-07 on multiyear20 (one system, so the same single dual block as
-# before): bound after 300 / 1,000 iterations 76,687 / 77,356 with (1.0, 15, 0.5),
-# 77,995 / 78,922 with (1.5, 100, 0.8) (LP bound 79,246, plan 79,272): the step must
-# stay large for longer, and a stronger deflection damps the zig-zag.
-_THETA0 = 1.5
+# before), bound after 150 / 200 / 300 / 1,000 iterations: (theta0, stall, deflection)
+# = (1.0, 15, 0.5): 76,280 / 76,455 / 76,687 / 77,356; (1.0, 100, 0.8): 76,801 /
+# 77,366 / 77,744 / 78,561 (LP bound 79,246, plan 79,272).  theta0 = 1.5 ends higher
+# after 1,000 iterations (78,922) but stays at the start value for 150, too long for the
+# 2,000-position fleet (about 200 iterations a minute).
+_THETA0 = 1.0
 _STALL = 100
 _DEFLECT = 0.8
 
