@@ -1145,7 +1145,9 @@ def solve_multiyear(
     # start: every opening's cost shared evenly by the system's positions
     lam = np.where(usable, (s_cost / np.maximum(n_k, 1.0)[:, None])[k_of], 0.0)
     best_lb_b = np.full(n_b, -np.inf)
+    r0 = time.perf_counter()
     best_x, ub = repair(free.x)
+    rep_est = time.perf_counter() - r0  # what one repair costs, seconds
     ub_b = np.bincount(blk_sys, _system_costs(mp, data, best_x), minlength=n_b)
     if not np.isfinite(ub):
         ub_b[:] = np.inf
@@ -1209,7 +1211,9 @@ def solve_multiyear(
         # repairs from the subproblem's paths, at most a third of the loop's time when
         # there is a time limit (on large fleets one repair costs many iterations)
         busy = time.perf_counter() - loop_t0
-        if it % _REPAIR_EVERY == 0 and (not np.isfinite(deadline) or rep_s <= 0.5 * (busy - rep_s)):
+        if it % _REPAIR_EVERY == 0 and (
+            not np.isfinite(deadline) or rep_s + rep_est <= 0.5 * (busy - rep_s)
+        ):
             r0 = time.perf_counter()
             keep(*repair(sub.x))
             rep_s += time.perf_counter() - r0
