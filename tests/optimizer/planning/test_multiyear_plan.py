@@ -149,9 +149,8 @@ def test_crews_are_respected_and_the_bound_stays_valid() -> None:
 def test_bundled_station_never_shows_more_technicians_than_exist() -> None:
     """`scenarios/multiyear.yaml`: 2 technicians on 07:00-15:00 weekdays (issue 14: the
     work orders held 5 at once, every job at its period's start)."""
-    r = plan_scenario(
-        load_scenario(FILE), time_limit_s=30.0
-    )  # stops at the scenario gap (13%); 5 s gave no plan once under load
+    # 30 s: it stops at the scenario's gap (13%); a 5 s limit gave no plan once under load
+    r = plan_scenario(load_scenario(FILE), time_limit_s=30.0)
     events = sorted(
         (datetime.fromisoformat(t), d * lab.qty)
         for w in r.orders
