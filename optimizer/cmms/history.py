@@ -43,8 +43,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from optimizer.cmms.mapping import HISTORY_FIELDS, ColumnMapping, resolve_columns
-from optimizer.cmms.tables import CmmsInputError, RowProblem, parse_dates, parse_numbers, read_table
+from optimizer.cmms.mapping import ColumnMapping, read_mapped
+from optimizer.cmms.tables import CmmsInputError, RowProblem, parse_dates, parse_numbers
 from optimizer.reliability.fitting import FitResult, fit_lognormal, fit_weibull
 
 __all__ = [
@@ -134,18 +134,8 @@ def read_history(
         an asset whose type is unknown, a missing or unknown mapping column.
     """
     file = str(path)
-    df = read_table(path)
-    cols, problems = resolve_columns(
-        list(df.columns),
-        mapping.history_columns,
-        HISTORY_FIELDS,
-        mapping.defaults,
-        file=file,
-        mapping_source=mapping.source,
-        explicit=mapping.explicit_fields,
-    )
-    if problems:
-        raise CmmsInputError(problems)
+    df, cols = read_mapped(path, mapping, "history")
+    problems: list[RowProblem] = []
     d = mapping.defaults
 
     def text(name: str) -> pd.Series:
