@@ -1219,6 +1219,11 @@ def fit(
         notes.append(
             f"{hist.no_start} first removal(s) without install date only start the next life"
         )
+    if hist.zero_censored:
+        notes.append(
+            f"{hist.zero_censored} censored life(s) of 0 h (removed, or as of, the day the"
+            " part was installed) add nothing to the likelihood: not in the fits"
+        )
     if into is not None and data is not None:
         new, more = fits_into_scenario(data, fits, hist, fitted_on=date.today())
         try:

@@ -31,13 +31,12 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from optimizer.cmms.mapping import ASSET_FIELDS, ColumnMapping, resolve_columns
+from optimizer.cmms.mapping import ColumnMapping, read_mapped
 from optimizer.cmms.tables import (
     CmmsInputError,
     RowProblem,
     parse_dates,
     parse_numbers,
-    read_table,
     write_text_atomic,
 )
 from optimizer.loading import ScenarioError, load_scenario, parse_scenario
@@ -170,18 +169,8 @@ def import_assets(
         or the merged scenario's validation problems.
     """
     file = str(path)
-    df = read_table(path)
-    cols, problems = resolve_columns(
-        list(df.columns),
-        mapping.asset_columns,
-        ASSET_FIELDS,
-        mapping.defaults,
-        file=file,
-        mapping_source=mapping.source,
-        explicit=mapping.explicit_fields,
-    )
-    if problems:
-        raise CmmsInputError(problems)
+    df, cols = read_mapped(path, mapping, "assets")
+    problems: list[RowProblem] = []
     d = mapping.defaults
     ids = _cell(df, cols, "asset_id", d)
     raw_types = _cell(df, cols, "type", d)

@@ -19,6 +19,16 @@ the mapping's ``operating_h_per_day`` (default 24).  A position's first row with
 install date has no known start: it is not a life record, only the start of the next
 one (counted in :attr:`History.no_start`).
 
+A censored life of 0 h (a preventive removal on the day the part was installed, or a
+part installed on the ``as_of`` date -- the default ``as_of`` is the latest date in the
+file, so a position replaced that day has one) is kept as what it is: a record
+censored at 0 h.  It adds ``log S(0) = 0`` to the log-likelihood of every family, so
+no fit, interval or AIC changes when it is left out; the fitters and probability plots
+take times > 0, so it is not in :attr:`History.lives` but counted in
+:attr:`History.zero_censored`, which ``opportune fit`` reports.  Its start still
+counts as the position's last renewal (the current part's age is 0 at ``as_of``).  A
+*failure* at 0 h is an error naming its row.
+
 Fits
 ----
 :func:`fit_groups` calls :func:`optimizer.reliability.fitting.fit_weibull` and
@@ -43,8 +53,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from optimizer.cmms.mapping import HISTORY_FIELDS, ColumnMapping, resolve_columns
-from optimizer.cmms.tables import CmmsInputError, RowProblem, parse_dates, parse_numbers, read_table
+from optimizer.cmms.mapping import ColumnMapping, read_mapped
+from optimizer.cmms.tables import CmmsInputError, RowProblem, parse_dates, parse_numbers
 from optimizer.reliability.fitting import FitResult, fit_lognormal, fit_weibull
 
 __all__ = [
@@ -87,6 +97,9 @@ class History:
     no_start : int
         Rows that only start the next life (a position's first removal without install
         date).
+    zero_censored : int
+        Censored lives of 0 h (see the module docstring): no likelihood, not in
+        ``lives``.
     """
 
     lives: pd.DataFrame
@@ -94,6 +107,7 @@ class History:
     as_of: date
     source: str
     no_start: int = 0
+    zero_censored: int = 0
 
 
 def read_history(
@@ -134,18 +148,8 @@ def read_history(
         an asset whose type is unknown, a missing or unknown mapping column.
     """
     file = str(path)
-    df = read_table(path)
-    cols, problems = resolve_columns(
-        list(df.columns),
-        mapping.history_columns,
-        HISTORY_FIELDS,
-        mapping.defaults,
-        file=file,
-        mapping_source=mapping.source,
-        explicit=mapping.explicit_fields,
-    )
-    if problems:
-        raise CmmsInputError(problems)
+    df, cols = read_mapped(path, mapping, "history")
+    problems: list[RowProblem] = []
     d = mapping.defaults
 
     def text(name: str) -> pd.Series:
@@ -239,6 +243,15 @@ def read_history(
                 f"removal {removal[r].date()} after the as-of date {as_of_ts.date()}",
             )
         )
+    for r in install.index[(install.notna() & (install > as_of_ts)).to_numpy()]:
+        problems.append(
+            RowProblem(
+                file,
+                int(r),
+                cols["install_date"],
+                f"install {install[r].date()} after the as-of date {as_of_ts.date()}",
+            )
+        )
     if problems:
         raise CmmsInputError(problems)
 
@@ -286,9 +299,11 @@ def read_history(
                 for r in zero_rows
             ]
         )
-    lives = lives[lives["hours"].notna() & (lives["hours"] > 0)]
-    # last renewal: start of each position's current (open) life
-    current = lives[lives["removal"].isna()] if "removal" in lives else lives.iloc[:0]
+    known = lives["hours"].notna()
+    # last renewal: start of each position's current (open) life, 0 h long included
+    current = lives[known & (lives["hours"] >= 0) & lives["removal"].isna()]
+    zero_censored = int((known & (lives["hours"] == 0) & ~lives["failed"].astype(bool)).sum())
+    lives = lives[known & (lives["hours"] > 0)]
     renewal = {
         str(a): pd.Timestamp(s).date()
         for a, s in zip(current["asset_id"], current["start"], strict=True)
@@ -298,7 +313,7 @@ def read_history(
         drop=True
     )
     out["failed"] = out["failed"].astype(bool)
-    return History(out, renewal, as_of_ts.date(), file, no_start)
+    return History(out, renewal, as_of_ts.date(), file, no_start, zero_censored)
 
 
 def current_installs(history: History) -> dict[str, date]:

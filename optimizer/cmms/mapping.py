@@ -53,10 +53,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
+import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from optimizer.cmms.tables import CmmsInputError, RowProblem
+from optimizer.cmms.tables import CmmsInputError, RowProblem, read_table
 
 __all__ = [
     "ASSET_FIELDS",
@@ -65,6 +66,7 @@ __all__ = [
     "ColumnMapping",
     "load_mapping",
     "preset_mapping",
+    "read_mapped",
     "resolve_columns",
 ]
 
@@ -351,3 +353,52 @@ def resolve_columns(
                 )
             )
     return found, problems
+
+
+def read_mapped(
+    path: str | Path, mapping: ColumnMapping, table: Literal["assets", "history"]
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Read a CMMS export and match the mapping's columns of ``table`` to its header.
+
+    Parameters
+    ----------
+    path : str or Path
+        CSV or XLSX export (:func:`optimizer.cmms.tables.read_table`).
+    mapping : ColumnMapping
+        Resolved mapping (:func:`load_mapping`).
+    table : {"assets", "history"}
+        Which of the mapping's column sets applies: the asset register
+        (:data:`ASSET_FIELDS`) or the work-order history (:data:`HISTORY_FIELDS`).
+
+    Returns
+    -------
+    (pandas.DataFrame, dict of str to str)
+        The table (every cell text, index = spreadsheet row) and field -> header of the
+        fields whose column is in the file.
+
+    Raises
+    ------
+    CmmsInputError
+        If the file cannot be read, or with every column problem found by
+        :func:`resolve_columns` (a mapped column missing, a required field with neither
+        column nor default).
+    """
+    if table == "assets":
+        wanted, fields = mapping.asset_columns, ASSET_FIELDS
+    elif table == "history":
+        wanted, fields = mapping.history_columns, HISTORY_FIELDS
+    else:
+        raise ValueError(f"table: must be 'assets' or 'history', got {table!r}")
+    df = read_table(path)
+    cols, problems = resolve_columns(
+        list(df.columns),
+        wanted,
+        fields,
+        mapping.defaults,
+        file=str(path),
+        mapping_source=mapping.source,
+        explicit=mapping.explicit_fields,
+    )
+    if problems:
+        raise CmmsInputError(problems)
+    return df, cols

@@ -1034,8 +1034,14 @@ def _assign(problem: PlanningProblem, inst: _Instance, opened: BoolArray) -> Int
     return period
 
 
-def _repair(problem: PlanningProblem, inst: _Instance, period: IntArray) -> tuple[IntArray, int]:
-    """Greedy crew-capacity repair; returns the plan and the number of moves.
+def _repair(
+    problem: PlanningProblem,
+    inst: _Instance,
+    period: IntArray,
+    deadline: float | None = None,
+) -> tuple[IntArray, int, bool]:
+    """Greedy crew-capacity repair; returns the plan, the number of moves (``-1``: no
+    feasible plan found) and whether the deadline cut the greedy short.
 
     While a skill/period is overloaded, move the free job loading that cell whose move
     (to another start where it fits in every period it spans, or beyond the horizon)
@@ -1043,6 +1049,10 @@ def _repair(problem: PlanningProblem, inst: _Instance, period: IntArray) -> tupl
     a cell (its own load is taken out before the fit test, and a window that covers an
     overloaded cell cannot fit), so a moved job never loads an overloaded cell again:
     each job moves at most once and the loop ends.
+
+    Each move costs ``O(jobs x periods)``; when ``deadline`` (``time.perf_counter``
+    units) passes, the remaining overloads are cleared by :func:`_defer_overloads`
+    instead (deferral only, ``O(jobs)`` per overloaded cell).
     """
     period = period.copy()
     cap = problem.crew_hours
@@ -1061,13 +1071,16 @@ def _repair(problem: PlanningProblem, inst: _Instance, period: IntArray) -> tupl
     while True:
         over = load > cap * (1 + CAP_TOL) + CAP_TOL
         if not over.any():
-            return period, moves
+            return period, moves, False
+        if deadline is not None and time.perf_counter() > deadline:
+            period, deferred = _defer_overloads(problem, inst, period, load, hosts)
+            return period, (moves + deferred if deferred >= 0 else -1), True
         s, t = (int(x) for x in np.argwhere(over)[0])
         excess = load[s, t] - cap[s, t]
         covering = (period >= 0) & (period <= t) & (t < period + span)
         jobs = np.flatnonzero(free_mask & covering & (skill_of == s))
         if len(jobs) == 0:
-            return period, -1
+            return period, -1, False
         ks, start, n_j = sys_of[jobs], period[jobs], span[jobs]
         leave = inst.h[jobs, start] + np.where(hosts[ks, start] == 1, inst.oc[ks, start], 0.0)
         # headroom of skill s per period with the job itself taken out, one row per job
@@ -1082,7 +1095,7 @@ def _repair(problem: PlanningProblem, inst: _Instance, period: IntArray) -> tupl
         relief = np.maximum(np.minimum(share[jobs], excess), 1e-12)[:, None]
         score = np.where(delta > 0, delta / relief, delta * relief)
         if not np.isfinite(score).any():
-            return period, -1
+            return period, -1, False
         a, c = np.unravel_index(int(np.argmin(score)), score.shape)
         i, new = int(jobs[a]), (int(c) if c < n_t else BEYOND)
         old = int(period[i])
@@ -1093,6 +1106,55 @@ def _repair(problem: PlanningProblem, inst: _Instance, period: IntArray) -> tupl
             hosts[sys_of[i], new] += 1
         period[i] = new
         moves += 1
+
+
+def _defer_overloads(
+    problem: PlanningProblem,
+    inst: _Instance,
+    period: IntArray,
+    load: FloatArray,
+    hosts: IntArray,
+) -> tuple[IntArray, int]:
+    """Clear every crew overload by deferring jobs beyond the horizon (repair fallback).
+
+    For each overloaded skill/period in turn, the free deferrable jobs loading it are
+    deferred in increasing order of cost increase per technician-hour relieved until the
+    cell fits.  Deferring only takes load out, so no cell becomes overloaded and each
+    job is deferred at most once.  ``load`` and ``hosts`` (jobs per system and start
+    period) are those of ``period`` and are updated in place.
+
+    Returns
+    -------
+    (ndarray of int, int)
+        The plan and the number of jobs deferred, ``-1`` when a cell stays overloaded
+        (only must-do or pinned work loads it).
+    """
+    period = period.copy()
+    cap = problem.crew_hours * (1 + CAP_TOL) + CAP_TOL
+    share, span = problem.load_per_period_h, problem.span_periods
+    free_mask = (problem.pinned_period == NO_PIN) & np.isfinite(inst.b)
+    sys_of, skill_of = problem.system_of, problem.skill_of
+    deferred = 0
+    while True:
+        over = np.argwhere(load > cap)
+        if len(over) == 0:
+            return period, deferred
+        s, t = (int(x) for x in over[0])
+        covering = (period >= 0) & (period <= t) & (t < period + span)
+        jobs = np.flatnonzero(free_mask & covering & (skill_of == s))
+        if len(jobs) == 0:
+            return period, -1
+        ks, start = sys_of[jobs], period[jobs]
+        leave = inst.h[jobs, start] + np.where(hosts[ks, start] == 1, inst.oc[ks, start], 0.0)
+        order = jobs[np.argsort((inst.b[jobs] - leave) / share[jobs], kind="stable")]
+        excess = load[s, t] - cap[s, t]
+        take = int(np.searchsorted(np.cumsum(share[order]), excess, side="left")) + 1
+        for i in order[:take].tolist():
+            old = int(period[i])
+            load[s, old : old + span[i]] -= share[i]
+            hosts[sys_of[i], old] -= 1
+            period[i] = BEYOND
+            deferred += 1
 
 
 def _row_reason(problem: PlanningProblem, inst: _Instance, exact_rows: BoolArray) -> str:
@@ -1167,7 +1229,10 @@ def solve_dp(
         expiry the systems solved so far keep their exact open sets, the others open
         their forced periods and each component's solo best period, and the bound is
         the sum of the exact values and of a cheap per-system bound (proved in
-        :func:`_cheap_system_bounds`); status ``TIME_LIMIT``.
+        :func:`_cheap_system_bounds`); status ``TIME_LIMIT``.  The greedy crew repair
+        checks the deadline before each move; past it, the jobs still overloading a crew
+        are deferred beyond the horizon (:func:`_defer_overloads`), the bound stays the
+        uncapacitated one, and the status is ``TIME_LIMIT`` unless the plan closes the gap.
     gap : float
         Relative gap within which a plan counts as ``OPTIMAL`` when the DP is not exact
         but its bound closes the gap anyway.
@@ -1241,15 +1306,22 @@ def solve_dp(
             + "; lower bound from the unimodal-minorant relaxation"
         )
     crews_bind = bool(binding_crew_cells(problem))
+    repair_cut = False
     if crews_bind:
         repaired = []
         for p in plans:
-            rp, moves = _repair(problem, inst, p)
+            rp, moves, cut = _repair(problem, inst, p, deadline)
+            repair_cut |= cut
             if moves > 0:
                 log.append(f"dp: crew repair moved {moves} job(s)")
             if moves >= 0:
                 repaired.append(rp)
         plans = repaired
+        if repair_cut:
+            log.append(
+                f"dp: time limit {time_limit_s:g} s reached during the crew repair; the"
+                " jobs still overloading a crew were deferred beyond the horizon"
+            )
         log.append("dp: crews may bind; lower bound is the uncapacitated optimum")
     if ws is not None:
         plans.append(ws)
@@ -1277,7 +1349,7 @@ def solve_dp(
             period=plans[0] if plans else np.full(problem.n_components, BEYOND),
             objective=float("inf"),
             lower_bound=lower,
-            status=Status.TIME_LIMIT if stopped >= 0 else Status.FEASIBLE,
+            status=Status.TIME_LIMIT if stopped >= 0 or repair_cut else Status.FEASIBLE,
             method="dp",
             runtime_s=time.perf_counter() - t0,
             diagnosis=(
@@ -1298,7 +1370,7 @@ def solve_dp(
     else:
         lower = min(lower, objective)
         status = Status.OPTIMAL if objective - lower <= gap * scale else Status.FEASIBLE
-        if stopped >= 0 and status is not Status.OPTIMAL:
+        if (stopped >= 0 or repair_cut) and status is not Status.OPTIMAL:
             status = Status.TIME_LIMIT
     return Plan(
         period=best,

@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from optimizer.check import cheapest_orders, check_plan
 from optimizer.cli import app
 from optimizer.loading import load_scenario, load_text
-from optimizer.planning.pipeline import plan_result, plan_scenario
+from optimizer.planning.pipeline import PlanResult, plan_result, plan_scenario
 from optimizer.problem.build import build_problem
 from optimizer.problem.plan import BEYOND, Plan, Status, evaluate
 from optimizer.scenario import Scenario
@@ -58,17 +58,15 @@ def test_solver_plans_agree_and_are_feasible(name: str, method: str) -> None:
     assert set(chk.deferred) == {d.component_id for d in res.deferred}
 
 
-@pytest.fixture(scope="module")
-def plant_plan() -> tuple[Scenario, Any]:
-    scn = load_scenario(SCN / "plant.yaml")
-    return scn, plan_scenario(scn, method="milp", time_limit_s=60)
+# ``plant_plan``: the suite's shared plan of plant.yaml (tests/conftest.py), with the
+# scenario's own settings (auto: the MILP, as crews can bind).
 
 
-def test_plant_plan_cost_agrees(plant_plan: tuple[Scenario, Any]) -> None:
+def test_plant_plan_cost_agrees(plant_plan: PlanResult) -> None:
     # Was a strict xfail (issue #12): the period model let a unit's opening run into its
     # next one (L1, L2 in August), whose hour-level work then started periods later and
     # cost 107.99 EUR more than the objective. Every opening now starts in its period.
-    scn, res = plant_plan
+    scn, res = plant_plan.built.scenario, plant_plan
     chk = check_plan(scn, _orders(res))
     assert chk.cost["total"] == pytest.approx(res.plan.objective, rel=1e-6)
     for term, value in res.plan.cost_split.items():
@@ -76,8 +74,8 @@ def test_plant_plan_cost_agrees(plant_plan: tuple[Scenario, Any]) -> None:
     assert set(chk.deferred) == {d.component_id for d in res.deferred}
 
 
-def test_plant_openings_start_in_their_period(plant_plan: tuple[Scenario, Any]) -> None:
-    _, res = plant_plan
+def test_plant_openings_start_in_their_period(plant_plan: PlanResult) -> None:
+    res = plant_plan
     first: dict[str, str] = {}
     for w in res.orders:
         first[w.group_id] = min(first.get(w.group_id, w.scheduled_start), w.scheduled_start)
@@ -86,12 +84,12 @@ def test_plant_openings_start_in_their_period(plant_plan: tuple[Scenario, Any]) 
     assert res.plan.lower_bound <= res.plan.objective
 
 
-def test_plant_plan_has_no_violations(plant_plan: tuple[Scenario, Any]) -> None:
+def test_plant_plan_has_no_violations(plant_plan: PlanResult) -> None:
     # window: the summer-shutdown group started 07:00, before the window opens at 14:00;
     # overlap: L2 opened twice at once; shift_time: a 48 h job given 24 h of shifts;
     # crew_at_once / crew_hours: L1-GBX-MAIN (3 mechanics x 48 h) worked through the late
     # and weekend shifts, which have 2 on shift (issue #12).
-    scn, res = plant_plan
+    scn, res = plant_plan.built.scenario, plant_plan
     assert [v.message for v in check_plan(scn, _orders(res)).violations] == []
 
 

@@ -7,14 +7,14 @@ import json
 import pytest
 
 from optimizer.cli import KPI_ROWS
-from optimizer.planning.pipeline import PlanResult, plan_scenario
+from optimizer.planning.pipeline import PlanResult
 from optimizer.planning.workorders import reconcile
 from optimizer.scenario import Scenario
 from optimizer.sim.simulate import simulate
 
 
-def test_plan_json_cost_split_sums_to_objective(bundled: Scenario) -> None:
-    res = plan_scenario(bundled, time_limit_s=5.0)
+def test_plan_json_cost_split_sums_to_objective(bundled_plan: PlanResult) -> None:
+    res = bundled_plan  # the suite's shared plan of each bundled scenario
     d = json.loads(json.dumps(res.as_dict(), default=str))
     assert res.plan.feasible
     split = d["cost_split"]

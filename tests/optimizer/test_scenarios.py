@@ -7,15 +7,16 @@ import subprocess
 import sys
 from pathlib import Path
 
-from optimizer.planning.pipeline import plan_scenario
+from optimizer.planning.pipeline import PlanResult
 from optimizer.problem.plan import violations
 from optimizer.scenario import Scenario, scenario_json_schema
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_bundled_scenario_plans(bundled: Scenario) -> None:
-    r = plan_scenario(bundled, time_limit_s=60)
+def test_bundled_scenario_plans(bundled: Scenario, bundled_plan: PlanResult) -> None:
+    # the plan with the scenario's own settings (time limits 30-120 s), shared by the suite
+    r = bundled_plan
     assert r.plan.feasible, r.plan.diagnosis
     assert violations(r.built.problem, r.plan.period) == []
     # within the requested gap, unless stopped by the time limit or re-planned at the hour

@@ -166,3 +166,23 @@ def test_benchmark_cli_flags_planted_site(
     assert json.loads(out)["flagged"] == ["WEST"]
     code, out, _ = _run(capsys, "benchmark", str(hist), "--as-of", "2016-01-01")
     assert code == 0 and "UNDER-PERFORMER" in out and "WEST" in out
+
+
+def test_fit_reports_zero_length_censored_lives(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    h = tmp_path / "h.csv"
+    h.write_text(
+        "asset_id;type;install_date;removal_date;reason\n"
+        "A;t;01.01.2020;11.01.2020;failure\n"
+        "B;t;01.01.2020;21.01.2020;failure\n"
+        "C;t;05.01.2020;05.01.2020;PM\n",  # removed the day it was installed
+        encoding="utf-8",
+    )
+    code, out, err = _run(capsys, "fit", str(h), "--as-of", "2020-02-01", "--json")
+    assert code == 0, err
+    notes = json.loads(out)["notes"]
+    assert any(n.startswith("1 censored life(s) of 0 h") for n in notes), notes
+    code, out, err = _run(capsys, "fit", str(h), "--as-of", "2020-02-01")
+    assert code == 0, err
+    assert "1 censored life(s) of 0 h" in " ".join(out.split())

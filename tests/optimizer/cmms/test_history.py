@@ -209,3 +209,61 @@ def test_plant_history_fit_into_scenario() -> None:
         if c.id in hist.last_renewal and c.prognostics is None:
             assert abs(c.age_h - old[c.id]) <= hpd[c.id] + 1e-9
     assert any("component age(s) set" in n for n in notes)
+
+
+def test_zero_length_censored_lives_are_counted_not_fitted(tmp_path: Path) -> None:
+    # Five failures of 10..50 days at A..E, plus two censored lives of 0 h: F is removed
+    # preventively the day it was installed, and G is replaced on the as-of date (the
+    # latest date in the file, the default), so its running part is 0 h old.
+    ends = {"A": 11, "B": 15, "C": 21, "D": 26, "E": 31}
+    rows = [f"{a};t;01.01.2020;{d:02d}.01.2020;failure" for a, d in ends.items()]
+    body = "asset_id;type;install_date;removal_date;reason\n" + "\n".join(rows) + "\n"
+    zero = body + "F;t;05.01.2020;05.01.2020;PM\nG;t;01.01.2020;01.02.2020;failure\n"
+    plain = body + "G;t;01.01.2020;01.02.2020;failure\n"
+    hist = read_history(_write(tmp_path, zero), preset_mapping("generic"))
+    ref = read_history(_write(tmp_path, plain, "plain.csv"), preset_mapping("generic"))
+    assert hist.as_of == date(2020, 2, 1)
+    assert hist.zero_censored == 2 and ref.zero_censored == 1  # G's running part in both
+    assert (hist.lives["hours"] > 0).all()
+    # written out by hand (days): failures; parts running since each removal until 1.2.
+    fail = np.array([10, 14, 20, 25, 30, 31], dtype=float) * 24.0
+    cens = np.array([21, 17, 11, 6, 1, 27], dtype=float) * 24.0  # A..E, F since 5.1.
+    lives = hist.lives
+    assert_allclose(np.sort(lives.loc[lives.failed, "hours"]), np.sort(fail))
+    assert_allclose(np.sort(lives.loc[~lives.failed, "hours"]), np.sort(cens))
+    # the 0 h records add log S(0) = 0: the fit is the maximum of the likelihood of the
+    # positive lives, found here directly with scipy
+    got = fit_groups(hist, family="weibull")[0]
+
+    def nll(p: np.ndarray) -> float:
+        k, lam = math.exp(p[0]), math.exp(p[1])
+        return -float(
+            stats.weibull_min.logpdf(fail, k, scale=lam).sum()
+            + stats.weibull_min.logsf(cens, k, scale=lam).sum()
+            + stats.weibull_min.logsf(0.0, k, scale=lam) * 2
+        )
+
+    res = optimize.minimize(nll, [0.0, math.log(fail.mean())], method="Nelder-Mead",
+                            options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 4000})  # fmt: skip
+    assert got.best is not None
+    assert_allclose(got.best.params["shape"], math.exp(res.x[0]), rtol=1e-4)
+    assert_allclose(got.best.params["scale_h"], math.exp(res.x[1]), rtol=1e-4)
+    # the part installed on the as-of date is the current one of G (age 0), and F's
+    # current part started with F's preventive removal
+    assert hist.last_renewal["G"] == date(2020, 2, 1)
+    assert hist.last_renewal["F"] == date(2020, 1, 5)
+
+
+def test_failure_at_zero_hours_and_install_after_as_of_name_their_rows(tmp_path: Path) -> None:
+    head = "asset_id;type;install_date;removal_date;reason\n"
+    zero = _write(tmp_path, head + "A;t;05.01.2020;05.01.2020;failure\n")  # a failure at 0 h
+    with pytest.raises(CmmsInputError) as info:
+        read_history(zero, preset_mapping("generic"), as_of=date(2020, 2, 1))
+    assert [(p.row, p.column) for p in info.value.problems] == [(2, "removal_date")]
+    assert "failure at age 0 h" in str(info.value)
+    # running, installed after the as-of date: a negative life (was dropped silently)
+    late = _write(tmp_path, head + "A;t;01.01.2020;;\nB;t;03.03.2020;;\n", "late.csv")
+    with pytest.raises(CmmsInputError) as info:
+        read_history(late, preset_mapping("generic"), as_of=date(2020, 2, 1))
+    assert [(p.row, p.column) for p in info.value.problems] == [(3, "install_date")]
+    assert "install 2020-03-03 after the as-of date 2020-02-01" in str(info.value)

@@ -1,5 +1,8 @@
 """Fixtures of the report tests: small real comparisons and plans, and headless Chromium.
 
+``plant_plan`` (a plan with many work orders in several shutdowns of several units) is
+the suite's shared plan of ``scenarios/plant.yaml`` (``tests/conftest.py``).
+
 The comparisons are real :func:`optimizer.sim.simulate.compare` runs, kept small (few
 replications, two simulated years, one process) so the whole folder stays quick.
 
@@ -67,12 +70,6 @@ def conveyor_twin(conveyor_scn: Scenario, conveyor_cmp: Comparison) -> TwinStudy
 @pytest.fixture(scope="session")
 def conveyor_plan(conveyor_scn: Scenario) -> PlanResult:
     return plan_scenario(conveyor_scn)
-
-
-@pytest.fixture(scope="session")
-def plant_plan() -> PlanResult:
-    """A plan with many work orders in several shutdowns of several units."""
-    return plan_scenario(load_scenario(SCENARIOS / "plant.yaml"))
 
 
 # --------------------------------------------------------------------------------------

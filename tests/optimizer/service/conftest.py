@@ -258,6 +258,36 @@ def make_module_server(
         srv.stop()
 
 
+_SHARED: list[Server] = []
+
+
+@pytest.fixture(scope="session")
+def shared_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """One real server (SQLite, 2 workers, default settings) for every test that needs no
+    fresh process, started once.
+
+    Tests that share it use their own tenant (runs, keys and listings are per tenant) and
+    leave no run queued or running.  Start-up, fault, recovery and settings tests start
+    their own with ``make_server``.  It is stopped when the session leaves this folder
+    (:func:`pytest_runtest_teardown`), so its idle workers do not poll for the rest of
+    the suite.
+    """
+    tmp = tmp_path_factory.mktemp("shared-srv")
+    srv = Server(server_env(f"sqlite:///{tmp / 'server.db'}"), free_port(), tmp / "server.log")
+    _SHARED.append(srv)
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    """Stop the shared server after the last test of this folder that can use it."""
+    here = Path(__file__).parent
+    if _SHARED and (nextitem is None or here not in Path(nextitem.path).parents):
+        for srv in _SHARED:
+            srv.stop()
+
+
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """A fresh, empty database on the test server (dropped afterwards)."""

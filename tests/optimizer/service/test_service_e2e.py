@@ -31,15 +31,14 @@ def _wait_status(client: httpx.Client, path: str, status: str, timeout_s: float)
 
 
 def test_server_end_to_end(
-    make_server: Callable[..., Any],
+    shared_server: Any,
     conveyor_input: dict[str, Any],
     scenario_doc: Callable[[str], dict[str, Any]],
     wait_run: Callable[..., dict[str, Any]],
 ) -> None:
-    srv = make_server()
-    key = srv.new_key("acme")  # `opportune keys create`: the key alone on the last line
+    srv = shared_server
+    key = srv.new_key("e2e")  # `opportune keys create`: the key alone on the last line
     assert key.startswith("opp_") and len(key) > 40
-    srv.start()
     c = httpx.Client(base_url=srv.url, headers={"Authorization": f"Bearer {key}"}, timeout=30)
     ready = c.get("/v1/readyz").json()
     assert ready == {"status": "ready", "database": "ok", "workers_alive": 2, "workers_expected": 2}

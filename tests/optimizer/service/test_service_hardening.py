@@ -1,4 +1,5 @@
-"""Hardening of the HTTP service (issue 18), against one real server (uvicorn + SQLite).
+"""Hardening of the HTTP service (issue 18), against the folder's shared real server
+(uvicorn + SQLite, ``shared_server``).
 
 Malformed or extreme inputs answer 4xx problem documents, never a 500 or a dropped
 stream; reports are served under a strict Content-Security-Policy.
@@ -20,10 +21,9 @@ PROBLEM = "application/problem+json"
 
 
 @pytest.fixture(scope="module")
-def srv(make_module_server: Callable[..., Any]) -> Iterator[tuple[Any, httpx.Client]]:
-    server = make_module_server(OPPORTUNE_WORKERS="1", OPPORTUNE_MAX_TIME_LIMIT_S="5")
-    key = server.new_key("acme")
-    server.start()
+def srv(shared_server: Any) -> Iterator[tuple[Any, httpx.Client]]:
+    server = shared_server
+    key = server.new_key("hardening")
     with httpx.Client(
         base_url=server.url, headers={"Authorization": f"Bearer {key}"}, timeout=60
     ) as client:

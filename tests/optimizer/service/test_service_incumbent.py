@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -48,11 +47,10 @@ def _cost_of(inp: dict[str, Any], assignment: dict[str, str | None]) -> float:
 
 
 def test_running_run_shows_best_plan_and_cancel_keeps_it(
-    make_server: Callable[..., Any],
+    shared_server: Any,
 ) -> None:
-    srv = make_server(OPPORTUNE_WORKERS="1")
-    key = srv.new_key("acme")
-    srv.start()
+    srv = shared_server
+    key = srv.new_key("incumbent")
     c = httpx.Client(base_url=srv.url, headers={"Authorization": f"Bearer {key}"}, timeout=30)
     inp = _slow_input()
     r = c.post(
@@ -104,4 +102,5 @@ def test_running_run_shows_best_plan_and_cancel_keeps_it(
     assert_allclose(after["objective"], _cost_of(inp, after["result"]["assignment"]), rtol=1e-9)
     # the worker is free again at once (the solve was killed, not run to its limit)
     assert after["timings"]["run_s"] is None or after["timings"]["run_s"] < 55
-    assert c.get("/v1/readyz").json()["workers_alive"] == 1
+    ready = c.get("/v1/readyz").json()
+    assert ready["workers_alive"] == ready["workers_expected"] == 2

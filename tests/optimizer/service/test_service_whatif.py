@@ -68,13 +68,12 @@ def test_lifecycle_in_process(api: Any, conveyor_input: dict[str, Any]) -> None:
 
 
 def test_server_end_to_end_matches_the_cli(
-    make_server: Callable[..., Any],
+    shared_server: Any,
     conveyor_input: dict[str, Any],
     wait_run: Callable[..., dict[str, Any]],
 ) -> None:
-    srv = make_server()
-    key = srv.new_key("acme")
-    srv.start()
+    srv = shared_server
+    key = srv.new_key("whatif")
     c = httpx.Client(base_url=srv.url, headers={"Authorization": f"Bearer {key}"}, timeout=30)
     r = c.post("/v1/whatif-runs", json={"config": CONFIG, "input": conveyor_input})
     assert r.status_code == 202, r.text

@@ -110,3 +110,33 @@ def weibull(shape: float, scale_h: float) -> dict[str, Any]:
 
 def fixed(life_h: float) -> dict[str, Any]:
     return {"distribution": "deterministic", "life_h": life_h}
+
+
+MINIMAL_REPAIR_BETA = 1.3
+MINIMAL_REPAIR_ETA_H = 2000.0
+MINIMAL_REPAIR_COST_PM = 500.0
+MINIMAL_REPAIR_COST_CM = 100.0
+
+
+def minimal_repair_scenario() -> Scenario:
+    """One minimally repaired part (as bad as old after a failure) on a one-part system.
+
+    Weibull(beta 1.3, eta 2000 h), replacement 500, repair 100, no setup cost: the
+    Barlow-Hunter periodic replacement age is
+    ``T* = eta (c_p / ((beta - 1) c_f))^(1 / beta)`` (:func:`minimal_repair_t_star_h`),
+    about 17,400 h, so about one planned replacement in 2 years whatever the twin.
+    """
+    part = component(
+        "PD",
+        life=weibull(MINIMAL_REPAIR_BETA, MINIMAL_REPAIR_ETA_H),
+        cost_pm_other=MINIMAL_REPAIR_COST_PM,
+        cost_cm_other=MINIMAL_REPAIR_COST_CM,
+        corrective_action="minimal_repair",
+    )
+    return scenario([system("S", [part], setup=0.0)])
+
+
+def minimal_repair_t_star_h() -> float:
+    """Barlow-Hunter optimum of :func:`minimal_repair_scenario`, hours (closed form)."""
+    beta, eta = MINIMAL_REPAIR_BETA, MINIMAL_REPAIR_ETA_H
+    return eta * (MINIMAL_REPAIR_COST_PM / ((beta - 1.0) * MINIMAL_REPAIR_COST_CM)) ** (1 / beta)

@@ -326,3 +326,42 @@ def test_time_limit_bound_is_below_the_brute_force_optimum(
     late = solve_dp(bumpy, time_limit_s=1e-12)
     assert late.lower_bound <= solve_brute(bumpy).objective <= late.objective
     assert np.isfinite(late.lower_bound)
+
+
+def test_time_limit_stops_the_crew_repair_with_a_valid_plan_and_bound(
+    make_problem: Callable[..., PlanningProblem],
+) -> None:
+    # The greedy crew repair ignored the time limit: a crew-bound instance whose repair
+    # makes ~2,000 moves (each O(jobs x periods)) ran it to the end under any limit.
+    problem = make_problem(3000, 300, 90, 0, capacitated=True)
+    full = solve_dp(problem)
+    assert any("crew repair moved" in line for line in full.log)
+    limit_s = 0.05
+    plan = solve_dp(problem, time_limit_s=limit_s)
+    assert plan.status in (Status.TIME_LIMIT, Status.FEASIBLE)
+    assert any("during the crew repair" in line for line in plan.log)
+    assert not violations(problem, plan.period)
+    assert_allclose(plan.objective, evaluate(problem, plan.period)["total"])
+    # the bound is the (batched) uncapacitated DP value, at most the proven bound of the
+    # full run (its exact uncapacitated optimum), hence below the capacitated optimum
+    assert np.isfinite(plan.lower_bound)
+    assert plan.lower_bound <= full.lower_bound + 1e-9 <= plan.objective + 1e-9
+    # the limit stops the repair: what is left after it (assignment, one deferral pass,
+    # the final check) is a small part of the full repair
+    assert plan.runtime_s < 0.5 * full.runtime_s, (plan.runtime_s, full.runtime_s)
+
+
+@pytest.mark.parametrize("seed", [0, 5, 6, 8])
+def test_repair_cut_by_the_deadline_keeps_the_brute_force_bound(
+    make_problem: Callable[..., PlanningProblem], seed: int
+) -> None:
+    # a deadline already passed: the repair defers whatever overloads the crew (these
+    # seeds overload it; one skill)
+    small = make_problem(6, 2, 5, seed, capacitated=True, n_skills=1)
+    brute = solve_brute(small)
+    plan = solve_dp(small, time_limit_s=1e-12)
+    assert any("during the crew repair" in line for line in plan.log)
+    assert plan.status in (Status.TIME_LIMIT, Status.OPTIMAL)
+    assert not violations(small, plan.period)
+    assert_allclose(plan.objective, evaluate(small, plan.period)["total"])
+    assert plan.lower_bound <= brute.objective + 1e-9 <= plan.objective + 1e-9

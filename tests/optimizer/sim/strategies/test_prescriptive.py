@@ -21,7 +21,7 @@ from numpy.testing import assert_allclose
 from scipy import integrate, special, stats
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
-from sim_scenarios import component, fixed, scenario, system, weibull
+from sim_scenarios import component, fixed, minimal_repair_scenario, scenario, system, weibull
 
 from optimizer.sim.simulate import compare, simulate
 from optimizer.sim.strategies.prescriptive import Prescriptive, lognormal_curves
@@ -281,14 +281,7 @@ def test_minimally_repaired_part_is_priced_by_repairs() -> None:
     # renewal curve, and the twin's "time to the next failure" does not change that.
     # T* = 2000 (500 / (0.3 x 100))^(1 / 1.3) ~ 17,400 h: one planned replacement in
     # 2 years with any twin (before: one before almost every predicted failure).
-    part = component(
-        "PD",
-        life=weibull(1.3, 2000.0),
-        cost_pm_other=500.0,
-        cost_cm_other=100.0,
-        corrective_action="minimal_repair",
-    )
-    scn = scenario([system("S", [part], setup=0.0)])
+    scn = minimal_repair_scenario()
     for twin in ("none", "perfect"):
         res = simulate(
             scn, "prescriptive", replications=4, seed=2, years=2.0, twin_accuracy=twin, workers=1

@@ -18,7 +18,15 @@ from numpy.testing import assert_allclose
 from scipy import integrate, optimize, stats
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
-from sim_scenarios import component, fixed, scenario, system, weibull
+from sim_scenarios import (
+    component,
+    fixed,
+    minimal_repair_scenario,
+    minimal_repair_t_star_h,
+    scenario,
+    system,
+    weibull,
+)
 
 from optimizer.reliability import distributions as rul
 from optimizer.sim.model import compile_model
@@ -207,15 +215,9 @@ def test_predictive_keeps_the_age_rule_for_minimally_repaired_parts() -> None:
     # renewal.  The optimum is the Barlow-Hunter periodic replacement age
     # T* = eta (c_p / ((beta - 1) c_f))^(1 / beta) = 2000 (500 / 30)^(1 / 1.3) ~ 17,400 h
     # here, so in 2 years about one planned replacement, whatever the twin.
-    part = component(
-        "PD",
-        life=weibull(1.3, 2000.0),
-        cost_pm_other=500.0,
-        cost_cm_other=100.0,
-        corrective_action="minimal_repair",
-    )
-    scn = scenario([system("S", [part], setup=0.0)])
+    scn = minimal_repair_scenario()
     t_star = 2000.0 * (500.0 / (0.3 * 100.0)) ** (1.0 / 1.3)
+    assert_allclose(minimal_repair_t_star_h(), t_star, rtol=1e-12)
     model = compile_model(scn, years=2.0)
     assert_allclose(model.t_star_h[0], t_star, rtol=2e-3)
     pm = {}
