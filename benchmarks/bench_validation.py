@@ -7,11 +7,11 @@ the annual O&M cost and the downtime split next to WOMBAT's published validation
 availability 0.97; O&M 16.82 M a year = vessels 10.72 [CTV 1.92, FSV 0.27, HLV 8.53] +
 materials 4.50 + technicians 1.60):
 
-1. ``as stated``: Opportune's semantics (a failure stops its turbine at once; the turbine
-   waits for a CTV team in FIFO order, or for the FSV / HLV response delay that stands
-   for the request threshold and the mobilisation);
-2. ``wombat-like``: the nearest statement of WOMBAT's ``operation_reduction: 0`` (the
-   turbine runs until its repair starts): no queue and no FSV / HLV response delay;
+1. ``as stated``: Opportune's default semantics (a failure stops its turbine at once; the
+   turbine waits for a CTV team in FIFO order, or for the FSV / HLV campaign resource:
+   3 open requests trigger a mobilisation);
+2. ``wombat-like``: WOMBAT's ``operation_reduction: 0`` (the turbine runs until its
+   repair starts): corrective ``stops_system: at_work_start``, 80 teams per crew;
 3. ``wombat-like, shift pauses``: as 2, each job's hands-on hours stretched to the
    elapsed hours of WOMBAT's workdays (work stops at 19:00, the turbine stays down).
 

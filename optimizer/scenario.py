@@ -447,6 +447,17 @@ class WorkSpec(Model):
             " has a free slot, and holds the slot for the whole job, weather waits included."
         ),
     )
+    stops_system: Literal["at_failure", "at_work_start"] = Field(
+        default="at_failure",
+        description=(
+            "Corrective tasks (simulation): when the failure takes its part out of the"
+            " system's structure. 'at_failure' (default): at once. 'at_work_start': the"
+            " system keeps running until the repair starts (the waits for spares, the"
+            " resource, the crew and the shift are not downtime; the response delay and the"
+            " waits for calm weather of the started job are), as NREL WOMBAT's failures"
+            " with operation_reduction 0; the part's own clock is stopped from its failure."
+        ),
+    )
 
     @model_validator(mode="after")
     def _check(self) -> WorkSpec:
@@ -486,6 +497,18 @@ class ComponentFields(Model):
             " fails: it defaults to the preventive task there)."
         ),
     )
+
+    @field_validator("preventive")
+    @classmethod
+    def _preventive_stops_at_opening(cls, value: WorkSpec | None) -> WorkSpec | None:
+        if value is not None and value.stops_system != "at_failure":
+            raise PydanticCustomError(
+                "stops_system",
+                "stops_system applies to corrective tasks only (a preventive opening stops"
+                " the system when it starts)",
+            )
+        return value
+
     spare_part: Ident | None = Field(default=None, description="Inventory part id consumed.")
     parts_per_task: int | None = Field(default=None, ge=1, le=1000)
     skill: Ident | None = Field(default=None, description="Crew skill the work needs.")

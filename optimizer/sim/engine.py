@@ -1294,6 +1294,10 @@ class _Replication:
         # campaign resources (none: the hot paths test one list entry per job)
         self.res_pm: list[int] = model.resource_pm.tolist()
         self.res_cm: list[int] = model.resource_cm.tolist()
+        # failures that stop their system only when the corrective work starts, and the
+        # components whose failure has not yet taken them out of the structure
+        self.late_stop: list[bool] = model.late_stop_cm.tolist()
+        self.deferred: list[bool] = [False] * len(self.late_stop)
         self.has_resources = bool(model.resources)
         self.resources = [_Resource(self, r) for r in range(len(model.resources))]
 
@@ -1713,18 +1717,26 @@ class _Replication:
         part = self.part_of[i]
         if part >= 0 and self.stocks[part].rotable:
             self.stocks[part].removed(self.ppt[i], corrective=True)
-        g = self.group_of[i]
         if not waiting:
-            self.group_up[g] -= 1
-            if self.g_standby[g]:
-                self._switch_in(g)
-            if self.group_up[g] == self.group_k[g] - 1:
-                sysm = self.systems[k]
-                sysm.short += 1
-                sysm.update()
+            if self.late_stop[i]:  # it stays in the structure until its repair starts
+                self.deferred[i] = True
+            else:
+                self._leave_structure(i)
         # corrective work starts where the event of a process waiting for the failure
         # would be processed (_lifecycle; no event needed, see _Env.soon)
         self.env.soon(self.life[i].resume)
+
+    def _leave_structure(self, i: int) -> None:
+        """Failed component ``i`` stops counting in its redundancy group (the system
+        may stop): at its failure, or when its repair starts (``late_stop``)."""
+        g = self.group_of[i]
+        self.group_up[g] -= 1
+        if self.g_standby[g]:
+            self._switch_in(g)
+        if self.group_up[g] == self.group_k[g] - 1:
+            sysm = self.systems[self.sys_of[i]]
+            sysm.short += 1
+            sysm.update()
 
     def _lifecycle(self, i: int) -> Generator[_Wait, Any, None]:
         """Process of one position: failure -> corrective work -> renewal, forever."""
@@ -1772,6 +1784,9 @@ class _Replication:
                     yield env.sleep(shift - env._now)
             j = self.life_j[i]
             busy = self.draws.get("response", i, j) + self.draws.get("repair", i, j)
+            if self.deferred[i]:  # the system ran until now
+                self.deferred[i] = False
+                self._leave_structure(i)
             if self.keep_events:
                 self.log("corrective_start", k, i, env._now - t0)
             if calm:

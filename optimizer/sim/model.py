@@ -431,6 +431,9 @@ class SimModel:
     resources: tuple[ResourceModel, ...] = ()
     resource_pm: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     resource_cm: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    # per component: its failure stops the system only when the corrective work starts
+    # (WorkSpec.stops_system == "at_work_start")
+    late_stop_cm: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
     @property
     def n(self) -> int:
@@ -750,6 +753,9 @@ def compile_model(scn: Scenario, *, years: float | None = None) -> SimModel:
         resources=res_models,
         resource_pm=res_pm,
         resource_cm=res_cm,
+        late_stop_cm=np.array(
+            [c.corrective.stops_system == "at_work_start" for c in comps], dtype=bool
+        ),
     )
     return model
 

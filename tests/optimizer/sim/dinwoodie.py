@@ -64,20 +64,21 @@ WOMBAT = {
 
 
 def wombat_like(scn: Scenario) -> Scenario:
-    """The nearest statement of WOMBAT's ``operation_reduction: 0`` (a turbine runs until
-    its repair starts): vessels never queue (80 teams each) and the FSV / HLV response
-    delay (request threshold + mobilisation) is dropped, so a turbine is down from its
-    failure to the end of its repair only (next shift, weather, transfer, repair)."""
-    crews = [
-        c.model_copy(
-            update={
-                "headcount": TURBINES,
-                "response_delay_h": c.response_delay_h if c.id == "ctv" else 0.0,
-            }
-        )
-        for c in scn.crews
-    ]
-    return scn.model_copy(update={"crews": crews})
+    """WOMBAT's ``operation_reduction: 0`` (a turbine runs until its repair starts):
+    every corrective task with ``stops_system: at_work_start``, so the waits for a CTV
+    team, the FSV / HLV campaign (request threshold and mobilisation), the shift and the
+    weather before the repair are not downtime.  The crews get 80 teams each (no queue):
+    the annual service campaign opens all 80 turbines at once and an opening stops its
+    turbine at once in Opportune (in WOMBAT when the crew arrives), so with 3 CTV teams
+    the turbines would wait for the service stopped (about 870 h a turbine-year)."""
+    types = {}
+    for name, t in scn.component_types.items():
+        w = t.corrective
+        if w is not None:
+            w = w.model_copy(update={"stops_system": "at_work_start"})
+        types[name] = t.model_copy(update={"corrective": w})
+    crews = [c.model_copy(update={"headcount": TURBINES}) for c in scn.crews]
+    return scn.model_copy(update={"component_types": types, "crews": crews})
 
 
 def elapsed_h(hands_on_h: float, workday_h: float) -> float:
@@ -142,7 +143,8 @@ def run(scn: Scenario, reps: int) -> dict[str, np.ndarray]:
     Returns arrays of length ``reps``: ``availability``; failures per category
     (``n_<category>``) and the farm's hours in service of its parts
     (``exposure_h_<category>``: the horizon minus :func:`own_downtime_h`); annual money
-    in M: ``materials``, the FSV and HLV shares in the task costs (``fsv``, ``hlv``),
+    in M: ``materials``, the FSV and HLV campaign costs (``fsv``, ``hlv``: resources,
+    with their mobilisations a year ``fsv_mobilisations``, ``hlv_mobilisations``),
     Opportune's ``cost_total`` (``opportune_cost``) and ``om_total`` (that plus
     :data:`FIXED_COST_PER_YEAR`); downtime in h per turbine-year: ``down_unplanned``,
     ``down_planned``, ``wait_before_work`` (spare, crew queue, shift) and
@@ -155,7 +157,6 @@ def run(scn: Scenario, reps: int) -> dict[str, np.ndarray]:
     policy.prepare(model, twin)
     names = kpi_names(model)
     category = [c.split("-", 1)[1] for c in model.component_ids]
-    other = {n: t.corrective.cost_other for n, t in scn.component_types.items() if t.corrective}
     per_turbine_year = TURBINES * YEARS
     out: dict[str, list[float]] = {}
     for rep in range(reps):
@@ -171,8 +172,10 @@ def run(scn: Scenario, reps: int) -> dict[str, np.ndarray]:
             "services": k["preventive_replacements"],
             "availability": k["availability_fleet"],
             "materials": materials / YEARS / 1e6,
-            "fsv": other["major_repair"] * n["major_repair"] / YEARS / 1e6,
-            "hlv": other["major_replacement"] * n["major_replacement"] / YEARS / 1e6,
+            "fsv": k["resource_cost[fsv]"] / YEARS / 1e6,
+            "hlv": k["resource_cost[hlv]"] / YEARS / 1e6,
+            "fsv_mobilisations": k["resource_mobilisations[fsv]"] / YEARS,
+            "hlv_mobilisations": k["resource_mobilisations[hlv]"] / YEARS,
             "opportune_cost": k["cost_total"] / YEARS / 1e6,
             "om_total": (k["cost_total"] / YEARS + FIXED_COST_PER_YEAR) / 1e6,
             "down_unplanned": k["downtime_unplanned_h"] / per_turbine_year,
