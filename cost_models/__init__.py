@@ -16,6 +16,7 @@ from cost_models.maintenance import (
 from cost_models.profile import ValueProfile
 from cost_models.spares import (
     HOURS_PER_YEAR,
+    base_stock_part_wait,
     eoq,
     eoq_annual_cost,
     expedite_cost,
@@ -30,6 +31,7 @@ __all__ = [
     "HOURS_PER_YEAR",
     "CostBreakdown",
     "ValueProfile",
+    "base_stock_part_wait",
     "corrective_cost",
     "downtime_cost",
     "eoq",
