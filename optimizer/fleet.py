@@ -324,6 +324,7 @@ def fleet_model(scn: Scenario) -> FleetModel:
     sys_idx = np.zeros(n, dtype=np.int64)
     mr = np.zeros(n, dtype=bool)
     demand = part_demand_rates(scn)
+    waits: dict[tuple[str | None, int], tuple[float, float]] = {}
     durations: dict[str, float] = {}
 
     def mean_h(d: DurationH) -> float:
@@ -339,7 +340,10 @@ def fleet_model(scn: Scenario) -> FleetModel:
         sys_idx[i] = system_ids.index(c.system_id)
         crews = serving_crews(scn.crews, c.skill, c.site_id)
         part = scn.part(c.spare_part) if c.spare_part is not None else None
-        wait_h, expedite = failure_part_wait(scn, c, demand)
+        wkey = (c.spare_part, c.parts_per_task)
+        if wkey not in waits:
+            waits[wkey] = failure_part_wait(scn, c, demand)
+        wait_h, expedite = waits[wkey]
         col["rate"].append(min((cr.rate_per_h for cr in crews), default=0.0))
         col["overtime"].append(min((cr.overtime_factor for cr in crews), default=1.0))
         col["callout"].append(min((cr.cost_callout for cr in crews), default=0.0))
