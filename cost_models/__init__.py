@@ -17,6 +17,7 @@ from cost_models.profile import ValueProfile
 from cost_models.resources import charter_days, resource_cost
 from cost_models.spares import (
     HOURS_PER_YEAR,
+    base_stock_part_wait,
     eoq,
     eoq_annual_cost,
     expedite_cost,
@@ -31,6 +32,7 @@ __all__ = [
     "HOURS_PER_YEAR",
     "CostBreakdown",
     "ValueProfile",
+    "base_stock_part_wait",
     "charter_days",
     "corrective_cost",
     "downtime_cost",

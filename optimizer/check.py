@@ -37,10 +37,13 @@ Conventions (the planner's objective, so that the two costs agree):
   earliest ``scheduled_start``; every job of the group is priced there (penalty, spare
   parts) and the unit pays one opening cost there.
 * The opening cost of a unit in period ``t`` is ``setup.cost * sf(t) + value_per_h *
-  m(t) * pf(t) * (setup.duration_h + longest PM of the unit's components)`` (no lost
-  production for a redundant group), with ``m(t)`` the hour-weighted mean value
-  multiplier of the period and ``sf``, ``pf`` the smallest factors of the windows that
-  cover at least half of the period.
+  m(t) * pf(t) * (setup.duration_h + b)`` (no lost production for a redundant group),
+  with ``m(t)`` the hour-weighted mean value multiplier of the period, ``sf``, ``pf``
+  the smallest factors of the windows that cover at least half of the period and ``b``
+  the unit's second-longest PM duration (0 for a unit of one component); a job longer
+  than ``b`` adds its own extra stop ``value_per_h * m(t) * pf(t) * (d_i - b)`` to the
+  production lost (issue 13, cause 3: an opening lasts its longest job, so a short job
+  alone is not priced at the unit's longest).
 * Purchasing is the cheapest set of new orders for the plan's stock requirement per
   period (a dynamic program over arrival periods, :func:`cheapest_orders`): order fee
   per order, expediting premium per unit of an order that arrives before the regular
@@ -447,13 +450,31 @@ class _Checker:
         inside = self.windows_of(system, t)
         sf = min([1.0, *(w.setup_cost_factor for w in inside)])
         pf = min([1.0, *(w.production_factor for w in inside)])
-        members = [i for i, u in enumerate(self.unit_of) if u == uid]
-        longest = max(float(self.fm.pm_duration_h[i]) for i in members)
-        lost_h = system.setup.duration_h + longest if stops else 0.0
+        lost_h = system.setup.duration_h + self.base_h(uid) if stops else 0.0
         vm = self.value_multiplier(system, t)
         return float(system.setup.cost * sf), float(
             system.production_value_per_h * vm * pf * lost_h
         )
+
+    def base_h(self, uid: str) -> float:
+        """Second-longest PM duration of unit ``uid``'s components (0 for one), h."""
+        d = sorted(
+            (float(self.fm.pm_duration_h[i]) for i, u in enumerate(self.unit_of) if u == uid),
+            reverse=True,
+        )
+        return d[1] if len(d) > 1 else 0.0
+
+    def extra_stop_cost(self, i: int, t: int) -> float:
+        """Production lost by component ``i``'s job beyond its unit's base stop, period ``t``."""
+        uid = self.unit_of[i]
+        system, stops = self.units[uid]
+        extra_h = float(self.fm.pm_duration_h[i]) - self.base_h(uid)
+        if not stops or extra_h <= 0.0:
+            return 0.0
+        inside = self.windows_of(system, t)
+        pf = min([1.0, *(w.production_factor for w in inside)])
+        vm = self.value_multiplier(system, t)
+        return float(system.production_value_per_h * vm * pf * extra_h)
 
     # -- checks ------------------------------------------------------------------------
     def check_horizon(self, job: _Job) -> None:
@@ -858,6 +879,7 @@ class _Checker:
                     )
                 else:
                     penalty += h
+                    lost += self.extra_stop_cost(i, period[i])
             self.check_limits(job, i)
         self.check_pins(by_comp, period)
         self.check_overlap(spans)

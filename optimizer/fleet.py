@@ -7,7 +7,8 @@ numbers that the scheduler, the simulator and the reports share:
   (twin prognostics when given, else the age-conditional life);
 * the direct preventive cost, the expected cost of a failure (parts, corrective labour
   with call-out, secondary damage, lost production while waiting for the crew, the
-  repair and the part), all priced by :mod:`cost_models`;
+  repair and the part -- the mean wait on a stock shared by several positions), all
+  priced by :mod:`cost_models`;
 * the long-run optimum of each position (age replacement or, for minimally repaired
   components, periodic replacement with minimal repair).
 """
@@ -154,13 +155,78 @@ def _is_redundant(system: System, comp_id: str) -> bool:
     return any(comp_id in g.components and g.k < len(g.components) for g in system.redundancy)
 
 
-def failure_part_wait(scn: Scenario, comp: ResolvedComponent) -> tuple[float, float]:
-    """Wait for the spare part at a failure, hours, and the expedite premium paid, currency.
+def part_demand_rates(scn: Scenario) -> dict[str, float]:
+    """Long-run demand of every spare part, units per calendar hour.
 
-    The long-run view sees the stock the replenishment policy keeps: parts on hand plus
-    those already on order.  A position whose part is not stocked at all waits for
-    delivery (expedited when possible, paying the premium) at every failure; otherwise
-    there is no wait.
+    The sum over the positions that use the part of ``parts_per_task`` times their
+    failure rate in calendar time (``operating_h_per_day / 24`` operating hours per
+    hour): ``1 / MTTF`` for a renewed component (the renewal rate of run-to-failure),
+    and for a minimally repaired one the mean number of failures over the next year
+    from its current age, ``(H(a + y) - H(a)) / y`` (``H`` the cumulative hazard).
+    Planned replacements draw on the same stock but are ordered ahead, so they are not
+    counted: with preventive work this is a lower bound of the stock's throughput.
+    """
+    systems = {s.id: s for _, s in scn.systems()}
+    lives: dict[str, rul.LifeDistribution] = {}
+    rates: dict[str, float] = {}
+    for c in scn.components():
+        if c.spare_part is None:
+            continue
+        key = c.life.model_dump_json()
+        if key not in lives:
+            lives[key] = distribution(c.life)
+        life = lives[key]
+        per_cal_h = systems[c.system_id].operating_h_per_day / HOURS_PER_DAY
+        if c.corrective_action == "minimal_repair":
+            y = 8760.0 * per_cal_h
+            if y <= 0.0:
+                continue
+            h = np.asarray(life.cum_hazard(np.array([c.age_h, c.age_h + y])), dtype=float)
+            per_op_h = float(h[1] - h[0]) / y
+        else:
+            mean = float(np.asarray(life.mean()))
+            per_op_h = 1.0 / mean if np.isfinite(mean) and mean > 0.0 else 0.0
+        if not np.isfinite(per_op_h):
+            continue
+        rate = c.parts_per_task * per_op_h * per_cal_h
+        rates[c.spare_part] = rates.get(c.spare_part, 0.0) + rate
+    return rates
+
+
+def failure_part_wait(
+    scn: Scenario,
+    comp: ResolvedComponent,
+    demand_per_h: dict[str, float] | None = None,
+) -> tuple[float, float]:
+    """Mean wait for the spare part at a failure, hours, and the mean expedite premium.
+
+    The stock of a part is shared by every position that uses it, so a failure finds
+    the shelf empty when the other positions' failures have used it up within a lead
+    time.  With Poisson demand (:func:`part_demand_rates`) the replenishment policy is
+    priced as a base stock by :func:`cost_models.base_stock_part_wait` (Palm's theorem,
+    METRIC's backorders):
+
+    * ``order_on_use``: base stock ``on_hand + on order`` (the simulator's);
+    * ``s_S``: with unit demand the inventory position is uniform on ``s + 1 .. S``,
+      so the wait is averaged over those base stocks;
+    * ``none``: no replenishment; stock on hand (and on order) covers a failure, an
+      empty shelf waits for delivery (the earlier, long-run-blind view);
+    * a rotable part is replenished by its repair shop: the lead time is the mean
+      resupply time ``(1 - p) repair + p lead`` (``p`` the scrap probability; repair
+      queueing ignored), nothing is expedited.
+
+    The premium of an expedited delivery is paid with the probability that the
+    shortfall is expedited.  A task taking ``m = parts_per_task`` units is priced as
+    demand for kits of ``m`` units (``floor(S / m)`` kits at rate ``lambda / m``).
+
+    Parameters
+    ----------
+    scn : Scenario
+        The scenario.
+    comp : ResolvedComponent
+        The failing position.
+    demand_per_h : dict, optional
+        :func:`part_demand_rates` of ``scn`` (computed when omitted).
 
     Returns
     -------
@@ -171,12 +237,28 @@ def failure_part_wait(scn: Scenario, comp: ResolvedComponent) -> tuple[float, fl
         return 0.0, 0.0
     part = scn.part(comp.spare_part)
     stocked = part.on_hand + sum(o.qty for o in part.on_order)
-    if stocked >= comp.parts_per_task:
-        return 0.0, 0.0
     fast = part.expedite_lead_time_days
-    wait_h = (fast if fast is not None else part.lead_time_days) * HOURS_PER_DAY
-    expedite = part.cost_expedite_premium * comp.parts_per_task if fast is not None else 0.0
-    return wait_h, expedite
+    premium = part.cost_expedite_premium * comp.parts_per_task if fast is not None else 0.0
+    if part.reorder.policy == "none":
+        if stocked >= comp.parts_per_task:
+            return 0.0, 0.0
+        wait_h = (fast if fast is not None else part.lead_time_days) * HOURS_PER_DAY
+        return wait_h, premium
+    rates = part_demand_rates(scn) if demand_per_h is None else demand_per_h
+    lam = rates.get(part.id, 0.0)
+    lead_h = part.lead_time_days * HOURS_PER_DAY
+    exp_h = None if fast is None else fast * HOURS_PER_DAY
+    shop = part.repairable
+    if shop is not None:
+        p = float(shop.scrap_probability)
+        lead_h = (1.0 - p) * mean_duration_h(shop.duration_h) + p * lead_h
+        exp_h = None
+    r = part.reorder
+    levels = range(r.s + 1, r.S + 1) if r.policy == "s_S" and r.s is not None and r.S else [stocked]
+    ppt = comp.parts_per_task  # kits of ppt units: floor(S / ppt) of them, rate lam / ppt
+    out = np.array([cm.base_stock_part_wait(s // ppt, lam / ppt, lead_h, exp_h) for s in levels])
+    wait_h, _, p_exp = out.mean(axis=0)
+    return float(wait_h), float(p_exp) * premium
 
 
 def exchange_cost(part: Part) -> float:
@@ -231,8 +313,10 @@ def fleet_model(scn: Scenario) -> FleetModel:
     Notes
     -----
     Lost production of a failure is priced at the system's mean production value over
-    the expected response delay, repair time and (when no spare is on hand) the part's
-    lead time (expedited when possible, paying the expedite premium).  A member of a
+    the expected response delay, repair time and part wait: the mean wait of a demand on
+    the part's stock shared by every position using it (:func:`failure_part_wait`; an
+    empty shelf waits for the covering order, expedited when quicker, paying the
+    expected expedite premium).  A member of a
     k-out-of-n group with spares is assumed not to stop the system when it fails alone.
     The cost of a preventive replacement done on its own includes one opening of the
     system: set-up cost plus production lost for the set-up time and the task.
@@ -273,6 +357,8 @@ def fleet_model(scn: Scenario) -> FleetModel:
     resources = {r.id: r for r in scn.resources}
     sys_idx = np.zeros(n, dtype=np.int64)
     mr = np.zeros(n, dtype=bool)
+    demand = part_demand_rates(scn)
+    waits: dict[tuple[str | None, int], tuple[float, float]] = {}
     durations: dict[str, float] = {}
 
     def mean_h(d: DurationH) -> float:
@@ -288,7 +374,10 @@ def fleet_model(scn: Scenario) -> FleetModel:
         sys_idx[i] = system_ids.index(c.system_id)
         crews = serving_crews(scn.crews, c.skill, c.site_id)
         part = scn.part(c.spare_part) if c.spare_part is not None else None
-        wait_h, expedite = failure_part_wait(scn, c)
+        wkey = (c.spare_part, c.parts_per_task)
+        if wkey not in waits:
+            waits[wkey] = failure_part_wait(scn, c, demand)
+        wait_h, expedite = waits[wkey]
         col["rate"].append(min((cr.rate_per_h for cr in crews), default=0.0))
         col["overtime"].append(min((cr.overtime_factor for cr in crews), default=1.0))
         col["callout"].append(min((cr.cost_callout for cr in crews), default=0.0))

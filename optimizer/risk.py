@@ -66,6 +66,7 @@ from optimizer.fleet import (
     failure_part_wait,
     mean_duration_h,
     mean_value_multiplier,
+    part_demand_rates,
     residual_life,
 )
 from optimizer.reliability.distributions import LifeDistribution
@@ -339,6 +340,8 @@ def _outage_h(scn: Scenario, comps: Sequence[ResolvedComponent]) -> FloatArray:
     rep = np.empty(len(comps))
     wait = np.empty(len(comps))
     crews_of: dict[tuple[str, str], float] = {}
+    demand = part_demand_rates(scn)
+    waits: dict[tuple[str | None, int], float] = {}
     for i, c in enumerate(comps):
         ck = (c.skill, c.site_id)
         if ck not in crews_of:
@@ -346,7 +349,10 @@ def _outage_h(scn: Scenario, comps: Sequence[ResolvedComponent]) -> FloatArray:
             crews_of[ck] = min((mean_h(cr.response_delay_h) for cr in crews), default=0.0)
         resp[i] = crews_of[ck]
         rep[i] = mean_h(c.corrective.duration_h)
-        wait[i] = failure_part_wait(scn, c)[0]
+        wkey = (c.spare_part, c.parts_per_task)
+        if wkey not in waits:
+            waits[wkey] = failure_part_wait(scn, c, demand)[0]
+        wait[i] = waits[wkey]
     return np.asarray(cm.expected_downtime_h(resp, rep, wait), dtype=float)
 
 

@@ -127,10 +127,14 @@ def shutdown_groups(
             },
         )
         row["components"].append(pb.component_ids[i])
+        # a long job's own stop (PlanningProblem.stop_cost) is part of the opening's
+        # production lost, not of its penalty
+        stop = float(pb.stop_cost[i, t]) if pb.stop_cost is not None else 0.0
         if plan.replacements is not None:
             row["penalty_cost"] += (occurrence_cost or {}).get((pb.component_ids[i], gid), 0.0)
         else:
-            row["penalty_cost"] += float(pb.penalty[i, t])
+            row["opening_cost"] += stop
+            row["penalty_cost"] += float(pb.penalty[i, t]) - stop
     return tuple(
         ShutdownGroup(**{**r, "components": tuple(r["components"])})
         for r in sorted(rows.values(), key=lambda r: (r["start"], r["group_id"]))

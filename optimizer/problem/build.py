@@ -53,7 +53,11 @@ def period_edges(scn: Scenario) -> list[datetime]:
 
 
 def build_problem(
-    scn: Scenario, *, parts: bool = True, future_opening: bool = False
+    scn: Scenario,
+    *,
+    parts: bool = True,
+    future_opening: bool = False,
+    open_by_jobs: bool = True,
 ) -> BuiltProblem:
     """Build the frozen planning problem of a scenario.
 
@@ -66,6 +70,11 @@ def build_problem(
     parts : bool
         Model the spare-part stock of ``inventory.parts`` (:func:`spare_parts`); False
         plans as if every part were always in stock.
+    open_by_jobs : bool
+        Price an opening by the jobs in it (the unit's second-longest job in
+        ``opening_cost``, a longer job's extra stop in its own penalty, ``stop_cost``);
+        False: every opening at the unit's longest job (the multi-year model, whose
+        later replacements are priced by interval, keeps this convention).
 
     Returns
     -------
@@ -95,17 +104,33 @@ def build_problem(
     opening = np.zeros((k_count, t_count))
     setup = np.zeros((k_count, t_count))
     open_allowed = np.ones((k_count, t_count), dtype=bool)
+    # The stop lasts the set-up and the longest job IN the opening (issue 13, cause 3):
+    # the opening is priced with the unit's second-longest job (``base_h``) and the one
+    # job longer than that carries its extra stop ``(d_i - base_h)`` in its own penalty,
+    # so an opening without it (a short job alone) is not priced at its length.  Exact
+    # for every opening that holds one of the unit's two longest jobs; an opening of
+    # shorter jobs only is priced at the second-longest (over by at most that much).
+    stop_extra = np.zeros((fm.n, t_count))
     for k, sid in enumerate(unit_system):
         _, system = systems[sid]
-        members = unit_of == k
-        longest = float(fm.pm_duration_h[members].max()) if members.any() else 0.0
+        members = np.flatnonzero(unit_of == k)
+        d_sorted = np.sort(fm.pm_duration_h[members])[::-1]
+        if not open_by_jobs:
+            base_h = float(d_sorted[0]) if len(d_sorted) else 0.0
+        else:
+            base_h = float(d_sorted[1]) if len(d_sorted) > 1 else 0.0
         vm = value_multiplier(scn, system, edges)
         sf, pf, inside = window_factors(system, edges)
-        lost_h = system.setup.duration_h + longest if unit_stops[k] else 0.0
+        lost_h = system.setup.duration_h + base_h if unit_stops[k] else 0.0
+        value_h = system.production_value_per_h * vm * pf  # currency per stopped hour
         setup[k] = system.setup.cost * sf
-        opening[k] = setup[k] + system.production_value_per_h * vm * pf * lost_h
+        opening[k] = setup[k] + value_h * lost_h
+        if unit_stops[k]:
+            extra_h = np.maximum(fm.pm_duration_h[members] - base_h, 0.0)
+            stop_extra[members] = extra_h[:, None] * value_h[None, :]
         if system.open_only_in_windows:
             open_allowed[k] = inside
+    penalty = penalty + stop_extra
 
     # Crew capacity per skill pool (optimizer.calendar: which crews, how hours add up).
     pools, skill_of = component_pools(scn.crews, fm.components, fm.pm_duration_h)
@@ -181,6 +206,7 @@ def build_problem(
         parts=spare_parts(scn, fm, edges) if parts else None,
         zone=tz,
         setup_cost=setup,
+        stop_cost=np.where(np.isfinite(penalty), stop_extra, 0.0) if open_by_jobs else None,
     )
     return BuiltProblem(problem, fm, curves, scn, tuple(keys), pools)
 

@@ -242,6 +242,12 @@ class PlanningProblem:
         rest is production lost while the unit is stopped.  Only reports read it
         (:func:`optimizer.problem.plan.evaluate` splits the opening cost with it);
         ``None`` (the default): the opening cost is reported as one term.
+    stop_cost : ndarray of float, shape (n, T), or None, optional
+        The part of ``penalty`` that is production lost by a job's own stop beyond its
+        unit's base opening (a job longer than the unit's second-longest keeps the unit
+        stopped for its extra hours, :func:`optimizer.problem.build.build_problem`).
+        Only reports read it (:func:`optimizer.problem.plan.evaluate` reports it as
+        ``production_loss``); ``None`` (the default): none.
 
     Raises
     ------
@@ -274,6 +280,7 @@ class PlanningProblem:
     parts: SpareParts | None = None
     zone: tzinfo | None = None
     setup_cost: FloatArray | None = None
+    stop_cost: FloatArray | None = None
 
     def __post_init__(self) -> None:
         n, k = len(self.component_ids), len(self.system_ids)
@@ -328,6 +335,13 @@ class PlanningProblem:
                     f"setup_cost: expected shape {self.opening_cost.shape}, got {setup.shape}"
                 )
             object.__setattr__(self, "setup_cost", _frozen(setup))
+        if self.stop_cost is not None:
+            stop = np.asarray(self.stop_cost, dtype=np.float64)
+            if stop.shape != self.penalty.shape:
+                raise ValueError(
+                    f"stop_cost: expected shape {self.penalty.shape}, got {stop.shape}"
+                )
+            object.__setattr__(self, "stop_cost", _frozen(stop))
 
     def _init_span(self, n: int) -> None:
         """Validate ``span_periods`` (``None`` -> ones) and store it frozen as int64."""

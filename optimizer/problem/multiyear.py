@@ -445,7 +445,10 @@ def build_multiyear(scn: Scenario) -> tuple[BuiltProblem, MultiYearProblem]:
         When a life limit is shorter than one period (a new part could not reach the
         next period), naming the component and the field.
     """
-    built = build_problem(scn)  # parts: stock rows of optimizer.solvers.multiyear_stock
+    # stock rows: optimizer.solvers.multiyear_stock; openings at the unit's longest job:
+    # later replacements are priced per interval, with no place for a long job's own stop
+    # (build_problem(open_by_jobs=True))
+    built = build_problem(scn, open_by_jobs=False)
     pb, fm = built.problem, built.fleet
     n, n_t = pb.n_components, pb.n_periods
     per = scn.calendar.period_days * fm.operating_h_per_day

@@ -207,6 +207,10 @@ def evaluate(problem: PlanningProblem, period: IntArray) -> dict[str, float]:
     defer = float(problem.penalty_beyond[~done].sum())
     y = opened(problem, period)
     out = {"penalty": pen, "deferral": defer, **opening_terms(problem, y)}
+    if problem.stop_cost is not None and "production_loss" in out:
+        stop = float(problem.stop_cost[idx[done], period[done]].sum())
+        out["penalty"] -= stop  # a long job's own stop is production lost
+        out["production_loss"] += stop
     out["total"] = sum(out.values())
     if problem.has_parts:
         buy = purchase_costs(problem, period)

@@ -20,8 +20,16 @@ generator methods are SimPy processes.
   ``(seed, (rep, 3, block))``), which sends that member to corrective work and tries the
   next.  A repaired member waits in standby when ``k`` members run.  Alarms follow a
   member's mode; life limits are not allowed on standby members (scenario check).
-* :class:`_CrewPool` -- technicians of one skill at one site, FIFO; corrective work waits
-  for ``crew_size`` of them; preventive work starts at the pool's next shift.
+* :class:`_Crews` / :class:`_CrewPool` -- technicians belong to crews (issue 13, cause
+  9): a pool (one skill at one site) takes them from its member crews, cheapest first,
+  and a crew serving several pools (multi-skilled) lends each technician to one job at
+  a time.  Work in shifts (preventive jobs; corrective work where
+  ``corrective_in_shifts``) takes only technicians of crews on shift at that instant (a
+  Saturday job gets the weekend crew, at its rate, and waits for a shift with enough
+  technicians), then runs on past the shift end; an any-hour call-out takes any member
+  crew's.  A job is paid at the rate, overtime factor and call-out premium of the crews
+  that do it.  Waiting requests are served FIFO per pool when technicians come back or
+  a member crew's shift starts; preventive work starts at the pool's next shift.
 * :class:`_Stock` -- spare parts: on-hand stock, orders in transit, reorder policy
   ((s, S), order-on-use as a base-stock policy, or none) and expediting; a failure that
   finds no spare waits for one (stock-out time, which is downtime).  A rotable part
@@ -65,8 +73,9 @@ vectorized :mod:`cost_models` functions.
 
 Modelling choices (documented, not hidden):
 
-* corrective work is an emergency call-out at any hour, paid at the pool's overtime
-  factor plus its call-out premium (as :func:`optimizer.fleet.fleet_model` prices the
+* corrective work is an emergency call-out at any hour, paid at the overtime factor of
+  the crew that answers (the cheapest member crew with technicians free) plus its
+  call-out premium (as :func:`optimizer.fleet.fleet_model` prices the
   cost of a failure); the crew travels (response delay) only after the part is there.
   Where the scenario says ``corrective_in_shifts`` (the site, or every crew of the
   pool) the work instead starts at the pool's next shift (then response delay and
@@ -593,37 +602,191 @@ class _Driver:
 # --------------------------------------------------------------------------------------
 # resources
 # --------------------------------------------------------------------------------------
-class _CrewPool:
-    """Technicians of one skill at one site: a FIFO counting resource."""
+class _Request:
+    """``qty`` technicians asked of a pool's crews; ``ev`` fires when they are granted
+    (``None``: granted at once).  ``taken`` lists ``(crew, technicians)``; ``rate``,
+    ``overtime`` and ``callout`` are those of the technicians taken (rate-weighted) and
+    ``regular_h`` the in-shift hours left at the grant (0 off shift)."""
 
-    __slots__ = ("busy_h", "capacity", "ends", "env", "level", "starts", "waiters")
+    __slots__ = (
+        "callout",
+        "crews",
+        "ev",
+        "in_shift",
+        "overtime",
+        "pool",
+        "qty",
+        "rate",
+        "regular_h",
+        "taken",
+    )
 
-    def __init__(self, env: simpy.Environment, capacity: int, shifts: FloatArray) -> None:
+    def __init__(self, pool: _CrewPool, qty: int, in_shift: bool) -> None:
+        self.pool = pool
+        self.crews = pool.crews_idx
+        self.qty = qty
+        self.in_shift = in_shift
+        self.ev: simpy.Event | None = None
+        self.taken: list[tuple[int, int]] = []
+        self.rate = pool.rate_per_h
+        self.overtime = pool.overtime_factor
+        self.callout = pool.callout
+        self.regular_h = 0.0
+
+
+class _Crews:
+    """Technicians of every crew of a replication, shared by the pools a crew serves.
+
+    A request for work in shifts takes technicians only from member crews on shift at
+    that instant (cheapest first); an any-hour call-out from any member crew.  Waiting
+    requests are served FIFO within a pool (a later request of the same pool never
+    overtakes an earlier one) whenever technicians are returned or a member crew's
+    shift starts.
+    """
+
+    def __init__(self, env: simpy.Environment, model: SimModel) -> None:
         self.env = env
-        self.capacity = capacity
-        self.level = capacity
-        self.waiters: deque[tuple[int, simpy.Event]] = deque()
-        self.starts: list[float] = shifts[:, 0].tolist()
-        self.ends: list[float] = shifts[:, 1].tolist()
+        crews = model.crews
+        self.free = [c.headcount for c in crews]
+        self.starts: list[list[float]] = [c.shifts[:, 0].tolist() for c in crews]
+        self.ends: list[list[float]] = [c.shifts[:, 1].tolist() for c in crews]
+        self.rate = [c.rate_per_h for c in crews]
+        self.ot = [c.overtime_factor for c in crews]
+        self.callout = [c.callout for c in crews]
+        self.waiters: list[_Request] = []
+        self._wakes: set[float] = set()
+
+    def shift_left(self, c: int, t: float) -> float:
+        """Hours left at ``t`` in crew ``c``'s current shift (0 when off shift)."""
+        k = bisect_right(self.starts[c], t) - 1
+        if k >= 0 and t < self.ends[c][k]:
+            return self.ends[c][k] - t
+        return 0.0
+
+    def _next_start(self, c: int, t: float) -> float:
+        k = bisect_right(self.starts[c], t)
+        return self.starts[c][k] if k < len(self.starts[c]) else math.inf
+
+    def _eligible(self, req: _Request, now: float) -> list[int]:
+        if not req.in_shift:
+            return list(req.crews)
+        on = [c for c in req.crews if self.shift_left(c, now) > 0.0]
+        if not on and all(math.isinf(self._next_start(c, now)) for c in req.crews):
+            return list(req.crews)  # no shift left in the horizon: any member crew
+        return on
+
+    def _take(self, req: _Request) -> bool:
+        now = float(self.env.now)
+        crews = self._eligible(req, now)
+        if sum(self.free[c] for c in crews) < req.qty:
+            return False
+        need = req.qty
+        taken: list[tuple[int, int]] = []
+        for c in crews:  # cheapest first (the pool's order)
+            n = min(need, self.free[c])
+            if n > 0:
+                self.free[c] -= n
+                taken.append((c, n))
+                need -= n
+            if need == 0:
+                break
+        req.taken = taken
+        paid = sum(n * self.rate[c] for c, n in taken)
+        req.rate = paid / req.qty
+        if paid > 0.0:
+            req.overtime = sum(n * self.rate[c] * self.ot[c] for c, n in taken) / paid
+        else:
+            req.overtime = max(self.ot[c] for c, _ in taken)
+        req.callout = max(self.callout[c] for c, _ in taken)
+        req.regular_h = min(self.shift_left(c, now) for c, _ in taken)
+        return True
+
+    def request(self, req: _Request) -> None:
+        """Grant ``req`` now or queue it (then ``req.ev`` is set)."""
+        if not any(w.pool is req.pool for w in self.waiters) and self._take(req):
+            return
+        req.ev = self.env.event()
+        self.waiters.append(req)
+        self._wake(req)
+
+    def _wake(self, req: _Request) -> None:
+        """Re-try at the next shift start of a member crew (more technicians on shift)."""
+        if not req.in_shift:
+            return
+        now = float(self.env.now)
+        t = min((self._next_start(c, now) for c in req.crews), default=math.inf)
+        if math.isinf(t) or t in self._wakes:
+            return
+        self._wakes.add(t)
+        ev = self.env.timeout(t - now)
+
+        def wake(_ev: simpy.Event, t: float = t) -> None:
+            self._wakes.discard(t)
+            self.serve()
+
+        ev.callbacks.append(wake)
+
+    def release(self, req: _Request) -> None:
+        """Return the technicians of ``req`` and serve the waiting requests."""
+        for c, n in req.taken:
+            self.free[c] += n
+        req.taken = []
+        self.serve()
+
+    def serve(self) -> None:
+        """Grant waiting requests in order; a pool's first refused request blocks its
+        later ones."""
+        blocked: set[int] = set()
+        keep: list[_Request] = []
+        for req in self.waiters:
+            key = id(req.pool)
+            if key not in blocked and self._take(req):
+                assert req.ev is not None
+                req.ev.succeed()
+                continue
+            blocked.add(key)
+            keep.append(req)
+            self._wake(req)
+        self.waiters = keep
+
+
+class _CrewPool:
+    """Technicians of one skill at one site: its member crews' technicians (shared with
+    the other pools those crews serve), and the union of their shifts."""
+
+    __slots__ = (
+        "busy_h",
+        "callout",
+        "crews",
+        "crews_idx",
+        "ends",
+        "env",
+        "overtime_factor",
+        "rate_per_h",
+        "starts",
+    )
+
+    def __init__(self, env: simpy.Environment, crews: _Crews, pool: Any) -> None:
+        self.env = env
+        self.crews = crews
+        self.crews_idx: tuple[int, ...] = tuple(pool.crew_index)
+        self.starts: list[float] = pool.shifts[:, 0].tolist()
+        self.ends: list[float] = pool.shifts[:, 1].tolist()
+        self.rate_per_h = float(pool.rate_per_h)
+        self.overtime_factor = float(pool.overtime_factor)
+        self.callout = float(pool.callout)
         self.busy_h = 0.0
 
-    def get(self, qty: int) -> simpy.Event | None:
-        """Take ``qty`` technicians; ``None`` if granted now, else an event to wait for."""
-        if not self.waiters and self.level >= qty:
-            self.level -= qty
-            return None
-        ev = self.env.event()
-        self.waiters.append((qty, ev))
-        return ev
+    def get(self, qty: int, *, in_shift: bool) -> _Request:
+        """Ask for ``qty`` technicians (on shift when ``in_shift``); wait on ``.ev``
+        when it is not ``None``."""
+        req = _Request(self, qty, in_shift)
+        self.crews.request(req)
+        return req
 
-    def put(self, qty: int) -> None:
-        """Return ``qty`` technicians and serve waiting requests in order."""
-        self.level += qty
-        w = self.waiters
-        while w and self.level >= w[0][0]:
-            q, ev = w.popleft()
-            self.level -= q
-            ev.succeed()
+    def put(self, req: _Request) -> None:
+        """Return the technicians of ``req``."""
+        self.crews.release(req)
 
     def next_shift(self, t: float) -> float:
         """Earliest instant ``>= t`` inside a shift (``t`` if there are no more shifts)."""
@@ -1220,7 +1383,8 @@ class _Replication:
         self.draws = Draws(model, seed, rep)
         n = model.n
         self.systems = [_System(self, k) for k in range(model.n_systems)]
-        self.pools = [_CrewPool(self.env, p.capacity, p.shifts) for p in model.pools]
+        self.crews = _Crews(self.env, model)
+        self.pools = [_CrewPool(self.env, self.crews, p) for p in model.pools]
         self.stocks = [_Stock(self, q) for q in range(len(model.parts))]
         self.sys_of: list[int] = model.system_of.tolist()
         self.pool_of: list[int] = model.pool_of.tolist()
@@ -1268,10 +1432,14 @@ class _Replication:
         # records
         self.keep_events = keep_events
         self.events: list[tuple[int, float, str, int, int, float]] = []
-        self.rec_cm: list[tuple[int, float, float, float]] = []  # (i, t_fail, repair_h,
-        # regular_h: in-shift hours for corrective work in shifts, -1 for a call-out)
+        # corrective: [i, t_fail, repair_h, regular_h, rate, overtime factor, call-out]
+        # (regular_h: in-shift hours for corrective work in shifts, -1 for a call-out;
+        # rate, factor and call-out those of the technicians granted)
+        self.rec_cm: list[list[float]] = []
+        self.cm_rec: list[int] = [-1] * model.n  # each position's last rec_cm row
         self.cm_in_shifts: list[bool] = model.cm_in_shifts.tolist()
-        self.rec_pm: list[tuple[int, float, float, float]] = []  # (i, start, dur, regular_h)
+        # preventive: (i, start, dur, regular_h, rate, overtime factor)
+        self.rec_pm: list[tuple[int, float, float, float, float, float]] = []
         self.rec_open: list[tuple[int, float]] = []  # (k, t)
         self.rec_down: list[tuple[int, float, float]] = []  # (k, start, duration)
         self.failures = 0
@@ -1711,7 +1879,19 @@ class _Replication:
         if self.cm_in_shifts[i]:
             pool = self.pools[self.pool_of[i]]
             regular = pool.regular_h(pool.next_shift(now))
-        self.rec_cm.append((i, now, self.draws.get("repair", i, self.life_j[i]), regular))
+        pool = self.pools[self.pool_of[i]]
+        self.cm_rec[i] = len(self.rec_cm)  # crew, rate and shift filled in at the grant
+        self.rec_cm.append(
+            [
+                float(i),
+                now,
+                self.draws.get("repair", i, self.life_j[i]),
+                regular,
+                pool.rate_per_h,
+                pool.overtime_factor,
+                pool.callout,
+            ]
+        )
         if self.keep_events:
             self.log("failure", k, i, self.fail_age[i])
         part = self.part_of[i]
@@ -1775,13 +1955,13 @@ class _Replication:
                 wait = resource.request(k, i)
                 if wait is not None:
                     yield wait
-            wait = pool.get(crew)
-            if wait is not None:
-                yield wait
+            req = pool.get(crew, in_shift=in_shifts)
+            if req.ev is not None:
+                yield req.ev
+            rec = self.rec_cm[self.cm_rec[i]]
+            rec[4], rec[5], rec[6] = req.rate, req.overtime, req.callout
             if in_shifts:
-                shift = pool.next_shift(env._now)
-                if shift > env._now:
-                    yield env.sleep(shift - env._now)
+                rec[3] = req.regular_h
             j = self.life_j[i]
             busy = self.draws.get("response", i, j) + self.draws.get("repair", i, j)
             if self.deferred[i]:  # the system ran until now
@@ -1797,7 +1977,7 @@ class _Replication:
                 yield from self._calm_work(i, busy - response, split_cm, pool, in_shifts)
             else:
                 yield env.sleep(busy)
-            pool.put(crew)
+            pool.put(req)
             pool.busy_h += crew * busy
             if resource is not None:
                 resource.release()
@@ -2093,12 +2273,12 @@ class _Replication:
                 wait = self.resources[r].request(self.sys_of[i], i)
                 if wait is not None:
                     yield wait
-        wait = pool.get(crew)
-        if wait is not None:
-            yield wait
+        req = pool.get(crew, in_shift=True)
+        if req.ev is not None:
+            yield req.ev
         start = env._now
         dur = self.draws.get("pm", i, self.life_j[i])
-        self.rec_pm.append((i, start, dur, pool.regular_h(start)))
+        self.rec_pm.append((i, start, dur, req.regular_h, req.rate, req.overtime))
         if self.keep_events:
             self.log("pm_start", self.sys_of[i], i, dur)
         if self.calm_pm[i] and self.model.split_pm[i]:
@@ -2107,7 +2287,7 @@ class _Replication:
                 yield env.sleep(end - start)
         elif dur > 0.0:
             yield env.sleep(dur)
-        pool.put(crew)
+        pool.put(req)
         pool.busy_h += crew * dur
         if r >= 0:
             self.resources[r].release()
@@ -2156,10 +2336,6 @@ def _price(rep: _Replication) -> dict[str, float]:
     """Cost of every category, priced with :mod:`cost_models` (vectorized)."""
     m = rep.model
     out = dict.fromkeys(cm.CATEGORIES, 0.0)
-    pools = m.pools
-    rate = np.array([p.rate_per_h for p in pools])
-    ot = np.array([p.overtime_factor for p in pools])
-    callout = np.array([p.callout for p in pools])
     if rep.rec_cm:
         arr = np.array(rep.rec_cm)
         i = arr[:, 0].astype(np.int64)
@@ -2168,15 +2344,14 @@ def _price(rep: _Replication) -> dict[str, float]:
         lump = m.cm_lump[i]
         has_lump = ~np.isnan(lump)
         direct = cm.corrective_cost(m.cm_parts[i], 0.0, m.cm_other[i], 0.0)
-        pl = m.pool_of[i]
         _, shift_ot = cm.split_overtime(rep_h, np.maximum(arr[:, 3], 0.0))
         labour = cm.labour_cost(
             rep_h,
             m.crew_size[i],
-            rate[pl],
+            arr[:, 4],
             overtime_h=np.where(in_shift, shift_ot, rep_h),
-            overtime_factor=ot[pl],
-            callout_premium=np.where(in_shift, 0.0, callout[pl]),
+            overtime_factor=arr[:, 5],
+            callout_premium=np.where(in_shift, 0.0, arr[:, 6]),
         )
         fixed_lab = m.cm_labour[i]
         labour = np.where(np.isnan(fixed_lab), labour, fixed_lab)
@@ -2187,9 +2362,8 @@ def _price(rep: _Replication) -> dict[str, float]:
         i = arr[:, 0].astype(np.int64)
         dur = arr[:, 2]
         _, overtime = cm.split_overtime(dur, arr[:, 3])
-        pl = m.pool_of[i]
         labour = cm.labour_cost(
-            dur, m.crew_size[i], rate[pl], overtime_h=overtime, overtime_factor=ot[pl]
+            dur, m.crew_size[i], arr[:, 4], overtime_h=overtime, overtime_factor=arr[:, 5]
         )
         fixed_lab = m.pm_labour[i]
         labour = np.where(np.isnan(fixed_lab), labour, fixed_lab)

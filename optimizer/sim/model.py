@@ -12,10 +12,13 @@ numbers and runs events.  It holds:
 * per system: ageing rate (operating hours per calendar hour), idle ageing, set-up cost
   and time, redundancy groups (active or standby), the production-value profile (value
   profile x window production factors) and window set-up factors;
+* per crew (:class:`CrewModel`): headcount, rate, overtime factor, call-out premium and
+  its own shifts; the technicians belong to the crew, so a crew serving several pools
+  (a multi-skilled crew) works one job at a time for all of them;
 * per crew pool (the planner's skill pools, :func:`optimizer.calendar.skill_pools`):
-  headcount (the most technicians on shift together), rates, call-out premium, response
-  delay, the union of the member crews' shifts and their technician-hours over the
-  simulated horizon;
+  its member crews (cheapest first), the peak headcount on shift (checked against the
+  crew sizes), the cheapest rates (the fleet model's prices), response delay, the union
+  of the member crews' shifts and their technician-hours over the simulated horizon;
 * per spare part: stock, orders in transit, lead times, costs and reorder policy, and
   for a rotable part its repair shop (turnaround, channels, repair cost, scrap);
 * per campaign resource (:class:`ResourceModel`): trigger rule, mobilisation delay,
@@ -44,6 +47,7 @@ from optimizer._typing import BoolArray, FloatArray, IntArray
 from optimizer.calendar import (
     SkillPool,
     component_pools,
+    crew_intervals,
     hours_between,
     plan_zone,
     value_profile,
@@ -284,11 +288,15 @@ def _resources(
 # --------------------------------------------------------------------------------------
 @dataclass(frozen=True, eq=False)
 class Pool:
-    """Crews that can do a skill for some components, simulated as one pool of technicians.
+    """Crews that can do a skill for some components.
 
-    ``capacity`` is constant: the most technicians of the pool on shift at one time
-    (:meth:`optimizer.calendar.SkillPool.on_shift`); ``available_h`` are the pool's
-    technician-hours, a shared crew counted by its share, as in the planner.
+    The replication takes technicians from the member crews (``crew_index``), per crew
+    and per shift (:class:`CrewModel`).  ``capacity`` is the most technicians of the
+    pool on shift at one time (:meth:`optimizer.calendar.SkillPool.on_shift`), the
+    largest crew a job may ask for; ``available_h`` are the pool's technician-hours, a
+    shared crew counted by its share, as in the planner.  ``rate_per_h``,
+    ``overtime_factor`` and ``callout`` are the cheapest of the members (a job is paid
+    at the rates of the crews that do it).
     """
 
     key: str
@@ -301,6 +309,25 @@ class Pool:
     available_h: float  # technician-hours in shifts over the horizon
     crew_ids: tuple[str, ...]
     calendar: SkillPool  # the member crews and their shares
+    crew_index: tuple[int, ...] = ()  # member crews in SimModel.crews, cheapest first
+
+
+@dataclass(frozen=True, eq=False)
+class CrewModel:
+    """One crew as the simulator sees it: its technicians are shared by every pool the
+    crew serves (a multi-skilled crew's technician is in one job at a time).
+
+    ``shifts`` are the crew's own working intervals (:func:`optimizer.calendar.crew_intervals`),
+    hours from the start: work that needs a shift takes technicians only from crews on
+    shift at that instant (a weekend job gets the weekend crew, at its rate).
+    """
+
+    id: str
+    headcount: int
+    rate_per_h: float
+    overtime_factor: float
+    callout: float
+    shifts: FloatArray  # (m, 2) disjoint sorted working intervals, hours from start
 
 
 @dataclass(frozen=True, eq=False)
@@ -398,6 +425,7 @@ class SimModel:
     # pools and parts ----------------------------------------------------------------
     pools: tuple[Pool, ...]
     parts: tuple[PartModel, ...]
+    crews: tuple[CrewModel, ...] = ()
     meta: dict[str, object] = field(default_factory=dict)
     # end state: value of an installed part by its age, relative to a new one (see
     # end_state_tables); None when not computed
@@ -495,6 +523,18 @@ def compile_model(scn: Scenario, *, years: float | None = None) -> SimModel:
     specs, pool_of = component_pools(scn.crews, comps, fm.pm_duration_h)
     tz = plan_zone(scn.calendar)
     end = start + timedelta(hours=horizon)
+    crew_objs = tuple(
+        CrewModel(
+            id=cr.id,
+            headcount=int(cr.headcount),
+            rate_per_h=float(cr.rate_per_h),
+            overtime_factor=float(cr.overtime_factor),
+            callout=float(cr.cost_callout),
+            shifts=crew_intervals(cr, start, end, tz),
+        )
+        for cr in scn.crews
+    )
+    crew_pos = {cr.id: j for j, cr in enumerate(scn.crews)}
     pool_objs: list[Pool] = []
     for spec in specs:
         crews = spec.crews
@@ -512,6 +552,10 @@ def compile_model(scn: Scenario, *, years: float | None = None) -> SimModel:
                 available_h=float(spec.hours([start, end], tz)[0]),
                 crew_ids=tuple(cr.id for cr in crews),
                 calendar=spec,
+                crew_index=tuple(
+                    crew_pos[cr.id]
+                    for cr in sorted(crews, key=lambda cr: (cr.rate_per_h, cr.overtime_factor))
+                ),
             )
         )
     for i, c in enumerate(comps):
@@ -727,6 +771,7 @@ def compile_model(scn: Scenario, *, years: float | None = None) -> SimModel:
         members_of=members,
         pools=tuple(pool_objs),
         parts=tuple(parts),
+        crews=crew_objs,
         meta={"scenario": scn.name, "period_days": scn.calendar.period_days},
         **dict(zip(("end_age_h", "end_value"), end_state_tables(fm, max_age), strict=True)),
         group_standby=np.array(g_standby, dtype=bool),

@@ -9,10 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
-from scipy import optimize
+from scipy import integrate, optimize, stats
 
 from cost_models.spares import (
     HOURS_PER_YEAR,
+    base_stock_part_wait,
     eoq,
     eoq_annual_cost,
     expedite_cost,
@@ -156,8 +157,58 @@ def test_stockout_edge_cases() -> None:
         (lambda: stockout_probability_poisson(1, float("nan"), 1.0), "demand_rate_per_h"),
         (lambda: stockout_probability_poisson(1, 0.1, np.inf), "lead_time_h"),
         (lambda: stockout_probability_poisson(np.ones(2), 0.1, np.ones(3)), "broadcast"),
+        (lambda: base_stock_part_wait(-1, 0.1, 1.0), "base_stock"),
+        (lambda: base_stock_part_wait(1, float("nan"), 1.0), "demand_rate_per_h"),
+        (lambda: base_stock_part_wait(1, 0.1, -2.0), "lead_time_h"),
+        (lambda: base_stock_part_wait(1, 0.1, 2.0, np.inf), "expedite_lead_time_h"),
     ],
 )
 def test_validation(call: object, match: str) -> None:
     with pytest.raises(ValueError, match=match):
         call()  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("stock", [1, 2, 4])
+@pytest.mark.parametrize("mu", [0.05, 0.8, 3.0])
+def test_base_stock_wait_is_metric_backorders_over_demand(stock: int, mu: float) -> None:
+    """Without expediting the mean wait of a demand is ``EBO(S) / lambda`` (Little's
+    law on METRIC's expected backorders, ``sum_{x > S} (x - S) p(x)``, Sherbrooke ch. 2),
+    and a demand finds the shelf empty with probability ``P(N >= S)`` (PASTA)."""
+    lam, lead = mu / 500.0, 500.0
+    x = np.arange(400)
+    pmf = stats.poisson(mu).pmf(x)
+    ebo = float(np.sum(np.maximum(x - stock, 0) * pmf))
+    wait, p_out, p_exp = base_stock_part_wait(stock, lam, lead)
+    assert_allclose(wait, ebo / lam, rtol=1e-9)
+    assert_allclose(p_out, float(pmf[x >= stock].sum()), rtol=1e-9)
+    assert p_exp == 0.0
+
+
+@pytest.mark.parametrize("stock", [1, 3])
+def test_base_stock_wait_with_expediting_by_quadrature(stock: int) -> None:
+    """With ``n >= S`` orders out a demand waits for the ``(n - S + 1)``-th of ``n``
+    uniform residual lead times, cut at the expedited lead time ``e``:
+    ``E[min(e, L B)] = int_0^e P(L B > w) dw`` integrated numerically."""
+    lam, lead, e = 0.004, 500.0, 120.0
+    pois = stats.poisson(lam * lead)
+    wait = p_exp = 0.0
+    for n in range(stock, 60):
+        k = n - stock + 1
+        b = stats.beta(k, n + 1 - k)
+        wait += pois.pmf(n) * integrate.quad(lambda w, b=b: b.sf(w / lead), 0.0, e)[0]
+        p_exp += pois.pmf(n) * b.sf(e / lead)
+    got = base_stock_part_wait(stock, lam, lead, e)
+    assert_allclose(got[0], wait, rtol=1e-7)
+    assert_allclose(got[2], p_exp, rtol=1e-7)
+    # an expedited lead time no shorter than the normal one changes nothing
+    assert_allclose(
+        base_stock_part_wait(stock, lam, lead, lead), base_stock_part_wait(stock, lam, lead)
+    )
+
+
+def test_base_stock_wait_edge_cases() -> None:
+    """No stock: every demand waits for its own order (expedited when quicker); no
+    demand: no wait."""
+    assert base_stock_part_wait(0, 0.01, 300.0) == (300.0, 1.0, 0.0)
+    assert base_stock_part_wait(0, 0.0, 300.0, 48.0) == (48.0, 1.0, 1.0)
+    assert base_stock_part_wait(2, 0.0, 300.0) == (0.0, 0.0, 0.0)

@@ -481,7 +481,8 @@ def test_cost_by_hand() -> None:
     assert alone.cost["deferral"] == pytest.approx(0.0, abs=1e-9)
     assert alone.deferred == ("B",)
     assert alone.cost["setup"] == pytest.approx(500.0)
-    assert alone.cost["production_loss"] == pytest.approx(100 * (1 + 3))  # longest of the unit
+    # the stop lasts set-up + A's 2 h (issue 13, cause 3: not the unit's longest, B's 3 h)
+    assert alone.cost["production_loss"] == pytest.approx(100 * (1 + 2))
     assert alone.purchasing["holding"] == pytest.approx(10 * 876 * 24 / 8760)
 
 

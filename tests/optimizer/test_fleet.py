@@ -21,14 +21,26 @@ def test_conveyor_gearbox_costs_by_hand(conveyor: Scenario) -> None:
     i = _index(fm, "C1-GBX")
     # PM: part GBX-25 3,800 + 6 h x 2 technicians x 65 EUR/h; no other cost.
     assert_allclose(fm.cost_pm[i], 3800 + 6 * 2 * 65)
-    # Failure: part 3,800 (none on hand but one on order: stocked in the long run) +
-    # 12 h x 2 x 65 x 1.5 (overtime) + call-out 250 + secondary damage 2,500.
-    direct = 3800 + 12 * 2 * 65 * 1.5 + 250 + 2500
-    assert_allclose(fm.cost_cm_direct[i], direct)
+    # Failure: part 3,800 (none on hand, one on order: a base stock of 1) +
+    # 12 h x 2 x 65 x 1.5 (overtime) + call-out 250 + secondary damage 2,500, plus the
+    # expected part wait and expedite premium of a base stock of 1 (issue 13, cause 8):
+    # the only GBX-25 user fails at 1 / MTTF per operating hour, 16 of 24 h, so the
+    # pipeline of 42-day orders is Poisson(lam L); with n orders out a failure waits for
+    # the last of n uniform residuals (Beta(n, 1) x L), expedited at 14 days.  The mean
+    # of min(e, L B) is integrated here by quadrature.
+    lam = (16 / 24) / (45000 * math.gamma(1 + 1 / 2.5))
+    lead, exp_h = 42 * 24.0, 14 * 24.0
+    ns = np.arange(1, 40)
+    pmf = stats.poisson(lam * lead).pmf(ns)
+    cond = [integrate.quad(lambda w, n=n: stats.beta(n, 1).sf(w / lead), 0, exp_h)[0] for n in ns]
+    wait = float(np.sum(pmf * np.array(cond)))
+    p_exp = float(np.sum(pmf * stats.beta(ns, 1).sf(exp_h / lead)))
+    direct = 3800 + 12 * 2 * 65 * 1.5 + 250 + 2500 + 900 * p_exp
+    assert_allclose(fm.cost_cm_direct[i], direct, rtol=1e-9)
     # Lost production: 1,200 EUR/h x mean weekly multiplier (5.2 / 7) x (mean response
-    # delay of a lognormal(median 1.5, sigma 0.5) + 12 h repair).
+    # delay of a lognormal(median 1.5, sigma 0.5) + 12 h repair + the part wait).
     response = 1.5 * math.exp(0.5**2 / 2)
-    down = 1200 * (5.2 / 7) * (response + 12)
+    down = 1200 * (5.2 / 7) * (response + 12 + wait)
     assert_allclose(fm.cost_cm_downtime[i], down, rtol=1e-9)
     assert_allclose(fm.cost_cm[i], direct + down, rtol=1e-9)
     # Opening alone: set-up 900 + lost production over set-up 1.5 h + the 6 h task.

@@ -50,14 +50,20 @@ def test_opening_cost_uses_value_profile_and_windows(conveyor: Scenario) -> None
     b = build_problem(conveyor)
     pb = b.problem
     k = pb.system_ids.index("C1")
-    longest = max(b.fleet.pm_duration_h[b.problem.system_of == k])
-    assert longest == 8.0  # the belt
+    durations = sorted(b.fleet.pm_duration_h[b.problem.system_of == k], reverse=True)
+    assert durations[:2] == [8.0, 6.0]  # the belt, then the gearbox
+    # The opening is priced with the second-longest job (6 h); the belt's 2 extra hours
+    # of stop are its own (issue 13, cause 3: a stop lasts the longest job IN it).
+    belt = b.fleet.components.index(next(c for c in b.fleet.components if c.id == "C1-BELT"))
     edges = period_edges(conveyor)
     mult = {0: 1, 1: 1, 2: 1, 3: 1, 4: 1, 5: 0.2, 6: 0}
     for t in range(14):
         # A period runs 06:00 -> 06:00: 18 h of its own day, 6 h of the next.
         m = (18 * mult[edges[t].weekday()] + 6 * mult[(edges[t].weekday() + 1) % 7]) / 24
-        assert_allclose(pb.opening_cost[k, t], 900 + 1200 * m * (1.5 + longest))
+        assert_allclose(pb.opening_cost[k, t], 900 + 1200 * m * (1.5 + 6.0))
+        if pb.allowed[belt, t]:
+            extra = pb.penalty[belt, t] - b.curves.penalty[belt, t]
+            assert_allclose(extra, 1200 * m * (8.0 - 6.0), atol=1e-6)
     # Easter window 2027-04-02..04-06: set-up x0.3, no production lost.
     inside = [
         t

@@ -60,7 +60,11 @@ def test_windfarm_main_bearing_is_replaced_when_its_spare_arrives(scenario_dir: 
 
     scn = load_scenario(scenario_dir / "windfarm.yaml")
     res = plan_scenario(scn)
-    optimum = 147_088.56  # unpruned MILP, proven (issue #12)
+    # The unpruned MILP's proven optimum (gap 1e-9): 147,088.56 in issue #12; re-derived
+    # with ``solve_milp(build_problem(scn).problem, gap=1e-9)`` for issue #13: 154,563.08
+    # once failures pay the part wait of shared stock (cause 8), 145,850.67 once an
+    # opening is priced by the jobs in it (cause 3).
+    optimum = 145_850.67
     gap = scn.plan.gap
     assert res.plan.lower_bound <= optimum * (1 + REL)
     assert res.plan.objective <= optimum * (1 + gap) + 1.0
@@ -85,7 +89,10 @@ def test_conveyor_life_limit_before_the_spare_arrives_has_a_plan() -> None:
     res = plan_scenario(scn)
     assert res.plan.status is not Status.INFEASIBLE, res.plan.diagnosis
     _assert_bracketed(res.plan.status, res.plan.objective, res.plan.lower_bound, scn)
-    np.testing.assert_allclose(res.plan.objective, 10_516.29, rtol=max(scn.plan.gap, 1e-4))
+    # the unpruned MILP's optimum (gap 1e-9), re-derived for issue #13: 10,516.29 before,
+    # 10,512.30 with the part wait of shared stock (cause 8), 10,152.30 with openings
+    # priced by their jobs (cause 3)
+    np.testing.assert_allclose(res.plan.objective, 10_152.30, rtol=max(scn.plan.gap, 1e-4))
 
 
 def test_conveyor_bound_is_not_above_the_full_optimum(conveyor: Scenario) -> None:
