@@ -1718,7 +1718,8 @@ def reference_problems(scn: Scenario) -> list[tuple[tuple[str | int, ...], str]]
                     # S(age) = 0 in double precision: the part cannot be running now, and
                     # every residual-life computation would divide by zero.
                     if isinstance(life, WeibullSpec):
-                        dead = age > 0 and life.shape * math.log(age / life.scale_h) > 700.0
+                        log_ratio = math.log(age) - math.log(life.scale_h) if age > 0 else 0.0
+                        dead = life.shape * log_ratio > 700.0
                     else:
                         dead = max_age is None and age >= life.life_h
                     if dead:
