@@ -457,11 +457,17 @@ class _Checker:
         )
 
     def base_h(self, uid: str) -> float:
-        """Second-longest PM duration of unit ``uid``'s components (0 for one), h."""
+        """Second-longest PM duration of unit ``uid``'s components (0 for one), h.
+
+        Multi-year plans price every opening at the unit's LONGEST job (their later
+        replacements are priced per interval, with no place for a long job's own stop),
+        so there it is the longest."""
         d = sorted(
             (float(self.fm.pm_duration_h[i]) for i, u in enumerate(self.unit_of) if u == uid),
             reverse=True,
         )
+        if self.multi:
+            return d[0] if d else 0.0
         return d[1] if len(d) > 1 else 0.0
 
     def extra_stop_cost(self, i: int, t: int) -> float:

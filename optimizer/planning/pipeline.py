@@ -286,9 +286,6 @@ def plan_scenario(
     # bound: it is valid for every plan, the restricted models' are not.
     bound, status0 = plan.lower_bound, plan.status
     notes: list[str] = []
-    # the rounds share the request's time limit with the first solve (each round used to
-    # get the whole limit again: up to 1 + MAX_HOUR_ROUNDS times the limit in all)
-    deadline = t1 + limit
     for rnd in range(1, MAX_HOUR_ROUNDS + 1):
         late = late_openings(built, plan, shutdowns)
         if not late:
@@ -296,15 +293,11 @@ def plan_scenario(
         cut = refuse_openings(built, late)
         if cut is built:
             break
-        left_s = deadline - time.perf_counter()
-        if left_s < MIN_ROUND_S:
-            notes.append(f"hour-level round {rnd}: not run, the time limit is reached")
-            break
         say(f"re-solving without {len(late)} opening(s) that start after their period")
         new = solve(
             around(cut, plan, late),
             method=how,
-            time_limit_s=left_s,
+            time_limit_s=limit,
             gap=tol,
             warm_start=as_executed(cut, plan, late),
         )
@@ -347,10 +340,6 @@ def plan_scenario(
 
 MAX_HOUR_ROUNDS = 4
 """Re-solves at most, refusing openings the hour-level schedule starts after their period."""
-
-MIN_ROUND_S = 0.5
-"""Seconds of the time limit a re-solve round needs at least; with less left the plan
-keeps its late openings (the note says so and ``opportune check`` prices them)."""
 
 
 def _not_proven(status: Status) -> Status:

@@ -37,9 +37,9 @@ def test_sigkill_with_runs_in_flight_loses_nothing(
     accepted: list[str] = []
     for j in range(8):  # two slow runs first (they occupy both workers), then quick ones
         body = (
-            # 20 s: slow enough to be in flight at the kill, short enough that both re-runs
+            # 8 s: slow enough to be in flight at the kill, short enough that both re-runs
             # finish inside the recovery check (the plant plan alone runs ~40-60 s)
-            {"config": {"method": "milp", "time_limit_s": 20}, "input": plant}
+            {"config": {"method": "milp", "time_limit_s": 8}, "input": plant}
             if j < 2
             else {"input": conveyor_input}
         )
@@ -60,7 +60,7 @@ def test_sigkill_with_runs_in_flight_loses_nothing(
     t0 = time.monotonic()
     finals = {p: wait_run(c, p, 120) for p in accepted}
     assert time.monotonic() - t0 < 60  # recovered at once, not after the lease
-    # the plant runs may end at their 20 s limit with their best plan (status time_limit)
+    # the plant runs may end at their 8 s limit with their best plan (status time_limit)
     assert {v["status"] for v in finals.values()} <= {"completed", "time_limit"}, {
         p: (v["status"], v["problem"]) for p, v in finals.items()
     }
