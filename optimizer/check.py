@@ -844,27 +844,8 @@ class _Checker:
         fm = self.fm
         curves = self.curves()
         by_comp = {j.comp: j for j in self.jobs}
-        period: dict[int, int] = {}
-        setup = lost = 0.0
-        spans: dict[str, list[tuple[datetime, datetime, str]]] = {}
-        for (uid, gid), members in self.groups().items():
-            a = min(j.start for j in members)
-            b = max(j.finish for j in members)
-            raw = self.period_of(a)
-            t = min(max(raw, 0), self.n_t - 1)
-            for j in members:
-                period[j.comp] = t
-                if j.start < self.period_start(t) and raw >= 0:
-                    self.add(
-                        "horizon",
-                        f"{self.cid(j.comp)}: starts {_fmt(j.start, self.tz)}, before its group"
-                        f" {gid}",
-                    )
-            setup_k, lost_k = self.opening_cost(uid, t)
-            setup += setup_k
-            lost += lost_k
-            spans.setdefault(uid, []).append((a, b, gid))
-            self.check_windows(uid, gid, members, raw)
+        at, setup, lost = self.open_groups()  # also checks windows and overlaps
+        period = {j.comp: at[j.index] for j in self.jobs}
         penalty = 0.0
         deferral = 0.0
         deferred: list[str] = []
@@ -888,7 +869,6 @@ class _Checker:
                     lost += self.extra_stop_cost(i, period[i])
             self.check_limits(job, i)
         self.check_pins(by_comp, period)
-        self.check_overlap(spans)
         self.check_crews()
         self.check_stock()
         cost = {"penalty": penalty, "deferral": deferral, "setup": setup, "production_loss": lost}
