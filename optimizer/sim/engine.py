@@ -2038,16 +2038,7 @@ class _Replication:
         held: dict[int, int] = {}  # campaign resource -> slots this opening holds
         if self.has_resources and any(self.res_pm[i] >= 0 for i, _, _ in items):
             # parts first: a resource does not wait for them
-            for i, _, _ in items:
-                part = self.part_of[i]
-                if part < 0:
-                    continue
-                res = self.res[i]
-                if res is None:
-                    res = _Reservation(self.stocks[part].demand(self.ppt[i], critical=False))
-                    self.res[i] = res
-                if res.ev is not None and not res.ev.processed:
-                    yield res.ev
+            yield from self._await_parts(items)
             items = [e for e in items if valid(e)]
             if not items:
                 return
@@ -2094,16 +2085,7 @@ class _Replication:
         if start > env._now:
             yield env.sleep(start - env._now)
             items = [e for e in items if valid(e)]
-        for i, _, _ in items:
-            part = self.part_of[i]
-            if part < 0:
-                continue
-            res = self.res[i]
-            if res is None:
-                res = _Reservation(self.stocks[part].demand(self.ppt[i], critical=False))
-                self.res[i] = res
-            if res.ev is not None and not res.ev.processed:
-                yield res.ev
+        yield from self._await_parts(items)
         keep = [e for e in items if valid(e)]
         kept = {i for i, _, _ in keep}
         for i, _, _ in items:
@@ -2170,6 +2152,19 @@ class _Replication:
             self.log("closing", k, -1, float(len(comps)))
         for i in comps:
             self.policy.on_install(self, i)
+
+    def _await_parts(self, items: list[tuple[int, int, bool]]) -> Generator[simpy.Event, Any, None]:
+        """Reserve the spare part of every job of an opening and wait for each in turn."""
+        for i, _, _ in items:
+            part = self.part_of[i]
+            if part < 0:
+                continue
+            res = self.res[i]
+            if res is None:
+                res = _Reservation(self.stocks[part].demand(self.ppt[i], critical=False))
+                self.res[i] = res
+            if res.ev is not None and not res.ev.processed:
+                yield res.ev
 
     def _request_resources(
         self, k: int, items: list[tuple[int, int, bool]], held: dict[int, int]
