@@ -22,6 +22,8 @@ from optimizer.solvers.common import eligible_pairs
 __all__ = ["MAX_UNITS", "PairData", "Room", "make_stock_feasible", "prepare_pairs", "restock"]
 
 MAX_UNITS = 64
+CAP_SLACK_H = 1e-6
+"""Crew hours a feasible plan may exceed a capacity by (``violations``' default ``tol``)."""
 """Most capacity units per knapsack (finer crews are discretized, rounding weights down)."""
 
 
@@ -58,13 +60,22 @@ class PairData:
 
 
 def capacity_unit(load: FloatArray, cap: FloatArray) -> float:
-    """Capacity unit: exact when loads and capacities are multiples of a small unit."""
-    vals = np.concatenate([load[load > 0], cap[np.isfinite(cap) & (cap > 0)]])
+    """Capacity unit (hours) of the knapsacks: exact when every load is a multiple of it.
+
+    Only the *loads* need to be multiples of the unit ``u``: then every subset's load is
+    ``m u`` for an integer ``m``, and ``m u <= C`` holds exactly when
+    ``m <= floor(C / u)``, whatever ``C`` (fleet crews: 12.98 h a day, jobs of whole
+    hours; requiring ``C`` to be a multiple too, as before, fell back to ``C / 64`` units
+    with weights rounded down, which let 13 h of whole-hour jobs into 12.98 h and
+    weakened the Lagrangian bound).  Otherwise weights are rounded down to the unit
+    ``top / MAX_UNITS``, which only relaxes (a valid bound, inexact knapsacks).
+    """
+    loads = load[load > 0]
     top = float(cap[np.isfinite(cap)].max()) if np.isfinite(cap).any() else 1.0
-    if not len(vals):
+    if not len(loads):
         return 1.0
     for u in (1.0, 0.5, 0.25, 0.125, 0.1, 0.05):
-        if np.allclose(vals / u, np.round(vals / u), atol=1e-9) and top / u <= MAX_UNITS:
+        if np.allclose(loads / u, np.round(loads / u), atol=1e-9) and top / u <= MAX_UNITS:
             return u
     return max(top / MAX_UNITS, 1e-9)
 
@@ -90,6 +101,7 @@ def prepare_pairs(problem: PlanningProblem) -> PairData:
     unit = capacity_unit(load, cap)
     # capacity per (k, t, s) group: the pool's capacity minus pinned load there
     fin_pair = cap_fin[ps, pt] if n_s else np.zeros(len(pi), dtype=bool)
+    # exact multiples round to themselves (loads are sums of floats), others round down
     w_units = np.where(fin_pair, np.floor(load[pi] / unit + 1e-9), 0).astype(np.int64)
     n_k = problem.n_systems
     y_key = pk * n_t + pt
@@ -118,7 +130,10 @@ def prepare_pairs(problem: PlanningProblem) -> PairData:
             np.add.at(same, pos[ok], load[pinned[ok]])
         g_cap = np.where(
             np.isfinite(g_capf),
-            np.floor(np.maximum(g_capf - same, 0.0) / unit + 1e-9),
+            # a plan may load a crew up to CAP_SLACK_H above its hours (the checker's
+            # tolerance, :func:`optimizer.problem.plan.violations`): every such subset
+            # keeps fitting, so the knapsack stays a relaxation
+            np.floor(np.maximum(g_capf - same + CAP_SLACK_H, 0.0) / unit + 1e-9),
             10**9,
         ).astype(np.int64)
     else:

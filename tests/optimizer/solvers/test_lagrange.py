@@ -438,3 +438,96 @@ def test_local_search_keeps_stock_feasibility() -> None:
         assert violations(pb, got) == []
         assert_allclose(cost, evaluate(pb, got)["total"], rtol=1e-12)
         assert cost <= cost0 + 1e-9
+
+
+def _one_opening(loads_h: list[float], cap_h: float) -> PlanningProblem:
+    """One system, one period, one skill with ``cap_h`` hours; job ``i`` takes
+    ``loads_h[i]`` hours, costs ``i`` to do and ``100 + 10 i`` to defer; opening 5."""
+    from tests.optimizer.solvers.conftest import build_problem
+
+    n = len(loads_h)
+    pb = build_problem(n, 1, 1, 0, capacitated=True, n_skills=1)
+    return replace(
+        pb,
+        penalty=np.arange(n, dtype=np.float64)[:, None],
+        penalty_beyond=100.0 + 10.0 * np.arange(n),
+        opening_cost=np.full((1, 1), 5.0),
+        duration_h=np.array(loads_h, dtype=np.float64),
+        crew_qty=np.ones(n, dtype=np.int64),
+        skill_of=np.zeros(n, dtype=np.int64),
+        crew_hours=np.full((1, 1), cap_h),
+        span_periods=np.ones(n, dtype=np.int64),
+    )
+
+
+def _brute_one_opening(pb: PlanningProblem) -> float:
+    """Optimum of :func:`_one_opening` by enumerating the subsets done (the others deferred)."""
+    n = pb.n_components
+    best = float(pb.penalty_beyond.sum())
+    for mask in itertools.product([False, True], repeat=n):
+        done = np.array(mask)
+        if not done.any() or pb.duration_h[done].sum() > pb.crew_hours[0, 0] + 1e-6:
+            continue
+        cost = 5.0 + pb.penalty[done, 0].sum() + pb.penalty_beyond[~done].sum()
+        best = min(best, float(cost))
+    return best
+
+
+def test_bound_exact_for_whole_hour_jobs_in_a_fractional_crew() -> None:
+    # 6 + 6 + 1 = 13 h do not fit in 12.98 h: one job must be deferred.  The knapsack's
+    # capacity unit used to be 12.98 / 64 h (weights rounded down), which let all three
+    # in (bound 8: all done) and left the bound 100 below the optimum; with whole-hour
+    # units (12 units of
+    # capacity) the single-opening Lagrangian dual is exact (its master LP is integral)
+    pb = _one_opening([6.0, 6.0, 1.0], 12.98)
+    d = prepare_pairs(pb)
+    assert_allclose(d.w_units, [6, 6, 1])
+    assert_allclose(d.g_cap, [12])
+    exact = _brute_one_opening(pb)
+    assert_allclose(exact, 5.0 + 1.0 + 2.0 + 100.0)  # jobs 1 and 2 done, job 0 deferred
+    assert_allclose(exact, solve_milp(pb, gap=0.0).objective, rtol=1e-9)
+    res = lagrangian_bound(pb, time_limit_s=5, finish_mip=False, mip_share=0.0)
+    assert_allclose(res.bound, exact, rtol=1e-6)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    loads=st.lists(st.sampled_from([0.5, 1.0, 1.5, 2.0, 3.0, 6.0]), min_size=1, max_size=7),
+    cap=st.floats(0.0, 14.0),
+)
+def test_knapsack_units_admit_exactly_the_subsets_that_fit(loads: list[float], cap: float) -> None:
+    # loads are multiples of 0.5 h, the capacity any real: a subset fits the knapsack
+    # (units) exactly when its hours fit the crew (within the checker's 1e-6 h), by
+    # enumeration; and the single-opening bound is the brute-force optimum
+    pb = _one_opening(loads, cap)
+    d = prepare_pairs(pb)
+    load = np.zeros(pb.n_components)
+    w = np.zeros(pb.n_components)
+    load[d.pi] = pb.load_per_period_h[d.pi]
+    w[d.pi] = d.w_units
+    g_cap = d.g_cap[0] if len(d.g_cap) else 0
+    for mask in itertools.product([False, True], repeat=pb.n_components):
+        m = np.array(mask)
+        if not m.any() or not np.isin(np.flatnonzero(m), d.pi).all():
+            continue
+        assert (w[m].sum() <= g_cap) == (load[m].sum() <= cap + 1e-6)
+    res = lagrangian_bound(pb, time_limit_s=5, finish_mip=False, mip_share=0.0)
+    assert_allclose(res.bound, _brute_one_opening(pb), rtol=1e-6, atol=1e-6)
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 10_000), frac=st.floats(0.01, 0.99))
+def test_bound_valid_with_fractional_crew_hours(seed: int, frac: float) -> None:
+    # crews with fractional hours (units: loads only), several systems sharing them:
+    # bound <= optimum of the full MILP <= plan
+    from tests.optimizer.solvers.conftest import build_problem
+
+    pb = build_problem(12, 3, 8, seed, capacitated=True)
+    pb = replace(pb, crew_hours=pb.crew_hours - frac)
+    exact = solve_milp(pb, gap=0.0)
+    assert exact.status is Status.OPTIMAL
+    plan = solve_lagrange(pb, time_limit_s=5)
+    tol = 1e-6 * max(1.0, abs(exact.objective))
+    assert plan.lower_bound <= exact.objective + tol
+    assert violations(pb, plan.period) == []
+    assert plan.objective >= exact.objective - tol
