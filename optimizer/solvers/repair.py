@@ -67,15 +67,21 @@ def capacity_unit(load: FloatArray, cap: FloatArray) -> float:
     ``m <= floor(C / u)``, whatever ``C`` (fleet crews: 12.98 h a day, jobs of whole
     hours; requiring ``C`` to be a multiple too, as before, fell back to ``C / 64`` units
     with weights rounded down, which let 13 h of whole-hour jobs into 12.98 h and
-    weakened the Lagrangian bound).  Otherwise weights are rounded down to the unit
+    weakened the Lagrangian bound).  The unit is the largest such one on a grid of
+    0.05 h (the greatest common divisor of the loads: fewest units for the knapsack's
+    dynamic programme), provided the largest finite capacity is at most
+    :data:`MAX_UNITS` units.  Otherwise weights are rounded down to the unit
     ``top / MAX_UNITS``, which only relaxes (a valid bound, inexact knapsacks).
     """
     loads = load[load > 0]
     top = float(cap[np.isfinite(cap)].max()) if np.isfinite(cap).any() else 1.0
     if not len(loads):
         return 1.0
-    for u in (1.0, 0.5, 0.25, 0.125, 0.1, 0.05):
-        if np.allclose(loads / u, np.round(loads / u), atol=1e-9) and top / u <= MAX_UNITS:
+    grid = 0.05
+    steps = np.round(loads / grid)
+    if np.allclose(loads / grid, steps, atol=1e-9, rtol=0.0) and steps.min() >= 1:
+        u = float(np.gcd.reduce(steps.astype(np.int64))) * grid
+        if top / u <= MAX_UNITS:
             return u
     return max(top / MAX_UNITS, 1e-9)
 

@@ -531,3 +531,24 @@ def test_bound_valid_with_fractional_crew_hours(seed: int, frac: float) -> None:
     assert plan.lower_bound <= exact.objective + tol
     assert violations(pb, plan.period) == []
     assert plan.objective >= exact.objective - tol
+
+
+@pytest.mark.parametrize(
+    ("loads", "cap", "unit", "exact"),
+    [
+        ([1.0, 6.0, 2.0], [12.98, 3.02], 1.0, True),
+        ([2.0, 4.0, 8.0], [100.0], 2.0, True),  # 100 whole hours: 50 units of 2 h
+        ([0.5, 1.5], [3.3], 0.5, True),
+        ([0.25, 1.0], [40.0], 40.0 / 64, False),  # 160 units of 0.25 h: over 64, rounded
+        ([1.0 / 3.0], [2.0], 2.0 / 64, False),  # not on the 0.05 h grid
+    ],
+)
+def test_capacity_unit_is_the_loads_common_divisor(
+    loads: list[float], cap: list[float], unit: float, exact: bool
+) -> None:
+    from optimizer.solvers.repair import capacity_unit
+
+    got = capacity_unit(np.array(loads), np.array([cap]))
+    assert_allclose(got, unit, rtol=1e-12)
+    steps = np.array(loads) / got
+    assert np.allclose(steps, np.round(steps), atol=1e-9) == exact
