@@ -9,11 +9,13 @@ materials 4.50 + technicians 1.60):
 
 1. ``as stated``: Opportune's default semantics (a failure stops its turbine at once; the
    turbine waits for a CTV team in FIFO order, or for the FSV / HLV campaign resource:
-   3 open requests trigger a mobilisation);
+   3 open requests trigger a mobilisation, fixed charters, the HLV in its own weather);
 2. ``wombat-like``: WOMBAT's ``operation_reduction: 0`` (the turbine runs until its
-   repair starts): corrective ``stops_system: at_work_start``, 80 teams per crew;
+   work starts): corrective and preventive ``stops_system: at_work_start``, 80 teams
+   per crew (WOMBAT serves failures before services: Opportune's crews are FIFO);
 3. ``wombat-like, shift pauses``: as 2, each job's hands-on hours stretched to the
-   elapsed hours of WOMBAT's workdays (work stops at 19:00, the turbine stays down).
+   elapsed hours of WOMBAT's workdays (work stops at 19:00 after the crew's transfer
+   off, the turbine stays down).
 
 Fixed annual costs (CTVs on site all year, salaried technicians: 3.516 M) cannot be
 stated in Opportune; ``om_total`` adds them.  ``+-`` is ``3 sd / sqrt(R)``.

@@ -5,7 +5,8 @@ The Dinwoodie et al. (2015) reference cases, as shipped by NREL WOMBAT
 https://github.com/WISDEM/WOMBAT), use an hourly wind speed / significant wave height
 series of the alpha ventus site (North Sea), 2002-2014.  This script turns it into the
 twelve monthly mean calm and rough spell lengths of :class:`optimizer.scenario.Weather`
-(``tests/data/validation/dinwoodie_base.yaml``): a spell is a maximal run of hours with
+(``tests/data/validation/dinwoodie_base.yaml``: the site's, for the CTVs and the FSV, and
+the HLV's own, ``resources[hlv].weather``, for its stricter limits): a spell is a maximal run of hours with
 Hs below (calm) or at/above (rough) the access limit, attributed to the calendar month
 in which it begins, over the simulated years of the WOMBAT base case (2003-2012).
 
@@ -56,6 +57,10 @@ def main(path: str) -> None:
         f"HLV calm fraction (Hs < {HLV_HS_LIMIT_M} m and wind < {HLV_WIND_LIMIT_M_S} m/s):"
         f" {hlv.mean():.4f}"
     )
+    mc, mr = monthly_spells(hlv, month)
+    print("HLV (resources[hlv].weather):")
+    print("mean_calm_h: [" + ", ".join(f"{v:.1f}" for v in mc) + "]")
+    print("mean_rough_h: [" + ", ".join(f"{v:.1f}" for v in mr) + "]")
 
 
 if __name__ == "__main__":

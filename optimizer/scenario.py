@@ -456,6 +456,11 @@ class WorkSpec(Model):
             " resource, the crew and the shift are not downtime; the response delay and the"
             " waits for calm weather of the started job are), as NREL WOMBAT's failures"
             " with operation_reduction 0; the part's own clock is stopped from its failure."
+            " Preventive tasks: 'at_failure' (default) stops the system when the opening"
+            " starts (its date, after its spare parts and campaign resources);"
+            " 'at_work_start' (when every job of the opening has it) only once the crews of"
+            " all its jobs are granted, so the queue for a crew is not downtime, as"
+            " WOMBAT's maintenance with operation_reduction 0."
         ),
     )
 
@@ -497,17 +502,6 @@ class ComponentFields(Model):
             " fails: it defaults to the preventive task there)."
         ),
     )
-
-    @field_validator("preventive")
-    @classmethod
-    def _preventive_stops_at_opening(cls, value: WorkSpec | None) -> WorkSpec | None:
-        if value is not None and value.stops_system != "at_failure":
-            raise PydanticCustomError(
-                "stops_system",
-                "stops_system applies to corrective tasks only (a preventive opening stops"
-                " the system when it starts)",
-            )
-        return value
 
     spare_part: Ident | None = Field(default=None, description="Inventory part id consumed.")
     parts_per_task: int | None = Field(default=None, ge=1, le=1000)
@@ -1286,7 +1280,8 @@ class Resource(Model):
     opened, the trigger rule mobilises the resource, which arrives after the
     mobilisation delay, and each job holds one of its ``capacity`` slots for the whole
     job (waiting for calm weather and crews included).  The charter ends when no request
-    is open and at least ``min_charter_days`` have passed on site.  Cost: per
+    is open and at least ``min_charter_days`` have passed on site (``charter: fixed``:
+    exactly ``min_charter_days`` after arrival, as NREL WOMBAT's ``charter_days``).  Cost: per
     mobilisation ``cost_mobilisation``; per day on site ``cost_per_day`` (prorated,
     at least ``min_charter_days`` per charter); for an owned resource
     ``cost_fixed_per_year`` on top (simulation: cost_models.resource_cost).
@@ -1326,11 +1321,40 @@ class Resource(Model):
         description="Minimum days on site paid per charter (it stays at least this long).",
     )
     capacity: int = Field(default=1, ge=1, le=1000, description="Jobs the resource works at once.")
+    charter: Literal["until_idle", "fixed"] = Field(
+        default="until_idle",
+        description=(
+            "When a charter ends. 'until_idle' (default): when no request is open, no job"
+            " runs and min_charter_days have passed on site. 'fixed': exactly"
+            " min_charter_days after arrival (jobs started by then finish; requests still"
+            " open wait for the next mobilisation, which the trigger rule starts at once"
+            " if they meet it), as NREL WOMBAT's unscheduled vessels (charter_days)."
+        ),
+    )
+    weather: Weather | None = Field(
+        default=None,
+        description=(
+            "The resource's own access weather (simulation): corrective tasks needing the"
+            " resource and calm weather wait for this calm/rough chain (fitted to the"
+            " resource's own wave/wind limits) instead of their site's, as NREL WOMBAT's"
+            " per-vessel max_waveheight / max_windspeed limits. Drawn from its own stream."
+        ),
+    )
     trigger: ResourceTrigger = Field(
         default_factory=lambda: OpenRequestsTrigger(rule="open_requests", n=1),
         description="When to mobilise (default: as soon as one request is open).",
     )
     note: Text | None = Field(default=None, max_length=1000, description="Source, assumptions.")
+
+    @field_validator("charter")
+    @classmethod
+    def _fixed_needs_length(cls, value: str, info: ValidationInfo) -> str:
+        if value == "fixed" and not info.data.get("min_charter_days", 0.0) > 0.0:
+            raise PydanticCustomError(
+                "resource_charter",
+                "a fixed charter lasts min_charter_days: give min_charter_days > 0",
+            )
+        return value
 
     @field_validator("cost_fixed_per_year")
     @classmethod

@@ -44,7 +44,9 @@ generator methods are SimPy processes.
   task's own parts cost of a rotable defaults to 0 (the unit is an exchange).
 * work packages (``_package`` process) -- preventive openings of a system: parts, stop,
   set-up time, jobs (crews), restart; requests for the same system and instant share
-  one opening.
+  one opening.  An opening whose jobs all stop the system at work start
+  (``WorkSpec.stops_system``) first gets the crews of its jobs (in pool order, held
+  through its waits for shift, window and calm weather), then stops the system.
 * :class:`_Resource` -- a campaign resource (vessel, crane, specialist team).  Work whose
   task needs it opens a request (FIFO queue); the trigger rule (``n`` open requests, the
   oldest request waiting ``max_wait_h``, or fixed dates) starts a mobilisation, the
@@ -52,7 +54,9 @@ generator methods are SimPy processes.
   ``SeedSequence(seed, spawn_key=(rep, 5, resource, block))``) and grants its
   ``capacity`` slots in request order; a job holds its slot until it ends, waiting for
   crews, shifts and calm weather included (the charter is paid meanwhile).  The charter
-  ends when no request is open, no job runs and ``min_charter_h`` have passed on site.
+  ends when no request is open, no job runs and ``min_charter_h`` have passed on site;
+  a fixed charter (``Resource.charter``) grants no slot after ``min_charter_h`` on site
+  and ends when its started jobs are done, its open requests meeting the trigger again.
   Corrective work requests the resource after its spare parts are there and before its
   crew; a preventive opening first gets its spare parts, then requests a slot for each
   job needing the resource (at most ``capacity`` at once) before it stops the system, so
@@ -1034,6 +1038,7 @@ class _Resource:
         self.busy = 0  # jobs holding a slot
         self.queue: deque[tuple[simpy.Event, float, int, int]] = deque()  # (ev, t, k, i)
         self.t_arrive = 0.0
+        self.closing = False  # a fixed charter has run out: no new job starts
         self.version = 0  # stale end-of-charter timers are ignored
         self.mobilisations = 0
         self.on_site_h: list[float] = []  # per finished (or open at the horizon) charter
@@ -1052,7 +1057,7 @@ class _Resource:
         """A job of component ``i`` (system ``k``) needs a slot: ``None`` if granted now,
         else an event fired when it is."""
         env = self.env
-        if self.state == _ON_SITE and self.free > 0 and not self.queue:
+        if self.state == _ON_SITE and self.free > 0 and not self.queue and not self.closing:
             self.free -= 1
             self.busy += 1
             self.rep.log("resource_granted", k, i, 0.0)
@@ -1076,6 +1081,8 @@ class _Resource:
         self._maybe_end()
 
     def _serve(self) -> None:
+        if self.closing:
+            return
         q = self.queue
         now = float(self.env._now)
         while q and self.free > 0:
@@ -1138,21 +1145,34 @@ class _Resource:
         self.t_arrive = float(self.env._now)
         self.free = self.m.capacity
         self.log("on_site", float(len(self.queue)))
+        if self.m.fixed_charter:
+            self.env.timeout(self.m.min_charter_h).callbacks.append(self._charter_over)
         self._serve()
+        self._maybe_end()
+
+    def _charter_over(self, _ev: simpy.Event) -> None:
+        """A fixed charter has run out: no new job starts; it ends when the jobs
+        started by then finish (NREL WOMBAT, ``ServiceEquipment.run_unscheduled_in_situ``:
+        the loop stops at ``charter_end_env_time``, a repair under way is finished)."""
+        self.closing = True
         self._maybe_end()
 
     def _maybe_end(self) -> None:
         """End the charter when idle and the minimum charter has passed (else check
-        again when it has)."""
-        if self.state != _ON_SITE or self.busy or self.queue:
+        again when it has); a fixed charter when it has run out and no job runs."""
+        if self.state != _ON_SITE or self.busy:
+            return
+        now = float(self.env._now)
+        if self.m.fixed_charter:
+            if self.closing:
+                self._demobilise(now)
+            return
+        if self.queue:
             return
         end = self.t_arrive + self.m.min_charter_h
-        now = float(self.env._now)
         self.version += 1
         if now >= end - _EPS:
-            self.state = _IDLE
-            self.on_site_h.append(now - self.t_arrive)
-            self.log("demobilise", now - self.t_arrive)
+            self._demobilise(now)
             return
         version = self.version
 
@@ -1161,6 +1181,27 @@ class _Resource:
                 self._maybe_end()
 
         self.env.timeout(end - now).callbacks.append(check)
+
+    def _demobilise(self, now: float) -> None:
+        """Leave the site.  Requests still open (a fixed charter's leftovers) meet the
+        trigger rule again at once: WOMBAT's ``RepairManager._run_equipment_requests``
+        re-dispatches when the requests still open reach the threshold; else the next
+        request (or the max-wait timer, the next date) mobilises."""
+        self.state = _IDLE
+        self.closing = False
+        self.on_site_h.append(now - self.t_arrive)
+        self.log("demobilise", now - self.t_arrive)
+        q = self.queue
+        if not q or self.m.trigger_n == 0:
+            return
+        if len(q) >= self.m.trigger_n:
+            self._mobilise()
+        elif math.isfinite(self.m.max_wait_h):
+            left = self.m.max_wait_h - (now - q[0][1])
+            if left <= _EPS:
+                self._mobilise()
+            else:
+                self.env.timeout(left).callbacks.append(self._waited)
 
     def finish(self) -> None:
         """Close the open charter and the open waits at the horizon."""
@@ -1449,6 +1490,10 @@ class _Replication:
         self.calm_pm: list[bool] = model.calm_pm.tolist()
         self.calm_cm: list[bool] = model.calm_cm.tolist()
         self.wx_of: list[int] = model.weather_of.tolist()
+        # corrective work needing a resource with its own weather waits for that row
+        self.wx_cm_of: list[int] = (
+            model.weather_cm_of.tolist() if model.weather_cm_of.size else self.wx_of
+        )
         self.wx_begins: list[list[float]] = []
         self.wx_ends: list[list[float]] = []
         self.wx_cum: list[list[float]] = []  # calm hours before each spell
@@ -1465,6 +1510,8 @@ class _Replication:
         # failures that stop their system only when the corrective work starts, and the
         # components whose failure has not yet taken them out of the structure
         self.late_stop: list[bool] = model.late_stop_cm.tolist()
+        self.late_stop_pm: list[bool] = model.late_stop_pm.tolist()
+        self.any_late_stop_pm = bool(model.late_stop_pm.any())
         self.deferred: list[bool] = [False] * len(self.late_stop)
         self.has_resources = bool(model.resources)
         self.resources = [_Resource(self, r) for r in range(len(model.resources))]
@@ -2049,6 +2096,14 @@ class _Replication:
                 if not items:
                     self._release_held(held)
                     return
+        crews: dict[int, _Request] = {}  # crews granted before the stop (at_work_start)
+        if self.any_late_stop_pm and all(self.late_stop_pm[i] for i, _, _ in items):
+            yield from self._await_crews(items, crews)
+            items = [e for e in items if valid(e)]
+            self._drop_crews(crews, {i for i, _, _ in items})
+            if not items:
+                self._release_held(held)
+                return
         start = max(self.pools[self.pool_of[i]].next_shift(env._now) for i, _, _ in items)
         # a life limit overrides the preference for maintenance windows
         windows = self.model.windows_only[k] and not any(f for _, _, f in items)
@@ -2081,6 +2136,7 @@ class _Replication:
                 if tag >= 0 and self.pending[i] == tag:
                     self.pending[i] = None
             self._release_held(held)
+            self._drop_crews(crews, set())
             return
         if start > env._now:
             yield env.sleep(start - env._now)
@@ -2094,6 +2150,8 @@ class _Replication:
                 self.res[i] = None
                 if i not in kept:
                     self.stocks[self.part_of[i]].put_back(self.ppt[i])
+        if crews:
+            self._drop_crews(crews, kept)
         if not keep:
             self._release_held(held)
             return
@@ -2128,7 +2186,7 @@ class _Replication:
         if setup_h > 0.0:
             yield env.sleep(setup_h)
         if len(comps) == 1:
-            yield from self._pm_job(comps[0], held)
+            yield from self._pm_job(comps[0], held, crews.get(comps[0]))
         else:
             done = env.event()
             left = [len(comps)]
@@ -2139,7 +2197,8 @@ class _Replication:
                     done.succeed()
 
             for i in comps:  # parallel jobs, started and joined like SimPy processes
-                env.soon(_Driver(self._pm_job_then(i, held, finished)).resume, urgent=True)
+                job = self._pm_job_then(i, held, finished, crews.get(i))
+                env.soon(_Driver(job).resume, urgent=True)
             yield done
         if held:
             self._release_held(held)
@@ -2165,6 +2224,25 @@ class _Replication:
                 self.res[i] = res
             if res.ev is not None and not res.ev.processed:
                 yield res.ev
+
+    def _await_crews(
+        self, items: list[tuple[int, int, bool]], crews: dict[int, _Request]
+    ) -> Generator[simpy.Event, Any, None]:
+        """Crews of every job of an opening that stops its system at work start
+        (``WorkSpec.stops_system``), asked one job at a time in pool order (so two such
+        openings never wait for each other's crews in a cycle) and held until the jobs;
+        ``crews`` maps each job's component to its granted request."""
+        order = sorted(dict.fromkeys(i for i, _, _ in items), key=lambda j: self.pool_of[j])
+        for i in order:
+            req = self.pools[self.pool_of[i]].get(self.crew[i], in_shift=True)
+            crews[i] = req
+            if req.ev is not None:
+                yield req.ev
+
+    def _drop_crews(self, crews: dict[int, _Request], keep: set[int]) -> None:
+        """Return the crews held for jobs no longer in the opening (not in ``keep``)."""
+        for i in [j for j in crews if j not in keep]:
+            self.pools[self.pool_of[i]].put(crews.pop(i))
 
     def _request_resources(
         self, k: int, items: list[tuple[int, int, bool]], held: dict[int, int]
@@ -2198,9 +2276,10 @@ class _Replication:
                 self.resources[r].release()
         held.clear()
 
-    def _calm_end(self, i: int, s: float, d: float) -> float:
-        """End of ``d`` calm hours of work from ``s`` at ``i``'s site (stops when rough)."""
-        w = self.wx_of[i]
+    def _calm_end(self, i: int, s: float, d: float, cm: bool = False) -> float:
+        """End of ``d`` calm hours of work from ``s`` at ``i``'s site (stops when rough);
+        ``cm``: of its corrective work (the weather of its resource, if own)."""
+        w = self.wx_cm_of[i] if cm else self.wx_of[i]
         if w < 0:
             return s + d
         return calm_finish(self.wx_begins[w], self.wx_ends[w], self.wx_cum[w], s, d)
@@ -2211,19 +2290,23 @@ class _Replication:
         """``d`` hours of work of ``i`` needing calm: wait for a calm window of ``d``
         hours (or, ``split``, for calm and then ``d`` calm hours); logs the wait."""
         env = self.env
-        start = self.calm_start(i, env._now, 0.0 if split else d, [pool] if in_shifts else [])
+        pools = [pool] if in_shifts else []
+        start = self.calm_start(i, env._now, 0.0 if split else d, pools, cm=True)
         self.log("weather_wait", self.sys_of[i], i, start - env._now)
-        end = self._calm_end(i, start, d) if split else start + d
+        end = self._calm_end(i, start, d, cm=True) if split else start + d
         if end > env._now:
             yield env.sleep(end - env._now)
 
-    def calm_start(self, i: int, t: float, d: float, pools: Sequence[_CrewPool]) -> float:
+    def calm_start(
+        self, i: int, t: float, d: float, pools: Sequence[_CrewPool], cm: bool = False
+    ) -> float:
         """Earliest instant ``>= t`` at which ``i``'s site stays calm for ``d`` hours and
-        every pool in ``pools`` is on shift (work may run on past the shift end).
+        every pool in ``pools`` is on shift (work may run on past the shift end); ``cm``:
+        the weather of ``i``'s corrective work (its resource's, if it has its own).
 
         ``t`` if ``i``'s site has no weather.
         """
-        w = self.wx_of[i]
+        w = self.wx_cm_of[i] if cm else self.wx_of[i]
         if w < 0:
             return t
         begins, ends = self.wx_begins[w], self.wx_ends[w]
@@ -2249,14 +2332,22 @@ class _Replication:
         return self._on_initial[i]
 
     def _pm_job_then(
-        self, i: int, held: dict[int, int], then: Callable[[], None]
+        self,
+        i: int,
+        held: dict[int, int],
+        then: Callable[[], None],
+        granted: _Request | None = None,
     ) -> Generator[_Wait, Any, None]:
         """:meth:`_pm_job`, then ``then()`` where a process's termination event would be
         processed."""
-        yield from self._pm_job(i, held)
+        yield from self._pm_job(i, held, granted)
         self.env.soon(then)
 
-    def _pm_job(self, i: int, held: dict[int, int]) -> Generator[_Wait, Any, None]:
+    def _pm_job(
+        self, i: int, held: dict[int, int], granted: _Request | None = None
+    ) -> Generator[_Wait, Any, None]:
+        """One job of an opening: its resource slot, its crew (``granted``: held since
+        before the stop), the work."""
         env = self.env
         pool = self.pools[self.pool_of[i]]
         crew = self.crew[i]
@@ -2268,9 +2359,13 @@ class _Replication:
                 wait = self.resources[r].request(self.sys_of[i], i)
                 if wait is not None:
                     yield wait
-        req = pool.get(crew, in_shift=True)
-        if req.ev is not None:
-            yield req.ev
+        if granted is None:
+            req = pool.get(crew, in_shift=True)
+            if req.ev is not None:
+                yield req.ev
+        else:  # in-shift hours left at the job start, not at the (earlier) grant
+            req = granted
+            req.regular_h = pool.regular_h(env._now)
         start = env._now
         dur = self.draws.get("pm", i, self.life_j[i])
         self.rec_pm.append((i, start, dur, req.regular_h, req.rate, req.overtime))

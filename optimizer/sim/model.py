@@ -240,6 +240,7 @@ class ResourceModel:
     max_wait_h: float
     dates_h: FloatArray
     mobilise_when_idle: bool
+    fixed_charter: bool = False  # Resource.charter == "fixed": ends min_charter_h after arrival
 
 
 def _resources(
@@ -272,6 +273,7 @@ def _resources(
                 max_wait_h=wait,
                 dates_h=dates,
                 mobilise_when_idle=idle,
+                fixed_charter=r.charter == "fixed",
             )
         )
     index = {r.id: j for j, r in enumerate(scn.resources)}
@@ -449,6 +451,10 @@ class SimModel:
     month_starts_h: FloatArray = field(default_factory=lambda: np.zeros(1))
     month_index: FloatArray = field(default_factory=lambda: np.zeros(1))
     weather_of: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    # ... the weather row the corrective work waits for: the site's, or the row of the
+    # resource it needs when that resource has its own limits (Resource.weather, rows
+    # after the sites'); empty: the site's (weather_of)
+    weather_cm_of: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     calm_pm: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     calm_cm: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     # ... and whether that work stops in rough weather (else it needs one calm window)
@@ -462,6 +468,8 @@ class SimModel:
     # per component: its failure stops the system only when the corrective work starts
     # (WorkSpec.stops_system == "at_work_start")
     late_stop_cm: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    # ... and a preventive opening of only such jobs stops it when their crews are there
+    late_stop_pm: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
     @property
     def n(self) -> int:
@@ -795,11 +803,15 @@ def compile_model(scn: Scenario, *, years: float | None = None) -> SimModel:
         calm_cm=wx[5],
         split_pm=wx[6],
         split_cm=wx[7],
+        weather_cm_of=wx[8],
         resources=res_models,
         resource_pm=res_pm,
         resource_cm=res_cm,
         late_stop_cm=np.array(
             [c.corrective.stops_system == "at_work_start" for c in comps], dtype=bool
+        ),
+        late_stop_pm=np.array(
+            [c.preventive.stops_system == "at_work_start" for c in comps], dtype=bool
         ),
     )
     return model
@@ -808,18 +820,42 @@ def compile_model(scn: Scenario, *, years: float | None = None) -> SimModel:
 def _weather(
     scn: Scenario, comps: Sequence[ResolvedComponent], start: datetime, horizon_h: float
 ) -> tuple[
-    FloatArray, FloatArray, FloatArray, IntArray, BoolArray, BoolArray, BoolArray, BoolArray
+    FloatArray,
+    FloatArray,
+    FloatArray,
+    IntArray,
+    BoolArray,
+    BoolArray,
+    BoolArray,
+    BoolArray,
+    IntArray,
 ]:
-    """:class:`SimModel` weather fields, in their order there."""
+    """:class:`SimModel` weather fields: as listed there, then ``weather_cm_of``.
+
+    Rows: the sites with weather, then the resources with their own weather
+    (``Resource.weather``); a corrective task needing such a resource waits for the
+    resource's weather rather than its site's.
+    """
     sites = [s for s in scn.fleet.sites if s.weather is not None]
+    own = [r for r in scn.resources if r.weather is not None]
     index = {s.id: w for w, s in enumerate(sites)}
-    means = np.zeros((len(sites), 2, 12))
-    for w, site in enumerate(sites):
-        assert site.weather is not None
-        calm, rough = site.weather.monthly_h()
+    res_row = {r.id: len(sites) + j for j, r in enumerate(own)}
+    means = np.zeros((len(sites) + len(own), 2, 12))
+    for w, wx in enumerate([s.weather for s in sites] + [r.weather for r in own]):
+        assert wx is not None
+        calm, rough = wx.monthly_h()
         means[w, 0], means[w, 1] = calm, rough
     weather_of = np.array([index.get(c.site_id, -1) for c in comps], dtype=np.int64)
     has = weather_of >= 0
+    weather_cm_of = np.array(
+        [
+            res_row.get(c.corrective.resource, int(weather_of[i]))
+            if c.corrective.resource is not None
+            else int(weather_of[i])
+            for i, c in enumerate(comps)
+        ],
+        dtype=np.int64,
+    )
     starts, months = month_starts_h(start, horizon_h)
     return (
         means,
@@ -827,9 +863,10 @@ def _weather(
         months,
         weather_of,
         has & np.array([c.preventive.needs_calm for c in comps], dtype=bool),
-        has & np.array([c.corrective.needs_calm for c in comps], dtype=bool),
+        (weather_cm_of >= 0) & np.array([c.corrective.needs_calm for c in comps], dtype=bool),
         np.array([c.preventive.weather_interruptible for c in comps], dtype=bool),
         np.array([c.corrective.weather_interruptible for c in comps], dtype=bool),
+        weather_cm_of,
     )
 
 

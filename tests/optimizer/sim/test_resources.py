@@ -28,7 +28,11 @@ import cost_models as cm
 from optimizer.cli import main
 from optimizer.loading import ScenarioError, load_text
 from optimizer.scenario import Resource, Scenario
+from optimizer.sim.engine import run_replication, weather_series
+from optimizer.sim.model import compile_model
 from optimizer.sim.simulate import SimulationResult, simulate
+from optimizer.sim.strategies import make_policy
+from optimizer.sim.twin import Twin
 
 ROOT = Path(__file__).resolve().parents[3]
 H_PER_YEAR = 8760.0
@@ -160,6 +164,53 @@ def test_capacity_one_second_request_waits_one_job(capacity: int) -> None:
     assert_allclose(res["resource_charter_days"].mean, (job + second) / 24.0)
 
 
+@pytest.mark.parametrize("trigger_n", [1, 2])
+@pytest.mark.parametrize("charter", ["until_idle", "fixed"])
+def test_fixed_charter_leaves_after_its_length(charter: str, trigger_n: int) -> None:
+    """Three failures at 100 h, one slot, delay 10 h, jobs 15 h, charter 20 h.
+
+    Hand-derived timeline.  On site at 110: jobs 110-125 and 125-140.  ``until_idle``
+    stays for the third, 140-155 (one charter of 45 h; waits 10 + 25 + 40 h).
+    ``fixed`` starts no job after 130 (110 + 20), leaves at 140 when the second ends
+    (30 h on site) and, the one open request meeting ``n = 1``, mobilises again: on site
+    150, job 150-165, leaves at 170 (20 h; waits 10 + 25 + 50 h).  With ``n = 2`` the
+    leftover request waits for a second one, to the horizon at 200 h (wait 100 h)."""
+    d, job, charter_h = 10.0, 15.0, 20.0
+    systems = [
+        system(s, [component(s + "1", life=fixed(100.0), corrective=_cm(duration_h=job))])
+        for s in ("S", "T", "U")
+    ]
+    trig = {"rule": "open_requests", "n": trigger_n}
+    vessel = _vessel(
+        mobilisation_delay_h=d,
+        min_charter_days=charter_h / 24.0,
+        cost_per_day=240.0,
+        charter=charter,
+        trigger=trig,
+    )
+    res = _run(scenario(systems, resources=[vessel]), years=200.0 / H_PER_YEAR)
+    ev = res.events
+    on_site = ev[ev.event == "demobilise"].value.to_numpy()
+    if charter == "until_idle":
+        waits, hours, done = [10.0, 25.0, 40.0], [45.0], 3
+    elif trigger_n == 1:
+        waits, hours, done = [10.0, 25.0, 50.0], [30.0, 20.0], 3
+    else:
+        waits, hours, done = [10.0, 25.0, 100.0], [30.0], 2
+    assert_allclose(on_site, hours)
+    assert_allclose(res["resource_mobilisations"].mean, len(hours))
+    assert_allclose(res["resource_wait_h"].mean, sum(waits))
+    assert_allclose(res["resource_charter_days"].mean, sum(hours) / 24.0)
+    assert_allclose(res["cost_resources"].mean, 240.0 * sum(hours) / 24.0)
+    assert_allclose(res["downtime_unplanned_h"].mean, sum(waits) + job * done)
+
+
+def test_fixed_charter_needs_a_length() -> None:
+    with pytest.raises(ValidationError, match="min_charter_days"):
+        Resource.model_validate(_vessel(charter="fixed"))
+    assert Resource.model_validate(_vessel(charter="fixed", min_charter_days=1)).charter == "fixed"
+
+
 def test_max_wait_mobilises_a_short_batch() -> None:
     d, job = 10.0, 5.0
     comps = [component("A", life=fixed(100.0), corrective=_cm(duration_h=job))]
@@ -242,6 +293,43 @@ def test_charter_is_paid_while_waiting_for_calm_weather() -> None:
     assert_allclose(ends.value.to_numpy(), hours[ends.replication.to_numpy()])
     assert_allclose(res["resource_charter_days"].mean, hours.mean() / 24.0)
     assert_allclose(res["cost_resources"].mean, 240.0 * hours.mean() / 24.0)
+
+
+@pytest.mark.parametrize("own_weather", [True, False])
+def test_resource_with_its_own_weather_waits_for_its_calm(own_weather: bool) -> None:
+    """A corrective job (5 h in one calm window) needing a vessel with its own weather
+    (calm 10 h / rough 40 h on average) at a site that is almost always calm (calm
+    1,000 h / rough 0.01 h): it starts at the first instant ``>= 100 h`` (the failure)
+    from which the vessel's series stays calm 5 h, found here by scanning the series'
+    spells (``weather_series``, the row after the site's); without its own weather the
+    job meets the site's calm at once."""
+    job = 5.0
+    corrective = {**_cm(duration_h=job), "needs_calm": True}
+    comps = [component("A", life=fixed(100.0), corrective=corrective)]
+    vessel = _vessel()
+    if own_weather:
+        vessel["weather"] = {"mean_calm_h": [10.0], "mean_rough_h": [40.0]}
+    data = scenario([system("S", comps)], resources=[vessel]).model_dump(mode="json")
+    data["fleet"]["sites"][0]["weather"] = {"mean_calm_h": [1000.0], "mean_rough_h": [0.01]}
+    scn = Scenario.model_validate(data)
+    years = 600.0 / H_PER_YEAR
+    model = compile_model(scn, years=years)
+    policy = make_policy("run-to-failure")
+    twin = Twin("none")
+    policy.prepare(model, twin)
+    waits: list[float] = []
+    for rep in range(6):
+        _, ev = run_replication(model, policy, twin, 3, rep, keep_events=True)
+        spells = weather_series(model, 3, rep, 1 if own_weather else 0)
+        start = next(max(b, 100.0) for b, e in spells.tolist() if e - max(b, 100.0) >= job - 1e-9)
+        repaired = [e[1] for e in ev if e[2] == "repaired"]
+        assert start < 600.0 - job and repaired
+        assert_allclose(repaired[0], start + job, atol=1e-9)
+        (wait,) = [e[5] for e in ev if e[2] == "weather_wait"][:1]
+        assert_allclose(wait, start - 100.0, atol=1e-9)
+        waits.append(wait)
+    assert model.weather_means_h.shape[0] == (2 if own_weather else 1)
+    assert (max(waits) > 1.0) == own_weather
 
 
 def test_batch_trigger_matches_the_finite_source_wait() -> None:

@@ -1,5 +1,6 @@
-"""``WorkSpec.stops_system``: a failure that stops its system only when the repair starts
-(NREL WOMBAT's ``operation_reduction: 0``; issue 17).  Closed forms on one component
+"""``WorkSpec.stops_system``: a failure that stops its system only when the repair starts,
+a preventive opening only when its crews are there (NREL WOMBAT's
+``operation_reduction: 0``; issue 17).  Closed forms on one component
 with deterministic life, a campaign resource with a fixed mobilisation delay (trigger
 ``n = 1``), crews around the clock and no response delay."""
 
@@ -11,7 +12,6 @@ from typing import Any
 
 import pytest
 from numpy.testing import assert_allclose
-from pydantic import ValidationError
 
 sys.path.insert(0, str(Path(__file__).parent))
 from sim_scenarios import component, fixed, scenario, system
@@ -75,11 +75,26 @@ def test_part_clock_stops_at_failure_and_system_fails_once_per_repair() -> None:
     assert_allclose(res["system_failures"].mean, 2.0)
 
 
-def test_preventive_stops_system_is_rejected_with_its_field() -> None:
-    """A preventive opening always stops the system when it starts: the option is
-    refused on a preventive task, naming the field."""
-    with pytest.raises(ValidationError) as err:
-        _scn(None, preventive_stops="at_work_start")
-    (e,) = err.value.errors()
-    assert e["loc"][-1] == "preventive", e["loc"]
-    assert "corrective tasks only" in e["msg"]
+@pytest.mark.parametrize("pm_stops", [None, "at_failure", "at_work_start"])
+def test_preventive_opening_stops_when_its_crew_is_there(pm_stops: str | None) -> None:
+    """Two one-part systems serviced by a campaign at 96 h (10 h jobs), one technician
+    on shift around the clock.  Hand-derived: S is served 96-106, T 106-116.  By default
+    both openings stop their system at 96 h (T waits down for the technician: planned
+    downtime 10 + 20 h); with ``at_work_start`` T stops at 106 h (10 + 10 h), its job
+    and its end unchanged."""
+    pm: dict[str, Any] = {"duration_h": 10.0, "cost_other": 100.0}
+    if pm_stops is not None:
+        pm["stops_system"] = pm_stops
+    systems = [system(s, [component(s + "1", life=fixed(1e6), preventive=pm)]) for s in ("S", "T")]
+    data = scenario(systems, headcount=1).model_dump(mode="json")
+    data["campaigns"] = [{"id": "c", "components": ["S1", "T1"], "dates": ["2027-01-08T00:00:00Z"]}]
+    res = _run(Scenario.model_validate(data), horizon_h=200.0)
+    ev = res.events
+    removals = ev[ev.event == "removal"].sort_values("time_h")
+    late = pm_stops == "at_work_start"
+    assert_allclose(removals.time_h.to_numpy(), [96.0, 106.0 if late else 96.0])
+    assert list(removals.component) == ["S1", "T1"]
+    closings = ev[ev.event == "closing"].time_h.to_numpy()
+    assert_allclose(sorted(closings), [106.0, 116.0])
+    assert_allclose(res["downtime_planned_h"].mean, 20.0 if late else 30.0)
+    assert_allclose(res["preventive_replacements"].mean, 2.0)
