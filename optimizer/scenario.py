@@ -1334,8 +1334,8 @@ class Resource(Model):
     weather: Weather | None = Field(
         default=None,
         description=(
-            "The resource's own access weather (simulation): corrective tasks needing the"
-            " resource and calm weather wait for this calm/rough chain (fitted to the"
+            "The resource's own access weather (simulation): tasks needing the resource"
+            " and calm weather wait for this calm/rough chain (fitted to the"
             " resource's own wave/wind limits) instead of their site's, as NREL WOMBAT's"
             " per-vessel max_waveheight / max_windspeed limits. Drawn from its own stream."
         ),

@@ -1489,8 +1489,10 @@ class _Replication:
         # access weather: one calm-spell series per weather site, own streams
         self.calm_pm: list[bool] = model.calm_pm.tolist()
         self.calm_cm: list[bool] = model.calm_cm.tolist()
-        self.wx_of: list[int] = model.weather_of.tolist()
-        # corrective work needing a resource with its own weather waits for that row
+        # work needing a resource with its own weather waits for that row (wx_of:
+        # preventive work, wx_cm_of: corrective)
+        pm_of = model.weather_pm_of if model.weather_pm_of.size else model.weather_of
+        self.wx_of: list[int] = pm_of.tolist()
         self.wx_cm_of: list[int] = (
             model.weather_cm_of.tolist() if model.weather_cm_of.size else self.wx_of
         )

@@ -451,9 +451,10 @@ class SimModel:
     month_starts_h: FloatArray = field(default_factory=lambda: np.zeros(1))
     month_index: FloatArray = field(default_factory=lambda: np.zeros(1))
     weather_of: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    # ... the weather row the corrective work waits for: the site's, or the row of the
-    # resource it needs when that resource has its own limits (Resource.weather, rows
-    # after the sites'); empty: the site's (weather_of)
+    # ... the weather row the preventive / corrective work waits for: the site's, or the
+    # row of the resource it needs when that resource has its own limits
+    # (Resource.weather, rows after the sites'); empty: the site's (weather_of)
+    weather_pm_of: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     weather_cm_of: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     calm_pm: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     calm_cm: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
@@ -803,7 +804,8 @@ def compile_model(scn: Scenario, *, years: float | None = None) -> SimModel:
         calm_cm=wx[5],
         split_pm=wx[6],
         split_cm=wx[7],
-        weather_cm_of=wx[8],
+        weather_pm_of=wx[8],
+        weather_cm_of=wx[9],
         resources=res_models,
         resource_pm=res_pm,
         resource_cm=res_cm,
@@ -829,12 +831,14 @@ def _weather(
     BoolArray,
     BoolArray,
     IntArray,
+    IntArray,
 ]:
-    """:class:`SimModel` weather fields: as listed there, then ``weather_cm_of``.
+    """:class:`SimModel` weather fields: as listed there, then ``weather_pm_of`` and
+    ``weather_cm_of``.
 
     Rows: the sites with weather, then the resources with their own weather
-    (``Resource.weather``); a corrective task needing such a resource waits for the
-    resource's weather rather than its site's.
+    (``Resource.weather``); a task needing such a resource waits for the resource's
+    weather rather than its site's.
     """
     sites = [s for s in scn.fleet.sites if s.weather is not None]
     own = [r for r in scn.resources if r.weather is not None]
@@ -846,26 +850,29 @@ def _weather(
         calm, rough = wx.monthly_h()
         means[w, 0], means[w, 1] = calm, rough
     weather_of = np.array([index.get(c.site_id, -1) for c in comps], dtype=np.int64)
-    has = weather_of >= 0
-    weather_cm_of = np.array(
-        [
-            res_row.get(c.corrective.resource, int(weather_of[i]))
-            if c.corrective.resource is not None
-            else int(weather_of[i])
-            for i, c in enumerate(comps)
-        ],
-        dtype=np.int64,
-    )
+
+    def rows(work: str) -> IntArray:
+        ids = [getattr(c, work).resource for c in comps]
+        return np.array(
+            [
+                res_row.get(rid, int(weather_of[i])) if rid else int(weather_of[i])
+                for i, rid in enumerate(ids)
+            ],
+            dtype=np.int64,
+        )
+
+    weather_pm_of, weather_cm_of = rows("preventive"), rows("corrective")
     starts, months = month_starts_h(start, horizon_h)
     return (
         means,
         starts,
         months,
         weather_of,
-        has & np.array([c.preventive.needs_calm for c in comps], dtype=bool),
+        (weather_pm_of >= 0) & np.array([c.preventive.needs_calm for c in comps], dtype=bool),
         (weather_cm_of >= 0) & np.array([c.corrective.needs_calm for c in comps], dtype=bool),
         np.array([c.preventive.weather_interruptible for c in comps], dtype=bool),
         np.array([c.corrective.weather_interruptible for c in comps], dtype=bool),
+        weather_pm_of,
         weather_cm_of,
     )
 

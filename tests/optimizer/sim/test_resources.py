@@ -332,6 +332,36 @@ def test_resource_with_its_own_weather_waits_for_its_calm(own_weather: bool) -> 
     assert (max(waits) > 1.0) == own_weather
 
 
+@pytest.mark.parametrize("own_weather", [True, False])
+def test_preventive_opening_with_the_resource_waits_for_its_calm(own_weather: bool) -> None:
+    """A campaign at 96 h opens a 5-h job (one calm window) needing the vessel (delay 0):
+    the opening stops the system at the first instant ``>= 96 h`` from which the
+    vessel's own series stays calm 5 h (scanned here), and closes 5 h later; without its
+    own weather, the site's (almost always calm) at once."""
+    pm = {"duration_h": 5.0, "cost_other": 100.0, "resource": "V", "needs_calm": True}
+    vessel = _vessel()
+    if own_weather:
+        vessel["weather"] = {"mean_calm_h": [10.0], "mean_rough_h": [40.0]}
+    comp = component("A", life=fixed(1e6), preventive=pm)
+    data = scenario([system("S", [comp])], resources=[vessel]).model_dump(mode="json")
+    data["fleet"]["sites"][0]["weather"] = {"mean_calm_h": [1000.0], "mean_rough_h": [0.01]}
+    data["campaigns"] = [{"id": "c", "components": ["A"], "dates": ["2027-01-08T00:00:00Z"]}]
+    model = compile_model(Scenario.model_validate(data), years=600.0 / H_PER_YEAR)
+    policy = make_policy("run-to-failure")
+    twin = Twin("none")
+    policy.prepare(model, twin)
+    waits = []
+    for rep in range(6):
+        _, ev = run_replication(model, policy, twin, 3, rep, keep_events=True)
+        spells = weather_series(model, 3, rep, 1 if own_weather else 0)
+        start = next(max(b, 96.0) for b, e in spells.tolist() if e - max(b, 96.0) >= 5.0 - 1e-9)
+        (removal,) = [e[1] for e in ev if e[2] == "removal"]
+        (closing,) = [e[1] for e in ev if e[2] == "closing"]
+        assert_allclose([removal, closing], [start, start + 5.0], atol=1e-9)
+        waits.append(start - 96.0)
+    assert (max(waits) > 1.0) == own_weather
+
+
 def test_batch_trigger_matches_the_finite_source_wait() -> None:
     """Trigger ``n = k`` on ``m`` components with exponential lives (rate ``mu``): the
     first request of a batch waits for ``k - 1`` more failures among the ``m - 1``,
