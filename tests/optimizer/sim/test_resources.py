@@ -206,9 +206,52 @@ def test_fixed_charter_leaves_after_its_length(charter: str, trigger_n: int) -> 
 
 
 def test_fixed_charter_needs_a_length() -> None:
+    """A fixed charter without a length is refused, naming the field (loader path)."""
     with pytest.raises(ValidationError, match="min_charter_days"):
         Resource.model_validate(_vessel(charter="fixed"))
     assert Resource.model_validate(_vessel(charter="fixed", min_charter_days=1)).charter == "fixed"
+    doc = _conveyor()
+    doc["resources"] = [_vessel(charter="fixed"), _vessel(id="W", charter="weekly")]
+    with pytest.raises(ScenarioError) as info:
+        load_text(yaml.safe_dump(doc))
+    paths = {p.path for p in info.value.problems}
+    assert {"resources[0].charter", "resources[1].charter"} <= paths
+
+
+def test_fixed_charter_starts_no_job_after_its_length() -> None:
+    """Invariant on a busy random fleet (30 exponential parts, trigger 3, capacity 2,
+    charter 2 days): every slot is granted within ``[arrival, arrival + 48 h]`` of the
+    charter it falls in, every charter stays at least 48 h, and a charter outlives its
+    length only while a job granted before then runs (the longest job is 30 h)."""
+    exp_life = {"distribution": "exponential", "mean_h": 400.0}
+    systems = [  # jobs of 5 to 30 h
+        system(
+            f"S{j}",
+            [component(f"C{j}", life=exp_life, corrective=_cm(duration_h=5.0 + j % 26))],
+        )
+        for j in range(30)
+    ]
+    vessel = _vessel(
+        mobilisation_delay_h=24.0,
+        min_charter_days=2.0,
+        charter="fixed",
+        capacity=2,
+        trigger={"rule": "open_requests", "n": 3},
+    )
+    res = _run(scenario(systems, resources=[vessel]), years=0.5, reps=3, seed=4)
+    ev = res.events
+    n_charters = 0
+    for _, e in ev.groupby("replication"):
+        arrive = e[e.event == "on_site"].time_h.to_numpy()
+        leave = e[e.event == "demobilise"].time_h.to_numpy()
+        grants = e[(e.event == "resource_granted") & (e.component != "")].time_h.to_numpy()
+        k = np.searchsorted(arrive, grants, side="right") - 1
+        assert (k >= 0).all()
+        assert np.all(grants <= arrive[k] + 48.0 + 1e-9)
+        stay = leave - arrive[: leave.size]
+        assert np.all(stay >= 48.0 - 1e-9) and np.all(stay <= 48.0 + 30.0 + 1e-9)
+        n_charters += leave.size
+    assert n_charters >= 10
 
 
 def test_max_wait_mobilises_a_short_batch() -> None:
