@@ -141,6 +141,17 @@ def local_days(start: datetime, end: datetime, tz: tzinfo) -> list[date]:
     return out
 
 
+def local_midnights_h(origin: datetime, horizon_h: float, tz: tzinfo) -> FloatArray:
+    """Starts of the local calendar days of ``tz`` (midnights, 23-25 h apart across a
+    daylight-saving change) from ``origin``'s day to two days past ``origin +
+    horizon_h``, in hours since ``origin`` (the first ``<= 0``)."""
+    end = origin + timedelta(hours=float(horizon_h)) + 2 * DAY
+    days = local_days(origin, end, tz)
+    return np.array(
+        [hours_between(origin, datetime.combine(d, datetime.min.time(), tzinfo=tz)) for d in days]
+    )
+
+
 def merge_intervals(iv: FloatArray) -> FloatArray:
     """Union of intervals ``(m, 2)`` as sorted disjoint intervals (touching ones merged)."""
     if iv.size == 0:

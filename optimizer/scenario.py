@@ -1321,6 +1321,19 @@ class Resource(Model):
         description="Minimum days on site paid per charter (it stays at least this long).",
     )
     capacity: int = Field(default=1, ge=1, le=1000, description="Jobs the resource works at once.")
+    max_jobs_per_day: int | None = Field(
+        default=None,
+        ge=1,
+        le=100_000,
+        description=(
+            "Most jobs that may start on the resource per calendar day (jobs/day, local"
+            " days of calendar.timezone; simulation), e.g. a jack-up's transfers or a"
+            " crane's lifts. A job starts on the resource when it is given a slot (it"
+            " then waits for crews, shift and calm weather holding it); further jobs"
+            " wait for the next local midnight. Independent of capacity (jobs at once)."
+            " Default: no daily limit."
+        ),
+    )
     charter: Literal["until_idle", "fixed"] = Field(
         default="until_idle",
         description=(

@@ -64,7 +64,12 @@ generator methods are SimPy processes.
   a job of the opening beyond the slots it holds queues for one.  Paid
   charter days are ``max(days on site, minimum charter)`` per charter (a charter open at
   the horizon pays its days so far, at least the minimum); a mobilisation is paid when it
-  starts.  Event log: ``resource_request`` (value: open requests), ``resource_granted``
+  starts.  A daily limit (``max_jobs_per_day``) counts grants per local calendar day
+  (a grant is the job's start on the resource, its waits for crews, shift and weather
+  follow); when the day's grants are used up the queue waits for the next local
+  midnight (one timer, only then), the charter staying on site meanwhile; an opening's
+  slots count when granted, and a slot it returns unused still counts.
+  Event log: ``resource_request`` (value: open requests), ``resource_granted``
   (value: hours waited), ``mobilise`` (value: the drawn delay), ``on_site``,
   ``demobilise`` (value: hours on site).
 
@@ -1046,6 +1051,13 @@ class _Resource:
         self._u: FloatArray = np.empty(0)
         self._j = 0
         self._block = 0
+        # daily start limit (max_jobs_per_day; 0: none): grants in the local day ending
+        # at day_end, and whether a wake-up at day_end is pending
+        self.per_day = m.max_jobs_per_day
+        self.day_starts: list[float] = m.day_starts_h.tolist()
+        self.day_end = -math.inf
+        self.day_n = 0
+        self.wake = False
         if m.trigger_n == 0 and m.dates_h.size:
             self.env.process(self._dates())
 
@@ -1057,9 +1069,17 @@ class _Resource:
         """A job of component ``i`` (system ``k``) needs a slot: ``None`` if granted now,
         else an event fired when it is."""
         env = self.env
-        if self.state == _ON_SITE and self.free > 0 and not self.queue and not self.closing:
+        if (
+            self.state == _ON_SITE
+            and self.free > 0
+            and not self.queue
+            and not self.closing
+            and (not self.per_day or self._day_room())
+        ):
             self.free -= 1
             self.busy += 1
+            if self.per_day:
+                self.day_n += 1
             self.rep.log("resource_granted", k, i, 0.0)
             return None
         ev = env.event()
@@ -1086,12 +1106,43 @@ class _Resource:
         q = self.queue
         now = float(self.env._now)
         while q and self.free > 0:
+            if self.per_day:
+                if not self._day_room():
+                    break
+                self.day_n += 1
             ev, t, k, i = q.popleft()
             self.free -= 1
             self.busy += 1
             self.wait_h += now - t
             self.rep.log("resource_granted", k, i, now - t)
             ev.succeed()
+
+    def _day_room(self) -> bool:
+        """Daily limit: may a job start now?  Else wake up at the next local midnight
+        (``ResourceModel.day_starts_h``; 24 h days past the last one) to serve the queue."""
+        now = float(self.env._now)
+        if now >= self.day_end:
+            starts = self.day_starts
+            j = bisect_right(starts, now)
+            if j < len(starts):
+                self.day_end = starts[j]
+            else:
+                last = starts[-1] if starts else 0.0
+                self.day_end = last + 24.0 * (math.floor((now - last) / 24.0) + 1.0)
+            self.day_n = 0
+        if self.day_n < self.per_day:
+            return True
+        if not self.wake:
+            self.wake = True
+            self.env.timeout(self.day_end - now).callbacks.append(self._new_day)
+        return False
+
+    def _new_day(self, _ev: simpy.Event) -> None:
+        """A new local day under a daily limit: waiting requests may start."""
+        self.wake = False
+        if self.state == _ON_SITE:
+            self._serve()
+            self._maybe_end()
 
     # ---- trigger, mobilisation, charter ------------------------------------------------
     def _waited(self, _ev: simpy.Event) -> None:

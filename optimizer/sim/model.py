@@ -49,6 +49,7 @@ from optimizer.calendar import (
     component_pools,
     crew_intervals,
     hours_between,
+    local_midnights_h,
     plan_zone,
     value_profile,
     window_hours,
@@ -241,6 +242,10 @@ class ResourceModel:
     dates_h: FloatArray
     mobilise_when_idle: bool
     fixed_charter: bool = False  # Resource.charter == "fixed": ends min_charter_h after arrival
+    max_jobs_per_day: int = 0  # jobs that may start per local calendar day (0: no limit)
+    day_starts_h: FloatArray = field(default_factory=lambda: np.zeros(0))
+    """Local midnights (``calendar.timezone``) from the start's day to past the horizon,
+    hours since the start (the first ``<= 0``); empty without a daily limit."""
 
 
 def _resources(
@@ -274,6 +279,12 @@ def _resources(
                 dates_h=dates,
                 mobilise_when_idle=idle,
                 fixed_charter=r.charter == "fixed",
+                max_jobs_per_day=int(r.max_jobs_per_day or 0),
+                day_starts_h=(
+                    np.zeros(0)
+                    if r.max_jobs_per_day is None
+                    else local_midnights_h(start, horizon_h, plan_zone(scn.calendar))
+                ),
             )
         )
     index = {r.id: j for j, r in enumerate(scn.resources)}
