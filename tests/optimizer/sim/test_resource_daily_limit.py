@@ -138,6 +138,26 @@ def test_daily_limit_then_calm_weather_wait() -> None:
     assert moved > 0  # some job did wait for calm weather after its grant
 
 
+def test_preventive_opening_stops_once_its_daily_grants_are_in() -> None:
+    """A campaign at 102 h (2027-01-08 06:00 UTC) opens three 6-h jobs on one system,
+    each needing the vessel (three slots, one start a day): the opening's slots are
+    granted at 102, 120 and 144 h (the next midnights); it stops the system only then
+    (waiting for the slots is not planned downtime), all three jobs run 144-150 h."""
+    pm = {"duration_h": 6.0, "cost_other": 100.0, "resource": "V"}
+    comps = [component(c, life=fixed(1e6), preventive=pm) for c in ("A", "B", "C")]
+    vessel = {"id": "V", "kind": "vessel", "capacity": 3, "max_jobs_per_day": 1}
+    data = scenario([system("S", comps)], resources=[vessel]).model_dump(mode="json")
+    data["campaigns"] = [
+        {"id": "c", "components": ["A", "B", "C"], "dates": ["2027-01-08T06:00:00Z"]}
+    ]
+    res = _run(Scenario.model_validate(data), years=300.0 / H_PER_YEAR)
+    assert_allclose(_grants(res), [102.0, 120.0, 144.0])
+    ev = res.events
+    assert_allclose(np.sort(ev[ev.event == "removal"].time_h.to_numpy()), [144.0] * 3)
+    assert_allclose(res["downtime_planned_h"].mean, 6.0)
+    assert_allclose(res["resource_wait_h"].mean, 0.0 + 18.0 + 42.0)
+
+
 def test_deterministic_for_a_seed() -> None:
     life = {"distribution": "exponential", "mean_h": 60.0}
     cm = {"duration_h": 8.0, "cost_other": 1.0, "resource": "V"}
