@@ -65,6 +65,18 @@ optimum is the sum of the systems' optima) and takes its own Polyak step towards
 own best plan's cost, with its own step factor; a system whose plan meets its bound
 stops.  With crews the pools couple the systems and they form one block.
 
+*Beyond the LP bound, per system.*  ``max L_k`` is the LP bound of the arc model, which
+on small systems with few, costly openings lies far below the optimum
+(``scenarios/multiyear.yaml``: about half the controllable cost).  Without crews, a
+system of at most :data:`_EXACT_MAX_POSITIONS` positions left with a gap is then
+searched exactly (:func:`optimizer.solvers.multiyear_exact.system_search`: best-first
+over its sets of openings, each node bounded by the exact cost of its openings so far
+plus the Lagrangian bound of the rest at the system's best multipliers); the search's
+bound is valid at any stop, so the system's bound becomes the larger of the two, and
+its best plan replaces the system's when cheaper.  When every system is small enough
+the subgradient stops at :data:`_EXACT_SHARE` of the time left and the search gets the
+rest.
+
 When every position's cost is a cost per replacement (parts that do not fail, end state
 unpriced: the opportunistic replacement problem), :func:`solve_multiyear` first runs the
 exact search of :mod:`optimizer.solvers.orp` (method ``multiyear-orp``, proven optimal;
@@ -115,12 +127,13 @@ _REPAIR_EVERY = 25  # subgradient iterations between repairs from the subproblem
 # Maffioli 1975), which damps the zig-zag of plain subgradient steps.  Starting from
 # the plan's cost shares instead of an even split gave much weaker bounds.
 # Systems of at most _EXACT_MAX_POSITIONS positions are searched exactly after the
-# subgradient (multiyear_exact; ~0.1 ms and ~1 kB a node on multiyear.yaml's systems),
+# subgradient (multiyear_exact; ~0.1 ms and ~10 kB a node on multiyear.yaml's systems),
 # at most _EXACT_NODES nodes each; the subgradient then stops at _EXACT_SHARE of the
 # time left instead of 3/4 (its multipliers are the search's; the search moves the bound
 # beyond the LP bound, the subgradient does not).
 _EXACT_MAX_POSITIONS = 12
 _EXACT_NODES = 400_000
+_EXACT_BYTES = 1.0e9  # memory of a search's dominance test, at most (16 (T + 1) m a node)
 _EXACT_SHARE = 0.4
 _ORP_LIMIT_S = 10.0  # exact ORP search without a time limit (then the decomposition)
 # Re-tuned 2026-12-07 on multiyear20 (one system, so the same single dual block as
@@ -1325,11 +1338,12 @@ def _exact_systems(
 ) -> tuple[BoolArray, FloatArray, FloatArray]:
     """Exact search of the small systems left with a gap (:mod:`.multiyear_exact`).
 
-    Systems of at most :data:`_EXACT_MAX_POSITIONS` positions, largest gap first, each
-    with an even share of the time left (and at most :data:`_EXACT_NODES` nodes), from
+    Systems of at most :data:`_EXACT_MAX_POSITIONS` positions, smallest gap first, each
+    with an even share of the time left (and at most :data:`_EXACT_NODES` nodes, fewer
+    when their dominance test would need more than :data:`_EXACT_BYTES`), from
     the multipliers ``lam`` of its best Lagrangian value.  ``allowed`` (currency) is the
-    absolute gap requested of the whole plan: what the other systems leave of it is
-    shared by the searched ones as their tolerance.  A system's bound becomes the larger
+    absolute gap requested of the whole plan: a tenth of what the other systems leave
+    of it, shared by the searched ones, is their tolerance.  A system's bound becomes the larger
     of its Lagrangian bound and the search's (valid at any stop), its plan the search's
     best when cheaper.
     """
@@ -1337,15 +1351,19 @@ def _exact_systems(
     k_of = pb.system_of
     size = np.bincount(k_of, minlength=pb.n_systems)
     gaps = ub_b - lb_b
+    # smallest gap first: the time a system leaves goes to the next ones
     todo = [
         int(k)
-        for k in np.argsort(-gaps, kind="stable")
+        for k in np.argsort(gaps, kind="stable")
         if gaps[k] > 1e-9 * max(1.0, abs(ub_b[k])) and 0 < size[k] <= _EXACT_MAX_POSITIONS
     ]
     x, ub_b, lb_b = x.copy(), ub_b.copy(), lb_b.copy()
     s_cost = np.where(pb.open_allowed, pb.opening_cost, np.inf)
     others = float(np.delete(gaps, todo).sum()) if todo else 0.0
-    tol = max(0.0, allowed - others) / max(len(todo), 1)
+    # a tenth of their share: a proof closer than asked costs little more (the last
+    # nodes of a search are its cheapest) and leaves room for terms outside the bound
+    # (purchasing: solve_multiyear_stock)
+    tol = 0.1 * max(0.0, allowed - others) / max(len(todo), 1)
     for j, k in enumerate(todo):
         now = time.perf_counter()
         if now >= deadline:
@@ -1362,7 +1380,9 @@ def _exact_systems(
             ub=float(ub_b[k]),
             tol=tol,
             deadline=now + (deadline - now) / (len(todo) - j),
-            max_nodes=_EXACT_NODES,
+            max_nodes=min(
+                _EXACT_NODES, int(_EXACT_BYTES / (16.0 * rows.size * (pb.n_periods + 1)))
+            ),
         )
         log.append(
             f"multiyear: exact search of system {k} ({rows.size} positions): {res.nodes} nodes,"

@@ -50,16 +50,17 @@ def _cost_of_openings(mp, opens: np.ndarray) -> float:  # type: ignore[no-untype
     m=st.integers(1, 4),
     n_t=st.integers(3, 7),
     lam_scale=st.sampled_from([0.0, 0.3, 1.0]),
+    dominance=st.booleans(),
 )
 def test_search_finds_the_brute_force_optimum(
-    seed: int, m: int, n_t: int, lam_scale: float
+    seed: int, m: int, n_t: int, lam_scale: float, dominance: bool
 ) -> None:
     """Complete search: the brute-force optimum, proven, for any multipliers."""
     mp = make_instance(m, 1, n_t, seed=seed, opening=(200.0, 6000.0))
     opt = brute_force(mp)
     const = float(np.sum(mp.offset))
     _, args = _search_args(mp, lam_scale, seed)
-    res = system_search(*args)
+    res = system_search(*args, dominance=dominance)
     assert res.proven
     assert res.openings is not None
     assert_allclose(res.cost + const, opt, rtol=1e-9, atol=1e-6)
@@ -75,15 +76,22 @@ def test_search_finds_the_brute_force_optimum(
     max_nodes=st.integers(1, 6),
     tol=st.sampled_from([0.0, 300.0, 3000.0]),
     lam_scale=st.sampled_from([0.0, 0.5, 2.0]),
+    n_sets=st.integers(1, 2),
 )
 def test_bound_at_any_stop_stays_below_the_optimum(
-    seed: int, n_t: int, max_nodes: int, tol: float, lam_scale: float
+    seed: int, n_t: int, max_nodes: int, tol: float, lam_scale: float, n_sets: int
 ) -> None:
-    """Node limit or tolerance: the bound stays a bound, the plan above the optimum."""
+    """Node limit or tolerance: the bound stays a bound, the plan above the optimum.
+
+    ``n_sets = 2``: two sets of multipliers (the bound is the larger of the two).
+    """
     mp = make_instance(3, 1, n_t, seed=seed, opening=(200.0, 6000.0))
     opt = brute_force(mp)
     const = float(np.sum(mp.offset))
     _, args = _search_args(mp, lam_scale, seed)
+    if n_sets == 2:
+        _, other = _search_args(mp, 3.0 * lam_scale + 0.1, seed + 1)
+        args = (*args[:-1], np.stack([args[-1], other[-1]]))
     res = system_search(*args, tol=tol, max_nodes=max_nodes)
     scale = 1e-6 * max(1.0, abs(opt))
     assert res.lower_bound + const <= opt + scale
