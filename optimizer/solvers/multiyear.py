@@ -74,8 +74,8 @@ over its sets of openings, each node bounded by the exact cost of its openings s
 plus the Lagrangian bound of the rest at the system's best multipliers); the search's
 bound is valid at any stop, so the system's bound becomes the larger of the two, and
 its best plan replaces the system's when cheaper.  When every system is small enough
-the subgradient stops at :data:`_EXACT_SHARE` of the time left and the search gets the
-rest.
+and the instance small (:data:`_EXACT_SHARE_MAX_N` positions) the subgradient stops at
+:data:`_EXACT_SHARE` of the time left and the search gets the rest.
 
 When every position's cost is a cost per replacement (parts that do not fail, end state
 unpriced: the opportunistic replacement problem), :func:`solve_multiyear` first runs the
@@ -127,14 +127,19 @@ _REPAIR_EVERY = 25  # subgradient iterations between repairs from the subproblem
 # Maffioli 1975), which damps the zig-zag of plain subgradient steps.  Starting from
 # the plan's cost shares instead of an even split gave much weaker bounds.
 # Systems of at most _EXACT_MAX_POSITIONS positions are searched exactly after the
-# subgradient (multiyear_exact; ~0.1 ms and ~10 kB a node on multiyear.yaml's systems),
-# at most _EXACT_NODES nodes each; the subgradient then stops at _EXACT_SHARE of the
-# time left instead of 3/4 (its multipliers are the search's; the search moves the bound
-# beyond the LP bound, the subgradient does not).
-_EXACT_MAX_POSITIONS = 12
+# subgradient (multiyear_exact; ~0.1 ms and ~10 kB a node on multiyear.yaml's systems,
+# ~0.2 ms and ~80 kB on multiyear20's), at most _EXACT_NODES nodes each; the subgradient
+# then stops at _EXACT_SHARE of the time left instead of 3/4 (its multipliers are the
+# search's; the search moves the bound beyond the LP bound, the subgradient does not)
+_EXACT_MAX_POSITIONS = 24
 _EXACT_NODES = 400_000
 _EXACT_BYTES = 1.0e9  # memory of a search's dominance test, at most (16 (T + 1) m a node)
 _EXACT_SHARE = 0.4
+# ... when the instance has at most _EXACT_SHARE_MAX_N positions: on the 2,000-position
+# fleet (100 systems of 20) the subgradient's multipliers after its ~60-90 iterations
+# are too far from the dual optimum for the search to close a system in its share
+# (measured 2026-12-08: 2-7 CPU s a system without a proof), so it keeps 3/4 there
+_EXACT_SHARE_MAX_N = 200
 _ORP_LIMIT_S = 10.0  # exact ORP search without a time limit (then the decomposition)
 # Re-tuned 2026-12-07 on multiyear20 (one system, so the same single dual block as
 # before), bound after 150 / 200 / 300 / 1,000 iterations: (theta0, stall, deflection)
@@ -1201,7 +1206,8 @@ def solve_multiyear(
     # the subgradient phase gets 3/4 of the time left (_EXACT_SHARE when every system is
     # small enough for the exact search), the final repair and the search the rest
     size = np.bincount(k_of, minlength=pb.n_systems)
-    share = 0.75 if crews or (size > _EXACT_MAX_POSITIONS).any() else _EXACT_SHARE
+    searched = not crews and n <= _EXACT_SHARE_MAX_N and (size <= _EXACT_MAX_POSITIONS).all()
+    share = _EXACT_SHARE if searched else 0.75
     lagrange_until = time.perf_counter() + share * max(0.0, deadline - time.perf_counter())
     theta = np.full(n_b, _THETA0)
     stall = np.zeros(n_b, dtype=np.int64)
