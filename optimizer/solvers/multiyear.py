@@ -65,6 +65,18 @@ optimum is the sum of the systems' optima) and takes its own Polyak step towards
 own best plan's cost, with its own step factor; a system whose plan meets its bound
 stops.  With crews the pools couple the systems and they form one block.
 
+*Beyond the LP bound, per system.*  ``max L_k`` is the LP bound of the arc model, which
+on small systems with few, costly openings lies far below the optimum
+(``scenarios/multiyear.yaml``: about half the controllable cost).  Without crews, a
+system of at most :data:`_EXACT_MAX_POSITIONS` positions left with a gap is then
+searched exactly (:func:`optimizer.solvers.multiyear_exact.system_search`: best-first
+over its sets of openings, each node bounded by the exact cost of its openings so far
+plus the Lagrangian bound of the rest at the system's best multipliers); the search's
+bound is valid at any stop, so the system's bound becomes the larger of the two, and
+its best plan replaces the system's when cheaper.  When every system is small enough
+and the instance small (:data:`_EXACT_SHARE_MAX_N` positions) the subgradient stops at
+:data:`_EXACT_SHARE` of the time left and the search gets the rest.
+
 When every position's cost is a cost per replacement (parts that do not fail, end state
 unpriced: the opportunistic replacement problem), :func:`solve_multiyear` first runs the
 exact search of :mod:`optimizer.solvers.orp` (method ``multiyear-orp``, proven optimal;
@@ -104,6 +116,7 @@ from optimizer._typing import BoolArray, FloatArray, IntArray
 from optimizer.problem.data import NO_PIN, PIN_BEYOND
 from optimizer.problem.multiyear import MultiYearProblem
 from optimizer.problem.plan import BEYOND, Plan, Status, opening_terms, span_cells
+from optimizer.solvers.multiyear_exact import system_search
 from optimizer.solvers.orp import orp_form, solve_orp
 
 _CHUNK = 256  # rows per block of the shortest-path sweep
@@ -113,6 +126,20 @@ _REPAIR_EVERY = 25  # subgradient iterations between repairs from the subproblem
 # direction is deflected by _DEFLECT times the previous one (Camerini, Fratta and
 # Maffioli 1975), which damps the zig-zag of plain subgradient steps.  Starting from
 # the plan's cost shares instead of an even split gave much weaker bounds.
+# Systems of at most _EXACT_MAX_POSITIONS positions are searched exactly after the
+# subgradient (multiyear_exact; ~0.1 ms and ~10 kB a node on multiyear.yaml's systems,
+# ~0.2 ms and ~80 kB on multiyear20's), at most _EXACT_NODES nodes each; the subgradient
+# then stops at _EXACT_SHARE of the time left instead of 3/4 (its multipliers are the
+# search's; the search moves the bound beyond the LP bound, the subgradient does not)
+_EXACT_MAX_POSITIONS = 24
+_EXACT_NODES = 400_000
+_EXACT_BYTES = 1.0e9  # memory of a search's dominance test, at most (16 (T + 1) m a node)
+_EXACT_SHARE = 0.4
+# ... when the instance has at most _EXACT_SHARE_MAX_N positions: on the 2,000-position
+# fleet (100 systems of 20) the subgradient's multipliers after its ~60-90 iterations
+# are too far from the dual optimum for the search to close a system in its share
+# (measured 2026-12-08: 2-7 CPU s a system without a proof), so it keeps 3/4 there
+_EXACT_SHARE_MAX_N = 200
 _ORP_LIMIT_S = 10.0  # exact ORP search without a time limit (then the decomposition)
 # Re-tuned 2026-12-07 on multiyear20 (one system, so the same single dual block as
 # before), bound after 150 / 200 / 300 / 1,000 iterations: (theta0, stall, deflection)
@@ -1148,7 +1175,9 @@ def solve_multiyear(
     r0 = time.perf_counter()
     best_x, ub = repair(free.x)
     rep_est = time.perf_counter() - r0  # what one repair costs, seconds
-    ub_b = np.bincount(blk_sys, _system_costs(mp, data, best_x), minlength=n_b)
+    ub_b: FloatArray = np.bincount(blk_sys, _system_costs(mp, data, best_x), minlength=n_b).astype(
+        np.float64
+    )
     if not np.isfinite(ub):
         ub_b[:] = np.inf
 
@@ -1173,8 +1202,13 @@ def solve_multiyear(
         for x in _restarts(mp, data, free.x, until):
             keep(x, 0.0)
     best_sub = np.zeros((n, n_t), dtype=bool)
-    # the subgradient phase gets 3/4 of the time left, the final repair the rest
-    lagrange_until = time.perf_counter() + 0.75 * max(0.0, deadline - time.perf_counter())
+    best_lam = lam.copy()  # multipliers of each block's best bound
+    # the subgradient phase gets 3/4 of the time left (_EXACT_SHARE when every system is
+    # small enough for the exact search), the final repair and the search the rest
+    size = np.bincount(k_of, minlength=pb.n_systems)
+    searched = not crews and n <= _EXACT_SHARE_MAX_N and (size <= _EXACT_MAX_POSITIONS).all()
+    share = _EXACT_SHARE if searched else 0.75
+    lagrange_until = time.perf_counter() + share * max(0.0, deadline - time.perf_counter())
     theta = np.full(n_b, _THETA0)
     stall = np.zeros(n_b, dtype=np.int64)
     direction = np.zeros_like(lam)
@@ -1198,6 +1232,7 @@ def solve_multiyear(
         up = ~np.isfinite(best_lb_b) | (value_b > lb_fin + 1e-9 * np.maximum(1.0, np.abs(lb_fin)))
         best_lb_b = np.where(up, value_b, best_lb_b)
         best_sub = np.where(up[blk][:, None], sub.x, best_sub)
+        best_lam = np.where(up[blk][:, None], lam, best_lam)
         stall = np.where(up, 0, stall + 1)
         if it == 1:
             # patience: a tenth of the iterations the budget allows, within 15..100
@@ -1254,6 +1289,12 @@ def solve_multiyear(
         if trace is not None:
             trace.append((time.perf_counter() - t0, ub, best_lb))
     const = float(np.sum(mp.offset))
+    allowed = gap * max(abs(ub + const), 1e-9)
+    if not crews and np.isfinite(ub) and ub - best_lb > allowed:
+        best_x, ub_b, best_lb_b = _exact_systems(
+            mp, data, best_x, ub_b, best_lb_b, best_lam, deadline, allowed, log
+        )
+        ub, best_lb = float(ub_b.sum()), float(best_lb_b.sum())
     if not np.isfinite(ub):
         log.append(f"multiyear: best bound {best_lb + const:,.2f}; no plan found within the crews")
         # Not "infeasible": that status claims a proof.  No plan was found, the bound
@@ -1288,6 +1329,91 @@ def solve_multiyear(
         " openings"
     )
     return _plan(mp, best_x, cost, lb, status, "multiyear", t0, log)
+
+
+def _exact_systems(
+    mp: MultiYearProblem,
+    data: _Data,
+    x: BoolArray,
+    ub_b: FloatArray,
+    lb_b: FloatArray,
+    lam: FloatArray,
+    deadline: float,
+    allowed: float,
+    log: list[str],
+) -> tuple[BoolArray, FloatArray, FloatArray]:
+    """Exact search of the small systems left with a gap (:mod:`.multiyear_exact`).
+
+    Systems of at most :data:`_EXACT_MAX_POSITIONS` positions, smallest gap first, each
+    with an even share of the time left (and at most :data:`_EXACT_NODES` nodes, fewer
+    when their dominance test would need more than :data:`_EXACT_BYTES`), from
+    the multipliers ``lam`` of its best Lagrangian value.  ``allowed`` (currency) is the
+    absolute gap requested of the whole plan: a tenth of what the other systems leave
+    of it, shared by the searched ones, is their tolerance.  A system's bound becomes the larger
+    of its Lagrangian bound and the search's (valid at any stop), its plan the search's
+    best when cheaper.
+    """
+    pb = mp.base
+    k_of = pb.system_of
+    size = np.bincount(k_of, minlength=pb.n_systems)
+    gaps = ub_b - lb_b
+    # smallest gap first: the time a system leaves goes to the next ones
+    todo = [
+        int(k)
+        for k in np.argsort(gaps, kind="stable")
+        if gaps[k] > 1e-9 * max(1.0, abs(ub_b[k])) and 0 < size[k] <= _EXACT_MAX_POSITIONS
+    ]
+    x, ub_b, lb_b = x.copy(), ub_b.copy(), lb_b.copy()
+    s_cost = np.where(pb.open_allowed, pb.opening_cost, np.inf)
+    others = float(np.delete(gaps, todo).sum()) if todo else 0.0
+    # a tenth of their share: a proof closer than asked costs little more (the last
+    # nodes of a search are its cheapest) and leaves room for terms outside the bound
+    # (purchasing: solve_multiyear_stock)
+    tol = 0.1 * max(0.0, allowed - others) / max(len(todo), 1)
+    for j, k in enumerate(todo):
+        now = time.perf_counter()
+        if now >= deadline:
+            break
+        rows = np.flatnonzero(k_of == k)
+        res = system_search(
+            data.first[rows],
+            data.interval[rows],
+            data.end[rows],
+            data.beyond[rows],
+            data.node_ok[rows],
+            s_cost[k],
+            lam[rows],
+            ub=float(ub_b[k]),
+            tol=tol,
+            deadline=now + (deadline - now) / (len(todo) - j),
+            max_nodes=min(
+                _EXACT_NODES, int(_EXACT_BYTES / (16.0 * rows.size * (pb.n_periods + 1)))
+            ),
+        )
+        log.append(
+            f"multiyear: exact search of system {k} ({rows.size} positions): {res.nodes} nodes,"
+            f" plan {res.cost:,.2f}, bound {max(res.lower_bound, lb_b[k]):,.2f}"
+            + (" (proven)" if res.proven else "")
+        )
+        lb_b[k] = max(lb_b[k], min(res.lower_bound, ub_b[k]))
+        if res.openings is not None and res.cost < ub_b[k]:
+            node = np.full(pb.n_periods, np.inf)
+            node[res.openings] = 0.0
+            sub = shortest_paths(
+                data.first[rows],
+                data.interval[rows],
+                data.end[rows],
+                data.beyond[rows],
+                data.node_ok[rows],
+                np.broadcast_to(node, (rows.size, pb.n_periods)).copy(),
+            )
+            xk = np.zeros_like(x)
+            xk[rows] = sub.x
+            cost_k = float(_system_costs(mp, data, xk)[k])
+            if cost_k < ub_b[k]:
+                x[rows] = sub.x
+                ub_b[k] = cost_k
+    return x, ub_b, lb_b
 
 
 def _x_of(mp: MultiYearProblem, plan: Plan) -> BoolArray:
