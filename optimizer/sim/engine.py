@@ -611,36 +611,14 @@ class _Driver:
 # --------------------------------------------------------------------------------------
 # resources
 # --------------------------------------------------------------------------------------
-class _Request:
-    """``qty`` technicians asked of a pool's crews; ``ev`` fires when they are granted
-    (``None``: granted at once).  ``taken`` lists ``(crew, technicians)``; ``rate``,
-    ``overtime`` and ``callout`` are those of the technicians taken (rate-weighted) and
-    ``regular_h`` the in-shift hours left at the grant (0 off shift)."""
+_Taken = tuple[tuple[int, int], ...]
+_Grant = tuple[_Taken, float, float, float, float]
+"""Technicians granted to a job: ``(taken, rate, overtime, callout, regular_h)``.
 
-    __slots__ = (
-        "callout",
-        "crews",
-        "ev",
-        "in_shift",
-        "overtime",
-        "pool",
-        "qty",
-        "rate",
-        "regular_h",
-        "taken",
-    )
-
-    def __init__(self, pool: _CrewPool, qty: int, in_shift: bool) -> None:
-        self.pool = pool
-        self.crews = pool.crews_idx
-        self.qty = qty
-        self.in_shift = in_shift
-        self.ev: simpy.Event | None = None
-        self.taken: list[tuple[int, int]] = []
-        self.rate = pool.rate_per_h
-        self.overtime = pool.overtime_factor
-        self.callout = pool.callout
-        self.regular_h = 0.0
+``taken`` lists ``(crew, technicians)``; ``rate`` (per technician-hour), ``overtime``
+(factor) and ``callout`` (premium) are those of the technicians taken (rate-weighted),
+``regular_h`` the hours left at the grant in the shortest shift of the crews taken (0
+off shift; not computed, 0, for an any-hour call-out)."""
 
 
 class _Crews:
@@ -651,9 +629,19 @@ class _Crews:
     requests are served FIFO within a pool (a later request of the same pool never
     overtakes an earlier one) whenever technicians are returned or a member crew's
     shift starts.
+
+    The hot path holds no object per job: a request granted at once returns its
+    :data:`_Grant` tuple, a queued one waits on a light event whose value is the grant;
+    the waiting list holds plain tuples.  Which member crews are on shift is cached per
+    pool until the next shift start or end of a member crew, the next shift start per
+    pool until it passes; a wake-up (a re-try at a member crew's shift start) is
+    scheduled only while a request of a pool waits, one per instant.  The order of every
+    grant, wake-up and event is that of the straightforward version (one request object
+    per job and these values recomputed at every try; KPIs and event logs identical,
+    ``benchmarks/sim_snapshot.py``).
     """
 
-    def __init__(self, env: simpy.Environment, model: SimModel) -> None:
+    def __init__(self, env: _Env, model: SimModel) -> None:
         self.env = env
         crews = model.crews
         self.free = [c.headcount for c in crews]
@@ -662,7 +650,8 @@ class _Crews:
         self.rate = [c.rate_per_h for c in crews]
         self.ot = [c.overtime_factor for c in crews]
         self.callout = [c.callout for c in crews]
-        self.waiters: list[_Request] = []
+        # waiting requests, FIFO over all pools: (pool, technicians, in shift, event)
+        self.waiters: list[tuple[_CrewPool, int, bool, _Light]] = []
         self._wakes: set[float] = set()
 
     def shift_left(self, c: int, t: float) -> float:
@@ -672,90 +661,138 @@ class _Crews:
             return self.ends[c][k] - t
         return 0.0
 
-    def _next_start(self, c: int, t: float) -> float:
-        k = bisect_right(self.starts[c], t)
-        return self.starts[c][k] if k < len(self.starts[c]) else math.inf
+    def _on_shift(self, pool: _CrewPool, now: float) -> None:
+        """Set ``pool.on`` to the member crews a request in shifts may take from at
+        ``now`` (those on shift; all of them when none is and no shift is left in the
+        horizon) and ``pool.on_until`` to the first instant this may change (the next
+        shift start or end of a member crew)."""
+        on: list[int] = []
+        until = _INF
+        left = False  # a member crew has a shift after now
+        for c in pool.crews_idx:
+            starts = self.starts[c]
+            k = bisect_right(starts, now)
+            if k < len(starts):
+                left = True
+                until = min(until, starts[k])
+            if k >= 1 and now < self.ends[c][k - 1]:
+                on.append(c)
+                until = min(until, self.ends[c][k - 1])
+        if not on and not left:
+            on = list(pool.crews_idx)  # no shift left in the horizon: any member crew
+        pool.on = on
+        pool.on_until = until
 
-    def _eligible(self, req: _Request, now: float) -> list[int]:
-        if not req.in_shift:
-            return list(req.crews)
-        on = [c for c in req.crews if self.shift_left(c, now) > 0.0]
-        if not on and all(math.isinf(self._next_start(c, now)) for c in req.crews):
-            return list(req.crews)  # no shift left in the horizon: any member crew
-        return on
-
-    def _take(self, req: _Request) -> bool:
-        now = float(self.env.now)
-        crews = self._eligible(req, now)
-        if sum(self.free[c] for c in crews) < req.qty:
-            return False
-        need = req.qty
+    def take(self, pool: _CrewPool, qty: int, in_shift: bool) -> _Grant | None:
+        """Take ``qty`` technicians for a job of ``pool`` now (cheapest eligible crews
+        first), or ``None`` (nothing taken) when too few are free."""
+        now = self.env._now
+        if in_shift:
+            if now >= pool.on_until:
+                self._on_shift(pool, now)
+            crews: Sequence[int] = pool.on
+        else:
+            crews = pool.crews_idx
+        free = self.free
+        rate = self.rate
+        if len(crews) == 1:  # one eligible crew (the common case)
+            c = crews[0]
+            if free[c] < qty:
+                return None
+            free[c] -= qty
+            paid = qty * rate[c]
+            if paid > 0.0:
+                overtime = qty * rate[c] * self.ot[c] / paid
+            else:
+                overtime = self.ot[c]
+            regular = self.shift_left(c, now) if in_shift else 0.0
+            return ((c, qty),), paid / qty, overtime, self.callout[c], regular
+        if sum(free[c] for c in crews) < qty:
+            return None
+        need = qty
         taken: list[tuple[int, int]] = []
         for c in crews:  # cheapest first (the pool's order)
-            n = min(need, self.free[c])
+            n = min(need, free[c])
             if n > 0:
-                self.free[c] -= n
+                free[c] -= n
                 taken.append((c, n))
                 need -= n
             if need == 0:
                 break
-        req.taken = taken
-        paid = sum(n * self.rate[c] for c, n in taken)
-        req.rate = paid / req.qty
+        paid = sum(n * rate[c] for c, n in taken)
         if paid > 0.0:
-            req.overtime = sum(n * self.rate[c] * self.ot[c] for c, n in taken) / paid
+            overtime = sum(n * rate[c] * self.ot[c] for c, n in taken) / paid
         else:
-            req.overtime = max(self.ot[c] for c, _ in taken)
-        req.callout = max(self.callout[c] for c, _ in taken)
-        req.regular_h = min(self.shift_left(c, now) for c, _ in taken)
-        return True
+            overtime = max(self.ot[c] for c, _ in taken)
+        callout = max(self.callout[c] for c, _ in taken)
+        regular = min(self.shift_left(c, now) for c, _ in taken) if in_shift else 0.0
+        return tuple(taken), paid / qty, overtime, callout, regular
 
-    def request(self, req: _Request) -> None:
-        """Grant ``req`` now or queue it (then ``req.ev`` is set)."""
-        if not any(w.pool is req.pool for w in self.waiters) and self._take(req):
-            return
-        req.ev = self.env.event()
-        self.waiters.append(req)
-        self._wake(req)
+    def request(self, pool: _CrewPool, qty: int, in_shift: bool) -> _Grant | _Light:
+        """The grant if ``qty`` technicians are taken now, else a light event (queued,
+        FIFO) whose value will be the grant."""
+        if not pool.n_waiting:
+            grant = self.take(pool, qty, in_shift)
+            if grant is not None:
+                return grant
+        ev = _Light(None, None)
+        self.waiters.append((pool, qty, in_shift, ev))
+        pool.n_waiting += 1
+        if in_shift:
+            self._wake(pool)
+        return ev
 
-    def _wake(self, req: _Request) -> None:
-        """Re-try at the next shift start of a member crew (more technicians on shift)."""
-        if not req.in_shift:
-            return
-        now = float(self.env.now)
-        t = min((self._next_start(c, now) for c in req.crews), default=math.inf)
-        if math.isinf(t) or t in self._wakes:
+    def _wake(self, pool: _CrewPool) -> None:
+        """Re-try at the next shift start of a member crew of ``pool`` (more
+        technicians on shift), unless a re-try is already due then."""
+        now = self.env._now
+        t = pool.wake_t
+        if now >= t:  # passed: the next member crew shift start after now
+            starts = pool.crew_starts
+            k = bisect_right(starts, now)
+            t = pool.wake_t = starts[k] if k < len(starts) else _INF
+        if t == _INF or t in self._wakes:
             return
         self._wakes.add(t)
-        ev = self.env.timeout(t - now)
+        self.env.after(t - now, self._woken, t)
 
-        def wake(_ev: simpy.Event, t: float = t) -> None:
-            self._wakes.discard(t)
-            self.serve()
-
-        ev.callbacks.append(wake)
-
-    def release(self, req: _Request) -> None:
-        """Return the technicians of ``req`` and serve the waiting requests."""
-        for c, n in req.taken:
-            self.free[c] += n
-        req.taken = []
+    def _woken(self, ev: _Light) -> None:
+        self._wakes.discard(ev._value)
         self.serve()
+
+    def release(self, grant: _Grant) -> None:
+        """Return the technicians of ``grant`` and serve the waiting requests."""
+        free = self.free
+        for c, n in grant[0]:
+            free[c] += n
+        if self.waiters:
+            self.serve()
 
     def serve(self) -> None:
         """Grant waiting requests in order; a pool's first refused request blocks its
         later ones."""
-        blocked: set[int] = set()
-        keep: list[_Request] = []
-        for req in self.waiters:
-            key = id(req.pool)
-            if key not in blocked and self._take(req):
-                assert req.ev is not None
-                req.ev.succeed()
-                continue
-            blocked.add(key)
-            keep.append(req)
-            self._wake(req)
+        waiters = self.waiters
+        if not waiters:
+            return
+        env = self.env
+        now = env._now
+        queue: list[Any] = env._queue
+        blocked: list[_CrewPool] = []
+        keep: list[tuple[_CrewPool, int, bool, _Light]] = []
+        for w in waiters:
+            pool = w[0]
+            if pool not in blocked:
+                grant = self.take(pool, w[1], w[2])
+                if grant is not None:  # what Event.succeed(grant) schedules
+                    ev = w[3]
+                    ev._value = grant
+                    heapq.heappush(queue, (now, _NORMAL, next(env._eid), ev))
+                    pool.n_waiting -= 1
+                    continue
+                blocked.append(pool)
+            keep.append(w)
+            if w[2]:
+                self._wake(pool)
         self.waiters = keep
 
 
@@ -766,16 +803,21 @@ class _CrewPool:
     __slots__ = (
         "busy_h",
         "callout",
+        "crew_starts",
         "crews",
         "crews_idx",
         "ends",
         "env",
+        "n_waiting",
+        "on",
+        "on_until",
         "overtime_factor",
         "rate_per_h",
         "starts",
+        "wake_t",
     )
 
-    def __init__(self, env: simpy.Environment, crews: _Crews, pool: Any) -> None:
+    def __init__(self, env: _Env, crews: _Crews, pool: Any) -> None:
         self.env = env
         self.crews = crews
         self.crews_idx: tuple[int, ...] = tuple(pool.crew_index)
@@ -785,17 +827,21 @@ class _CrewPool:
         self.overtime_factor = float(pool.overtime_factor)
         self.callout = float(pool.callout)
         self.busy_h = 0.0
+        # shift starts of the member crews (wake-ups), and the caches of _Crews
+        self.crew_starts: list[float] = sorted({t for c in self.crews_idx for t in crews.starts[c]})
+        self.n_waiting = 0  # requests of this pool in the waiting list
+        self.on: list[int] = []  # member crews a request in shifts may take from ...
+        self.on_until = -_INF  # ... until this instant
+        self.wake_t = -_INF  # next member crew shift start (valid while it is ahead)
 
-    def get(self, qty: int, *, in_shift: bool) -> _Request:
-        """Ask for ``qty`` technicians (on shift when ``in_shift``); wait on ``.ev``
-        when it is not ``None``."""
-        req = _Request(self, qty, in_shift)
-        self.crews.request(req)
-        return req
+    def get(self, qty: int, *, in_shift: bool) -> _Grant | _Light:
+        """Ask for ``qty`` technicians (on shift when ``in_shift``): the grant, or a
+        light event to wait for whose value is the grant."""
+        return self.crews.request(self, qty, in_shift)
 
-    def put(self, req: _Request) -> None:
-        """Return the technicians of ``req``."""
-        self.crews.release(req)
+    def put(self, grant: _Grant) -> None:
+        """Return the technicians of ``grant``."""
+        self.crews.release(grant)
 
     def next_shift(self, t: float) -> float:
         """Earliest instant ``>= t`` inside a shift (``t`` if there are no more shifts)."""
@@ -2055,13 +2101,12 @@ class _Replication:
                 wait = resource.request(k, i)
                 if wait is not None:
                     yield wait
-            req = pool.get(crew, in_shift=in_shifts)
-            if req.ev is not None:
-                yield req.ev
+            got = pool.get(crew, in_shift=in_shifts)
+            grant: _Grant = (yield got) if isinstance(got, _Light) else got
             rec = self.rec_cm[self.cm_rec[i]]
-            rec[4], rec[5], rec[6] = req.rate, req.overtime, req.callout
+            rec[4], rec[5], rec[6] = grant[1], grant[2], grant[3]
             if in_shifts:
-                rec[3] = req.regular_h
+                rec[3] = grant[4]
             j = self.life_j[i]
             busy = self.draws.get("response", i, j) + self.draws.get("repair", i, j)
             if self.deferred[i]:  # the system ran until now
@@ -2077,7 +2122,7 @@ class _Replication:
                 yield from self._calm_work(i, busy - response, split_cm, pool, in_shifts)
             else:
                 yield env.sleep(busy)
-            pool.put(req)
+            pool.put(grant)
             pool.busy_h += crew * busy
             if resource is not None:
                 resource.release()
@@ -2149,7 +2194,7 @@ class _Replication:
                 if not items:
                     self._release_held(held)
                     return
-        crews: dict[int, _Request] = {}  # crews granted before the stop (at_work_start)
+        crews: dict[int, _Grant] = {}  # crews granted before the stop (at_work_start)
         if self.any_late_stop_pm and all(self.late_stop_pm[i] for i, _, _ in items):
             yield from self._await_crews(items, crews)
             items = [e for e in items if valid(e)]
@@ -2279,20 +2324,18 @@ class _Replication:
                 yield res.ev
 
     def _await_crews(
-        self, items: list[tuple[int, int, bool]], crews: dict[int, _Request]
-    ) -> Generator[simpy.Event, Any, None]:
+        self, items: list[tuple[int, int, bool]], crews: dict[int, _Grant]
+    ) -> Generator[_Wait, Any, None]:
         """Crews of every job of an opening that stops its system at work start
         (``WorkSpec.stops_system``), asked one job at a time in pool order (so two such
         openings never wait for each other's crews in a cycle) and held until the jobs;
-        ``crews`` maps each job's component to its granted request."""
+        ``crews`` maps each job's component to its grant."""
         order = sorted(dict.fromkeys(i for i, _, _ in items), key=lambda j: self.pool_of[j])
         for i in order:
-            req = self.pools[self.pool_of[i]].get(self.crew[i], in_shift=True)
-            crews[i] = req
-            if req.ev is not None:
-                yield req.ev
+            got = self.pools[self.pool_of[i]].get(self.crew[i], in_shift=True)
+            crews[i] = (yield got) if isinstance(got, _Light) else got
 
-    def _drop_crews(self, crews: dict[int, _Request], keep: set[int]) -> None:
+    def _drop_crews(self, crews: dict[int, _Grant], keep: set[int]) -> None:
         """Return the crews held for jobs no longer in the opening (not in ``keep``)."""
         for i in [j for j in crews if j not in keep]:
             self.pools[self.pool_of[i]].put(crews.pop(i))
@@ -2389,7 +2432,7 @@ class _Replication:
         i: int,
         held: dict[int, int],
         then: Callable[[], None],
-        granted: _Request | None = None,
+        granted: _Grant | None = None,
     ) -> Generator[_Wait, Any, None]:
         """:meth:`_pm_job`, then ``then()`` where a process's termination event would be
         processed."""
@@ -2397,7 +2440,7 @@ class _Replication:
         self.env.soon(then)
 
     def _pm_job(
-        self, i: int, held: dict[int, int], granted: _Request | None = None
+        self, i: int, held: dict[int, int], granted: _Grant | None = None
     ) -> Generator[_Wait, Any, None]:
         """One job of an opening: its resource slot, its crew (``granted``: held since
         before the stop), the work."""
@@ -2413,15 +2456,13 @@ class _Replication:
                 if wait is not None:
                     yield wait
         if granted is None:
-            req = pool.get(crew, in_shift=True)
-            if req.ev is not None:
-                yield req.ev
+            got = pool.get(crew, in_shift=True)
+            grant: _Grant = (yield got) if isinstance(got, _Light) else got
         else:  # in-shift hours left at the job start, not at the (earlier) grant
-            req = granted
-            req.regular_h = pool.regular_h(env._now)
+            grant = (granted[0], granted[1], granted[2], granted[3], pool.regular_h(env._now))
         start = env._now
         dur = self.draws.get("pm", i, self.life_j[i])
-        self.rec_pm.append((i, start, dur, req.regular_h, req.rate, req.overtime))
+        self.rec_pm.append((i, start, dur, grant[4], grant[1], grant[2]))
         if self.keep_events:
             self.log("pm_start", self.sys_of[i], i, dur)
         if self.calm_pm[i] and self.model.split_pm[i]:
@@ -2430,7 +2471,7 @@ class _Replication:
                 yield env.sleep(end - start)
         elif dur > 0.0:
             yield env.sleep(dur)
-        pool.put(req)
+        pool.put(grant)
         pool.busy_h += crew * dur
         if r >= 0:
             self.resources[r].release()
