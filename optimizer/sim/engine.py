@@ -478,16 +478,12 @@ class _Env(simpy.Environment):
         soon = self._soon
         queue: list[Any] = self._queue
         while soon:
-            if len(soon) > 1:
-                soon.sort(key=_soon_key)
+            if len(soon) > 1:  # (event ids are unique: the calls are never compared)
+                soon.sort()
             entry = soon[0]
             if queue and queue[0] < entry[:3]:  # an event comes first: wait for it
                 for t, prio, eid, fn in soon:
-                    ev = simpy.Event(self)
-                    ev._ok = True
-                    ev._value = None
-                    ev.callbacks.append(_call_back(fn))
-                    heapq.heappush(queue, (t, prio, eid, ev))
+                    heapq.heappush(queue, (t, prio, eid, _Light(_call_value, fn)))
                 soon.clear()
                 return
             del soon[0]
@@ -541,15 +537,9 @@ _Wait = simpy.Event | _Light | None
 """What a :class:`_Driver` generator yields: an event, or ``None`` (a direct resume)."""
 
 
-def _soon_key(entry: tuple[float, int, int, Callable[[], None]]) -> tuple[float, int, int]:
-    return entry[0], entry[1], entry[2]
-
-
-def _call_back(fn: Callable[[], None]) -> Callable[[simpy.Event], None]:
-    def cb(_ev: simpy.Event) -> None:
-        fn()
-
-    return cb
+def _call_value(ev: _Light) -> None:
+    """Callback of a queued :meth:`_Env.soon` call: the event's value is the call."""
+    ev._value()
 
 
 class _Driver:
@@ -650,8 +640,8 @@ class _Crews:
         self.rate = [c.rate_per_h for c in crews]
         self.ot = [c.overtime_factor for c in crews]
         self.callout = [c.callout for c in crews]
-        # waiting requests, FIFO over all pools: (pool, technicians, in shift, event)
-        self.waiters: list[tuple[_CrewPool, int, bool, _Light]] = []
+        self.waiting: list[_CrewPool] = []  # pools with queued requests
+        self.n_queued = 0  # requests queued so far (their arrival numbers)
         self._wakes: set[float] = set()
 
     def shift_left(self, c: int, t: float) -> float:
@@ -731,14 +721,17 @@ class _Crews:
     def request(self, pool: _CrewPool, qty: int, in_shift: bool) -> _Grant | _Light:
         """The grant if ``qty`` technicians are taken now, else a light event (queued,
         FIFO) whose value will be the grant."""
-        if not pool.n_waiting:
+        queue = pool.queue
+        if not queue:
             grant = self.take(pool, qty, in_shift)
             if grant is not None:
                 return grant
+            self.waiting.append(pool)
         ev = _Light(None, None)
-        self.waiters.append((pool, qty, in_shift, ev))
-        pool.n_waiting += 1
+        self.n_queued += 1
+        queue.append((self.n_queued, qty, in_shift, ev))
         if in_shift:
+            pool.n_in_shift += 1
             self._wake(pool)
         return ev
 
@@ -765,35 +758,53 @@ class _Crews:
         free = self.free
         for c, n in grant[0]:
             free[c] += n
-        if self.waiters:
+        if self.waiting:
             self.serve()
 
     def serve(self) -> None:
-        """Grant waiting requests in order; a pool's first refused request blocks its
-        later ones."""
-        waiters = self.waiters
-        if not waiters:
+        """Grant waiting requests in the order they were queued (over all pools); a
+        pool's first refused request blocks its later ones.
+
+        Each pool keeps its own queue: the next request tried is the earliest queued
+        head of a pool not blocked yet, so the grants (and the technicians they take
+        from crews shared by several pools) come in the order of one FIFO list over all
+        pools, without visiting the requests behind a refused one.  A blocked pool with
+        a request in shifts waits for its next member crew shift start (one wake-up
+        per instant)."""
+        waiting = self.waiting
+        if not waiting:
             return
         env = self.env
         now = env._now
-        queue: list[Any] = env._queue
-        blocked: list[_CrewPool] = []
-        keep: list[tuple[_CrewPool, int, bool, _Light]] = []
-        for w in waiters:
-            pool = w[0]
-            if pool not in blocked:
-                grant = self.take(pool, w[1], w[2])
-                if grant is not None:  # what Event.succeed(grant) schedules
-                    ev = w[3]
-                    ev._value = grant
-                    heapq.heappush(queue, (now, _NORMAL, next(env._eid), ev))
-                    pool.n_waiting -= 1
-                    continue
-                blocked.append(pool)
-            keep.append(w)
-            if w[2]:
-                self._wake(pool)
-        self.waiters = keep
+        heap: list[Any] = env._queue
+        left: list[_CrewPool] = []  # pools still waiting after this pass
+        active = waiting if len(waiting) == 1 else sorted(waiting, key=_head_number)
+        while active:
+            pool = active[0]
+            queue = pool.queue
+            _, qty, in_shift, ev = queue[0]
+            grant = self.take(pool, qty, in_shift)
+            if grant is None:  # blocked until technicians come back or a shift starts
+                del active[0]
+                left.append(pool)
+                if pool.n_in_shift:
+                    self._wake(pool)
+                continue
+            ev._value = grant  # what Event.succeed(grant) schedules
+            heapq.heappush(heap, (now, _NORMAL, next(env._eid), ev))
+            queue.popleft()
+            if in_shift:
+                pool.n_in_shift -= 1
+            if not queue:
+                del active[0]
+            elif len(active) > 1 and queue[0][0] > active[1].queue[0][0]:
+                active.sort(key=_head_number)
+        self.waiting = left
+
+
+def _head_number(pool: _CrewPool) -> int:
+    """Arrival number of the first request in ``pool``'s queue."""
+    return pool.queue[0][0]
 
 
 class _CrewPool:
@@ -808,10 +819,11 @@ class _CrewPool:
         "crews_idx",
         "ends",
         "env",
-        "n_waiting",
+        "n_in_shift",
         "on",
         "on_until",
         "overtime_factor",
+        "queue",
         "rate_per_h",
         "starts",
         "wake_t",
@@ -829,7 +841,9 @@ class _CrewPool:
         self.busy_h = 0.0
         # shift starts of the member crews (wake-ups), and the caches of _Crews
         self.crew_starts: list[float] = sorted({t for c in self.crews_idx for t in crews.starts[c]})
-        self.n_waiting = 0  # requests of this pool in the waiting list
+        # waiting requests, FIFO: (arrival number, technicians, in shift, event)
+        self.queue: deque[tuple[int, int, bool, _Light]] = deque()
+        self.n_in_shift = 0  # requests in shifts among them
         self.on: list[int] = []  # member crews a request in shifts may take from ...
         self.on_until = -_INF  # ... until this instant
         self.wake_t = -_INF  # next member crew shift start (valid while it is ahead)
