@@ -415,7 +415,7 @@ class Draws:
         """Variate ``name`` (``life``, ``life_u``, ``repair``, ``response``, ``pm``, ``z``)
         of component ``i``'s life ``j`` (0 = the part installed at the start)."""
         if j < self.lives:  # (item: a Python float without a numpy scalar)
-            return float(self._arrays[name].item(i, j))
+            return self._arrays[name].item(i, j)
         blk, jj = self._block(i, j)
         assert blk is not None
         return float(blk[name][jj])
@@ -1354,6 +1354,7 @@ class _System:
         "k",
         "n_fail",
         "n_open",
+        "on_timer",
         "rate",
         "rep",
         "seq",
@@ -1388,6 +1389,7 @@ class _System:
         self.unplanned_h = 0.0
         self.n_fail = 0  # system failures: structure from working to failed
         self.t_first = math.inf  # time of the first one, hours
+        self.on_timer = self._on_timer  # (bound once: a callback per timer)
 
     # ---- operating clock ----------------------------------------------------------
     def ageing(self) -> bool:
@@ -1436,15 +1438,20 @@ class _System:
             return
         top = heap[0][0]
         self.armed = top
-        if self.rate > 0:
-            dt = (top - self.theta_now()) / self.rate
+        rate = self.rate
+        if rate > 0:
+            env = self.env
+            now = env._now
+            # (theta_now() and env.after(dt, self._on_timer, self.version), inline)
+            dt = (top - (self.theta + rate * (now - self.t_last))) / rate
             if not dt > 0.0:
                 dt = 0.0
             elif dt == _INF:
                 return
-        else:
-            return
-        self.env.after(dt, self._on_timer, self.version)
+            queue: list[Any] = env._queue
+            heapq.heappush(
+                queue, (now + dt, _NORMAL, next(env._eid), _Light(self.on_timer, self.version))
+            )
 
     def _on_timer(self, ev: _Light) -> None:
         if ev._value == self.version:  # else re-armed since: a dead timer
@@ -1627,6 +1634,9 @@ class _Replication:
         self.any_late_stop_pm = bool(model.late_stop_pm.any())
         self.deferred: list[bool] = [False] * len(self.late_stop)
         self.has_resources = bool(model.resources)
+        self.any_calm_pm = bool(model.calm_pm.any())
+        self.windows_only: list[bool] = model.windows_only.tolist()
+        self.setup_h: list[float] = model.setup_duration_h.tolist()
         self.resources = [_Resource(self, r) for r in range(len(model.resources))]
 
     # ---- logging ------------------------------------------------------------------
@@ -2216,12 +2226,16 @@ class _Replication:
             if not items:
                 self._release_held(held)
                 return
-        start = max(self.pools[self.pool_of[i]].next_shift(env._now) for i, _, _ in items)
+        pools, pool_of, now = self.pools, self.pool_of, env._now
+        if len(items) == 1:
+            start = pools[pool_of[items[0][0]]].next_shift(now)
+        else:
+            start = max(pools[pool_of[i]].next_shift(now) for i, _, _ in items)
         # a life limit overrides the preference for maintenance windows
-        windows = self.model.windows_only[k] and not any(f for _, _, f in items)
+        windows = self.windows_only[k] and not any(f for _, _, f in items)
         if windows:
             start = self._next_window(k, start)
-        calm = [i for i, _, _ in items if self.calm_pm[i]]
+        calm = [i for i, _, _ in items if self.calm_pm[i]] if self.any_calm_pm else []
         if calm and start < self.model.horizon_h:
             # calm for the set-up and the longest job needing one calm window (a calm
             # instant if every such job stops in rough weather); in shift / window
@@ -2294,7 +2308,7 @@ class _Replication:
         self.rec_open.append((k, env._now))
         if self.keep_events:
             self.log("opening", k, -1, float(len(comps)))
-        setup_h = float(self.model.setup_duration_h[k])
+        setup_h = self.setup_h[k]
         if setup_h > 0.0:
             yield env.sleep(setup_h)
         if len(comps) == 1:
