@@ -620,15 +620,18 @@ class _Crews:
     overtakes an earlier one) whenever technicians are returned or a member crew's
     shift starts.
 
-    The hot path holds no object per job: a request granted at once returns its
-    :data:`_Grant` tuple, a queued one waits on a light event whose value is the grant;
-    the waiting list holds plain tuples.  Which member crews are on shift is cached per
+    The hot path holds no object per job (issue 17, performance): a request granted at
+    once returns its :data:`_Grant` tuple, a queued one waits on a light event whose
+    value is the grant; each pool queues plain tuples numbered in arrival order, and
+    :meth:`serve` tries the earliest head of a pool not refused yet, so it never visits
+    the requests behind a refused one.  Which member crews are on shift is cached per
     pool until the next shift start or end of a member crew, the next shift start per
     pool until it passes; a wake-up (a re-try at a member crew's shift start) is
-    scheduled only while a request of a pool waits, one per instant.  The order of every
-    grant, wake-up and event is that of the straightforward version (one request object
-    per job and these values recomputed at every try; KPIs and event logs identical,
-    ``benchmarks/sim_snapshot.py``).
+    scheduled only while a request of a pool waits, one per instant.  The order of
+    every grant, wake-up and event is that of the straightforward version (a request
+    object per job in one waiting list over all pools, these values recomputed at every
+    try and every waiting request visited at every release): KPIs and event logs are
+    identical (``benchmarks/sim_snapshot.py``).
     """
 
     def __init__(self, env: _Env, model: SimModel) -> None:
@@ -1635,6 +1638,7 @@ class _Replication:
         self.deferred: list[bool] = [False] * len(self.late_stop)
         self.has_resources = bool(model.resources)
         self.any_calm_pm = bool(model.calm_pm.any())
+        self.any_limit = bool(np.isfinite(model.max_age_h).any())
         self.windows_only: list[bool] = model.windows_only.tolist()
         self.setup_h: list[float] = model.setup_duration_h.tolist()
         self.resources = [_Resource(self, r) for r in range(len(model.resources))]
@@ -2201,7 +2205,9 @@ class _Replication:
             i, tag, _ = entry
             return (self.up[i] or self.retired[i]) and (tag < 0 or tag == self.gen[i])
 
-        items = self._replan_forced([e for e in items if valid(e)])
+        items = [e for e in items if valid(e)]
+        if self.any_limit:  # (forced work exists only with life limits)
+            items = self._replan_forced(items)
         if not items:
             return
         held: dict[int, int] = {}  # campaign resource -> slots this opening holds
@@ -2281,7 +2287,7 @@ class _Replication:
         if not keep:
             self._release_held(held)
             return
-        comps = list(dict.fromkeys(i for i, _, _ in keep))
+        comps = [keep[0][0]] if len(keep) == 1 else list(dict.fromkeys(i for i, _, _ in keep))
         if held:  # slots held for jobs dropped meanwhile go back at once
             for r in list(held):
                 extra: int = held[r] - sum(1 for j in comps if self.res_pm[j] == r)
@@ -2293,7 +2299,8 @@ class _Replication:
             self.frozen_age[i] = self.age_h(i)
             self.up[i] = False
             self.gen[i] += 1
-            self.log("removal", k, i, self.frozen_age[i])
+            if self.keep_events:
+                self.log("removal", k, i, self.frozen_age[i])
             part = self.part_of[i]
             if part >= 0 and self.stocks[part].rotable:
                 self.stocks[part].removed(self.ppt[i], corrective=False)
