@@ -38,6 +38,7 @@ shared.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import resource
@@ -77,12 +78,15 @@ CASES = {
 MAX_ARCS = 3_000_000  # monolithic multi-year model: refuse to build above this many arcs
 
 
-def build_multiyear_case(case: str, seed: int = 1):  # type: ignore[no-untyped-def]
+def build_multiyear_case(case: str, seed: int = 1, crews_scale: float = 1.0):  # type: ignore[no-untyped-def]
     """The multi-year instance: fleetgen scenario, life limits, repeated replacements.
 
     A case name ending in ``crews`` (``multiyearcrews``, ``multiyear100crews``): the same
     instance with fleetgen's ``tight`` crews (sized for the single-horizon workload, so
-    they bind in a multi-year plan).
+    they bind in a multi-year plan).  ``crews_scale`` multiplies every finite crew
+    capacity (technician-hours per skill pool and period) after the build: 1.5 / 2.0 give
+    crews that bind but leave room for a 5-year plan (fleetgen's headcounts are whole
+    technicians, 1 per site at this size, so the headcount cannot be scaled by 1.5).
     """
     from fleetgen import make_scenario
 
@@ -106,11 +110,20 @@ def build_multiyear_case(case: str, seed: int = 1):  # type: ignore[no-untyped-d
                 if j % 5 == 0:  # a hard life limit on every fifth position
                     comp["max_age_h"] = round(comp["age_h"] * 1.3 + 2000.0, 1)
     doc["plan"] = {"repeated_replacements": True}
-    return build_multiyear(parse_scenario(doc))[1]
+    mp = build_multiyear(parse_scenario(doc))[1]
+    if crews_scale != 1.0:
+        base = dataclasses.replace(mp.base, crew_hours=mp.base.crew_hours * float(crews_scale))
+        mp = dataclasses.replace(mp, base=base)
+    return mp
 
 
-def run_multiyear(case: str, solver: str, limit: float, max_arcs: int) -> dict[str, object]:
-    """One multi-year run: the decomposition or the monolithic model (fresh process)."""
+def run_multiyear(
+    case: str, solver: str, limit: float, max_arcs: int, crews_scale: float = 1.0
+) -> dict[str, object]:
+    """One multi-year run: the decomposition or the monolithic model (fresh process).
+
+    ``crews_scale``: see :func:`build_multiyear_case`.
+    """
     from optimizer.solvers.multiyear import (
         count_arcs,
         evaluate_multiyear,
@@ -120,12 +133,13 @@ def run_multiyear(case: str, solver: str, limit: float, max_arcs: int) -> dict[s
 
     t0 = time.perf_counter()
     c0 = time.process_time()
-    mp = build_multiyear_case(case)
+    mp = build_multiyear_case(case, crews_scale=crews_scale)
     t_build = time.perf_counter() - t0
     arcs = count_arcs(mp)
     out: dict[str, object] = {
         "case": case,
         "solver": solver,
+        "crews_scale": crews_scale,
         "n": mp.n_components,
         "periods": mp.n_periods,
         "life_limited": int(np.isfinite(mp.limit_h).sum()),

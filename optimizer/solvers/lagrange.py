@@ -128,7 +128,7 @@ from optimizer.solvers.model import build_direct_model
 from optimizer.solvers.repair import PairData, Room, make_stock_feasible, prepare_pairs, restock
 from optimizer.solvers.stock import fold_holding
 
-__all__ = ["LagrangeResult", "lagrangian_bound", "solve_lagrange"]
+__all__ = ["LagrangeResult", "knapsacks", "lagrangian_bound", "solve_lagrange"]
 
 _TOL = 1e-9
 _EJECT_TRIES = 3
@@ -199,6 +199,33 @@ def _knapsacks(
     for c_cls in np.unique(cls).tolist():
         _knapsack_dp(r, grp, w, g_cap, hard_items[cls == c_cls], val, pick)
     return val, pick
+
+
+def knapsacks(
+    r: FloatArray, grp: IntArray, w: IntArray, g_cap: IntArray, n_g: int
+) -> tuple[FloatArray, BoolArray]:
+    """Exact 0/1 knapsacks of many groups at once: ``min sum r_j z_j`` over the items
+    ``j`` of each group with ``sum w_j z_j <= g_cap`` (integer capacity units).
+
+    Parameters
+    ----------
+    r : ndarray of float
+        Item values (only negative ones can be picked).
+    grp : ndarray of int
+        Group of each item, ``0 .. n_g - 1``.
+    w : ndarray of int
+        Weight of each item, capacity units.
+    g_cap : ndarray of int
+        Capacity of each group, capacity units.
+    n_g : int
+        Number of groups.
+
+    Returns
+    -------
+    (ndarray of float, ndarray of bool)
+        Each group's optimal value (``<= 0``) and the items picked.
+    """
+    return _knapsacks(r, grp, w, g_cap, n_g)
 
 
 def _knapsack_lower(

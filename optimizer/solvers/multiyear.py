@@ -116,6 +116,7 @@ from optimizer._typing import BoolArray, FloatArray, IntArray
 from optimizer.problem.data import NO_PIN, PIN_BEYOND
 from optimizer.problem.multiyear import MultiYearProblem
 from optimizer.problem.plan import BEYOND, Plan, Status, opening_terms, span_cells
+from optimizer.solvers.multiyear_crews import opening_knapsacks, opening_terms_knapsack
 from optimizer.solvers.multiyear_exact import system_search
 from optimizer.solvers.orp import orp_form, solve_orp
 
@@ -1161,6 +1162,10 @@ def solve_multiyear(
     inc = _incidence(mp)
     s_cost = np.where(pb.open_allowed, pb.opening_cost, 0.0)
     usable = (np.isfinite(data.first) | data.node_ok) & pb.open_allowed[k_of]
+    # with crews, each opening's share of the multipliers is a knapsack within the crews
+    # (optimizer.solvers.multiyear_crews: a stronger, still valid bound)
+    knap = opening_knapsacks(mp, usable) if crews else None
+    x_open = np.zeros((n, n_t), dtype=bool)
     n_k = np.bincount(k_of, minlength=pb.n_systems).astype(np.float64)
     # Blocks of the dual: without crews every system is its own block (the relaxation
     # separates by system, so each keeps its best bound and its own step size; the sum
@@ -1221,8 +1226,10 @@ def solve_multiyear(
     for it in range(1, max_iter + 1):
         price = lam + _crew_price(mp, mu) if crews else lam
         sub = shortest_paths(data.first, data.interval, data.end, data.beyond, data.node_ok, price)
-        lam_k = np.asarray(inc @ lam)
-        slack = s_cost - lam_k
+        if knap is not None:  # crews: one opening collects what fits its crews
+            slack, x_open = opening_terms_knapsack(mp, knap, lam, s_cost)
+        else:
+            slack = s_cost - np.asarray(inc @ lam)
         y = pb.open_allowed & (slack < 0.0)
         value_b = np.bincount(blk, sub.cost, minlength=n_b) + np.bincount(
             blk_sys, np.where(pb.open_allowed, np.minimum(slack, 0.0), 0.0).sum(axis=1), n_b
@@ -1260,7 +1267,8 @@ def solve_multiyear(
         if time.perf_counter() > lagrange_until:
             status = Status.TIME_LIMIT
             break
-        grad = np.where(usable, sub.x.astype(np.float64) - y[k_of], 0.0)
+        taken = x_open if knap is not None else y[k_of]  # the openings' copy of x
+        grad = np.where(usable, sub.x.astype(np.float64) - taken, 0.0)
         g_mu = np.where(capped, crew_load_multiyear(mp, sub.x) - cap, 0.0) if crews else mu
         g_mu = np.where((mu <= 0.0) & (g_mu < 0.0), 0.0, g_mu)  # projected on mu >= 0
         norm = float((grad * grad).sum() + (g_mu * g_mu).sum())
