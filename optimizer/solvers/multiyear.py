@@ -41,7 +41,11 @@ side separates into each position's path priced by ``lambda + mu load`` (at leas
 shortest path), each opening's ``(S_kt - sum lambda) y_kt`` (at least ``min(0, .)``) and
 the constant ``- sum mu C``; hence ``L(lambda, mu) <= cost(x, y)`` and, over the feasible
 plans, ``L(lambda, mu) <= OPT``.  The subgradient of ``mu`` is ``load(x(lambda, mu)) -
-C`` (projected on ``mu >= 0``), stepped together with ``lambda``.  The dominance pruning
+C`` (projected on ``mu >= 0``), stepped together with ``lambda``.  That bound is the
+LP bound of the crew rows (one opening collects every position's ``lambda`` however
+many hours their jobs need); with crews the opening term is instead a knapsack per
+system, period and skill pool (:mod:`optimizer.solvers.multiyear_crews`: an opening
+collects only what fits its crews; still valid, never weaker).  The dominance pruning
 of :func:`arcs_kept` is skipped with crews (a longer interval saves crew hours).  The
 plans are repaired by :func:`_crew_fit` after the best responses: jobs are moved or
 dropped (deferral, where allowed) until every pool fits, then crew-aware best responses
