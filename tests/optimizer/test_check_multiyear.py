@@ -282,3 +282,19 @@ def test_multiyear_pinned_first_replacement_moved_is_caught() -> None:
     )
     edited = [moved if r is seal[0] else r for r in rows]
     assert "pin" in _kinds(check_plan(scn, edited))
+
+
+def test_orp_with_binding_crew_passes_the_checker() -> None:
+    """8 h jobs, one technician (the opening knapsacks of the crew bound at work): the
+    checker finds no violation (crews included), agrees with the planner to 1e-6, and the
+    closed-form cost of the work orders is the plan's; bound in [615, plan]."""
+    doc = yaml.safe_load(ORP.read_text())
+    for ct in doc["component_types"].values():
+        ct["preventive"]["duration_h"] = 8
+    scn = parse_scenario(doc)
+    r = plan_scenario(scn, time_limit_s=4.0)
+    res = check_plan(scn, _rows(r))
+    assert res.feasible, res.violations
+    assert_allclose(res.cost["total"], r.plan.objective, rtol=1e-6)
+    assert_allclose(_orp_closed_form(_rows(r)), r.plan.objective, rtol=1e-9)
+    assert 615.0 - 1e-6 <= r.plan.lower_bound <= r.plan.objective + 1e-6
