@@ -1412,7 +1412,9 @@ class _System:
     def push(self, theta: float, i: int, kind: int, tag: int) -> None:
         self.seq += 1
         heapq.heappush(self.heap, (theta, self.seq, i, kind, tag))
-        if theta < self.armed:
+        # a stopped clock has no timer (``armed`` is inf) and gets one when it runs
+        # again (update): no re-arm, which would set no timer (issue 17, performance)
+        if theta < self.armed and (self.idle_ageing or not self.down):
             self._arm()
 
     def _valid(self, entry: tuple[float, int, int, int, int]) -> bool:
@@ -2199,13 +2201,7 @@ class _Replication:
         k, t_plan = key
         if t_plan > env._now:
             yield env.sleep(t_plan - env._now)
-        items = self._packages.pop(key)
-
-        def valid(entry: tuple[int, int, bool]) -> bool:
-            i, tag, _ = entry
-            return (self.up[i] or self.retired[i]) and (tag < 0 or tag == self.gen[i])
-
-        items = [e for e in items if valid(e)]
+        items = self._live(self._packages.pop(key))
         if self.any_limit:  # (forced work exists only with life limits)
             items = self._replan_forced(items)
         if not items:
@@ -2214,20 +2210,20 @@ class _Replication:
         if self.has_resources and any(self.res_pm[i] >= 0 for i, _, _ in items):
             # parts first: a resource does not wait for them
             yield from self._await_parts(items)
-            items = [e for e in items if valid(e)]
+            items = self._live(items)
             if not items:
                 return
             waits = self._request_resources(k, items, held)
             if waits:
                 yield env.all_of(waits)
-                items = [e for e in items if valid(e)]
+                items = self._live(items)
                 if not items:
                     self._release_held(held)
                     return
         crews: dict[int, _Grant] = {}  # crews granted before the stop (at_work_start)
         if self.any_late_stop_pm and all(self.late_stop_pm[i] for i, _, _ in items):
             yield from self._await_crews(items, crews)
-            items = [e for e in items if valid(e)]
+            items = self._live(items)
             self._drop_crews(crews, {i for i, _, _ in items})
             if not items:
                 self._release_held(held)
@@ -2272,16 +2268,34 @@ class _Replication:
             return
         if start > env._now:
             yield env.sleep(start - env._now)
-            items = [e for e in items if valid(e)]
-        yield from self._await_parts(items)
-        keep = [e for e in items if valid(e)]
-        kept = {i for i, _, _ in keep}
-        for i, _, _ in items:
+            items = self._live(items)
+        if len(items) == 1:  # (_await_parts and the loop below, inline: hot path)
+            i = items[0][0]
+            part = self.part_of[i]
+            if part >= 0:
+                res = self.res[i]
+                if res is None:
+                    res = _Reservation(self.stocks[part].demand(self.ppt[i], critical=False))
+                    self.res[i] = res
+                if res.ev is not None and not res.ev.processed:
+                    yield res.ev
+            keep = self._live(items)
             res = self.res[i]
             if res is not None and not res.stolen:
                 self.res[i] = None
-                if i not in kept:
-                    self.stocks[self.part_of[i]].put_back(self.ppt[i])
+                if not keep:
+                    self.stocks[part].put_back(self.ppt[i])
+            kept = {i} if keep else set()
+        else:
+            yield from self._await_parts(items)
+            keep = self._live(items)
+            kept = {i for i, _, _ in keep}
+            for i, _, _ in items:
+                res = self.res[i]
+                if res is not None and not res.stolen:
+                    self.res[i] = None
+                    if i not in kept:
+                        self.stocks[self.part_of[i]].put_back(self.ppt[i])
         if crews:
             self._drop_crews(crews, kept)
         if not keep:
@@ -2344,6 +2358,15 @@ class _Replication:
             self.log("closing", k, -1, float(len(comps)))
         for i in comps:
             self.policy.on_install(self, i)
+
+    def _live(self, items: list[tuple[int, int, bool]]) -> list[tuple[int, int, bool]]:
+        """The items of an opening still to do: the part they were requested for (or any
+        part: tag -1) is installed, or retired and waiting for this opening."""
+        up, retired, gen = self.up, self.retired, self.gen
+        if len(items) == 1:
+            i, tag, _ = items[0]
+            return items if (up[i] or retired[i]) and (tag < 0 or tag == gen[i]) else []
+        return [e for e in items if (up[e[0]] or retired[e[0]]) and (e[1] < 0 or e[1] == gen[e[0]])]
 
     def _await_parts(self, items: list[tuple[int, int, bool]]) -> Generator[simpy.Event, Any, None]:
         """Reserve the spare part of every job of an opening and wait for each in turn."""
