@@ -5,10 +5,12 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
+from optimizer.solvers import multiyear
 from optimizer.solvers.multiyear import _data, solve_multiyear
 from optimizer.solvers.multiyear_exact import system_search
 
@@ -122,3 +124,41 @@ def test_solve_multiyear_proves_small_systems(seed: int) -> None:
     assert_allclose(plan.objective, opt, rtol=1e-9, atol=1e-6)
     assert_allclose(plan.lower_bound, opt, rtol=1e-9, atol=1e-6)
     assert plan.status.value == "optimal"
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), k=st.just(2), max_iter=st.sampled_from([1, 5, 60]))
+def test_system_by_system_bound_below_optimum_below_plan(seed: int, k: int, max_iter: int) -> None:
+    """Per-system subgradient (forced on small fleets): bound <= brute force <= plan.
+
+    Each system's Lagrangian value is checked against that system's optimum (the complete
+    search at zero multipliers, itself checked against brute force above) at any stop;
+    the fleet bound, their sum, against the brute-force optimum of the whole instance.
+    """
+    mp = make_instance(2 * k, k, 5, seed=seed, opening=(200.0, 6000.0))
+    opt = brute_force(mp)
+    scale = 1e-7 * max(1.0, abs(opt))
+    with pytest.MonkeyPatch.context() as mpatch:
+        mpatch.setattr(multiyear, "_SYS_MIN_N", 0)
+        plan = solve_multiyear(mp, gap=1e-9, max_iter=max_iter)
+    assert plan.lower_bound <= opt + scale
+    assert plan.objective >= opt - scale
+    assert any("system by system" in line for line in plan.log)
+    # each system's bound against its own optimum
+    data = _data(mp)
+    pb = mp.base
+    s_cost = np.where(pb.open_allowed, pb.opening_cost, np.inf)
+    lam0 = np.zeros((mp.n_components, mp.n_periods))
+    ub_b = np.full(pb.n_systems, np.inf)
+    lb_b, lam, _, _ = multiyear._system_lagrange(mp, data, lam0, ub_b, np.inf, 0.0, max_iter, [])
+    assert (lam >= 0.0).all()
+    total = 0.0
+    for kk in range(pb.n_systems):
+        rows = np.flatnonzero(pb.system_of == kk)
+        args = (data.first, data.interval, data.end, data.beyond, data.node_ok)
+        res = system_search(*(a[rows] for a in args), s_cost[kk], lam0[rows])
+        assert res.proven
+        assert lb_b[kk] <= res.cost + 1e-7 * max(1.0, abs(res.cost))
+        total += res.cost
+    assert_allclose(total + float(np.sum(mp.offset)), opt, rtol=1e-9, atol=1e-6)
+    assert lb_b.sum() <= opt - float(np.sum(mp.offset)) + scale
