@@ -165,7 +165,9 @@ _DEFLECT = 0.8
 _SYS_STALL = 10
 _SYS_RESTART_SHARE = 0.1
 _SYS_MIN_N = 200
-_SYS_SHARE = 0.5  # of the time left, the rest to the exact search of the systems
+_SYS_SEARCH_S = 2.0  # wall seconds of exact search a system at least (_exact_systems)
+_SYS_SEARCH_MAX_POSITIONS = 40
+_SYS_SHARE = 0.5  # of the time left, the rest to the repair and the exact search
 
 __all__ = [
     "Paths",
@@ -1327,7 +1329,7 @@ def solve_multiyear(
     allowed = gap * max(abs(ub + const), 1e-9)
     if not crews and np.isfinite(ub) and ub - best_lb > allowed:
         best_x, ub_b, best_lb_b = _exact_systems(
-            mp, data, best_x, ub_b, best_lb_b, best_lam, deadline, allowed, log
+            mp, data, best_x, ub_b, best_lb_b, best_lam, deadline, allowed, log, per_system
         )
         ub, best_lb = float(ub_b.sum()), float(best_lb_b.sum())
     if not np.isfinite(ub):
@@ -1376,6 +1378,7 @@ def _exact_systems(
     deadline: float,
     allowed: float,
     log: list[str],
+    fleet: bool = False,
 ) -> tuple[BoolArray, FloatArray, FloatArray]:
     """Exact search of the small systems left with a gap (:mod:`.multiyear_exact`).
 
@@ -1387,16 +1390,25 @@ def _exact_systems(
     of it, shared by the searched ones, is their tolerance.  A system's bound becomes the larger
     of its Lagrangian bound and the search's (valid at any stop), its plan the search's
     best when cheaper.
+
+    ``fleet`` (the system-by-system path of large fleets without crews): systems of at
+    most :data:`_SYS_SEARCH_MAX_POSITIONS` positions, largest gap first, each given at
+    least :data:`_SYS_SEARCH_S` seconds (or what is left): an even share of a 60 s limit
+    among 100 systems closes none, while a few seconds close or improve the systems of
+    largest gap (measured 2026-12-08 on the 2,000-position fleet: a 30-position system
+    proven in 1.6 CPU s from 50 iterations' multipliers, its plan 2.8% cheaper than the
+    repair's; a 32-position one in 9.4 CPU s from 400 iterations').
     """
     pb = mp.base
     k_of = pb.system_of
     size = np.bincount(k_of, minlength=pb.n_systems)
     gaps = ub_b - lb_b
     # smallest gap first: the time a system leaves goes to the next ones
+    max_m = _SYS_SEARCH_MAX_POSITIONS if fleet else _EXACT_MAX_POSITIONS
     todo = [
         int(k)
-        for k in np.argsort(gaps, kind="stable")
-        if gaps[k] > 1e-9 * max(1.0, abs(ub_b[k])) and 0 < size[k] <= _EXACT_MAX_POSITIONS
+        for k in np.argsort(-gaps if fleet else gaps, kind="stable")
+        if gaps[k] > 1e-9 * max(1.0, abs(ub_b[k])) and 0 < size[k] <= max_m
     ]
     x, ub_b, lb_b = x.copy(), ub_b.copy(), lb_b.copy()
     s_cost = np.where(pb.open_allowed, pb.opening_cost, np.inf)
@@ -1420,7 +1432,7 @@ def _exact_systems(
             lam[rows],
             ub=float(ub_b[k]),
             tol=tol,
-            deadline=now + (deadline - now) / (len(todo) - j),
+            deadline=now + max((deadline - now) / (len(todo) - j), _SYS_SEARCH_S if fleet else 0.0),
             max_nodes=min(
                 _EXACT_NODES, int(_EXACT_BYTES / (16.0 * rows.size * (pb.n_periods + 1)))
             ),
@@ -1460,6 +1472,7 @@ def _system_lagrange(
     allowed: float,
     max_iter: int,
     log: list[str],
+    systems: BoolArray | None = None,
 ) -> tuple[FloatArray, FloatArray, BoolArray, int]:
     """Subgradient of each system on its own (no crews: the Lagrangian separates by system).
 
@@ -1487,6 +1500,9 @@ def _system_lagrange(
         The relaxation's paths at those multipliers.
     iterations : int
         Sweeps done.
+
+    ``systems`` (bool, shape (K,)): the systems to run (default all); the others keep
+    ``-inf`` as bound.
     """
     pb = mp.base
     k_of = pb.system_of
@@ -1504,6 +1520,8 @@ def _system_lagrange(
     stall = np.zeros(n_sys, dtype=np.int64)
     tol_k = 0.5 * allowed / max(n_sys, 1)
     active = np.bincount(k_of, minlength=n_sys) > 0
+    if systems is not None:
+        active &= systems
     it = 0
     while it < max_iter:
         it += 1
@@ -1532,7 +1550,8 @@ def _system_lagrange(
         stall = np.where(up, 0, stall + 1)
         theta = np.where(stall >= _SYS_STALL, 0.5 * theta, theta)
         stall = np.where(stall >= _SYS_STALL, 0, stall)
-        target = np.where(np.isfinite(ub_b), ub_b, lb_b + np.maximum(1.0, np.abs(lb_b)))
+        lb_fin = np.where(np.isfinite(lb_b), lb_b, 0.0)
+        target = np.where(np.isfinite(ub_b), ub_b, lb_fin + np.maximum(1.0, np.abs(lb_fin)))
         active &= (target - lb_b > tol_k) & (theta >= 1e-3)
         y = allow & (slack < 0.0)
         grad = np.where(usable & active[k_of][:, None], x.astype(np.float64) - y[k_of], 0.0)
