@@ -28,12 +28,16 @@ opening at ``p`` serving a set ``A`` is optimal only if
 ``S_k(p) <= sum_A (b_i - h_i(p))`` (else closing it and deferring ``A`` is cheaper), so
 systems failing that test for every committable period are skipped exactly.
 
-Deferring a *due* part (its optimum lies inside the window) beyond the window costs its
-penalty there *plus the cheapest opening of its system in the window*: in a rolling
-horizon a deferred replacement that is due still needs an opening later.  Without that
-term (the single-plan convention of :func:`optimizer.problem.build.build_problem`) deferral
-looks free and a part that is worth replacing but never worth an opening of its own is
-deferred for ever.
+Deferring a part beyond the window is priced by the state it leaves at the window's
+end (:func:`deferral_regret`): the multi-year end-state cost
+(:func:`optimizer.problem.multiyear.continuation_cost`) on the residual life -- the part
+runs on and is later renewed by the stand-alone policy behind ``g*``, each later
+replacement paying its own opening (set-up and the production lost while the system is
+down), or run to failure; a life limit ends the options at the limit, where the
+simulator forces a stand-alone opening.  A minimally repaired part is priced by its
+expected repairs (the twin's next failure first) and, kept past the window, by the
+end-state value of its age (``SimModel.end_value``): replacing it instead of a repair
+the twin sees coming pays once ``c_f + V(age) > c_p``.
 
 The penalty minimum over ``t >= 0`` is taken over the window grid, a geometric grid of
 48 points beyond it (up to 20 mean lives) and the limit ``t -> inf``
@@ -106,6 +110,12 @@ class _Tables:
                 self.init_off[i] = float(getattr(d0, "age_h", 0.0))
             else:
                 self.init_tab[i] = table_of(d0)
+        # a minimally repaired part's cumulative hazard keeps growing past any quantile
+        # (its failures do not renew it), so its tables reach the whole grid
+        full = np.zeros(len(dists), dtype=bool)
+        rows = np.flatnonzero(np.asarray(model.minimal_repair, dtype=bool))
+        full[self.new_tab[rows]] = True
+        full[self.init_tab[rows]] = True
         g = _TABLE_POINTS
         self.step = np.zeros(len(dists))
         self.h = np.zeros((len(dists), g))
@@ -115,12 +125,12 @@ class _Tables:
             top = float(d.ppf(1.0 - 1e-12))
             if not math.isfinite(top):
                 top = 50.0 * float(d.mean())
-            # beyond its own far quantile a life has S = 0 and I = mean (lookups are
-            # clipped there), so each table reaches only a little past it: a grid sized
+            # beyond its own far quantile a renewed life has S = 0 and I = mean (lookups
+            # are clipped there), so its table reaches only a little past it: a grid sized
             # by the longest life of the fleet is too coarse for a short one (a fixed
             # 1,000 h life on a 1.8e7 h grid lost its jump, and its MRL with it)
             top = max(top, 1e-6)
-            top += min(reach_h, 2.0 * top)
+            top += reach_h if full[k] else min(reach_h, 2.0 * top)
             ages = np.linspace(0.0, top, g)
             self.step[k] = top / (g - 1)
             self.h[k] = np.minimum(np.asarray(d.cum_hazard(ages), dtype=np.float64), 700.0)
