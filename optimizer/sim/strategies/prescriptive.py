@@ -28,12 +28,16 @@ opening at ``p`` serving a set ``A`` is optimal only if
 ``S_k(p) <= sum_A (b_i - h_i(p))`` (else closing it and deferring ``A`` is cheaper), so
 systems failing that test for every committable period are skipped exactly.
 
-Deferring a *due* part (its optimum lies inside the window) beyond the window costs its
-penalty there *plus the cheapest opening of its system in the window*: in a rolling
-horizon a deferred replacement that is due still needs an opening later.  Without that
-term (the single-plan convention of :func:`optimizer.problem.build.build_problem`) deferral
-looks free and a part that is worth replacing but never worth an opening of its own is
-deferred for ever.
+Deferring a part beyond the window is priced by the state it leaves at the window's
+end (:func:`deferral_regret`): the multi-year end-state cost
+(:func:`optimizer.problem.multiyear.continuation_cost`) on the residual life -- the part
+runs on and is later renewed by the stand-alone policy behind ``g*``, each later
+replacement paying its own opening (set-up and the production lost while the system is
+down), or run to failure; a life limit ends the options at the limit, where the
+simulator forces a stand-alone opening.  A minimally repaired part is priced by its
+expected repairs (the twin's next failure first) and, kept past the window, by the
+end-state value of its age (``SimModel.end_value``): replacing it instead of a repair
+the twin sees coming pays once ``c_f + V(age) > c_p``.
 
 The penalty minimum over ``t >= 0`` is taken over the window grid, a geometric grid of
 48 points beyond it (up to 20 mean lives) and the limit ``t -> inf``
@@ -106,6 +110,12 @@ class _Tables:
                 self.init_off[i] = float(getattr(d0, "age_h", 0.0))
             else:
                 self.init_tab[i] = table_of(d0)
+        # a minimally repaired part's cumulative hazard keeps growing past any quantile
+        # (its failures do not renew it), so its tables reach the whole grid
+        full = np.zeros(len(dists), dtype=bool)
+        rows = np.flatnonzero(np.asarray(model.minimal_repair, dtype=bool))
+        full[self.new_tab[rows]] = True
+        full[self.init_tab[rows]] = True
         g = _TABLE_POINTS
         self.step = np.zeros(len(dists))
         self.h = np.zeros((len(dists), g))
@@ -115,7 +125,12 @@ class _Tables:
             top = float(d.ppf(1.0 - 1e-12))
             if not math.isfinite(top):
                 top = 50.0 * float(d.mean())
-            top = max(top, 1e-6) + reach_h
+            # beyond its own far quantile a renewed life has S = 0 and I = mean (lookups
+            # are clipped there), so its table reaches only a little past it: a grid sized
+            # by the longest life of the fleet is too coarse for a short one (a fixed
+            # 1,000 h life on a 1.8e7 h grid lost its jump, and its MRL with it)
+            top = max(top, 1e-6)
+            top += reach_h if full[k] else min(reach_h, 2.0 * top)
             ages = np.linspace(0.0, top, g)
             self.step[k] = top / (g - 1)
             self.h[k] = np.minimum(np.asarray(d.cum_hazard(ages), dtype=np.float64), 700.0)
@@ -341,50 +356,69 @@ class Prescriptive(BasePolicy):
         t_work = np.maximum(self._work_start[:, pw], now)
         t_op = (t_work[k_of] - now) * rate[:, None]
         t_ext = t_op[:, -1:] + self._ext[None, :]
-        grid = np.concatenate([t_op, t_ext], axis=1)
-        sf, isf, mrl = self._residual(sim, cand, grid)
+        # Life limits: the part cannot run past ``max_age_h`` (the simulator forces a
+        # stand-alone replacement there), so its options end at the limit, which is a
+        # point of the grid (its last column; the window end when there is no limit).
+        ages = sim.ages_h()[cand]
+        lim_res = np.maximum(m.max_age_h[cand] - ages, 0.0)
+        limited = np.isfinite(lim_res)
+        t_lim = np.where(limited, lim_res, t_op[:, -1])[:, None]
+        grid = np.concatenate([t_op, t_ext, t_lim], axis=1)
+        sf, isf, mrl, first_fail = self._residual(sim, cand, grid)
         cp = m.cost_pm[cand][:, None]
         cf = np.maximum(m.cost_cm[cand], 1e-9)[:, None]
         g = m.cost_rate[cand][:, None]
         c = cp * sf + cf * (1.0 - sf) - g * isf
         c_inf = cf[:, 0] - g[:, 0] * mrl
-        c_inf = np.where(np.isfinite(c_inf), c_inf, np.inf)
+        c_inf = np.where(np.isfinite(c_inf) & ~limited, c_inf, np.inf)
         mr = np.flatnonzero(self._minimal[cand])
         if mr.size:
             # Failures of a minimally repaired part do not renew it: keeping it to t costs
             # c_f (H(a + t) - H(a)) in repairs, then the replacement, minus the long-run
             # rate for the time run (Barlow-Hunter, as optimizer.reliability.penalty):
             # c(t) = c_p + c_f dH(t) - g* t; never replacing has no finite limit here.
+            # The twin reports the time to the next failure: expected repairs by t are
+            # n(t) = F1(t) (1 + dH(t)), F1 the probability of that failure by t and the
+            # later ones bounded by the age-based dH (exact, n = dH, without a twin:
+            # F1 = 1 - e^-dH ~ dH).  Keeping it past the window leaves a part of age
+            # a + t_W, worth V(a + t_W) relative to a new one: the end-state value of
+            # the stand-alone renewal policy behind g* (SimModel.end_value,
+            # optimizer.sim.model.end_state_tables, i.e. continuation_cost).
             d_h = -np.log(np.maximum(sf[mr], 1e-300))
-            c[mr] = cp[mr] + cf[mr] * d_h - g[mr] * grid[mr]
-            c_inf[mr] = np.inf
-        row_min = np.min(c, axis=1)
-        c_min = np.minimum(row_min, c_inf)
+            if self.twin.informative:
+                n_rep = first_fail[mr] * (1.0 + d_h)
+            else:
+                n_rep = d_h
+            c[mr] = cp[mr] + cf[mr] * n_rep - g[mr] * grid[mr]
+            t_w = grid[mr, w - 1]
+            keep = cf[mr, 0] * n_rep[:, w - 1] - g[mr, 0] * t_w
+            c_inf[mr] = keep + end_value(m.end_age_h, m.end_value, cand[mr], ages[mr] + t_w)
+        within = grid <= lim_res[:, None] * (1.0 + 1e-12)
+        c = np.where(within, c, np.inf)
+        c_min = np.minimum(np.min(c, axis=1), c_inf)
         pen = np.maximum(c[:, :w] - c_min[:, None], 0.0)
-        # regret of deferring beyond the window: replace later, or never (run to failure)
-        later = np.maximum(np.min(c[:, w:], axis=1) - c_min, 0.0)
-        never = np.maximum(c_inf - c_min, 0.0)
+        beyond = deferral_regret(
+            c[:, w:],
+            np.where(self._minimal[cand][:, None], 1.0, sf[:, w:]),
+            (m.cost_pm_individual - m.cost_pm)[cand],
+            c_inf,
+            c_min,
+        )
         table = self._opening[:, :, pw]  # (system, duration level, period)
         lvl = self._lvl[cand]
         own = table[k_of, lvl, :]  # an opening for the part alone
         open_ok = self._open_allowed[:, pw]
-        # Deferring a part that is due (its optimum lies in the window) does not avoid its
-        # opening, it postpones it: replacing it later costs the cheapest opening of its
-        # system in the window on top.  But deferring may also mean never replacing it
-        # preventively (run to failure, no opening at all), so the price of deferral is
-        # the smaller of the two regrets: a part whose replacement pays only inside a
-        # shared opening (a redundant tensioner) is never charged an opening of its own.
-        # Parts whose optimum lies beyond the window keep the classic deferral price
-        # (a later opening may be shared), parts best run to failure defer for free.
-        ok_i = open_ok[k_of] & self._pool_works[m.pool_of[cand]][:, pw]
-        cheapest = np.min(np.where(ok_i, own, np.inf), axis=1)
-        cheapest = np.where(np.isfinite(cheapest), cheapest, 0.0)
-        needs_pm = row_min <= c_inf
-        due = needs_pm & (np.argmin(c, axis=1) < w)
-        beyond = np.minimum(later + np.where(due, cheapest, 0.0), never)
+        ok_i = open_ok[k_of] & self._pool_works[m.pool_of[cand]][:, pw] & within[:, :w]
         solo = np.where(ok_i, pen + own, np.inf)
         bound = np.minimum(beyond, solo.min(axis=1))
-        allowed = (pen <= bound[:, None] + 1e-9 * (1.0 + np.abs(bound[:, None]))) & ok_i
+        # A part whose job is longer than the system's shortest one lengthens any opening
+        # it joins (jobs run in parallel; the opening is priced by its longest job, see
+        # below): it is offered a period only if its penalty plus that lengthening fits
+        # under its deferral regret.  Else a part that is never worth a replacement
+        # (a long job on a long life, whose deferral carries a stand-alone opening far
+        # ahead) would price every opening of its system at its own length.
+        longer = own - table[k_of, 0, :]
+        allowed = (pen + longer <= bound[:, None] + 1e-9 * (1.0 + np.abs(bound[:, None]))) & ok_i
         # Only systems that could be opened before the next re-plan are planned now.  An
         # opening at p serving set A is optimal only if S_k(p) <= sum_A (b_i - h_i(p)):
         # otherwise closing it and deferring A is cheaper.  So a system whose opening cost
@@ -474,18 +508,25 @@ class Prescriptive(BasePolicy):
 
     def _residual(
         self, sim: SimView, cand: IntArray, grid: FloatArray
-    ) -> tuple[FloatArray, FloatArray, FloatArray]:
+    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+        """Residual survival, its integral and the MRL of each candidate on ``grid``,
+        and the probability of a first failure by each grid point (the twin's report
+        where it informs; ``1 - S``).  A minimally repaired part's curves are those of
+        its age (its failures do not renew it), its first-failure probability the
+        twin's."""
         if self.twin.informative:
             _, med, s = sim.twin_report()
             mc = np.maximum(med[cand], 1e-9)[:, None]
             sc_ = np.maximum(s[cand], self._sigma_floor)[:, None]
             sf, isf, mrl = lognormal_curves(mc, sc_, grid)
+            first = 1.0 - sf
             rows = np.flatnonzero(self._minimal[cand])
             if rows.size:
                 # a minimally repaired part is judged on its age (see decide)
                 sf[rows], isf[rows], mrl[rows] = self._by_age(sim, cand[rows], grid[rows])
-            return sf, isf, mrl
-        return self._by_age(sim, cand, grid)
+            return sf, isf, mrl, first
+        sf, isf, mrl = self._by_age(sim, cand, grid)
+        return sf, isf, mrl, 1.0 - sf
 
     def _by_age(
         self, sim: SimView, cand: IntArray, grid: FloatArray
@@ -498,6 +539,91 @@ class Prescriptive(BasePolicy):
         age = np.where(first, ages - m.initial_age_h[cand] + tb.init_off[cand], ages)
         sf, isf, mrl = tb.curves(tab, np.maximum(age, 0.0), grid)
         return sf, isf, mrl
+
+
+def end_value(
+    age_grid: FloatArray | None, values: FloatArray | None, rows: IntArray, age_h: FloatArray
+) -> FloatArray:
+    """Value of the parts of positions ``rows`` at ages ``age_h`` relative to new ones.
+
+    Linear interpolation in :func:`optimizer.sim.model.end_state_tables` (each row a
+    uniform age grid from 0; held constant past its end); zeros without tables.
+
+    Parameters
+    ----------
+    age_grid, values : ndarray, shape (n, k), or None
+        ``SimModel.end_age_h`` (operating hours) and ``SimModel.end_value`` (currency).
+    rows : ndarray of int, shape (r,)
+        Positions.
+    age_h : ndarray, shape (r,)
+        Operating ages, hours.
+
+    Returns
+    -------
+    ndarray, shape (r,)
+        Currency.
+    """
+    if age_grid is None or values is None:
+        return np.zeros(len(rows))
+    grid = age_grid[rows]
+    k = grid.shape[1]
+    step = np.maximum(grid[:, -1] / (k - 1), 1e-300)
+    pos = np.clip(np.asarray(age_h, dtype=np.float64) / step, 0.0, k - 1.0)
+    j = np.minimum(pos.astype(np.int64), k - 2)
+    f = pos - j
+    v = values[rows]
+    r = np.arange(len(rows))
+    return np.asarray(v[r, j] * (1.0 - f) + v[r, j + 1] * f, dtype=np.float64)
+
+
+def deferral_regret(
+    c_after: FloatArray,
+    renew_p: FloatArray,
+    opening: FloatArray,
+    c_inf: FloatArray,
+    c_min: FloatArray,
+) -> FloatArray:
+    """Regret of deferring a part beyond the planning window: the state it leaves there.
+
+    A part not replaced in the window runs to the window end and is then renewed by the
+    stand-alone policy behind ``g*`` -- each later replacement paying its own opening
+    ``o`` (set-up and the production lost while the system is down,
+    :attr:`optimizer.fleet.FleetModel.cost_pm_individual` minus the direct cost) -- or run
+    to failure.  Its relative cost is the multi-year end-state cost of
+    :func:`optimizer.problem.multiyear.continuation_cost` on the residual life,
+    ``E(t_W) = min_{t_W <= s <= L} [c(s) + o P(s)]`` (``P = S`` the probability that the
+    planned replacement is still needed at ``s``; ``P = 1`` with minimal repair, where
+    failures do not renew the part) and ``c_inf`` (never, only without a life limit).
+    The deferral regret is ``max(E - c_min, 0)``.
+
+    Without the opening term a later replacement looks free of set-up and downtime,
+    so a part is deferred out of the opening at hand into an opening of its own that the
+    simulator later charges in full; with a life limit ``L`` inside the window the only
+    continuation is the stand-alone replacement the simulator forces at ``L``.
+
+    Parameters
+    ----------
+    c_after : ndarray, shape (n, m)
+        ``c(s)`` (currency, relative to ``g*``) at the grid points from the window end
+        on; ``inf`` past the part's life limit.
+    renew_p : ndarray, shape (n, m)
+        Probability that a replacement planned at ``s`` still happens (the residual
+        survival; 1 with minimal repair).
+    opening : ndarray, shape (n,)
+        Cost of a stand-alone opening for the part, currency.
+    c_inf : ndarray, shape (n,)
+        ``c`` of never replacing (``c_f - g* MRL``; ``inf`` with minimal repair or a
+        life limit), currency.
+    c_min : ndarray, shape (n,)
+        Minimum of ``c`` over all replacement times, currency.
+
+    Returns
+    -------
+    ndarray, shape (n,)
+        Regret, currency, >= 0.
+    """
+    later = np.min(c_after + opening[:, None] * renew_p, axis=1)
+    return np.asarray(np.maximum(np.minimum(later, c_inf) - c_min, 0.0), dtype=np.float64)
 
 
 def lognormal_curves(

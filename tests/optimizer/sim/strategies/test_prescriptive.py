@@ -18,13 +18,27 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
-from scipy import integrate, special, stats
+from scipy import integrate, optimize, special, stats
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
-from sim_scenarios import component, fixed, minimal_repair_scenario, scenario, system, weibull
+from sim_scenarios import (
+    MINIMAL_REPAIR_BETA,
+    MINIMAL_REPAIR_COST_CM,
+    MINIMAL_REPAIR_COST_PM,
+    MINIMAL_REPAIR_ETA_H,
+    component,
+    fixed,
+    minimal_repair_scenario,
+    minimal_repair_t_star_h,
+    scenario,
+    system,
+    weibull,
+)
 
+from optimizer.problem.multiyear import continuation_cost
+from optimizer.reliability.distributions import Weibull
 from optimizer.sim.simulate import compare, simulate
-from optimizer.sim.strategies.prescriptive import Prescriptive, lognormal_curves
+from optimizer.sim.strategies.prescriptive import Prescriptive, deferral_regret, lognormal_curves
 
 H_PER_YEAR = 8760.0
 
@@ -277,13 +291,110 @@ def test_opening_priced_by_the_jobs_in_it() -> None:
 
 def test_minimally_repaired_part_is_priced_by_repairs() -> None:
     # A minimally repaired part (as bad as old) is not renewed by a failure, so its
-    # penalty is c(t) = c_p + c_f (H(a + t) - H(a)) - g* t (Barlow-Hunter), not the
-    # renewal curve, and the twin's "time to the next failure" does not change that.
-    # T* = 2000 (500 / (0.3 x 100))^(1 / 1.3) ~ 17,400 h: one planned replacement in
-    # 2 years with any twin (before: one before almost every predicted failure).
+    # penalty is c(t) = c_p + c_f n(t) - g* t (Barlow-Hunter; n the expected repairs).
+    # Without a twin, n = H(a + t) - H(a): one planned replacement at
+    # T* = 2000 (500 / (0.3 x 100))^(1 / 1.3) ~ 17,400 h in 2 years.
     scn = minimal_repair_scenario()
-    for twin in ("none", "perfect"):
-        res = simulate(
-            scn, "prescriptive", replications=4, seed=2, years=2.0, twin_accuracy=twin, workers=1
-        )
-        assert res["preventive_replacements"].mean == 1.0, twin
+    t_star = minimal_repair_t_star_h()
+    _res, ev = _events(scn, "prescriptive", 2.0 * H_PER_YEAR, twin="none", seed=2)
+    assert_allclose(ev[ev.event == "removal"].value, [t_star], atol=24.0)
+
+
+def test_minimally_repaired_part_replaced_instead_of_a_known_repair() -> None:
+    # Issue #13: with a twin the policy judged a minimally repaired part on its age
+    # alone, so a twin was worth nothing there.  The twin reports the time to the next
+    # failure; replacing the part just before it (c_p) instead of repairing it (c_f)
+    # and keeping a part of age x -- worth V(x) = C + c_f (H(T*) - H(x)) - g* (T* - x)
+    # more than a new one for x <= T* (the end-state value, SimModel.end_value) --
+    # pays once c_f + V(x) > c_p, i.e. from the age T0 solving
+    # c_f (1 + H(T*) - H(T0)) = g* (T* - T0) (closed form below, ~8,600 h): the
+    # "replace at the first failure after T0" policy.  The decision looks at the age at
+    # the window's end, so the removal comes at most one window + one re-plan earlier.
+    beta, eta = MINIMAL_REPAIR_BETA, MINIMAL_REPAIR_ETA_H
+    cp, cf = MINIMAL_REPAIR_COST_PM, MINIMAL_REPAIR_COST_CM
+    t_star = minimal_repair_t_star_h()
+    g = (cp + cf * (t_star / eta) ** beta) / t_star  # Barlow-Hunter rate at T*
+    big_h = lambda x: (x / eta) ** beta  # noqa: E731
+    t0 = optimize.brentq(
+        lambda x: cf * (1 + big_h(t_star) - big_h(x)) - g * (t_star - x), 1.0, t_star
+    )
+    assert 8000.0 < t0 < 9200.0
+    scn = minimal_repair_scenario()
+    pol = Prescriptive()
+    lag_h = pol.window_days * 24.0 + pol.replan_every_days * 24.0
+    for seed in (2, 3):
+        _res, ev = _events(scn, pol, 2.0 * H_PER_YEAR, twin="perfect", seed=seed)
+        removal = ev[ev.event == "removal"]
+        assert len(removal) >= 1
+        for age in removal.value:
+            # at the first failure after ~T0 (failures come every ~1,000 h there), well
+            # before T* (where the age rule, and the policy before the fix, replaced it)
+            assert t0 - lag_h <= age <= 0.8 * t_star
+    # and the twin is now worth money on this part (paired, incl. the end state)
+    cmp = compare(
+        scn,
+        [Prescriptive(), "optimal-age"],
+        baseline="optimal-age",
+        replications=40,
+        seed=2,
+        years=4.0,
+        twin_accuracy="perfect",
+        workers=1,
+    )
+    d = cmp.differences["prescriptive"]["total_with_end_state_cost"]
+    assert d.mean < 0.0
+
+
+@pytest.mark.parametrize("limit_h", [math.inf, 1500.0])
+def test_deferral_prices_the_state_left_at_the_window_end(limit_h: float) -> None:
+    # Issue #13: a part deferred beyond the planning window was priced as if its later
+    # replacement needed no opening of its own (and as if it could run past its life
+    # limit).  Its regret is now the multi-year end-state cost of the part left at the
+    # window end (optimizer.problem.multiyear.continuation_cost, the stand-alone renewal
+    # policy: each later replacement at C = c_p + o), on the residual life:
+    # S(a) [min_{s >= t_W} (c(s) + o S_r(s)) - c_f] = E(a + t_W) - c_f + g I(a),
+    # I(a) = integral_0^a S.  Checked on a dense grid, with and without a life limit.
+    life = Weibull(2.5, 1000.0)
+    cp, o, cf, g = 100.0, 400.0, 2000.0, 0.9
+    age, t_w = 300.0, 200.0
+    s = np.geomspace(t_w, 2e4, 40001)
+    if math.isfinite(limit_h):
+        s = np.append(s[s < limit_h - age], limit_h - age)
+    s_a = float(life.sf(age))
+    sr = np.asarray(life.sf(age + s)) / s_a
+    int_r = (np.asarray(life.int_sf(age + s)) - float(life.int_sf(age))) / s_a
+    c_after = cp * sr + cf * (1.0 - sr) - g * int_r
+    mrl = (float(life.mean()) - float(life.int_sf(age))) / s_a
+    c_inf = np.array([cf - g * mrl if not math.isfinite(limit_h) else np.inf])
+    got = deferral_regret(c_after[None, :], sr[None, :], np.array([o]), c_inf, np.array([-1e9]))
+    e = continuation_cost(
+        life, [[age + t_w]], cost_pm=cp + o, cost_cm=cf, cost_rate=g, limit_h=limit_h
+    )
+    ref = (float(e[0, 0]) - cf + g * float(life.int_sf(age))) / s_a + cf
+    assert_allclose(got[0] - 1e9, ref, rtol=1e-6, atol=1e-3)
+    # the opening counts: without it the regret is lower by the opening's expected share
+    low = deferral_regret(c_after[None, :], sr[None, :], np.zeros(1), c_inf, np.array([-1e9]))
+    assert low[0] < got[0] - 0.05 * o
+
+
+def test_life_limited_part_joins_an_opening_before_its_limit() -> None:
+    # Issue #13: the policy ignored life limits (max_age_h), so a limited part that is
+    # never worth a replacement on its own was left to its limit, where the simulator
+    # forces a stand-alone opening (set-up 1,000).  A fails at exactly 1,000 h; its
+    # failure (1,000) is cheaper than an opening for it alone (1,000 + 100), so before
+    # the fix it failed 3 times and L's forced opening came at 2,500 h (cost 4,100).
+    # Now L's deferral includes the forced opening, so A and L share one opening at
+    # the last daily period before each of A's failures (984 = 24 floor(1000 / 24), then
+    # every 984 h): 3 openings x (1,000 + 2 x 100) = 3,600, no failure, nothing forced.
+    # (With no twin this needed the policy's life tables sized per life: a grid sized
+    # by L's 1e6 h life lost A's jump at 1,000 h.)
+    a = component("A", life=fixed(1000.0))
+    lim = component("L", life=weibull(3.0, 1e6), max_age_h=2500.0)
+    scn = scenario([system("S", [a, lim], setup=1000.0)])
+    res, ev = _events(scn, Prescriptive(replan_every_days=7.0), 3500.0)
+    assert not (ev.event == "limit_release").any()
+    assert res["failures"].mean == 0.0
+    assert res["openings"].mean == 3.0
+    removal = ev[ev.event == "removal"]
+    assert_allclose(removal[removal.component == "L"].time_h, [984.0, 1968.0, 2952.0])
+    assert_allclose(res["cost_total"].mean, 3.0 * (1000.0 + 2.0 * 100.0))
