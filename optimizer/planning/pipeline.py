@@ -34,7 +34,7 @@ from optimizer.planning.workorders_multiyear import multiyear_work_orders
 from optimizer.problem.build import BuiltProblem, build_problem
 from optimizer.problem.data import PlanningProblem
 from optimizer.problem.multiyear import build_multiyear
-from optimizer.problem.plan import OPENING_TERMS, Plan, Status
+from optimizer.problem.plan import OPENING_TERMS, Plan, Status, violations
 from optimizer.problem.purchasing import (
     PURCHASING_TERMS,
     PurchasePlan,
@@ -43,6 +43,7 @@ from optimizer.problem.purchasing import (
 )
 from optimizer.scenario import Scenario
 from optimizer.solvers import solve
+from optimizer.solvers.common import plan_from_period
 from optimizer.solvers.multiyear import crew_overload, solve_multiyear_milp
 from optimizer.solvers.multiyear_stock import solve_multiyear_stock
 
@@ -268,11 +269,15 @@ def plan_scenario(
     how = method or settings.method
     limit = time_limit_s if time_limit_s is not None else settings.time_limit_s
     tol = gap if gap is not None else settings.gap
+    # The time limit is the request's budget for the first solve and the hour-level
+    # rounds together (see FIRST_SOLVE_SHARE): the first solve gets a share of it, the
+    # rounds what is left (each round used to get the whole limit again).
+    deadline = None if limit is None else t1 + limit
     say(f"solving ({how})")
     plan = solve(
         built.problem,
         method=how,
-        time_limit_s=limit,
+        time_limit_s=None if limit is None else FIRST_SOLVE_SHARE * limit,
         gap=tol,
         warm_start=warm_start,
         on_incumbent=None if on_incumbent is None else lambda p: on_incumbent(built, p),
@@ -293,22 +298,38 @@ def plan_scenario(
         cut = refuse_openings(built, late)
         if cut is built:
             break
-        say(f"re-solving without {len(late)} opening(s) that start after their period")
-        new = solve(
-            around(cut, plan, late),
-            method=how,
-            time_limit_s=limit,
-            gap=tol,
-            warm_start=as_executed(cut, plan, late),
-        )
+        start = as_executed(cut, plan, late)
+        round_s = round_budget_s(deadline, rnd)
+        names = ", ".join(group_id(built.problem, k, t) for k, t, _ in late)
+        if round_s is not None and round_s < MIN_ROUND_S and not violations(cut.problem, start):
+            # no time left to re-solve: the late openings move to when their work can
+            # start, so the plan's objective prices the plan as it will be executed
+            new = plan_from_period(
+                cut.problem,
+                start,
+                status=_not_proven(plan.status),
+                lower_bound=plan.lower_bound,
+                method=plan.method,
+                runtime_s=plan.runtime_s,
+                log=plan.log,
+            )
+            how_done = "moved to when their work can start (no time left to re-solve)"
+        else:
+            say(f"re-solving without {len(late)} opening(s) that start after their period")
+            new = solve(
+                around(cut, plan, late),
+                method=how,
+                time_limit_s=None if round_s is None else max(round_s, MIN_ROUND_S),
+                gap=tol,
+                warm_start=start,
+            )
+            how_done = "re-planned without them"
         if not new.feasible:
             notes.append(f"hour-level round {rnd}: no plan without the late openings; kept")
             break
-        names = ", ".join(group_id(built.problem, k, t) for k, t, _ in late)
         notes.append(
             f"hour-level round {rnd}: {names} could not start in their period (unit or"
-            f" crews busy); re-planned without them: {plan.objective:,.2f} ->"
-            f" {new.objective:,.2f}"
+            f" crews busy); {how_done}: {plan.objective:,.2f} -> {new.objective:,.2f}"
         )
         built, plan = cut, new
         shutdowns = schedule_shutdowns(built, plan)
@@ -340,6 +361,41 @@ def plan_scenario(
 
 MAX_HOUR_ROUNDS = 4
 """Re-solves at most, refusing openings the hour-level schedule starts after their period."""
+
+FIRST_SOLVE_SHARE = 0.7
+"""Share of a request's time limit the first solve may use; the hour-level rounds share
+the rest (:func:`round_budget_s`).
+
+With a plain shared budget the plant's first solve used the whole limit and the rounds
+got no time, so its plan kept openings that start after their period and its objective
+understated what its work orders cost.  The first solve's plan is the one that needs
+the time (its bound is the plan's bound); a round only re-plans the late units' jobs
+around the rest of the plan (:func:`around`), starting from the plan with the late
+openings moved to when their work can start (:func:`as_executed`), and needs no bound.
+A round's model is small (the late units' jobs within :data:`ROUND_WINDOW_PERIODS` of
+where they are): on the plant it solves in well under a second, so 30% of the limit
+leaves every round several times what it needs."""
+
+MIN_ROUND_S = 1.0
+"""Seconds a re-solve round needs at least.  With less left of the request's time
+limit, a round does not re-solve: it moves the late openings to when their work can
+start (:func:`as_executed`) when the period model allows it, so the objective still
+prices the plan as executed (what ``opportune check`` computes)."""
+
+
+def round_budget_s(deadline: float | None, rnd: int) -> float | None:
+    """Seconds hour-level round ``rnd`` (1-based) may solve, ``None`` without a limit.
+
+    Half of what is left of the request's time limit (``deadline``, a
+    :func:`time.perf_counter` instant), all of it in the last round
+    (:data:`MAX_HOUR_ROUNDS`): the first round, which re-plans the most openings, gets
+    the most time, and time a round leaves unused goes to the next.  Round ``r`` of
+    ``R`` gets at least ``left / 2 ** r`` of the ``left`` seconds the first solve left.
+    """
+    if deadline is None:
+        return None
+    left = max(deadline - time.perf_counter(), 0.0)
+    return left if rnd >= MAX_HOUR_ROUNDS else left / 2.0
 
 
 def _not_proven(status: Status) -> Status:
@@ -401,33 +457,104 @@ def refuse_openings(built: BuiltProblem, late: list[tuple[int, int, int]]) -> Bu
     return replace(built, problem=replace(pb, open_allowed=open_allowed))
 
 
-def around(built: BuiltProblem, plan: Plan, late: list[tuple[int, int, int]]) -> PlanningProblem:
+def around(
+    built: BuiltProblem,
+    plan: Plan,
+    late: list[tuple[int, int, int]],
+    window: int | None = None,
+) -> PlanningProblem:
     """The problem of ``built`` with every job of the units not in ``late`` kept where
     ``plan`` has it (deferred ones deferred): the re-solve moves only the late units' jobs
-    (a large-neighbourhood step, seconds instead of the full model's minutes)."""
+    (a large-neighbourhood step, seconds instead of the full model's minutes).
+
+    ``window`` (periods, default :data:`ROUND_WINDOW_PERIODS`; negative: no window)
+    keeps each moving job near where it is: a job of a late opening ``(k, t,
+    u)`` within ``t - window .. u + window``, another job of a late unit within
+    ``window`` periods of its own period (a deferred one near its unit's late
+    openings); deferral stays open to all.  The round's model is then a few hundred
+    pairs, not the unit's whole year.  A round is a heuristic step (the plan's bound is
+    the first solve's), so the window costs no validity.
+    """
     pb = built.problem
+    width = ROUND_WINDOW_PERIODS if window is None else window
     free = np.isin(pb.system_of, [k for k, _, _ in late])
     allowed = pb.allowed.copy()
     keep = np.flatnonzero(~free)
     allowed[keep] = False
     done = keep[plan.period[keep] >= 0]
     allowed[done, plan.period[done]] = True
+    if width < 0:
+        return replace(pb, allowed=allowed)
+    n_t = pb.n_periods
+    near = np.zeros_like(allowed)
+    span: dict[int, tuple[int, int]] = {}
+    for k, t, u in late:
+        lo, hi = span.get(k, (t, u))
+        span[k] = (min(lo, t), max(hi, u))
+    for i in np.flatnonzero(free):
+        k, cur = int(pb.system_of[i]), int(plan.period[i])
+        lo, hi = span[k]
+        if cur < 0:
+            a, b = lo - width, hi + width
+        elif any(k == kk and cur == t for kk, t, _ in late):
+            a, b = cur - width, max(u for kk, t, u in late if kk == k and t == cur) + width
+        else:
+            a, b = cur - width, cur + width
+        near[i, max(a, 0) : min(b, n_t - 1) + 1] = True
+    # a job that must be done and has no period in its window keeps all of them
+    empty = ~(allowed & near).any(axis=1) & ~np.isfinite(pb.penalty_beyond)
+    near[empty] = True
+    allowed[free] &= near[free]
     return replace(pb, allowed=allowed)
+
+
+ROUND_WINDOW_PERIODS = 14
+"""Periods a job of a late unit may move either way in an hour-level round (:func:`around`)."""
 
 
 def as_executed(built: BuiltProblem, plan: Plan, late: list[tuple[int, int, int]]) -> np.ndarray:
     """The plan with each late opening ``(k, t, u)`` moved to period ``u``, when its work
     can start, or to the first period after it that its jobs and unit allow (deferred
-    only when there is none): a warm start for the re-solve."""
+    only when there is none): a warm start for the re-solve.
+
+    When the moved plan breaks a constraint of the period model (the crew of the new
+    period is booked by other work), each late opening in turn goes to the first later
+    period that breaks fewer constraints, until none is broken or none helps (greedy):
+    the warm start is then usually feasible (a re-solve starts from it, and without
+    time to re-solve it is the plan).
+    """
     pb = built.problem
     out = np.array(plan.period, dtype=np.int64, copy=True)
+    moves = []
     for k, t, u in late:
-        for i in np.flatnonzero((out == t) & (pb.system_of == k)):
-            ok = np.flatnonzero(pb.allowed[i, u:] & pb.open_allowed[k, u:])
-            if ok.size:
-                out[i] = u + int(ok[0])
-            elif np.isfinite(pb.penalty_beyond[i]):
-                out[i] = -1
+        jobs = np.flatnonzero((out == t) & (pb.system_of == k))
+        moves.append((k, jobs, u))
+        out = _moved(pb, out, k, jobs, u)
+    broken = len(violations(pb, out))
+    for k, jobs, u in moves:
+        if not broken:
+            break
+        for v in range(u + 1, pb.n_periods):
+            if not pb.open_allowed[k, v]:
+                continue
+            trial = _moved(pb, out, k, jobs, v)
+            now = len(violations(pb, trial))
+            if now < broken:
+                out, broken = trial, now
+                break
+    return out
+
+
+def _moved(pb: PlanningProblem, period: np.ndarray, k: int, jobs: np.ndarray, u: int) -> np.ndarray:
+    """``period`` with ``jobs`` of unit ``k`` each at the first period from ``u`` on that
+    it and its unit allow (deferred when there is none and deferral is allowed)."""
+    out = period.copy()
+    for i in jobs:
+        ok = np.flatnonzero(pb.allowed[i, u:] & pb.open_allowed[k, u:])
+        if ok.size:
+            out[i] = u + int(ok[0])
+        elif np.isfinite(pb.penalty_beyond[i]):
+            out[i] = -1
     return out
 
 

@@ -40,7 +40,7 @@ import numpy as np
 from optimizer._typing import FloatArray
 from optimizer.problem.data import PlanningProblem
 from optimizer.solvers.highs import run_highs
-from optimizer.solvers.model import DirectModel
+from optimizer.solvers.model import DirectModel, build_direct_model, stock_columns
 
 __all__ = [
     "DILATE_PERIODS",
@@ -164,12 +164,20 @@ def opening_heuristic(
             min(SUB_SHARE * time_limit_s, time_limit_s - (time.perf_counter() - t0)), 0.0
         )
     sub = None
+    sub_model = restricted
     if sub_limit is None or sub_limit > 0:
         # the restricted model is small: solving it closer than the requested gap is
         # cheap and gives the full solve a better incumbent to prove
         sub_gap = min(gap, SUB_GAP)
+        if model.parts_cols is not None:
+            # with spare parts the restricted model is built anew: its stock block has
+            # rows and orders only in the periods its jobs can use (stock_block)
+            keep_x = col_ub[:nx] > 0
+            allowed = np.zeros_like(problem.allowed)
+            allowed[idx.x_comp[keep_x], idx.x_period[keep_x]] = True
+            sub_model = build_direct_model(replace(problem, allowed=allowed))
         sub = run_highs(
-            restricted,
+            sub_model,
             time_limit_s=sub_limit,
             gap=sub_gap,
             warm_col=None,
@@ -187,6 +195,11 @@ def opening_heuristic(
             f"LP heuristic: LP bound {lp.dual_bound:,.2f}; restricted MILP ({kept}) found no plan",
         )
     col = np.asarray(sub.col_value, dtype=np.float64)
+    if sub_model is not restricted:
+        # the same plan as a column vector of the full model, with its cheapest orders
+        period = sub_model.period_from_columns(col, problem.n_components)
+        col = model.columns_from_period(period)
+        col[model.parts_cols[0] :] = stock_columns(problem, model, period)  # type: ignore[index]
     obj = float(model.cost @ col)
     return HeuristicResult(
         col,

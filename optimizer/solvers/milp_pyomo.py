@@ -92,13 +92,13 @@ def _pyomo_objective(m: Any, problem: PlanningProblem, idx: GroupingIndex) -> No
 def _pyomo_stock(m: Any, problem: PlanningProblem, idx: GroupingIndex) -> None:
     """Spare-part stock (only when the problem models parts; see :func:`stock_block`):
 
-    ``I[p,t] = I[p,t-1] + A[p,t] + q[p,t] - sum_{i uses p} qty_i x[i,t]``, ``I >= 0``,
-    ``q[p,a] <= M_p o[p,a]``; cost ``hold_p I + premium_p [a < lead_p] q + K_p o``.
+    ``J[p,j] = J[p,j-1] + A[p,e_j] + q[p,e_j] - sum_{i uses p} qty_i x[i,e_j]`` on each
+    pool's event periods ``e_j``, ``J >= 0``, ``q[p,a] <= M[p,a] o[p,a]``; cost
+    ``hold_p (e_(j+1) - e_j) J + premium_p [a < lead_p] q + K_p o``.
     """
     if not problem.has_parts:
         return
     blk = stock_block(problem, idx)
-    n_t = problem.n_periods
     m.S = pyo.Set(initialize=range(blk.n_stock))
     m.O = pyo.Set(initialize=range(blk.n_orders))
     m.stock = pyo.Var(m.S, domain=pyo.NonNegativeReals)
@@ -107,23 +107,19 @@ def _pyomo_stock(m: Any, problem: PlanningProblem, idx: GroupingIndex) -> None:
     uses: list[list[tuple[int, float]]] = [[] for _ in range(blk.n_stock)]
     for r, j, c in zip(blk.x_row.tolist(), blk.x_col.tolist(), blk.x_coef.tolist(), strict=True):
         uses[r].append((j, c))
-    arrive: dict[int, int] = {
-        int(p * n_t + a): o
-        for o, (p, a) in enumerate(
-            zip(blk.order_part.tolist(), blk.order_period.tolist(), strict=True)
-        )
-    }
+    arrive = {int(r): o for o, r in enumerate(blk.order_row.tolist())}
+    first = {int(r) for r in np.flatnonzero(np.diff(np.append(-1, blk.stock_part)) != 0)}
     xi, xt = idx.x_comp, idx.x_period
     rhs = blk.row_lb[: blk.n_stock]
 
     def balance(m: Any, r: int) -> Any:
-        prev = m.stock[r - 1] if r % n_t else 0.0
+        prev = 0.0 if r in first else m.stock[r - 1]
         q = m.order_qty[arrive[r]] if r in arrive else 0.0
         used = pyo.quicksum(c * m.x[int(xi[j]), int(xt[j])] for j, c in uses[r])
         return m.stock[r] - prev - q + used == float(rhs[r])
 
     m.stock_balance = pyo.Constraint(m.S, rule=balance)
-    big = -blk.own.toarray()[blk.n_stock :, blk.n_stock + blk.n_orders :].diagonal()
+    big = blk.order_big
 
     def link(m: Any, o: int) -> Any:
         return m.order_qty[o] <= float(big[o]) * m.order[o]

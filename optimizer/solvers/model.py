@@ -396,6 +396,8 @@ class DirectModel:
     """Offsets of the stock ``I``, order quantity ``q`` and order ``o`` columns (parts)."""
     parts_offset: float = 0.0
     """Constant cost outside the columns (none today; kept for additive terms)."""
+    stock: StockBlock | None = None
+    """The stock block behind the ``parts_cols`` (parts)."""
 
     def period_from_columns(self, col_value: FloatArray, n: int) -> IntArray:
         """Assignment encoded by a column vector (``x > 0.5``)."""
@@ -566,6 +568,7 @@ def build_direct_model(
         n_rows_by_family=families,
         integer=integer,
         parts_cols=(n0, n0 + blk.n_stock, n0 + blk.n_stock + blk.n_orders),
+        stock=blk,
     )
 
 
@@ -573,10 +576,11 @@ def build_direct_model(
 class StockBlock:
     """Rows and columns that model spare-part stock and new orders (see :func:`stock_block`).
 
-    Columns (in order): stock ``I[p, t]`` (continuous, >= 0), order quantity
-    ``q[p, a]`` (continuous) and order ``o[p, a]`` (binary) for every arrival period
-    ``a`` a new order can reach.  Rows: one balance row per ``(p, t)`` and one link row
-    ``q[p, a] <= M_p o[p, a]`` per order.
+    Columns (in order): stock ``J[p, j]`` (continuous, >= 0) held from event period
+    ``stock_period[j]`` of pool ``stock_part[j]`` up to the pool's next event period,
+    order quantity ``q[p, a]`` (continuous) and order ``o[p, a]`` (binary) for every
+    arrival period ``a`` a new order may use.  Rows: one balance row per stock column
+    (its event period) and one link row ``q[p, a] <= M[p, a] o[p, a]`` per order.
     """
 
     n_stock: int
@@ -585,6 +589,10 @@ class StockBlock:
     stock_period: IntArray
     order_part: IntArray
     order_period: IntArray
+    order_row: IntArray
+    """Balance row (stock column) each order's quantity enters."""
+    order_big: FloatArray
+    """``M[p, a]`` of each order's link row, units."""
     n_balance: int
     n_rows: int
     x_row: IntArray
@@ -604,50 +612,117 @@ class StockBlock:
         return self.n_stock + 2 * self.n_orders
 
 
+def _stock_events(
+    problem: PlanningProblem, idx: GroupingIndex
+) -> tuple[list[IntArray], list[IntArray], list[IntArray]]:
+    """Per pool: event periods, order arrival periods and ``M[p, a]`` of each order.
+
+    Event periods are period 0, every period with an arrival of an order already placed
+    and every period in which some job using the pool has a column (the only periods in
+    which the stock level can change); order arrivals are the job periods from the
+    pool's first possible arrival on; ``M[p, a]`` is the units of every job of the pool
+    that has a column in period ``a`` or later (see :func:`stock_block`).
+    """
+    parts = problem.parts
+    assert parts is not None
+    n_t = problem.n_periods
+    first = np.clip(parts.expedite_periods(problem.period_h), 0, n_t)
+    xp = parts.part_of[idx.x_comp]
+    use = (xp >= 0) & (parts.qty[idx.x_comp] > 0)
+    events, arrive, big = [], [], []
+    for p in range(parts.n_parts):
+        mine = use & (xp == p)
+        jt = np.unique(idx.x_period[mine])
+        ev = np.union1d(np.union1d(jt, np.flatnonzero(parts.arrivals[p] > 0)), [0])
+        events.append(ev.astype(np.int64))
+        a = jt[jt >= first[p]].astype(np.int64)
+        arrive.append(a)
+        # latest column of each job of the pool: its units can be used at a only if a <= it
+        comp = idx.x_comp[mine]
+        last = np.full(problem.n_components, -1, dtype=np.int64)
+        np.maximum.at(last, comp, idx.x_period[mine])
+        jobs = np.flatnonzero(last >= 0)
+        units = parts.qty[jobs].astype(np.float64)
+        order = np.argsort(last[jobs])
+        ends, units = last[jobs][order], units[order]
+        tail = np.concatenate([np.cumsum(units[::-1])[::-1], [0.0]])
+        big.append(tail[np.searchsorted(ends, a, side="left")])
+    return events, arrive, big
+
+
 def stock_block(problem: PlanningProblem, idx: GroupingIndex) -> StockBlock:
     """Spare-part stock of the grouping model (``problem.parts`` set).
 
-    ::
+    Written on each pool's *event periods* ``e_0 = 0 < e_1 < ... < e_m`` (period 0,
+    arrivals of orders already placed, periods in which a job using the pool has a
+    column) with ``e_(m+1) = T``::
 
-        I[p,t] - I[p,t-1] - q[p,t] + sum_{i uses p} qty_i x[i,t] = A[p,t]   (balance)
-        q[p,a] - M_p o[p,a] <= 0                                            (order link)
-        cost  +=  hold_p I[p,t] + premium_p [a < lead_p] q[p,a] + K_p o[p,a]
+        J[p,j] - J[p,j-1] - q[p,e_j] + sum_{i uses p} qty_i x[i,e_j] = A[p,e_j]  (balance)
+        q[p,a] - M[p,a] o[p,a] <= 0                                           (order link)
+        cost  +=  hold_p (e_(j+1) - e_j) J[p,j] + premium_p [a < lead_p] q[p,a] + K_p o[p,a]
 
-    with ``A[p,0] = on_hand_p + arrivals[p,0]``, ``A[p,t] = arrivals[p,t]``, ``I >= 0``
-    (no stock-out), orders arriving from the expedited lead time on (regular lead time
-    when the part cannot be expedited), and ``M_p`` the units every job of ``p`` could
-    use.  For a fixed ``x`` the cheapest ``I, q, o`` is the Wagner-Whitin plan of
+    with ``A[p,0] = on_hand_p + arrivals[p,0]``, ``A[p,t] = arrivals[p,t]``, ``J >= 0`` (no
+    stock-out), orders arriving in job periods from the expedited lead time on (regular
+    lead time when the part cannot be expedited), and ``M[p,a]`` the units of the jobs
+    of ``p`` that have a column in period ``a`` or later.
+
+    Why this is the per-period model ``I[p,t] - I[p,t-1] - q[p,t] + use[p,t] = A[p,t]``,
+    ``q[p,t] <= M_p o[p,t]`` for every ``t`` (same optimum for every ``x``):
+
+    * *orders only in job periods*: an order arriving in ``a`` whose units are first
+      used in ``a' > a`` (no job of the pool in between) can arrive in ``a'`` instead:
+      the stock of ``a .. a' - 1`` drops by its quantity and stays non-negative (nothing
+      was used there), holding falls, the premium ``[a' < lead]`` does not rise, and an
+      order already arriving in ``a'`` absorbs it (one fee less); an order none of whose
+      units is ever used is dropped.  So some cheapest order plan of every ``x`` arrives
+      only in job periods;
+    * *one stock column per event*: between two event periods nothing arrives and
+      nothing is used, so ``I[p,t]`` is constant there and ``I[p,t] >= 0`` for all of
+      them is ``J[p,j] >= 0``; its holding is ``hold_p`` per period it is held;
+    * *``M[p,a]``*: ordering more in ``a`` than the jobs able to use it later leaves at
+      least the excess in stock at every period from ``a`` on, so removing the excess
+      keeps the stock non-negative and costs no more (holding and premium >= 0).
+
+    For a fixed ``x`` the cheapest ``J, q, o`` is the Wagner-Whitin plan of
     :mod:`optimizer.problem.purchasing`, so the objective equals
-    :func:`optimizer.problem.plan.evaluate` at every optimum.
+    :func:`optimizer.problem.plan.evaluate` at every optimum.  Restricted problems (a
+    re-solve around a plan, the start heuristic) have few job periods and get a small
+    stock block.
     """
     parts = problem.parts
     assert parts is not None
     n_p, n_t = parts.n_parts, problem.n_periods
-    first = np.clip(parts.expedite_periods(problem.period_h), 0, n_t)
     lead = parts.lead_periods(problem.period_h)
     hold = parts.holding_per_unit_period(problem.period_h)
+    events, arrive, bigs = _stock_events(problem, idx)
+    n_ev = np.array([len(e) for e in events], dtype=np.int64)
+    n_or = np.array([len(a) for a in arrive], dtype=np.int64)
+    ev_start = np.concatenate([[0], np.cumsum(n_ev)])
+    n_stock = int(ev_start[-1])
+    n_o = int(n_or.sum())
+    sp_part = np.repeat(np.arange(n_p), n_ev)
+    sp_t = np.concatenate(events) if n_p else np.zeros(0, dtype=np.int64)
+    nxt = np.concatenate([np.append(e[1:], n_t) for e in events]) if n_p else sp_t
+    o_part = np.repeat(np.arange(n_p), n_or)
+    o_per = np.concatenate(arrive) if n_p else np.zeros(0, dtype=np.int64)
+    o_big = np.concatenate(bigs).astype(np.float64) if n_p else np.zeros(0)
+    # balance row of (p, t): position of t among p's event periods
+    o_row = ev_start[o_part] + np.array(
+        [int(np.searchsorted(events[p], a)) for p, a in zip(o_part, o_per, strict=True)],
+        dtype=np.int64,
+    )
     xi, xt = idx.x_comp, idx.x_period
     xp = parts.part_of[xi]
     use = (xp >= 0) & (parts.qty[xi] > 0)
     j_use = np.flatnonzero(use)
-    x_row = xp[j_use] * n_t + xt[j_use]
-    x_coef = parts.qty[xi[j_use]].astype(np.float64)
-    big = np.bincount(
-        parts.part_of[parts.part_of >= 0],
-        weights=parts.qty[parts.part_of >= 0].astype(np.float64),
-        minlength=n_p,
+    x_row = ev_start[xp[j_use]] + np.array(
+        [int(np.searchsorted(events[p], t)) for p, t in zip(xp[j_use], xt[j_use], strict=True)],
+        dtype=np.int64,
     )
-    n_stock = n_p * n_t
-    o_len = n_t - first
-    o_part = np.repeat(np.arange(n_p), o_len)
-    o_first = np.cumsum(o_len) - o_len
-    o_per = first[o_part] + (np.arange(int(o_len.sum())) - o_first[o_part])
-    n_o = len(o_part)
-    # own columns: I (n_stock), q (n_o), o (n_o)
+    x_coef = parts.qty[xi[j_use]].astype(np.float64)
     s_idx = np.arange(n_stock)
-    sp_part, sp_t = np.divmod(s_idx, n_t)
-    prev = np.flatnonzero(sp_t > 0)
-    rows = [s_idx, prev, o_part * n_t + o_per, n_stock + np.arange(n_o), n_stock + np.arange(n_o)]
+    prev = np.flatnonzero(s_idx != ev_start[sp_part])  # not the pool's first event
+    rows = [s_idx, prev, o_row, n_stock + np.arange(n_o), n_stock + np.arange(n_o)]
     cols = [
         s_idx,
         prev - 1,
@@ -655,7 +730,7 @@ def stock_block(problem: PlanningProblem, idx: GroupingIndex) -> StockBlock:
         n_stock + np.arange(n_o),
         n_stock + n_o + np.arange(n_o),
     ]
-    vals = [np.ones(n_stock), -np.ones(len(prev)), -np.ones(n_o), np.ones(n_o), -big[o_part]]
+    vals = [np.ones(n_stock), -np.ones(len(prev)), -np.ones(n_o), np.ones(n_o), -o_big]
     own = sp.csr_matrix(
         (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
         shape=(n_stock + n_o, n_stock + 2 * n_o),
@@ -669,6 +744,8 @@ def stock_block(problem: PlanningProblem, idx: GroupingIndex) -> StockBlock:
         stock_period=sp_t,
         order_part=o_part,
         order_period=o_per,
+        order_row=o_row,
+        order_big=o_big,
         n_balance=n_stock,
         n_rows=n_stock + n_o,
         x_row=x_row,
@@ -677,36 +754,37 @@ def stock_block(problem: PlanningProblem, idx: GroupingIndex) -> StockBlock:
         own=own,
         cost=np.concatenate(
             [
-                hold[sp_part],
+                hold[sp_part] * (nxt - sp_t),
                 np.where(o_per < lead[o_part], parts.cost_expedite_premium[o_part], 0.0),
                 parts.cost_order[o_part],
             ]
         ),
         col_lb=np.zeros(n_stock + 2 * n_o),
         col_ub=np.concatenate([np.full(n_stock + n_o, np.inf), np.ones(n_o)]),
-        row_lb=np.concatenate([rhs.ravel(), np.full(n_o, -np.inf)]),
-        row_ub=np.concatenate([rhs.ravel(), np.zeros(n_o)]),
+        row_lb=np.concatenate([rhs[sp_part, sp_t], np.full(n_o, -np.inf)]),
+        row_ub=np.concatenate([rhs[sp_part, sp_t], np.zeros(n_o)]),
         integer=np.concatenate([np.zeros(n_stock + n_o, dtype=bool), np.ones(n_o, dtype=bool)]),
     )
 
 
 def stock_columns(problem: PlanningProblem, model: DirectModel, period: IntArray) -> FloatArray:
-    """Values of the stock/order columns for an assignment (its Wagner-Whitin orders)."""
-    assert model.parts_cols is not None
+    """Values of the stock/order columns for an assignment (its Wagner-Whitin orders).
+
+    An order the model has no column for (it arrives outside the pool's job periods)
+    leaves the vector infeasible; HiGHS then discards it.
+    """
+    assert model.parts_cols is not None and model.stock is not None
+    blk = model.stock
     s0, q0, o0 = model.parts_cols
-    n_t = problem.n_periods
     pp = purchase_plan(problem, period)
     out = np.zeros(len(model.cost) - s0)
-    out[: q0 - s0] = pp.stock.ravel()
+    out[: q0 - s0] = pp.stock[blk.stock_part, blk.stock_period]
     n_o = o0 - q0
-    parts = problem.parts
-    assert parts is not None
-    first = np.clip(parts.expedite_periods(problem.period_h), 0, n_t)
-    o_len = n_t - first
-    o_first = np.cumsum(o_len) - o_len
+    pairs = zip(blk.order_part.tolist(), blk.order_period.tolist(), strict=True)
+    col = {pa: j for j, pa in enumerate(pairs)}
     for o in pp.orders:
-        j = int(o_first[o.part] + (o.arrival_period - first[o.part]))
-        if 0 <= o.arrival_period - first[o.part] < o_len[o.part]:
+        j = col.get((o.part, o.arrival_period))
+        if j is not None:
             out[q0 - s0 + j] += o.qty
             out[q0 - s0 + n_o + j] = 1.0
     return out

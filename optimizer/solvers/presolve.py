@@ -37,7 +37,25 @@ once), so every optimal plan of the full problem survives the pruning: the prune
 full problems have the same optimum, the same feasibility, and every lower bound of the
 pruned one bounds the full one.
 
-Components that are not movable keep all their periods. This is where the wave-1
+A component that is not pinned but uses a pool that *can* run short (call it
+*stock-bound*) has one target: deferral, when ``b_i`` is finite. With ``h_i``, ``b_i``
+its own penalty and deferral cost (nothing folded), ``q_i`` its units and ``hold_p`` its
+pool's holding cost per unit and period, the pair ``(i, t)`` is dropped when
+
+    h_i(t) > b_i + hold_p q_i (T - t).
+
+Why this is exact: take any plan that does ``i`` at ``t`` and defer ``i``, keeping every
+purchase order of the plan. The opening at ``t`` costs no more; crews are only relieved;
+the pool's stock at the end of periods ``t .. T - 1`` grows by ``q_i`` and is unchanged
+before, so it stays non-negative and the same orders still serve the plan, at
+``hold_p q_i (T - t)`` more holding (ordering and expediting unchanged). The cheapest
+purchasing of the new plan costs no more than that, so the new plan costs at most
+``b_i - h_i(t) + hold_p q_i (T - t) < 0`` more than the old one: it is strictly cheaper.
+Deferring several such components at once adds their terms (each only raises stock).
+Stock that can run short, crews and the rest of the plan are untouched otherwise, so
+again every optimal plan survives.
+
+Components that are neither keep all their periods. This is where the wave-1
 pruning (each component bounded by its stand-alone best period, whatever the crews,
 spare parts and life limits) went wrong: the wind fleet's main bearing lost every period
 after its spare part arrives and was deferred at 79% failure risk.
@@ -71,8 +89,9 @@ class Pruned:
     movable : ndarray of bool, shape (n,)
         Components whose periods were pruned (see the module docstring).
     target : ndarray of int, shape (n,)
-        Each movable component's best target (a period, or ``BEYOND``); meaningless for
-        the others. A plan that uses a dropped pair improves by moving it there.
+        Each movable component's best target (a period, or ``BEYOND``; ``BEYOND`` for a
+        stock-bound component, see the module docstring); meaningless for the others.
+        A plan that uses a dropped pair improves by moving it there.
     pairs_before, pairs_after : int
         Eligible (component, period) pairs before and after.
     """
@@ -82,6 +101,17 @@ class Pruned:
     target: IntArray
     pairs_before: int
     pairs_after: int
+    stock_bound: BoolArray | None = None
+    """Stock-bound components whose dear periods were dropped for deferral (module
+    docstring); ``None``: none."""
+
+    @property
+    def moved(self) -> BoolArray:
+        """Components whose dropped pairs :meth:`repair` moves to their target."""
+        if self.stock_bound is None:
+            return self.movable
+        out: BoolArray = self.movable | self.stock_bound
+        return out
 
     def repair(self, period: IntArray) -> IntArray:
         """A plan (e.g. a warm start) with every dropped pair moved to its target.
@@ -94,7 +124,7 @@ class Pruned:
         n_t = self.problem.n_periods
         inside = (out >= 0) & (out < n_t)
         rows = np.flatnonzero(inside)
-        bad = rows[~self.problem.allowed[rows, out[rows]] & self.movable[rows]]
+        bad = rows[~self.problem.allowed[rows, out[rows]] & self.moved[rows]]
         out[bad] = self.target[bad]
         return out
 
@@ -104,7 +134,13 @@ class Pruned:
         return (
             f"presolve: {self.pairs_before - self.pairs_after} of {self.pairs_before} "
             f"(component, period) pairs proven unused by any optimal plan "
-            f"({int(self.movable.sum())} of {self.movable.size} components movable)"
+            f"({int(self.movable.sum())} of {self.movable.size} components movable"
+            + (
+                f", {int(self.stock_bound.sum())} stock-bound"
+                if self.stock_bound is not None
+                else ""
+            )
+            + ")"
         )
 
 
@@ -140,7 +176,9 @@ def prune_exact(problem: PlanningProblem) -> Pruned:
     if n == 0 or problem.n_periods == 0:
         none = np.zeros(n, dtype=bool)
         return Pruned(problem, none, np.full(n, BEYOND, dtype=np.int64), before, before)
-    movable = problem.pinned_period == NO_PIN
+    free = problem.pinned_period == NO_PIN
+    movable = free.copy()
+    uses_short = np.zeros(n, dtype=bool)
     if problem.parts is not None:
         parts = problem.parts
         uses_short = (parts.part_of >= 0) & short_pools(problem)[np.maximum(parts.part_of, 0)]
@@ -157,6 +195,39 @@ def prune_exact(problem: PlanningProblem) -> Pruned:
     target = np.where(beyond <= best, BEYOND, solo.argmin(axis=1)).astype(np.int64)
     tol = _TOL * (1.0 + np.abs(np.where(movable, bound, 0.0)))
     drop = movable[:, None] & (pen > bound[:, None] + tol[:, None])
+    stock_bound = None
+    if uses_short.any():
+        stock_bound, defer_drop = _stock_bound_drops(problem, free & uses_short)
+        drop |= defer_drop
+        target[stock_bound] = BEYOND
     allowed = problem.allowed & ~drop
     after = int((elig & ~drop).sum())
-    return Pruned(replace(problem, allowed=allowed), movable, target, before, after)
+    return Pruned(replace(problem, allowed=allowed), movable, target, before, after, stock_bound)
+
+
+def _stock_bound_drops(problem: PlanningProblem, cand: BoolArray) -> tuple[BoolArray, BoolArray]:
+    """Stock-bound components and their pairs dearer than deferral (module docstring).
+
+    Parameters
+    ----------
+    cand : ndarray of bool, shape (n,)
+        Unpinned components whose pool can run short.
+
+    Returns
+    -------
+    (stock_bound, drop)
+        ``stock_bound`` (n,): candidates that may be deferred; ``drop`` (n, T): pairs
+        with ``h_i(t) > b_i + hold_p q_i (T - t)``.
+    """
+    parts = problem.parts
+    assert parts is not None
+    n_t = problem.n_periods
+    beyond = problem.penalty_beyond
+    stock_bound: BoolArray = cand & np.isfinite(beyond)
+    hold = parts.holding_per_unit_period(problem.period_h)
+    unit = np.where(stock_bound, hold[np.maximum(parts.part_of, 0)] * parts.qty, 0.0)
+    left = n_t - np.arange(n_t, dtype=np.float64)  # periods t .. T - 1 held longer
+    bound = np.where(stock_bound, beyond, 0.0)[:, None] + unit[:, None] * left[None, :]
+    tol = _TOL * (1.0 + np.abs(bound))
+    drop: BoolArray = stock_bound[:, None] & (problem.penalty > bound + tol)
+    return stock_bound, drop

@@ -170,3 +170,41 @@ def test_late_openings_are_refused_and_moved(conveyor: Scenario) -> None:
 
 def test_conveyor_needs_no_hour_level_round(conveyor_plan) -> None:  # type: ignore[no-untyped-def]
     assert not any("hour-level round" in line for line in conveyor_plan.plan.log)
+
+
+def test_round_budget_halves_what_is_left_and_the_last_round_takes_all() -> None:
+    import time
+
+    from optimizer.planning.pipeline import MAX_HOUR_ROUNDS, round_budget_s
+
+    assert round_budget_s(None, 1) is None
+    deadline = time.perf_counter() + 8.0
+    first = round_budget_s(deadline, 1)
+    last = round_budget_s(deadline, MAX_HOUR_ROUNDS)
+    assert first is not None and last is not None
+    assert_allclose(first, 4.0, atol=0.05)
+    assert_allclose(last, 8.0, atol=0.05)
+    assert round_budget_s(time.perf_counter() - 1.0, 1) == 0.0  # past the deadline
+
+
+def test_time_limit_is_the_request_budget_and_check_agrees() -> None:
+    """The time limit bounds the first solve and the hour-level rounds together (the
+    first solve gets FIRST_SOLVE_SHARE of it, the rounds the rest; each round used to
+    get the whole limit again, up to five times the limit in all).  With 10 s the plant
+    plan ends within the limit plus HiGHS's abandonment grace, and its objective is what
+    the independent checker computes from its work orders (no opening left late)."""
+    import time
+
+    from optimizer.check import check_plan
+    from optimizer.loading import load_scenario
+
+    scn = load_scenario(ROOT / "scenarios" / "plant.yaml")
+    t0 = time.perf_counter()
+    res = plan_scenario(scn, time_limit_s=10.0)
+    wall = time.perf_counter() - t0
+    assert res.timings_s["solve"] <= 10.0 + 3.0, res.timings_s
+    assert wall <= res.timings_s["build"] + 10.0 + 3.0 + 5.0  # work orders etc. are fast
+    assert res.plan.feasible
+    assert not any("still cannot start" in m for m in res.plan.log), res.plan.log
+    chk = check_plan(scn, [w.as_dict() for w in res.orders])
+    assert_allclose(chk.cost["total"], res.plan.objective, rtol=1e-6)

@@ -344,3 +344,44 @@ def test_risk_cap_binds() -> None:
     t = int(plan.period[i])
     assert t >= 0 and p[i, t] <= cap + 1e-12
     assert t < int(free.period[i])
+
+
+def test_stock_rows_only_at_event_periods_and_exact() -> None:
+    """Stock rows exist only at period 0, arrivals and the periods jobs may use; orders
+    only in job periods.  The MILP on that model still matches enumeration, and the
+    column vector of any plan (its Wagner-Whitin orders) satisfies every row and costs
+    what ``evaluate`` says."""
+    from optimizer.solvers.model import build_direct_model, stock_columns
+
+    n_t = 12
+    arrivals = np.zeros((1, n_t))
+    arrivals[0, 5] = 1.0
+    pb = _problem(n=3, n_t=n_t, on_hand=0.0, lead_days=2.0, arrivals=arrivals, seed=4)
+    allowed = np.zeros((3, n_t), dtype=bool)
+    allowed[0, [1, 2, 9]] = True
+    allowed[1, [2, 7]] = True
+    allowed[2, [7, 10]] = True
+    pb = replace(pb, allowed=allowed)
+    model = build_direct_model(pb)
+    assert model.stock is not None
+    # events: 0, arrival 5, job periods 1 2 7 9 10; orders from period 2 (lead) on
+    assert_allclose(model.stock.stock_period, [0, 1, 2, 5, 7, 9, 10])
+    assert_allclose(model.stock.order_period, [2, 7, 9, 10])
+    # M[p, a]: units of the jobs with a column in a or later (C0 C1 C2, C0 C1 C2, C0 C2, C2)
+    assert_allclose(model.stock.order_big, [3, 3, 2, 1])
+    best, _ = _brute(pb)
+    plan = solve_milp(pb)
+    assert_allclose(plan.objective, best, rtol=1e-9)
+    assert_allclose(plan.lower_bound, best, rtol=1e-6)
+    n_x = model.index.n_x
+    for combo in itertools.product(*[[-1, *np.flatnonzero(allowed[i])] for i in range(3)]):
+        per = np.array(combo, dtype=np.int64)
+        if violations(pb, per):
+            continue  # a stock-out no order can prevent
+        cost = evaluate(pb, per)["total"]
+        v = model.columns_from_period(per)
+        v[model.parts_cols[0] :] = stock_columns(pb, model, per)  # type: ignore[index]
+        a = model.matrix @ v
+        assert np.all(a >= model.row_lb - 1e-9) and np.all(a <= model.row_ub + 1e-9), per
+        assert_allclose(model.cost @ v, cost, rtol=1e-9)
+        assert v[:n_x].sum() == (per >= 0).sum()
