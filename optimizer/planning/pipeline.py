@@ -237,7 +237,10 @@ def plan_scenario(
     scn : Scenario
         A validated scenario.
     method, time_limit_s, gap : optional
-        Override the scenario's ``plan`` settings.
+        Override the scenario's ``plan`` settings.  ``time_limit_s`` (seconds, wall
+        clock from the end of the build) bounds the first solve and the hour-level
+        rounds together: the first solve gets :data:`FIRST_SOLVE_SHARE` of it, the
+        rounds the rest (:func:`round_budget_s`).
     warm_start : ndarray of int, optional
         A previous assignment (period per component, -1 beyond) to start from.
     progress : callable, optional
