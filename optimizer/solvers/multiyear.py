@@ -121,7 +121,7 @@ from optimizer.problem.data import NO_PIN, PIN_BEYOND
 from optimizer.problem.multiyear import MultiYearProblem
 from optimizer.problem.plan import BEYOND, Plan, Status, opening_terms, span_cells
 from optimizer.solvers.multiyear_crews import opening_knapsacks, opening_terms_knapsack
-from optimizer.solvers.multiyear_exact import system_search
+from optimizer.solvers.multiyear_exact import cost_to_go, system_search
 from optimizer.solvers.orp import orp_form, solve_orp
 
 _CHUNK = 256  # rows per block of the shortest-path sweep
@@ -775,29 +775,6 @@ def _drop_openings(
     return x, improved
 
 
-def _backward(
-    interval: FloatArray, end: FloatArray, node_ok: BoolArray, node_cost: FloatArray
-) -> FloatArray:
-    """Cost to go ``g[i, t]`` after a replacement in ``t`` (its node cost excluded).
-
-    ``g[i, t] = min(end[i, t], min_d interval[i, d] + node_cost[i, t + d] + g[i, t + d])``
-    over the lengths ``d`` with ``node_ok[i, t + d]``: the mirror of :func:`_forward`.
-    """
-    m, n_t = end.shape
-    d_max = interval.shape[1] - 1
-    g = np.empty((m, n_t))
-    h = np.full((m, n_t), np.inf)  # node cost + cost to go, where a replacement may be
-    w = np.ascontiguousarray(interval[:, 1:])  # column j <-> d = j + 1
-    for t in range(n_t - 1, -1, -1):
-        best = end[:, t].copy()
-        dm = min(n_t - 1 - t, d_max)
-        if dm > 0:
-            np.minimum(best, (h[:, t + 1 : t + 1 + dm] + w[:, :dm]).min(axis=1), out=best)
-        g[:, t] = best
-        h[:, t] = np.where(node_ok[:, t], node_cost[:, t] + best, np.inf)
-    return g
-
-
 def _via(
     first: FloatArray,
     interval: FloatArray,
@@ -811,7 +788,8 @@ def _via(
     Returns ``(cost, via)``: ``cost[i]`` as :func:`shortest_paths`; ``via[i, t]`` the
     cheapest path with a replacement in ``t`` when ``t``'s node cost is set to 0 (the
     other nodes as given): the cheapest way to reach ``t`` before its node cost
-    (:func:`_forward`'s ``pre``) plus the cost to go after it (:func:`_backward`).  A
+    (:func:`_forward`'s ``pre``) plus the cost to go after it
+    (:func:`~optimizer.solvers.multiyear_exact.cost_to_go`).  A
     path visits ``t`` at most once, so setting one node cost to 0 changes a row's
     cheapest path to ``min(cost[i], via[i, t])``: one forward and one backward sweep
     give the effect of opening any single period.
@@ -823,7 +801,7 @@ def _via(
     for a in range(0, m, _CHUNK):
         b = min(m, a + _CHUNK)
         f[a:b], _ = _forward(first[a:b], interval[a:b], node_ok[a:b], node_cost[a:b], pre[a:b])
-        g[a:b] = _backward(interval[a:b], end[a:b], node_ok[a:b], node_cost[a:b])
+        g[a:b] = cost_to_go(interval[a:b], end[a:b], node_ok[a:b], node_cost[a:b])
     with np.errstate(invalid="ignore"):
         cost = np.minimum(beyond, (f + end).min(axis=1, initial=np.inf))
         via = pre + g

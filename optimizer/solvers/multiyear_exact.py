@@ -72,7 +72,7 @@ import numpy as np
 
 from optimizer._typing import BoolArray, FloatArray, IntArray
 
-__all__ = ["SystemSearch", "system_search"]
+__all__ = ["SystemSearch", "cost_to_go", "system_search"]
 
 # children of an expanded node: (its openings, their cost, its F (m, J), the children's
 # periods, F columns (m, C) and bounds (C,), sorted by bound)
@@ -120,22 +120,44 @@ class _Seen:
         self.n += 1
 
 
-def _backward(
-    interval: FloatArray, end: FloatArray, node_ok: BoolArray, price: FloatArray
+def cost_to_go(
+    interval: FloatArray, end: FloatArray, node_ok: BoolArray, node_cost: FloatArray
 ) -> FloatArray:
-    """``G[i, t]``: lambda-priced cost to go after a replacement in ``t`` (t's price excluded)."""
+    """Cost to go ``g[i, t]`` after a replacement in ``t`` (its node cost excluded).
+
+    ``g[i, t] = min(end[i, t], min_d interval[i, d] + node_cost[i, t + d] + g[i, t + d])``
+    over the lengths ``d`` with ``node_ok[i, t + d]``: the backward pass of the
+    per-position shortest path (used by the subgradient of
+    :mod:`optimizer.solvers.multiyear` and, with lambda-priced node costs, by the search).
+
+    Parameters
+    ----------
+    interval : FloatArray
+        ``(m, d_max + 1)``: cost of an interval of ``d`` periods between replacements.
+    end : FloatArray
+        ``(m, n_t)``: cost of the end state after a last replacement in ``t``.
+    node_ok : BoolArray
+        ``(m, n_t)``: a replacement of position ``i`` may happen in ``t``.
+    node_cost : FloatArray
+        ``(m, n_t)``: price of a replacement in ``t`` (e.g. Lagrange multipliers).
+
+    Returns
+    -------
+    FloatArray
+        ``(m, n_t)`` cost to go.
+    """
     m, n_t = end.shape
     d_max = interval.shape[1] - 1
     g = np.empty((m, n_t))
-    h = np.full((m, n_t), np.inf)
-    w = interval[:, 1:]
+    h = np.full((m, n_t), np.inf)  # node cost + cost to go, where a replacement may be
+    w = np.ascontiguousarray(interval[:, 1:])  # column j <-> d = j + 1
     for t in range(n_t - 1, -1, -1):
         best = end[:, t].copy()
         dm = min(n_t - 1 - t, d_max)
         if dm > 0:
             np.minimum(best, (h[:, t + 1 : t + 1 + dm] + w[:, :dm]).min(axis=1), out=best)
         g[:, t] = best
-        h[:, t] = np.where(node_ok[:, t], price[:, t] + best, np.inf)
+        h[:, t] = np.where(node_ok[:, t], node_cost[:, t] + best, np.inf)
     return g
 
 
@@ -205,7 +227,7 @@ def system_search(
     w_of = np.where(node_ok[:, None, :], w_of, np.inf)
     h_k, h0_k, z_k, root_k = [], [], [], []
     for lk in lams:
-        g = _backward(interval, end, node_ok, lk)
+        g = cost_to_go(interval, end, node_ok, lk)
         nxt = np.where(node_ok, lk + g, np.inf)  # price of a later replacement in tau, on
         # H[i, o, t]: last replacement in o, none in (o, t]; next in tau > t or none
         a = w_of + nxt[:, None, :]  # (m, o, tau)
