@@ -133,11 +133,13 @@ def synthetic_fleet(n_systems: int = 100, per_system: int = 10, seed: int = 7) -
     return Scenario.model_validate(data)
 
 
-def count_events(model: SimModel, strategy: str, reps: int, seed: int = 1) -> int:
+def count_events(
+    model: SimModel, strategy: str, reps: int, seed: int = 1, twin_name: str = "none"
+) -> int:
     """Events processed by ``reps`` replications (the engine loop's own count)."""
     import optimizer.sim.engine as eng
 
-    twin = Twin("none")
+    twin = Twin(twin_name)
     pol = make_policy(strategy)
     pol.prepare(model, twin)
     total = 0
@@ -157,9 +159,9 @@ def count_events(model: SimModel, strategy: str, reps: int, seed: int = 1) -> in
     return total
 
 
-def _cpu_per_rep(model: SimModel, strategy: str, reps: int) -> float:
+def _cpu_per_rep(model: SimModel, strategy: str, reps: int, twin_name: str = "none") -> float:
     """CPU seconds per replication in this process (insensitive to other load)."""
-    twin = Twin("none")
+    twin = Twin(twin_name)
     pol = make_policy(strategy)
     pol.prepare(model, twin)
     t = time.process_time()
@@ -168,7 +170,7 @@ def _cpu_per_rep(model: SimModel, strategy: str, reps: int) -> float:
     return (time.process_time() - t) / reps
 
 
-def bench_fleet_cpu(reps: int, strategies: list[str]) -> None:
+def bench_fleet_cpu(reps: int, strategies: list[str], twin_name: str = "none") -> None:
     """CPU per replication of each strategy in this process (``--cpu-only``)."""
     scn = synthetic_fleet()
     model = compile_model(scn, years=10.0)
@@ -177,9 +179,9 @@ def bench_fleet_cpu(reps: int, strategies: list[str]) -> None:
         f" load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs"
     )
     for strat in strategies:
-        ev_per_rep = count_events(model, strat, 2) / 2
+        ev_per_rep = count_events(model, strat, 2, twin_name=twin_name) / 2
         load0 = os.getloadavg()[0]
-        cpu = _cpu_per_rep(model, strat, reps)
+        cpu = _cpu_per_rep(model, strat, reps, twin_name)
         print(
             f"  {strat:15s} CPU {1000 * cpu:.1f} ms/rep over {reps} reps"
             f" -> {cpu * 1000 / 2:.1f} s per 1,000 reps on 2 idle cores;"
@@ -284,14 +286,24 @@ def main() -> None:
         action="store_true",
         help="fleet benchmark: CPU ms per replication over --reps (default 100) only",
     )
+    ap.add_argument(
+        "--strategies",
+        default="run-to-failure,fixed-interval,optimal-age",
+        help="fleet benchmark: comma-separated strategies (e.g. add condition-based,predictive)",
+    )
+    ap.add_argument(
+        "--twin",
+        default="none",
+        help="fleet benchmark with --cpu-only: twin accuracy (none, poor, good, perfect)",
+    )
     ap.add_argument("--skip-fleet", action="store_true")
     ap.add_argument("--skip-prescriptive", action="store_true")
     args = ap.parse_args()
     reps = args.reps or (20 if args.quick else 1000)
     p_reps = args.prescriptive_reps or (10 if args.quick else 200)
-    strategies = ["run-to-failure", "fixed-interval", "optimal-age"]
+    strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
     if not args.skip_fleet and args.cpu_only:
-        bench_fleet_cpu(args.reps or 100, strategies)
+        bench_fleet_cpu(args.reps or 100, strategies, args.twin)
     elif not args.skip_fleet:
         bench_fleet(reps, strategies)
     if not args.skip_prescriptive:
