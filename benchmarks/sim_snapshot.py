@@ -50,6 +50,8 @@ def _cases(quick: bool) -> list[tuple[str, Any, str, str, int, float]]:
     fleet = synthetic_fleet()
     for strat in ("run-to-failure", "fixed-interval", "optimal-age"):
         out.append((f"synthetic/{strat}", fleet, strat, "none", 2, 10.0))
+    for strat in ("condition-based", "predictive"):  # the twin-driven hot paths
+        out.append((f"synthetic/{strat}", fleet, strat, "good", 2, 10.0))
     return out
 
 

@@ -371,6 +371,11 @@ class Predictive(BasePolicy):
         # repairing it; it follows its age rule (the optimum of the minimal-repair cost
         # curve) whatever the twin.
         self._by_age = np.asarray(model.minimal_repair, dtype=bool) | (not twin.informative)
+        # the longest lead time of each component's spare part (0: no spare part)
+        self._lead_max_h = np.array(
+            [model.parts[p].lead_h if p >= 0 else 0.0 for p in model.part_of.tolist()],
+            dtype=np.float64,
+        )
         if self._by_age.any() and model.n:
             curves = penalty_curves(
                 model.initial,
@@ -399,17 +404,24 @@ class Predictive(BasePolicy):
         m = self.model
         r, med, s = sim.twin_report()
         up = sim.up_mask()
-        cand = np.flatnonzero(
-            up & ~self._by_age & ~np.array([sim.pm_pending(int(i)) for i in range(m.n)])
-        )
+        cand = np.flatnonzero(up & ~self._by_age & ~sim.pm_pending_mask())
+        if cand.size == 0:
+            return
+        # cheap screen: an optimum inside the window needs a low quantile inside it.
+        # First with each part's longest possible lead (no stock look-up), then with
+        # the actual lead for the few that pass: the same set, as the window only
+        # grows with the lead.
+        interval = self.decision_interval_h or 0.0
+        rate_c = m.rate[m.system_of[cand]]
+        s_c = s[cand]
+        low_q = med[cand] * np.exp(-7.0 * s_c)
+        perfect = s_c <= 1e-9
+        near = perfect | (low_q <= (interval + self._lead_max_h[cand]) * rate_c)
+        cand, rate_c, low_q, perfect = cand[near], rate_c[near], low_q[near], perfect[near]
         if cand.size == 0:
             return
         lead = np.array([sim.part_lead_h(int(i)) for i in cand])
-        window_op = ((self.decision_interval_h or 0.0) + lead) * m.rate[m.system_of[cand]]
-        s_c = s[cand]
-        perfect = s_c <= 1e-9
-        # cheap screen: an optimum inside the window needs a low quantile inside it
-        near = perfect | (med[cand] * np.exp(-7.0 * s_c) <= window_op)
+        near = perfect | (low_q <= (interval + lead) * rate_c)
         cand = cand[near]
         if cand.size == 0:
             return
