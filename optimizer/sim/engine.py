@@ -132,6 +132,7 @@ from __future__ import annotations
 import gc
 import heapq
 import math
+import operator
 from bisect import bisect_right
 from collections import deque
 from collections.abc import Callable, Generator, Sequence
@@ -1669,17 +1670,19 @@ class _Replication:
 
     def ages_h(self) -> FloatArray:
         """Operating ages of all components (frozen while down), hours."""
-        theta = np.array([s.theta_now() for s in self.systems])
-        age = theta[self.model.system_of] - np.asarray(self.origin)
-        up = np.asarray(self.up)
+        # (np.fromiter: the lists are converted at every decision of a twin strategy)
+        n = self.model.n
+        theta = np.fromiter([s.theta_now() for s in self.systems], np.float64)
+        age = theta[self.model.system_of] - np.fromiter(self.origin, np.float64, n)
+        up = self.up_mask()
         if self.has_standby:
             for i in np.flatnonzero(np.asarray(self.standby)):
                 age[i] = self.age_h(int(i))
-        return np.where(up, age, np.asarray(self.frozen_age))
+        return np.where(up, age, np.fromiter(self.frozen_age, np.float64, n))
 
     def up_mask(self) -> BoolArray:
         """Components running (not failed and not in preventive work)."""
-        return np.asarray(self.up, dtype=bool)
+        return np.fromiter(self.up, bool, self.model.n)
 
     def is_up(self, i: int) -> bool:
         """Whether component ``i`` is running."""
@@ -1703,8 +1706,8 @@ class _Replication:
         """
         n = self.model.n
         ages = self.ages_h()
-        r = np.maximum(np.asarray(self.fail_age) - ages, 0.0)
-        j = np.asarray(self.life_j)
+        r = np.maximum(np.fromiter(self.fail_age, np.float64, n) - ages, 0.0)
+        j = np.fromiter(self.life_j, np.int64, n)
         z = np.empty(n)
         inside = j < self.draws.lives
         idx = np.flatnonzero(inside)
@@ -1922,7 +1925,7 @@ class _Replication:
 
     def pm_pending_mask(self) -> BoolArray:
         """Components whose installed part already has a preventive request."""
-        return np.array([p == g for p, g in zip(self.pending, self.gen, strict=True)], dtype=bool)
+        return np.fromiter(map(operator.eq, self.pending, self.gen), bool, self.model.n)
 
     def parts_lead_h(self, comps: Sequence[int]) -> FloatArray:
         """:meth:`part_lead_h` of several components (one availability check per part)."""

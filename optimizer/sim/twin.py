@@ -183,9 +183,10 @@ class Twin:
         w = z + float(sc.ndtri(q))
         m = mean_life_h
         log_t = math.log(threshold_h)
+        log, exp, sqrt, floor = math.log, math.exp, math.sqrt, ERROR_FLOOR
 
         def f(r: float) -> float:
-            return math.log(r) + sig * max(math.sqrt(2.0 * r / (r + m)), ERROR_FLOOR) * w - log_t
+            return log(r) + sig * max(sqrt(2.0 * r / (r + m)), floor) * w - log_t
 
         if r0_h <= 0.0 or f(r0_h) <= 0.0:
             return max(r0_h, 0.0)
@@ -193,9 +194,13 @@ class Twin:
         hi = math.log(r0_h)
         if f(math.exp(lo)) > 0.0:
             return 0.0
-        for _ in range(48):
+        for _ in range(48):  # bisection in log r; f inlined (the simulator's hot path)
             mid = 0.5 * (lo + hi)
-            if f(math.exp(mid)) > 0.0:
+            r = exp(mid)
+            g = sqrt(2.0 * r / (r + m))
+            if g < floor:  # (max(g, floor), the same float)
+                g = floor
+            if log(r) + sig * g * w - log_t > 0.0:
                 hi = mid
             else:
                 lo = mid
