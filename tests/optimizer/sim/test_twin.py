@@ -79,3 +79,42 @@ def test_perfect_twin_crossing_is_the_threshold() -> None:
     tw = Twin("perfect")
     assert_allclose(tw.crossing(0.1, 100.0, 5000.0, 1.3, 2000.0), 100.0, rtol=1e-9)
     assert_allclose(tw.crossing(0.1, 100.0, 50.0, 1.3, 2000.0), 50.0)
+
+
+def _plain_bisection_crossing(
+    sig: float, q: float, thr: float, r0: float, z: float, m: float
+) -> float:
+    """The crossing by 48 plain bisection steps in ``log r``, every midpoint evaluated
+    (the algorithm before the Newton band of :meth:`Twin.crossing`)."""
+    w = z + float(stats.norm.ppf(q))
+    log_t = math.log(thr)
+
+    def f(r: float) -> float:
+        return math.log(r) + sig * max(math.sqrt(2.0 * r / (r + m)), 0.35) * w - log_t
+
+    if r0 <= 0.0 or f(r0) <= 0.0:
+        return max(r0, 0.0)
+    lo, hi = log_t - 2.0 * abs(sig * w) - 2.0, math.log(r0)
+    if f(math.exp(lo)) > 0.0:
+        return 0.0
+    for _ in range(48):
+        mid = 0.5 * (lo + hi)
+        if f(math.exp(mid)) > 0.0:
+            hi = mid
+        else:
+            lo = mid
+    return math.exp(lo)
+
+
+@pytest.mark.parametrize("acc", ["good", "poor", "perfect"])
+def test_twin_crossing_is_bit_identical_to_plain_bisection(acc: str) -> None:
+    # the Newton band only skips evaluations whose sign it knows: same float result,
+    # including the draws with a large error where the band is switched off (poor twin)
+    rng = np.random.default_rng(5)
+    tw = Twin(acc)
+    sig = float(tw.sigma or 0.0)
+    for _ in range(3000):
+        q = float(rng.choice([0.05, 0.1, 0.5, 0.9]))
+        thr, r0 = float(rng.uniform(10.0, 2000.0)), float(rng.exponential(5000.0))
+        z, m = float(rng.normal() * rng.choice([1.0, 4.0])), float(rng.uniform(500.0, 5e4))
+        assert tw.crossing(q, thr, r0, z, m) == _plain_bisection_crossing(sig, q, thr, r0, z, m)
