@@ -404,19 +404,20 @@ class Predictive(BasePolicy):
         m = self.model
         r, med, s = sim.twin_report()
         up = sim.up_mask()
-        cand = np.flatnonzero(up & ~self._by_age & ~sim.pm_pending_mask())
+        cand = np.flatnonzero(up & ~self._by_age)
         if cand.size == 0:
             return
         # cheap screen: an optimum inside the window needs a low quantile inside it.
-        # First with each part's longest possible lead (no stock look-up), then with
-        # the actual lead for the few that pass: the same set, as the window only
-        # grows with the lead.
+        # First with each part's longest possible lead (no stock look-up), then, for
+        # the few that pass and have no request yet, with the actual lead: the same set
+        # as screening every part, as the window only grows with the lead.
         interval = self.decision_interval_h or 0.0
         rate_c = m.rate[m.system_of[cand]]
         s_c = s[cand]
         low_q = med[cand] * np.exp(-7.0 * s_c)
         perfect = s_c <= 1e-9
         near = perfect | (low_q <= (interval + self._lead_max_h[cand]) * rate_c)
+        near[near] = [not sim.pm_pending(i) for i in cand[near].tolist()]
         cand, rate_c, low_q, perfect = cand[near], rate_c[near], low_q[near], perfect[near]
         if cand.size == 0:
             return
