@@ -1670,6 +1670,10 @@ class _Replication:
 
     def ages_h(self) -> FloatArray:
         """Operating ages of all components (frozen while down), hours."""
+        return self._ages_up()[0]
+
+    def _ages_up(self) -> tuple[FloatArray, BoolArray]:
+        """:meth:`ages_h` and :meth:`up_mask` (one conversion of the up flags)."""
         # (np.fromiter: the lists are converted at every decision of a twin strategy)
         n = self.model.n
         theta = np.fromiter([s.theta_now() for s in self.systems], np.float64)
@@ -1678,7 +1682,7 @@ class _Replication:
         if self.has_standby:
             for i in np.flatnonzero(np.asarray(self.standby)):
                 age[i] = self.age_h(int(i))
-        return np.where(up, age, np.fromiter(self.frozen_age, np.float64, n))
+        return np.where(up, age, np.fromiter(self.frozen_age, np.float64, n)), up
 
     def up_mask(self) -> BoolArray:
         """Components running (not failed and not in preventive work)."""
@@ -1705,7 +1709,7 @@ class _Replication:
             ``nan`` for components that are down.  Only meaningful for informative twins.
         """
         n = self.model.n
-        ages = self.ages_h()
+        ages, up = self._ages_up()
         r = np.maximum(np.fromiter(self.fail_age, np.float64, n) - ages, 0.0)
         j = np.fromiter(self.life_j, np.int64, n)
         z = np.empty(n)
@@ -1715,7 +1719,6 @@ class _Replication:
         for i in np.flatnonzero(~inside):
             z[i] = self.draws.get("z", int(i), int(j[i]))
         med, s = self.twin.report(r, z, self.model.mean_life_h)
-        up = self.up_mask()
         nan = np.nan
         return np.where(up, r, nan), np.where(up, med, nan), np.where(up, s, nan)
 

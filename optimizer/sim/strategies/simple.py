@@ -376,6 +376,10 @@ class Predictive(BasePolicy):
             [model.parts[p].lead_h if p >= 0 else 0.0 for p in model.part_of.tolist()],
             dtype=np.float64,
         )
+        # each component's operating rate and its widest screening window (op. hours)
+        self._rate = np.asarray(model.rate[model.system_of], dtype=np.float64)
+        interval = self.decision_interval_h or 0.0
+        self._window_max_op = (interval + self._lead_max_h) * self._rate
         if self._by_age.any() and model.n:
             curves = penalty_curves(
                 model.initial,
@@ -412,11 +416,11 @@ class Predictive(BasePolicy):
         # the few that pass and have no request yet, with the actual lead: the same set
         # as screening every part, as the window only grows with the lead.
         interval = self.decision_interval_h or 0.0
-        rate_c = m.rate[m.system_of[cand]]
+        rate_c = self._rate[cand]
         s_c = s[cand]
         low_q = med[cand] * np.exp(-7.0 * s_c)
         perfect = s_c <= 1e-9
-        near = perfect | (low_q <= (interval + self._lead_max_h[cand]) * rate_c)
+        near = perfect | (low_q <= self._window_max_op[cand])
         near[near] = [not sim.pm_pending(i) for i in cand[near].tolist()]
         cand, rate_c, low_q, perfect = cand[near], rate_c[near], low_q[near], perfect[near]
         if cand.size == 0:
