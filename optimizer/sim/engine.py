@@ -2275,33 +2275,20 @@ class _Replication:
         if start > env._now:
             yield env.sleep(start - env._now)
             items = self._live(items)
-        if len(items) == 1:  # (_await_parts and the loop below, inline: hot path)
-            i = items[0][0]
-            part = self.part_of[i]
-            if part >= 0:
-                res = self.res[i]
-                if res is None:
-                    res = _Reservation(self.stocks[part].demand(self.ppt[i], critical=False))
-                    self.res[i] = res
-                if res.ev is not None and not res.ev.processed:
-                    yield res.ev
-            keep = self._live(items)
+        if len(items) == 1:  # no generator for the common one-job opening (hot path)
+            ev = self._parts_event(items[0][0])
+            if ev is not None:
+                yield ev
+        else:
+            yield from self._await_parts(items)
+        keep = self._live(items)
+        kept = {i for i, _, _ in keep}
+        for i, _, _ in items:
             res = self.res[i]
             if res is not None and not res.stolen:
                 self.res[i] = None
-                if not keep:
-                    self.stocks[part].put_back(self.ppt[i])
-            kept = {i} if keep else set()
-        else:
-            yield from self._await_parts(items)
-            keep = self._live(items)
-            kept = {i for i, _, _ in keep}
-            for i, _, _ in items:
-                res = self.res[i]
-                if res is not None and not res.stolen:
-                    self.res[i] = None
-                    if i not in kept:
-                        self.stocks[self.part_of[i]].put_back(self.ppt[i])
+                if i not in kept:
+                    self.stocks[self.part_of[i]].put_back(self.ppt[i])
         if crews:
             self._drop_crews(crews, kept)
         if not keep:
@@ -2374,18 +2361,22 @@ class _Replication:
             return items if (up[i] or retired[i]) and (tag < 0 or tag == gen[i]) else []
         return [e for e in items if (up[e[0]] or retired[e[0]]) and (e[1] < 0 or e[1] == gen[e[0]])]
 
+    def _parts_event(self, i: int) -> simpy.Event | None:
+        """Reserve job ``i``'s spare part (:meth:`_reserve`, once); the stock event still
+        to wait for, or ``None``."""
+        self._reserve(i, critical=False)
+        res = self.res[i]
+        if res is None:  # no spare part
+            return None
+        ev = res.ev
+        return ev if ev is not None and not ev.processed else None
+
     def _await_parts(self, items: list[tuple[int, int, bool]]) -> Generator[simpy.Event, Any, None]:
         """Reserve the spare part of every job of an opening and wait for each in turn."""
         for i, _, _ in items:
-            part = self.part_of[i]
-            if part < 0:
-                continue
-            res = self.res[i]
-            if res is None:
-                res = _Reservation(self.stocks[part].demand(self.ppt[i], critical=False))
-                self.res[i] = res
-            if res.ev is not None and not res.ev.processed:
-                yield res.ev
+            ev = self._parts_event(i)
+            if ev is not None:
+                yield ev
 
     def _await_crews(
         self, items: list[tuple[int, int, bool]], crews: dict[int, _Grant]
