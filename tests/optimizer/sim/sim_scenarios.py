@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from optimizer.scenario import Scenario
+from optimizer.sim.simulate import SimulationResult, simulate
 
 START = "2027-01-04T00:00:00Z"  # a Monday, midnight UTC
 AROUND_THE_CLOCK = [{"start": "00:00", "end": "00:00"}]  # one 24 h shift every day
@@ -140,3 +141,17 @@ def minimal_repair_t_star_h() -> float:
     """Barlow-Hunter optimum of :func:`minimal_repair_scenario`, hours (closed form)."""
     beta, eta = MINIMAL_REPAIR_BETA, MINIMAL_REPAIR_ETA_H
     return eta * (MINIMAL_REPAIR_COST_PM / ((beta - 1.0) * MINIMAL_REPAIR_COST_CM)) ** (1 / beta)
+
+
+def run_to_failure(scn: Scenario, years: float, reps: int = 1, seed: int = 1) -> SimulationResult:
+    """Run-to-failure replications of ``scn`` with the event log kept (no twin, one worker)."""
+    return simulate(
+        scn,
+        "run-to-failure",
+        replications=reps,
+        seed=seed,
+        years=years,
+        twin_accuracy="none",
+        workers=1,
+        keep_events=True,
+    )

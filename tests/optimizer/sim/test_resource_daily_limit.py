@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
 sys.path.insert(0, str(Path(__file__).parent))
-from sim_scenarios import START, component, fixed, scenario, system
+from sim_scenarios import START, component, fixed, run_to_failure, scenario, system
 
 from optimizer.calendar import local_midnights_h
 from optimizer.cli import main
@@ -32,7 +32,7 @@ from optimizer.loading import ScenarioError, load_text
 from optimizer.scenario import Scenario
 from optimizer.sim.engine import run_replication, weather_series
 from optimizer.sim.model import compile_model
-from optimizer.sim.simulate import SimulationResult, simulate
+from optimizer.sim.simulate import SimulationResult
 from optimizer.sim.strategies import make_policy
 from optimizer.sim.twin import Twin
 
@@ -61,19 +61,6 @@ def _five(per_day: int | None, tz: str | None = None, calm: bool = False) -> Sce
     return Scenario.model_validate(data)
 
 
-def _run(scn: Scenario, years: float, reps: int = 1, seed: int = 1) -> SimulationResult:
-    return simulate(
-        scn,
-        "run-to-failure",
-        replications=reps,
-        seed=seed,
-        years=years,
-        twin_accuracy="none",
-        workers=1,
-        keep_events=True,
-    )
-
-
 def _grants(res: SimulationResult) -> np.ndarray:
     ev = res.events
     g = ev[ev.event == "resource_granted"].sort_values(["time_h", "component"])
@@ -95,7 +82,7 @@ def _grants(res: SimulationResult) -> np.ndarray:
 def test_five_open_requests_start_per_day(
     per_day: int | None, tz: str | None, grants: list[float]
 ) -> None:
-    res = _run(_five(per_day, tz), years=170.0 / H_PER_YEAR)
+    res = run_to_failure(_five(per_day, tz), years=170.0 / H_PER_YEAR)
     assert_allclose(_grants(res), grants)
     ev = res.events
     done = np.sort(ev[ev.event == "repaired"].time_h.to_numpy())
@@ -150,7 +137,7 @@ def test_preventive_opening_stops_once_its_daily_grants_are_in() -> None:
     data["campaigns"] = [
         {"id": "c", "components": ["A", "B", "C"], "dates": ["2027-01-08T06:00:00Z"]}
     ]
-    res = _run(Scenario.model_validate(data), years=300.0 / H_PER_YEAR)
+    res = run_to_failure(Scenario.model_validate(data), years=300.0 / H_PER_YEAR)
     assert_allclose(_grants(res), [102.0, 120.0, 144.0])
     ev = res.events
     assert_allclose(np.sort(ev[ev.event == "removal"].time_h.to_numpy()), [144.0] * 3)
@@ -164,7 +151,7 @@ def test_deterministic_for_a_seed() -> None:
     systems = [system(f"S{j}", [component(f"C{j}", life=life, corrective=cm)]) for j in range(4)]
     vessel = {"id": "V", "kind": "vessel", "capacity": 3, "max_jobs_per_day": 1}
     scn = scenario(systems, resources=[vessel])
-    a, b, c = (_run(scn, 0.05, reps=2, seed=s) for s in (5, 5, 6))
+    a, b, c = (run_to_failure(scn, 0.05, reps=2, seed=s) for s in (5, 5, 6))
     assert a.events.equals(b.events)
     assert a["resource_wait_h"].mean == b["resource_wait_h"].mean
     assert a["resource_wait_h"].mean != c["resource_wait_h"].mean
@@ -212,7 +199,7 @@ def test_no_local_day_has_more_grants_than_the_limit(
     fleet: tuple[Scenario, int, str], seed: int
 ) -> None:
     scn, per_day, tz = fleet
-    res = _run(scn, years=30 * 24.0 / H_PER_YEAR, seed=seed)
+    res = run_to_failure(scn, years=30 * 24.0 / H_PER_YEAR, seed=seed)
     ev = res.events
     origin = datetime.fromisoformat(START)
     zone = ZoneInfo(tz)

@@ -22,7 +22,7 @@ from numpy.testing import assert_allclose
 from pydantic import ValidationError
 
 sys.path.insert(0, str(Path(__file__).parent))
-from sim_scenarios import component, fixed, scenario, system
+from sim_scenarios import component, fixed, run_to_failure, scenario, system
 
 import cost_models as cm
 from optimizer.cli import main
@@ -30,7 +30,6 @@ from optimizer.loading import ScenarioError, load_text
 from optimizer.scenario import Resource, Scenario
 from optimizer.sim.engine import run_replication, weather_series
 from optimizer.sim.model import compile_model
-from optimizer.sim.simulate import SimulationResult, simulate
 from optimizer.sim.strategies import make_policy
 from optimizer.sim.twin import Twin
 
@@ -46,19 +45,6 @@ def _vessel(**kw: Any) -> dict[str, Any]:
 
 def _cm(resource: str = "V", duration_h: float = 5.0) -> dict[str, Any]:
     return {"duration_h": duration_h, "cost_other": 1000.0, "resource": resource}
-
-
-def _run(scn: Scenario, years: float, reps: int = 1, seed: int = 1) -> SimulationResult:
-    return simulate(
-        scn,
-        "run-to-failure",
-        replications=reps,
-        seed=seed,
-        years=years,
-        twin_accuracy="none",
-        workers=1,
-        keep_events=True,
-    )
 
 
 # --------------------------------------------------------------------------------------
@@ -79,7 +65,7 @@ def test_one_failure_trigger_one_fixed_delay(min_charter_days: float) -> None:
             )
         ],
     )
-    res = _run(scn, years=175.0 / H_PER_YEAR)  # one failure (at 100 h; the next at 253 h)
+    res = run_to_failure(scn, years=175.0 / H_PER_YEAR)  # one failure (at 100 h; the next at 253 h)
     assert_allclose(res["failures"].mean, 1.0)
     assert_allclose(res["downtime_unplanned_h"].mean, d + job)
     assert_allclose(res["resource_wait_h"].mean, d)
@@ -104,7 +90,7 @@ def test_fixed_dates_wait_for_the_next_date() -> None:
     comps = [component("A", life=fixed(100.0), corrective=_cm(duration_h=job))]
     trig = {"rule": "fixed_dates", "dates": [date]}
     scn = scenario([system("S", comps)], resources=[_vessel(mobilisation_delay_h=d, trigger=trig)])
-    res = _run(scn, years=610.0 / H_PER_YEAR)
+    res = run_to_failure(scn, years=610.0 / H_PER_YEAR)
     assert_allclose(res["resource_wait_h"].mean, 504.0 - 100.0 + d)
     assert_allclose(res["downtime_unplanned_h"].mean, 504.0 - 100.0 + d + job)
     # repeated yearly from a date before the start: 2027-01-10 (144 h) is before the
@@ -112,7 +98,7 @@ def test_fixed_dates_wait_for_the_next_date() -> None:
     comps = [component("A", life=fixed(200.0), corrective=_cm(duration_h=job))]
     trig = {"rule": "fixed_dates", "dates": ["2025-01-10T00:00:00Z"], "repeat_yearly": True}
     scn = scenario([system("S", comps)], resources=[_vessel(mobilisation_delay_h=d, trigger=trig)])
-    res = _run(scn, years=1.02)
+    res = run_to_failure(scn, years=1.02)
     ev = res.events
     grants = ev[(ev.event == "resource_granted") & (ev.component == "A")]
     assert_allclose(grants.value.iloc[0], 144.0 + 8760.0 - 200.0 + d)
@@ -128,7 +114,7 @@ def test_fixed_dates_wait_for_the_next_date() -> None:
             _vessel(mobilisation_delay_h=d, trigger=trig, cost_per_day=100.0, min_charter_days=2)
         ],
     )
-    res = _run(scn, years=1.02)
+    res = run_to_failure(scn, years=1.02)
     assert_allclose(res["resource_mobilisations"].mean, 2.0)
     assert_allclose(res["resource_charter_days"].mean, 4.0)
     assert_allclose(res["cost_resources"].mean, 400.0)
@@ -140,7 +126,7 @@ def test_owned_resource_costs_its_fixed_cost_per_year() -> None:
         [system("S", comps)],
         resources=[_vessel(owned=True, cost_fixed_per_year=50_000.0, cost_per_day=1e4)],
     )
-    res = _run(scn, years=2.5)
+    res = run_to_failure(scn, years=2.5)
     assert_allclose(res["failures"].mean, 0.0)
     assert_allclose(res["resource_mobilisations"].mean, 0.0)
     assert_allclose(res["cost_resources"].mean, 50_000.0 * 2.5)
@@ -156,7 +142,7 @@ def test_capacity_one_second_request_waits_one_job(capacity: int) -> None:
         for s in ("S", "T")
     ]
     scn = scenario(systems, resources=[_vessel(mobilisation_delay_h=d, capacity=capacity)])
-    res = _run(scn, years=150.0 / H_PER_YEAR)
+    res = run_to_failure(scn, years=150.0 / H_PER_YEAR)
     second = job if capacity == 1 else 0.0
     assert_allclose(res["resource_wait_h"].mean, 2 * d + second)
     assert_allclose(res["downtime_unplanned_h"].mean, 2 * (d + job) + second)
@@ -188,7 +174,7 @@ def test_fixed_charter_leaves_after_its_length(charter: str, trigger_n: int) -> 
         charter=charter,
         trigger=trig,
     )
-    res = _run(scenario(systems, resources=[vessel]), years=200.0 / H_PER_YEAR)
+    res = run_to_failure(scenario(systems, resources=[vessel]), years=200.0 / H_PER_YEAR)
     ev = res.events
     on_site = ev[ev.event == "demobilise"].value.to_numpy()
     if charter == "until_idle":
@@ -238,7 +224,7 @@ def test_fixed_charter_starts_no_job_after_its_length() -> None:
         capacity=2,
         trigger={"rule": "open_requests", "n": 3},
     )
-    res = _run(scenario(systems, resources=[vessel]), years=0.5, reps=3, seed=4)
+    res = run_to_failure(scenario(systems, resources=[vessel]), years=0.5, reps=3, seed=4)
     ev = res.events
     n_charters = 0
     for _, e in ev.groupby("replication"):
@@ -259,12 +245,12 @@ def test_max_wait_mobilises_a_short_batch() -> None:
     comps = [component("A", life=fixed(100.0), corrective=_cm(duration_h=job))]
     trig = {"rule": "open_requests", "n": 5, "max_wait_days": 1.0}
     scn = scenario([system("S", comps)], resources=[_vessel(mobilisation_delay_h=d, trigger=trig)])
-    res = _run(scn, years=200.0 / H_PER_YEAR)
+    res = run_to_failure(scn, years=200.0 / H_PER_YEAR)
     assert_allclose(res["resource_wait_h"].mean, 24.0 + d)
     # without max_wait the lone request waits to the horizon (counted up to it)
     trig = {"rule": "open_requests", "n": 5}
     scn = scenario([system("S", comps)], resources=[_vessel(mobilisation_delay_h=d, trigger=trig)])
-    res = _run(scn, years=200.0 / H_PER_YEAR)
+    res = run_to_failure(scn, years=200.0 / H_PER_YEAR)
     assert_allclose(res["resource_mobilisations"].mean, 0.0)
     assert_allclose(res["resource_wait_h"].mean, 200.0 - 100.0)
 
@@ -283,7 +269,7 @@ def test_preventive_opening_waits_for_the_resource_before_stopping() -> None:
         resources=[_vessel(mobilisation_delay_h=d, cost_mobilisation=500.0)],
     ).model_dump(mode="json")
     data["campaigns"] = [{"id": "c", "components": ["A"], "dates": ["2027-01-08T00:00:00Z"]}]
-    res = _run(Scenario.model_validate(data), years=400.0 / H_PER_YEAR)
+    res = run_to_failure(Scenario.model_validate(data), years=400.0 / H_PER_YEAR)
     ev = res.events
     (removal,) = ev[ev.event == "removal"].time_h
     assert_allclose(removal, 96.0 + d)  # the campaign date is 96 h after the start
@@ -310,7 +296,7 @@ def test_preventive_opening_takes_its_parts_before_the_resource() -> None:
         resources=[_vessel(mobilisation_delay_h=d, cost_per_day=240.0)],
     ).model_dump(mode="json")
     data["campaigns"] = [{"id": "c", "components": ["A"], "dates": ["2027-01-08T00:00:00Z"]}]
-    res = _run(Scenario.model_validate(data), years=400.0 / H_PER_YEAR)
+    res = run_to_failure(Scenario.model_validate(data), years=400.0 / H_PER_YEAR)
     (removal,) = res.events[res.events.event == "removal"].time_h
     assert_allclose(removal, 96.0 + lead_h + d)
     assert_allclose(res["resource_wait_h"].mean, d)
@@ -327,7 +313,7 @@ def test_charter_is_paid_while_waiting_for_calm_weather() -> None:
         mode="json"
     )
     data["fleet"]["sites"][0]["weather"] = {"mean_calm_h": [10.0], "mean_rough_h": [40.0]}
-    res = _run(Scenario.model_validate(data), years=150.0 / H_PER_YEAR, reps=6, seed=3)
+    res = run_to_failure(Scenario.model_validate(data), years=150.0 / H_PER_YEAR, reps=6, seed=3)
     ev = res.events
     waits = ev[ev.event == "weather_wait"].groupby("replication").value.sum().to_numpy()
     assert waits.size == 6 and (waits > 0).any()
@@ -420,7 +406,7 @@ def test_batch_trigger_matches_the_finite_source_wait() -> None:
     trig = {"rule": "open_requests", "n": k}
     scn = scenario(systems, resources=[_vessel(mobilisation_delay_h=d, capacity=m, trigger=trig)])
     reps = 12
-    res = _run(scn, years=1.0, reps=reps, seed=11)
+    res = run_to_failure(scn, years=1.0, reps=reps, seed=11)
     ev = res.events
     per_rep = []
     for _, e in ev.groupby("replication"):
@@ -444,9 +430,9 @@ def test_deterministic_for_a_seed() -> None:
         [system("S", comps)],
         resources=[_vessel(mobilisation_delay_h=delay, cost_mobilisation=100.0)],
     )
-    a = _run(scn, years=0.5, reps=3, seed=5)
-    b = _run(scn, years=0.5, reps=3, seed=5)
-    c = _run(scn, years=0.5, reps=3, seed=6)
+    a = run_to_failure(scn, years=0.5, reps=3, seed=5)
+    b = run_to_failure(scn, years=0.5, reps=3, seed=5)
+    c = run_to_failure(scn, years=0.5, reps=3, seed=6)
     assert a["resource_wait_h"].mean == b["resource_wait_h"].mean
     assert a["cost_total"].mean == b["cost_total"].mean
     assert a["resource_wait_h"].mean != c["resource_wait_h"].mean
@@ -668,7 +654,7 @@ def test_openings_needing_two_resources_get_both() -> None:
     data["campaigns"] = [
         {"id": "c", "components": ["S-a", "S-b", "T-b", "T-a"], "dates": ["2027-01-08T00:00:00Z"]}
     ]
-    res = _run(Scenario.model_validate(data), years=400.0 / H_PER_YEAR)
+    res = run_to_failure(Scenario.model_validate(data), years=400.0 / H_PER_YEAR)
     rem = res.events[res.events.event == "removal"].groupby("system").time_h.min()
     assert_allclose(sorted(rem.to_numpy()), [96.0 + 20.0, 96.0 + 20.0 + pm])
     assert_allclose(res["preventive_replacements"].mean, 4.0)
