@@ -38,7 +38,8 @@ def test_sigkill_with_runs_in_flight_loses_nothing(
     for j in range(8):  # two slow runs first (they occupy both workers), then quick ones
         body = (
             # 8 s: slow enough to be in flight at the kill, short enough that both re-runs
-            # finish inside the recovery check (the plant plan alone runs ~40-60 s)
+            # finish inside the recovery check (the plant plan alone runs ~15 s idle at its
+            # own 60 s limit, longer under load)
             {"config": {"method": "milp", "time_limit_s": 8}, "input": plant}
             if j < 2
             else {"input": conveyor_input}
