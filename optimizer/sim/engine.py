@@ -133,6 +133,7 @@ import gc
 import heapq
 import math
 import operator
+import weakref
 from bisect import bisect_right
 from collections import deque
 from collections.abc import Callable, Generator, Sequence
@@ -377,7 +378,8 @@ class Draws:
         self.repair = model.repair.ppf(u[:, :, _REPAIR])
         self.response = model.response.ppf(u[:, :, _RESPONSE])
         self.pm = model.pm_duration.ppf(u[:, :, _PMDUR])
-        self.z = np.asarray(sc.ndtri(_safe_u(u[:, :, _TWIN])), dtype=np.float64)
+        self._u = u
+        self._z: FloatArray | None = None  # (z: computed on first use, see the property)
         self._ext: dict[tuple[int, int], dict[str, FloatArray]] = {}
         self._arrays: dict[str, FloatArray] = {
             "life": self.life,
@@ -385,8 +387,17 @@ class Draws:
             "repair": self.repair,
             "response": self.response,
             "pm": self.pm,
-            "z": self.z,
         }
+
+    @property
+    def z(self) -> FloatArray:
+        """Standard-normal twin error draws, shape ``(n, lives)``: computed on first use
+        (only twin-driven strategies read them; issue 17, performance)."""
+        z = self._z
+        if z is None:
+            z = self._z = np.asarray(sc.ndtri(_safe_u(self._u[:, :, _TWIN])), dtype=np.float64)
+            self._arrays["z"] = z
+        return z
 
     def _block(self, i: int, j: int) -> tuple[dict[str, FloatArray] | None, int]:
         if j < self.lives:
@@ -416,7 +427,12 @@ class Draws:
         """Variate ``name`` (``life``, ``life_u``, ``repair``, ``response``, ``pm``, ``z``)
         of component ``i``'s life ``j`` (0 = the part installed at the start)."""
         if j < self.lives:  # (item: a Python float without a numpy scalar)
-            return self._arrays[name].item(i, j)
+            try:
+                return self._arrays[name].item(i, j)
+            except KeyError:  # "z" before its first use
+                if name != "z":
+                    raise
+                return self.z.item(i, j)
         blk, jj = self._block(i, j)
         assert blk is not None
         return float(blk[name][jj])
@@ -612,6 +628,29 @@ _Grant = tuple[_Taken, float, float, float, float]
 off shift; not computed, 0, for an any-hour call-out)."""
 
 
+_Shifts = tuple[
+    list[list[float]], list[list[float]], list[list[float]], list[list[float]], list[list[float]]
+]
+_SHIFTS: weakref.WeakKeyDictionary[SimModel, _Shifts] = weakref.WeakKeyDictionary()
+
+
+def _shift_lists(model: SimModel) -> _Shifts:
+    """Shift starts and ends of every crew and pool, and the member crews' shift starts
+    of every pool, as lists (read only): built once per model, not per replication
+    (issue 17, performance)."""
+    got = _SHIFTS.get(model)
+    if got is None:
+        c_starts = [c.shifts[:, 0].tolist() for c in model.crews]
+        c_ends = [c.shifts[:, 1].tolist() for c in model.crews]
+        p_starts = [p.shifts[:, 0].tolist() for p in model.pools]
+        p_ends = [p.shifts[:, 1].tolist() for p in model.pools]
+        p_crew_starts = [
+            sorted({t for c in tuple(p.crew_index) for t in c_starts[c]}) for p in model.pools
+        ]
+        got = _SHIFTS[model] = (c_starts, c_ends, p_starts, p_ends, p_crew_starts)
+    return got
+
+
 class _Crews:
     """Technicians of every crew of a replication, shared by the pools a crew serves.
 
@@ -639,8 +678,9 @@ class _Crews:
         self.env = env
         crews = model.crews
         self.free = [c.headcount for c in crews]
-        self.starts: list[list[float]] = [c.shifts[:, 0].tolist() for c in crews]
-        self.ends: list[list[float]] = [c.shifts[:, 1].tolist() for c in crews]
+        shifts = _shift_lists(model)
+        self.starts: list[list[float]] = shifts[0]
+        self.ends: list[list[float]] = shifts[1]
         self.rate = [c.rate_per_h for c in crews]
         self.ot = [c.overtime_factor for c in crews]
         self.callout = [c.callout for c in crews]
@@ -833,18 +873,18 @@ class _CrewPool:
         "wake_t",
     )
 
-    def __init__(self, env: _Env, crews: _Crews, pool: Any) -> None:
+    def __init__(self, env: _Env, crews: _Crews, pool: Any, shifts: _Shifts, p: int) -> None:
         self.env = env
         self.crews = crews
         self.crews_idx: tuple[int, ...] = tuple(pool.crew_index)
-        self.starts: list[float] = pool.shifts[:, 0].tolist()
-        self.ends: list[float] = pool.shifts[:, 1].tolist()
+        self.starts: list[float] = shifts[2][p]  # (lists shared by the replications)
+        self.ends: list[float] = shifts[3][p]
         self.rate_per_h = float(pool.rate_per_h)
         self.overtime_factor = float(pool.overtime_factor)
         self.callout = float(pool.callout)
         self.busy_h = 0.0
         # shift starts of the member crews (wake-ups), and the caches of _Crews
-        self.crew_starts: list[float] = sorted({t for c in self.crews_idx for t in crews.starts[c]})
+        self.crew_starts: list[float] = shifts[4][p]
         # waiting requests, FIFO: (arrival number, technicians, in shift, event)
         self.queue: deque[tuple[int, int, bool, _Light]] = deque()
         self.n_in_shift = 0  # requests in shifts among them
@@ -1354,6 +1394,8 @@ class _System:
         "down_h",
         "env",
         "heap",
+        "held",
+        "holding",
         "idle_ageing",
         "k",
         "n_fail",
@@ -1394,6 +1436,11 @@ class _System:
         self.n_fail = 0  # system failures: structure from working to failed
         self.t_first = math.inf  # time of the first one, hours
         self.on_timer = self._on_timer  # (bound once: a callback per timer)
+        # while the replication starts, the timer is held, not queued: the start arms a
+        # clock once per part installed and alarm set, and every timer but the last would
+        # be dead (release_timer; issue 17, performance)
+        self.holding = True
+        self.held: tuple[float, int] | None = None
 
     # ---- operating clock ----------------------------------------------------------
     def ageing(self) -> bool:
@@ -1439,6 +1486,8 @@ class _System:
                 break
             heapq.heappop(heap)
         self.version += 1
+        if self.holding:
+            self.held = None
         if not heap or not (self.idle_ageing or not self.down):
             self.armed = math.inf
             return
@@ -1454,10 +1503,24 @@ class _System:
                 dt = 0.0
             elif dt == _INF:
                 return
+            if self.holding:  # (its place in the order is taken now: the event id)
+                self.held = (now + dt, next(env._eid))
+                return
             queue: list[Any] = env._queue
             heapq.heappush(
                 queue, (now + dt, _NORMAL, next(env._eid), _Light(self.on_timer, self.version))
             )
+
+    def release_timer(self) -> None:
+        """End of the start: queue the held timer (the last one armed) with the event id
+        it took when armed, so that it has the place in the order it would have had
+        queued then; the timers armed before it would have been dead."""
+        self.holding = False
+        held = self.held
+        if held is not None:
+            self.held = None
+            queue: list[Any] = self.env._queue
+            heapq.heappush(queue, (held[0], _NORMAL, held[1], _Light(self.on_timer, self.version)))
 
     def _on_timer(self, ev: _Light) -> None:
         if ev._value == self.version:  # else re-armed since: a dead timer
@@ -1549,7 +1612,10 @@ class _Replication:
         n = model.n
         self.systems = [_System(self, k) for k in range(model.n_systems)]
         self.crews = _Crews(self.env, model)
-        self.pools = [_CrewPool(self.env, self.crews, p) for p in model.pools]
+        shifts = _shift_lists(model)
+        self.pools = [
+            _CrewPool(self.env, self.crews, p, shifts, q) for q, p in enumerate(model.pools)
+        ]
         self.stocks = [_Stock(self, q) for q in range(len(model.parts))]
         self.sys_of: list[int] = model.system_of.tolist()
         self.pool_of: list[int] = model.pool_of.tolist()
@@ -1588,7 +1654,9 @@ class _Replication:
         self.pending: list[int | None] = [None] * n  # policy requests (part generation)
         self.forced: list[int] = [-1] * n  # generation with forced (life-limit) work released
         self.retired: list[bool] = [False] * n  # out of service at its life limit
-        self.life: list[_Driver] = []  # life cycle of each position (_lifecycle)
+        # life cycle of each position (_lifecycle), started at its first failure: a
+        # driver's start runs no event and draws nothing (issue 17, performance)
+        self.life: list[_Driver | None] = [None] * n
         self.res: list[_Reservation | None] = [None] * n
         self._on_initial: list[bool] = [True] * n
         self._tags = 0
@@ -2086,7 +2154,11 @@ class _Replication:
                 self._leave_structure(i)
         # corrective work starts where the event of a process waiting for the failure
         # would be processed (_lifecycle; no event needed, see _Env.soon)
-        self.env.soon(self.life[i].resume)
+        drv = self.life[i]
+        if drv is None:  # the first failure: start the life cycle to its first wait
+            drv = self.life[i] = _Driver(self._lifecycle(i))
+            drv.resume()
+        self.env.soon(drv.resume)
 
     def _leave_structure(self, i: int) -> None:
         """Failed component ``i`` stops counting in its redundancy group (the system
@@ -2542,9 +2614,6 @@ class _Replication:
         model = self.model
         n = model.n
         for i in range(n):
-            drv = _Driver(self._lifecycle(i))
-            self.life.append(drv)
-            drv.resume()  # runs to its first wait for a failure
             self._install(i, at_start=True)
         for g, sb in enumerate(self.g_standby):
             if sb:  # members beyond the first k (listed order) start in standby
@@ -2555,6 +2624,8 @@ class _Replication:
         self.policy.start(self)
         for i in range(n):
             self.policy.on_install(self, i)
+        for sysm in self.systems:
+            sysm.release_timer()
         every = self.policy.decision_interval_h
         if every is not None:
             self.env.process(self._decisions(float(every)))
