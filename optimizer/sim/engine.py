@@ -1712,6 +1712,11 @@ class _Replication:
         self.any_limit = bool(np.isfinite(model.max_age_h).any())
         self.windows_only: list[bool] = model.windows_only.tolist()
         self.setup_h: list[float] = model.setup_duration_h.tolist()
+        # openings need none of: life limits, campaign resources, crews held before the
+        # stop, calm weather (then a one-job opening takes the short path of _package)
+        self.plain_pm = not (
+            self.any_limit or self.has_resources or self.any_late_stop_pm or self.any_calm_pm
+        )
         self.resources = [_Resource(self, r) for r in range(len(model.resources))]
 
     # ---- logging ------------------------------------------------------------------
@@ -2279,7 +2284,11 @@ class _Replication:
         k, t_plan = key
         if t_plan > env._now:
             yield env.sleep(t_plan - env._now)
-        items = self._live(self._packages.pop(key))
+        items = self._packages.pop(key)
+        if self.plain_pm and len(items) == 1:
+            yield from self._one_job(k, items[0])
+            return
+        items = self._live(items)
         if self.any_limit:  # (forced work exists only with life limits)
             items = self._replan_forced(items)
         if not items:
@@ -2400,17 +2409,25 @@ class _Replication:
         if len(comps) == 1:
             yield from self._pm_job(comps[0], held, crews.get(comps[0]))
         else:
-            done = env.event()
+            done = _Light(None, None)  # (an event succeeded by the last job)
             left = [len(comps)]
 
             def finished() -> None:  # where the job process's termination would be
                 left[0] -= 1
-                if left[0] == 0:
-                    done.succeed()
+                if left[0] == 0:  # (done.succeed(), as SimPy schedules it)
+                    queue: list[Any] = env._queue
+                    heapq.heappush(queue, (env._now, _NORMAL, next(env._eid), done))
 
+            split_pm = self.model.split_pm
             for i in comps:  # parallel jobs, started and joined like SimPy processes
-                job = self._pm_job_then(i, held, finished, crews.get(i))
-                env.soon(_Driver(job).resume, urgent=True)
+                granted = crews.get(i)
+                if self.res_pm[i] < 0 and granted is None and not (self.calm_pm[i] and split_pm[i]):
+                    # the common job (no resource slot, crew or calm spells): callbacks
+                    # in the places of the driver's resumptions (issue 17, performance)
+                    env.soon(_Job(self, i, finished).start, urgent=True)
+                else:
+                    job = self._pm_job_then(i, held, finished, granted)
+                    env.soon(_Driver(job).resume, urgent=True)
             yield done
         if held:
             self._release_held(held)
@@ -2423,6 +2440,83 @@ class _Replication:
             self.log("closing", k, -1, float(len(comps)))
         for i in comps:
             self.policy.on_install(self, i)
+
+    def _one_job(self, k: int, item: tuple[int, int, bool]) -> Generator[_Wait, Any, None]:
+        """The rest of :meth:`_package` for an opening of one job when openings need no
+        life limit, campaign resource, crew held before the stop or calm weather
+        (``plain_pm``): the same steps, events and records in the same order, without
+        the bookkeeping of the general case (issue 17, performance)."""
+        env = self.env
+        i, tag, forced = item
+        up, retired, gen = self.up, self.retired, self.gen
+        if not ((up[i] or retired[i]) and (tag < 0 or tag == gen[i])):  # (_live)
+            return
+        pool = self.pools[self.pool_of[i]]
+        now = env._now
+        start = pool.next_shift(now)
+        if self.windows_only[k] and not forced:
+            start = self._next_window(k, start)
+        if start >= self.model.horizon_h:
+            if tag >= 0 and self.pending[i] == tag:
+                self.pending[i] = None
+            return
+        if start > now:
+            yield env.sleep(start - now)
+            if not ((up[i] or retired[i]) and (tag < 0 or tag == gen[i])):
+                return
+        ev = self._parts_event(i)
+        if ev is not None:
+            yield ev
+        live = (up[i] or retired[i]) and (tag < 0 or tag == gen[i])
+        res = self.res[i]
+        if res is not None and not res.stolen:
+            self.res[i] = None
+            if not live:
+                self.stocks[self.part_of[i]].put_back(self.ppt[i])
+        if not live:
+            return
+        sysm = self.systems[k]
+        self.frozen_age[i] = self.age_h(i)
+        up[i] = False
+        gen[i] += 1
+        if self.keep_events:
+            self.log("removal", k, i, self.frozen_age[i])
+        part = self.part_of[i]
+        if part >= 0 and self.stocks[part].rotable:
+            self.stocks[part].removed(self.ppt[i], corrective=False)
+        if retired[i]:  # (not without life limits; as in _package)
+            retired[i] = False
+            g = self.group_of[i]
+            self.group_up[g] += 1
+            if self.group_up[g] == self.group_k[g]:
+                sysm.short -= 1
+        sysm.n_open += 1
+        sysm.update()
+        self.rec_open.append((k, env._now))
+        if self.keep_events:
+            self.log("opening", k, -1, 1.0)
+        setup_h = self.setup_h[k]
+        if setup_h > 0.0:
+            yield env.sleep(setup_h)
+        # the job (_pm_job without resource slot, held crew or calm spells)
+        crew = self.crew[i]
+        got = pool.get(crew, in_shift=True)
+        grant: _Grant = (yield got) if isinstance(got, _Light) else got
+        dur = self.draws.get("pm", i, self.life_j[i])
+        self.rec_pm.append((i, env._now, dur, grant[4], grant[1], grant[2]))
+        if self.keep_events:
+            self.log("pm_start", k, i, dur)
+        if dur > 0.0:
+            yield env.sleep(dur)
+        pool.put(grant)
+        pool.busy_h += crew * dur
+        self._install(i)
+        self.pending[i] = None
+        sysm.n_open -= 1
+        sysm.update()
+        if self.keep_events:
+            self.log("closing", k, -1, 1.0)
+        self.policy.on_install(self, i)
 
     def _live(self, items: list[tuple[int, int, bool]]) -> list[tuple[int, int, bool]]:
         """The items of an opening still to do: the part they were requested for (or any
@@ -2637,6 +2731,57 @@ class _Replication:
         for res in self.resources:
             res.finish()
         return _kpis(self)
+
+
+class _Job:
+    """A job of a multi-job opening without campaign resource, crew held before the
+    stop or work split by the weather: :meth:`_Replication._pm_job_then` as plain
+    callbacks, each where the job's driver would be resumed (the same events, in the
+    same order; no generator per job)."""
+
+    __slots__ = ("dur", "grant", "i", "pool", "rep", "then")
+
+    def __init__(self, rep: _Replication, i: int, then: Callable[[], None]) -> None:
+        self.rep = rep
+        self.i = i
+        self.then = then
+        self.pool = rep.pools[rep.pool_of[i]]
+        self.dur = 0.0
+        self.grant: _Grant | None = None
+
+    def start(self) -> None:
+        """The job's start: ask for its crew."""
+        got = self.pool.get(self.rep.crew[self.i], in_shift=True)
+        if isinstance(got, _Light):
+            got.callbacks.append(self._granted)  # type: ignore[union-attr]
+        else:
+            self._work(got)
+
+    def _granted(self, ev: _Light) -> None:
+        self._work(ev._value)
+
+    def _work(self, grant: _Grant) -> None:
+        """The crew is there: record the work and wait for its end."""
+        rep = self.rep
+        env = rep.env
+        i = self.i
+        dur = rep.draws.get("pm", i, rep.life_j[i])
+        rep.rec_pm.append((i, env._now, dur, grant[4], grant[1], grant[2]))
+        if rep.keep_events:
+            rep.log("pm_start", rep.sys_of[i], i, dur)
+        self.grant = grant
+        self.dur = dur
+        if dur > 0.0:
+            env.after(dur, self._done)
+        else:
+            self._done(None)
+
+    def _done(self, _ev: _Light | None) -> None:
+        pool = self.pool
+        assert self.grant is not None
+        pool.put(self.grant)
+        pool.busy_h += self.rep.crew[self.i] * self.dur
+        self.rep.env.soon(self.then)
 
 
 # --------------------------------------------------------------------------------------
