@@ -84,14 +84,18 @@ class FixedInterval(BasePolicy):
             pool = finite if finite.size else model.mean_life_h
             self.interval_h = float(np.median(pool))
         self._calendar_h = self.interval_h / model.rate
-
-    def start(self, sim: SimView) -> None:
-        horizon = self.model.horizon_h
-        for k, members in enumerate(self.model.members_of):
+        # the requests of every replication, built once: (components, planned time)
+        horizon = model.horizon_h
+        self._requests: list[tuple[list[int], float]] = []
+        for k, members in enumerate(model.members_of):
             step = float(self._calendar_h[k])
             times = np.arange(1, int(horizon // step) + 1) * step
-            for t in times[times < horizon]:
-                sim.request_pm(members.tolist(), float(t), current_part=False)
+            comps = members.tolist()
+            self._requests += [(comps, t) for t in times[times < horizon].tolist()]
+
+    def start(self, sim: SimView) -> None:
+        for comps, t in self._requests:
+            sim.request_pm(comps, t, current_part=False)
 
     def params(self) -> dict[str, Any]:
         return {"interval_h": self.interval_h}
