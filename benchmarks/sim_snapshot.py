@@ -52,6 +52,8 @@ def _cases(quick: bool) -> list[tuple[str, Any, str, str, int, float]]:
         out.append((f"synthetic/{strat}", fleet, strat, "none", 2, 10.0))
     for strat in ("condition-based", "predictive"):  # the twin-driven hot paths
         out.append((f"synthetic/{strat}", fleet, strat, "good", 2, 10.0))
+        for acc in ("poor", "perfect"):  # their other branches (twin accuracy)
+            out.append((f"synthetic/{strat}/{acc}", fleet, strat, acc, 1, 10.0))
     return out
 
 
