@@ -144,7 +144,7 @@ import simpy
 from scipy import special as sc
 
 import cost_models as cm
-from optimizer._typing import BoolArray, FloatArray
+from optimizer._typing import BoolArray, FloatArray, IndexArray
 from optimizer.sim.model import SimModel
 from optimizer.sim.strategies.base import Policy
 from optimizer.sim.twin import Twin
@@ -1794,6 +1794,36 @@ class _Replication:
         med, s = self.twin.report(r, z, self.model.mean_life_h)
         nan = np.nan
         return np.where(up, r, nan), np.where(up, med, nan), np.where(up, s, nan)
+
+    def twin_inputs(self, comps: IndexArray) -> tuple[BoolArray, FloatArray, FloatArray]:
+        """Running flags, true residual lives and twin errors of some components.
+
+        The inputs of :meth:`Twin.report` for ``comps`` only (a policy that looks at a
+        few parts per decision need not convert the whole fleet's state):
+        ``twin.report(r_h, z, model.mean_life_h[comps])`` equals :meth:`twin_report`
+        at ``comps`` bit for bit where ``up`` (the same ages, the same floats).
+
+        Parameters
+        ----------
+        comps : ndarray of int, shape (m,)
+            Component indices.
+
+        Returns
+        -------
+        up : ndarray of bool, shape (m,)
+            Whether each component is running.
+        r_h : ndarray, shape (m,)
+            True remaining operating life, hours (>= 0; from the frozen age when down).
+        z : ndarray, shape (m,)
+            The twin's standard-normal error for each installed part.
+        """
+        idx = comps.tolist()
+        up, fail_age, life_j = self.up, self.fail_age, self.life_j
+        get = self.draws.get
+        ages = np.array([self.age_h(i) for i in idx], dtype=np.float64)
+        r = np.maximum(np.array([fail_age[i] for i in idx], dtype=np.float64) - ages, 0.0)
+        z = np.array([get("z", i, life_j[i]) for i in idx], dtype=np.float64)
+        return np.array([up[i] for i in idx], dtype=bool), r, z
 
     def life_index(self, i: int) -> int:
         """Index of component ``i``'s installed part (0 = the part installed at the start)."""

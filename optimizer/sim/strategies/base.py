@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
 
-from optimizer._typing import BoolArray, FloatArray
+from optimizer._typing import BoolArray, FloatArray, IndexArray
 from optimizer.sim.model import SimModel
 from optimizer.sim.twin import Twin
 
@@ -61,6 +61,10 @@ class SimView(Protocol):
 
     def twin_report(self) -> tuple[FloatArray, FloatArray, FloatArray]:
         """True residual, reported median and spread for every component."""
+
+    def twin_inputs(self, comps: IndexArray) -> tuple[BoolArray, FloatArray, FloatArray]:
+        """Running flags, true residuals and twin errors of ``comps`` (for
+        :meth:`Twin.report`: equal to :meth:`twin_report` at ``comps`` where running)."""
 
     def life_index(self, i: int) -> int:
         """Index of the installed life draw (0 = the initial part)."""

@@ -23,6 +23,7 @@ References
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -34,7 +35,7 @@ from optimizer.reliability import distributions as rul
 from optimizer.reliability.penalty import penalty_curves
 from optimizer.sim.model import SimModel
 from optimizer.sim.strategies.base import BasePolicy, SimView
-from optimizer.sim.twin import Twin
+from optimizer.sim.twin import ERROR_FLOOR, Twin
 
 __all__ = [
     "ConditionBased",
@@ -279,6 +280,27 @@ class ConditionBased(BasePolicy):
 # standardized grid for the lognormal optimum (log-time in units of the spread)
 _W_GRID = np.linspace(-7.0, 5.0, 241)
 
+_SURV = sc.ndtr(-_W_GRID[None, :])  # survival at the grid points, shape (1, 241)
+_FAIL = 1.0 - _SURV
+
+
+@functools.lru_cache(maxsize=256)
+def _lognormal_rows(sigma: float) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """The rows of :func:`lognormal_optimum` that depend on the spread only:
+    ``exp(sigma w)``, ``Phi(w - sigma)`` (shape (1, 241)) and ``exp(sigma^2 / 2)``
+    (shape (1, 1)), each computed by the same numpy operation as for a whole column of
+    equal spreads (cached: near failure every part has the twin's floor spread)."""
+    s = np.full((1, 1), sigma)
+    rows = (np.exp(s * _W_GRID[None, :]), sc.ndtr(_W_GRID[None, :] - s), np.exp(0.5 * s * s))
+    for a in rows:
+        a.flags.writeable = False
+    return rows
+
+
+# twin errors at which Predictive bounds the residual life that can pass its screen
+_Z_STEP = 0.1
+_Z_GRID = np.arange(-80, 81) * _Z_STEP
+
 
 def lognormal_optimum(
     median_h: FloatArray,
@@ -310,17 +332,25 @@ def lognormal_optimum(
         Optimal time from now, operating hours (``inf``: let it run).
     """
     m = median_h[:, None]
-    s = sigma[:, None]
-    t = m * np.exp(s * _W_GRID[None, :])
-    w = _W_GRID[None, :]
-    surv = sc.ndtr(-w)
-    int_s = m * np.exp(0.5 * s * s) * sc.ndtr(w - s) + t * surv
     cp, cf, g = cost_pm[:, None], cost_cm[:, None], cost_rate[:, None]
-    c = cp * surv + cf * (1.0 - surv) - g * int_s
-    c_inf = cost_cm - cost_rate * median_h * np.exp(0.5 * sigma * sigma)
+    if sigma.size and bool((sigma == sigma[0]).all()):
+        # one spread for every part (the twin's error floor near failure, the common
+        # case): its rows are cached; the same floats as the general branch
+        e_row, n_row, e2 = _lognormal_rows(float(sigma[0]))
+        t = m * e_row
+        int_s = m * e2 * n_row + t * _SURV
+        c = cp * _SURV + cf * _FAIL - g * int_s
+        c_inf = cost_cm - cost_rate * median_h * e2.item()
+    else:
+        s = sigma[:, None]
+        t = m * np.exp(s * _W_GRID[None, :])
+        int_s = m * np.exp(0.5 * s * s) * sc.ndtr(_W_GRID[None, :] - s) + t * _SURV
+        c = cp * _SURV + cf * _FAIL - g * int_s
+        c_inf = cost_cm - cost_rate * median_h * np.exp(0.5 * sigma * sigma)
     j = np.argmin(c, axis=1)
-    best = c[np.arange(len(j)), j]
-    t_best = t[np.arange(len(j)), j]
+    rows = np.arange(len(j))
+    best = c[rows, j]
+    t_best = t[rows, j]
     out = np.where(cost_pm <= np.minimum(best, c_inf), 0.0, t_best)
     return np.where((c_inf < best) & (c_inf < cost_pm), np.inf, out)
 
@@ -384,6 +414,9 @@ class Predictive(BasePolicy):
         self._rate = np.asarray(model.rate[model.system_of], dtype=np.float64)
         interval = self.decision_interval_h or 0.0
         self._window_max_op = (interval + self._lead_max_h) * self._rate
+        self._rate_list: list[float] = self._rate.tolist()
+        if twin.informative:
+            self._reach_h = self._screen_reach_h(model, twin)
         if self._by_age.any() and model.n:
             curves = penalty_curves(
                 model.initial,
@@ -396,8 +429,64 @@ class Predictive(BasePolicy):
             )
             self._t_init = model.initial_age_h + curves.t_opt_h
 
+    def _screen_reach_h(self, model: SimModel, twin: Twin) -> FloatArray:
+        """Largest true residual life at which a part can pass :meth:`decide`'s screen.
+
+        An upper bound (operating hours) per component and twin error ``z`` on the grid
+        :data:`_Z_GRID`, shape ``(n, len(_Z_GRID))``; ``inf`` where there is none.  A part
+        passes the screen when its reported low quantile ``R exp(s(R) (z - 7))`` is at
+        most the widest window ``W`` (``s(R) = sigma max(sqrt(2 R / (R + M)), f)``, see
+        :mod:`optimizer.sim.twin`).  With ``w = z - 7 < 0`` that needs
+        ``R <= W exp(sigma g(R) |w|)``, and ``g`` increases with ``R``; so from
+        ``b_0 = W exp(sigma sqrt(2) |w|)`` (``g < sqrt(2)``) every step
+        ``b_{k+1} = min(b_k, W exp(sigma g(b_k) |w|))`` is again a bound (if ``R`` passes
+        and ``R <= b_k`` then ``R <= W exp(sigma g(b_k) |w|)``), decreasing to the largest
+        passing ``R``; for ``w >= 0``, ``g >= f`` gives ``W exp(-sigma f w)``.  The bound
+        decreases with ``z`` (a larger ``z`` makes the condition stricter), so the grid
+        value at or below a part's ``z`` bounds it too.  A perfect twin's reports pass
+        the screen at once, but a part is released only when its known failure, less the
+        lead time, falls within the window and the spare part's longest lead:
+        ``R <= ((interval + lead_max + lead_time_h) rate + 1e-6) / (1 - 1e-9)``.  Every
+        bound is widened by ``1e-6`` relative and ``1e-3`` h absolute, far above the
+        rounding of the screen's floats, so a part outside it cannot pass.
+
+        Returns
+        -------
+        ndarray, shape (n, len(_Z_GRID))
+            Operating hours.
+        """
+        sig = twin.sigma
+        assert sig is not None
+        interval = self.decision_interval_h or 0.0
+        if sig == 0.0:
+            reach = ((interval + self._lead_max_h + self.lead_time_h) * self._rate + 1e-6) / (
+                1.0 - 1e-9
+            )
+            b = np.repeat(reach[:, None], _Z_GRID.size, axis=1)
+        elif sig * ERROR_FLOOR <= 1e-9:  # (a report may be taken for a point mass)
+            return np.full((model.n, _Z_GRID.size), np.inf)
+        else:
+            w = _Z_GRID[None, :] - 7.0
+            win = self._window_max_op[:, None]
+            mean = np.asarray(model.mean_life_h, dtype=np.float64)[:, None]
+            neg = w < 0.0
+            b = np.where(
+                neg, win * np.exp(-sig * math.sqrt(2.0) * w), win * np.exp(-sig * ERROR_FLOOR * w)
+            )
+            for _ in range(40):
+                g = np.maximum(np.sqrt(2.0 * b / (b + mean)), ERROR_FLOOR)
+                b = np.where(neg, np.minimum(b, win * np.exp(-sig * g * w)), b)
+        return np.asarray(b * (1.0 + 1e-6) + 1e-3, dtype=np.float64)
+
+    def start(self, sim: SimView) -> None:
+        # calendar time from which each part is screened (inf: never), and the parts
+        # installed since the last decision (their times are computed there)
+        self._watch_t = np.full(self.model.n, np.inf)
+        self._new: list[int] = []
+
     def on_install(self, sim: SimView, i: int) -> None:
         if not self._by_age[i]:
+            self._new.append(i)
             return
         age = self._t_init[i] if sim.on_initial_part(i) else self.model.t_star_h[i]
         if math.isfinite(float(age)):
@@ -408,45 +497,89 @@ class Predictive(BasePolicy):
     def on_alarm(self, sim: SimView, i: int) -> None:
         sim.request_pm([i], sim.now_h)
 
+    def _watch_new(self, sim: SimView, now: float) -> None:
+        """Screening times of the parts installed since the last decision.
+
+        A part can pass the screen only once its true residual life is at most its
+        reach (:meth:`_screen_reach_h`), and its operating age grows at most at its
+        system's rate (a waiting standby part ages slower, a stopped system not at
+        all), so not before ``now + (R_now - reach) / rate``; from then on it is
+        screened at every decision until it is replaced.
+        """
+        new, self._new = self._new, []
+        watch_t, reach_h, z0, last = (
+            self._watch_t,
+            self._reach_h,
+            float(_Z_GRID[0]),
+            _Z_GRID.size - 1,
+        )
+        if len(new) > 64:  # (the start: the whole fleet at once)
+            comps = np.unique(np.asarray(new, dtype=np.intp))
+            up, r_now, z = sim.twin_inputs(comps)
+            # the grid value at or below z (z below the grid: no bound)
+            col = np.floor((z - z0) / _Z_STEP - 1e-9).astype(np.intp)
+            inside = col >= 0
+            col = np.minimum(np.maximum(col, 0), last)
+            reach = np.where(inside, reach_h[comps, col], np.inf)
+            wait = (r_now - reach) / self._rate[comps]
+            watch_t[comps] = np.where(up & (wait > 0.0), now + wait, -np.inf)
+            return
+        rate = self._rate_list
+        for i in new:  # a few parts per decision: scalars (the same bound)
+            if not sim.is_up(i):
+                watch_t[i] = -math.inf
+                continue
+            x = (sim.twin_z(i) - z0) / _Z_STEP - 1e-9
+            reach_i = reach_h.item(i, min(int(x), last)) if x >= 0.0 else math.inf
+            wait_i = (sim.true_residual_h(i) - reach_i) / rate[i]
+            watch_t[i] = now + wait_i if wait_i > 0.0 else -math.inf
+
     def decide(self, sim: SimView) -> None:
         m = self.model
-        r, med, s = sim.twin_report()
-        up = sim.up_mask()
-        cand = np.flatnonzero(up & ~self._by_age)
+        now = sim.now_h
+        if self._new:
+            self._watch_new(sim, now)
+        # only the parts that can pass the screen (_watch_new): the same releases as
+        # screening the whole fleet, in the same (ascending) order
+        watch = np.flatnonzero(self._watch_t <= now)
+        if watch.size == 0:
+            return
+        up, r_w, z_w = sim.twin_inputs(watch)
+        cand = watch[up]
         if cand.size == 0:
             return
+        r_c = r_w[up]
+        med_c, s_c = self.twin.report(r_c, z_w[up], m.mean_life_h[cand])
         # cheap screen: an optimum inside the window needs a low quantile inside it.
         # First with each part's longest possible lead (no stock look-up), then, for
         # the few that pass and have no request yet, with the actual lead: the same set
         # as screening every part, as the window only grows with the lead.
         interval = self.decision_interval_h or 0.0
         rate_c = self._rate[cand]
-        s_c = s[cand]
-        low_q = med[cand] * np.exp(-7.0 * s_c)
+        low_q = med_c * np.exp(-7.0 * s_c)
         perfect = s_c <= 1e-9
         near = perfect | (low_q <= self._window_max_op[cand])
         near[near] = [not sim.pm_pending(i) for i in cand[near].tolist()]
-        cand, rate_c, low_q, perfect = cand[near], rate_c[near], low_q[near], perfect[near]
-        if cand.size == 0:
+        pos = np.flatnonzero(near)
+        if pos.size == 0:
             return
-        lead = np.array([sim.part_lead_h(int(i)) for i in cand])
-        near = perfect | (low_q <= (interval + lead) * rate_c)
-        cand = cand[near]
-        if cand.size == 0:
+        lead = np.array([sim.part_lead_h(int(i)) for i in cand[pos]])
+        pos = pos[perfect[pos] | (low_q[pos] <= (interval + lead) * rate_c[pos])]
+        if pos.size == 0:
             return
-        s_c = s[cand]
+        cand = cand[pos]
+        s_c = s_c[pos]
         t_opt = np.where(
             s_c <= 1e-9,
-            np.maximum(r[cand] * (1.0 - 1e-9) - 1e-6, 0.0),  # just before the known failure
+            np.maximum(r_c[pos] * (1.0 - 1e-9) - 1e-6, 0.0),  # just before the known failure
             lognormal_optimum(
-                med[cand],
+                med_c[pos],
                 np.maximum(s_c, 1e-9),
                 m.cost_pm_individual[cand],
                 m.cost_cm[cand],
                 m.cost_rate[cand],
             ),
         )
-        now = sim.now_h
         rate = m.rate[m.system_of[cand]]
         t_cal = np.maximum(now + t_opt / rate - self.lead_time_h, now)
         horizon = now + (self.decision_interval_h or 0.0)
