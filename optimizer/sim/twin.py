@@ -191,40 +191,52 @@ class Twin:
         m = mean_life_h
         log_t = math.log(threshold_h)
         log, exp, sqrt, floor = math.log, math.exp, math.sqrt, ERROR_FLOOR
-
-        def f(r: float) -> float:
-            return log(r) + sig * max(sqrt(2.0 * r / (r + m)), floor) * w - log_t
-
-        if r0_h <= 0.0 or f(r0_h) <= 0.0:
+        # f(r) = log(r) + sig max(sqrt(2 r / (r + m)), floor) w - log_t, inlined (the
+        # simulator's hot path; ``g = max(g, floor)`` as an ``if``: the same float)
+        if r0_h <= 0.0:
             return max(r0_h, 0.0)
-        lo = math.log(threshold_h) - 2.0 * abs(sig * w) - 2.0  # f(e^lo) < 0
-        hi = math.log(r0_h)
-        if f(math.exp(lo)) > 0.0:
-            return 0.0
+        hi = log(r0_h)
+        g = sqrt(2.0 * r0_h / (r0_h + m))
+        if g < floor:
+            g = floor
+        if hi + sig * g * w - log_t <= 0.0:
+            return r0_h
+        # f(e^lo) < 0 without evaluating it: sig g w >= -sqrt(2) |sig w| (g < sqrt(2)),
+        # so f(e^lo) <= -2 - (2 - sqrt(2)) |sig w| < 0
+        lo = log_t - 2.0 * abs(sig * w) - 2.0
         # Speed-up that leaves the result unchanged to the last bit: when
         # F(x) = f(e^x) has slope >= 1/2 in x = log r (|dg/dx| <= 0.2722 for
-        # g = sqrt(2 r / (r + m)), so 0.28 |sig w| <= 1/2 suffices), a Newton estimate
-        # x_n of its root (|x_n - root| <= 2 |F(x_n)| < 3e-13 once the step is < 1e-13)
-        # tells the sign of F at every bisection midpoint more than 1e-10 away from x_n
-        # (|F| > 4e-11 there, far above the rounding of F's evaluation); only the
-        # midpoints inside that band are evaluated.  Without convergence the band is
+        # g = sqrt(2 r / (r + m)), so 0.28 |sig w| <= 1/2 suffices), an estimate x_n of
+        # its root with |x_n - root| < 3e-13 tells the sign of F at every bisection
+        # midpoint more than 1e-12 from x_n (|F| > 3.5e-13 there, far above the
+        # rounding of F's evaluation, < 1e-14 for |log r| < 40); only the midpoints
+        # inside that band are evaluated.  The estimate: where the root lies in the
+        # error floor (g < floor, the common case near failure), F is
+        # x + sig floor w - log_t there and the root is x_c = log_t - sig floor w (to
+        # the rounding of that expression); else a Newton estimate (|x_n - root| <=
+        # 2 |F(x_n)| < 3e-13 once the step is < 1e-13).  Without either the band is
         # the whole line: every midpoint is evaluated.
         band_lo, band_hi = -math.inf, math.inf
         sw = sig * w
         if 0.28 * abs(sw) <= 0.5:
-            x = hi
-            for _ in range(20):
-                r = exp(x)
-                g = sqrt(2.0 * r / (r + m))
-                if g < floor:
-                    g, dg = floor, 0.0
-                else:
-                    dg = 0.5 * g * m / (r + m)
-                step = (x + sw * g - log_t) / (1.0 + sw * dg)
-                x = min(max(x - step, lo), hi)
-                if abs(step) < 1e-13:
-                    band_lo, band_hi = x - 1e-10, x + 1e-10
-                    break
+            x = log_t - sw * floor
+            r = exp(x)
+            if lo < x < hi and sqrt(2.0 * r / (r + m)) < floor * (1.0 - 1e-9):
+                band_lo, band_hi = x - 1e-12, x + 1e-12
+            else:
+                x = hi
+                for _ in range(20):
+                    r = exp(x)
+                    g = sqrt(2.0 * r / (r + m))
+                    if g < floor:
+                        g, dg = floor, 0.0
+                    else:
+                        dg = 0.5 * g * m / (r + m)
+                    step = (x + sw * g - log_t) / (1.0 + sw * dg)
+                    x = min(max(x - step, lo), hi)
+                    if abs(step) < 1e-13:
+                        band_lo, band_hi = x - 1e-12, x + 1e-12
+                        break
         for _ in range(48):  # bisection in log r; f inlined (the simulator's hot path)
             mid = 0.5 * (lo + hi)
             if mid > band_hi:  # F(mid) > 0
