@@ -544,27 +544,26 @@ class Predictive(BasePolicy):
         watch = np.flatnonzero(self._watch_t <= now)
         if watch.size == 0:
             return
-        up, r_w, z_w = sim.twin_inputs(watch)
-        cand = watch[up]
-        if cand.size == 0:
+        # running parts without a request yet (these filters commute with the screen)
+        is_up, pm_pending = sim.is_up, sim.pm_pending
+        ids = [i for i in watch.tolist() if is_up(i) and not pm_pending(i)]
+        if not ids:
             return
-        r_c = r_w[up]
-        med_c, s_c = self.twin.report(r_c, z_w[up], m.mean_life_h[cand])
+        cand = np.array(ids, dtype=np.intp)
+        _, r_c, z_c = sim.twin_inputs(cand)
+        med_c, s_c = self.twin.report(r_c, z_c, m.mean_life_h[cand])
         # cheap screen: an optimum inside the window needs a low quantile inside it.
         # First with each part's longest possible lead (no stock look-up), then, for
-        # the few that pass and have no request yet, with the actual lead: the same set
-        # as screening every part, as the window only grows with the lead.
+        # the few that pass, with the actual lead: the same set as screening with the
+        # actual lead, as the window only grows with the lead.
         interval = self.decision_interval_h or 0.0
-        rate_c = self._rate[cand]
         low_q = med_c * np.exp(-7.0 * s_c)
         perfect = s_c <= 1e-9
-        near = perfect | (low_q <= self._window_max_op[cand])
-        near[near] = [not sim.pm_pending(i) for i in cand[near].tolist()]
-        pos = np.flatnonzero(near)
+        pos = np.flatnonzero(perfect | (low_q <= self._window_max_op[cand]))
         if pos.size == 0:
             return
-        lead = np.array([sim.part_lead_h(int(i)) for i in cand[pos]])
-        pos = pos[perfect[pos] | (low_q[pos] <= (interval + lead) * rate_c[pos])]
+        lead = np.array([sim.part_lead_h(i) for i in cand[pos].tolist()])
+        pos = pos[perfect[pos] | (low_q[pos] <= (interval + lead) * self._rate[cand[pos]])]
         if pos.size == 0:
             return
         cand = cand[pos]

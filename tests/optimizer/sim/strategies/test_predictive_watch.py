@@ -78,9 +78,7 @@ def test_screen_reach_bounds_every_passing_residual_life(plant: SimModel, acc: s
 
 
 @pytest.mark.parametrize("acc", ["good", "poor", "perfect"])
-def test_predictive_releases_what_screening_every_part_releases(
-    plant: SimModel, acc: str
-) -> None:
+def test_predictive_releases_what_screening_every_part_releases(plant: SimModel, acc: str) -> None:
     twin = Twin(acc)
     runs = []
     for cls in (Predictive, _ScreenAll):
