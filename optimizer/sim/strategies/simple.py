@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import math
+from math import sqrt
 from typing import Any
 
 import numpy as np
@@ -415,6 +416,9 @@ class Predictive(BasePolicy):
         interval = self.decision_interval_h or 0.0
         self._window_max_op = (interval + self._lead_max_h) * self._rate
         self._rate_list: list[float] = self._rate.tolist()
+        self._window_max_list: list[float] = self._window_max_op.tolist()
+        self._mean_list: list[float] = np.asarray(model.mean_life_h, dtype=np.float64).tolist()
+        self._sigma = float(twin.sigma or 0.0)
         if twin.informative:
             self._reach_h = self._screen_reach_h(model, twin)
         if self._by_age.any() and model.n:
@@ -549,43 +553,56 @@ class Predictive(BasePolicy):
         ids = [i for i in watch.tolist() if is_up(i) and not pm_pending(i)]
         if not ids:
             return
-        cand = np.array(ids, dtype=np.intp)
-        _, r_c, z_c = sim.twin_inputs(cand)
-        med_c, s_c = self.twin.report(r_c, z_c, m.mean_life_h[cand])
+        # The twin's reports (Twin.report) in scalars, but for exp, which numpy takes
+        # for the whole batch: +, -, *, / and sqrt are correctly rounded in both, so
+        # every float is the one of Twin.report (tests: test_predictive_watch).
+        sig, floor, mean = self._sigma, ERROR_FLOOR, self._mean_list
+        true_residual_h = sim.true_residual_h
+        rs = [true_residual_h(i) for i in ids]
+        ss = [sig * max(sqrt(2.0 * r / (r + mean[i])), floor) for i, r in zip(ids, rs, strict=True)]
+        zs = [sim.twin_z(i) for i in ids]
+        k = len(ids)
+        ex = np.exp(np.array([s * z for s, z in zip(ss, zs, strict=True)] + [-7.0 * s for s in ss]))
+        ex_l: list[float] = ex.tolist()
         # cheap screen: an optimum inside the window needs a low quantile inside it.
         # First with each part's longest possible lead (no stock look-up), then, for
         # the few that pass, with the actual lead: the same set as screening with the
         # actual lead, as the window only grows with the lead.
         interval = self.decision_interval_h or 0.0
-        low_q = med_c * np.exp(-7.0 * s_c)
-        perfect = s_c <= 1e-9
-        pos = np.flatnonzero(perfect | (low_q <= self._window_max_op[cand]))
-        if pos.size == 0:
+        window, rate = self._window_max_list, self._rate_list
+        part_lead_h = sim.part_lead_h
+        keep: list[tuple[int, float, float, float]] = []  # (i, r, median, spread)
+        for j, i in enumerate(ids):
+            r, s = rs[j], ss[j]
+            med = r * ex_l[j]
+            low_q = med * ex_l[k + j]
+            if s <= 1e-9:  # a point mass (perfect twin)
+                keep.append((i, r, med, s))
+            elif low_q <= window[i] and low_q <= (interval + part_lead_h(i)) * rate[i]:
+                keep.append((i, r, med, s))
+        if not keep:
             return
-        lead = np.array([sim.part_lead_h(i) for i in cand[pos].tolist()])
-        pos = pos[perfect[pos] | (low_q[pos] <= (interval + lead) * self._rate[cand[pos]])]
-        if pos.size == 0:
-            return
-        cand = cand[pos]
-        s_c = s_c[pos]
-        t_opt = np.where(
-            s_c <= 1e-9,
-            np.maximum(r_c[pos] * (1.0 - 1e-9) - 1e-6, 0.0),  # just before the known failure
-            lognormal_optimum(
-                med_c[pos],
-                np.maximum(s_c, 1e-9),
-                m.cost_pm_individual[cand],
-                m.cost_cm[cand],
-                m.cost_rate[cand],
-            ),
-        )
-        rate = m.rate[m.system_of[cand]]
-        t_cal = np.maximum(now + t_opt / rate - self.lead_time_h, now)
-        horizon = now + (self.decision_interval_h or 0.0)
-        for i, t in zip(cand.tolist(), t_cal.tolist(), strict=True):
+        # the optimum of each part (a point mass: just before the known failure)
+        t_opt = [max(r * (1.0 - 1e-9) - 1e-6, 0.0) if s <= 1e-9 else 0.0 for _, r, _, s in keep]
+        logn = [j for j, (_, _, _, s) in enumerate(keep) if s > 1e-9]
+        if logn:
+            sel = np.array([keep[j][0] for j in logn], dtype=np.intp)
+            opt = lognormal_optimum(
+                np.array([keep[j][2] for j in logn]),
+                np.array([keep[j][3] for j in logn]),
+                m.cost_pm_individual[sel],
+                m.cost_cm[sel],
+                m.cost_rate[sel],
+            ).tolist()
+            for j, t in zip(logn, opt, strict=True):
+                t_opt[j] = t
+        lead_time_h = self.lead_time_h
+        horizon = now + interval
+        for (i, _, _, _), t in zip(keep, t_opt, strict=True):
+            t_cal = max(now + t / rate[i] - lead_time_h, now)
             # release early enough for a missing spare part to arrive
-            if t <= horizon + sim.part_lead_h(i):
-                sim.request_pm([i], sim.latest_work_start(i, t))
+            if t_cal <= horizon + part_lead_h(i):
+                sim.request_pm([i], sim.latest_work_start(i, t_cal))
 
     def params(self) -> dict[str, Any]:
         return {"replan_every_days": self.replan_every_days, "lead_time_h": self.lead_time_h}

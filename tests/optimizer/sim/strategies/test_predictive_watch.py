@@ -1,12 +1,12 @@
 """Tests of the predictive strategy's fast paths (issue 17, performance): the parts it
 screens at a decision (only those whose true residual life can be inside the screen,
-:meth:`Predictive._screen_reach_h`), the view's :meth:`twin_inputs`, and the cached rows
-of :func:`lognormal_optimum`.
+:meth:`Predictive._screen_reach_h`), the twin reports in scalars, the view's
+:meth:`twin_inputs`, and the cached rows of :func:`lognormal_optimum`.
 
 Reference computations: the screen evaluated by brute force on a fine grid of residual
-lives, the strategy screening every part at every decision (the algorithm before the
-watch list), :meth:`SimView.twin_report`, and the general branch of
-:func:`lognormal_optimum`.
+lives, the strategy as it was before (every part screened at every decision with the
+fleet's :meth:`SimView.twin_report`, numpy arrays), :meth:`SimView.twin_report`, and the
+general branch of :func:`lognormal_optimum`.
 """
 
 from __future__ import annotations
@@ -38,11 +38,65 @@ def plant() -> SimModel:
 
 
 class _ScreenAll(Predictive):
-    """Predictive as before the watch list: every part screened at every decision."""
+    """Predictive as on main 7f595b0, before the watch list and the scalar reports:
+    every part screened at every decision with the whole fleet's twin report."""
 
-    def _watch_new(self, sim: SimView, now: float) -> None:
-        self._new = []
-        self._watch_t[~self._by_age] = -np.inf  # (the age-rule parts are never screened)
+    def decide(self, sim: SimView) -> None:
+        m = self.model
+        r, med, s = sim.twin_report()
+        up = sim.up_mask()
+        cand = np.flatnonzero(up & ~self._by_age)
+        if cand.size == 0:
+            return
+        interval = self.decision_interval_h or 0.0
+        rate_c = self._rate[cand]
+        s_c = s[cand]
+        low_q = med[cand] * np.exp(-7.0 * s_c)
+        perfect = s_c <= 1e-9
+        near = perfect | (low_q <= self._window_max_op[cand])
+        near[near] = [not sim.pm_pending(i) for i in cand[near].tolist()]
+        cand, rate_c, low_q, perfect = cand[near], rate_c[near], low_q[near], perfect[near]
+        if cand.size == 0:
+            return
+        lead = np.array([sim.part_lead_h(int(i)) for i in cand])
+        near = perfect | (low_q <= (interval + lead) * rate_c)
+        cand = cand[near]
+        if cand.size == 0:
+            return
+        s_c = s[cand]
+        t_opt = np.where(
+            s_c <= 1e-9,
+            np.maximum(r[cand] * (1.0 - 1e-9) - 1e-6, 0.0),
+            _lognormal_optimum_general(
+                med[cand],
+                np.maximum(s_c, 1e-9),
+                m.cost_pm_individual[cand],
+                m.cost_cm[cand],
+                m.cost_rate[cand],
+            ),
+        )
+        now = sim.now_h
+        rate = m.rate[m.system_of[cand]]
+        t_cal = np.maximum(now + t_opt / rate - self.lead_time_h, now)
+        horizon = now + (self.decision_interval_h or 0.0)
+        for i, t in zip(cand.tolist(), t_cal.tolist(), strict=True):
+            if t <= horizon + sim.part_lead_h(i):
+                sim.request_pm([i], sim.latest_work_start(i, t))
+
+
+def _lognormal_optimum_general(med: Any, sig: Any, cp: Any, cf: Any, g: Any) -> Any:
+    """:func:`lognormal_optimum` by its general branch, row by row (no cached rows)."""
+    out = [
+        lognormal_optimum(
+            np.append(med[k], 100.0),
+            np.append(sig[k], sig[k] + 0.1),
+            np.append(cp[k], 1.0),
+            np.append(cf[k], 10.0),
+            np.append(g[k], 0.01),
+        )[0]
+        for k in range(len(med))
+    ]
+    return np.array(out, dtype=np.float64)
 
 
 def _screen_passes(pol: Predictive, twin: Twin, i: int, r: Any, z: float) -> Any:
