@@ -332,28 +332,53 @@ def lognormal_optimum(
     ndarray, shape (m,)
         Optimal time from now, operating hours (``inf``: let it run).
     """
-    m = median_h[:, None]
-    cp, cf, g = cost_pm[:, None], cost_cm[:, None], cost_rate[:, None]
     if sigma.size and bool((sigma == sigma[0]).all()):
         # one spread for every part (the twin's error floor near failure, the common
-        # case): its rows are cached; the same floats as the general branch
-        e_row, n_row, e2 = _lognormal_rows(float(sigma[0]))
-        t = m * e_row
-        int_s = m * e2 * n_row + t * _SURV
-        c = cp * _SURV + cf * _FAIL - g * int_s
-        c_inf = cost_cm - cost_rate * median_h * e2.item()
-    else:
-        s = sigma[:, None]
-        t = m * np.exp(s * _W_GRID[None, :])
-        int_s = m * np.exp(0.5 * s * s) * sc.ndtr(_W_GRID[None, :] - s) + t * _SURV
-        c = cp * _SURV + cf * _FAIL - g * int_s
-        c_inf = cost_cm - cost_rate * median_h * np.exp(0.5 * sigma * sigma)
+        # case): the same floats as the general branch, from cached rows
+        out_l = _optimum_one_spread(median_h.tolist(), float(sigma[0]), cost_pm, cost_cm, cost_rate)
+        return np.array(out_l, dtype=np.float64)
+    m = median_h[:, None]
+    cp, cf, g = cost_pm[:, None], cost_cm[:, None], cost_rate[:, None]
+    s = sigma[:, None]
+    t = m * np.exp(s * _W_GRID[None, :])
+    int_s = m * np.exp(0.5 * s * s) * sc.ndtr(_W_GRID[None, :] - s) + t * _SURV
+    c = cp * _SURV + cf * _FAIL - g * int_s
+    c_inf = cost_cm - cost_rate * median_h * np.exp(0.5 * sigma * sigma)
     j = np.argmin(c, axis=1)
     rows = np.arange(len(j))
     best = c[rows, j]
     t_best = t[rows, j]
     out = np.where(cost_pm <= np.minimum(best, c_inf), 0.0, t_best)
     return np.where((c_inf < best) & (c_inf < cost_pm), np.inf, out)
+
+
+def _optimum_one_spread(
+    median_h: list[float],
+    sigma: float,
+    cost_pm: FloatArray,
+    cost_cm: FloatArray,
+    cost_rate: FloatArray,
+) -> list[float]:
+    """:func:`lognormal_optimum` of parts that share one spread, as a list (the same
+    floats: the rows of :func:`_lognormal_rows`, the grid operations in the same order,
+    the choice among ``0``, the grid optimum and ``inf`` in scalars)."""
+    e_row, n_row, e2 = _lognormal_rows(sigma)
+    m = np.array(median_h, dtype=np.float64)[:, None]
+    t = m * e_row
+    int_s = m * e2 * n_row + t * _SURV
+    c = cost_pm[:, None] * _SURV + cost_cm[:, None] * _FAIL - cost_rate[:, None] * int_s
+    e2_f = e2.item()
+    out: list[float] = []
+    for k, j in enumerate(np.argmin(c, axis=1).tolist()):
+        best, cp = c.item(k, j), cost_pm.item(k)
+        c_inf = cost_cm.item(k) - cost_rate.item(k) * median_h[k] * e2_f
+        if c_inf < best and c_inf < cp:
+            out.append(math.inf)
+        elif cp <= min(best, c_inf):
+            out.append(0.0)
+        else:
+            out.append(t.item(k, j))
+    return out
 
 
 class Predictive(BasePolicy):
@@ -587,13 +612,13 @@ class Predictive(BasePolicy):
         logn = [j for j, (_, _, _, s) in enumerate(keep) if s > 1e-9]
         if logn:
             sel = np.array([keep[j][0] for j in logn], dtype=np.intp)
-            opt = lognormal_optimum(
-                np.array([keep[j][2] for j in logn]),
-                np.array([keep[j][3] for j in logn]),
-                m.cost_pm_individual[sel],
-                m.cost_cm[sel],
-                m.cost_rate[sel],
-            ).tolist()
+            meds = [keep[j][2] for j in logn]
+            spreads = [keep[j][3] for j in logn]
+            costs = (m.cost_pm_individual[sel], m.cost_cm[sel], m.cost_rate[sel])
+            if all(x == spreads[0] for x in spreads):  # (the common case: the floor)
+                opt = _optimum_one_spread(meds, spreads[0], *costs)
+            else:
+                opt = lognormal_optimum(np.array(meds), np.array(spreads), *costs).tolist()
             for j, t in zip(logn, opt, strict=True):
                 t_opt[j] = t
         lead_time_h = self.lead_time_h
