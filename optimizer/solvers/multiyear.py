@@ -108,9 +108,13 @@ References
 from __future__ import annotations
 
 import dataclasses
+import multiprocessing
+import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -159,10 +163,13 @@ _STALL = 100
 _DEFLECT = 0.8
 # Without crews, on fleets of more than _SYS_MIN_N positions, the subgradient runs
 # system by system (_system_lagrange): each system a small problem with its own step,
-# so a short patience (_SYS_STALL); the restarts of the opening search get
+# with its own patience (_SYS_STALL: 10 until 2026-12-08 stopped most systems early,
+# their step halved to nothing; sum of the 2,000-position fleet's system bounds after
+# 100 / 200 / 400 sweeps: 13.43 / 13.47 / 13.51 M with 10, 13.51 / 13.67 / 13.77 M with
+# 30; 14.13 M after 1,500 sweeps); the restarts of the opening search get
 # _SYS_RESTART_SHARE of the time limit (instead of 1/4: they took ~29 s of the 60 s on
 # the 2,000-position fleet at load 9) and the subgradient _SYS_SHARE of the time left
-_SYS_STALL = 10
+_SYS_STALL = 30
 _SYS_RESTART_SHARE = 0.1
 _SYS_MIN_N = 200
 _SYS_SEARCH_S = 2.0  # wall seconds of exact search a system at least (_exact_systems)
@@ -1073,6 +1080,7 @@ def solve_multiyear(
     gap: float = 1e-4,
     max_iter: int | None = None,
     trace: list[tuple[float, float, float]] | None = None,
+    workers: int | None = None,
 ) -> Plan:
     """Plan repeated replacements: Lagrangian bound + best-response repair.
 
@@ -1090,6 +1098,12 @@ def solve_multiyear(
     trace : list, optional
         Appended ``(seconds, plan cost, bound)`` after every iteration (relative costs,
         without ``sum(mp.offset)``), for benchmarks.
+    workers : int or None
+        Processes of the system-by-system path (fleets of more than
+        :data:`_SYS_MIN_N` positions without crews: the systems are independent, so
+        each process runs the subgradient and the exact search of a group of them;
+        the result for a given number of iterations is the same as with one process).
+        ``None``: ``min(2, os.cpu_count())``; below 1: ``ValueError``.  Not used elsewhere.
 
     Returns
     -------
@@ -1104,6 +1118,7 @@ def solve_multiyear(
     deadline = t0 + (time_limit_s if time_limit_s is not None else np.inf)
     if max_iter is None:
         max_iter = 300 if time_limit_s is None else 10**9
+    n_workers = _workers(workers)  # validated whichever path runs
     pb = mp.base
     n, n_t = pb.n_components, pb.n_periods
     crews = crews_can_bind(mp)
@@ -1199,6 +1214,7 @@ def solve_multiyear(
     # (fleets above _SYS_MIN_N positions; the small instances keep the fleet-wide loop,
     # tuned for them, whose periodic repairs and long patience suit their long budgets)
     per_system = not crews and n > _SYS_MIN_N
+    groups = _system_groups(pb.system_of, pb.n_systems, n_workers if per_system else 1)
     if not crews:
         # restarts of the opening search, a share of the time limit
         r_share = _SYS_RESTART_SHARE if per_system else 0.25
@@ -1224,8 +1240,11 @@ def solve_multiyear(
     patience = _STALL
     if per_system:
         allowed0 = gap * max(abs(ub + float(np.sum(mp.offset))), 1e-9)
-        best_lb_b, best_lam, best_sub, it = _system_lagrange(
-            mp, data, lam, ub_b, lagrange_until, allowed0, max_iter, log
+        best_lb_b, best_lam, best_sub, it = _in_groups(
+            groups,
+            _lagrange_job,
+            (mp, data, lam, ub_b, lagrange_until, allowed0, max_iter),
+            log,
         )
         best_lb = float(best_lb_b.sum())
         if time.perf_counter() > lagrange_until:
@@ -1306,9 +1325,17 @@ def solve_multiyear(
     const = float(np.sum(mp.offset))
     allowed = gap * max(abs(ub + const), 1e-9)
     if not crews and np.isfinite(ub) and ub - best_lb > allowed:
-        best_x, ub_b, best_lb_b = _exact_systems(
-            mp, data, best_x, ub_b, best_lb_b, best_lam, deadline, allowed, log, per_system
-        )
+        if per_system:
+            best_x, ub_b, best_lb_b = _in_groups(
+                groups,
+                _exact_job,
+                (mp, data, best_x, ub_b, best_lb_b, best_lam, deadline, allowed),
+                log,
+            )
+        else:
+            best_x, ub_b, best_lb_b = _exact_systems(
+                mp, data, best_x, ub_b, best_lb_b, best_lam, deadline, allowed, log
+            )
         ub, best_lb = float(ub_b.sum()), float(best_lb_b.sum())
     if not np.isfinite(ub):
         log.append(f"multiyear: best bound {best_lb + const:,.2f}; no plan found within the crews")
@@ -1357,6 +1384,7 @@ def _exact_systems(
     allowed: float,
     log: list[str],
     fleet: bool = False,
+    systems: BoolArray | None = None,
 ) -> tuple[BoolArray, FloatArray, FloatArray]:
     """Exact search of the small systems left with a gap (:mod:`.multiyear_exact`).
 
@@ -1375,7 +1403,8 @@ def _exact_systems(
     among 100 systems closes none, while a few seconds close or improve the systems of
     largest gap (measured 2026-12-08 on the 2,000-position fleet: a 30-position system
     proven in 1.6 CPU s from 50 iterations' multipliers, its plan 2.8% cheaper than the
-    repair's; a 32-position one in 9.4 CPU s from 400 iterations').
+    repair's; a 32-position one in 9.4 CPU s from 400 iterations').  ``systems`` (bool,
+    shape (K,)): search only these (a worker's group, :func:`_in_groups`).
     """
     pb = mp.base
     k_of = pb.system_of
@@ -1386,7 +1415,9 @@ def _exact_systems(
     todo = [
         int(k)
         for k in np.argsort(-gaps if fleet else gaps, kind="stable")
-        if gaps[k] > 1e-9 * max(1.0, abs(ub_b[k])) and 0 < size[k] <= max_m
+        if gaps[k] > 1e-9 * max(1.0, abs(ub_b[k]))
+        and 0 < size[k] <= max_m
+        and (systems is None or systems[k])
     ]
     x, ub_b, lb_b = x.copy(), ub_b.copy(), lb_b.copy()
     s_cost = np.where(pb.open_allowed, pb.opening_cost, np.inf)
@@ -1441,6 +1472,103 @@ def _exact_systems(
     return x, ub_b, lb_b
 
 
+def _workers(workers: int | None) -> int:
+    """Processes of the system-by-system path (``None``: up to 2, the CPUs there are)."""
+    if workers is None:
+        return max(1, min(2, os.cpu_count() or 1))
+    if int(workers) < 1:
+        raise ValueError(f"workers: must be at least 1, got {workers}")
+    return int(workers)
+
+
+def _system_groups(k_of: IntArray, n_sys: int, workers: int) -> list[BoolArray]:
+    """Systems split in ``workers`` groups of about equal positions (deterministic).
+
+    Largest system first into the group with the fewest positions so far (ties: the
+    lower system index, the lower group), the greedy rule of makespan scheduling.
+    """
+    size = np.bincount(k_of, minlength=n_sys)
+    n_g = max(1, min(workers, int((size > 0).sum())))
+    load = np.zeros(n_g, dtype=np.int64)
+    groups = [np.zeros(n_sys, dtype=bool) for _ in range(n_g)]
+    for k in np.lexsort((np.arange(n_sys), -size)).tolist():
+        g = int(np.argmin(load))
+        groups[g][k] = True
+        load[g] += size[k]
+    return groups
+
+
+def _lagrange_job(
+    mp: MultiYearProblem,
+    data: _Data,
+    lam0: FloatArray,
+    ub_b: FloatArray,
+    until: float,
+    allowed: float,
+    max_iter: int,
+    systems: BoolArray,
+) -> tuple[tuple[FloatArray, FloatArray, BoolArray, int], list[str]]:
+    """:func:`_system_lagrange` of one group of systems (a worker process's job)."""
+    log: list[str] = []
+    out = _system_lagrange(mp, data, lam0, ub_b, until, allowed, max_iter, log, systems=systems)
+    return out, log
+
+
+def _exact_job(
+    mp: MultiYearProblem,
+    data: _Data,
+    x: BoolArray,
+    ub_b: FloatArray,
+    lb_b: FloatArray,
+    lam: FloatArray,
+    deadline: float,
+    allowed: float,
+    systems: BoolArray,
+) -> tuple[tuple[BoolArray, FloatArray, FloatArray], list[str]]:
+    """:func:`_exact_systems` (fleet mode) of one group of systems (a worker's job)."""
+    log: list[str] = []
+    out = _exact_systems(mp, data, x, ub_b, lb_b, lam, deadline, allowed, log, True, systems)
+    return out, log
+
+
+def _in_groups(
+    groups: list[BoolArray],
+    job: Callable[..., tuple[tuple[Any, ...], list[str]]],
+    args: tuple[Any, ...],
+    log: list[str],
+) -> tuple[Any, ...]:
+    """Run ``job(*args, group)`` for every group, in parallel processes, and merge.
+
+    The systems are independent without crews, so each group's result is taken for its
+    own systems: arrays of shape ``(K,)`` by system, ``(n, T)`` by the systems'
+    positions; integers (iterations) by their maximum.  One group: in this process.
+    Worker processes are forked (their arguments pickled once per job); the merge
+    follows the groups' order, so the result does not depend on which finishes first.
+    """
+    k_of = args[0].base.system_of
+    if len(groups) == 1:
+        results = [job(*args, groups[0])]
+    else:
+        with ProcessPoolExecutor(
+            max_workers=len(groups), mp_context=multiprocessing.get_context("fork")
+        ) as pool:
+            futures = [pool.submit(job, *args, g) for g in groups]
+            results = [f.result() for f in futures]
+        log.append(f"multiyear: {len(groups)} worker processes, one group of systems each")
+    merged = list(results[0][0])
+    log.extend(results[0][1])
+    for g, (out, sub_log) in zip(groups[1:], results[1:], strict=True):
+        log.extend(sub_log)
+        for j, v in enumerate(out):
+            if isinstance(v, np.ndarray) and v.ndim == 1:
+                merged[j] = np.where(g, v, merged[j])
+            elif isinstance(v, np.ndarray):
+                merged[j] = np.where(g[k_of][:, None], v, merged[j])
+            else:
+                merged[j] = max(merged[j], v)
+    return tuple(merged)
+
+
 def _system_lagrange(
     mp: MultiYearProblem,
     data: _Data,
@@ -1451,6 +1579,7 @@ def _system_lagrange(
     max_iter: int,
     log: list[str],
     systems: BoolArray | None = None,
+    trace: list[float] | None = None,
 ) -> tuple[FloatArray, FloatArray, BoolArray, int]:
     """Subgradient of each system on its own (no crews: the Lagrangian separates by system).
 
@@ -1459,7 +1588,7 @@ def _system_lagrange(
     ``k``'s optimum at any multipliers (Fisher 1981, [1] of :mod:`.multiyear_exact`), so
     the fleet bound is the sum of each system's best value.  Each system has its own
     Polyak step towards its own plan ``ub_b[k]``, deflected direction and step halving
-    after :data:`_SYS_STALL` iterations without a better value (a small problem: short
+    after :data:`_SYS_STALL` iterations without a better value (a small problem: shorter
     patience), and leaves the loop once its bound is within its share of ``allowed``
     (currency) or its step factor is below ``1e-3``: the remaining iterations cost only
     the shortest paths of the systems still moving.  The active systems are swept
@@ -1526,6 +1655,8 @@ def _system_lagrange(
         lam_best = np.where(up[k_of][:, None], lam, lam_best)
         sub_best = np.where(up[k_of][:, None], x, sub_best)
         stall = np.where(up, 0, stall + 1)
+        if trace is not None:
+            trace.append(float(np.where(np.isfinite(lb_b), lb_b, 0.0).sum()))
         theta = np.where(stall >= _SYS_STALL, 0.5 * theta, theta)
         stall = np.where(stall >= _SYS_STALL, 0, stall)
         lb_fin = np.where(np.isfinite(lb_b), lb_b, 0.0)
