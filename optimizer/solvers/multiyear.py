@@ -699,17 +699,34 @@ def _system_costs(mp: MultiYearProblem, data: _Data, x: BoolArray) -> FloatArray
 
 
 def _best_response(
-    mp: MultiYearProblem, data: _Data, x: BoolArray, rounds: list[IntArray], deadline: float
+    mp: MultiYearProblem,
+    data: _Data,
+    x: BoolArray,
+    rounds: list[IntArray],
+    deadline: float,
+    systems: BoolArray | None = None,
 ) -> BoolArray:
-    """Best-response passes until no system improves (see the module docstring)."""
+    """Best-response passes until no system improves (see the module docstring).
+
+    ``systems`` (bool, shape (K,)): move only these systems' positions, each system
+    until a pass leaves its own cost unchanged (so a system's result does not depend on
+    the others: the same in any group of :func:`_in_groups`); ``None``: all, until a
+    pass leaves the total unchanged.
+    """
     pb = mp.base
     k_of = pb.system_of
     s_cost = np.where(pb.open_allowed, pb.opening_cost, np.inf)
     x = x.copy()
     count = np.asarray(_incidence(mp) @ x.astype(np.float64))
     best = _system_costs(mp, data, x).sum()
+    moving = None if systems is None else systems.copy()
+    best_k = _system_costs(mp, data, x)
     for _ in range(50):
         for sel in rounds:
+            if moving is not None:
+                sel = sel[moving[k_of[sel]]]
+                if sel.size == 0:
+                    continue
             others = count[k_of[sel]] - x[sel]
             node_cost = np.where(others > 0.5, 0.0, s_cost[k_of[sel]])
             p = shortest_paths(
@@ -722,6 +739,13 @@ def _best_response(
             )
             count[k_of[sel]] += p.x.astype(np.float64) - x[sel]
             x[sel] = p.x
+        if moving is not None:
+            new_k = _system_costs(mp, data, x)
+            moving &= new_k < best_k - 1e-9 * np.maximum(1.0, np.abs(best_k))
+            best_k = new_k
+            if not moving.any() or time.perf_counter() > deadline:
+                break
+            continue
         new = _system_costs(mp, data, x).sum()
         if new >= best - 1e-9 * max(1.0, abs(best)) or time.perf_counter() > deadline:
             break
@@ -730,7 +754,11 @@ def _best_response(
 
 
 def _drop_openings(
-    mp: MultiYearProblem, data: _Data, x: BoolArray, deadline: float
+    mp: MultiYearProblem,
+    data: _Data,
+    x: BoolArray,
+    deadline: float,
+    systems: BoolArray | None = None,
 ) -> tuple[BoolArray, bool]:
     """Try closing each opening; its users re-route (one try per system at a time).
 
@@ -739,7 +767,7 @@ def _drop_openings(
     forbidden and any other period at its full opening cost.  A system keeps the
     change when its cost (true openings counted once) decreases.  This joint move
     escapes the coordination failures of one-position best responses (several
-    positions leaving a shutdown together).
+    positions leaving a shutdown together).  ``systems``: only these (bool, shape (K,)).
     """
     pb = mp.base
     k_of = pb.system_of
@@ -747,6 +775,8 @@ def _drop_openings(
     x = x.copy()
     improved = False
     tried = np.zeros((pb.n_systems, pb.n_periods), dtype=bool)
+    if systems is not None:
+        tried[~systems] = True  # never tried: another group's
     cur = _system_costs(mp, data, x)
     while time.perf_counter() < deadline:
         count = np.asarray(_incidence(mp) @ x.astype(np.float64))
@@ -877,7 +907,13 @@ _SHIFT = 12  # a swap moves an opening by at most this many periods (sparse mode
 _SWAP_OPENINGS = 256  # openings whose drop/swap moves are evaluated together
 
 
-def _opening_search(mp: MultiYearProblem, data: _Data, x0: BoolArray, deadline: float) -> BoolArray:
+def _opening_search(
+    mp: MultiYearProblem,
+    data: _Data,
+    x0: BoolArray,
+    deadline: float,
+    systems: BoolArray | None = None,
+) -> BoolArray:
     """Local search over each system's set of openings (add, drop, swap).
 
     Given the openings ``Y_k`` of every system, each position's cheapest path through
@@ -902,6 +938,8 @@ def _opening_search(mp: MultiYearProblem, data: _Data, x0: BoolArray, deadline: 
     Measured: on ``bench_fleet.py``'s 100-position case from the repair's plan,
     -612,154 -> -625,285 (relative cost; 2.6% of the plan's total) in 0.4 CPU s.
 
+    ``systems`` (bool, shape (K,)): search only these; the other rows keep ``x0``.
+
     Returns
     -------
     ndarray of bool, shape (n, T)
@@ -916,7 +954,9 @@ def _opening_search(mp: MultiYearProblem, data: _Data, x0: BoolArray, deadline: 
     y[k_of[ii], tt] = True
     members = [np.flatnonzero(k_of == k) for k in range(n_k_sys)]
     size = np.bincount(k_of, minlength=n_k_sys)
-    active = np.ones(n_k_sys, dtype=bool)  # systems whose openings changed last pass
+    # systems whose openings changed last pass
+    active = np.ones(n_k_sys, dtype=bool) if systems is None else systems.copy()
+    mine = active.copy()
     while time.perf_counter() < deadline and active.any():
         sel = np.flatnonzero(active[k_of])  # positions of the active systems
         ks = k_of[sel]
@@ -982,18 +1022,34 @@ def _opening_search(mp: MultiYearProblem, data: _Data, x0: BoolArray, deadline: 
             if kind in ("add", "swap"):
                 y[k, t2] = True
             active[k] = True
-    node = np.where(y[k_of], 0.0, np.inf)
-    p = shortest_paths(data.first, data.interval, data.end, data.beyond, data.node_ok, node)
-    out: BoolArray = np.where(np.isfinite(p.cost)[:, None], p.x, x0)
+    rows = np.flatnonzero(mine[k_of])
+    node = np.where(y[k_of[rows]], 0.0, np.inf)
+    p = shortest_paths(
+        data.first[rows],
+        data.interval[rows],
+        data.end[rows],
+        data.beyond[rows],
+        data.node_ok[rows],
+        node,
+    )
+    out: BoolArray = x0.copy()
+    out[rows] = np.where(np.isfinite(p.cost)[:, None], p.x, x0[rows])
     return out
 
 
 def _repair(
-    mp: MultiYearProblem, data: _Data, x0: BoolArray, deadline: float, openings: bool = False
+    mp: MultiYearProblem,
+    data: _Data,
+    x0: BoolArray,
+    deadline: float,
+    openings: bool = False,
+    systems: BoolArray | None = None,
 ) -> tuple[BoolArray, float]:
     """Local search from ``x0``: best responses, then closing openings, until stable.
 
     ``openings``: then the opening search (:func:`_opening_search`; without crews).
+    ``systems`` (bool, shape (K,)): repair only these, each on its own (a worker's
+    group, :func:`_in_groups`; the other rows keep ``x0``).
     """
     pb = mp.base
     k_of = pb.system_of
@@ -1003,19 +1059,23 @@ def _repair(
     first_of = np.searchsorted(k_of[order], k_of[order], side="left")
     rank[order] = np.arange(pb.n_components) - first_of
     rounds = [np.flatnonzero(rank == r) for r in range(int(rank.max()) + 1)] if len(rank) else []
-    x = _best_response(mp, data, x0, rounds, deadline)
+    x = _best_response(mp, data, x0, rounds, deadline, systems)
     for _ in range(20):
-        x, improved = _drop_openings(mp, data, x, deadline)
+        x, improved = _drop_openings(mp, data, x, deadline, systems)
         if not improved:
             break
-        x = _best_response(mp, data, x, rounds, deadline)
+        x = _best_response(mp, data, x, rounds, deadline, systems)
     if openings:
-        x = _opening_search(mp, data, x, deadline)
+        x = _opening_search(mp, data, x, deadline, systems)
     return x, float(_system_costs(mp, data, x).sum())
 
 
 def _restarts(
-    mp: MultiYearProblem, data: _Data, free_x: BoolArray, deadline: float
+    mp: MultiYearProblem,
+    data: _Data,
+    free_x: BoolArray,
+    deadline: float,
+    systems: BoolArray | None = None,
 ) -> Iterator[BoolArray]:
     """Plans of the opening search started from each position's own cheapest path.
 
@@ -1026,7 +1086,8 @@ def _restarts(
     :func:`_opening_search`.  Local optima of the search depend on the start: a
     system whose best plan has few openings (aligned on its most constrained position)
     is not reached from the union of all cheapest paths.  Yields one plan per round
-    until the deadline.
+    until the deadline.  ``systems`` (bool, shape (K,)): restart only these (the other
+    rows are ``free_x``).
     """
     pb = mp.base
     k_of = pb.system_of
@@ -1036,15 +1097,27 @@ def _restarts(
     first_of = np.searchsorted(k_of[order], k_of[order], side="left")
     rank = np.empty(pb.n_components, dtype=np.int64)
     rank[order] = np.arange(pb.n_components) - first_of
+    mine = np.ones(pb.n_systems, dtype=bool) if systems is None else systems
+    rows = np.flatnonzero(mine[k_of])
     for r in range(int(rank.max()) + 1 if rank.size else 0):
         if time.perf_counter() > deadline:
             return
         y = np.zeros((pb.n_systems, pb.n_periods), dtype=bool)
-        sel = np.flatnonzero(rank == r)
+        sel = np.flatnonzero((rank == r) & (mine[k_of]))
+        if sel.size == 0:
+            return
         y[k_of[sel]] = free_x[sel]
-        node = np.where(y[k_of], 0.0, s_cost[k_of])
-        x0 = shortest_paths(data.first, data.interval, data.end, data.beyond, data.node_ok, node).x
-        yield _opening_search(mp, data, x0, deadline)
+        node = np.where(y[k_of[rows]], 0.0, s_cost[k_of[rows]])
+        x0 = free_x.copy()
+        x0[rows] = shortest_paths(
+            data.first[rows],
+            data.interval[rows],
+            data.end[rows],
+            data.beyond[rows],
+            data.node_ok[rows],
+            node,
+        ).x
+        yield _opening_search(mp, data, x0, deadline, systems)
 
 
 def _why_no_path(mp: MultiYearProblem, data: _Data, i: int) -> str:
@@ -1159,7 +1232,15 @@ def solve_multiyear(
     capped = np.isfinite(pb.crew_hours)
     mu = np.zeros_like(cap)
 
+    # without crews the systems are independent: on fleets above _SYS_MIN_N positions
+    # they are repaired, restarted, relaxed and searched in groups by worker processes
+    per_system = not crews and n > _SYS_MIN_N
+    groups = _system_groups(pb.system_of, pb.n_systems, n_workers if per_system else 1)
+
     def repair(x0: BoolArray) -> tuple[BoolArray, float]:
+        if per_system:  # each worker repairs its group of systems
+            x, _ = _in_groups(groups, _repair_job, (mp, data, x0, deadline), log)
+            return x, float(_system_costs(mp, data, x).sum())
         x, c = _repair(mp, data, x0, deadline, openings=not crews)
         if not crews:
             return x, c
@@ -1213,14 +1294,15 @@ def solve_multiyear(
     # (_system_lagrange) and the restarts get a smaller share of the time limit
     # (fleets above _SYS_MIN_N positions; the small instances keep the fleet-wide loop,
     # tuned for them, whose periodic repairs and long patience suit their long budgets)
-    per_system = not crews and n > _SYS_MIN_N
-    groups = _system_groups(pb.system_of, pb.n_systems, n_workers if per_system else 1)
     if not crews:
         # restarts of the opening search, a share of the time limit
         r_share = _SYS_RESTART_SHARE if per_system else 0.25
         until = t0 + r_share * (deadline - t0) if np.isfinite(deadline) else np.inf
-        for x in _restarts(mp, data, free.x, until):
-            keep(x, 0.0)
+        if per_system:  # each worker restarts its group of systems, keeps their best
+            keep(*_in_groups(groups, _restart_job, (mp, data, free.x, until), log))
+        else:
+            for x in _restarts(mp, data, free.x, until):
+                keep(x, 0.0)
     best_sub = np.zeros((n, n_t), dtype=bool)
     best_lam = lam.copy()  # multipliers of each block's best bound
     # the subgradient phase gets 3/4 of the time left (_EXACT_SHARE when every system is
@@ -1496,6 +1578,33 @@ def _system_groups(k_of: IntArray, n_sys: int, workers: int) -> list[BoolArray]:
         groups[g][k] = True
         load[g] += size[k]
     return groups
+
+
+def _restart_job(
+    mp: MultiYearProblem, data: _Data, free_x: BoolArray, until: float, systems: BoolArray
+) -> tuple[tuple[BoolArray, float], list[str]]:
+    """:func:`_restarts` of one group of systems, each system's best plan kept.
+
+    Returns the plan (the group's rows; the others ``free_x``) and ``0.0``: the arguments
+    of ``solve_multiyear``'s ``keep``, which prices the plan system by system.
+    """
+    best = free_x
+    cost = np.full(mp.base.n_systems, np.inf)
+    k_of = mp.base.system_of
+    for x in _restarts(mp, data, free_x, until, systems):
+        c = _system_costs(mp, data, x)
+        better = systems & (c < cost)
+        best = np.where(better[k_of][:, None], x, best)
+        cost = np.where(better, c, cost)
+    return (best, 0.0), []
+
+
+def _repair_job(
+    mp: MultiYearProblem, data: _Data, x0: BoolArray, deadline: float, systems: BoolArray
+) -> tuple[tuple[BoolArray, float], list[str]]:
+    """:func:`_repair` (with the opening search) of one group of systems."""
+    x, _ = _repair(mp, data, x0, deadline, openings=True, systems=systems)
+    return (x, 0.0), []
 
 
 def _lagrange_job(
