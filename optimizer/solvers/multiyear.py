@@ -163,13 +163,18 @@ _STALL = 100
 _DEFLECT = 0.8
 # Without crews, on fleets of more than _SYS_MIN_N positions, the subgradient runs
 # system by system (_system_lagrange): each system a small problem with its own step,
-# with its own patience (_SYS_STALL: 10 until 2026-12-08 stopped most systems early,
-# their step halved to nothing; sum of the 2,000-position fleet's system bounds after
-# 100 / 200 / 400 sweeps: 13.43 / 13.47 / 13.51 M with 10, 13.51 / 13.67 / 13.77 M with
-# 30; 14.13 M after 1,500 sweeps); the restarts of the opening search get
+# with its own patience (_SYS_STALL), from zero multipliers (_SYS_ZERO_START; the
+# fleet-wide loop starts from the even split of each opening): sum of the
+# 2,000-position fleet's system bounds after 100 / 200 / 300 / 400 sweeps, measured
+# 2026-12-08: even split, patience 10: 13.43 / 13.47 / 13.49 / 13.51 M (most systems'
+# steps halved to nothing); even, 30: 13.51 / 13.67 / 13.72 / 13.77 M; zero, 30:
+# 12.62 / 13.16 / 13.47 / 13.65 M; zero, 10: 12.94 / 13.59 / 13.85 / 13.95 M (kept: two
+# workers give each system ~300-400 sweeps in a 60 s limit); 14.13 M after 1,500
+# sweeps (zero, 30); the restarts of the opening search get
 # _SYS_RESTART_SHARE of the time limit (instead of 1/4: they took ~29 s of the 60 s on
 # the 2,000-position fleet at load 9) and the subgradient _SYS_SHARE of the time left
-_SYS_STALL = 30
+_SYS_STALL = 10
+_SYS_ZERO_START = True
 _SYS_RESTART_SHARE = 0.1
 _SYS_MIN_N = 200
 _SYS_SEARCH_S = 2.0  # wall seconds of exact search a system at least (_exact_systems)
@@ -1325,9 +1330,27 @@ def solve_multiyear(
         best_lb_b, best_lam, best_sub, it = _in_groups(
             groups,
             _lagrange_job,
-            (mp, data, lam, ub_b, lagrange_until, allowed0, max_iter),
+            (
+                mp,
+                data,
+                np.zeros_like(lam) if _SYS_ZERO_START else lam,
+                ub_b,
+                lagrange_until,
+                allowed0,
+                max_iter,
+            ),
             log,
         )
+        if _SYS_ZERO_START:
+            # the even split's value too (one sweep): a valid bound of every system,
+            # better than the zero start's first ~150 sweeps; kept where it is larger
+            lb0, lam0, sub0, _ = _system_lagrange(
+                mp, data, lam, ub_b, np.inf, allowed0, 1, [], systems=None
+            )
+            seed = np.isfinite(lb0) & (~np.isfinite(best_lb_b) | (lb0 > best_lb_b))
+            best_lb_b = np.where(seed, lb0, best_lb_b)
+            best_lam = np.where(seed[k_of][:, None], lam0, best_lam)
+            best_sub = np.where(seed[k_of][:, None], sub0, best_sub)
         best_lb = float(best_lb_b.sum())
         if time.perf_counter() > lagrange_until:
             status = Status.TIME_LIMIT
@@ -1697,7 +1720,7 @@ def _system_lagrange(
     ``k``'s optimum at any multipliers (Fisher 1981, [1] of :mod:`.multiyear_exact`), so
     the fleet bound is the sum of each system's best value.  Each system has its own
     Polyak step towards its own plan ``ub_b[k]``, deflected direction and step halving
-    after :data:`_SYS_STALL` iterations without a better value (a small problem: shorter
+    after :data:`_SYS_STALL` iterations without a better value (a small problem: short
     patience), and leaves the loop once its bound is within its share of ``allowed``
     (currency) or its step factor is below ``1e-3``: the remaining iterations cost only
     the shortest paths of the systems still moving.  The active systems are swept
