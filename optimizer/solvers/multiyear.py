@@ -1181,7 +1181,9 @@ def solve_multiyear(
         :data:`_SYS_MIN_N` positions without crews: the systems are independent, so
         each process runs the subgradient and the exact search of a group of them;
         the result for a given number of iterations is the same as with one process).
-        ``None``: ``min(2, os.cpu_count())``; below 1: ``ValueError``.  Not used elsewhere.
+        ``None``: ``min(2, os.cpu_count())``; below 1: ``ValueError``; always 1 inside a
+        daemonic process (the service's run processes), which may not start children.
+        Not used elsewhere.
 
     Returns
     -------
@@ -1579,10 +1581,14 @@ def _exact_systems(
 
 def _workers(workers: int | None) -> int:
     """Processes of the system-by-system path (``None``: up to 2, the CPUs there are)."""
+    if workers is not None and int(workers) < 1:
+        raise ValueError(f"workers: must be at least 1, got {workers}")
+    if multiprocessing.current_process().daemon:
+        # a daemonic process (the service runs each plan in one) may not start
+        # children; one process gives the same result for the same iterations
+        return 1
     if workers is None:
         return max(1, min(2, os.cpu_count() or 1))
-    if int(workers) < 1:
-        raise ValueError(f"workers: must be at least 1, got {workers}")
     return int(workers)
 
 

@@ -85,3 +85,33 @@ def test_per_system_path_in_two_processes_passes_the_checker() -> None:
     for term, value in result.plan.cost_split.items():
         assert_allclose(res.cost[term], value, rtol=1e-6, atol=1e-6 * abs(result.plan.objective))
     assert result.plan.lower_bound <= result.plan.objective + 1e-6
+
+
+def _solve_in_child(send, mp) -> None:  # type: ignore[no-untyped-def]
+    multiyear._SYS_MIN_N = 0  # the forked child has its own module state
+    try:
+        plan = solve_multiyear(mp, max_iter=5, time_limit_s=5)
+        send.send(("ok", plan.objective, plan.lower_bound, list(plan.log)))
+    except BaseException as exc:  # report any failure to the test process
+        send.send(("error", repr(exc), 0.0, []))
+
+
+def test_a_daemonic_process_plans_in_one_process() -> None:
+    """The service runs each plan in a daemonic child, which may not start children:
+    the per-system path must run there in one process and give one process's plan."""
+    import multiprocessing
+
+    mp = make_instance(3, 2, 4, seed=0)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(multiyear, "_SYS_MIN_N", 0)
+        ref = solve_multiyear(mp, max_iter=5, time_limit_s=5, workers=1)
+    ctx = multiprocessing.get_context("fork")
+    recv, send = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_solve_in_child, args=(send, mp), daemon=True)
+    child.start()
+    assert recv.poll(60), "no answer from the daemonic child"
+    status, objective, bound, log = recv.recv()
+    child.join(10)
+    assert status == "ok", objective
+    assert not any("worker processes" in line for line in log)
+    assert_allclose([objective, bound], [ref.objective, ref.lower_bound], rtol=1e-12)
