@@ -15,6 +15,7 @@ numbers that the scheduler, the simulator and the reports share:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -137,6 +138,10 @@ class FleetModel:
         return len(self.components)
 
 
+_DEMAND_PASSES = 40
+"""Most pricing passes of :func:`fleet_model` (failure waits with preventive demand)."""
+
+
 def labour_rate_per_h(scn: Scenario, skill: str, site_id: str) -> float:
     """Cheapest labour rate of the crews that can do ``skill`` at ``site_id``."""
     crews = serving_crews(scn.crews, skill, site_id)
@@ -155,21 +160,33 @@ def _is_redundant(system: System, comp_id: str) -> bool:
     return any(comp_id in g.components and g.k < len(g.components) for g in system.redundancy)
 
 
-def part_demand_rates(scn: Scenario) -> dict[str, float]:
+def part_demand_rates(
+    scn: Scenario, replace_at_h: Sequence[float] | None = None
+) -> dict[str, float]:
     """Long-run demand of every spare part, units per calendar hour.
 
     The sum over the positions that use the part of ``parts_per_task`` times their
-    failure rate in calendar time (``operating_h_per_day / 24`` operating hours per
-    hour): ``1 / MTTF`` for a renewed component (the renewal rate of run-to-failure),
-    and for a minimally repaired one the mean number of failures over the next year
-    from its current age, ``(H(a + y) - H(a)) / y`` (``H`` the cumulative hazard).
-    Planned replacements draw on the same stock but are ordered ahead, so they are not
-    counted: with preventive work this is a lower bound of the stock's throughput.
+    renewal rate in calendar time (``operating_h_per_day / 24`` operating hours per
+    hour).  Without ``replace_at_h`` only failures count: ``1 / MTTF`` for a renewed
+    component (the renewal rate of run-to-failure), and for a minimally repaired one
+    the mean number of failures over the next year from its current age,
+    ``(H(a + y) - H(a)) / y`` (``H`` the cumulative hazard).  With ``replace_at_h``
+    (each component's planned replacement age ``T``, ``inf`` for none, in
+    :meth:`Scenario.components` order) planned replacements draw on the same stock
+    too: a renewed component replaced at ``T`` (or at its life limit) renews at
+    ``1 / integral_0^T S`` (failures ``F(T)`` and replacements ``S(T)`` per cycle of
+    mean length ``integral_0^T S``; renewal-reward), a minimally repaired one adds
+    ``1 / T`` replacements to its failures.
     """
     systems = {s.id: s for _, s in scn.systems()}
     lives: dict[str, rul.LifeDistribution] = {}
     rates: dict[str, float] = {}
-    for c in scn.components():
+    comps = list(scn.components())
+    if replace_at_h is not None and len(replace_at_h) != len(comps):
+        raise ValueError(
+            f"replace_at_h must have one age per component ({len(comps)}), got {len(replace_at_h)}"
+        )
+    for j, c in enumerate(comps):
         if c.spare_part is None:
             continue
         key = c.life.model_dump_json()
@@ -177,12 +194,20 @@ def part_demand_rates(scn: Scenario) -> dict[str, float]:
             lives[key] = distribution(c.life)
         life = lives[key]
         per_cal_h = systems[c.system_id].operating_h_per_day / HOURS_PER_DAY
+        t_rep = math.inf if replace_at_h is None else float(replace_at_h[j])
+        if c.max_age_h is not None:
+            t_rep = min(t_rep, float(c.max_age_h))
         if c.corrective_action == "minimal_repair":
             y = 8760.0 * per_cal_h
             if y <= 0.0:
                 continue
             h = np.asarray(life.cum_hazard(np.array([c.age_h, c.age_h + y])), dtype=float)
             per_op_h = float(h[1] - h[0]) / y
+            if replace_at_h is not None and math.isfinite(t_rep) and t_rep > 0.0:
+                per_op_h += 1.0 / t_rep
+        elif replace_at_h is not None and math.isfinite(t_rep):
+            cycle = float(np.asarray(life.int_sf(np.array([t_rep])), dtype=float)[0])
+            per_op_h = 1.0 / cycle if cycle > 0.0 else 0.0
         else:
             mean = float(np.asarray(life.mean()))
             per_op_h = 1.0 / mean if np.isfinite(mean) and mean > 0.0 else 0.0
@@ -359,6 +384,8 @@ def fleet_model(scn: Scenario) -> FleetModel:
     mr = np.zeros(n, dtype=bool)
     demand = part_demand_rates(scn)
     waits: dict[tuple[str | None, int], tuple[float, float]] = {}
+    wait_comp: dict[tuple[str | None, int], ResolvedComponent] = {}
+    wkeys: list[tuple[str | None, int]] = []
     durations: dict[str, float] = {}
 
     def mean_h(d: DurationH) -> float:
@@ -377,6 +404,8 @@ def fleet_model(scn: Scenario) -> FleetModel:
         wkey = (c.spare_part, c.parts_per_task)
         if wkey not in waits:
             waits[wkey] = failure_part_wait(scn, c, demand)
+            wait_comp[wkey] = c
+        wkeys.append(wkey)
         wait_h, expedite = waits[wkey]
         col["rate"].append(min((cr.rate_per_h for cr in crews), default=0.0))
         col["overtime"].append(min((cr.overtime_factor for cr in crews), default=1.0))
@@ -442,19 +471,6 @@ def fleet_model(scn: Scenario) -> FleetModel:
     )
     cm_lump = np.array([np.nan if c.corrective.cost is None else c.corrective.cost for c in comps])
     secondary = np.array([c.corrective.cost_secondary_damage for c in comps])
-    direct = (
-        np.where(
-            np.isnan(cm_lump),
-            cm.preventive_cost(cm_parts + a["expedite"], cm_labour, cm_other),
-            np.nan_to_num(cm_lump) + secondary + a["expedite"],
-        )
-        + a["res_cm"]
-    )
-    down_h = a["stops"] * (a["response"] + a["d_cm"] + a["wait"] + a["res_wait"])
-    down_cost = cm.downtime_cost(cm.ValueProfile.constant(1.0), 0.0, down_h) * a["value"]
-    cost_cm = direct + down_cost
-    cost_pm_ind = cost_pm + opening
-
     # 3. Optimal renewal policy of each position, batched per life distribution.
     lives: dict[str, rul.LifeDistribution] = {}
     life_of: list[rul.LifeDistribution] = []
@@ -465,36 +481,78 @@ def fleet_model(scn: Scenario) -> FleetModel:
             lives[key] = distribution(c.life)
         life_of.append(lives[key])
         groups.setdefault((key, bool(mr[i])), []).append(i)
+    # Planned replacements draw on the shared stock too (the failure wait of a part is
+    # that of all its demand), and that demand depends on the policies, which depend on
+    # the wait: iterate to the fixed point (the waits only grow; relative change
+    # 1e-6, 3-25 passes on the bundled scenarios, re-pricing only the changed groups).
     policies: list[ReplacementResult | None] = [None] * n
-    cf_safe = np.maximum(cost_cm, 1e-9)
-    for (key, minimal), idx in groups.items():
-        if minimal:
-            memo: dict[tuple[float, float], ReplacementResult] = {}
-            for i in idx:
-                pair = (float(cost_pm_ind[i]), float(cf_safe[i]))
-                if pair not in memo:
-                    memo[pair] = minimal_repair_replacement(
-                        lives[key], cost_pm=pair[0], cost_cm=pair[1]
-                    )
-                policies[i] = memo[pair]
-        else:
-            res = age_replacement_batch(lives[key], cost_pm=cost_pm_ind[idx], cost_cm=cf_safe[idx])
-            for i, r in zip(idx, res, strict=True):
-                policies[i] = r
-    # A part stated by its life limit alone never fails: reaching the limit forces a
-    # planned replacement, so its renewal policy is replacement at the limit (not the
-    # fictitious "failure" of its deterministic life just past it).
-    for i, c in enumerate(comps):
-        if is_life_limited(c) and c.max_age_h is not None:
-            rate = float(cost_pm_ind[i]) / c.max_age_h
-            # running it "to failure" is running it to its limit: the same policy
-            policies[i] = ReplacementResult(
-                t_star=c.max_age_h,
-                cost_rate=rate,
-                cost_rate_run_to_failure=rate,
-                policy="age_replacement",
+    prev_cf: FloatArray | None = None
+    demand_prev = demand
+    for _pass in range(_DEMAND_PASSES):
+        direct = (
+            np.where(
+                np.isnan(cm_lump),
+                cm.preventive_cost(cm_parts + a["expedite"], cm_labour, cm_other),
+                np.nan_to_num(cm_lump) + secondary + a["expedite"],
             )
-    pols = tuple(p for p in policies if p is not None)
+            + a["res_cm"]
+        )
+        down_h = a["stops"] * (a["response"] + a["d_cm"] + a["wait"] + a["res_wait"])
+        down_cost = cm.downtime_cost(cm.ValueProfile.constant(1.0), 0.0, down_h) * a["value"]
+        cost_cm = direct + down_cost
+        cost_pm_ind = cost_pm + opening
+
+        cf_safe = np.maximum(cost_cm, 1e-9)
+        for (key, minimal), idx in groups.items():
+            if prev_cf is not None and np.array_equal(cf_safe[idx], prev_cf[idx]):
+                continue  # failure costs unchanged since the last pass: same policies
+            if minimal:
+                memo: dict[tuple[float, float], ReplacementResult] = {}
+                for i in idx:
+                    pair = (float(cost_pm_ind[i]), float(cf_safe[i]))
+                    if pair not in memo:
+                        memo[pair] = minimal_repair_replacement(
+                            lives[key], cost_pm=pair[0], cost_cm=pair[1]
+                        )
+                    policies[i] = memo[pair]
+            else:
+                res = age_replacement_batch(
+                    lives[key], cost_pm=cost_pm_ind[idx], cost_cm=cf_safe[idx]
+                )
+                for i, r in zip(idx, res, strict=True):
+                    policies[i] = r
+        # A part stated by its life limit alone never fails: reaching the limit forces a
+        # planned replacement, so its renewal policy is replacement at the limit (not the
+        # fictitious "failure" of its deterministic life just past it).
+        for i, c in enumerate(comps):
+            if is_life_limited(c) and c.max_age_h is not None:
+                rate = float(cost_pm_ind[i]) / c.max_age_h
+                # running it "to failure" is running it to its limit: the same policy
+                policies[i] = ReplacementResult(
+                    t_star=c.max_age_h,
+                    cost_rate=rate,
+                    cost_rate_run_to_failure=rate,
+                    policy="age_replacement",
+                )
+        pols = tuple(p for p in policies if p is not None)
+        prev_cf = cf_safe
+        total = part_demand_rates(scn, [p.t_star for p in pols])
+        new_waits = {
+            k: failure_part_wait(scn, wait_comp[k], total)
+            if k[0] is not None and total.get(k[0]) != demand_prev.get(k[0])
+            else w
+            for k, w in waits.items()
+        }
+        demand_prev = total
+        if all(
+            math.isclose(new_waits[k][0], waits[k][0], rel_tol=1e-6, abs_tol=1e-6)
+            and math.isclose(new_waits[k][1], waits[k][1], rel_tol=1e-6, abs_tol=1e-6)
+            for k in waits
+        ):
+            break
+        waits = new_waits
+        a["wait"] = np.array([waits[k][0] for k in wkeys], dtype=float)
+        a["expedite"] = np.array([waits[k][1] for k in wkeys], dtype=float)
     residuals = tuple(residual_life(scn, c, systems[c.system_id]) for c in comps)
     return FleetModel(
         components=comps,

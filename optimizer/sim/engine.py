@@ -144,7 +144,7 @@ import simpy
 from scipy import special as sc
 
 import cost_models as cm
-from optimizer._typing import BoolArray, FloatArray, IndexArray
+from optimizer._typing import BoolArray, FloatArray, IndexArray, IntArray
 from optimizer.sim.model import SimModel
 from optimizer.sim.strategies.base import Policy
 from optimizer.sim.twin import Twin
@@ -2047,6 +2047,23 @@ class _Replication:
                 ok = seen[key] = self.stocks[part].available(self.ppt[i])
             if not ok:
                 out[j] = self.model.parts[part].lead_h
+        return out
+
+    def parts_free_units(self, comps: Sequence[int]) -> IntArray:
+        """Units of each component's spare part that new reservations could take now.
+
+        The part's stock on hand, or 0 while earlier demand waits for it (that demand is
+        served first); ``-1`` for a component that takes nothing from stock (no spare
+        part, or its part already reserved).  Components sharing a part see the same
+        count: a policy releasing several works accounts for the units each one claims.
+        """
+        out = np.full(len(comps), -1, dtype=np.int64)
+        for j, i in enumerate(comps):
+            part = self.part_of[i]
+            if part < 0 or self.res[i] is not None:
+                continue
+            st = self.stocks[part]
+            out[j] = 0 if st.waiters else st.level
         return out
 
     def part_lead_h(self, i: int) -> float:

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 from numpy.testing import assert_allclose
-from scipy import integrate, stats
+from scipy import integrate, optimize, stats
 
 from optimizer.fleet import fleet_model, mean_duration_h
 from optimizer.scenario import LognormalSpec, Scenario
@@ -24,11 +24,17 @@ def test_conveyor_gearbox_costs_by_hand(conveyor: Scenario) -> None:
     # Failure: part 3,800 (none on hand, one on order: a base stock of 1) +
     # 12 h x 2 x 65 x 1.5 (overtime) + call-out 250 + secondary damage 2,500, plus the
     # expected part wait and expedite premium of a base stock of 1 (issue 13, cause 8):
-    # the only GBX-25 user fails at 1 / MTTF per operating hour, 16 of 24 h, so the
-    # pipeline of 42-day orders is Poisson(lam L); with n orders out a failure waits for
-    # the last of n uniform residuals (Beta(n, 1) x L), expedited at 14 days.  The mean
-    # of min(e, L B) is integrated here by quadrature.
-    lam = (16 / 24) / (45000 * math.gamma(1 + 1 / 2.5))
+    # the only GBX-25 user renews at 1 / integral_0^T S per operating hour (failures
+    # and its planned replacements at the policy's age T both take a unit; before
+    # issue 13's plant follow-up only failures, 1 / MTTF, were counted), 16 of 24 h, so
+    # the pipeline of 42-day orders is Poisson(lam L); with n orders out a failure waits
+    # for the last of n uniform residuals (Beta(n, 1) x L), expedited at 14 days.  The
+    # mean of min(e, L B) is integrated here by quadrature.
+    life = stats.weibull_min(2.5, scale=45000.0)
+    t_star = fm.policy[i].t_star
+    assert 30000.0 < t_star < 45000.0
+    lam = (16 / 24) / integrate.quad(life.sf, 0.0, t_star)[0]
+    assert lam > 1.05 * (16 / 24) / (45000 * math.gamma(1 + 1 / 2.5))
     lead, exp_h = 42 * 24.0, 14 * 24.0
     ns = np.arange(1, 40)
     pmf = stats.poisson(lam * lead).pmf(ns)
@@ -36,15 +42,24 @@ def test_conveyor_gearbox_costs_by_hand(conveyor: Scenario) -> None:
     wait = float(np.sum(pmf * np.array(cond)))
     p_exp = float(np.sum(pmf * stats.beta(ns, 1).sf(exp_h / lead)))
     direct = 3800 + 12 * 2 * 65 * 1.5 + 250 + 2500 + 900 * p_exp
-    assert_allclose(fm.cost_cm_direct[i], direct, rtol=1e-9)
+    assert_allclose(fm.cost_cm_direct[i], direct, rtol=1e-6)
     # Lost production: 1,200 EUR/h x mean weekly multiplier (5.2 / 7) x (mean response
     # delay of a lognormal(median 1.5, sigma 0.5) + 12 h repair + the part wait).
     response = 1.5 * math.exp(0.5**2 / 2)
     down = 1200 * (5.2 / 7) * (response + 12 + wait)
-    assert_allclose(fm.cost_cm_downtime[i], down, rtol=1e-9)
-    assert_allclose(fm.cost_cm[i], direct + down, rtol=1e-9)
+    assert_allclose(fm.cost_cm_downtime[i], down, rtol=1e-6)
+    assert_allclose(fm.cost_cm[i], direct + down, rtol=1e-6)
     # Opening alone: set-up 900 + lost production over set-up 1.5 h + the 6 h task.
     assert_allclose(fm.opening_cost_mean[i], 900 + 1200 * (5.2 / 7) * 7.5)
+    # ... and T is the age-replacement optimum at these costs (the fixed point of
+    # demand -> wait -> failure cost -> T), minimised here by scipy
+    cp, cf = fm.cost_pm_individual[i], direct + down
+
+    def rate(t: float) -> float:
+        return (cp * life.sf(t) + cf * life.cdf(t)) / integrate.quad(life.sf, 0.0, t)[0]
+
+    best = optimize.minimize_scalar(rate, bounds=(5000.0, 90000.0), method="bounded")
+    assert_allclose(t_star, best.x, rtol=2e-3)
 
 
 def test_unstocked_part_waits_for_expedited_delivery(conveyor: Scenario) -> None:

@@ -123,3 +123,61 @@ def test_ample_and_s_S_stock() -> None:
     pmf = stats.poisson(lam * lead_h).pmf(x)
     ref = np.mean([np.sum(np.maximum(x - s, 0) * pmf) / lam for s in (1, 2)])
     assert_allclose(failure_part_wait(ss, ss.components()[0])[0], ref, rtol=1e-9)
+
+
+def test_planned_replacements_draw_on_the_shared_stock() -> None:
+    """Wear-out parts (Weibull shape 3, scale 20,000 h) on 20 positions share one spare
+    (30-day lead time, order-on-use): their age replacement at ``T*`` takes units from
+    the same shelf, so a failure's wait is that of all the demand, ``1 / integral_0^T S``
+    per position (renewal-reward), not of the failures alone (``1 / MTTF``; the fleet
+    model before the plant follow-up of issue 13).  Reference, independent of the code:
+    the demand by quadrature, METRIC's ``EBO(1) / lambda`` by a Poisson sum, and ``T*``
+    checked as the age-replacement optimum at the failure cost that wait implies (the
+    fixed point demand -> wait -> failure cost -> ``T*``) by scipy."""
+    from scipy import integrate, optimize
+
+    n, scale, lead_h = 20, 20_000.0, 720.0
+    comps = [
+        component(
+            f"C{j}",
+            life={"distribution": "weibull", "shape": 3.0, "scale_h": scale},
+            spare="P",
+            cost_pm_other=100.0,
+            cost_cm_other=1000.0,
+        )
+        for j in range(n)
+    ]
+    spec = {
+        "id": "P",
+        "on_hand": 1,
+        "lead_time_days": 30.0,
+        "cost_unit": 1000.0,
+        "holding_rate_per_year": 0.0,
+    }
+    scn = scenario([system(f"S{j}", [c], value=100.0) for j, c in enumerate(comps)], parts=[spec])
+    fm = fleet_model(scn)
+    life = stats.weibull_min(3.0, scale=scale)
+    t_star = fm.policy[0].t_star
+    assert 3_000.0 < t_star < 15_000.0  # a finite optimum: planned demand is real
+    cycle = integrate.quad(life.sf, 0.0, t_star)[0]
+    lam = n / cycle
+    assert lam > 1.5 * n / life.mean()  # much more than the failures alone
+    x = np.arange(200)
+    ebo = float(np.sum(np.maximum(x - 1, 0) * stats.poisson(lam * lead_h).pmf(x)))
+    wait = ebo / lam
+    # the wait is lost production at 100 EUR/h (no response delay, no repair time)
+    assert_allclose(fm.cost_cm_downtime, 100.0 * wait, rtol=1e-5)
+    assert_allclose(part_demand_rates(scn, [t_star] * n)["P"], lam, rtol=1e-6)
+    # the failures-only wait is much shorter (what the fleet model priced before)
+    lam_f = n / life.mean()
+    ebo_f = float(np.sum(np.maximum(x - 1, 0) * stats.poisson(lam_f * lead_h).pmf(x)))
+    assert wait > 1.5 * ebo_f / lam_f
+    # and T* is the age-replacement optimum at the failure cost with that wait
+    cp, cf = fm.cost_pm_individual[0], fm.cost_cm[0]
+    assert_allclose(cf, fm.cost_cm_direct[0] + 100.0 * wait, rtol=1e-5)
+
+    def rate(t: float) -> float:
+        return (cp * life.sf(t) + cf * life.cdf(t)) / integrate.quad(life.sf, 0.0, t)[0]
+
+    best = optimize.minimize_scalar(rate, bounds=(500.0, 40_000.0), method="bounded")
+    assert_allclose(t_star, best.x, rtol=2e-3)

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
 
-from optimizer._typing import BoolArray, FloatArray, IndexArray
+from optimizer._typing import BoolArray, FloatArray, IndexArray, IntArray
 from optimizer.sim.model import SimModel
 from optimizer.sim.twin import Twin
 
@@ -95,6 +95,10 @@ class SimView(Protocol):
 
     def parts_lead_h(self, comps: Sequence[int]) -> FloatArray:
         """:meth:`part_lead_h` of several components, hours."""
+
+    def parts_free_units(self, comps: Sequence[int]) -> IntArray:
+        """Units of each component's spare part on hand for new reservations (0 while
+        earlier demand waits; -1 when the component takes nothing from stock)."""
 
 
 @runtime_checkable

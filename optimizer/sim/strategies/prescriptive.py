@@ -15,7 +15,10 @@ Every ``replan_every_days`` the policy
    systems that could receive work before the next re-plan, and solves it with
    :func:`optimizer.solvers.solve` (the exact grouping DP by default);
 4. releases the work planned before the next re-plan -- or before the next re-plan plus
-   the lead time of a spare part that is not on hand, so that it arrives in time --
+   the lead time of a spare part that will not be on hand for it, so that it arrives in
+   time; works sharing a part claim its free units (``SimView.parts_free_units``) in
+   the order of their planned start, so the second of two works needing the last unit
+   sees the lead time (:func:`claim_lead_h`) --
    (requests to the simulator, which reserve the parts and are then pinned: later
    re-plans see those parts as committed); the rest of the plan is only provisional
    and is re-planned with the twin's updated RUL.
@@ -32,8 +35,10 @@ Deferring a part beyond the window is priced by the state it leaves at the windo
 end (:func:`deferral_regret`): the multi-year end-state cost
 (:func:`optimizer.problem.multiyear.continuation_cost`) on the residual life -- the part
 runs on and is later renewed by the stand-alone policy behind ``g*``, each later
-replacement paying its own opening (set-up and the production lost while the system is
-down), or run to failure; a life limit ends the options at the limit, where the
+replacement paying its own opening -- the system's own: the cheapest the rolling plan
+finds within a window, averaged over the calendar (:func:`later_opening_cost`: set-up,
+production lost at the value profile, window factors), not the fleet's mean opening --
+or run to failure; a life limit ends the options at the limit, where the
 simulator forces a stand-alone opening.  A minimally repaired part is priced by its
 expected repairs (the twin's next failure first) and, kept past the window, by the
 end-state value of its age (``SimModel.end_value``): replacing it instead of a repair
@@ -312,6 +317,17 @@ class Prescriptive(BasePolicy):
         self._opening = opening
         self._work_start = work_start
         self._open_allowed = open_allowed
+        # A later stand-alone replacement (beyond the window) pays the system's own
+        # opening, at the cheapest allowed period the rolling plan finds within a
+        # window (a Sunday, a shutdown), not the fleet's mean opening (which prices
+        # lost production at the profile's mean and ignores windows).
+        later = later_opening_cost(opening, open_allowed, self._w)
+        fleet_o = model.cost_pm_individual - model.cost_pm
+        own_later = later[model.system_of, self._lvl]
+        self._later_opening = np.where(np.isfinite(own_later), own_later, fleet_o)
+        self._part_lead_h = np.array(
+            [float(model.parts[q].lead_h) if q >= 0 else 0.0 for q in model.part_of.tolist()]
+        )
         # crew hours per pool and period
         edges = [
             model.start + timedelta(hours=float(s))
@@ -345,7 +361,15 @@ class Prescriptive(BasePolicy):
         if cand.size == 0:
             return
         p0 = int(now // self._period_h)
-        lead = sim.parts_lead_h(cand.tolist())
+        # Spare parts: the units on hand are shared by the candidates using the part, so
+        # a candidate may find the shelf empty once others took their units.  For the
+        # window and the choice of systems to plan, any candidate whose part's free
+        # units do not cover all the candidates needing it counts its lead time (an
+        # upper bound); the release below claims units in the plan's order.
+        free = sim.parts_free_units(cand.tolist())
+        lead = claim_lead_h(
+            m.part_of[cand], m.parts_per_task[cand], free, self._part_lead_h[cand], None
+        )
         need_h = self.replan_every_days * 24.0 + float(lead.max()) + 7.0 * 24.0
         w = min(max(self._w, math.ceil(need_h / self._period_h)), self._w_max)
         pw = np.arange(p0, p0 + w)
@@ -400,7 +424,7 @@ class Prescriptive(BasePolicy):
         beyond = deferral_regret(
             c[:, w:],
             np.where(self._minimal[cand][:, None], 1.0, sf[:, w:]),
-            (m.cost_pm_individual - m.cost_pm)[cand],
+            self._later_opening[cand],
             c_inf,
             c_min,
         )
@@ -449,7 +473,8 @@ class Prescriptive(BasePolicy):
         chosen = np.zeros(m.n_systems, dtype=bool)
         chosen[systems] = True
         keep = chosen[k_of] & allowed.any(axis=1)
-        commit_of = dict(zip(cand.tolist(), n_commit_i.tolist(), strict=True))
+        row_of = {int(i): r for r, i in enumerate(cand.tolist())}
+        planned: list[tuple[float, int, int]] = []  # (work start, component, period)
         sub_all = cand[keep]
         # A system with a single candidate part is decided exactly in closed form (best of
         # its solo periods against deferral) when crews are not modelled; the scheduler
@@ -461,11 +486,12 @@ class Prescriptive(BasePolicy):
                 i, k = int(cand[r]), int(k_of[r])
                 solo = np.where(allowed[r] & open_ok[k], pen[r] + own[r], np.inf)
                 p = int(np.argmin(solo))
-                if solo[p] < beyond[r] and p < commit_of[i]:
-                    sim.request_pm([i], float(t_work[k, p]))
+                if solo[p] < beyond[r]:
+                    planned.append((float(t_work[k, p]), i, p))
             keep = keep & (count[k_of] > 1)
             systems = np.unique(k_of[keep])
             if systems.size == 0:
+                self._release(sim, planned, row_of, free, t_cal, w)
                 return
         sub = cand[keep]
         # each opening priced by the longest job that may be in it (the longest part
@@ -499,12 +525,48 @@ class Prescriptive(BasePolicy):
         )
         plan = solve(problem, self.method)
         self.solves += 1
-        if not plan.feasible:
+        if plan.feasible:
+            for j, i in enumerate(sub.tolist()):
+                p = int(plan.period[j])
+                if p != BEYOND:
+                    planned.append((float(t_work[m.system_of[i], p]), i, p))
+        self._release(sim, planned, row_of, free, t_cal, w)
+
+    def _release(
+        self,
+        sim: SimView,
+        planned: list[tuple[float, int, int]],
+        row_of: dict[int, int],
+        free: IntArray,
+        t_cal: FloatArray,
+        w: int,
+    ) -> None:
+        """Release the planned works due before the next re-plan, or earlier by the lead
+        time of a spare part that will not be on hand for them.
+
+        Works claim their parts' free units in the order of their planned start, so of
+        two works needing the last unit the later one sees the lead time (and, planned
+        beyond the re-plan step, is released early enough for its order to arrive)
+        instead of both seeing the unit on hand.
+        """
+        if not planned:
             return
-        for j, i in enumerate(sub.tolist()):
-            p = int(plan.period[j])
-            if p != BEYOND and p < commit_of[i]:
-                sim.request_pm([i], float(t_work[m.system_of[i], p]))
+        m = self.model
+        planned.sort()
+        comps = np.array([i for _, i, _ in planned], dtype=np.int64)
+        rows = np.array([row_of[int(i)] for i in comps], dtype=np.int64)
+        lead = claim_lead_h(
+            m.part_of[comps],
+            m.parts_per_task[comps],
+            free[rows],
+            self._part_lead_h[comps],
+            np.arange(len(comps)),
+        )
+        release_by = sim.now_h + self.replan_every_days * 24.0 + lead
+        n_commit = np.clip(np.searchsorted(t_cal, release_by - 1e-9, side="left"), 1, w)
+        for (t, i, p), nc in zip(planned, n_commit.tolist(), strict=True):
+            if p < nc:
+                sim.request_pm([i], t)
 
     def _residual(
         self, sim: SimView, cand: IntArray, grid: FloatArray
@@ -576,6 +638,118 @@ def end_value(
     return np.asarray(v[r, j] * (1.0 - f) + v[r, j + 1] * f, dtype=np.float64)
 
 
+def claim_lead_h(
+    part: IntArray,
+    units: IntArray,
+    free: IntArray,
+    lead_h: FloatArray,
+    order: IntArray | None,
+) -> FloatArray:
+    """Lead time each work waits for its spare part when the works claim the free units.
+
+    Works sharing a part take its free units in turn (``order``: their rank, earliest
+    first); a work whose units are no longer there waits the part's lead time.  With
+    ``order=None`` the order is unknown and the bound is returned: every work of a part
+    whose free units do not cover all of its works gets the lead time.
+
+    Parameters
+    ----------
+    part : ndarray of int, shape (n,)
+        Spare part of each work (``-1``: none).
+    units : ndarray of int, shape (n,)
+        Units each work takes.
+    free : ndarray of int, shape (n,)
+        Free units of the work's part (the same for works sharing it; ``-1`` when the
+        work takes nothing from stock, e.g. its part is already reserved).
+    lead_h : ndarray, shape (n,)
+        Lead time of the work's part, hours.
+    order : ndarray of int, shape (n,), or None
+        Rank of each work in the claiming order.
+
+    Returns
+    -------
+    ndarray, shape (n,)
+        Hours (0 or the part's lead time).
+    """
+    n = len(part)
+    out = np.zeros(n)
+    takes = (free >= 0) & (part >= 0)
+    if not takes.any():
+        return out
+    if order is None:
+        need: dict[int, int] = {}
+        for j in np.flatnonzero(takes).tolist():
+            need[int(part[j])] = need.get(int(part[j]), 0) + int(units[j])
+        for j in np.flatnonzero(takes).tolist():
+            if need[int(part[j])] > int(free[j]):
+                out[j] = lead_h[j]
+        return out
+    left: dict[int, int] = {}
+    for j in np.argsort(order, kind="stable").tolist():
+        if not takes[j]:
+            continue
+        q = int(part[j])
+        have = left.get(q, int(free[j]))
+        if have >= int(units[j]):
+            left[q] = have - int(units[j])
+        else:
+            left[q] = have
+            out[j] = lead_h[j]
+    return out
+
+
+def later_opening_cost(
+    opening: FloatArray, open_allowed: NDArray[np.bool_], window_periods: int
+) -> FloatArray:
+    """Expected cost of a later stand-alone opening of each system and duration level.
+
+    The rolling plan replaces a deferred part later in the cheapest opening it finds
+    within one planning window, so from each period ``p`` that opening costs
+    ``m(p) = min_{p <= q < p + w, q allowed} S(q)`` (when none falls in that window,
+    the cheapest of the window starting at the next allowed period); its expected cost
+    at an unknown later date is the mean of ``m`` over the calendar's periods (those
+    whose window lies inside it).  On a
+    week with idle Sundays or a yearly shutdown this is close to the set-up without
+    lost production, far below the fleet's mean opening (set-up plus production lost at
+    the profile's mean value).
+
+    Parameters
+    ----------
+    opening : ndarray, shape (k, levels, periods)
+        Opening cost per system, duration level and period (currency).
+    open_allowed : ndarray of bool, shape (k, periods)
+        Whether the system may open in the period.
+    window_periods : int
+        Planning window ``w``, periods (>= 1).
+
+    Returns
+    -------
+    ndarray, shape (k, levels)
+        Currency; ``inf`` for a system that never may open.
+    """
+    w = max(int(window_periods), 1)
+    cost = np.where(open_allowed[:, None, :], opening, np.inf)
+    n = cost.shape[-1]
+    pad = np.concatenate([cost, np.full((*cost.shape[:-1], w - 1), np.inf)], axis=-1)
+    roll = np.lib.stride_tricks.sliding_window_view(pad, w, axis=-1).min(axis=-1)[..., :n]
+    # no allowed opening within the window: the cheapest of the window that starts at
+    # the next allowed period (a shutdown's cheapest day, not its first)
+    idx = np.where(np.isfinite(cost), np.arange(n), n)
+    nxt = np.minimum.accumulate(idx[..., ::-1], axis=-1)[..., ::-1]
+    ahead = np.take_along_axis(
+        np.concatenate([roll, np.full((*roll.shape[:-1], 1), np.inf)], axis=-1), nxt, axis=-1
+    )
+    # the mean over the periods whose window lies inside the calendar (the last ones
+    # would see a truncated window)
+    m = np.where(np.isfinite(roll), roll, ahead)[..., : max(n - w + 1, 1)]
+    finite = np.isfinite(m)
+    total = np.where(finite, m, 0.0).sum(axis=-1)
+    count = finite.sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.where(count > 0, total / np.maximum(count, 1), np.inf)
+    return np.asarray(out, dtype=np.float64)
+
+
 def deferral_regret(
     c_after: FloatArray,
     renew_p: FloatArray,
@@ -610,7 +784,8 @@ def deferral_regret(
         Probability that a replacement planned at ``s`` still happens (the residual
         survival; 1 with minimal repair).
     opening : ndarray, shape (n,)
-        Cost of a stand-alone opening for the part, currency.
+        Cost of a later stand-alone opening for the part, currency (the policy passes
+        :func:`later_opening_cost` of its system).
     c_inf : ndarray, shape (n,)
         ``c`` of never replacing (``c_f - g* MRL``; ``inf`` with minimal repair or a
         life limit), currency.

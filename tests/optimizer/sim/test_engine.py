@@ -397,3 +397,42 @@ def test_systems_restricted_to_windows_open_only_inside_them() -> None:
     assert_allclose(res["cost_setup"].mean, 50.0)  # set-up cost x window factor 0.5
     # the next alarm (age 20 of the new part) finds no later window: no more openings
     assert_allclose(res["openings"].mean, 1.0)
+
+
+class _CountUnits(BasePolicy):
+    """At t = 0: read the free units, release work on C0, read them again."""
+
+    name = "count-units"
+    decision_interval_h = 1.0e9
+
+    def decide(self, sim: SimView) -> None:
+        if sim.now_h > 0.0:
+            return
+        self.before = sim.parts_free_units([0, 1, 2, 3, 4]).tolist()
+        sim.request_pm([0], 100.0)
+        self.after = sim.parts_free_units([0, 1, 2, 3, 4]).tolist()
+        sim.request_pm([1, 2], 100.0)
+        self.last = sim.parts_free_units([0, 1, 2, 3, 4]).tolist()
+
+
+def test_parts_free_units_counts_what_released_work_claims() -> None:
+    """Issue 13, plant follow-up: a policy sees how many units of a shared spare are on
+    hand (2 here, for four positions; C3 has no spare part), not only whether one is.
+    Released work reserves its unit at once; a position with a reservation takes
+    nothing more (-1); once demand waits, nothing is free for new work (0)."""
+    comps = [component(f"C{j}", life=fixed(5000.0), spare="P") for j in range(3)]
+    comps.append(component("C3", life=fixed(5000.0)))
+    comps.append(component("C4", life=fixed(5000.0), spare="P"))
+    scn = scenario(
+        [system(f"S{j}", [c]) for j, c in enumerate(comps)],
+        parts=[{"id": "P", "on_hand": 2, "lead_time_days": 30.0, "cost_unit": 10.0}],
+    )
+    model = compile_model(scn, years=0.1)
+    pol = _CountUnits()
+    twin = Twin("none")
+    pol.prepare(model, twin)
+    run_replication(model, pol, twin, 1, 0)
+    assert pol.before == [2, 2, 2, -1, 2]
+    assert pol.after == [-1, 1, 1, -1, 1]
+    # C1 takes the last unit, C2 waits for an order: no unit is free for C4
+    assert pol.last == [-1, -1, -1, -1, 0]

@@ -38,7 +38,13 @@ from sim_scenarios import (
 from optimizer.problem.multiyear import continuation_cost
 from optimizer.reliability.distributions import Weibull
 from optimizer.sim.simulate import compare, simulate
-from optimizer.sim.strategies.prescriptive import Prescriptive, deferral_regret, lognormal_curves
+from optimizer.sim.strategies.prescriptive import (
+    Prescriptive,
+    claim_lead_h,
+    deferral_regret,
+    later_opening_cost,
+    lognormal_curves,
+)
 
 H_PER_YEAR = 8760.0
 
@@ -398,3 +404,83 @@ def test_life_limited_part_joins_an_opening_before_its_limit() -> None:
     removal = ev[ev.event == "removal"]
     assert_allclose(removal[removal.component == "L"].time_h, [984.0, 1968.0, 2952.0])
     assert_allclose(res["cost_total"].mean, 3.0 * (1000.0 + 2.0 * 100.0))
+
+
+def _brute_later_opening(cost: np.ndarray, ok: np.ndarray, w: int) -> float:
+    """Mean over periods of the cheapest allowed opening within ``w`` periods (or within
+    the ``w`` periods from the next allowed one), by plain loops."""
+    n = len(cost)
+    vals = []
+    for p in range(max(n - w + 1, 1)):
+        inside = [cost[q] for q in range(p, min(p + w, n)) if ok[q]]
+        if not inside:
+            nxt = next((q for q in range(p, n) if ok[q]), None)
+            if nxt is None:
+                continue
+            inside = [cost[q] for q in range(nxt, min(nxt + w, n)) if ok[q]]
+        vals.append(min(inside))
+    return float(np.mean(vals)) if vals else math.inf
+
+
+def test_later_opening_cost_against_loops() -> None:
+    rng = np.random.default_rng(4)
+    k, lv, n = 3, 2, 40
+    cost = rng.uniform(100.0, 5000.0, size=(k, lv, n))
+    ok = rng.random((k, n)) < np.array([[0.6], [0.08], [0.0]])
+    for w in (1, 5, 12):
+        got = later_opening_cost(cost, ok, w)
+        want = np.array(
+            [[_brute_later_opening(cost[s, lvl], ok[s], w) for lvl in range(lv)] for s in range(k)]
+        )
+        assert_allclose(got, want, rtol=1e-12)
+    assert np.all(np.isinf(later_opening_cost(cost, ok, 5)[2]))
+
+
+def test_later_opening_is_the_systems_own_cheapest_not_the_fleet_mean() -> None:
+    """Issue 13, plant follow-up: deferring a part prices its later stand-alone opening.
+    A line producing 1,000 EUR/h six days a week and idle on Sundays (daily periods,
+    a crew around the clock): the rolling plan always has a Sunday within its 4-week
+    window, where a 2 h set-up plus a 4 h job lose no production, so the later opening
+    costs the set-up alone, 300 EUR.  The fleet's mean opening (what the deferral
+    regret used before) prices the 6 h at the mean value, 300 + 1,000 x 6/7 x 6."""
+    comp = component("A", life=weibull(3.0, 5000.0), pm_h=4.0, spare=None)
+    base = scenario([system("S", [comp], value=1000.0, setup=300.0, setup_h=2.0)])
+    doc = base.model_dump(mode="json")
+    doc["calendar"]["period_days"] = 1
+    doc["calendar"]["value_profiles"] = {
+        "six_days": {"kind": "weekly", "multipliers": [1, 1, 1, 1, 1, 1, 0]}
+    }
+    doc["fleet"]["sites"][0]["systems"][0]["value_profile"] = "six_days"
+    from optimizer.loading import parse_scenario
+    from optimizer.sim.model import compile_model
+    from optimizer.sim.twin import Twin
+
+    scn = parse_scenario(doc)
+    model = compile_model(scn, years=1.0)
+    assert_allclose(model.cost_pm_individual - model.cost_pm, 300.0 + 1000.0 * 6.0 / 7.0 * 6.0)
+    pol = Prescriptive()
+    pol.prepare(model, Twin("none"))
+    assert_allclose(pol._later_opening, [300.0], rtol=1e-12)
+
+
+def test_claim_lead_h_by_hand() -> None:
+    """Works sharing a part claim its free units in turn (issue 13, plant follow-up):
+    part 0 has 2 units free for works needing 1, 1 and 2 (ranked 2, 0, 1); part 1 none
+    free; a work with a reserved part (-1) or without a part (-1) waits for nothing."""
+    part = np.array([0, 0, 0, 1, 2, -1])
+    units = np.array([1, 1, 2, 1, 1, 1])
+    free = np.array([2, 2, 2, 0, -1, -1])
+    lead = np.array([100.0, 100.0, 100.0, 50.0, 70.0, 0.0])
+    # ranks: work 1 first (takes 1 of 2), work 2 (needs 2, 1 left: waits), work 0 (takes
+    # the last one)
+    got = claim_lead_h(part, units, free, lead, np.array([2, 0, 1, 3, 4, 5]))
+    assert_allclose(got, [0.0, 0.0, 100.0, 50.0, 0.0, 0.0])
+    # order unknown: every work of a part whose free units (2) do not cover its works
+    # (1 + 1 + 2) may wait
+    assert_allclose(
+        claim_lead_h(part, units, free, lead, None), [100.0, 100.0, 100.0, 50.0, 0.0, 0.0]
+    )
+    # the old per-part check (no count) said "on hand" for all three works of part 0
+    assert_allclose(
+        claim_lead_h(part[:2], units[:2], free[:2], lead[:2], np.array([0, 1])), [0.0, 0.0]
+    )
