@@ -484,3 +484,46 @@ def test_claim_lead_h_by_hand() -> None:
     assert_allclose(
         claim_lead_h(part[:2], units[:2], free[:2], lead[:2], np.array([0, 1])), [0.0, 0.0]
     )
+
+
+class _Recorder:
+    """The part of the simulator view that :meth:`Prescriptive._release` uses."""
+
+    now_h = 0.0
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[list[int], float]] = []
+
+    def request_pm(self, comps: list[int], at_h: float, *, current_part: bool = True) -> int:
+        self.requests.append((list(comps), at_h))
+        return len(comps)
+
+
+def test_second_work_on_the_last_unit_is_released_a_lead_time_ahead() -> None:
+    """Issue 13, plant follow-up, cause (a): two works need the last unit of a part
+    with a 30-day lead time; A is planned now, B in 16 days (past the 7-day re-plan
+    step).  Before, both saw the unit on hand (lead 0), so B was held back until its
+    period came within a re-plan step, then waited a full lead time for its part.
+    Claiming in plan order, B sees the lead time and is released now (so its part is
+    ordered 16 + 30 days ahead of its due date, not 9 days ahead); with two units on
+    hand B is held back as before."""
+    comps = [component(f"C{j}", life=weibull(3.0, 5000.0), spare="P") for j in range(2)]
+    scn = scenario(
+        [system(f"S{j}", [c]) for j, c in enumerate(comps)],
+        parts=[{"id": "P", "on_hand": 1, "lead_time_days": 30.0, "cost_unit": 10.0}],
+    )
+    from optimizer.sim.model import compile_model
+    from optimizer.sim.twin import Twin
+
+    model = compile_model(scn, years=1.0)
+    pol = Prescriptive(replan_every_days=7.0)
+    pol.prepare(model, Twin("none"))
+    w = 60
+    t_cal = np.arange(w) * 24.0
+    planned = [(16 * 24.0, 1, 16), (2.0, 0, 0)]
+    rec = _Recorder()
+    pol._release(rec, list(planned), {0: 0, 1: 1}, np.array([1, 1]), t_cal, w)
+    assert rec.requests == [([0], 2.0), ([1], 16 * 24.0)]
+    rec = _Recorder()
+    pol._release(rec, list(planned), {0: 0, 1: 1}, np.array([2, 2]), t_cal, w)
+    assert rec.requests == [([0], 2.0)]
