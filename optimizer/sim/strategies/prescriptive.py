@@ -16,9 +16,9 @@ Every ``replan_every_days`` the policy
    :func:`optimizer.solvers.solve` (the exact grouping DP by default);
 4. releases the work planned before the next re-plan -- or before the next re-plan plus
    the lead time of a spare part that will not be on hand for it, so that it arrives in
-   time; works sharing a part claim its free units (``SimView.parts_free_units``) in
-   the order of their planned start, so the second of two works needing the last unit
-   sees the lead time (:func:`claim_lead_h`) --
+   time; works sharing a part whose free units (``SimView.parts_free_units``) do not
+   cover them all see its lead time (:func:`claim_lead_h`), so the second of two works
+   needing the last unit is not held back until the unit is gone --
    (requests to the simulator, which reserve the parts and are then pinned: later
    re-plans see those parts as committed); the rest of the plan is only provisional
    and is re-planned with the twin's updated RUL.
@@ -364,12 +364,10 @@ class Prescriptive(BasePolicy):
         # Spare parts: the units on hand are shared by the candidates using the part, so
         # a candidate may find the shelf empty once others took their units.  For the
         # window and the choice of systems to plan, any candidate whose part's free
-        # units do not cover all the candidates needing it counts its lead time (an
-        # upper bound); the release below claims units in the plan's order.
+        # units do not cover all the candidates needing it counts its lead time (the
+        # release below does the same for the works actually planned).
         free = sim.parts_free_units(cand.tolist())
-        lead = claim_lead_h(
-            m.part_of[cand], m.parts_per_task[cand], free, self._part_lead_h[cand], None
-        )
+        lead = claim_lead_h(m.part_of[cand], m.parts_per_task[cand], free, self._part_lead_h[cand])
         need_h = self.replan_every_days * 24.0 + float(lead.max()) + 7.0 * 24.0
         w = min(max(self._w, math.ceil(need_h / self._period_h)), self._w_max)
         pw = np.arange(p0, p0 + w)
@@ -544,10 +542,14 @@ class Prescriptive(BasePolicy):
         """Release the planned works due before the next re-plan, or earlier by the lead
         time of a spare part that will not be on hand for them.
 
-        Works claim their parts' free units in the order of their planned start, so of
-        two works needing the last unit the later one sees the lead time (and, planned
-        beyond the re-plan step, is released early enough for its order to arrive)
-        instead of both seeing the unit on hand.
+        Works share their parts' free units: when the works planned on a part need
+        more units than are free, each sees the part's lead time
+        (:func:`claim_lead_h`) and is released that much ahead, its unit reserved (or
+        ordered) now -- instead of all seeing "on hand" and the later ones waiting a
+        full lead time once the first took the unit.  Measured on the plant (10
+        replications): releasing in the plan's order instead (only the works past the
+        free units see the lead time) left 5.5 failures per 5 years and availability
+        0.9960; this rule 4.8 and 0.9973 (tuned condition-based 1.7 and 0.9973).
         """
         if not planned:
             return
@@ -560,7 +562,6 @@ class Prescriptive(BasePolicy):
             m.parts_per_task[comps],
             free[rows],
             self._part_lead_h[comps],
-            np.arange(len(comps)),
         )
         release_by = sim.now_h + self.replan_every_days * 24.0 + lead
         n_commit = np.clip(np.searchsorted(t_cal, release_by - 1e-9, side="left"), 1, w)
@@ -638,19 +639,14 @@ def end_value(
     return np.asarray(v[r, j] * (1.0 - f) + v[r, j + 1] * f, dtype=np.float64)
 
 
-def claim_lead_h(
-    part: IntArray,
-    units: IntArray,
-    free: IntArray,
-    lead_h: FloatArray,
-    order: IntArray | None,
-) -> FloatArray:
-    """Lead time each work waits for its spare part when the works claim the free units.
+def claim_lead_h(part: IntArray, units: IntArray, free: IntArray, lead_h: FloatArray) -> FloatArray:
+    """Lead time each planned work may wait for its spare part: a contested part's.
 
-    Works sharing a part take its free units in turn (``order``: their rank, earliest
-    first); a work whose units are no longer there waits the part's lead time.  With
-    ``order=None`` the order is unknown and the bound is returned: every work of a part
-    whose free units do not cover all of its works gets the lead time.
+    The free units of a part are shared by the works planned on it; when they do not
+    cover all of those works, any of them may find the shelf empty when its turn comes
+    (a failure elsewhere, or a work released first, takes the unit), so each gets the
+    part's lead time and is released that much ahead (its unit reserved, or ordered,
+    in time).  A part whose free units cover all its works: no wait.
 
     Parameters
     ----------
@@ -663,37 +659,19 @@ def claim_lead_h(
         work takes nothing from stock, e.g. its part is already reserved).
     lead_h : ndarray, shape (n,)
         Lead time of the work's part, hours.
-    order : ndarray of int, shape (n,), or None
-        Rank of each work in the claiming order.
 
     Returns
     -------
     ndarray, shape (n,)
         Hours (0 or the part's lead time).
     """
-    n = len(part)
-    out = np.zeros(n)
-    takes = (free >= 0) & (part >= 0)
-    if not takes.any():
-        return out
-    if order is None:
-        need: dict[int, int] = {}
-        for j in np.flatnonzero(takes).tolist():
-            need[int(part[j])] = need.get(int(part[j]), 0) + int(units[j])
-        for j in np.flatnonzero(takes).tolist():
-            if need[int(part[j])] > int(free[j]):
-                out[j] = lead_h[j]
-        return out
-    left: dict[int, int] = {}
-    for j in np.argsort(order, kind="stable").tolist():
-        if not takes[j]:
-            continue
-        q = int(part[j])
-        have = left.get(q, int(free[j]))
-        if have >= int(units[j]):
-            left[q] = have - int(units[j])
-        else:
-            left[q] = have
+    out = np.zeros(len(part))
+    takes = np.flatnonzero((free >= 0) & (part >= 0)).tolist()
+    need: dict[int, int] = {}
+    for j in takes:
+        need[int(part[j])] = need.get(int(part[j]), 0) + int(units[j])
+    for j in takes:
+        if need[int(part[j])] > int(free[j]):
             out[j] = lead_h[j]
     return out
 

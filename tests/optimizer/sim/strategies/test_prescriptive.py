@@ -464,26 +464,19 @@ def test_later_opening_is_the_systems_own_cheapest_not_the_fleet_mean() -> None:
 
 
 def test_claim_lead_h_by_hand() -> None:
-    """Works sharing a part claim its free units in turn (issue 13, plant follow-up):
-    part 0 has 2 units free for works needing 1, 1 and 2 (ranked 2, 0, 1); part 1 none
-    free; a work with a reserved part (-1) or without a part (-1) waits for nothing."""
-    part = np.array([0, 0, 0, 1, 2, -1])
-    units = np.array([1, 1, 2, 1, 1, 1])
-    free = np.array([2, 2, 2, 0, -1, -1])
-    lead = np.array([100.0, 100.0, 100.0, 50.0, 70.0, 0.0])
-    # ranks: work 1 first (takes 1 of 2), work 2 (needs 2, 1 left: waits), work 0 (takes
-    # the last one)
-    got = claim_lead_h(part, units, free, lead, np.array([2, 0, 1, 3, 4, 5]))
-    assert_allclose(got, [0.0, 0.0, 100.0, 50.0, 0.0, 0.0])
-    # order unknown: every work of a part whose free units (2) do not cover its works
-    # (1 + 1 + 2) may wait
-    assert_allclose(
-        claim_lead_h(part, units, free, lead, None), [100.0, 100.0, 100.0, 50.0, 0.0, 0.0]
-    )
-    # the old per-part check (no count) said "on hand" for all three works of part 0
-    assert_allclose(
-        claim_lead_h(part[:2], units[:2], free[:2], lead[:2], np.array([0, 1])), [0.0, 0.0]
-    )
+    """Works sharing a part see its lead time when its free units do not cover them all
+    (issue 13, plant follow-up): part 0 has 2 units free for works needing 1, 1 and 2;
+    part 1 none free; part 3 has 3 free for one work; a work whose part is already
+    reserved (-1) or without a part waits for nothing."""
+    part = np.array([0, 0, 0, 1, 2, -1, 3])
+    units = np.array([1, 1, 2, 1, 1, 1, 2])
+    free = np.array([2, 2, 2, 0, -1, -1, 3])
+    lead = np.array([100.0, 100.0, 100.0, 50.0, 70.0, 0.0, 30.0])
+    got = claim_lead_h(part, units, free, lead)
+    assert_allclose(got, [100.0, 100.0, 100.0, 50.0, 0.0, 0.0, 0.0])
+    # two of part 0's works fit in its 2 free units: no wait (the old per-part check
+    # said "on hand" for all three above)
+    assert_allclose(claim_lead_h(part[:2], units[:2], free[:2], lead[:2]), [0.0, 0.0])
 
 
 class _Recorder:
@@ -504,7 +497,7 @@ def test_second_work_on_the_last_unit_is_released_a_lead_time_ahead() -> None:
     with a 30-day lead time; A is planned now, B in 16 days (past the 7-day re-plan
     step).  Before, both saw the unit on hand (lead 0), so B was held back until its
     period came within a re-plan step, then waited a full lead time for its part.
-    Claiming in plan order, B sees the lead time and is released now (so its part is
+    Now the contested part's lead time applies to both: B is released now (its part
     ordered 16 + 30 days ahead of its due date, not 9 days ahead); with two units on
     hand B is held back as before."""
     comps = [component(f"C{j}", life=weibull(3.0, 5000.0), spare="P") for j in range(2)]
