@@ -3,7 +3,9 @@
 For each scenario: every baseline strategy is tuned on common random numbers with seed
 ``seed + 1`` (:mod:`optimizer.sim.tuning`), then all strategies are compared on
 ``seed`` with ``--replications`` paired replications; the paired 95% interval of
-``cost(prescriptive) - cost(best tuned baseline)`` says whether prescriptive wins.
+``cost(prescriptive) - cost(best tuned baseline)`` says whether prescriptive wins (in
+cash and with the end state credited, both intervals below 0, and not significantly
+less available: the paired interval of the availability difference reaches 0).
 Then the prescriptive strategy is simulated at every twin accuracy (none, poor, good,
 perfect) on the same seed, and the paired step of each improvement is reported (the
 value of the twin must never be a significant cost increase).
@@ -75,8 +77,10 @@ def main() -> None:
         d = cmp.differences[best]["cost_total"]  # best - prescriptive
         de = cmp.differences[best]["total_with_end_state_cost"]
         a = cmp.differences[best]["availability_fleet"]
-        # a win must hold on the horizon's cash AND with the end state credited
-        won = d.ci_low > 0 and de.ci_low > 0
+        # a win must hold on the horizon's cash AND with the end state credited, and
+        # prescriptive must not be significantly less available (its paired interval of
+        # availability(prescriptive) - availability(baseline) must reach 0 or above)
+        won = d.ci_low > 0 and de.ci_low > 0 and -a.ci_low >= 0
         tuned = {s: t["chosen"] for s, t in cmp.tuning.items()}
         rows.append(
             (
@@ -88,7 +92,7 @@ def main() -> None:
                 -d.mean / years,
                 -d.ci_high / years,
                 -d.ci_low / years,
-                -a.mean,
+                (-a.mean, -a.ci_high, -a.ci_low),
                 won,
                 -de.mean / years,
                 -de.ci_high / years,
@@ -126,14 +130,15 @@ def main() -> None:
     )
     print(
         "| scenario | best tuned baseline | its parameters | baseline cost/yr | prescriptive "
-        "cost/yr | prescriptive - baseline [95% paired CI] | availability diff | "
+        "cost/yr | prescriptive - baseline [95% paired CI] | availability diff [95% paired CI] | "
         "incl. end state [95% paired CI] | prescriptive wins | wall s |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(
             f"| {r[0]} | {r[1]} | {r[2] or '-'} | {_fmt(r[3])} | {_fmt(r[4])} | "
-            f"{_fmt(r[5])} [{_fmt(r[6])}, {_fmt(r[7])}] | {r[8] * 100:+.3f} pp | "
+            f"{_fmt(r[5])} [{_fmt(r[6])}, {_fmt(r[7])}] | {r[8][0] * 100:+.3f} pp "
+            f"[{r[8][1] * 100:+.3f}, {r[8][2] * 100:+.3f}] | "
             f"{_fmt(r[10])} [{_fmt(r[11])}, {_fmt(r[12])}] | "
             f"{'yes' if r[9] else 'no'} | {r[13]:.0f} |"
         )
