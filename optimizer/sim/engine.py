@@ -2429,27 +2429,7 @@ class _Replication:
                 for _ in range(extra):
                     held[r] -= 1
                     self.resources[r].release()
-        sysm = self.systems[k]
-        for i in comps:
-            self.frozen_age[i] = self.age_h(i)
-            self.up[i] = False
-            self.gen[i] += 1
-            if self.keep_events:
-                self.log("removal", k, i, self.frozen_age[i])
-            part = self.part_of[i]
-            if part >= 0 and self.stocks[part].rotable:
-                self.stocks[part].removed(self.ppt[i], corrective=False)
-            if self.retired[i]:  # the opening takes over the stop of a retired part
-                self.retired[i] = False
-                g = self.group_of[i]
-                self.group_up[g] += 1
-                if self.group_up[g] == self.group_k[g]:
-                    sysm.short -= 1
-        sysm.n_open += 1
-        sysm.update()
-        self.rec_open.append((k, env._now))
-        if self.keep_events:
-            self.log("opening", k, -1, float(len(comps)))
+        self._stop_for_opening(k, comps)
         setup_h = self.setup_h[k]
         if setup_h > 0.0:
             yield env.sleep(setup_h)
@@ -2478,9 +2458,44 @@ class _Replication:
             yield done
         if held:
             self._release_held(held)
+        self._close_opening(k, comps)
+
+    def _stop_for_opening(self, k: int, comps: Sequence[int]) -> None:
+        """Stop system ``k`` for an opening that removes ``comps`` (after its parts came).
+
+        Freezes each part's age, logs its removal, sends a rotable part to its shop and
+        gives a retired part's stop over to the opening; then counts the opening.  One
+        place for :meth:`_package` and its one-job path :meth:`_one_job`.
+        """
+        sysm = self.systems[k]
+        for i in comps:
+            self.frozen_age[i] = self.age_h(i)
+            self.up[i] = False
+            self.gen[i] += 1
+            if self.keep_events:
+                self.log("removal", k, i, self.frozen_age[i])
+            part = self.part_of[i]
+            if part >= 0 and self.stocks[part].rotable:
+                self.stocks[part].removed(self.ppt[i], corrective=False)
+            if self.retired[i]:  # the opening takes over the stop of a retired part
+                self.retired[i] = False
+                g = self.group_of[i]
+                self.group_up[g] += 1
+                if self.group_up[g] == self.group_k[g]:
+                    sysm.short -= 1
+        sysm.n_open += 1
+        sysm.update()
+        self.rec_open.append((k, self.env._now))
+        if self.keep_events:
+            self.log("opening", k, -1, float(len(comps)))
+
+    def _close_opening(self, k: int, comps: Sequence[int]) -> None:
+        """Install ``comps`` and restart system ``k`` at the end of their opening; the
+        policy hears of each installation after the system is counted up again."""
         for i in comps:
             self._install(i)
             self.pending[i] = None
+        sysm = self.systems[k]
         sysm.n_open -= 1
         sysm.update()
         if self.keep_events:
@@ -2522,26 +2537,7 @@ class _Replication:
                 self.stocks[self.part_of[i]].put_back(self.ppt[i])
         if not live:
             return
-        sysm = self.systems[k]
-        self.frozen_age[i] = self.age_h(i)
-        up[i] = False
-        gen[i] += 1
-        if self.keep_events:
-            self.log("removal", k, i, self.frozen_age[i])
-        part = self.part_of[i]
-        if part >= 0 and self.stocks[part].rotable:
-            self.stocks[part].removed(self.ppt[i], corrective=False)
-        if retired[i]:  # (not without life limits; as in _package)
-            retired[i] = False
-            g = self.group_of[i]
-            self.group_up[g] += 1
-            if self.group_up[g] == self.group_k[g]:
-                sysm.short -= 1
-        sysm.n_open += 1
-        sysm.update()
-        self.rec_open.append((k, env._now))
-        if self.keep_events:
-            self.log("opening", k, -1, 1.0)
+        self._stop_for_opening(k, (i,))
         setup_h = self.setup_h[k]
         if setup_h > 0.0:
             yield env.sleep(setup_h)
@@ -2557,13 +2553,7 @@ class _Replication:
             yield env.sleep(dur)
         pool.put(grant)
         pool.busy_h += crew * dur
-        self._install(i)
-        self.pending[i] = None
-        sysm.n_open -= 1
-        sysm.update()
-        if self.keep_events:
-            self.log("closing", k, -1, 1.0)
-        self.policy.on_install(self, i)
+        self._close_opening(k, (i,))
 
     def _live(self, items: list[tuple[int, int, bool]]) -> list[tuple[int, int, bool]]:
         """The items of an opening still to do: the part they were requested for (or any
