@@ -67,6 +67,7 @@ __all__ = [
     "add_purchasing",
     "fit_stock",
     "forced_shortages",
+    "improve_within_stock",
     "inner_gap",
     "purchasing_floor",
     "solve_multiyear_stock",
@@ -293,6 +294,69 @@ def fit_stock(
     return x, bool(short.sum() <= 1e-9)
 
 
+def improve_within_stock(
+    mp: MultiYearProblem, x0: BoolArray, deadline: float = np.inf
+) -> BoolArray:
+    """Best responses of single positions that keep the plan within the stock.
+
+    :func:`fit_stock` stops as soon as no pool is short, so a position it moved may
+    leave another position on a path that no longer pays (e.g. a replacement that
+    could now join the opening the move created).  Each position in turn takes its
+    cheapest path given the openings of the others (a shared opening is free, a new
+    one costs its opening cost); the move is kept only when the plan stays within the
+    stock, the crews are not more overloaded, and the plan's whole cost (paths,
+    openings and purchasing, :func:`evaluate_multiyear` + :func:`purchase_costs`)
+    falls.  Repeated until no position improves or ``deadline``
+    (``time.perf_counter()`` seconds).  Each accepted move lowers the cost, so it ends.
+
+    Returns
+    -------
+    ndarray of bool
+        The improved plan (``x0`` itself is not changed).
+    """
+    pb = mp.base
+    x = np.array(x0, dtype=bool, copy=True)
+    first, interval, end, beyond, node_ok = path_arrays(mp)
+    crews = crews_can_bind(mp)
+    cap = np.where(np.isfinite(pb.crew_hours), pb.crew_hours, np.inf)
+    s_cost = np.where(pb.open_allowed, pb.opening_cost, np.inf)
+
+    def overload(xx: BoolArray) -> float:
+        return float(np.maximum(crew_load_multiyear(mp, xx) - cap, 0.0).sum()) if crews else 0.0
+
+    def whole(xx: BoolArray) -> float:
+        return float(evaluate_multiyear(mp, xx)["total"] + purchase_costs(pb, xx)["total"])
+
+    cost, over = whole(x), overload(x)
+    improved = True
+    while improved and time.perf_counter() < deadline:
+        improved = False
+        for i in range(mp.n_components):
+            k = int(pb.system_of[i])
+            others = x[pb.system_of == k].sum(axis=0) - x[i]
+            node = np.where(others > 0, 0.0, s_cost[k])
+            path = shortest_paths(
+                first[i : i + 1],
+                interval[i : i + 1],
+                end[i : i + 1],
+                beyond[i : i + 1],
+                node_ok[i : i + 1],
+                node[None, :],
+            )
+            if not np.isfinite(path.cost[0]) or np.array_equal(path.x[0], x[i]):
+                continue
+            trial = x.copy()
+            trial[i] = path.x[0]
+            if stock_shortage(mp, trial).sum() > 1e-9:
+                continue
+            if crews and overload(trial) > over + 1e-6:
+                continue
+            c = whole(trial)
+            if c < cost - 1e-9 * max(1.0, abs(cost)):
+                x, cost, over, improved = trial, c, overload(trial), True
+    return x
+
+
 def add_purchasing(mp: MultiYearProblem, plan: Plan, gap: float) -> Plan:
     """The plan with its purchasing terms in the objective; status from the gap.
 
@@ -423,6 +487,8 @@ def _priced(mp: MultiYearProblem, plan: Plan, gap: float, deadline: float) -> Pl
     short = stock_shortage(mp, x)
     if short.sum() > 1e-9:
         x, ok = fit_stock(mp, x, deadline + 5.0)
+        if ok:
+            x = improve_within_stock(mp, x, deadline + 5.0)
         if not ok:
             left = stock_shortage(mp, x)
             p, t = (int(v) for v in np.argwhere(left > 1e-9)[0])
@@ -454,7 +520,8 @@ def _priced(mp: MultiYearProblem, plan: Plan, gap: float, deadline: float) -> Pl
             log=(
                 *plan.log,
                 f"stock: plan repaired to fit the spare parts on hand and on order before"
-                f" the earliest deliveries ({int(x.sum())} replacements)",
+                f" the earliest deliveries, then improved position by position within them"
+                f" ({int(x.sum())} replacements)",
             ),
         )
         if float(cost["total"]) - plan.lower_bound <= gap * max(abs(float(cost["total"])), 1e-9):
