@@ -59,6 +59,7 @@ References
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -550,11 +551,21 @@ class Prescriptive(BasePolicy):
         replications): releasing in the plan's order instead (only the works past the
         free units see the lead time) left 5.5 failures per 5 years and availability
         0.9960; this rule 4.8 and 0.9973 (tuned condition-based 1.7 and 0.9973).
+
+        The works of one opening (same system, same start) are released shortest
+        first (:func:`release_order`): the simulator grants crews first come, first
+        served and starts a job only inside a shift, so a long job released first (the
+        conveyor's 8 h belt swap, both mechanics) ran past the shift end and left the
+        short jobs queued behind it for the next shift -- a Saturday opening stayed
+        open until Monday 07:00 (conveyor, 20 replications: 72.6 h of its 104 h of
+        planned downtime per 5 years were such waits, lost production 33,336 EUR
+        against the 6,972 EUR its openings were priced at).  Shortest first, the long
+        job goes last and may run past the shift end.
         """
         if not planned:
             return
         m = self.model
-        planned.sort()
+        planned[:] = [planned[j] for j in release_order(planned, m.pm_duration_mean_h)]
         comps = np.array([i for _, i, _ in planned], dtype=np.int64)
         rows = np.array([row_of[int(i)] for i in comps], dtype=np.int64)
         lead = claim_lead_h(
@@ -637,6 +648,41 @@ def end_value(
     v = values[rows]
     r = np.arange(len(rows))
     return np.asarray(v[r, j] * (1.0 - f) + v[r, j + 1] * f, dtype=np.float64)
+
+
+def release_order(planned: Sequence[tuple[float, int, int]], duration_h: FloatArray) -> list[int]:
+    """Order in which to release planned works: by start, shortest job first.
+
+    Parameters
+    ----------
+    planned : sequence of (float, int, int)
+        ``(work start h, component, period)`` of each planned work.
+    duration_h : ndarray
+        Mean preventive duration of every component, hours.
+
+    Returns
+    -------
+    list of int
+        Indices into ``planned``: by work start, then by the component's mean
+        preventive duration (shortest first), then by component index.
+
+    Notes
+    -----
+    The works of an opening are queued for their crews in release order and each starts
+    only inside a shift (``SimView.request_pm``).
+    Shortest processing time first (SPT, e.g. Pinedo, *Scheduling*, 5th ed., 2016,
+    sec. 3.1) puts the longest job last, the one allowed to run past the shift end,
+    instead of letting it hold the crew while the short jobs wait for the next shift.
+    """
+    return sorted(
+        range(len(planned)),
+        key=lambda j: (
+            planned[j][0],
+            float(duration_h[planned[j][1]]),
+            planned[j][1],
+            planned[j][2],
+        ),
+    )
 
 
 def claim_lead_h(part: IntArray, units: IntArray, free: IntArray, lead_h: FloatArray) -> FloatArray:
