@@ -44,6 +44,8 @@ from optimizer.sim.strategies.prescriptive import (
     deferral_regret,
     later_opening_cost,
     lognormal_curves,
+    opening_finish_h,
+    release_order,
 )
 
 H_PER_YEAR = 8760.0
@@ -582,3 +584,46 @@ def test_opening_jobs_released_shortest_first_close_the_same_day(conveyor: Any) 
     assert_allclose(opened, [saturday_h])
     assert_allclose(closed - opened, [1.5 + 1.0 + 2.0 + 8.0])
     assert_allclose(res["downtime_planned_h"].mean, 12.5)
+
+
+def test_opening_finish_and_release_order_by_hand() -> None:
+    """Two technicians on shift 0-8 h and 24-32 h, jobs start only on shift, first come
+    first served, and may run past the shift end (the simulator's rule)."""
+    shifts = [np.array([[0.0, 8.0], [24.0, 32.0]])]
+    cap = [2]
+    pool = np.zeros(4, dtype=np.int64)
+    # one-technician jobs of 1, 3, 5 and 2 h from t = 0 (the pumping station's kind)
+    d = np.array([1.0, 3.0, 5.0, 2.0])
+    one = np.ones(4, dtype=np.int64)
+    # component order: A 0-1, B 0-3, C 1-6, D 3-5 -> 6; longest first: C 0-5, B 0-3,
+    # D 3-5, A 5-6 -> 6; shortest first: A 0-1, D 0-2, B 1-4, C 2-7 -> 7
+    assert_allclose(opening_finish_h([0, 1, 2, 3], 0.0, d, one, pool, cap, shifts), 6.0)
+    assert_allclose(opening_finish_h([2, 1, 3, 0], 0.0, d, one, pool, cap, shifts), 6.0)
+    assert_allclose(opening_finish_h([0, 3, 1, 2], 0.0, d, one, pool, cap, shifts), 7.0)
+    # the conveyor's kind from t = 1.5: a 2 h bearing (1), an 8 h belt (2 technicians),
+    # two 1 h tensioners (1).  Component order: bearing 1.5-3.5, belt 3.5-11.5, the
+    # tensioners wait for the next shift: 24-25.  Shortest first: tensioners 1.5-2.5,
+    # bearing 2.5-4.5, belt 4.5-12.5.  Longest first: belt 1.5-9.5, the rest next day:
+    # bearing 24-26.
+    d = np.array([2.0, 8.0, 1.0, 1.0])
+    crew = np.array([1, 2, 1, 1])
+    assert_allclose(opening_finish_h([0, 1, 2, 3], 1.5, d, crew, pool, cap, shifts), 25.0)
+    assert_allclose(opening_finish_h([2, 3, 0, 1], 1.5, d, crew, pool, cap, shifts), 12.5)
+    assert_allclose(opening_finish_h([1, 0, 2, 3], 1.5, d, crew, pool, cap, shifts), 26.0)
+
+    def fin(order: Any, t: float) -> float:
+        return opening_finish_h(order, t + 1.5, d, crew, pool, cap, shifts)
+
+    sys_of = np.array([0, 0, 0, 0])
+    planned = [(0.0, 0, 0), (0.0, 1, 0), (0.0, 2, 0), (0.0, 3, 0)]
+    assert release_order(planned, sys_of, d, fin) == [2, 3, 0, 1]
+    # one-technician jobs: component order already ends first (ties keep it)
+    d1 = np.array([1.0, 3.0, 5.0, 2.0])
+
+    def fin1(order: Any, t: float) -> float:
+        return opening_finish_h(order, t, d1, one, pool, cap, shifts)
+
+    assert release_order(planned, sys_of, d1, fin1) == [0, 1, 2, 3]
+    # two systems and two starts: grouped by start, then system
+    planned2 = [(5.0, 0, 1), (0.0, 1, 0), (0.0, 2, 0)]
+    assert release_order(planned2, np.array([0, 1, 0, 0]), d1, fin1) == [2, 1, 0]
