@@ -44,6 +44,8 @@ from optimizer.sim.strategies.prescriptive import (
     deferral_regret,
     later_opening_cost,
     lognormal_curves,
+    opening_finish_h,
+    release_order,
 )
 
 H_PER_YEAR = 8760.0
@@ -520,3 +522,108 @@ def test_second_work_on_the_last_unit_is_released_a_lead_time_ahead() -> None:
     rec = _Recorder()
     pol._release(rec, list(planned), {0: 0, 1: 1}, np.array([2, 2]), t_cal, w)
     assert rec.requests == [([0], 2.0)]
+
+
+class _ReleaseOnce(Prescriptive):
+    """Releases one fixed set of planned works at the start through
+    :meth:`Prescriptive._release` and never re-plans (the release order alone)."""
+
+    def __init__(self, planned: list[tuple[float, int, int]]) -> None:
+        super().__init__(replan_every_days=7.0)
+        self.planned = planned
+
+    def prepare(self, model: Any, twin: Any) -> None:
+        super().prepare(model, twin)
+        self.decision_interval_h = None
+
+    def start(self, sim: Any) -> None:
+        n = len(self.planned)
+        row_of = {i: j for j, (_, i, _) in enumerate(self.planned)}
+        t_cal = np.arange(60) * 24.0
+        self._release(sim, list(self.planned), row_of, np.full(n, 9), t_cal, 60)
+
+    def decide(self, sim: Any) -> None:  # pragma: no cover - decision_interval_h is None
+        raise AssertionError("no re-plan expected")
+
+
+def test_opening_jobs_released_shortest_first_close_the_same_day(conveyor: Any) -> None:
+    """Issue 13, conveyor availability: the crews serve an opening's jobs first come,
+    first served and start a job only inside a shift.  The works of a Saturday opening
+    were released in component order (head bearing, belt, tensioners A and B), so the
+    8 h belt swap (both mechanics) started at 09:30, ran to 17:30, past the 14:00 shift
+    end, and the two 1 h tensioner jobs waited for Monday's shift: the line stayed down
+    49 h.  Released shortest first: 06:00 stop, 1.5 h set-up, both tensioners 07:30-08:30
+    (one mechanic each), the bearing 08:30-10:30, the belt (both mechanics) 10:30-18:30:
+    the line is back after 12.5 h (by hand, from the scenario's durations and crews)."""
+    from optimizer.sim.model import compile_model
+
+    model = compile_model(conveyor, years=0.05)
+    idx = {c: j for j, c in enumerate(model.component_ids)}
+    saturday_h = 5 * 24.0  # the plan starts Monday 06:00 local; Saturday 06:00
+    comps = ["C1-BRG-HEAD", "C1-BELT", "C1-TNS-A", "C1-TNS-B"]
+    planned = [(saturday_h, idx[c], 5) for c in comps]
+    rec = _Recorder()
+    pol = _ReleaseOnce(planned)
+    from optimizer.sim.twin import Twin
+
+    pol.prepare(model, Twin("none"))
+    pol._release(
+        rec,
+        list(planned),
+        {idx[c]: j for j, c in enumerate(comps)},
+        np.full(4, 9),
+        np.arange(60) * 24.0,
+        60,
+    )
+    order = [model.component_ids[r[0][0]] for r in rec.requests]
+    assert order == ["C1-TNS-A", "C1-TNS-B", "C1-BRG-HEAD", "C1-BELT"]
+
+    res, ev = _events(conveyor, _ReleaseOnce(planned), hours=0.05 * H_PER_YEAR, seed=2)
+    opened = ev[(ev.event == "opening")].time_h.to_numpy()
+    closed = ev[(ev.event == "closing")].time_h.to_numpy()
+    assert_allclose(opened, [saturday_h])
+    assert_allclose(closed - opened, [1.5 + 1.0 + 2.0 + 8.0])
+    assert_allclose(res["downtime_planned_h"].mean, 12.5)
+
+
+def test_opening_finish_and_release_order_by_hand() -> None:
+    """Two technicians on shift 0-8 h and 24-32 h, jobs start only on shift, first come
+    first served, and may run past the shift end (the simulator's rule)."""
+    shifts = [np.array([[0.0, 8.0], [24.0, 32.0]])]
+    cap = [2]
+    pool = np.zeros(4, dtype=np.int64)
+    # one-technician jobs of 1, 3, 5 and 2 h from t = 0 (the pumping station's kind)
+    d = np.array([1.0, 3.0, 5.0, 2.0])
+    one = np.ones(4, dtype=np.int64)
+    # component order: A 0-1, B 0-3, C 1-6, D 3-5 -> 6; longest first: C 0-5, B 0-3,
+    # D 3-5, A 5-6 -> 6; shortest first: A 0-1, D 0-2, B 1-4, C 2-7 -> 7
+    assert_allclose(opening_finish_h([0, 1, 2, 3], 0.0, d, one, pool, cap, shifts), 6.0)
+    assert_allclose(opening_finish_h([2, 1, 3, 0], 0.0, d, one, pool, cap, shifts), 6.0)
+    assert_allclose(opening_finish_h([0, 3, 1, 2], 0.0, d, one, pool, cap, shifts), 7.0)
+    # the conveyor's kind from t = 1.5: a 2 h bearing (1), an 8 h belt (2 technicians),
+    # two 1 h tensioners (1).  Component order: bearing 1.5-3.5, belt 3.5-11.5, the
+    # tensioners wait for the next shift: 24-25.  Shortest first: tensioners 1.5-2.5,
+    # bearing 2.5-4.5, belt 4.5-12.5.  Longest first: belt 1.5-9.5, the rest next day:
+    # bearing 24-26.
+    d = np.array([2.0, 8.0, 1.0, 1.0])
+    crew = np.array([1, 2, 1, 1])
+    assert_allclose(opening_finish_h([0, 1, 2, 3], 1.5, d, crew, pool, cap, shifts), 25.0)
+    assert_allclose(opening_finish_h([2, 3, 0, 1], 1.5, d, crew, pool, cap, shifts), 12.5)
+    assert_allclose(opening_finish_h([1, 0, 2, 3], 1.5, d, crew, pool, cap, shifts), 26.0)
+
+    def fin(order: Any, t: float) -> float:
+        return opening_finish_h(order, t + 1.5, d, crew, pool, cap, shifts)
+
+    sys_of = np.array([0, 0, 0, 0])
+    planned = [(0.0, 0, 0), (0.0, 1, 0), (0.0, 2, 0), (0.0, 3, 0)]
+    assert release_order(planned, sys_of, d, fin) == [2, 3, 0, 1]
+    # one-technician jobs: component order already ends first (ties keep it)
+    d1 = np.array([1.0, 3.0, 5.0, 2.0])
+
+    def fin1(order: Any, t: float) -> float:
+        return opening_finish_h(order, t, d1, one, pool, cap, shifts)
+
+    assert release_order(planned, sys_of, d1, fin1) == [0, 1, 2, 3]
+    # two systems and two starts: grouped by start, then system
+    planned2 = [(5.0, 0, 1), (0.0, 1, 0), (0.0, 2, 0)]
+    assert release_order(planned2, np.array([0, 1, 0, 0]), d1, fin1) == [2, 1, 0]
