@@ -221,6 +221,30 @@ def _system_cost(mp: MultiYearProblem, x: BoolArray, k: int, arrays: _Arrays) ->
     return total
 
 
+def _overload_h(mp: MultiYearProblem, x: BoolArray) -> float:
+    """Crew-hours of ``x`` above the crews' capacity (0 when the crews cannot bind)."""
+    if not crews_can_bind(mp):
+        return 0.0
+    crew_hours = mp.base.crew_hours
+    cap = np.where(np.isfinite(crew_hours), crew_hours, np.inf)
+    return float(np.maximum(crew_load_multiyear(mp, x) - cap, 0.0).sum())
+
+
+def _position_path(arrays: _Arrays, i: int, node: FloatArray) -> tuple[float, BoolArray]:
+    """Cheapest replacement path of position ``i`` alone at opening prices ``node``
+    (by period; ``inf`` forbids a period): ``(cost, row of x)``."""
+    first, interval, end, beyond, node_ok = arrays
+    path = shortest_paths(
+        first[i : i + 1],
+        interval[i : i + 1],
+        end[i : i + 1],
+        beyond[i : i + 1],
+        node_ok[i : i + 1],
+        node[None, :],
+    )
+    return float(path.cost[0]), path.x[0]
+
+
 def fit_stock(
     mp: MultiYearProblem, x0: BoolArray, deadline: float = np.inf
 ) -> tuple[BoolArray, bool]:
@@ -237,13 +261,9 @@ def fit_stock(
         return x, True
     parts = pb.parts
     arrays = path_arrays(mp)
-    first, interval, end, beyond, node_ok = arrays
+    beyond = arrays[3]
     crews = crews_can_bind(mp)
-    cap = np.where(np.isfinite(pb.crew_hours), pb.crew_hours, np.inf)
     s_cost = np.where(pb.open_allowed, pb.opening_cost, np.inf)
-
-    def overload(xx: BoolArray) -> float:
-        return float(np.maximum(crew_load_multiyear(mp, xx) - cap, 0.0).sum()) if crews else 0.0
 
     short = stock_shortage(mp, x)
     while short.sum() > 1e-9 and time.perf_counter() < deadline:
@@ -252,7 +272,7 @@ def fit_stock(
         t = int(cols[0])
         p = int(np.flatnonzero(short[:, t] > 1e-9)[0])
         total = float(short.sum())
-        over = overload(x)
+        over = _overload_h(mp, x)
         best: tuple[float, int, BoolArray] | None = None
         users = np.flatnonzero((parts.part_of == p) & x[:, : t + 1].any(axis=1))
         for i in users.tolist():
@@ -264,16 +284,9 @@ def fit_stock(
             for lo in sorted({0, *taus}):
                 node = share.copy()
                 node[lo : t + 1] = np.inf
-                path = shortest_paths(
-                    first[i : i + 1],
-                    interval[i : i + 1],
-                    end[i : i + 1],
-                    beyond[i : i + 1],
-                    node_ok[i : i + 1],
-                    node[None, :],
-                )
-                if np.isfinite(path.cost[0]):
-                    cands.append(path.x[0])
+                cost, row = _position_path(arrays, i, node)
+                if np.isfinite(cost):
+                    cands.append(row)
             if np.isfinite(beyond[i]):
                 cands.append(np.zeros(pb.n_periods, dtype=bool))
             old = _system_cost(mp, x, k, arrays)
@@ -282,7 +295,7 @@ def fit_stock(
                 trial[i] = row
                 if stock_shortage(mp, trial).sum() >= total - 1e-9:
                     continue
-                if crews and overload(trial) > over + 1e-6:
+                if crews and _overload_h(mp, trial) > over + 1e-6:
                     continue
                 delta = _system_cost(mp, trial, k, arrays) - old
                 if best is None or delta < best[0]:
@@ -316,18 +329,13 @@ def improve_within_stock(
     """
     pb = mp.base
     x = np.array(x0, dtype=bool, copy=True)
-    first, interval, end, beyond, node_ok = path_arrays(mp)
-    crews = crews_can_bind(mp)
-    cap = np.where(np.isfinite(pb.crew_hours), pb.crew_hours, np.inf)
+    arrays = path_arrays(mp)
     s_cost = np.where(pb.open_allowed, pb.opening_cost, np.inf)
-
-    def overload(xx: BoolArray) -> float:
-        return float(np.maximum(crew_load_multiyear(mp, xx) - cap, 0.0).sum()) if crews else 0.0
 
     def whole(xx: BoolArray) -> float:
         return float(evaluate_multiyear(mp, xx)["total"] + purchase_costs(pb, xx)["total"])
 
-    cost, over = whole(x), overload(x)
+    cost, over = whole(x), _overload_h(mp, x)
     improved = True
     while improved and time.perf_counter() < deadline:
         improved = False
@@ -335,25 +343,19 @@ def improve_within_stock(
             k = int(pb.system_of[i])
             others = x[pb.system_of == k].sum(axis=0) - x[i]
             node = np.where(others > 0, 0.0, s_cost[k])
-            path = shortest_paths(
-                first[i : i + 1],
-                interval[i : i + 1],
-                end[i : i + 1],
-                beyond[i : i + 1],
-                node_ok[i : i + 1],
-                node[None, :],
-            )
-            if not np.isfinite(path.cost[0]) or np.array_equal(path.x[0], x[i]):
+            path_cost, row = _position_path(arrays, i, node)
+            if not np.isfinite(path_cost) or np.array_equal(row, x[i]):
                 continue
             trial = x.copy()
-            trial[i] = path.x[0]
+            trial[i] = row
             if stock_shortage(mp, trial).sum() > 1e-9:
                 continue
-            if crews and overload(trial) > over + 1e-6:
+            trial_over = _overload_h(mp, trial)
+            if trial_over > over + 1e-6:
                 continue
             c = whole(trial)
             if c < cost - 1e-9 * max(1.0, abs(cost)):
-                x, cost, over, improved = trial, c, overload(trial), True
+                x, cost, over, improved = trial, c, trial_over, True
     return x
 
 
